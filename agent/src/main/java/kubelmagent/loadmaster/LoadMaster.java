@@ -1,0 +1,23 @@
+package kubelmagent.loadmaster;
+
+import kubelmagent.model.Member;
+import kubelmagent.model.VirtualService;
+import kubelmagent.model.VirtualServiceId;
+
+/** The LoadMaster operations a reconcile pass needs. Implementations are safe for one caller at a time. */
+public interface LoadMaster {
+
+    /**
+     * Reads one Virtual Service and its Real Servers ({@code showvs}).
+     *
+     * @throws UnknownVirtualServiceException if the LoadMaster answers {@code Unknown VS}
+     * @throws LoadMasterException            on any other failure
+     */
+    VirtualService showVirtualService(VirtualServiceId vs) throws LoadMasterException;
+
+    /** Adds a Real Server with the LoadMaster's defaults ({@code addrs}). */
+    void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException;
+
+    /** Deletes a Real Server by address and port ({@code delrs}). */
+    void deleteRealServer(VirtualServiceId vs, Member member) throws LoadMasterException;
+}

@@ -1,0 +1,79 @@
+package kubelmagent.log;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Routes every log record, the agent's and the libraries' (HttpClient and Quartz log through SLF4J,
+ * bound to java.util.logging), to one stream in journald's line format.
+ */
+public final class JournalLogging {
+
+    /** Loggers that could print credentials (request headers, wire dumps): never shown. */
+    private static final String[] SECRET_BEARING = {
+        "org.apache.hc.client5.http.headers",
+        "org.apache.hc.client5.http.wire",
+    };
+
+    private JournalLogging() {}
+
+    /**
+     * Replaces the root handlers with one that writes to {@code out}.
+     *
+     * @param debug show priority 7 lines from the agent (libraries stay at warning and above)
+     */
+    public static void install(PrintStream out, boolean debug) {
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        root.addHandler(new LineHandler(out));
+        root.setLevel(Level.WARNING);
+        Logger.getLogger("kubelmagent").setLevel(debug ? Level.FINE : Level.INFO);
+        for (String name : SECRET_BEARING) {
+            Logger.getLogger(name).setLevel(Level.OFF);
+        }
+    }
+
+    /** Writes each record as one line and flushes, so the journal sees it at once. */
+    private static final class LineHandler extends Handler {
+        private final PrintStream out;
+
+        LineHandler(PrintStream out) {
+            this.out = out;
+            setFormatter(new JournalFormatter());
+            setLevel(Level.ALL);
+        }
+
+        @Override
+        public void publish(LogRecord record) {
+            if (!isLoggable(record)) {
+                return;
+            }
+            String line = getFormatter().format(record);
+            synchronized (this) {
+                out.print(line);
+                out.flush();
+            }
+        }
+
+        @Override
+        public void flush() {
+            out.flush();
+        }
+
+        @Override
+        public void close() {
+            flush();
+        }
+    }
+
+    /** For tests: a stream that discards everything. */
+    public static PrintStream discard() {
+        return new PrintStream(OutputStream.nullOutputStream());
+    }
+}

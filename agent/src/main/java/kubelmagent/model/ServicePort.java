@@ -1,0 +1,28 @@
+package kubelmagent.model;
+
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One port of a Service ({@code spec.ports[]}) and the ready endpoints behind it. Each member's port
+ * is the endpoint port Kubernetes resolved from the Service's {@code targetPort} (named ports
+ * included), so it may differ from {@link #port()}.
+ *
+ * @param name     the port's name; empty for a Service's single unnamed port
+ * @param port     the Service port ({@code spec.ports[].port})
+ * @param protocol {@code TCP}, {@code UDP} or {@code SCTP}
+ * @param members  ready endpoints, deduplicated
+ */
+public record ServicePort(String name, int port, String protocol, Set<Member> members) {
+
+    public ServicePort {
+        name = name == null ? "" : name;
+        protocol = protocol == null ? "TCP" : protocol;
+        members = Set.copyOf(new TreeSet<>(members));
+    }
+
+    /** {@code http (80/TCP)} or {@code 80/TCP} for an unnamed port. */
+    public String describe() {
+        return name.isEmpty() ? port + "/" + protocol : name + " (" + port + "/" + protocol + ")";
+    }
+}
