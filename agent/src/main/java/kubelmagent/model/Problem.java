@@ -1,11 +1,24 @@
 package kubelmagent.model;
 
 /**
- * Why one Service (or one Virtual Service) was left alone in a pass: an operator-facing sentence
- * that names the object, the offending value and the fix.
+ * Why one Service (or one Virtual Service, or a whole read) was left alone in a pass: an
+ * operator-facing sentence that names the object, the offending value and the fix.
  *
- * @param subject what the problem is about, e.g. {@code shop/web} or {@code VS 3}
+ * @param subject what the problem is about, e.g. {@code shop/web}, {@code VS 3} or {@code Kubernetes}
  * @param message the complete sentence for the log
+ * @param service the Service that was skipped because of this problem, or null when the problem
+ *                is not about one Service. A skipped Service still exists: the planner must not
+ *                treat its Virtual Service as abandoned.
  */
-public record Problem(String subject, String message) {
+public record Problem(String subject, String message, ServiceRef service) {
+
+    /** A problem that is not about one particular Service. */
+    public Problem(String subject, String message) {
+        this(subject, message, null);
+    }
+
+    /** A problem that made one Service be skipped. */
+    public static Problem of(ServiceRef service, String message) {
+        return new Problem(service.toString(), message, service);
+    }
 }
