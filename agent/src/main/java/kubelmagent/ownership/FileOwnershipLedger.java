@@ -1,0 +1,239 @@
+package kubelmagent.ownership;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+
+import kubelmagent.model.Member;
+import kubelmagent.model.Ownership;
+import kubelmagent.model.ServiceRef;
+import kubelmagent.model.VirtualServiceId;
+
+/**
+ * The ledger as one JSON file, {@code owned-real-servers.json} in the state directory. Each change
+ * rewrites the file through a temporary file, {@code fsync} and an atomic rename, so the file is
+ * always either the old or the new version. A lock file keeps a second agent off the same directory.
+ */
+public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable {
+
+    public static final String FILE_NAME = "owned-real-servers.json";
+    private static final String LOCK_NAME = "lock";
+    private static final int FORMAT = 1;
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    private final Path file;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final SortedMap<VirtualServiceId, Ownership> owned;
+
+    private FileOwnershipLedger(Path file, FileChannel lockChannel, FileLock lock,
+            SortedMap<VirtualServiceId, Ownership> owned) {
+        this.file = file;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.owned = owned;
+    }
+
+    /**
+     * Opens the ledger for writing, creating the directory if needed and taking its lock.
+     *
+     * @throws IOException if the directory cannot be used, another agent holds the lock, or the file
+     *                     is not a ledger; the message says what to do
+     */
+    public static FileOwnershipLedger open(Path stateDir) throws IOException {
+        Files.createDirectories(stateDir);
+        Path lockFile = stateDir.resolve(LOCK_NAME);
+        FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IOException("another kube-lm-agent is running with state directory " + stateDir
+                    + " (" + lockFile + " is locked); stop it first, or give this one its own sync.stateDir");
+        }
+        try {
+            return new FileOwnershipLedger(stateDir.resolve(FILE_NAME), channel, lock, load(stateDir.resolve(FILE_NAME)));
+        } catch (IOException e) {
+            lock.release();
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the ledger for reading only, without the lock, so a dry run can preview while the service
+     * runs. A missing directory or file reads as empty.
+     */
+    public static FileOwnershipLedger readOnly(Path stateDir) throws IOException {
+        return new FileOwnershipLedger(stateDir.resolve(FILE_NAME), null, null, load(stateDir.resolve(FILE_NAME)));
+    }
+
+    @Override
+    public synchronized Map<VirtualServiceId, Ownership> snapshot() {
+        return Map.copyOf(owned);
+    }
+
+    @Override
+    public synchronized void record(VirtualServiceId vs, ServiceRef service, Member member) throws IOException {
+        Ownership before = owned.get(vs);
+        TreeSet<Member> members = before == null ? new TreeSet<>() : new TreeSet<>(before.members());
+        members.add(member);
+        update(vs, new Ownership(service, members), before);
+    }
+
+    @Override
+    public synchronized void forget(VirtualServiceId vs, Collection<Member> members) throws IOException {
+        Ownership before = owned.get(vs);
+        if (before == null || members.stream().noneMatch(before.members()::contains)) {
+            return;
+        }
+        TreeSet<Member> left = new TreeSet<>(before.members());
+        left.removeAll(members);
+        update(vs, left.isEmpty() ? null : new Ownership(before.service(), left), before);
+    }
+
+    private void update(VirtualServiceId vs, Ownership after, Ownership before) throws IOException {
+        if (lock == null) {
+            throw new IllegalStateException("the ledger was opened read-only (dry run)");
+        }
+        if (after == null) {
+            owned.remove(vs);
+        } else {
+            owned.put(vs, after);
+        }
+        try {
+            write();
+        } catch (IOException e) {
+            if (before == null) {
+                owned.remove(vs);
+            } else {
+                owned.put(vs, before);
+            }
+            throw new IOException("cannot write the ownership ledger " + file + ": " + e.getMessage()
+                    + "; check that the state directory is writable and the disk is not full", e);
+        }
+    }
+
+    private void write() throws IOException {
+        Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
+        byte[] bytes = GSON.toJson(toWire()).getBytes(StandardCharsets.UTF_8);
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+            out.force(true);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("the state directory does not support atomic rename", e);
+        }
+        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            dir.force(true); // make the rename itself durable
+        } catch (IOException e) {
+            // Some file systems cannot fsync a directory; the rename is still atomic.
+        }
+    }
+
+    private static SortedMap<VirtualServiceId, Ownership> load(Path file) throws IOException {
+        String json;
+        try {
+            json = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return new TreeMap<>();
+        }
+        try {
+            LedgerFile wire = GSON.fromJson(json, LedgerFile.class);
+            if (wire == null || wire.format != FORMAT || wire.virtualServices == null) {
+                throw new JsonParseException("expected {\"format\": " + FORMAT + ", \"virtualServices\": {...}}");
+            }
+            SortedMap<VirtualServiceId, Ownership> owned = new TreeMap<>();
+            for (var e : wire.virtualServices.entrySet()) {
+                Entry entry = e.getValue();
+                String[] service = entry.service.split("/", 2);
+                TreeSet<Member> members = new TreeSet<>();
+                for (MemberWire m : entry.realServers) {
+                    members.add(new Member(m.ip, m.port));
+                }
+                if (!members.isEmpty()) {
+                    owned.put(VirtualServiceId.of(Integer.parseInt(e.getKey())),
+                            new Ownership(new ServiceRef(service[0], service[1]), members));
+                }
+            }
+            return owned;
+        } catch (RuntimeException e) {
+            throw new IOException("the ownership ledger " + file + " is damaged (" + e.getMessage() + "); the agent"
+                    + " will not guess which Real Servers it added. Restore it from a backup, or move it aside to start"
+                    + " with an empty ledger (the agent then removes none of the Real Servers it added before)", e);
+        }
+    }
+
+    private LedgerFile toWire() {
+        LedgerFile wire = new LedgerFile();
+        wire.format = FORMAT;
+        wire.note = "Real Servers that kube-lm-agent added and may remove. Written by the agent; do not edit while it runs.";
+        wire.virtualServices = new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
+        owned.forEach((vs, o) -> {
+            Entry entry = new Entry();
+            entry.service = o.service().toString();
+            entry.realServers = o.members().stream().sorted().map(m -> {
+                MemberWire w = new MemberWire();
+                w.ip = m.ip();
+                w.port = m.port();
+                return w;
+            }).toList();
+            wire.virtualServices.put(vs.toString(), entry);
+        });
+        return wire;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (lock != null) {
+            lock.release();
+            lockChannel.close();
+        }
+    }
+
+    // Gson wire shapes of the file.
+    private static final class LedgerFile {
+        int format;
+        String note;
+        Map<String, Entry> virtualServices;
+    }
+
+    private static final class Entry {
+        String service;
+        List<MemberWire> realServers;
+    }
+
+    private static final class MemberWire {
+        String ip;
+        int port;
+    }
+}
