@@ -1,0 +1,92 @@
+package kubelmagent.kube;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * One GET against the Kubernetes API, with what it is in RBAC terms so that a 403 can say which rule
+ * is missing.
+ *
+ * @param verb      the RBAC verb: {@code get} or {@code list}
+ * @param apiGroup  the API group, {@code ""} for core; for a discovery document, the group it describes
+ * @param resource  the resource, e.g. {@code services}; null for a non-resource URL (discovery)
+ * @param namespace the namespace, or null for a cluster-wide request
+ * @param path      the URL path below the server URL, e.g. {@code /api/v1/services}
+ * @param query     query parameters, unencoded, in order
+ */
+record ApiRequest(String verb, String apiGroup, String resource, String namespace, String path, Map<String, String> query) {
+
+    static final String DISCOVERY_GROUP = "discovery.k8s.io";
+
+    ApiRequest {
+        query = Collections.unmodifiableMap(new LinkedHashMap<>(query));
+    }
+
+    /** {@code GET /apis/{group}}: which versions of an API group the server offers. */
+    static ApiRequest discovery(String group) {
+        return new ApiRequest("get", group, null, null, "/apis/" + group, Map.of());
+    }
+
+    /** {@code GET /api/v1/services} or {@code /api/v1/namespaces/{ns}/services}, selected by label. */
+    static ApiRequest listServices(String namespace, String labelSelector) {
+        String path = namespace == null ? "/api/v1/services" : "/api/v1/namespaces/" + segment(namespace) + "/services";
+        return new ApiRequest("list", "", "services", namespace, path, Map.of("labelSelector", labelSelector));
+    }
+
+    /** The EndpointSlices of one Service, in {@code discovery.k8s.io/{version}}. */
+    static ApiRequest listEndpointSlices(String version, String namespace, String service) {
+        String path = "/apis/" + DISCOVERY_GROUP + "/" + version + "/namespaces/" + segment(namespace) + "/endpointslices";
+        return new ApiRequest("list", DISCOVERY_GROUP, "endpointslices", namespace, path,
+                Map.of("labelSelector", "kubernetes.io/service-name=" + service));
+    }
+
+    /** The core/v1 Endpoints of one Service. */
+    static ApiRequest getEndpoints(String namespace, String service) {
+        return new ApiRequest("get", "", "endpoints", namespace,
+                "/api/v1/namespaces/" + segment(namespace) + "/endpoints/" + segment(service), Map.of());
+    }
+
+    /** The same request with one more query parameter (or a new value for it). */
+    ApiRequest with(String name, String value) {
+        Map<String, String> more = new LinkedHashMap<>(query);
+        more.put(name, value);
+        return new ApiRequest(verb, apiGroup, resource, namespace, path, more);
+    }
+
+    boolean isContinuation() {
+        String token = query.get("continue");
+        return token != null && !token.isEmpty();
+    }
+
+    /** Path and encoded query, e.g. {@code /api/v1/services?labelSelector=kempLB%3DEnabled&limit=500}. */
+    String target() {
+        if (query.isEmpty()) {
+            return path;
+        }
+        return path + "?" + query.entrySet().stream()
+                .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
+                .collect(Collectors.joining("&"));
+    }
+
+    /** For messages: {@code GET /api/v1/services} (the query is left out). */
+    String describe() {
+        return "GET " + path;
+    }
+
+    /** {@code services} or {@code endpointslices.discovery.k8s.io}, as kubectl and RBAC errors name them. */
+    String qualifiedResource() {
+        return apiGroup.isEmpty() ? resource : resource + "." + apiGroup;
+    }
+
+    private static String segment(String s) {
+        return encode(s);
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,97 @@
+package kubelmagent.kube;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+import kubelmagent.http.HttpClients;
+import kubelmagent.http.Secret;
+import kubelmagent.log.Log;
+import kubelmagent.model.DesiredState;
+import kubelmagent.model.Problem;
+
+/**
+ * Reads the desired state from the Kubernetes API: the Services carrying the agent's label, the
+ * Virtual Service each names in its {@code vsid} annotation, and the ready endpoints behind each of
+ * their ports (from EndpointSlices, or core/v1 Endpoints where the server has none).
+ */
+public final class KubernetesSource implements DesiredStateSource, AutoCloseable {
+
+    static final int DEFAULT_PAGE_SIZE = 500;
+
+    private static final Log LOG = Log.get(KubernetesSource.class);
+
+    private final KubernetesConnection connection;
+    private final List<String> namespaces;
+    private final Selector selector;
+    private final int pageSize;
+    private final KubernetesApi api;
+
+    /**
+     * @param namespaces the namespaces to watch; empty for all
+     */
+    public KubernetesSource(KubernetesConnection connection, List<String> namespaces, Selector selector) {
+        this(connection, namespaces, selector, DEFAULT_PAGE_SIZE);
+    }
+
+    KubernetesSource(KubernetesConnection connection, List<String> namespaces, Selector selector, int pageSize) {
+        if (pageSize < 1) {
+            throw new IllegalArgumentException("page size must be at least 1 (got " + pageSize + ")");
+        }
+        this.connection = connection;
+        this.namespaces = List.copyOf(new LinkedHashSet<>(namespaces));
+        this.selector = selector;
+        this.pageSize = pageSize;
+        this.api = new KubernetesApi(
+                HttpClients.create(connection.tls(), connection.timeout()),
+                connection.server(),
+                new ApiFailures(connection.server(), connection.timeout(), ApiFailures.rejectedCredentials(connection)));
+    }
+
+    @Override
+    public DesiredState read() {
+        Secret token;
+        try {
+            token = BearerToken.current(connection);
+        } catch (BearerToken.TokenException e) {
+            return DesiredState.unknown(e.problem());
+        }
+        int requestsBefore = api.requestCount();
+        ReadPass pass = new ReadPass(api, token, namespaces, selector, pageSize);
+        DesiredState state;
+        try {
+            state = pass.run();
+        } catch (RuntimeException e) {
+            state = DesiredState.unknown(new Problem(ReadPass.API_SUBJECT, "reading Kubernetes failed unexpectedly ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                    + "); the next pass retries — please report this as a bug"));
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug(summary(state, pass.endpointsApi(), api.requestCount() - requestsBefore));
+        }
+        return state;
+    }
+
+    private String summary(DesiredState state, EndpointsApi endpointsApi, int requests) {
+        int members = 0;
+        for (var service : state.services()) {
+            for (var port : service.ports()) {
+                members += port.members().size();
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        parts.add(state.services().size() + " Services bound to Virtual Services");
+        parts.add(members + " ready members");
+        parts.add(state.problems().size() + " problems");
+        parts.add(state.complete() ? "complete" : "incomplete");
+        parts.add("endpoints from " + (endpointsApi == null ? "(not discovered)" : endpointsApi.describe()));
+        parts.add(requests + " requests");
+        return "Kubernetes read: " + String.join(", ", parts);
+    }
+
+    @Override
+    public void close() throws IOException {
+        api.close();
+    }
+}

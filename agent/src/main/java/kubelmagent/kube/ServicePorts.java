@@ -1,0 +1,117 @@
+package kubelmagent.kube;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+import kubelmagent.kube.wire.EndpointSliceList.Conditions;
+import kubelmagent.kube.wire.EndpointSliceList.Endpoint;
+import kubelmagent.kube.wire.EndpointSliceList.EndpointSlice;
+import kubelmagent.kube.wire.Endpoints;
+import kubelmagent.kube.wire.ServiceList;
+import kubelmagent.model.Member;
+import kubelmagent.model.ServicePort;
+
+/**
+ * Works out the ready members behind each port of a Service from its EndpointSlices or its core/v1
+ * Endpoints. A Service port and an endpoint port belong together when their names and protocols are
+ * equal; the member port is the endpoint's port, which is the Service's {@code targetPort} as
+ * Kubernetes resolved it for those pods (so named target ports work, and may differ between slices).
+ */
+final class ServicePorts {
+
+    private static final String DEFAULT_PROTOCOL = "TCP";
+
+    private ServicePorts() {}
+
+    /** From EndpointSlices; FQDN slices and endpoints whose {@code ready} is false are left out. */
+    static List<ServicePort> fromEndpointSlices(List<ServiceList.Port> servicePorts, List<EndpointSlice> slices) {
+        List<ServicePort> result = new ArrayList<>();
+        for (ServiceList.Port servicePort : usable(servicePorts)) {
+            Set<Member> members = new HashSet<>();
+            for (EndpointSlice slice : slices) {
+                if ("FQDN".equalsIgnoreCase(slice.addressType())) {
+                    continue;
+                }
+                for (var slicePort : slice.ports()) {
+                    if (matches(servicePort.name(), servicePort.protocol(), slicePort.name(), slicePort.protocol())) {
+                        addReady(members, slice.endpoints(), slicePort.port());
+                    }
+                }
+            }
+            result.add(servicePort(servicePort, members));
+        }
+        return result;
+    }
+
+    /** From core/v1 Endpoints; {@code notReadyAddresses} are left out. */
+    static List<ServicePort> fromEndpoints(List<ServiceList.Port> servicePorts, List<Endpoints.Subset> subsets) {
+        List<ServicePort> result = new ArrayList<>();
+        for (ServiceList.Port servicePort : usable(servicePorts)) {
+            Set<Member> members = new HashSet<>();
+            for (Endpoints.Subset subset : subsets) {
+                for (Endpoints.Port endpointPort : subset.ports()) {
+                    if (matches(servicePort.name(), servicePort.protocol(), endpointPort.name(), endpointPort.protocol())
+                            && isPort(endpointPort.port())) {
+                        for (Endpoints.Address address : subset.addresses()) {
+                            addMember(members, address.ip(), endpointPort.port());
+                        }
+                    }
+                }
+            }
+            result.add(servicePort(servicePort, members));
+        }
+        return result;
+    }
+
+    private static List<ServiceList.Port> usable(List<ServiceList.Port> servicePorts) {
+        return servicePorts.stream().filter(p -> p != null && isPort(p.port())).toList();
+    }
+
+    private static void addReady(Set<Member> members, List<Endpoint> endpoints, Integer port) {
+        if (!isPort(port)) {
+            return;
+        }
+        for (Endpoint endpoint : endpoints) {
+            if (isReady(endpoint.conditions())) {
+                for (String address : endpoint.addresses()) {
+                    addMember(members, address, port);
+                }
+            }
+        }
+    }
+
+    /** Kubernetes: a nil {@code ready} condition is to be read as ready. */
+    private static boolean isReady(Conditions conditions) {
+        return conditions == null || conditions.ready() == null || conditions.ready();
+    }
+
+    private static void addMember(Set<Member> members, String ip, int port) {
+        if (ip != null && !ip.isBlank()) {
+            members.add(new Member(ip, port));
+        }
+    }
+
+    private static boolean matches(String serviceName, String serviceProtocol, String endpointName, String endpointProtocol) {
+        return Objects.equals(orEmpty(serviceName), orEmpty(endpointName))
+                && Objects.equals(protocol(serviceProtocol), protocol(endpointProtocol));
+    }
+
+    private static ServicePort servicePort(ServiceList.Port spec, Set<Member> members) {
+        return new ServicePort(orEmpty(spec.name()), spec.port(), protocol(spec.protocol()), members);
+    }
+
+    private static boolean isPort(Integer port) {
+        return port != null && port >= 1 && port <= 65535;
+    }
+
+    private static String orEmpty(String name) {
+        return name == null ? "" : name;
+    }
+
+    private static String protocol(String protocol) {
+        return protocol == null || protocol.isEmpty() ? DEFAULT_PROTOCOL : protocol;
+    }
+}

@@ -1,0 +1,29 @@
+package kubelmagent.kube.wire;
+
+import java.util.List;
+
+/** {@code GET /api/v1/namespaces/{ns}/endpoints/{name}}: a core/v1 {@code Endpoints}. */
+public record Endpoints(ObjectMeta metadata, List<Subset> subsets) {
+
+    public Endpoints {
+        subsets = subsets == null ? List.of() : subsets;
+    }
+
+    /** {@code subsets[]}: every address in it serves every port in it. */
+    public record Subset(List<Address> addresses, List<Address> notReadyAddresses, List<Port> ports) {
+
+        public Subset {
+            addresses = addresses == null ? List.of() : addresses;
+            notReadyAddresses = notReadyAddresses == null ? List.of() : notReadyAddresses;
+            ports = ports == null ? List.of() : ports;
+        }
+    }
+
+    /** {@code subsets[].addresses[]}. */
+    public record Address(String ip, String nodeName) {
+    }
+
+    /** {@code subsets[].ports[]}. */
+    public record Port(String name, Integer port, String protocol) {
+    }
+}
