@@ -1,0 +1,235 @@
+package kubelmagent.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * One mapping of {@code agent.yaml} (the root, or a section such as {@code kubernetes}), read from
+ * SnakeYAML's node tree so that every value keeps its position and its text exactly as written.
+ * Reports, to {@link Problems}: a value that is not a mapping, keys that are not known (with the
+ * list of known keys), duplicate keys, and values of the wrong type. A key whose value is empty
+ * ({@code key:} or {@code key: null}) counts as absent.
+ */
+final class YamlSection {
+
+    private static final String MAPPING = "must be a mapping of indented \"key: value\" lines";
+
+    private final String path;
+    private final Node anchor;
+    private final boolean usable;
+    private final Problems problems;
+    private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
+
+    private YamlSection(String path, Node anchor, boolean usable, Problems problems) {
+        this.path = path;
+        this.anchor = anchor;
+        this.usable = usable;
+        this.problems = problems;
+    }
+
+    /** The document's root mapping; the caller has checked it is a {@link MappingNode}. */
+    static YamlSection root(MappingNode root, List<String> knownKeys, Problems problems) {
+        YamlSection section = new YamlSection("", root, true, problems);
+        section.readKeys(root, knownKeys);
+        return section;
+    }
+
+    /** The mapping under {@code key}; absent or empty gives a section with no keys. */
+    YamlSection section(String key, List<String> knownKeys) {
+        NodeTuple tuple = entries.get(key);
+        String childPath = path(key);
+        if (tuple == null) {
+            return new YamlSection(childPath, null, true, problems);
+        }
+        Node value = tuple.getValueNode();
+        if (isNull(value)) {
+            return new YamlSection(childPath, value, true, problems);
+        }
+        if (!(value instanceof MappingNode mapping)) {
+            problems.at(value, childPath, MAPPING + Problems.gotKind(value));
+            return new YamlSection(childPath, value, false, problems);
+        }
+        YamlSection section = new YamlSection(childPath, mapping, true, problems);
+        section.readKeys(mapping, knownKeys);
+        return section;
+    }
+
+    static String mappingExpected(Node node) {
+        return MAPPING + Problems.gotKind(node);
+    }
+
+    private void readKeys(MappingNode mapping, List<String> knownKeys) {
+        for (NodeTuple tuple : mapping.getValue()) {
+            Node keyNode = tuple.getKeyNode();
+            if (!(keyNode instanceof ScalarNode scalarKey)) {
+                problems.at(keyNode, displayPath(), "keys must be plain names" + Problems.gotKind(keyNode));
+                continue;
+            }
+            String key = scalarKey.getValue();
+            if (!knownKeys.contains(key)) {
+                problems.at(keyNode, path(key), "unknown key" + suggestion(key, knownKeys)
+                        + " (known keys: " + String.join(", ", knownKeys) + ")");
+                continue;
+            }
+            NodeTuple first = entries.get(key);
+            if (first != null) {
+                problems.at(keyNode, path(key), "duplicate key (on lines " + line(first.getKeyNode()) + " and "
+                        + line(keyNode) + ")");
+                continue;
+            }
+            entries.put(key, tuple);
+        }
+    }
+
+    /** A hint for the likely mistakes: wrong case, kebab/snake case, or the secret itself instead of its file. */
+    private static String suggestion(String key, List<String> knownKeys) {
+        String normalized = normalize(key);
+        for (String known : knownKeys) {
+            if (normalize(known).equals(normalized)) {
+                return ", did you mean " + known + "?";
+            }
+        }
+        for (String known : knownKeys) {
+            if (known.endsWith("File") && normalize(known).equals(normalized + "file")) {
+                return ", did you mean " + known + "? It takes the path of a file that holds the value";
+            }
+        }
+        return "";
+    }
+
+    private static String normalize(String key) {
+        return key.replace("-", "").replace("_", "").replace(" ", "").toLowerCase(Locale.ROOT);
+    }
+
+    private static int line(Node node) {
+        return node.getStartMark().getLine() + 1;
+    }
+
+    static boolean isNull(Node node) {
+        return node instanceof ScalarNode && Tag.NULL.equals(node.getTag());
+    }
+
+    String path(String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    String displayPath() {
+        return path.isEmpty() ? "(root)" : path;
+    }
+
+    /** Whether {@code key} is given with a non-empty value. */
+    boolean has(String key) {
+        NodeTuple tuple = entries.get(key);
+        return tuple != null && !isNull(tuple.getValueNode());
+    }
+
+    /** The value node of {@code key}; null if absent or empty. */
+    Node value(String key) {
+        return has(key) ? entries.get(key).getValueNode() : null;
+    }
+
+    /** A problem with the value of {@code key}. */
+    void problem(String key, String message) {
+        NodeTuple tuple = entries.get(key);
+        problems.at(tuple == null ? anchor : tuple.getValueNode(), path(key), message);
+    }
+
+    /** A problem with {@code key} found only by looking at the whole section (e.g. "is required"). */
+    void missing(String key, String message) {
+        if (usable) {
+            problems.after(anchor, path(key), message);
+        }
+    }
+
+    /** A problem with the section as a whole. */
+    void sectionProblem(String message) {
+        if (usable) {
+            problems.after(anchor, displayPath(), message);
+        }
+    }
+
+    /**
+     * The text of a scalar value; null if absent, or if it is not a scalar (then a problem
+     * {@code mustBe (got a list)} is reported).
+     */
+    String scalar(String key, String mustBe) {
+        Node node = value(key);
+        if (node == null) {
+            return null;
+        }
+        return scalarText(node, path(key), mustBe);
+    }
+
+    String scalarText(Node node, String nodePath, String mustBe) {
+        if (!(node instanceof ScalarNode scalar)) {
+            problems.at(node, nodePath, mustBe + Problems.gotKind(node));
+            return null;
+        }
+        if (!node.getTag().getValue().startsWith(Tag.PREFIX)) {
+            problems.at(node, nodePath, "YAML tags are not supported (got " + node.getTag().getValue() + ")");
+            return null;
+        }
+        return scalar.getValue();
+    }
+
+    /** {@code true}/{@code false}; null if absent or not a boolean (a problem is reported). */
+    Boolean bool(String key) {
+        String text = scalar(key, "must be true or false");
+        if (text == null) {
+            return null;
+        }
+        switch (text) {
+            case "true", "True", "TRUE":
+                return Boolean.TRUE;
+            case "false", "False", "FALSE":
+                return Boolean.FALSE;
+            default:
+                problem(key, "must be true or false" + Problems.got(text));
+                return null;
+        }
+    }
+
+    /** A duration within {@code [min, max]}; null if absent or invalid (a problem is reported). */
+    Duration duration(String key, Duration min, Duration max) {
+        String text = scalar(key, "must be a duration such as 500ms, 10s, 5m or 1h");
+        if (text == null) {
+            return null;
+        }
+        Duration duration;
+        try {
+            duration = Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            problem(key, e.getMessage() + Problems.got(text));
+            return null;
+        }
+        if (duration.compareTo(min) < 0 || duration.compareTo(max) > 0) {
+            problem(key, "must be between " + Durations.format(min) + " and " + Durations.format(max)
+                    + Problems.got(text));
+            return null;
+        }
+        return duration;
+    }
+
+    /** The items of a list; null if absent, or not a list (a problem {@code mustBe (got ...)} is reported). */
+    List<Node> list(String key, String mustBe) {
+        Node node = value(key);
+        if (node == null) {
+            return null;
+        }
+        if (!(node instanceof SequenceNode sequence)) {
+            problems.at(node, path(key), mustBe + Problems.gotKind(node));
+            return null;
+        }
+        return sequence.getValue();
+    }
+}
