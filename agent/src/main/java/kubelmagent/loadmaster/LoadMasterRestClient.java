@@ -1,0 +1,365 @@
+package kubelmagent.loadmaster;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.SocketException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Objects;
+
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ConnectionClosedException;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.NoHttpResponseException;
+import org.apache.hc.core5.io.CloseMode;
+import org.w3c.dom.Element;
+
+import kubelmagent.http.HttpClients;
+import kubelmagent.http.Secret;
+import kubelmagent.log.Log;
+import kubelmagent.model.Member;
+import kubelmagent.model.VirtualService;
+import kubelmagent.model.VirtualServiceId;
+
+/**
+ * {@link LoadMaster} over the LoadMaster's APIv1: {@code GET <url>/access/<command>?<params>}, answers in
+ * XML.
+ *
+ * <p><b>Requests.</b> Parameters go in a fixed order: {@code vs}, {@code rs}, {@code rsport},
+ * {@code non_local} (on {@code addrs} when {@link LoadMasterConnection#nonLocal()}), then
+ * {@code apikey} when an API key is configured, e.g.
+ * {@code /access/addrs?vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=...}. Without an API key
+ * the client sends HTTP Basic credentials from username and password.
+ *
+ * <p><b>Answers.</b> A call succeeds when the HTTP status is 2xx and the envelope says
+ * {@code code="ok"}. Otherwise it throws a {@link LoadMasterException} whose message names the
+ * command and its non-secret parameters, never the URL (which carries the API key) nor a credential:
+ * <ul>
+ *   <li>{@code showvs vs=3: LoadMaster answered 422 "Unknown VS"} (as an
+ *       {@link UnknownVirtualServiceException}); any other {@code <Error>} text likewise, with the
+ *       HTTP status;</li>
+ *   <li>401, 403 and 404 carry a hint at the usual cause;</li>
+ *   <li>{@code showvs vs=3: no answer from LoadMaster https://10.0.0.2 (SocketTimeoutException: Read timed out)}
+ *       with status 0 (refused, timed out, TLS failure, connection dropped);</li>
+ *   <li>{@code showvs vs=3: LoadMaster sent a response that is not a LoadMaster XML envelope (malformed XML: ...)}
+ *       for a 2xx answer that cannot be read, with status 0: the LoadMaster did not refuse, and a
+ *       write may have taken effect;</li>
+ *   <li>other statuses without an envelope: {@code LoadMaster answered 500 with no LoadMaster XML envelope (an HTML page)}.</li>
+ * </ul>
+ *
+ * <p><b>Retries.</b> {@code showvs} is retried once when the connection dropped without an answer
+ * (connection reset, closed or EOF, as seen around HA failovers); never after a timeout or an HTTP
+ * error. {@code addrs} and {@code delrs} are never retried: the first attempt may have taken effect.
+ *
+ * <p>Each request is logged at debug level with the command, its non-secret parameters, the status
+ * and the elapsed time.
+ */
+public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
+
+    private static final Log LOG = Log.get(LoadMasterRestClient.class);
+
+    /** Answers larger than this are not read to the end (a VS with thousands of RSs is a few MiB). */
+    static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+    static final String HINT_401 = "check the API key in loadmaster.apiKeyFile (or username/passwordFile)"
+            + " and that the user may use the API";
+    static final String HINT_403 = "the API user lacks permission for Real Server changes"
+            + " (System Administration > User Management)";
+    static final String HINT_404 = "the API is disabled or the URL is wrong;"
+            + " enable it under Certificates & Security > Remote Access > Enable API Interface";
+
+    private final LoadMasterConnection connection;
+    private final String base;
+    private final String authorization;
+    private final CloseableHttpClient http;
+
+    public LoadMasterRestClient(LoadMasterConnection c) {
+        this.connection = Objects.requireNonNull(c, "connection");
+        this.base = base(c.url());
+        this.authorization = hasApiKey(c) || c.username() == null ? null : basic(c.username(), c.password());
+        this.http = HttpClients.create(c.tls(), c.timeout());
+    }
+
+    @Override
+    public VirtualService showVirtualService(VirtualServiceId vs) throws LoadMasterException {
+        ApiCall call = ApiCall.showvs(vs);
+        Element success = call(call);
+        try {
+            return LoadMasterXml.virtualService(success, vs);
+        } catch (LoadMasterXml.UnreadableDataException e) {
+            throw new LoadMasterException(call.description()
+                    + ": LoadMaster sent a Virtual Service the agent cannot read (" + e.getMessage() + ")", 0);
+        }
+    }
+
+    /** Accepts both answers: the created {@code <Rs>} in {@code <Data>}, and {@code Command completed ok}. */
+    @Override
+    public void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
+        call(ApiCall.addrs(vs, member, connection.nonLocal()));
+    }
+
+    @Override
+    public void deleteRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
+        call(ApiCall.delrs(vs, member));
+    }
+
+    @Override
+    public void close() {
+        http.close(CloseMode.GRACEFUL);
+    }
+
+    /** Sends the call and returns the envelope's {@code <Success>} (null when absent). */
+    private Element call(ApiCall call) throws LoadMasterException {
+        URI uri = uri(call);
+        int attempts = call.read() ? 2 : 1;
+        for (int attempt = 1;; attempt++) {
+            long started = System.nanoTime();
+            Answer answer;
+            try {
+                answer = http.execute(request(uri), LoadMasterRestClient::read);
+            } catch (IOException e) {
+                long ms = millisSince(started);
+                if (attempt < attempts && droppedWithoutAnswer(e)) {
+                    LOG.debug(call.description() + ": connection dropped after " + ms + " ms ("
+                            + describe(e) + "); retrying once");
+                    continue;
+                }
+                LOG.debug(call.description() + ": no answer after " + ms + " ms (" + describe(e) + ")");
+                throw new LoadMasterException(call.description() + ": no answer from LoadMaster " + base
+                        + " (" + describe(e) + ")", 0, revealsSecret(e) ? null : e);
+            }
+            LOG.debug(call.description() + ": " + answer.status() + " in " + millisSince(started) + " ms");
+            return interpret(call, answer);
+        }
+    }
+
+    private static Element interpret(ApiCall call, Answer answer) throws LoadMasterException {
+        int status = answer.status();
+        LoadMasterXml.Envelope envelope = null;
+        String notAnEnvelope = null;
+        if (answer.tooLarge()) {
+            notAnEnvelope = "larger than " + (MAX_BODY_BYTES / (1024 * 1024)) + " MiB";
+        } else {
+            try {
+                envelope = LoadMasterXml.envelope(answer.body());
+            } catch (LoadMasterXml.NotAnEnvelopeException e) {
+                notAnEnvelope = e.getMessage();
+            }
+        }
+        String d = call.description();
+
+        if (status >= 200 && status < 300) {
+            if (envelope == null) {
+                throw new LoadMasterException(
+                        d + ": LoadMaster sent a response that is not a LoadMaster XML envelope (" + notAnEnvelope + ")", 0);
+            }
+            if (envelope.ok()) {
+                return envelope.success();
+            }
+            String text = envelope.errorText() == null ? "(no error text)" : envelope.errorText();
+            if (envelope.stat() >= 400 && envelope.stat() < 600) {
+                // HTTP said 2xx, the envelope says fail: believe the envelope.
+                throw call.refusal(envelope.stat(), text);
+            }
+            throw new LoadMasterException(d + ": LoadMaster sent a response that is not a LoadMaster XML envelope"
+                    + " (code=\"fail\" with stat " + envelope.stat() + ": \"" + text + "\")", 0);
+        }
+
+        String text = envelope == null ? null : envelope.errorText();
+        switch (status) {
+            case 401:
+                throw new LoadMasterException(d + ": LoadMaster answered 401 Unauthorized: " + HINT_401, status);
+            case 403:
+                throw new LoadMasterException(d + ": LoadMaster answered 403"
+                        + (text == null ? "" : " \"" + text + "\"") + ": " + HINT_403, status);
+            case 404:
+                throw new LoadMasterException(d + ": LoadMaster answered 404: " + HINT_404, status);
+            default:
+                break;
+        }
+        if (status >= 300 && status < 400) {
+            // Never follow: the Location would receive the query string, API key included.
+            throw new LoadMasterException(d + ": LoadMaster answered " + status
+                    + ": a redirect, which the agent does not follow; check the scheme and address in loadmaster.url",
+                    status);
+        }
+        if (text != null) {
+            throw call.refusal(status, text);
+        }
+        String why = envelope != null ? "an envelope without an error text" : notAnEnvelope;
+        throw new LoadMasterException(d + ": LoadMaster answered " + status
+                + " with no LoadMaster XML envelope (" + why + ")", status);
+    }
+
+    // ---- requests
+
+    private URI uri(ApiCall call) {
+        StringBuilder s = new StringBuilder(base).append("/access/").append(call.command());
+        char sep = '?';
+        for (Map.Entry<String, String> p : call.params().entrySet()) {
+            s.append(sep).append(p.getKey()).append('=').append(encode(p.getValue()));
+            sep = '&';
+        }
+        if (hasApiKey(connection)) {
+            s.append(sep).append("apikey=").append(encode(connection.apiKey().reveal()));
+        }
+        return URI.create(s.toString());
+    }
+
+    private HttpGet request(URI uri) {
+        HttpGet get = new HttpGet(uri);
+        get.addHeader(HttpHeaders.ACCEPT, "text/xml, application/xml");
+        if (authorization != null) {
+            get.addHeader(HttpHeaders.AUTHORIZATION, authorization);
+        }
+        return get;
+    }
+
+    private static Answer read(ClassicHttpResponse response) throws IOException {
+        HttpEntity entity = response.getEntity();
+        if (entity == null) {
+            return new Answer(response.getCode(), new byte[0], false);
+        }
+        try (InputStream in = entity.getContent()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                if (out.size() + n > MAX_BODY_BYTES) {
+                    return new Answer(response.getCode(), new byte[0], true);
+                }
+                out.write(buffer, 0, n);
+            }
+            return new Answer(response.getCode(), out.toByteArray(), false);
+        }
+    }
+
+    /** The HTTP status and the raw body (parsed as bytes so the XML declaration's encoding applies). */
+    private record Answer(int status, byte[] body, boolean tooLarge) {}
+
+    // ---- failures
+
+    /**
+     * The connection broke before an answer arrived, which a second attempt on a fresh connection may
+     * survive: a reset, a close or an EOF. Not a timeout (the LoadMaster may be busy: do not pile on),
+     * and not a refused or unroutable connect.
+     */
+    static boolean droppedWithoutAnswer(IOException e) {
+        if (e instanceof InterruptedIOException) {
+            return false; // timeouts
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NoHttpResponseException || t instanceof ConnectionClosedException
+                    || t instanceof EOFException) {
+                return true;
+            }
+            if (t instanceof SocketException) {
+                return !(t instanceof ConnectException || t instanceof NoRouteToHostException
+                        || t instanceof BindException || t instanceof PortUnreachableException);
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** {@code SocketTimeoutException: Read timed out}, with any credential masked. */
+    private String describe(Throwable e) {
+        String message = e.getMessage();
+        String text = message == null || message.isBlank()
+                ? e.getClass().getSimpleName()
+                : e.getClass().getSimpleName() + ": " + LoadMasterXml.oneLine(message);
+        return mask(text);
+    }
+
+    private String mask(String text) {
+        String result = text;
+        for (String secret : secrets()) {
+            result = result.replace(secret, "(secret)");
+            String encoded = encode(secret);
+            if (!encoded.equals(secret)) {
+                result = result.replace(encoded, "(secret)");
+            }
+        }
+        return result;
+    }
+
+    private boolean revealsSecret(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String s = String.valueOf(t.getMessage());
+            for (String secret : secrets()) {
+                if (s.contains(secret) || s.contains(encode(secret))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private String[] secrets() {
+        String key = hasApiKey(connection) ? connection.apiKey().reveal() : null;
+        Secret password = connection.password();
+        String pw = password == null || password.isEmpty() ? null : password.reveal();
+        if (key != null && pw != null) {
+            return new String[] {key, pw};
+        }
+        if (key != null) {
+            return new String[] {key};
+        }
+        return pw != null ? new String[] {pw} : new String[0];
+    }
+
+    // ---- helpers
+
+    private static boolean hasApiKey(LoadMasterConnection c) {
+        return c.apiKey() != null && !c.apiKey().isEmpty();
+    }
+
+    private static String basic(String username, Secret password) {
+        String pair = username + ":" + (password == null ? "" : password.reveal());
+        return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code scheme://host[:port][/path]} without user info, query, fragment or trailing slash: the
+     * prefix of every request, and the address shown in messages.
+     */
+    private static String base(URI url) {
+        Objects.requireNonNull(url, "loadmaster url");
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!(scheme.equals("https") || scheme.equals("http")) || url.getHost() == null) {
+            throw new IllegalArgumentException("the LoadMaster URL must be https://<address>[:port]");
+        }
+        StringBuilder s = new StringBuilder(scheme).append("://").append(url.getHost());
+        if (url.getPort() != -1) {
+            s.append(':').append(url.getPort());
+        }
+        String path = url.getRawPath() == null ? "" : url.getRawPath();
+        while (path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        return s.append(path).toString();
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static long millisSince(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,319 @@
+package kubelmagent.loadmaster;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.xml.sax.ErrorHandler;
+import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
+
+import kubelmagent.log.Log;
+import kubelmagent.model.Member;
+import kubelmagent.model.RealServer;
+import kubelmagent.model.VirtualService;
+import kubelmagent.model.VirtualServiceId;
+
+/**
+ * Reads APIv1 XML answers: the {@code <Response stat=".." code="..">} envelope and the {@code showvs}
+ * data inside it.
+ *
+ * <p>The body is parsed as bytes, so the parser honours the declared encoding
+ * ({@code ISO-8859-1} on real appliances). DTDs and external entities are refused. Values are read
+ * leniently: text is trimmed, numbers may carry whitespace, booleans may be {@code Y/N}, {@code 1/0}
+ * or {@code true/false} in any case, and optional elements that older firmware omits
+ * ({@code DnsName}, {@code RateLimit}, {@code Follow}, {@code Nrules}, ...) are not needed.
+ */
+final class LoadMasterXml {
+
+    private static final Log LOG = Log.get(LoadMasterRestClient.class);
+
+    /** Longest error text or parser message quoted in an operator-facing message. */
+    private static final int MAX_QUOTED = 200;
+
+    /** Real Server defaults on the LoadMaster, used when an element is missing. */
+    private static final int DEFAULT_WEIGHT = 1000;
+
+    private LoadMasterXml() {}
+
+    /**
+     * A parsed envelope.
+     *
+     * @param stat      the {@code stat} attribute, or -1 when absent or not a number
+     * @param ok        {@code code="ok"} (or, without a {@code code}, a {@code <Success>} and no {@code <Error>})
+     * @param success   the {@code <Success>} element, or null
+     * @param errorText the {@code <Error>} text, trimmed and on one line, or null when absent or blank
+     */
+    record Envelope(int stat, boolean ok, Element success, String errorText) {}
+
+    /** The body is not a LoadMaster XML envelope; {@link #getMessage()} is a short reason for operators. */
+    static final class NotAnEnvelopeException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NotAnEnvelopeException(String reason) {
+            super(reason);
+        }
+    }
+
+    /** The envelope is fine but its data cannot be turned into the model; the message says where. */
+    static final class UnreadableDataException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableDataException(String reason) {
+            super(reason);
+        }
+    }
+
+    static Envelope envelope(byte[] body) throws NotAnEnvelopeException {
+        int start = firstSignificantByte(body);
+        if (start < 0) {
+            throw new NotAnEnvelopeException("empty body");
+        }
+        if (body[start] != '<') {
+            throw new NotAnEnvelopeException("not XML");
+        }
+        Document document;
+        try {
+            document = newBuilder().parse(new ByteArrayInputStream(body));
+        } catch (SAXException | IOException e) {
+            if (looksLikeHtml(body)) {
+                throw new NotAnEnvelopeException("an HTML page");
+            }
+            throw new NotAnEnvelopeException("malformed XML: " + shorten(oneLine(String.valueOf(e.getMessage()))));
+        }
+        Element root = document.getDocumentElement();
+        if (!"Response".equals(root.getTagName())) {
+            if ("html".equalsIgnoreCase(root.getTagName())) {
+                throw new NotAnEnvelopeException("an HTML page");
+            }
+            throw new NotAnEnvelopeException("root element <" + shorten(root.getTagName()) + ">, expected <Response>");
+        }
+        Element success = firstChild(root, "Success");
+        Element error = firstChild(root, "Error");
+        String errorText = error == null ? null : errorText(error.getTextContent());
+        String code = root.hasAttribute("code") ? root.getAttribute("code").strip() : null;
+        boolean ok = code != null ? code.equalsIgnoreCase("ok") : success != null && error == null;
+        return new Envelope(parseIntOr(root.getAttribute("stat"), -1), ok, success, errorText);
+    }
+
+    /**
+     * Turns a {@code showvs} answer's {@code <Success>} into a {@link VirtualService}: the flat VS
+     * fields under {@code <Data>}, the {@code <Rs>} children and the {@code <SubVS>} children.
+     */
+    static VirtualService virtualService(Element success, VirtualServiceId requested) throws UnreadableDataException {
+        Element data = success == null ? null : firstChild(success, "Data");
+        if (data == null) {
+            throw new UnreadableDataException("no <Data> in <Success>");
+        }
+        int index = intOr(data, "Index", requested.index(), "<Index>");
+        if (index != requested.index()) {
+            throw new UnreadableDataException("it describes VS " + index + ", not VS " + requested);
+        }
+        String address = textOr(data, "VSAddress", "");
+        int port = intOr(data, "VSPort", 0, "<VSPort>");
+        String protocol = textOr(data, "Protocol", "");
+        String nickName = textOr(data, "NickName", "");
+        int masterVs = intOr(data, "MasterVS", 0, "<MasterVS>");
+
+        List<VirtualServiceId> subVsIds = new ArrayList<>();
+        int n = 0;
+        for (Element sub : children(data, "SubVS")) {
+            n++;
+            int vsIndex = intOr(sub, "VSIndex", 0, "<SubVS> #" + n + " <VSIndex>");
+            if (vsIndex <= 0) {
+                throw new UnreadableDataException("<SubVS> #" + n + " has no valid <VSIndex>");
+            }
+            subVsIds.add(VirtualServiceId.of(vsIndex));
+        }
+        if (masterVs > 0 && subVsIds.isEmpty()) {
+            LOG.debug("showvs vs=" + requested + ": MasterVS is " + masterVs
+                    + " but no <SubVS> is listed; reading it as a VS without SubVSs");
+        }
+
+        List<RealServer> realServers = new ArrayList<>();
+        n = 0;
+        for (Element rs : children(data, "Rs")) {
+            n++;
+            realServers.add(realServer(rs, "<Rs> #" + n));
+        }
+        return new VirtualService(VirtualServiceId.of(index), address, port, protocol, nickName, subVsIds, realServers);
+    }
+
+    private static RealServer realServer(Element rs, String where) throws UnreadableDataException {
+        int rsIndex = intOr(rs, "RsIndex", 0, where + " <RsIndex>");
+        String addr = textOr(rs, "Addr", "");
+        if (addr.isEmpty()) {
+            throw new UnreadableDataException(where + " has no <Addr>");
+        }
+        int port = intOr(rs, "Port", 0, where + " <Port>");
+        Member member;
+        try {
+            member = new Member(addr, port);
+        } catch (IllegalArgumentException e) {
+            throw new UnreadableDataException(where + " (" + shorten(addr) + "): " + e.getMessage());
+        }
+        boolean enabled = booleanOr(rs, "Enable", true, where + " <Enable>");
+        int weight = intOr(rs, "Weight", DEFAULT_WEIGHT, where + " <Weight>");
+        return new RealServer(rsIndex, member, enabled, weight);
+    }
+
+    // ---- lenient values
+
+    private static String textOr(Element parent, String name, String fallback) {
+        Element e = firstChild(parent, name);
+        return e == null ? fallback : e.getTextContent().strip();
+    }
+
+    private static int intOr(Element parent, String name, int fallback, String where) throws UnreadableDataException {
+        Element e = firstChild(parent, name);
+        if (e == null) {
+            return fallback;
+        }
+        String text = e.getTextContent().strip();
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException ex) {
+            throw new UnreadableDataException(where + " is not a number (got \"" + shorten(text) + "\")");
+        }
+    }
+
+    private static boolean booleanOr(Element parent, String name, boolean fallback, String where)
+            throws UnreadableDataException {
+        Element e = firstChild(parent, name);
+        if (e == null) {
+            return fallback;
+        }
+        String text = e.getTextContent().strip().toLowerCase(Locale.ROOT);
+        switch (text) {
+            case "":
+                return fallback;
+            case "y":
+            case "yes":
+            case "1":
+            case "true":
+                return true;
+            case "n":
+            case "no":
+            case "0":
+            case "false":
+                return false;
+            default:
+                throw new UnreadableDataException(where + " is not Y or N (got \"" + shorten(text) + "\")");
+        }
+    }
+
+    private static int parseIntOr(String text, int fallback) {
+        try {
+            return Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    // ---- DOM helpers
+
+    private static Element firstChild(Element parent, String name) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element && name.equals(((Element) n).getTagName())) {
+                return (Element) n;
+            }
+        }
+        return null;
+    }
+
+    private static List<Element> children(Element parent, String name) {
+        List<Element> result = new ArrayList<>();
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element && name.equals(((Element) n).getTagName())) {
+                result.add((Element) n);
+            }
+        }
+        return result;
+    }
+
+    private static DocumentBuilder newBuilder() throws IOException {
+        try {
+            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
+            factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+            factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            factory.setXIncludeAware(false);
+            factory.setExpandEntityReferences(false);
+            factory.setNamespaceAware(false);
+            factory.setValidating(false);
+            DocumentBuilder builder = factory.newDocumentBuilder();
+            builder.setErrorHandler(QUIET);
+            return builder;
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException("the JDK's XML parser lacks a required feature: " + e.getMessage(), e);
+        }
+    }
+
+    /** Throws instead of printing {@code [Fatal Error]} lines to stderr, as the default handler does. */
+    private static final ErrorHandler QUIET = new ErrorHandler() {
+        @Override
+        public void warning(SAXParseException e) {
+            // ignored
+        }
+
+        @Override
+        public void error(SAXParseException e) throws SAXException {
+            throw e;
+        }
+
+        @Override
+        public void fatalError(SAXParseException e) throws SAXException {
+            throw e;
+        }
+    };
+
+    // ---- text helpers
+
+    private static int firstSignificantByte(byte[] body) {
+        int i = 0;
+        if (body.length >= 3 && (body[0] & 0xff) == 0xef && (body[1] & 0xff) == 0xbb && (body[2] & 0xff) == 0xbf) {
+            i = 3; // UTF-8 byte order mark
+        }
+        for (; i < body.length; i++) {
+            if (!Character.isWhitespace((char) (body[i] & 0xff))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean looksLikeHtml(byte[] body) {
+        String head = new String(body, 0, Math.min(body.length, 1024), StandardCharsets.ISO_8859_1)
+                .toLowerCase(Locale.ROOT);
+        return head.contains("<html") || head.contains("<!doctype html");
+    }
+
+    private static String errorText(String raw) {
+        String text = oneLine(raw);
+        return text.isEmpty() ? null : shorten(text);
+    }
+
+    /** Trims, and joins lines with single spaces. */
+    static String oneLine(String text) {
+        return text.strip().replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    static String shorten(String text) {
+        return text.length() <= MAX_QUOTED ? text : text.substring(0, MAX_QUOTED) + "...";
+    }
+}

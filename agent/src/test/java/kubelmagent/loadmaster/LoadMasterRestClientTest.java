@@ -1,0 +1,676 @@
+package kubelmagent.loadmaster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import kubelmagent.http.Secret;
+import kubelmagent.http.TlsSettings;
+import kubelmagent.model.Member;
+import kubelmagent.model.RealServer;
+import kubelmagent.model.VirtualService;
+import kubelmagent.model.VirtualServiceId;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
+import okio.Buffer;
+
+class LoadMasterRestClientTest {
+
+    private static final String KEY = "k3y";
+    private static final String PASSWORD = "pa55-w0rd";
+    private static final VirtualServiceId VS = VirtualServiceId.of(3);
+    private static final Member POD = new Member("10.244.1.7", 8080);
+
+    private MockWebServer server;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = new MockWebServer();
+        server.start();
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    // ---- requests
+
+    @Test
+    void sendsShowvsWithTheApiKeyLastAndNoAuthorizationHeader() throws Exception {
+        server.enqueue(xml(200, "showvs-no-rs.xml"));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            lm.showVirtualService(VS);
+        }
+        RecordedRequest request = server.takeRequest();
+        assertEquals("GET", request.getMethod());
+        assertEquals("/access/showvs?vs=3&apikey=k3y", request.getTarget());
+        assertNull(request.getHeaders().get("Authorization"));
+    }
+
+    @Test
+    void sendsAddrsWithNonLocalWhenTheConnectionAsksForIt() throws Exception {
+        server.enqueue(xml(200, "addrs.xml"));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            lm.addRealServer(VS, POD);
+        }
+        assertEquals("/access/addrs?vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=k3y",
+                server.takeRequest().getTarget());
+    }
+
+    @Test
+    void sendsAddrsWithoutNonLocalWhenTheConnectionDoesNotAskForIt() throws Exception {
+        server.enqueue(xml(200, "addrs.xml"));
+        try (LoadMasterRestClient lm = client(apiKey(), false)) {
+            lm.addRealServer(VS, POD);
+        }
+        assertEquals("/access/addrs?vs=3&rs=10.244.1.7&rsport=8080&apikey=k3y", server.takeRequest().getTarget());
+    }
+
+    @Test
+    void sendsDelrsByAddressAndPort() throws Exception {
+        server.enqueue(xml(200, "delrs.xml"));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            lm.deleteRealServer(VS, POD);
+        }
+        assertEquals("/access/delrs?vs=3&rs=10.244.1.7&rsport=8080&apikey=k3y", server.takeRequest().getTarget());
+    }
+
+    @Test
+    void encodesIpv6AddressesAndApiKeys() throws Exception {
+        server.enqueue(xml(200, "addrs-completed.xml"));
+        LoadMasterConnection c = connection(base(), Secret.of("a+b/c=&d"), null, null, true, Duration.ofSeconds(5));
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(c)) {
+            lm.addRealServer(VS, new Member("fd00::1", 8080));
+        }
+        assertEquals("/access/addrs?vs=3&rs=fd00%3A%3A1&rsport=8080&non_local=1&apikey=a%2Bb%2Fc%3D%26d",
+                server.takeRequest().getTarget());
+    }
+
+    @Test
+    void sendsBasicAuthWhenThereIsNoApiKey() throws Exception {
+        server.enqueue(xml(200, "showvs-no-rs.xml"));
+        LoadMasterConnection c = connection(base(), null, "bal", Secret.of("p@ss:w\u00f6rd"), true, Duration.ofSeconds(5));
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(c)) {
+            lm.showVirtualService(VS);
+        }
+        RecordedRequest request = server.takeRequest();
+        assertEquals("/access/showvs?vs=3", request.getTarget());
+        String expected = "Basic " + Base64.getEncoder().encodeToString("bal:p@ss:w\u00f6rd".getBytes(StandardCharsets.UTF_8));
+        assertEquals(expected, request.getHeaders().get("Authorization"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/"})
+    void buildsTheSamePathWithOrWithoutATrailingSlash(String suffix) throws Exception {
+        server.enqueue(xml(200, "showvs-no-rs.xml"));
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+                connection(base() + suffix, Secret.of(KEY), null, null, true, Duration.ofSeconds(5)))) {
+            lm.showVirtualService(VS);
+        }
+        assertEquals("/access/showvs?vs=3&apikey=k3y", server.takeRequest().getTarget());
+    }
+
+    @Test
+    void keepsAPathPrefixOfTheUrl() throws Exception {
+        server.enqueue(xml(200, "showvs-no-rs.xml"));
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+                connection(base() + "/lm/", Secret.of(KEY), null, null, true, Duration.ofSeconds(5)))) {
+            lm.showVirtualService(VS);
+        }
+        assertEquals("/lm/access/showvs?vs=3&apikey=k3y", server.takeRequest().getTarget());
+    }
+
+    @Test
+    void refusesAUrlThatIsNotHttp() {
+        LoadMasterConnection c = connection("ftp://10.0.0.2", Secret.of(KEY), null, null, true, Duration.ofSeconds(5));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LoadMasterRestClient(c));
+        assertEquals("the LoadMaster URL must be https://<address>[:port]", e.getMessage());
+    }
+
+    // ---- showvs parsing
+
+    @Test
+    void readsAVirtualServiceWithTwoRealServers() throws Exception {
+        VirtualService vs = show("showvs-two-rs.xml");
+        assertEquals(VS, vs.id());
+        assertEquals("10.0.0.5", vs.address());
+        assertEquals(443, vs.port());
+        assertEquals("tcp", vs.protocol());
+        assertEquals("caf\u00e9", vs.nickName(), "ISO-8859-1 as declared, not UTF-8");
+        assertFalse(vs.hasSubVirtualServices());
+        assertEquals(List.of(
+                new RealServer(7, new Member("10.244.1.7", 8080), true, 1000),
+                new RealServer(8, new Member("10.244.2.9", 8080), false, 500)), vs.realServers());
+    }
+
+    @Test
+    void readsAVirtualServiceWithoutRealServers() throws Exception {
+        VirtualService vs = show("showvs-no-rs.xml");
+        assertEquals(new VirtualService(VS, "10.0.0.5", 80, "tcp", "web", List.of(), List.of()), vs);
+    }
+
+    @Test
+    void readsTheSubVsIdsOfAParent() throws Exception {
+        VirtualService vs = show("showvs-parent.xml");
+        assertTrue(vs.hasSubVirtualServices());
+        assertEquals(List.of(VirtualServiceId.of(4), VirtualServiceId.of(6)), vs.subVsIds());
+        assertEquals(List.of(), vs.realServers());
+    }
+
+    @Test
+    void readsASubVsWithoutAddress() throws Exception {
+        server.enqueue(xml(200, "showvs-subvs.xml"));
+        VirtualService vs;
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            vs = lm.showVirtualService(VirtualServiceId.of(4));
+        }
+        assertEquals(new VirtualService(VirtualServiceId.of(4), "", 0, "tcp", "sub", List.of(),
+                List.of(new RealServer(10, new Member("10.244.3.4", 9090), true, 1000))), vs);
+    }
+
+    @Test
+    void readsMasterVsWithoutListedSubVsAsAPlainVirtualService() throws Exception {
+        VirtualService vs = show("showvs-master-without-subvs.xml");
+        assertFalse(vs.hasSubVirtualServices());
+        assertEquals(List.of(), vs.realServers());
+    }
+
+    @Test
+    void readsOlderFirmwareWithoutTheNewerFields() throws Exception {
+        VirtualService vs = show("showvs-old-firmware.xml");
+        assertEquals(new VirtualService(VS, "10.0.0.5", 80, "tcp", "", List.of(),
+                List.of(new RealServer(2, new Member("10.154.0.100", 80), true, 1000))), vs);
+    }
+
+    @Test
+    void readsNumbersAndBooleansLeniently() throws Exception {
+        VirtualService vs = show("showvs-loose-values.xml");
+        assertEquals(80, vs.port());
+        assertEquals(List.of(
+                new RealServer(11, new Member("10.244.1.7", 8080), true, 20),
+                new RealServer(12, new Member("10.244.1.8", 8080), false, 1000)), vs.realServers());
+    }
+
+    @Test
+    void refusesAnAnswerAboutAnotherVirtualService() throws Exception {
+        server.enqueue(xml(200, "showvs-no-rs.xml"));
+        LoadMasterException e = failure(lm -> lm.showVirtualService(VirtualServiceId.of(5)));
+        assertEquals("showvs vs=5: LoadMaster sent a Virtual Service the agent cannot read"
+                + " (it describes VS 3, not VS 5)", e.getMessage());
+        assertEquals(0, e.status());
+    }
+
+    @Test
+    void refusesARealServerWithoutAddress() throws Exception {
+        server.enqueue(xml(200, replace("showvs-two-rs.xml", "<Addr>10.244.2.9</Addr>", "<Addr> </Addr>")));
+        LoadMasterException e = failure(lm -> lm.showVirtualService(VS));
+        assertEquals("showvs vs=3: LoadMaster sent a Virtual Service the agent cannot read (<Rs> #2 has no <Addr>)",
+                e.getMessage());
+    }
+
+    @Test
+    void refusesAnEnableThatIsNeitherYesNorNo() throws Exception {
+        server.enqueue(xml(200, replace("showvs-two-rs.xml", "<Enable>N</Enable>", "<Enable>maybe</Enable>")));
+        LoadMasterException e = failure(lm -> lm.showVirtualService(VS));
+        assertEquals("showvs vs=3: LoadMaster sent a Virtual Service the agent cannot read"
+                + " (<Rs> #2 <Enable> is not Y or N (got \"maybe\"))", e.getMessage());
+    }
+
+    @Test
+    void refusesAPortOutOfRange() throws Exception {
+        server.enqueue(xml(200, replace("showvs-two-rs.xml", "<Port>8080</Port>", "<Port>0</Port>")));
+        LoadMasterException e = failure(lm -> lm.showVirtualService(VS));
+        assertEquals("showvs vs=3: LoadMaster sent a Virtual Service the agent cannot read"
+                + " (<Rs> #1 (10.244.1.7): port must be 1..65535 (got 0))", e.getMessage());
+    }
+
+    // ---- addrs / delrs answers
+
+    @ParameterizedTest
+    @ValueSource(strings = {"addrs.xml", "addrs-completed.xml"})
+    void acceptsBothFormsOfTheAddrsAnswer(String fixture) throws Exception {
+        server.enqueue(xml(200, fixture));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            lm.addRealServer(VS, POD);
+        }
+        assertEquals(1, server.getRequestCount());
+    }
+
+    @Test
+    void acceptsTheDelrsAnswer() throws Exception {
+        server.enqueue(xml(200, "delrs.xml"));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            lm.deleteRealServer(VS, POD);
+        }
+        assertEquals(1, server.getRequestCount());
+    }
+
+    // ---- failures with an answer
+
+    enum Op {
+        SHOWVS, ADDRS, DELRS;
+
+        void run(LoadMaster lm) throws LoadMasterException {
+            switch (this) {
+                case SHOWVS:
+                    lm.showVirtualService(VS);
+                    break;
+                case ADDRS:
+                    lm.addRealServer(VS, POD);
+                    break;
+                default:
+                    lm.deleteRealServer(VS, POD);
+                    break;
+            }
+        }
+    }
+
+    static Stream<Arguments> answeredFailures() {
+        String addrs = "addrs vs=3 rs=10.244.1.7:8080";
+        String delrs = "delrs vs=3 rs=10.244.1.7:8080";
+        return Stream.of(
+                Arguments.of(Op.SHOWVS, 422, "error-unknown-vs.xml", true,
+                        "showvs vs=3: LoadMaster answered 422 \"Unknown VS\""),
+                Arguments.of(Op.ADDRS, 422, "error-unknown-vs.xml", true,
+                        addrs + ": LoadMaster answered 422 \"Unknown VS\""),
+                Arguments.of(Op.DELRS, 422, "error-unknown-vs.xml", true,
+                        delrs + ": LoadMaster answered 422 \"Unknown VS\""),
+                Arguments.of(Op.DELRS, 422, "error-unknown-rs.xml", false,
+                        delrs + ": LoadMaster answered 422 \"Unknown RS\""),
+                Arguments.of(Op.ADDRS, 422, "error-already-exists.xml", false,
+                        addrs + ": LoadMaster answered 422 \"Real Server already exists\""),
+                Arguments.of(Op.ADDRS, 422, "error-couldnt-create-rs.xml", false,
+                        addrs + ": LoadMaster answered 422 \"Couldn't create RS\""),
+                Arguments.of(Op.ADDRS, 400, "error-rsport-missing.xml", false,
+                        addrs + ": LoadMaster answered 400 \"rsport: Integer Value missing\""),
+                Arguments.of(Op.SHOWVS, 405, "error-unknown-command.xml", false,
+                        "showvs vs=3: LoadMaster answered 405 \"Unknown command\""),
+                Arguments.of(Op.ADDRS, 429, "error-too-many-requests.xml", false,
+                        addrs + ": LoadMaster answered 429 \"Too many requests\""),
+                Arguments.of(Op.DELRS, 500, "error-internal.xml", false,
+                        delrs + ": LoadMaster answered 500 \"Internal error\""),
+                Arguments.of(Op.SHOWVS, 401, "", false,
+                        "showvs vs=3: LoadMaster answered 401 Unauthorized: check the API key in loadmaster.apiKeyFile"
+                                + " (or username/passwordFile) and that the user may use the API"),
+                Arguments.of(Op.ADDRS, 403, "error-incorrect-permissions.xml", false,
+                        addrs + ": LoadMaster answered 403 \"Incorrect permissions\": the API user lacks permission"
+                                + " for Real Server changes (System Administration > User Management)"),
+                Arguments.of(Op.ADDRS, 403, "", false,
+                        addrs + ": LoadMaster answered 403: the API user lacks permission"
+                                + " for Real Server changes (System Administration > User Management)"),
+                Arguments.of(Op.SHOWVS, 404, "not-found.html", false,
+                        "showvs vs=3: LoadMaster answered 404: the API is disabled or the URL is wrong;"
+                                + " enable it under Certificates & Security > Remote Access > Enable API Interface"),
+                Arguments.of(Op.SHOWVS, 500, "server-error.html", false,
+                        "showvs vs=3: LoadMaster answered 500 with no LoadMaster XML envelope (an HTML page)"),
+                Arguments.of(Op.ADDRS, 429, "", false,
+                        addrs + ": LoadMaster answered 429 with no LoadMaster XML envelope (empty body)"),
+                Arguments.of(Op.DELRS, 503, "Service Unavailable", false,
+                        delrs + ": LoadMaster answered 503 with no LoadMaster XML envelope (not XML)"));
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("answeredFailures")
+    void reportsWhatTheLoadMasterAnswered(Op op, int code, String body, boolean unknownVs, String message)
+            throws Exception {
+        server.enqueue(response(code, body.endsWith(".xml") || body.endsWith(".html") ? Fixtures.bytes(body)
+                : body.getBytes(StandardCharsets.ISO_8859_1)));
+        LoadMasterException e = failure(op::run);
+        assertEquals(message, e.getMessage());
+        assertEquals(code, e.status());
+        assertEquals(unknownVs, e instanceof UnknownVirtualServiceException);
+        assertEquals(1, server.getRequestCount(), "HTTP errors are not retried");
+    }
+
+    @Test
+    void trimsTheErrorTextAndJoinsItsLines() throws Exception {
+        server.enqueue(response(422, ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n"
+                + "<Response stat=\"422\" code=\"fail\"><Error>\r\n   Invalid address\r\n   10.0.0.x  \r\n</Error></Response>")
+                .getBytes(StandardCharsets.ISO_8859_1)));
+        LoadMasterException e = failure(Op.ADDRS::run);
+        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Invalid address 10.0.0.x\"",
+                e.getMessage());
+        assertTrue(e.isRefusal());
+    }
+
+    @Test
+    void believesAFailingEnvelopeEvenWithHttp200() throws Exception {
+        server.enqueue(response(200, Fixtures.bytes("error-unknown-vs.xml")));
+        LoadMasterException e = failure(Op.SHOWVS::run);
+        assertInstanceOf(UnknownVirtualServiceException.class, e);
+        assertEquals(422, e.status());
+    }
+
+    @Test
+    void reportsARedirectWithoutItsLocation() throws Exception {
+        server.enqueue(new MockResponse.Builder().code(302)
+                .addHeader("Location", "https://elsewhere.example/access/showvs?vs=3&apikey=k3y").build());
+        LoadMasterException e = failure(Op.SHOWVS::run);
+        assertEquals("showvs vs=3: LoadMaster answered 302: a redirect, which the agent does not follow;"
+                + " check the scheme and address in loadmaster.url", e.getMessage());
+        assertEquals(1, server.getRequestCount());
+    }
+
+    // ---- 200 answers that are not envelopes
+
+    static Stream<Arguments> unreadable200s() {
+        byte[] showvs = Fixtures.bytes("showvs-two-rs.xml");
+        return Stream.of(
+                Arguments.of("truncated", Arrays.copyOf(showvs, showvs.length / 2), "(malformed XML: "),
+                Arguments.of("empty", new byte[0], "(empty body)"),
+                Arguments.of("plain text", "OK".getBytes(StandardCharsets.ISO_8859_1), "(not XML)"),
+                Arguments.of("html", Fixtures.bytes("server-error.html"), "(an HTML page)"),
+                Arguments.of("wrong root", "<?xml version=\"1.0\"?><Result code=\"ok\"/>".getBytes(StandardCharsets.ISO_8859_1),
+                        "(root element <Result>, expected <Response>)"),
+                Arguments.of("external entity", ("<?xml version=\"1.0\"?><!DOCTYPE Response ["
+                        + "<!ENTITY x SYSTEM \"file:///etc/hostname\">]><Response stat=\"200\" code=\"ok\"><Success><Data>"
+                        + "<Index>3</Index><NickName>&x;</NickName></Data></Success></Response>")
+                        .getBytes(StandardCharsets.ISO_8859_1), "(malformed XML: "));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unreadable200s")
+    void treatsAn200ThatIsNotAnEnvelopeAsAFailureWithoutStatus(String name, byte[] body, String reason)
+            throws Exception {
+        server.enqueue(response(200, body));
+        LoadMasterException e = failure(Op.SHOWVS::run);
+        String prefix = "showvs vs=3: LoadMaster sent a response that is not a LoadMaster XML envelope ";
+        assertTrue(e.getMessage().startsWith(prefix + reason), e.getMessage());
+        assertTrue(e.getMessage().endsWith(")"), e.getMessage());
+        assertEquals(0, e.status());
+        assertFalse(e.isRefusal());
+    }
+
+    @Test
+    void treatsAn200ThatIsNotAnEnvelopeAsAFailureForWritesToo() throws Exception {
+        server.enqueue(response(200, "<html><body>Login</body></html>".getBytes(StandardCharsets.ISO_8859_1)));
+        LoadMasterException e = failure(Op.ADDRS::run);
+        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster sent a response that is not a LoadMaster XML envelope"
+                + " (an HTML page)", e.getMessage());
+        assertEquals(0, e.status());
+    }
+
+    // ---- no answer
+
+    @Test
+    void reportsATimeoutWithStatusZeroAndDoesNotRetryIt() throws Exception {
+        server.enqueue(new MockResponse.Builder().code(200).body("<Response/>")
+                .headersDelay(3, TimeUnit.SECONDS).build());
+        LoadMasterConnection c = connection(base(), Secret.of(KEY), null, null, true, Duration.ofSeconds(1));
+        LoadMasterException e;
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(c)) {
+            e = assertThrows(LoadMasterException.class, () -> lm.showVirtualService(VS));
+        }
+        assertEquals("showvs vs=3: no answer from LoadMaster " + base() + " (SocketTimeoutException: Read timed out)",
+                e.getMessage());
+        assertEquals(0, e.status());
+        assertEquals(1, server.getRequestCount());
+    }
+
+    @Test
+    void reportsARefusedConnectionWithStatusZero() throws Exception {
+        String url = base();
+        server.close();
+        LoadMasterException e;
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+                connection(url, Secret.of(KEY), null, null, true, Duration.ofSeconds(2)))) {
+            e = assertThrows(LoadMasterException.class, () -> lm.showVirtualService(VS));
+        }
+        String prefix = "showvs vs=3: no answer from LoadMaster " + url + " (HttpHostConnectException: ";
+        assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
+        assertTrue(e.getMessage().contains("Connection refused"), e.getMessage());
+        assertFalse(e.getMessage().contains(KEY), e.getMessage());
+        assertEquals(0, e.status());
+    }
+
+    @Test
+    void retriesAReadOnceAfterADroppedConnection() throws Exception {
+        server.enqueue(dropped());
+        server.enqueue(xml(200, "showvs-two-rs.xml"));
+        VirtualService vs;
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            vs = lm.showVirtualService(VS);
+        }
+        assertEquals(2, vs.realServers().size());
+        assertEquals(2, server.getRequestCount());
+        assertEquals("/access/showvs?vs=3&apikey=k3y", server.takeRequest().getTarget());
+        assertEquals("/access/showvs?vs=3&apikey=k3y", server.takeRequest().getTarget());
+    }
+
+    @Test
+    void retriesAReadOnlyOnce() throws Exception {
+        server.enqueue(dropped());
+        server.enqueue(dropped());
+        server.enqueue(xml(200, "showvs-two-rs.xml"));
+        LoadMasterException e = failure(Op.SHOWVS::run);
+        assertTrue(e.getMessage().startsWith("showvs vs=3: no answer from LoadMaster " + base() + " ("), e.getMessage());
+        assertEquals(0, e.status());
+        assertEquals(2, server.getRequestCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ADDRS", "DELRS"})
+    void neverRetriesAWrite(Op op) throws Exception {
+        server.enqueue(dropped());
+        server.enqueue(xml(200, "delrs.xml"));
+        LoadMasterException e = failure(op::run);
+        String command = op.name().toLowerCase(java.util.Locale.ROOT);
+        assertTrue(e.getMessage().startsWith(command + " vs=3 rs=10.244.1.7:8080: no answer from LoadMaster "
+                + base() + " ("), e.getMessage());
+        assertEquals(0, e.status());
+        assertFalse(e.isRefusal());
+        assertEquals(1, server.getRequestCount());
+    }
+
+    // ---- secrets
+
+    static Stream<Arguments> everyKindOfFailure() {
+        return Stream.of(
+                Arguments.of("422", xml(422, "error-unknown-vs.xml")),
+                Arguments.of("401", new MockResponse.Builder().code(401)
+                        .addHeader("WWW-Authenticate", "Basic realm=\"LM\"").build()),
+                Arguments.of("403", xml(403, "error-incorrect-permissions.xml")),
+                Arguments.of("404", xml(404, "not-found.html")),
+                Arguments.of("500", xml(500, "server-error.html")),
+                Arguments.of("302", new MockResponse.Builder().code(302)
+                        .addHeader("Location", "/access/showvs?vs=3&apikey=" + KEY).build()),
+                Arguments.of("truncated", response(200, Arrays.copyOf(Fixtures.bytes("showvs-no-rs.xml"), 300))),
+                Arguments.of("dropped", dropped()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("everyKindOfFailure")
+    void neverPutsTheApiKeyIntoAMessage(String name, MockResponse answer) throws Exception {
+        server.enqueue(answer);
+        server.enqueue(answer);
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            for (Op op : Op.values()) {
+                server.enqueue(answer);
+                LoadMasterException e = assertThrows(LoadMasterException.class, () -> op.run(lm));
+                assertNoSecret(e);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("everyKindOfFailure")
+    void neverPutsThePasswordIntoAMessage(String name, MockResponse answer) throws Exception {
+        server.enqueue(answer);
+        server.enqueue(answer);
+        LoadMasterConnection c = connection(base(), null, "bal", Secret.of(PASSWORD), true, Duration.ofSeconds(5));
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(c)) {
+            for (Op op : Op.values()) {
+                server.enqueue(answer);
+                LoadMasterException e = assertThrows(LoadMasterException.class, () -> op.run(lm));
+                assertNoSecret(e);
+            }
+        }
+    }
+
+    @Test
+    void neverPutsTheApiKeyIntoATimeoutOrRefusalMessage() throws Exception {
+        server.enqueue(new MockResponse.Builder().code(200).headersDelay(3, TimeUnit.SECONDS).build());
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+                connection(base(), Secret.of(KEY), null, null, true, Duration.ofSeconds(1)))) {
+            assertNoSecret(assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, POD)));
+        }
+        String url = base();
+        server.close();
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+                connection(url, Secret.of(KEY), null, null, true, Duration.ofSeconds(1)))) {
+            assertNoSecret(assertThrows(LoadMasterException.class, () -> lm.deleteRealServer(VS, POD)));
+        }
+    }
+
+    // ---- logging
+
+    @Test
+    void logsOneDebugLinePerRequestWithoutTheUrl() throws Exception {
+        Logger logger = Logger.getLogger(LoadMasterRestClient.class.getName());
+        List<String> lines = new ArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                lines.add(record.getLevel() + " " + record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+                // nothing buffered
+            }
+
+            @Override
+            public void close() {
+                // nothing to release
+            }
+        };
+        Level before = logger.getLevel();
+        logger.setLevel(Level.FINE);
+        logger.addHandler(handler);
+        try {
+            server.enqueue(dropped());
+            server.enqueue(xml(200, "showvs-two-rs.xml"));
+            server.enqueue(xml(422, "error-already-exists.xml"));
+            try (LoadMasterRestClient lm = client(apiKey(), true)) {
+                lm.showVirtualService(VS);
+                assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, POD));
+            }
+        } finally {
+            logger.removeHandler(handler);
+            logger.setLevel(before);
+        }
+        assertEquals(3, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("FINE showvs vs=3: connection dropped after "), lines.get(0));
+        assertTrue(lines.get(0).endsWith("; retrying once"), lines.get(0));
+        assertTrue(lines.get(1).matches("FINE showvs vs=3: 200 in \\d+ ms"), lines.get(1));
+        assertTrue(lines.get(2).matches("FINE addrs vs=3 rs=10\\.244\\.1\\.7:8080: 422 in \\d+ ms"), lines.get(2));
+        for (String line : lines) {
+            assertFalse(line.contains(KEY) || line.contains("http:") || line.contains("/access"), line);
+        }
+    }
+
+    // ---- helpers
+
+    private VirtualService show(String fixture) throws LoadMasterException {
+        server.enqueue(xml(200, fixture));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            return lm.showVirtualService(VS);
+        }
+    }
+
+    interface Call {
+        void run(LoadMaster lm) throws LoadMasterException;
+    }
+
+    private LoadMasterException failure(Call call) {
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            return assertThrows(LoadMasterException.class, () -> call.run(lm));
+        }
+    }
+
+    private static void assertNoSecret(LoadMasterException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String text = String.valueOf(t.getMessage()) + " " + t;
+            assertFalse(text.contains(KEY), text);
+            assertFalse(text.contains(PASSWORD), text);
+        }
+    }
+
+    private Secret apiKey() {
+        return Secret.of(KEY);
+    }
+
+    private LoadMasterRestClient client(Secret apiKey, boolean nonLocal) {
+        return new LoadMasterRestClient(connection(base(), apiKey, null, null, nonLocal, Duration.ofSeconds(5)));
+    }
+
+    private static LoadMasterConnection connection(
+            String url, Secret apiKey, String user, Secret password, boolean nonLocal, Duration timeout) {
+        return new LoadMasterConnection(URI.create(url), TlsSettings.systemTrust(), apiKey, user, password, nonLocal,
+                timeout);
+    }
+
+    /** {@code http://host:port}, without a trailing slash. */
+    private String base() {
+        String url = server.url("/").toString();
+        return url.substring(0, url.length() - 1);
+    }
+
+    private static MockResponse xml(int code, String fixture) {
+        return response(code, Fixtures.bytes(fixture));
+    }
+
+    private static MockResponse response(int code, byte[] body) {
+        MockResponse.Builder b = new MockResponse.Builder().code(code);
+        if (body.length > 0) {
+            b.addHeader("Content-Type", "text/xml");
+        }
+        return b.body(new Buffer().write(body)).build();
+    }
+
+    private static MockResponse dropped() {
+        return new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build();
+    }
+
+    private static byte[] replace(String fixture, String from, String to) {
+        String text = new String(Fixtures.bytes(fixture), StandardCharsets.ISO_8859_1);
+        if (!text.contains(from)) {
+            throw new IllegalArgumentException(fixture + " has no " + from);
+        }
+        return text.replaceFirst(java.util.regex.Pattern.quote(from), java.util.regex.Matcher.quoteReplacement(to))
+                .getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static MockResponse xml(int code, byte[] body) {
+        return response(code, body);
+    }
+}

@@ -1,0 +1,90 @@
+package kubelmagent.loadmaster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import kubelmagent.model.VirtualService;
+import kubelmagent.model.VirtualServiceId;
+
+class LoadMasterXmlTest {
+
+    @ParameterizedTest
+    @CsvSource({"Y,true", "N,false", "y,true", "n,false", "1,true", "0,false", "true,true", "false,false",
+        "TRUE,true", "' N ',false"})
+    void readsEnableLeniently(String text, boolean expected) throws Exception {
+        VirtualService vs = LoadMasterXml.virtualService(envelope(withRs("<Enable>" + text + "</Enable>")).success(),
+                VirtualServiceId.of(3));
+        assertEquals(expected, vs.realServers().get(0).enabled());
+    }
+
+    @Test
+    void takesTheLoadMasterDefaultsForMissingRealServerFields() throws Exception {
+        VirtualService vs = LoadMasterXml.virtualService(envelope(withRs("")).success(), VirtualServiceId.of(3));
+        assertTrue(vs.realServers().get(0).enabled());
+        assertEquals(1000, vs.realServers().get(0).weight());
+        assertEquals(0, vs.realServers().get(0).rsIndex());
+    }
+
+    @Test
+    void readsTheEnvelopeOfASuccessWithoutData() throws Exception {
+        LoadMasterXml.Envelope e = envelope(Fixtures.bytes("delrs.xml"));
+        assertTrue(e.ok());
+        assertEquals(200, e.stat());
+        assertEquals("Command completed ok", e.success().getTextContent());
+        assertNull(e.errorText());
+    }
+
+    @Test
+    void readsTheEnvelopeOfAFailure() throws Exception {
+        LoadMasterXml.Envelope e = envelope(Fixtures.bytes("error-rsport-missing.xml"));
+        assertFalse(e.ok());
+        assertEquals(400, e.stat());
+        assertEquals("rsport: Integer Value missing", e.errorText());
+    }
+
+    @Test
+    void honoursADeclaredUtf8Encoding() throws Exception {
+        byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response stat=\"422\" code=\"fail\">"
+                + "<Error>Unknown VS \u00e9</Error></Response>").getBytes(StandardCharsets.UTF_8);
+        assertEquals("Unknown VS \u00e9", envelope(body).errorText());
+    }
+
+    @Test
+    void refusesDoctypes() {
+        byte[] body = ("<?xml version=\"1.0\"?><!DOCTYPE Response [<!ENTITY a \"aaaaaaaaaa\">"
+                + "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><Response stat=\"200\" code=\"ok\">"
+                + "<Success>&b;</Success></Response>").getBytes(StandardCharsets.ISO_8859_1);
+        LoadMasterXml.NotAnEnvelopeException e =
+                assertThrows(LoadMasterXml.NotAnEnvelopeException.class, () -> LoadMasterXml.envelope(body));
+        assertTrue(e.getMessage().startsWith("malformed XML: "), e.getMessage());
+        assertTrue(e.getMessage().contains("DOCTYPE"), e.getMessage());
+    }
+
+    @Test
+    void treatsAnEnvelopeWithoutCodeByItsContent() throws Exception {
+        assertTrue(envelope("<Response><Success>Command completed ok</Success></Response>"
+                .getBytes(StandardCharsets.ISO_8859_1)).ok());
+        assertFalse(envelope("<Response><Error>Unknown VS</Error></Response>"
+                .getBytes(StandardCharsets.ISO_8859_1)).ok());
+    }
+
+    private static LoadMasterXml.Envelope envelope(byte[] body) throws LoadMasterXml.NotAnEnvelopeException {
+        return LoadMasterXml.envelope(body);
+    }
+
+    private static byte[] withRs(String extra) {
+        return ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n<Response stat=\"200\" code=\"ok\">\r\n"
+                + "<Success><Data><Index>3</Index>\r\n<VSAddress>10.0.0.5</VSAddress>\r\n<VSPort>80</VSPort>\r\n"
+                + "<Rs>\r\n<Addr>10.244.1.7</Addr>\r\n<Port>8080</Port>\r\n" + extra + "</Rs>\r\n"
+                + "</Data></Success>\r\n</Response>\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    }
+}
