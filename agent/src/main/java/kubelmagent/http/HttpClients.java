@@ -19,6 +19,7 @@ import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
 import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
 import org.apache.hc.core5.http.ssl.TLS;
+import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -44,6 +45,9 @@ public final class HttpClients {
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
                         .setConnectTimeout(t)
                         .setSocketTimeout(t)
+                        // A pooled connection the server closed while idle would fail the next call,
+                        // and writes are never retried: check connections idle for over a second.
+                        .setValidateAfterInactivity(TimeValue.ofSeconds(1))
                         .build())
                 .setMaxConnTotal(4)
                 .setMaxConnPerRoute(4)

@@ -69,6 +69,7 @@ class FileOwnershipLedgerTest {
     @Test
     void refusesASecondAgentOnTheSameStateDirectory() throws IOException {
         try (FileOwnershipLedger first = FileOwnershipLedger.open(dir)) {
+            assertEquals(Map.of(), first.snapshot());
             IOException e = assertThrows(IOException.class, () -> FileOwnershipLedger.open(dir));
             assertEquals("another kube-lm-agent is running with state directory " + dir + " (" + dir.resolve("lock")
                     + " is locked); stop it first, or give this one its own sync.stateDir", e.getMessage());

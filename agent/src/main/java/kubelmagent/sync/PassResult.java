@@ -1,0 +1,24 @@
+package kubelmagent.sync;
+
+import java.time.Duration;
+
+/**
+ * What one pass did.
+ *
+ * @param number   the pass number, from 1
+ * @param bound    Virtual Services with exactly one valid Service bound to them
+ * @param planned  changes in the plan
+ * @param applied  changes that succeeded (in a dry run: 0)
+ * @param failed   changes that failed
+ * @param problems Services or Virtual Services left alone, and read failures
+ * @param complete whether the Kubernetes read was complete (if not, nothing was removed)
+ * @param elapsed  wall time of the pass
+ */
+public record PassResult(
+        long number, int bound, int planned, int applied, int failed, int problems, boolean complete, Duration elapsed) {
+
+    /** Every bound Service is in step with its Virtual Service, and nothing needed attention. */
+    public boolean converged() {
+        return complete && failed == 0 && problems == 0 && applied == planned;
+    }
+}

@@ -1,0 +1,20 @@
+package kubelmagent.sync;
+
+/** What started a pass; shown in the pass's summary line. */
+public enum Trigger {
+    /** The Quartz schedule. */
+    TIMER("timer"),
+    /** {@code --once} on the command line. */
+    ONCE("once");
+
+    private final String label;
+
+    Trigger(String label) {
+        this.label = label;
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}

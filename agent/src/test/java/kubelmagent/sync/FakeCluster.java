@@ -1,0 +1,80 @@
+package kubelmagent.sync;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import kubelmagent.kube.DesiredStateSource;
+import kubelmagent.model.DesiredService;
+import kubelmagent.model.DesiredState;
+import kubelmagent.model.Member;
+import kubelmagent.model.Problem;
+import kubelmagent.model.ServicePort;
+import kubelmagent.model.ServiceRef;
+import kubelmagent.model.VirtualServiceId;
+
+/** A desired-state source the test scripts: Services with pods, bad annotations, failed reads. */
+final class FakeCluster implements DesiredStateSource {
+
+    private final Map<ServiceRef, DesiredService> services = new TreeMap<>();
+    private final Map<ServiceRef, Problem> broken = new TreeMap<>();
+    private Problem readFailure;
+
+    /** A single-port Service bound to {@code vsid} whose pods 10.244.1.1.. serve on 8080. */
+    FakeCluster service(String name, int vsid, int pods) {
+        TreeSet<Member> members = new TreeSet<>();
+        for (int i = 1; i <= pods; i++) {
+            members.add(pod(i));
+        }
+        ServiceRef ref = ref(name);
+        broken.remove(ref);
+        services.put(ref, new DesiredService(ref, VirtualServiceId.of(vsid),
+                List.of(new ServicePort("http", 80, "TCP", members))));
+        return this;
+    }
+
+    /** The Service's annotation is now unusable: it is skipped with a problem. */
+    FakeCluster badVsid(String name, String value) {
+        ServiceRef ref = ref(name);
+        services.remove(ref);
+        broken.put(ref, Problem.of(ref, ref + ": annotation vsid=\"" + value + "\" is not a Virtual Service id"));
+        return this;
+    }
+
+    /** Deleted, or its label removed: either way it is no longer listed. */
+    FakeCluster delete(String name) {
+        services.remove(ref(name));
+        broken.remove(ref(name));
+        return this;
+    }
+
+    /** The next reads fail part-way: the listed Services are returned, but the state is unknown. */
+    FakeCluster failReads(String why) {
+        readFailure = new Problem("Kubernetes", why);
+        return this;
+    }
+
+    FakeCluster healReads() {
+        readFailure = null;
+        return this;
+    }
+
+    static Member pod(int i) {
+        return new Member("10.244.1." + i, 8080);
+    }
+
+    static ServiceRef ref(String name) {
+        return new ServiceRef("shop", name);
+    }
+
+    @Override
+    public DesiredState read() {
+        List<Problem> problems = new ArrayList<>(broken.values());
+        if (readFailure != null) {
+            problems.add(readFailure);
+        }
+        return new DesiredState(readFailure == null, List.copyOf(services.values()), problems);
+    }
+}

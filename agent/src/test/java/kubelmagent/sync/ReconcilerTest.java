@@ -1,0 +1,300 @@
+package kubelmagent.sync;
+
+import static kubelmagent.sync.FakeCluster.pod;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import kubelmagent.loadmaster.InMemoryLoadMaster;
+import kubelmagent.loadmaster.LoadMasterException;
+import kubelmagent.log.JournalFormatter;
+import kubelmagent.model.Member;
+import kubelmagent.model.Ownership;
+import kubelmagent.model.VirtualServiceId;
+import kubelmagent.ownership.FileOwnershipLedger;
+
+class ReconcilerTest {
+
+    static final VirtualServiceId VS3 = VirtualServiceId.of(3);
+    static final VirtualServiceId VS4 = VirtualServiceId.of(4);
+    static final Member HAND_MADE = new Member("10.0.9.9", 8080);
+
+    @TempDir
+    Path stateDir;
+
+    final FakeCluster cluster = new FakeCluster();
+    final InMemoryLoadMaster loadMaster = new InMemoryLoadMaster()
+            .addVirtualService(3, "10.0.0.100", 80, "tcp", "web")
+            .addVirtualService(4, "10.0.0.101", 80, "tcp", "api");
+    final List<String> log = new ArrayList<>();
+    final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            synchronized (log) {
+                log.add(new JournalFormatter().format(record).strip());
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    FileOwnershipLedger ledger;
+    Reconciler reconciler;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        Logger.getLogger("kubelmagent").addHandler(capture);
+        ledger = FileOwnershipLedger.open(stateDir);
+        reconciler = new Reconciler(cluster, loadMaster, ledger,
+                Clock.fixed(Instant.parse("2026-11-29T00:00:00Z"), ZoneOffset.UTC), false);
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        Logger.getLogger("kubelmagent").removeHandler(capture);
+        ledger.close();
+    }
+
+    @Test
+    void followsTheServiceAsItScalesFromThreeToFiveToTwoPods() {
+        cluster.service("web", 3, 3);
+        assertTrue(reconciler.runOnce(Trigger.TIMER).converged());
+        assertEquals(List.of(pod(1), pod(2), pod(3)), loadMaster.realServers(VS3));
+
+        cluster.service("web", 3, 5);
+        PassResult grown = reconciler.runOnce(Trigger.TIMER);
+        assertEquals(2, grown.applied());
+        assertEquals(List.of(pod(1), pod(2), pod(3), pod(4), pod(5)), loadMaster.realServers(VS3));
+
+        cluster.service("web", 3, 2);
+        PassResult shrunk = reconciler.runOnce(Trigger.TIMER);
+        assertEquals(3, shrunk.applied());
+        assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
+        assertEquals(Map.of(VS3, new Ownership(FakeCluster.ref("web"), Set.of(pod(1), pod(2)))), ledger.snapshot());
+    }
+
+    @Test
+    void logsOneLinePerChangeAndOneSummaryPerPass() {
+        cluster.service("web", 3, 1);
+        reconciler.runOnce(Trigger.TIMER);
+        assertEquals(List.of(
+                "<5>[pass #1] added RS 10.244.1.1:8080 to VS 3 (shop/web)",
+                "<6>[pass #1] pass #1 (timer) done in 0 ms: 1 Virtual Service(s) bound, 1 change(s) applied,"
+                        + " 0 failed, 0 problem(s)"), log);
+        cluster.delete("web");
+        log.clear();
+        reconciler.runOnce(Trigger.TIMER);
+        assertEquals("<5>[pass #2] removed RS 10.244.1.1:8080 from VS 3 (shop/web): Service no longer bound to VS 3"
+                + " (deleted, unlabelled, or vsid changed)", log.get(0));
+    }
+
+    @Test
+    void doesNothingOnceConverged() {
+        cluster.service("web", 3, 3);
+        reconciler.runOnce(Trigger.TIMER);
+        int adds = loadMaster.calls("addrs");
+        PassResult second = reconciler.runOnce(Trigger.TIMER);
+        assertEquals(0, second.planned());
+        assertEquals(adds, loadMaster.calls("addrs"));
+        assertEquals(0, loadMaster.calls("delrs"));
+    }
+
+    @Test
+    void removesWhatItAddedWhenTheServiceIsDeletedOrUnlabelled() {
+        cluster.service("web", 3, 2);
+        loadMaster.addRealServerByHand(VS3, HAND_MADE);
+        reconciler.runOnce(Trigger.TIMER);
+        cluster.delete("web");
+        assertTrue(reconciler.runOnce(Trigger.TIMER).converged());
+        assertEquals(List.of(HAND_MADE), loadMaster.realServers(VS3));
+        assertEquals(Map.of(), ledger.snapshot());
+    }
+
+    @Test
+    void reAddsARealServerRemovedByHand() {
+        cluster.service("web", 3, 2);
+        reconciler.runOnce(Trigger.TIMER);
+        loadMaster.removeRealServerByHand(VS3, pod(2));
+        reconciler.runOnce(Trigger.TIMER);
+        assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
+    }
+
+    @Test
+    void neverRemovesARealServerAddedByHand() {
+        loadMaster.addRealServerByHand(VS3, HAND_MADE);
+        cluster.service("web", 3, 1);
+        reconciler.runOnce(Trigger.TIMER);
+        cluster.service("web", 3, 0);
+        reconciler.runOnce(Trigger.TIMER);
+        assertEquals(List.of(HAND_MADE), loadMaster.realServers(VS3));
+    }
+
+    @Test
+    void leavesAVirtualServiceClaimedByTwoServicesAsItIs() {
+        cluster.service("web", 3, 1);
+        reconciler.runOnce(Trigger.TIMER);
+        cluster.service("web", 3, 3).service("web-canary", 3, 2);
+        log.clear();
+        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        assertFalse(result.converged());
+        assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
+        assertTrue(log.contains("<3>[pass #2] shop/web: Services shop/web, shop/web-canary all claim VS 3 (vsid=\"3\");"
+                + " one Virtual Service serves one Service, so none of them is applied and VS 3 is left as it is;"
+                + " give each Service its own Virtual Service"), log.toString());
+    }
+
+    @Test
+    void skipsAServiceWithABadVsidAndKeepsSyncingTheOthers() {
+        cluster.service("web", 3, 2).service("api", 4, 1);
+        reconciler.runOnce(Trigger.TIMER);
+        cluster.badVsid("web", "three").service("api", 4, 2);
+        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        assertFalse(result.converged());
+        assertEquals(1, result.problems());
+        assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3), "the skipped Service keeps its RS");
+        assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS4), "the other Service still syncs");
+        assertTrue(log.contains("<3>[pass #2] shop/web: annotation vsid=\"three\" is not a Virtual Service id"), log.toString());
+    }
+
+    @Test
+    void removesNothingWhileTheKubernetesReadIsIncompleteButStillAdds() {
+        cluster.service("web", 3, 3);
+        reconciler.runOnce(Trigger.TIMER);
+        cluster.service("web", 3, 1).service("api", 4, 1).failReads("Kubernetes API answered 500");
+        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        assertFalse(result.complete());
+        assertEquals(List.of(pod(1), pod(2), pod(3)), loadMaster.realServers(VS3));
+        assertEquals(List.of(pod(1)), loadMaster.realServers(VS4));
+        assertTrue(log.get(log.size() - 1).endsWith("; Kubernetes read incomplete, so nothing was removed"), log.toString());
+        assertTrue(log.get(log.size() - 1).startsWith("<4>"), "an incomplete pass is a warning: " + log);
+
+        cluster.healReads();
+        reconciler.runOnce(Trigger.TIMER);
+        assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
+    }
+
+    @Test
+    void leavesAMissingVirtualServiceAloneAndNamesTheService() {
+        cluster.service("web", 7, 2);
+        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        assertEquals(0, loadMaster.calls("addrs"));
+        assertEquals(1, result.problems());
+        assertTrue(log.contains("<3>[pass #1] shop/web: vsid=\"7\" but the LoadMaster has no VS 7 (Unknown VS); the"
+                + " agent never creates Virtual Services: ask NetOps to create it, or set vsid to the Id of an existing"
+                + " one"), log.toString());
+    }
+
+    @Test
+    void refusesAParentVirtualServiceWithSubVirtualServices() {
+        loadMaster.addVirtualService(5, "10.0.0.105", 80, "tcp", "parent").addSubVirtualService(5, 6, "a");
+        cluster.service("web", 5, 1);
+        reconciler.runOnce(Trigger.TIMER);
+        assertEquals(0, loadMaster.calls("addrs"));
+    }
+
+    @Test
+    void forgetsAnAddTheLoadMasterRefusedSoItNeverClaimsIt() {
+        cluster.service("web", 3, 1);
+        loadMaster.failNext("addrs", new LoadMasterException("addrs vs=3 rs=10.244.1.1:8080: LoadMaster answered 422"
+                + " \"Real Server already exists\"", 422));
+        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        assertEquals(1, result.failed());
+        assertEquals(Map.of(), ledger.snapshot());
+        assertTrue(log.contains("<3>[pass #1] could not add RS 10.244.1.1:8080 to VS 3 (shop/web): addrs vs=3"
+                + " rs=10.244.1.1:8080: LoadMaster answered 422 \"Real Server already exists\""), log.toString());
+    }
+
+    @Test
+    void keepsOwnershipWhenAnAddTimedOutAfterTheLoadMasterAppliedIt() {
+        cluster.service("web", 3, 1);
+        loadMaster.failNextAfterApplying("addrs", new LoadMasterException("addrs vs=3 rs=10.244.1.1:8080: no answer"
+                + " from LoadMaster", 0));
+        reconciler.runOnce(Trigger.TIMER);
+        assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
+        assertEquals(Map.of(VS3, new Ownership(FakeCluster.ref("web"), Set.of(pod(1)))), ledger.snapshot());
+        cluster.delete("web");
+        reconciler.runOnce(Trigger.TIMER);
+        assertEquals(List.of(), loadMaster.realServers(VS3), "the RS it may have created is still its own to remove");
+    }
+
+    @Test
+    void retriesAFailedRemovalOnTheNextPass() {
+        cluster.service("web", 3, 2);
+        reconciler.runOnce(Trigger.TIMER);
+        cluster.service("web", 3, 1);
+        loadMaster.failNext("delrs", new LoadMasterException("delrs vs=3 rs=10.244.1.2:8080: LoadMaster answered 500",
+                500));
+        assertEquals(1, reconciler.runOnce(Trigger.TIMER).failed());
+        assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
+        assertTrue(reconciler.runOnce(Trigger.TIMER).converged());
+        assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
+    }
+
+    @Test
+    void leavesAVirtualServiceItCannotReadUnchanged() {
+        cluster.service("web", 3, 2);
+        reconciler.runOnce(Trigger.TIMER);
+        cluster.service("web", 3, 0);
+        loadMaster.failNext("showvs", new LoadMasterException("showvs vs=3: LoadMaster answered 500", 500));
+        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        assertEquals(0, result.planned());
+        assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
+    }
+
+    @Test
+    void changesNothingInADryRun() throws IOException {
+        cluster.service("web", 3, 2);
+        Reconciler dryRun = new Reconciler(cluster, loadMaster, FileOwnershipLedger.readOnly(stateDir),
+                Clock.systemUTC(), true);
+        PassResult result = dryRun.runOnce(Trigger.ONCE);
+        assertEquals(2, result.planned());
+        assertEquals(0, result.applied());
+        assertEquals(List.of(), loadMaster.realServers(VS3));
+        assertEquals(0, loadMaster.calls("addrs"));
+        assertTrue(log.contains("<5>[pass #1] dry run: would add RS 10.244.1.1:8080 to VS 3 (shop/web)"), log.toString());
+    }
+
+    @Test
+    void recoversFromACrashBetweenRecordingAndAdding() throws IOException {
+        ledger.record(VS3, FakeCluster.ref("web"), pod(1)); // written ahead, then the agent died before addrs
+        cluster.service("web", 3, 1);
+        reconciler.runOnce(Trigger.TIMER);
+        assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
+        ledger.record(VS3, FakeCluster.ref("web"), pod(7)); // the same, for a pod that has gone since
+        reconciler.runOnce(Trigger.TIMER);
+        assertEquals(Map.of(VS3, new Ownership(FakeCluster.ref("web"), Set.of(pod(1)))), ledger.snapshot());
+    }
+
+    @Test
+    void movesRealServersWhenTheServiceIsPointedAtAnotherVirtualService() {
+        cluster.service("web", 3, 2);
+        reconciler.runOnce(Trigger.TIMER);
+        cluster.service("web", 4, 2);
+        reconciler.runOnce(Trigger.TIMER);
+        assertEquals(List.of(), loadMaster.realServers(VS3));
+        assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS4));
+    }
+}
