@@ -12,13 +12,17 @@ import java.time.Duration;
  * @param failed   changes that failed
  * @param problems Services or Virtual Services left alone, and read failures
  * @param complete whether the Kubernetes read was complete (if not, nothing was removed)
+ * @param dryRun   whether the plan was only printed
  * @param elapsed  wall time of the pass
  */
-public record PassResult(
-        long number, int bound, int planned, int applied, int failed, int problems, boolean complete, Duration elapsed) {
+public record PassResult(long number, int bound, int planned, int applied, int failed, int problems,
+        boolean complete, boolean dryRun, Duration elapsed) {
 
-    /** Every bound Service is in step with its Virtual Service, and nothing needed attention. */
+    /**
+     * Every bound Service is in step with its Virtual Service (in a dry run: would be, once the plan
+     * is applied), and nothing needed attention.
+     */
     public boolean converged() {
-        return complete && failed == 0 && problems == 0 && applied == planned;
+        return complete && failed == 0 && problems == 0 && (dryRun || applied == planned);
     }
 }

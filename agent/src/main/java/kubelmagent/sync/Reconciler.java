@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -62,7 +63,7 @@ public final class Reconciler {
             } catch (RuntimeException e) {
                 LOG.err("pass #" + number + " (" + trigger + ") stopped by an unexpected error; nothing more is"
                         + " changed this pass, the next pass starts afresh", e);
-                return new PassResult(number, 0, 0, 0, 0, 1, false, Duration.between(start, clock.instant()));
+                return new PassResult(number, 0, 0, 0, 0, 1, false, dryRun, Duration.between(start, clock.instant()));
             }
         });
     }
@@ -72,7 +73,7 @@ public final class Reconciler {
         CurrentState current = readLoadMaster(desired);
         Plan plan = Planner.plan(desired, current, ledger.snapshot());
 
-        List<Problem> problems = new java.util.ArrayList<>(desired.problems());
+        List<Problem> problems = new ArrayList<>(desired.problems());
         problems.addAll(plan.problems());
         for (Problem p : problems) {
             LOG.err(p.message());
@@ -94,7 +95,7 @@ public final class Reconciler {
             failed += release(plan);
         }
         PassResult result = new PassResult(number, plan.bound().size(), plan.changes().size(), applied, failed,
-                problems.size(), desired.complete(), Duration.between(start, clock.instant()));
+                problems.size(), desired.complete(), dryRun, Duration.between(start, clock.instant()));
         report(trigger, result);
         return result;
     }
@@ -108,13 +109,22 @@ public final class Reconciler {
         Map<VirtualServiceId, VirtualService> read = new HashMap<>();
         Set<VirtualServiceId> missing = new HashSet<>();
         Map<VirtualServiceId, String> unreadable = new HashMap<>();
+        VirtualServiceId silentAt = null;
         for (VirtualServiceId id : ids) {
+            if (silentAt != null) {
+                // Do not wait out one timeout per Virtual Service while the LoadMaster is down.
+                unreadable.put(id, "not tried, because the LoadMaster did not answer for VS " + silentAt);
+                continue;
+            }
             try {
                 read.put(id, loadMaster.showVirtualService(id));
             } catch (UnknownVirtualServiceException e) {
                 missing.add(id);
             } catch (LoadMasterException e) {
                 unreadable.put(id, e.getMessage());
+                if (e.status() == 0) {
+                    silentAt = id;
+                }
             }
         }
         return new CurrentState(read, missing, unreadable);

@@ -265,6 +265,19 @@ class ReconcilerTest {
     }
 
     @Test
+    void stopsReadingTheLoadMasterOnceItDoesNotAnswer() {
+        cluster.service("web", 3, 1).service("api", 4, 1);
+        loadMaster.failNext("showvs", new LoadMasterException("showvs vs=3: no answer from LoadMaster"
+                + " https://10.0.0.2 (SocketTimeoutException: Read timed out)", 0));
+        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        assertEquals(1, loadMaster.calls("showvs"), "VS 4 is not tried: one timeout per pass, not one per VS");
+        assertEquals(0, loadMaster.calls("addrs"));
+        assertEquals(2, result.problems());
+        assertTrue(log.contains("<3>[pass #1] shop/api: VS 4 could not be read, so it is left unchanged this pass: not"
+                + " tried, because the LoadMaster did not answer for VS 3"), log.toString());
+    }
+
+    @Test
     void changesNothingInADryRun() throws IOException {
         cluster.service("web", 3, 2);
         Reconciler dryRun = new Reconciler(cluster, loadMaster, FileOwnershipLedger.readOnly(stateDir),
@@ -272,6 +285,7 @@ class ReconcilerTest {
         PassResult result = dryRun.runOnce(Trigger.ONCE);
         assertEquals(2, result.planned());
         assertEquals(0, result.applied());
+        assertTrue(result.converged(), "a clean dry run would converge");
         assertEquals(List.of(), loadMaster.realServers(VS3));
         assertEquals(0, loadMaster.calls("addrs"));
         assertTrue(log.contains("<5>[pass #1] dry run: would add RS 10.244.1.1:8080 to VS 3 (shop/web)"), log.toString());
