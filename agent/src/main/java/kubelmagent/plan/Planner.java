@@ -132,13 +132,17 @@ public final class Planner {
             plan.release(id, owned.members());
             return;
         }
+        String unreadable = current.unreadable().get(id);
+        if (unreadable != null) {
+            plan.problem(new Problem("VS " + id, "VS " + id + ", which holds Real Servers the agent added for "
+                    + owned.service() + ", could not be read and is left unchanged this pass: " + unreadable));
+            return;
+        }
         if (!complete || skipped.contains(owned.service())) {
             return; // the owner may still want them: we cannot tell this pass
         }
-        VirtualService vs = current.virtualServices().get(id);
-        if (vs == null) {
-            return; // unreadable: try again next pass
-        }
+        VirtualService vs = Objects.requireNonNull(current.virtualServices().get(id),
+                "current state lacks ledger VS " + id);
         Map<Member, RealServer> present = byMember(vs.realServers());
         for (Member m : new TreeSet<>(owned.members())) {
             if (present.containsKey(m)) {

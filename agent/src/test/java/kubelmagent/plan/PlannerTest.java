@@ -151,6 +151,17 @@ class PlannerTest {
     }
 
     @Test
+    void reportsAnUnreadableVirtualServiceThatOnlyTheLedgerNames() {
+        CurrentState cur = new CurrentState(Map.of(), Set.of(),
+                Map.of(VirtualServiceId.of(3), "showvs vs=3: no answer from LoadMaster https://10.0.0.2"));
+        Plan plan = Planner.plan(desired("", false), cur, owned("3=a"));
+        assertEquals("", render(plan.changes()));
+        assertEquals(List.of(new Problem("VS 3", "VS 3, which holds Real Servers the agent added for shop/web, could"
+                + " not be read and is left unchanged this pass: showvs vs=3: no answer from LoadMaster https://10.0.0.2")),
+                plan.problems());
+    }
+
+    @Test
     void refusesAParentVirtualServiceAndNamesItsSubVirtualServices() {
         VirtualService parent = new VirtualService(VirtualServiceId.of(3), "10.0.0.100", 80, "tcp", "web",
                 List.of(VirtualServiceId.of(5), VirtualServiceId.of(6)), List.of());
