@@ -23,7 +23,7 @@ final class Pki {
     private Pki() {}
 
     static byte[] bytes(String name) {
-        try (InputStream in = Pki.class.getResourceAsStream("/kube/pki/" + name)) {
+        try (InputStream in = Pki.class.getResourceAsStream("/pki/" + name)) {
             if (in == null) {
                 throw new IllegalArgumentException("no test PKI file " + name);
             }

@@ -1,0 +1,169 @@
+package kubelmagent.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent as an operator runs it: {@code --config agent.yaml --once}, over verified TLS, against
+ * a fake Kubernetes API server and a fake LoadMaster.
+ */
+class MainTest {
+
+    @TempDir
+    Path dir;
+
+    FakeCluster cluster;
+    FakeLoadMaster loadMaster;
+    Path config;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        cluster = new FakeCluster();
+        loadMaster = new FakeLoadMaster().virtualService(3).virtualService(4);
+        config = AgentFiles.write(dir, cluster, loadMaster);
+    }
+
+    @AfterEach
+    void tearDown() {
+        cluster.close();
+        loadMaster.close();
+    }
+
+    Run run(String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int code = Main.run(List.of(args), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        return new Run(code, bytes.toString(StandardCharsets.UTF_8).lines().toList());
+    }
+
+    record Run(int code, List<String> lines) {
+        boolean has(String line) {
+            return lines.contains(line);
+        }
+    }
+
+    @Test
+    void addsTheReadyPodsOfALabelledServiceInOnePass() {
+        cluster.put("shop", "web", "3", List.of("10.244.1.7", "10.244.1.8"));
+        Run r = run("--config", config.toString(), "--once");
+        assertEquals(0, r.code(), String.join("\n", r.lines()));
+        assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), loadMaster.realServers(3));
+        assertEquals(List.of(
+                "/access/addrs?vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=" + FakeLoadMaster.API_KEY,
+                "/access/addrs?vs=3&rs=10.244.1.8&rsport=8080&non_local=1&apikey=" + FakeLoadMaster.API_KEY),
+                loadMaster.writes());
+        assertTrue(r.has("<5>[pass #1] added RS 10.244.1.7:8080 to VS 3 (shop/web)"), r.lines().toString());
+    }
+
+    @Test
+    void scalesDownOnALaterRunAndLeavesOtherVirtualServicesAlone() {
+        cluster.put("shop", "web", "3", List.of("10.244.1.7", "10.244.1.8", "10.244.1.9"));
+        assertEquals(0, run("--config", config.toString(), "--once").code());
+        cluster.put("shop", "web", "3", List.of("10.244.1.9"));
+        Run r = run("--config", config.toString(), "--once");
+        assertEquals(0, r.code());
+        assertEquals(List.of("10.244.1.9:8080"), loadMaster.realServers(3));
+        assertEquals(List.of(), loadMaster.realServers(4));
+        assertEquals(0, loadMaster.calls("showvs") - 2, "only VS 3 was read, once per run");
+    }
+
+    @Test
+    void removesNothingAndExitsOneWhenTheServiceListFails() {
+        cluster.put("shop", "web", "3", List.of("10.244.1.7", "10.244.1.8"));
+        run("--config", config.toString(), "--once");
+        cluster.failServiceList(500);
+        Run r = run("--config", config.toString(), "--once");
+        assertEquals(1, r.code());
+        assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), loadMaster.realServers(3));
+        assertEquals(0, loadMaster.calls("delrs"));
+        assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("<3>[pass #1] Kubernetes API answered 500")),
+                r.lines().toString());
+    }
+
+    @Test
+    void previewsWithoutChangingAnythingInADryRun() {
+        cluster.put("shop", "web", "3", List.of("10.244.1.7"));
+        Run r = run("--config", config.toString(), "--once", "--dry-run");
+        assertEquals(0, r.code());
+        assertEquals(List.of(), loadMaster.realServers(3));
+        assertEquals(0, loadMaster.calls("addrs"));
+        assertTrue(r.has("<5>[pass #1] dry run: would add RS 10.244.1.7:8080 to VS 3 (shop/web)"), r.lines().toString());
+        assertFalse(Files.exists(dir.resolve("state").resolve("owned-real-servers.json")));
+    }
+
+    @Test
+    void neverLogsTheTokenOrTheApiKey() {
+        cluster.put("shop", "web", "3", List.of("10.244.1.7")).put("shop", "bad", "x", List.of());
+        cluster.failServiceList(0);
+        List<String> all = new ArrayList<>(run("--config", config.toString(), "--once", "--debug").lines());
+        cluster.failServiceList(401);
+        all.addAll(run("--config", config.toString(), "--once", "--debug").lines());
+        loadMaster.close();
+        all.addAll(run("--config", config.toString(), "--once", "--debug").lines());
+        String text = String.join("\n", all);
+        assertTrue(text.contains("<7>"), "debug lines were on");
+        assertFalse(text.contains(FakeCluster.TOKEN), text);
+        assertFalse(text.contains(FakeLoadMaster.API_KEY), text);
+    }
+
+    @Test
+    void checksTheConfigurationAndListsEveryProblem() throws IOException {
+        assertEquals(0, run("--config", config.toString(), "--check-config").code());
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "kubernetes:\n  server: http://k8s\n  tokenFile: token\nloadmaster:\n  url: ftp://x\n"
+                + "  apiKeyFile: lm-apikey\n  colour: blue\n");
+        Run r = run("--config", bad.toString(), "--check-config");
+        assertEquals(78, r.code());
+        assertTrue(r.has("<3>" + bad + ": kubernetes.server: must be an https URL (got \"http://k8s\")"), r.lines().toString());
+        assertTrue(r.has("<3>" + bad + ": loadmaster.url: must be an https URL (got \"ftp://x\")"), r.lines().toString());
+        assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("<3>" + bad + ": loadmaster.colour: unknown key")),
+                r.lines().toString());
+        assertEquals(78, run("--config", bad.toString(), "--once").code(), "the agent refuses to start too");
+    }
+
+    @Test
+    void warnsAtEveryStartWhenTlsVerificationIsOff() throws IOException {
+        Files.writeString(config, Files.readString(config).replace("  caFile: ca.crt\nloadmaster:",
+                "  insecureSkipTlsVerify: true\nloadmaster:"));
+        cluster.put("shop", "web", "3", List.of("10.244.1.7"));
+        Run r = run("--config", config.toString(), "--once");
+        assertEquals(0, r.code(), r.lines().toString());
+        assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("<4>TLS verification towards the Kubernetes API "
+                + cluster.url() + " is OFF")), r.lines().toString());
+    }
+
+    @Test
+    void answersVersionHelpAndUsageErrors() {
+        Run version = run("--version");
+        assertEquals(0, version.code());
+        assertTrue(version.lines().get(0).startsWith("kube-lm-agent "), version.lines().toString());
+        assertEquals(0, run("--help").code());
+        Run usage = run("--once");
+        assertEquals(64, usage.code());
+        assertEquals("kube-lm-agent: --config FILE is required", usage.lines().get(0));
+        assertEquals(64, run("--config").code());
+        assertEquals(64, run("--config", "x", "--frobnicate").code());
+    }
+
+    @Test
+    void runsTheDemo() {
+        Run r = run("--demo");
+        assertEquals(0, r.code(), String.join("\n", r.lines()));
+        assertTrue(r.has("<6>demo: VS 1 now has Real Servers [10.0.5.5:8080, 10.244.1.11:8080, 10.244.1.12:8080]"),
+                String.join("\n", r.lines()));
+    }
+}
