@@ -18,6 +18,7 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuil
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
 import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
+import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.http.ssl.TLS;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -49,6 +50,7 @@ public final class HttpClients {
                         // and writes are never retried: check connections idle for over a second.
                         .setValidateAfterInactivity(TimeValue.ofSeconds(1))
                         .build())
+                .setDefaultSocketConfig(SocketConfig.custom().setTcpNoDelay(true).setSoTimeout(t).build())
                 .setMaxConnTotal(4)
                 .setMaxConnPerRoute(4)
                 .build();

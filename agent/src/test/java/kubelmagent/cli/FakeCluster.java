@@ -33,6 +33,7 @@ final class FakeCluster implements AutoCloseable {
     private final Gson gson = new Gson();
 
     FakeCluster() throws IOException {
+        server.setServerSocketFactory(TestTls.noDelay());
         server.useHttps(TestTls.serverSocketFactory());
         server.setDispatcher(new Dispatcher() {
             @Override

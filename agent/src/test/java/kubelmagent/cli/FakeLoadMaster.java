@@ -31,6 +31,7 @@ final class FakeLoadMaster implements AutoCloseable {
     private int nextRsIndex = 1;
 
     FakeLoadMaster() throws IOException {
+        server.setServerSocketFactory(TestTls.noDelay());
         server.useHttps(TestTls.serverSocketFactory());
         server.setDispatcher(new Dispatcher() {
             @Override

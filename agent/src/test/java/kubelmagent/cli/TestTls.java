@@ -3,10 +3,14 @@ package kubelmagent.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import javax.net.ServerSocketFactory;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
@@ -29,6 +33,42 @@ final class TestTls {
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A server socket factory whose accepted sockets send at once (TCP_NODELAY). MockWebServer writes
+     * headers and body separately; with Nagle's algorithm on, each response then waits out the
+     * client's delayed ACK (about 40 ms), which real API servers do not make you pay.
+     */
+    static ServerSocketFactory noDelay() {
+        return new ServerSocketFactory() {
+            @Override
+            public ServerSocket createServerSocket() throws IOException {
+                return new ServerSocket() {
+                    @Override
+                    public Socket accept() throws IOException {
+                        Socket socket = super.accept();
+                        socket.setTcpNoDelay(true);
+                        return socket;
+                    }
+                };
+            }
+
+            @Override
+            public ServerSocket createServerSocket(int port) throws IOException {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public ServerSocket createServerSocket(int port, int backlog) throws IOException {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public ServerSocket createServerSocket(int port, int backlog, InetAddress address) throws IOException {
+                throw new UnsupportedOperationException();
+            }
+        };
     }
 
     /** Writes the test CA certificate to {@code dir/ca.crt}. */

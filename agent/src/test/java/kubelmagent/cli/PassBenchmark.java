@@ -1,0 +1,123 @@
+package kubelmagent.cli;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import kubelmagent.config.AgentConfig;
+import kubelmagent.config.ConfigLoader;
+import kubelmagent.kube.KubernetesSource;
+import kubelmagent.loadmaster.LoadMasterRestClient;
+import kubelmagent.log.JournalLogging;
+import kubelmagent.ownership.FileOwnershipLedger;
+import kubelmagent.sync.PassResult;
+import kubelmagent.sync.Reconciler;
+import kubelmagent.sync.Trigger;
+
+/**
+ * Times whole passes for S Services × E endpoints against the fake Kubernetes API server and the fake
+ * LoadMaster (MockWebServer, HTTPS on loopback): the first pass (S×E adds), steady passes (no change),
+ * and churn passes (one pod replaced per Service). Not a test: run it with
+ * {@code mvn -B -q -pl agent test-compile exec:java -Dexec.classpathScope=test
+ * -Dexec.mainClass=kubelmagent.cli.PassBenchmark [-Dexec.args="100 10 20"]}.
+ */
+public final class PassBenchmark {
+
+    private PassBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int services = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+        int endpoints = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        JournalLogging.install(JournalLogging.discard(), false);
+        Path dir = Files.createTempDirectory("kube-lm-agent-bench");
+        try (FakeCluster cluster = new FakeCluster(); FakeLoadMaster loadMaster = new FakeLoadMaster()) {
+            for (int s = 1; s <= services; s++) {
+                loadMaster.virtualService(s);
+                cluster.put("bench", "svc-" + s, String.valueOf(s), pods(s, 0, endpoints));
+            }
+            AgentConfig config = ConfigLoader.load(AgentFiles.write(dir, cluster, loadMaster));
+            try (FileOwnershipLedger ledger = FileOwnershipLedger.open(config.stateDir());
+                    KubernetesSource source = new KubernetesSource(config.kubernetes(), config.namespaces(), config.selector());
+                    LoadMasterRestClient lm = new LoadMasterRestClient(config.loadMaster())) {
+                Reconciler reconciler = new Reconciler(source, lm, ledger, Clock.systemUTC(), false);
+
+                int k8sBefore = cluster.requests();
+                long t0 = System.nanoTime();
+                PassResult first = reconciler.runOnce(Trigger.ONCE);
+                long firstMs = (System.nanoTime() - t0) / 1_000_000;
+                check(first, services * endpoints);
+                System.out.printf("first pass: %d ms, %d adds, %d Kubernetes requests, %d showvs, %d addrs%n",
+                        firstMs, first.applied(), cluster.requests() - k8sBefore, loadMaster.calls("showvs"),
+                        loadMaster.calls("addrs"));
+
+                for (int i = 0; i < 5; i++) {
+                    check(reconciler.runOnce(Trigger.ONCE), 0); // warm-up
+                }
+                long[] steady = new long[rounds];
+                long allocated = 0;
+                for (int i = 0; i < rounds; i++) {
+                    long a0 = allocatedBytes();
+                    long s0 = System.nanoTime();
+                    check(reconciler.runOnce(Trigger.ONCE), 0);
+                    steady[i] = System.nanoTime() - s0;
+                    allocated += allocatedBytes() - a0;
+                }
+                System.out.printf("steady pass (no change), %d rounds: %s; allocated %.1f MiB per pass%n",
+                        rounds, stats(steady), allocated / (double) rounds / (1 << 20));
+
+                long[] churn = new long[rounds];
+                for (int i = 0; i < rounds; i++) {
+                    for (int s = 1; s <= services; s++) {
+                        cluster.put("bench", "svc-" + s, String.valueOf(s), pods(s, i + 1, endpoints));
+                    }
+                    long c0 = System.nanoTime();
+                    check(reconciler.runOnce(Trigger.ONCE), 2 * services);
+                    churn[i] = System.nanoTime() - c0;
+                }
+                System.out.printf("churn pass (1 pod replaced per Service: %d adds + %d removes), %d rounds: %s%n",
+                        services, services, rounds, stats(churn));
+
+                Runtime rt = Runtime.getRuntime();
+                System.gc();
+                System.out.printf("heap used after GC: %.1f MiB (JVM max %.0f MiB)%n",
+                        (rt.totalMemory() - rt.freeMemory()) / (double) (1 << 20), rt.maxMemory() / (double) (1 << 20));
+            }
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** Pod IPs for Service {@code s}; generation {@code g} replaces the first pod with a new one. */
+    static List<String> pods(int s, int g, int endpoints) {
+        List<String> ips = new ArrayList<>();
+        for (int e = 0; e < endpoints; e++) {
+            int host = e == 0 ? g : e + 100;
+            ips.add("10." + (s / 250 + 1) + "." + (s % 250) + "." + (host % 250 + 1));
+        }
+        return ips;
+    }
+
+    private static void check(PassResult r, int expectedChanges) {
+        if (!r.converged() || r.applied() != expectedChanges) {
+            throw new IllegalStateException("unexpected pass result " + r + " (expected " + expectedChanges + " changes)");
+        }
+    }
+
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+                .getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+
+    private static String stats(long[] nanos) {
+        long[] ms = Arrays.stream(nanos).map(n -> n / 1_000_000).sorted().toArray();
+        return String.format("median %d ms, p90 %d ms, min %d ms, max %d ms",
+                ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.9) - 1], ms[0], ms[ms.length - 1]);
+    }
+}
