@@ -43,6 +43,7 @@ import kubelmagent.kube.Kubeconfig;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.Selector;
 import kubelmagent.loadmaster.LoadMasterConnection;
+import kubelmagent.log.Text;
 
 /**
  * Reads and validates {@code agent.yaml} (see {@code conf/agent.yaml} for the commented example).
@@ -593,7 +594,7 @@ public final class ConfigLoader {
         try {
             attributes = Files.readAttributes(file, BasicFileAttributes.class);
         } catch (IOException e) {
-            throw new FileProblem("cannot read " + file + ": " + reason(e));
+            throw new FileProblem("cannot read " + file + ": " + Text.ioReason(e));
         }
         if (attributes.isDirectory()) {
             throw new FileProblem("cannot read " + file + ": Is a directory");
@@ -607,24 +608,7 @@ public final class ConfigLoader {
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new FileProblem("cannot read " + file + ": " + reason(e));
+            throw new FileProblem("cannot read " + file + ": " + Text.ioReason(e));
         }
-    }
-
-    /** The operating system's words for an I/O failure, as {@code ls} or {@code cat} would print them. */
-    static String reason(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "No such file or directory";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "Permission denied";
-        }
-        if (e instanceof NotDirectoryException) {
-            return "Not a directory";
-        }
-        if (e instanceof FileSystemException fse && fse.getReason() != null) {
-            return fse.getReason();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }

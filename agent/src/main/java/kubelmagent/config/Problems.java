@@ -10,6 +10,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
+import kubelmagent.log.Text;
+
 /**
  * Collects the problems found in {@code agent.yaml}, each as {@code path: message (got value)}, and
  * hands them back in document order: each problem is anchored to the YAML node it is about, and
@@ -91,30 +93,6 @@ final class Problems {
     }
 
     static String quote(String value) {
-        StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_ECHO) + 8).append('"');
-        int shown = 0;
-        for (int i = 0; i < value.length(); i++) {
-            if (shown == MAX_ECHO) {
-                out.append("...");
-                break;
-            }
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (Character.isISOControl(c)) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-            shown++;
-        }
-        return out.append('"').toString();
+        return Text.quote(value, MAX_ECHO);
     }
 }

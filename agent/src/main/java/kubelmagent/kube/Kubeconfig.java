@@ -30,6 +30,7 @@ import org.yaml.snakeyaml.error.YAMLException;
 import kubelmagent.http.Pem;
 import kubelmagent.http.Secret;
 import kubelmagent.http.TlsSettings;
+import kubelmagent.log.Text;
 
 /**
  * Reads a kubeconfig file into a {@link KubernetesConnection}: the chosen context's cluster
@@ -86,7 +87,7 @@ public final class Kubeconfig {
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IOException("cannot read kubeconfig " + file + " (" + whyUnreadable(e) + ")", e);
+            throw new IOException("cannot read kubeconfig " + file + " (" + Text.ioReason(e) + ")", e);
         }
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
@@ -249,7 +250,7 @@ public final class Kubeconfig {
         try {
             return Optional.of(new Loaded(node, fileKey, Files.readAllBytes(path)));
         } catch (IOException e) {
-            throw node.error(fileKey, "cannot read " + path + " (" + whyUnreadable(e) + ")");
+            throw node.error(fileKey, "cannot read " + path + " (" + Text.ioReason(e) + ")");
         }
     }
 
@@ -259,18 +260,5 @@ public final class Kubeconfig {
         IOException error(String what) {
             return parent.error(key, what);
         }
-    }
-
-    private static String whyUnreadable(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "it does not exist";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof CharacterCodingException) {
-            return "it is not UTF-8 text";
-        }
-        return e.getClass().getSimpleName();
     }
 }

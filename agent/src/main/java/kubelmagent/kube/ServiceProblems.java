@@ -1,5 +1,6 @@
 package kubelmagent.kube;
 
+import kubelmagent.log.Text;
 import kubelmagent.model.Problem;
 import kubelmagent.model.ServiceRef;
 
@@ -16,7 +17,7 @@ final class ServiceProblems {
     }
 
     static Problem invalidVsid(ServiceRef service, Selector selector, String value) {
-        return problem(service, "annotation " + selector.vsidAnnotation() + "=" + quote(value)
+        return problem(service, "annotation " + selector.vsidAnnotation() + "=" + Text.quote(value, MAX_VALUE_SHOWN)
                 + " is not a Virtual Service id; set it to the Id of the Virtual Service on the LoadMaster, e.g. "
                 + selector.vsidAnnotation() + ": \"3\"");
     }
@@ -37,27 +38,5 @@ final class ServiceProblems {
 
     private static Problem problem(ServiceRef service, String text) {
         return Problem.of(service, service + ": " + text);
-    }
-
-    /** {@code "abc"}, escaped, and cut short if it is long. */
-    private static String quote(String value) {
-        StringBuilder s = new StringBuilder("\"");
-        int shown = 0;
-        for (int i = 0; i < value.length(); i++) {
-            if (shown == MAX_VALUE_SHOWN) {
-                s.append('…');
-                break;
-            }
-            char c = value.charAt(i);
-            if (c == '"' || c == '\\') {
-                s.append('\\').append(c);
-            } else if (Character.isISOControl(c)) {
-                s.append(String.format("\\u%04x", (int) c));
-            } else {
-                s.append(c);
-            }
-            shown++;
-        }
-        return s.append('"').toString();
     }
 }

@@ -304,7 +304,7 @@ class KubeconfigTest {
                 """);
 
         assertEquals(file + ": users[agent].user.client-key: cannot read " + dir.toAbsolutePath().resolve("missing.key")
-                + " (it does not exist)", failure(file).getMessage());
+                + " (No such file or directory)", failure(file).getMessage());
     }
 
     @Test
@@ -408,6 +408,6 @@ class KubeconfigTest {
     void aMissingFileIsNamed() {
         Path file = dir.resolve("nope.yaml");
 
-        assertEquals("cannot read kubeconfig " + file + " (it does not exist)", failure(file).getMessage());
+        assertEquals("cannot read kubeconfig " + file + " (No such file or directory)", failure(file).getMessage());
     }
 }
