@@ -1,7 +1,10 @@
 package kubelmagent.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
@@ -14,6 +17,7 @@ import kubelmagent.config.ConfigLoader;
 import kubelmagent.http.Version;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
+import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.JournalLogging;
 import kubelmagent.log.Log;
 import kubelmagent.ownership.FileOwnershipLedger;
@@ -31,12 +35,20 @@ public final class Main {
     static final int USAGE = 64;
     static final int CONFIG = 78;
 
+    static {
+        // Before the first logger exists (the field below): keep log lines flowing during shutdown.
+        System.setProperty("java.util.logging.manager", JournalLogManager.class.getName());
+    }
+
     private static final Log LOG = Log.get(Main.class);
 
     private Main() {}
 
     public static void main(String[] args) {
-        int code = run(Arrays.asList(args), System.out);
+        // UTF-8 whatever the locale: under systemd the locale is often POSIX, which would turn every
+        // non-ASCII character of a message (a Service name, a dash) into '?'.
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        int code = run(Arrays.asList(args), out);
         if (code != OK) {
             System.exit(code);
         }
