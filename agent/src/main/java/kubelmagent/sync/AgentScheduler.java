@@ -1,6 +1,7 @@
 package kubelmagent.sync;
 
 import java.util.Properties;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.quartz.CronScheduleBuilder;
 import org.quartz.JobBuilder;
@@ -17,13 +18,20 @@ import kubelmagent.config.Schedule;
 /**
  * Runs passes on the configured schedule with Quartz: one worker thread, passes never overlap, and
  * a pass that would start while the previous one still runs is skipped rather than queued.
+ *
+ * <p>Stopping waits for a running pass with a lock of its own rather than with Quartz's
+ * {@code shutdown(true)}, whose wait loop can hang when a worker finishes at the wrong moment.
  */
 public final class AgentScheduler implements AutoCloseable {
 
     private final Scheduler scheduler;
+    private final Reconciler reconciler;
+    private final ReentrantLock passLock = new ReentrantLock();
+    private volatile boolean stopping;
 
-    private AgentScheduler(Scheduler scheduler) {
+    private AgentScheduler(Scheduler scheduler, Reconciler reconciler) {
         this.scheduler = scheduler;
+        this.reconciler = reconciler;
     }
 
     /** Starts the schedule; the first pass runs at once, with a cron schedule too. */
@@ -38,7 +46,8 @@ public final class AgentScheduler implements AutoCloseable {
         // A fire more than 1 s late counts as misfired and is skipped, so slow passes never pile up.
         p.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
         Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
-        scheduler.getContext().put(SyncJob.RECONCILER, reconciler);
+        AgentScheduler agentScheduler = new AgentScheduler(scheduler, reconciler);
+        scheduler.getContext().put(SyncJob.PASS, (Runnable) agentScheduler::runPass);
 
         JobDetail job = JobBuilder.newJob(SyncJob.class).withIdentity("sync").build();
         TriggerBuilder<Trigger> trigger = TriggerBuilder.newTrigger().withIdentity("sync").startNow();
@@ -55,12 +64,30 @@ public final class AgentScheduler implements AutoCloseable {
             scheduler.scheduleJob(TriggerBuilder.newTrigger().withIdentity("first-pass").forJob(job).startNow().build());
         }
         scheduler.start();
-        return new AgentScheduler(scheduler);
+        return agentScheduler;
     }
 
-    /** Stops the schedule, waiting for a running pass to finish. */
+    private void runPass() {
+        passLock.lock();
+        try {
+            if (!stopping) {
+                reconciler.runOnce(kubelmagent.sync.Trigger.TIMER);
+            }
+        } finally {
+            passLock.unlock();
+        }
+    }
+
+    /** Stops the schedule: no new pass starts, a running pass is finished first. */
     @Override
     public void close() throws SchedulerException {
-        scheduler.shutdown(true);
+        stopping = true;
+        scheduler.standby();
+        passLock.lock(); // waits for a running pass
+        try {
+            scheduler.shutdown(false);
+        } finally {
+            passLock.unlock();
+        }
     }
 }

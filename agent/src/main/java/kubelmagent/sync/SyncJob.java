@@ -10,14 +10,14 @@ import org.quartz.SchedulerException;
 @DisallowConcurrentExecution
 public final class SyncJob implements Job {
 
-    static final String RECONCILER = "reconciler";
+    static final String PASS = "pass";
 
     @Override
     public void execute(JobExecutionContext context) throws JobExecutionException {
         try {
-            ((Reconciler) context.getScheduler().getContext().get(RECONCILER)).runOnce(Trigger.TIMER);
+            ((Runnable) context.getScheduler().getContext().get(PASS)).run();
         } catch (SchedulerException e) {
-            throw new JobExecutionException("cannot reach the reconciler: " + e.getMessage(), e, false);
+            throw new JobExecutionException("cannot reach the pass to run: " + e.getMessage(), e, false);
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import kubelmagent.config.Schedule;
@@ -22,6 +23,7 @@ import kubelmagent.loadmaster.InMemoryLoadMaster;
 import kubelmagent.model.DesiredState;
 import kubelmagent.ownership.FileOwnershipLedger;
 
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class AgentSchedulerTest {
 
     /** Counts passes, and how many ever ran at the same time; each pass can be held open by the test. */
