@@ -9,9 +9,9 @@ final class AgentFiles {
 
     private AgentFiles() {}
 
-    static Path write(Path dir, FakeCluster cluster, FakeLoadMaster loadMaster) throws IOException {
+    static Path write(Path dir, FakeKubernetesApi cluster, FakeLoadMaster loadMaster) throws IOException {
         Path ca = TestTls.writeCa(dir);
-        Files.writeString(dir.resolve("token"), FakeCluster.TOKEN + "\n");
+        Files.writeString(dir.resolve("token"), FakeKubernetesApi.TOKEN + "\n");
         Files.writeString(dir.resolve("lm-apikey"), FakeLoadMaster.API_KEY + "\n");
         Path config = dir.resolve("agent.yaml");
         Files.writeString(config, String.join("\n",

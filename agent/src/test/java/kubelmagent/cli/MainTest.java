@@ -27,13 +27,13 @@ class MainTest {
     @TempDir
     Path dir;
 
-    FakeCluster cluster;
+    FakeKubernetesApi cluster;
     FakeLoadMaster loadMaster;
     Path config;
 
     @BeforeEach
     void setUp() throws IOException {
-        cluster = new FakeCluster();
+        cluster = new FakeKubernetesApi();
         loadMaster = new FakeLoadMaster().virtualService(3).virtualService(4);
         config = AgentFiles.write(dir, cluster, loadMaster);
     }
@@ -116,7 +116,7 @@ class MainTest {
         all.addAll(run("--config", config.toString(), "--once", "--debug").lines());
         String text = String.join("\n", all);
         assertTrue(text.contains("<7>"), "debug lines were on");
-        assertFalse(text.contains(FakeCluster.TOKEN), text);
+        assertFalse(text.contains(FakeKubernetesApi.TOKEN), text);
         assertFalse(text.contains(FakeLoadMaster.API_KEY), text);
     }
 

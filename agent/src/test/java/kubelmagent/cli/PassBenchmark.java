@@ -35,7 +35,7 @@ public final class PassBenchmark {
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         JournalLogging.install(JournalLogging.discard(), false);
         Path dir = Files.createTempDirectory("kube-lm-agent-bench");
-        try (FakeCluster cluster = new FakeCluster(); FakeLoadMaster loadMaster = new FakeLoadMaster()) {
+        try (FakeKubernetesApi cluster = new FakeKubernetesApi(); FakeLoadMaster loadMaster = new FakeLoadMaster()) {
             for (int s = 1; s <= services; s++) {
                 loadMaster.virtualService(s);
                 cluster.put("bench", "svc-" + s, String.valueOf(s), pods(s, 0, endpoints));

@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The agent as systemd runs it: its own JVM, on the schedule, until SIGTERM. */
@@ -20,12 +22,22 @@ class ServiceProcessTest {
     @TempDir
     Path dir;
 
+    Process agent;
+
+    @AfterEach
+    void killTheAgentIfTheTestDidNot() {
+        if (agent != null) {
+            agent.destroyForcibly();
+        }
+    }
+
     @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void runsPassesUntilSigtermThenFinishesAndLogsToTheLastLine() throws Exception {
-        try (FakeCluster cluster = new FakeCluster(); FakeLoadMaster loadMaster = new FakeLoadMaster().virtualService(3)) {
+        try (FakeKubernetesApi cluster = new FakeKubernetesApi(); FakeLoadMaster loadMaster = new FakeLoadMaster().virtualService(3)) {
             cluster.put("shop", "web", "3", List.of("10.244.1.7"));
             Path config = AgentFiles.write(dir, cluster, loadMaster);
-            Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", config.toString())
                     .redirectErrorStream(true)
                     .start();
@@ -47,5 +59,4 @@ class ServiceProcessTest {
             assertEquals(List.of("10.244.1.7:8080"), loadMaster.realServers(3));
         }
     }
-
 }

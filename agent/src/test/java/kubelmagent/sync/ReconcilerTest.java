@@ -1,6 +1,6 @@
 package kubelmagent.sync;
 
-import static kubelmagent.sync.FakeCluster.pod;
+import static kubelmagent.sync.ScriptedSource.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +40,7 @@ class ReconcilerTest {
     @TempDir
     Path stateDir;
 
-    final FakeCluster cluster = new FakeCluster();
+    final ScriptedSource cluster = new ScriptedSource();
     final InMemoryLoadMaster loadMaster = new InMemoryLoadMaster()
             .addVirtualService(3, "10.0.0.100", 80, "tcp", "web")
             .addVirtualService(4, "10.0.0.101", 80, "tcp", "api");
@@ -93,7 +93,7 @@ class ReconcilerTest {
         PassResult shrunk = reconciler.runOnce(Trigger.TIMER);
         assertEquals(3, shrunk.applied());
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
-        assertEquals(Map.of(VS3, new Ownership(FakeCluster.ref("web"), Set.of(pod(1), pod(2)))), ledger.snapshot());
+        assertEquals(Map.of(VS3, new Ownership(ScriptedSource.ref("web"), Set.of(pod(1), pod(2)))), ledger.snapshot());
     }
 
     @Test
@@ -234,7 +234,7 @@ class ReconcilerTest {
                 + " from LoadMaster", 0));
         reconciler.runOnce(Trigger.TIMER);
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
-        assertEquals(Map.of(VS3, new Ownership(FakeCluster.ref("web"), Set.of(pod(1)))), ledger.snapshot());
+        assertEquals(Map.of(VS3, new Ownership(ScriptedSource.ref("web"), Set.of(pod(1)))), ledger.snapshot());
         cluster.delete("web");
         reconciler.runOnce(Trigger.TIMER);
         assertEquals(List.of(), loadMaster.realServers(VS3), "the RS it may have created is still its own to remove");
@@ -293,13 +293,13 @@ class ReconcilerTest {
 
     @Test
     void recoversFromACrashBetweenRecordingAndAdding() throws IOException {
-        ledger.record(VS3, FakeCluster.ref("web"), pod(1)); // written ahead, then the agent died before addrs
+        ledger.record(VS3, ScriptedSource.ref("web"), pod(1)); // written ahead, then the agent died before addrs
         cluster.service("web", 3, 1);
         reconciler.runOnce(Trigger.TIMER);
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
-        ledger.record(VS3, FakeCluster.ref("web"), pod(7)); // the same, for a pod that has gone since
+        ledger.record(VS3, ScriptedSource.ref("web"), pod(7)); // the same, for a pod that has gone since
         reconciler.runOnce(Trigger.TIMER);
-        assertEquals(Map.of(VS3, new Ownership(FakeCluster.ref("web"), Set.of(pod(1)))), ledger.snapshot());
+        assertEquals(Map.of(VS3, new Ownership(ScriptedSource.ref("web"), Set.of(pod(1)))), ledger.snapshot());
     }
 
     @Test

@@ -16,14 +16,14 @@ import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 
 /** A desired-state source the test scripts: Services with pods, bad annotations, failed reads. */
-final class FakeCluster implements DesiredStateSource {
+final class ScriptedSource implements DesiredStateSource {
 
     private final Map<ServiceRef, DesiredService> services = new TreeMap<>();
     private final Map<ServiceRef, Problem> broken = new TreeMap<>();
     private Problem readFailure;
 
     /** A single-port Service bound to {@code vsid} whose pods 10.244.1.1.. serve on 8080. */
-    FakeCluster service(String name, int vsid, int pods) {
+    ScriptedSource service(String name, int vsid, int pods) {
         TreeSet<Member> members = new TreeSet<>();
         for (int i = 1; i <= pods; i++) {
             members.add(pod(i));
@@ -36,7 +36,7 @@ final class FakeCluster implements DesiredStateSource {
     }
 
     /** The Service's annotation is now unusable: it is skipped with a problem. */
-    FakeCluster badVsid(String name, String value) {
+    ScriptedSource badVsid(String name, String value) {
         ServiceRef ref = ref(name);
         services.remove(ref);
         broken.put(ref, Problem.of(ref, ref + ": annotation vsid=\"" + value + "\" is not a Virtual Service id"));
@@ -44,19 +44,19 @@ final class FakeCluster implements DesiredStateSource {
     }
 
     /** Deleted, or its label removed: either way it is no longer listed. */
-    FakeCluster delete(String name) {
+    ScriptedSource delete(String name) {
         services.remove(ref(name));
         broken.remove(ref(name));
         return this;
     }
 
     /** The next reads fail part-way: the listed Services are returned, but the state is unknown. */
-    FakeCluster failReads(String why) {
+    ScriptedSource failReads(String why) {
         readFailure = new Problem("Kubernetes", why);
         return this;
     }
 
-    FakeCluster healReads() {
+    ScriptedSource healReads() {
         readFailure = null;
         return this;
     }

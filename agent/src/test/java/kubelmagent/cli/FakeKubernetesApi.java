@@ -19,7 +19,7 @@ import mockwebserver3.RecordedRequest;
  * A Kubernetes API server over HTTPS that serves discovery, labelled Services and their v1
  * EndpointSlices from a model the test edits. Responses have the shape of the real API server's.
  */
-final class FakeCluster implements AutoCloseable {
+final class FakeKubernetesApi implements AutoCloseable {
 
     static final String TOKEN = "fake-sa-token-7f3e9c";
 
@@ -32,7 +32,7 @@ final class FakeCluster implements AutoCloseable {
     private volatile int failServiceListWith;
     private final Gson gson = new Gson();
 
-    FakeCluster() throws IOException {
+    FakeKubernetesApi() throws IOException {
         server.setServerSocketFactory(TestTls.noDelay());
         server.useHttps(TestTls.serverSocketFactory());
         server.setDispatcher(new Dispatcher() {
@@ -49,18 +49,18 @@ final class FakeCluster implements AutoCloseable {
         return "https://127.0.0.1:" + server.getPort();
     }
 
-    synchronized FakeCluster put(String namespace, String name, String vsid, List<String> podIps) {
+    synchronized FakeKubernetesApi put(String namespace, String name, String vsid, List<String> podIps) {
         services.put(namespace + "/" + name, new Service(namespace, name, vsid, List.copyOf(podIps)));
         return this;
     }
 
-    synchronized FakeCluster remove(String namespace, String name) {
+    synchronized FakeKubernetesApi remove(String namespace, String name) {
         services.remove(namespace + "/" + name);
         return this;
     }
 
     /** The Service list answers with this HTTP status (0: normally). */
-    FakeCluster failServiceList(int status) {
+    FakeKubernetesApi failServiceList(int status) {
         failServiceListWith = status;
         return this;
     }
