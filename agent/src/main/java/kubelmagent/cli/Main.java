@@ -5,7 +5,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 
@@ -15,12 +14,9 @@ import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigException;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.http.Version;
-import kubelmagent.kube.KubernetesSource;
-import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.JournalLogging;
 import kubelmagent.log.Log;
-import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.sync.AgentScheduler;
 import kubelmagent.sync.PassResult;
 import kubelmagent.sync.Reconciler;
@@ -97,22 +93,19 @@ public final class Main {
         LOG.info("kube-lm-agent " + Version.current() + " starting" + (dryRun ? " (dry run: nothing is changed)" : "")
                 + ": " + Describe.config(config));
         Describe.warnAboutInsecureSettings(config);
-        FileOwnershipLedger ledger;
+        Agent agent;
         try {
-            ledger = dryRun ? FileOwnershipLedger.readOnly(config.stateDir()) : FileOwnershipLedger.open(config.stateDir());
+            agent = Agent.open(config, dryRun);
         } catch (IOException e) {
             LOG.err("cannot use the state directory: " + e.getMessage());
             return FAILED;
         }
-        try (ledger;
-                KubernetesSource source = new KubernetesSource(config.kubernetes(), config.namespaces(), config.selector());
-                LoadMasterRestClient loadMaster = new LoadMasterRestClient(config.loadMaster())) {
-            Reconciler reconciler = new Reconciler(source, loadMaster, ledger, Clock.systemUTC(), dryRun);
+        try (agent) {
             if (once) {
-                PassResult result = reconciler.runOnce(Trigger.ONCE);
+                PassResult result = agent.reconciler.runOnce(Trigger.ONCE);
                 return result.converged() ? OK : FAILED;
             }
-            return runScheduled(reconciler, config);
+            return runScheduled(agent.reconciler, config);
         } catch (IOException e) {
             LOG.err("shutting down: " + e.getMessage());
             return FAILED;
