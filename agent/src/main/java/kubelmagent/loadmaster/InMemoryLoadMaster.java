@@ -4,20 +4,26 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.simulator.ErrorText;
+import kubelmagent.simulator.RefusalException;
+import kubelmagent.simulator.RsRef;
+import kubelmagent.simulator.SimRealServer;
+import kubelmagent.simulator.SimVirtualService;
+import kubelmagent.simulator.SimulatedLoadMaster;
+import kubelmagent.simulator.VsRef;
 
 /**
- * A LoadMaster in memory, for reconciler tests and the demo mode. It follows the appliance's rules as
- * far as they are known (see the team's LoadMaster API notes):
+ * A LoadMaster in memory, for reconciler tests and the demo mode: the {@link LoadMaster} interface
+ * over the simulator's engine ({@link SimulatedLoadMaster}), which holds the appliance's rules as far
+ * as they are known (see the team's LoadMaster API notes):
  * <ul>
  *   <li>a command on a missing VS fails with 422 {@code Unknown VS}
  *       ({@link UnknownVirtualServiceException});</li>
@@ -29,7 +35,8 @@ import kubelmagent.model.VirtualServiceId;
  *       counter for the whole box, are increasing and never reused (a SubVS slot in its parent also
  *       takes one, as on the appliance).</li>
  * </ul>
- * Failure messages are worded exactly as {@link LoadMasterRestClient} words the same answers.
+ * Every address counts as local here (the engine's non-local rule does not apply). Failure messages
+ * are worded exactly as {@link LoadMasterRestClient} words the same answers.
  *
  * <p>Tests set it up with {@link #addVirtualService}, {@link #addSubVirtualService} and the
  * {@code ...ByHand} methods (a person working in the WUI; these are not counted as API calls), inject
@@ -41,44 +48,22 @@ public final class InMemoryLoadMaster implements LoadMaster {
     /** The command names {@link #calls} and {@link #failNext} accept. */
     public static final Set<String> COMMANDS = Set.of(ApiCall.SHOWVS, ApiCall.ADDRS, ApiCall.DELRS);
 
-    // The appliance's texts. "Unknown VS" is verified; "Unknown RS" is verified for showrs only.
-    // "Couldn't create RS" and "Real Server already exists" come from a low-confidence source and are
-    // UNVERIFIED: the reconciler must not depend on their exact wording.
-    static final String UNKNOWN_RS = "Unknown RS";
-    static final String ALREADY_EXISTS = "Real Server already exists";
-    static final String COULD_NOT_CREATE = "Couldn't create RS";
+    // The appliance's texts, as the engine answers them by default. "Unknown VS" is verified; "Unknown
+    // RS" is verified for showrs only. "Couldn't create RS" and "Real Server already exists" come from a
+    // low-confidence source and are UNVERIFIED: the reconciler must not depend on their exact wording.
+    static final String UNKNOWN_RS = ErrorText.UNKNOWN_RS.defaultText();
+    static final String ALREADY_EXISTS = ErrorText.DUPLICATE_RS.defaultText();
+    static final String COULD_NOT_CREATE = ErrorText.PARENT_VS.defaultText();
     static final int DEFAULT_WEIGHT = 1000;
 
-    private final Map<VirtualServiceId, Vs> services = new TreeMap<>();
-    private final Map<String, Integer> calls = new HashMap<>();
+    private final SimulatedLoadMaster engine = new SimulatedLoadMaster();
     private final Map<String, Deque<Fault>> faults = new HashMap<>();
-    private int lastRsIndex;
-
-    private static final class Vs {
-        final VirtualServiceId id;
-        final String address;
-        final int port;
-        final String protocol;
-        final String nickName;
-        final List<VirtualServiceId> subVsIds = new ArrayList<>();
-        /** In the order they were added, as {@code showvs} lists them. */
-        final Map<Member, RealServer> realServers = new LinkedHashMap<>();
-
-        Vs(VirtualServiceId id, String address, int port, String protocol, String nickName) {
-            this.id = id;
-            this.address = address;
-            this.port = port;
-            this.protocol = protocol;
-            this.nickName = nickName;
-        }
-
-        VirtualService snapshot() {
-            return new VirtualService(id, address, port, protocol, nickName, subVsIds,
-                    new ArrayList<>(realServers.values()));
-        }
-    }
 
     private record Fault(LoadMasterException exception, boolean afterApplying) {}
+
+    public InMemoryLoadMaster() {
+        engine.setLocalSubnets(List.of("0.0.0.0/0", "::/0"));
+    }
 
     // ---- set-up (a person configuring the LoadMaster)
 
@@ -90,11 +75,7 @@ public final class InMemoryLoadMaster implements LoadMaster {
     /** Adds a Virtual Service. Returns this, so set-ups chain. */
     public synchronized InMemoryLoadMaster addVirtualService(
             int index, String address, int port, String protocol, String nickName) {
-        VirtualServiceId id = VirtualServiceId.of(index);
-        if (services.containsKey(id)) {
-            throw new IllegalStateException("VS " + id + " already exists");
-        }
-        services.put(id, new Vs(id, address, port, protocol, nickName));
+        engine.addVirtualService(VirtualServiceId.of(index).index(), address, port, protocol, nickName);
         return this;
     }
 
@@ -103,30 +84,13 @@ public final class InMemoryLoadMaster implements LoadMaster {
      * becomes a parent that refuses Real Servers.
      */
     public synchronized InMemoryLoadMaster addSubVirtualService(int parentIndex, int subIndex, String nickName) {
-        Vs parent = existing(VirtualServiceId.of(parentIndex));
-        VirtualServiceId id = VirtualServiceId.of(subIndex);
-        if (services.containsKey(id)) {
-            throw new IllegalStateException("VS " + id + " already exists");
-        }
-        if (!parent.realServers.isEmpty()) {
-            throw new IllegalStateException("VS " + parent.id + " has Real Servers; it cannot take a SubVS");
-        }
-        services.put(id, new Vs(id, "", 0, parent.protocol, nickName));
-        parent.subVsIds.add(id);
-        ++lastRsIndex; // the SubVS's slot in its parent takes an RsIndex
+        engine.addSubVirtualService(parentIndex, VirtualServiceId.of(subIndex).index(), nickName);
         return this;
     }
 
     /** Deletes a Virtual Service (and its SubVSs), as a person would in the WUI. */
     public synchronized void removeVirtualService(VirtualServiceId vs) {
-        Vs removed = existing(vs);
-        services.remove(vs);
-        for (VirtualServiceId sub : removed.subVsIds) {
-            services.remove(sub);
-        }
-        for (Vs other : services.values()) {
-            other.subVsIds.remove(vs);
-        }
+        engine.removeVirtualService(vs.index());
     }
 
     /** A person adds a Real Server in the WUI (enabled, weight 1000). Not counted as an API call. */
@@ -136,50 +100,39 @@ public final class InMemoryLoadMaster implements LoadMaster {
 
     /** A person adds a Real Server with the given state. Not counted as an API call. */
     public synchronized RealServer addRealServerByHand(VirtualServiceId vs, Member member, boolean enabled, int weight) {
-        Vs v = existing(vs);
-        if (!v.subVsIds.isEmpty()) {
-            throw new IllegalStateException("VS " + vs + " has SubVSs; add the Real Server to a SubVS");
-        }
-        if (v.realServers.containsKey(member)) {
-            throw new IllegalStateException("VS " + vs + " already has Real Server " + member);
-        }
-        RealServer rs = new RealServer(++lastRsIndex, member, enabled, weight);
-        v.realServers.put(member, rs);
-        return rs;
+        return model(engine.addRealServerByHand(vs.index(), member.ip(), member.port(), enabled, weight));
     }
 
     /** A person deletes a Real Server in the WUI. Returns whether it was there. */
     public synchronized boolean removeRealServerByHand(VirtualServiceId vs, Member member) {
-        return existing(vs).realServers.remove(member) != null;
+        return engine.removeRealServerByHand(vs.index(), member.ip(), member.port());
     }
 
     /** A person enables or disables a Real Server, or changes its weight; it keeps its RsIndex. */
     public synchronized void modifyRealServerByHand(VirtualServiceId vs, Member member, boolean enabled, int weight) {
-        Vs v = existing(vs);
-        RealServer old = v.realServers.get(member);
-        if (old == null) {
-            throw new IllegalStateException("VS " + vs + " has no Real Server " + member);
-        }
-        v.realServers.put(member, new RealServer(old.rsIndex(), member, enabled, weight));
+        engine.modifyRealServerByHand(vs.index(), member.ip(), member.port(), enabled, weight);
     }
 
     // ---- inspection
 
     /** The Real Servers' addresses and ports, sorted. */
     public synchronized List<Member> realServers(VirtualServiceId vs) {
-        List<Member> members = new ArrayList<>(existing(vs).realServers.keySet());
+        List<Member> members = new ArrayList<>();
+        for (SimRealServer rs : engine.realServers(vs.index())) {
+            members.add(new Member(rs.addr(), rs.port()));
+        }
         members.sort(null);
         return members;
     }
 
     public synchronized boolean hasVirtualService(VirtualServiceId vs) {
-        return services.containsKey(vs);
+        return engine.hasVirtualService(vs.index());
     }
 
     /** How many times the command was called through {@link LoadMaster}, failed calls included. */
     public synchronized int calls(String command) {
         checkCommand(command);
-        return calls.getOrDefault(command, 0);
+        return engine.calls(command);
     }
 
     // ---- fault injection
@@ -208,24 +161,25 @@ public final class InMemoryLoadMaster implements LoadMaster {
     public synchronized VirtualService showVirtualService(VirtualServiceId vs) throws LoadMasterException {
         ApiCall call = ApiCall.showvs(vs);
         Fault fault = begin(call);
-        Vs v = found(call, vs);
-        VirtualService snapshot = v.snapshot();
+        SimVirtualService shown;
+        try {
+            shown = engine.showvs(VsRef.index(vs.index()));
+        } catch (RefusalException e) {
+            throw call.refusal(e.stat(), e.text());
+        }
         end(fault);
-        return snapshot;
+        return model(shown);
     }
 
     @Override
     public synchronized void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
         ApiCall call = ApiCall.addrs(vs, member, false);
         Fault fault = begin(call);
-        Vs v = found(call, vs);
-        if (!v.subVsIds.isEmpty()) {
-            throw call.refusal(422, COULD_NOT_CREATE);
+        try {
+            engine.addrs(VsRef.index(vs.index()), member.ip(), member.port(), Map.of(), false);
+        } catch (RefusalException e) {
+            throw call.refusal(e.stat(), e.text());
         }
-        if (v.realServers.containsKey(member)) {
-            throw call.refusal(422, ALREADY_EXISTS);
-        }
-        v.realServers.put(member, new RealServer(++lastRsIndex, member, true, DEFAULT_WEIGHT));
         end(fault);
     }
 
@@ -233,16 +187,17 @@ public final class InMemoryLoadMaster implements LoadMaster {
     public synchronized void deleteRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
         ApiCall call = ApiCall.delrs(vs, member);
         Fault fault = begin(call);
-        Vs v = found(call, vs);
-        if (v.realServers.remove(member) == null) {
-            throw call.refusal(422, UNKNOWN_RS);
+        try {
+            engine.delrs(VsRef.index(vs.index()), RsRef.address(member.ip(), member.port()));
+        } catch (RefusalException e) {
+            throw call.refusal(e.stat(), e.text());
         }
         end(fault);
     }
 
     /** Counts the call, throws a fault that fires before the effect, returns one that fires after it. */
     private Fault begin(ApiCall call) throws LoadMasterException {
-        calls.merge(call.command(), 1, Integer::sum);
+        engine.countCall(call.command());
         Deque<Fault> queue = faults.get(call.command());
         Fault fault = queue == null ? null : queue.pollFirst();
         if (fault != null && !fault.afterApplying()) {
@@ -257,20 +212,17 @@ public final class InMemoryLoadMaster implements LoadMaster {
         }
     }
 
-    private Vs found(ApiCall call, VirtualServiceId vs) throws LoadMasterException {
-        Vs v = services.get(vs);
-        if (v == null) {
-            throw call.refusal(422, ApiCall.UNKNOWN_VS);
-        }
-        return v;
+    private static VirtualService model(SimVirtualService v) {
+        List<VirtualServiceId> subs = new ArrayList<>();
+        v.subVs().forEach(s -> subs.add(VirtualServiceId.of(s.vsIndex())));
+        List<RealServer> rss = new ArrayList<>();
+        v.realServers().forEach(rs -> rss.add(model(rs)));
+        return new VirtualService(VirtualServiceId.of(v.index()), v.address(), v.port(), v.protocol(), v.nickName(),
+                subs, rss);
     }
 
-    private Vs existing(VirtualServiceId vs) {
-        Vs v = services.get(vs);
-        if (v == null) {
-            throw new IllegalStateException("no VS " + vs);
-        }
-        return v;
+    private static RealServer model(SimRealServer rs) {
+        return new RealServer(rs.rsIndex(), new Member(rs.addr(), rs.port()), rs.enabled(), rs.weight());
     }
 
     private static void checkCommand(String command) {

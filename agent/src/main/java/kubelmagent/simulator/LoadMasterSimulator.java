@@ -1,0 +1,306 @@
+package kubelmagent.simulator;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+
+import kubelmagent.http.SelfSignedCertificate;
+import kubelmagent.log.JournalLogManager;
+import kubelmagent.log.Log;
+
+/**
+ * A LoadMaster simulator: the LoadMaster API over HTTPS (or HTTP) on top of a
+ * {@link SimulatedLoadMaster}, for end-to-end tests, benchmarks and the demo.
+ *
+ * <pre>{@code
+ * try (LoadMasterSimulator lm = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().apiKey("k3y"))) {
+ *     lm.engine().addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+ *     // point the agent at lm.url() with caFile lm.caFile() and apiKey k3y
+ *     lm.engine().realServers(3);      // what the agent did
+ *     lm.engine().calls("addrs");      // how many calls it took
+ *     lm.engine().faults().dropNext("showvs");
+ * }
+ * }</pre>
+ *
+ * <p>Paths: {@code /access/<cmd>} (APIv1, XML), {@code /accessv2} (APIv2, JSON), and the simulator's own
+ * {@code /simulator/state} and {@code /simulator/faults} (see {@link InspectionHandler}); anything else
+ * answers 404. Run it as a program with {@link #main}; see {@link SimulatorCli} for the options.
+ */
+public final class LoadMasterSimulator implements AutoCloseable {
+
+    static {
+        // Before the first logger exists (the field below), as in kubelmagent.cli.Main: log lines keep
+        // flowing while the program shuts down after SIGTERM.
+        System.setProperty("java.util.logging.manager", JournalLogManager.class.getName());
+    }
+
+    private static final Log LOG = Log.get(LoadMasterSimulator.class);
+
+    static final String V1_PATH = "/access";
+    static final String V2_PATH = "/accessv2";
+    static final String INSPECTION_PATH = "/simulator";
+
+    /**
+     * How to start a simulator. Defaults: an ephemeral port on 127.0.0.1, HTTPS with a fresh
+     * self-signed certificate, no credentials (the API is open), no state file, a temporary work
+     * directory removed on {@link #close()}.
+     */
+    public static final class Options {
+        private int port;
+        private String bindAddress = "127.0.0.1";
+        private boolean https = true;
+        private String apiKey;
+        private String username;
+        private String password;
+        private Path stateFile;
+        private Path workDir;
+
+        private Options() {}
+
+        public static Options defaults() {
+            return new Options();
+        }
+
+        /** The port; 0 (the default) picks a free one. */
+        public Options port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535 (got " + port + ")");
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** The address to listen on; 127.0.0.1 by default. */
+        public Options bindAddress(String address) {
+            this.bindAddress = address;
+            return this;
+        }
+
+        /** HTTPS (the default) or plain HTTP. */
+        public Options https(boolean https) {
+            this.https = https;
+            return this;
+        }
+
+        /** Requires this API key ({@code apikey=}), unless the user and password are sent instead. */
+        public Options apiKey(String apiKey) {
+            this.apiKey = apiKey;
+            return this;
+        }
+
+        /** Requires this user and password (HTTP Basic, or APIv2 {@code apiuser}/{@code apipass}). */
+        public Options credentials(String username, String password) {
+            this.username = username;
+            this.password = password;
+            return this;
+        }
+
+        /** Loads this file when it exists, and saves the state to it on {@link #close()}. */
+        public Options stateFile(Path stateFile) {
+            this.stateFile = stateFile;
+            return this;
+        }
+
+        /** Where the certificate is written; a temporary directory (removed on close) by default. */
+        public Options workDir(Path workDir) {
+            this.workDir = workDir;
+            return this;
+        }
+
+        int port() {
+            return port;
+        }
+
+        boolean https() {
+            return https;
+        }
+
+        String apiKey() {
+            return apiKey;
+        }
+
+        String username() {
+            return username;
+        }
+
+        String password() {
+            return password;
+        }
+
+        Path stateFile() {
+            return stateFile;
+        }
+    }
+
+    private final SimulatedLoadMaster engine;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final URI url;
+    private final Path caFile;
+    private final Path stateFile;
+    private final Path ownedWorkDir;
+    private boolean closed;
+
+    private LoadMasterSimulator(SimulatedLoadMaster engine, HttpServer server, ExecutorService executor, URI url,
+            Path caFile, Path stateFile, Path ownedWorkDir) {
+        this.engine = engine;
+        this.server = server;
+        this.executor = executor;
+        this.url = url;
+        this.caFile = caFile;
+        this.stateFile = stateFile;
+        this.ownedWorkDir = ownedWorkDir;
+    }
+
+    /**
+     * Starts a simulator and returns it once it accepts connections.
+     *
+     * @throws IOException if the state file cannot be read, the certificate cannot be made or the port
+     *                     cannot be bound
+     */
+    public static LoadMasterSimulator start(Options options) throws IOException {
+        SimulatedLoadMaster engine = new SimulatedLoadMaster();
+        if (options.stateFile != null && Files.exists(options.stateFile)) {
+            StateFile.load(engine, options.stateFile);
+        }
+        Path workDir = options.workDir;
+        Path owned = null;
+        if (workDir == null && options.https) {
+            workDir = Files.createTempDirectory("lm-simulator");
+            owned = workDir;
+        }
+        try {
+            InetSocketAddress address = new InetSocketAddress(options.bindAddress, options.port);
+            HttpServer server;
+            Path caFile = null;
+            if (options.https) {
+                SelfSignedCertificate cert = SelfSignedCertificate.generate(workDir, "kube-lm-agent LoadMaster simulator");
+                HttpsServer https = HttpsServer.create(address, 64);
+                https.setHttpsConfigurator(new HttpsConfigurator(cert.serverContext()));
+                server = https;
+                caFile = cert.pem();
+            } else {
+                server = HttpServer.create(address, 64);
+            }
+            Auth auth = new Auth(options.apiKey, options.username, options.password);
+            ApiHandler api = new ApiHandler(engine, auth);
+            server.createContext(V1_PATH + "/", api);
+            server.createContext(V2_PATH, api);
+            server.createContext(INSPECTION_PATH + "/", new InspectionHandler(engine));
+            server.createContext("/", exchange -> {
+                try (exchange) {
+                    byte[] page = ApiHandler.NOT_FOUND_PAGE.getBytes(StandardCharsets.ISO_8859_1);
+                    exchange.getResponseHeaders().set("Content-Type", "text/html");
+                    exchange.sendResponseHeaders(404, page.length);
+                    exchange.getResponseBody().write(page);
+                }
+            });
+            ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
+            server.setExecutor(executor);
+            server.start();
+            String host = server.getAddress().getAddress().isAnyLocalAddress() ? "127.0.0.1" : options.bindAddress;
+            if (host.indexOf(':') >= 0) {
+                host = "[" + host + "]";
+            }
+            URI url = URI.create((options.https ? "https" : "http") + "://" + host + ":" + server.getAddress().getPort());
+            LOG.info("LoadMaster simulator listening on " + url + (auth.open() ? " (no credentials required)" : "")
+                    + (caFile == null ? "" : "; CA certificate " + caFile));
+            return new LoadMasterSimulator(engine, server, executor, url, caFile, options.stateFile, owned);
+        } catch (IOException | RuntimeException e) {
+            if (owned != null) {
+                deleteTree(owned);
+            }
+            throw e;
+        }
+    }
+
+    /** {@code https://127.0.0.1:<port>} (or http), without a trailing slash: the agent's {@code loadmaster.url}. */
+    public URI url() {
+        return url;
+    }
+
+    /** The self-signed certificate as PEM, to give the agent as {@code loadmaster.caFile}; null for HTTP. */
+    public Path caFile() {
+        return caFile;
+    }
+
+    /** The simulated LoadMaster: set it up, inspect it, count calls, inject faults. */
+    public SimulatedLoadMaster engine() {
+        return engine;
+    }
+
+    /** Writes the state file now (if one was given). */
+    public void saveState() throws IOException {
+        if (stateFile != null) {
+            StateFile.save(engine, stateFile);
+        }
+    }
+
+    /** Stops serving, saves the state file if one was given, removes a temporary work directory. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.stop(0);
+        executor.shutdownNow();
+        try {
+            saveState();
+        } catch (IOException e) {
+            LOG.err("LoadMaster simulator: cannot save the state to " + stateFile + ": " + e.getMessage());
+        }
+        if (ownedWorkDir != null) {
+            deleteTree(ownedWorkDir);
+        }
+        LOG.info("LoadMaster simulator on " + url + " stopped");
+    }
+
+    /** The program: see {@link SimulatorCli}. */
+    public static void main(String[] args) {
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        int code = SimulatorCli.run(args, out, err);
+        if (code != SimulatorCli.OK) {
+            System.exit(code);
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "lm-simulator-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort: a temporary directory
+                }
+            });
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package kubelmagent.simulator;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.CountDownLatch;
+
+import kubelmagent.http.Secret;
+import kubelmagent.log.JournalLogging;
+import kubelmagent.log.Log;
+import kubelmagent.log.Text;
+
+/**
+ * The simulator as a program:
+ *
+ * <pre>
+ * java -cp kube-lm-agent.jar kubelmagent.simulator.LoadMasterSimulator [options]
+ *   --port N              port to listen on (default 8443; 0 picks a free one)
+ *   --bind ADDR           address to listen on (default 127.0.0.1)
+ *   --http                plain HTTP instead of HTTPS
+ *   --state FILE          load the state from FILE if it exists; write it there on exit
+ *   --apikey-file F       require the API key in F
+ *   --user U              require HTTP Basic (or APIv2 apiuser/apipass) user U ...
+ *   --password-file F     ... with the password in F
+ *   --ca-out FILE         copy the self-signed certificate (PEM) to FILE, for the agent's caFile
+ *   --work-dir DIR        where to make the certificate (default: a temporary directory)
+ *   --debug               log every request
+ * </pre>
+ *
+ * When ready it prints one line to standard output,
+ * {@code LoadMaster simulator ready: url=https://127.0.0.1:8443 caFile=/path/server.crt} ({@code caFile=-}
+ * for HTTP), then runs until SIGTERM or SIGINT, and writes the state file on the way out. Log lines go to
+ * standard error. Exit status: 0 after a signal, 1 if it cannot start, 2 for wrong options.
+ */
+public final class SimulatorCli {
+
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+
+    static final String USAGE_TEXT = "usage: LoadMasterSimulator [--port N] [--bind ADDR] [--http] [--state FILE]"
+            + " [--apikey-file F | --user U --password-file F] [--ca-out FILE] [--work-dir DIR] [--debug]";
+
+    private SimulatorCli() {}
+
+    /** Parsed command line. */
+    record Arguments(LoadMasterSimulator.Options options, Path caOut, boolean debug) {}
+
+    /** Thrown for a wrong command line; the message says what is wrong. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** Starts the simulator and waits for a signal; returns the exit status. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Arguments arguments;
+        try {
+            arguments = parse(args);
+        } catch (UsageException e) {
+            err.println("LoadMasterSimulator: " + e.getMessage());
+            err.println(USAGE_TEXT);
+            return USAGE;
+        }
+        JournalLogging.install(err, arguments.debug());
+        Log log = Log.get(SimulatorCli.class);
+        LoadMasterSimulator simulator;
+        try {
+            simulator = LoadMasterSimulator.start(arguments.options());
+        } catch (IOException | RuntimeException e) {
+            log.err("LoadMaster simulator cannot start: " + e.getMessage());
+            return FAILED;
+        }
+        Path ca = simulator.caFile();
+        if (ca != null && arguments.caOut() != null) {
+            try {
+                Path target = arguments.caOut().toAbsolutePath();
+                Files.createDirectories(target.getParent());
+                Files.copy(ca, target, StandardCopyOption.REPLACE_EXISTING);
+                ca = target;
+            } catch (IOException e) {
+                log.err("LoadMaster simulator cannot write " + arguments.caOut() + ": " + Text.ioReason(e));
+                simulator.close();
+                return FAILED;
+            }
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            simulator.close();
+            stopped.countDown();
+        }, "lm-simulator-shutdown"));
+        out.println("LoadMaster simulator ready: url=" + simulator.url() + " caFile=" + (ca == null ? "-" : ca));
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return OK;
+    }
+
+    static Arguments parse(String[] args) throws UsageException {
+        LoadMasterSimulator.Options options = LoadMasterSimulator.Options.defaults().port(8443);
+        Path caOut = null;
+        boolean debug = false;
+        String user = null;
+        Path passwordFile = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--http" -> options.https(false);
+                case "--debug" -> debug = true;
+                case "--port" -> {
+                    String v = value(args, ++i, a);
+                    try {
+                        options.port(Integer.parseInt(v));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("--port needs a number 0..65535 (got " + Text.quote(v, 20) + ")");
+                    }
+                }
+                case "--bind" -> options.bindAddress(value(args, ++i, a));
+                case "--state" -> options.stateFile(Path.of(value(args, ++i, a)));
+                case "--apikey-file" -> options.apiKey(secret(Path.of(value(args, ++i, a))));
+                case "--user" -> user = value(args, ++i, a);
+                case "--password-file" -> passwordFile = Path.of(value(args, ++i, a));
+                case "--ca-out" -> caOut = Path.of(value(args, ++i, a));
+                case "--work-dir" -> options.workDir(Path.of(value(args, ++i, a)));
+                default -> throw new UsageException("unknown option " + Text.quote(a, 40));
+            }
+        }
+        if ((user == null) != (passwordFile == null)) {
+            throw new UsageException("--user and --password-file go together");
+        }
+        if (user != null) {
+            options.credentials(user, secret(passwordFile));
+        }
+        return new Arguments(options, caOut, debug);
+    }
+
+    private static String value(String[] args, int i, String option) throws UsageException {
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new UsageException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static String secret(Path file) throws UsageException {
+        try {
+            Secret s = Secret.of(Files.readString(file, StandardCharsets.UTF_8));
+            if (s.isEmpty()) {
+                throw new UsageException(file + " is empty");
+            }
+            return s.reveal();
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + file + ": " + Text.ioReason(e));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+/**
+ * A LoadMaster simulator, as close to the appliance as the public facts allow: the LoadMaster our
+ * end-to-end tests, benchmarks and demo talk to.
+ *
+ * <h2>Parts</h2>
+ * <ul>
+ *   <li>{@link kubelmagent.simulator.SimulatedLoadMaster}: the engine, LoadMaster semantics in memory
+ *       (also behind {@link kubelmagent.loadmaster.InMemoryLoadMaster});</li>
+ *   <li>{@link kubelmagent.simulator.LoadMasterSimulator}: the HTTP(S) server and its in-process
+ *       facade ({@code start(Options)}, {@code url()}, {@code caFile()}, {@code engine()},
+ *       {@code close()}); {@link kubelmagent.simulator.SimulatorCli}: the program;</li>
+ *   <li>{@code ApiHandler} ({@code /access/<cmd>}, {@code /accessv2}), {@code Auth}, {@code Commands}
+ *       (parameters to engine calls), {@code Views} + {@code VsFields} (field order and kinds),
+ *       {@code XmlRenderer}, {@code JsonRenderer}, {@link kubelmagent.simulator.Faults},
+ *       {@link kubelmagent.simulator.StateFile}, {@code InspectionHandler} ({@code /simulator/...}).</li>
+ * </ul>
+ *
+ * <h2>What is confirmed</h2>
+ * Confirmed by the captured answers (mathlu/loadmaster-go-client test data, reproduced by the fidelity
+ * tests, byte for byte for the XML of {@code showvs}, {@code listvs}, {@code addrs}, {@code showrs},
+ * {@code modrs}, {@code delrs}, {@code delvs}): the envelopes, element and field names, their order
+ * and nesting, value formats (Y/N; JSON booleans, numbers and the string-typed {@code VSPort},
+ * {@code ErrorCode}, {@code CheckPort}, {@code PersistTimeout}, {@code SSLRewrite}, {@code TlsType}),
+ * the VS defaults shown there, the RS defaults (Weight 1000, Forward nat, Enable Y, Limit 0,
+ * RateLimit 0, Follow 0, Critical N, DnsName empty, Nrules 0). Confirmed by the documentation or
+ * by client code: HTTP status = {@code stat}; {@code Unknown VS}, {@code Unknown RS} (showrs),
+ * {@code Unknown command} (405), {@code <param>: <Type> Value missing} (400), 401 for bad credentials,
+ * 404 while the API is disabled, {@code vs=<Index>} or {@code vs/port/prot}, {@code rs=!<RsIndex>} or
+ * {@code rs/rsport}, {@code non_local}, the {@code nonlocalrs} and {@code enableapi} parameters,
+ * apikey precedence over user/password in APIv2, {@code Unknown parameter value <name>}.
+ *
+ * <h2>Inferred behaviours (not confirmed by a capture or a document)</h2>
+ * <ol>
+ *   <li>The duplicate-RS text {@code Real Server already exists} and the parent-VS text
+ *       {@code Couldn't create RS} (low-confidence source), both 422; configurable with
+ *       {@link kubelmagent.simulator.SimulatedLoadMaster#setText}.</li>
+ *   <li>The non-local rule and its text (invented, 422): an RS outside the local subnets needs
+ *       {@code nonlocalrs} on and {@code non_local=1}; local subnets default to the /24 (/64 for IPv6)
+ *       around the VS address (a SubVS uses its parent's); {@code nonlocalrs} is on by default so the
+ *       agent (which sends {@code non_local=1}) works out of the box. Transparency is not checked.</li>
+ *   <li>{@code Unknown VS} for every VS-addressed command, {@code Unknown RS} for {@code delrs} and
+ *       {@code modrs} (verified for showvs/showrs/delvs and showrs only).</li>
+ *   <li>VS {@code Index} and the box-wide {@code RsIndex} only increase and are never reused; a
+ *       SubVS slot takes an RsIndex.</li>
+ *   <li>{@code Layer} is 4 when {@code ForceL4} is Y, else 7 (fits all three captures).</li>
+ *   <li>{@code Status} is always {@code Down} for VSs and new RSs (no health checks);
+ *       {@code SimulatedLoadMaster#setRealServerStatus} changes an RS's.</li>
+ *   <li>SubVS shape: no {@code VSAddress} element, {@code VSPort} 0, the parent's protocol,
+ *       {@code MasterVSID} = parent Index; a parent's {@code MasterVS} = number of SubVSs,
+ *       {@code NumberOfRSs} counts {@code <Rs>} only; {@code <SubVS>} entries are fixed (Down, nat, 1000,
+ *       0, Y, N; {@code Name} the nickname or {@code -}); {@code listvs} lists SubVSs as VSs.</li>
+ *   <li>In JSON, a VS's Real Servers are {@code "Rs": [...]} and SubVSs {@code "SubVS": [...]};
+ *       {@code InterceptOpts}/{@code OwaspOpts} are not settable.</li>
+ *   <li>The position of {@code DefaultGW} (the captures disagree; the {@code addvs} capture's place is
+ *       used) and that optional fields (NickName, DefaultGW, CheckHost, CheckUrl, CheckCodes) are
+ *       omitted when empty.</li>
+ *   <li>The JSON error envelope's {@code "status": "fail"}; the APIv2 401 body
+ *       {@code {"code":401,"message":"Unauthorized","status":"fail"}}; the APIv1 401 has an empty body;
+ *       the 404 page's HTML.</li>
+ *   <li>Type words of the missing-parameter text ({@code vs: Address}, {@code rs: Address},
+ *       {@code rsport/port: Integer}, {@code param/value/cmd: String}); a non-numeric integer is
+ *       reported as missing.</li>
+ *   <li>Invented 422 texts: {@code Invalid address format} (from the ping command) for a non-IP
+ *       {@code rs} or {@code vs}, {@code Invalid value for <name>} for out-of-range or malformed values
+ *       (weight 0..65535, ports 1..65535, forward nat/route, flags), {@code Virtual Service already
+ *       exists}, {@code Cannot create SubVS: ...} for {@code modvs createsubvs} on a VS with RSs.</li>
+ *   <li>{@code prot} defaults to tcp; parameter names are case-insensitive in APIv1 too; repeated
+ *       parameters: the first wins; APIv2 sub-commands with dots map to v1 path segments; APIv2 takes
+ *       POST only (anything else: 400 {@code cmd: String Value missing}), malformed JSON: 400
+ *       {@code Invalid JSON}.</li>
+ *   <li>{@code get} answers {@code <Data><nonlocalrs>yes|no</nonlocalrs></Data>} ({@code "nonlocalrs":
+ *       "yes"} in JSON); {@code set} answers {@code Command completed ok}.</li>
+ *   <li>{@code modvs} answers the modified VS, and {@code modvs createsubvs} adds a SubVS with the next
+ *       Index; {@code delvs} of a parent deletes its SubVSs.</li>
+ *   <li>{@code modrs} answers {@code Command completed ok} (as the 2023 capture; newer firmware may
+ *       return the RS); {@code newport} to an existing address:port is a duplicate.</li>
+ *   <li>Without any credential configured the API is open (an unlicensed appliance); APIv1 accepts
+ *       {@code apikey} or Basic, APIv2 also Basic; an injected 5xx answers the LoadMaster's own error
+ *       envelope with text {@code Internal error}.</li>
+ *   <li>Read-after-write delay hides only RSs created by {@code addrs}, from {@code showvs},
+ *       {@code listvs} and {@code showrs} (and {@code NumberOfRSs}); writes see them.</li>
+ * </ol>
+ */
+package kubelmagent.simulator;

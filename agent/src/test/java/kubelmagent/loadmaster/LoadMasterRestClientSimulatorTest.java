@@ -1,0 +1,379 @@
+package kubelmagent.loadmaster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import kubelmagent.http.Pem;
+import kubelmagent.http.Secret;
+import kubelmagent.http.TlsSettings;
+import kubelmagent.model.Member;
+import kubelmagent.model.RealServer;
+import kubelmagent.model.VirtualService;
+import kubelmagent.model.VirtualServiceId;
+import kubelmagent.simulator.LoadMasterSimulator;
+import kubelmagent.simulator.SimRealServer;
+import kubelmagent.simulator.SimulatedLoadMaster;
+
+/**
+ * The agent's LoadMaster client against the simulator, over verified HTTPS: the behaviours
+ * {@link LoadMasterRestClientTest} checks against scripted MockWebServer answers, here against a
+ * LoadMaster that keeps state, with the same operator-facing messages.
+ */
+class LoadMasterRestClientSimulatorTest {
+
+    private static final String KEY = "k3y";
+    private static final String PASSWORD = "pa55-w0rd";
+    private static final VirtualServiceId VS = VirtualServiceId.of(3);
+    private static final Member POD = new Member("10.244.1.7", 8080);
+
+    private static LoadMasterSimulator simulator;
+    private static TlsSettings tls;
+    private SimulatedLoadMaster lm;
+
+    @BeforeAll
+    static void start() throws IOException {
+        simulator = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().apiKey(KEY)
+                .credentials("bal", PASSWORD));
+        tls = TlsSettings.trusting(Pem.readCertificates(simulator.caFile()));
+    }
+
+    @AfterAll
+    static void stop() {
+        simulator.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        lm = simulator.engine();
+        lm.reset();
+    }
+
+    // ---- showvs
+
+    @Test
+    void readsAVirtualServiceWithTwoRealServers() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 443, "tcp", "caf\u00e9");
+        lm.addRealServerByHand(3, "10.244.1.7", 8080);
+        lm.addRealServerByHand(3, "10.244.2.9", 8080, false, 500);
+        VirtualService vs = show();
+        assertEquals(new VirtualService(VS, "10.0.0.5", 443, "tcp", "caf\u00e9", List.of(), List.of(
+                new RealServer(1, new Member("10.244.1.7", 8080), true, 1000),
+                new RealServer(2, new Member("10.244.2.9", 8080), false, 500))), vs);
+    }
+
+    @Test
+    void readsAVirtualServiceWithoutRealServers() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        assertEquals(new VirtualService(VS, "10.0.0.5", 80, "tcp", "web", List.of(), List.of()), show());
+    }
+
+    @Test
+    void readsTheSubVsIdsOfAParent() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 443, "tcp", "parent");
+        lm.addSubVirtualService(3, 4, "");
+        lm.addSubVirtualService(3, 6, "api");
+        VirtualService vs = show();
+        assertTrue(vs.hasSubVirtualServices());
+        assertEquals(List.of(VirtualServiceId.of(4), VirtualServiceId.of(6)), vs.subVsIds());
+        assertEquals(List.of(), vs.realServers());
+    }
+
+    @Test
+    void readsASubVsWithoutAddress() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 443, "tcp", "parent");
+        lm.addSubVirtualService(3, 4, "sub");
+        lm.addRealServerByHand(4, "10.244.3.4", 9090);
+        VirtualService vs;
+        try (LoadMasterRestClient client = client()) {
+            vs = client.showVirtualService(VirtualServiceId.of(4));
+        }
+        assertEquals(new VirtualService(VirtualServiceId.of(4), "", 0, "tcp", "sub", List.of(),
+                List.of(new RealServer(2, new Member("10.244.3.4", 9090), true, 1000))), vs);
+    }
+
+    // ---- addrs / delrs
+
+    @Test
+    void addsARealServerWithTheLoadMastersDefaults() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        try (LoadMasterRestClient client = client()) {
+            client.addRealServer(VS, POD);
+        }
+        assertEquals(List.of(new SimRealServer(3, 1, "10.244.1.7", 8080, "Down", "", "nat", 1000, 0, 0, 0, true, false, 0)),
+                lm.realServers(3));
+        assertEquals(1, lm.calls("addrs"));
+    }
+
+    @Test
+    void addsAPodOutsideTheLoadMastersSubnetOnlyWithNonLocal() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        LoadMasterException e = failure(new LoadMasterRestClient(connection(Secret.of(KEY), null, null, false,
+                Duration.ofSeconds(5))), Op.ADDRS);
+        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server address is not on a local network\"",
+                e.getMessage());
+        lm.setNonLocalRs(false);
+        assertThrows(LoadMasterException.class, () -> Op.ADDRS.run(client()));
+        lm.setNonLocalRs(true);
+        Op.ADDRS.run(client());
+        assertEquals(1, lm.realServers(3).size());
+    }
+
+    @Test
+    void deletesARealServer() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.addRealServerByHand(3, POD.ip(), POD.port());
+        lm.addRealServerByHand(3, "10.244.2.9", 8080);
+        try (LoadMasterRestClient client = client()) {
+            client.deleteRealServer(VS, POD);
+        }
+        assertEquals(List.of("10.244.2.9"), lm.realServers(3).stream().map(SimRealServer::addr).toList());
+    }
+
+    // ---- failures with an answer
+
+    enum Op {
+        SHOWVS, ADDRS, DELRS;
+
+        void run(LoadMasterRestClient client) throws LoadMasterException {
+            try (client) {
+                switch (this) {
+                    case SHOWVS -> client.showVirtualService(VS);
+                    case ADDRS -> client.addRealServer(VS, POD);
+                    default -> client.deleteRealServer(VS, POD);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SHOWVS", "ADDRS", "DELRS"})
+    void reportsAnUnknownVirtualService(Op op) {
+        LoadMasterException e = failure(op);
+        String expected = switch (op) {
+            case SHOWVS -> "showvs vs=3";
+            case ADDRS -> "addrs vs=3 rs=10.244.1.7:8080";
+            default -> "delrs vs=3 rs=10.244.1.7:8080";
+        };
+        assertEquals(expected + ": LoadMaster answered 422 \"Unknown VS\"", e.getMessage());
+        assertInstanceOf(UnknownVirtualServiceException.class, e);
+        assertEquals(422, e.status());
+    }
+
+    @Test
+    void reportsAnUnknownRealServer() {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        LoadMasterException e = failure(Op.DELRS);
+        assertEquals("delrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Unknown RS\"", e.getMessage());
+        assertTrue(e.isRefusal());
+        assertFalse(e instanceof UnknownVirtualServiceException);
+    }
+
+    @Test
+    void reportsADuplicate() {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.addRealServerByHand(3, POD.ip(), POD.port());
+        LoadMasterException e = failure(Op.ADDRS);
+        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server already exists\"",
+                e.getMessage());
+        assertEquals(422, e.status());
+    }
+
+    @Test
+    void reportsRealServersRefusedOnAParent() {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.addSubVirtualService(3, 4, "a");
+        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Couldn't create RS\"",
+                failure(Op.ADDRS).getMessage());
+    }
+
+    @Test
+    void reportsWrongCredentials() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        String expected = "showvs vs=3: LoadMaster answered 401 Unauthorized: check the API key in loadmaster.apiKeyFile"
+                + " (or username/passwordFile) and that the user may use the API";
+        LoadMasterException e = failure(new LoadMasterRestClient(connection(Secret.of("wrong"), null, null, true,
+                Duration.ofSeconds(5))), Op.SHOWVS);
+        assertEquals(expected, e.getMessage());
+        assertEquals(401, e.status());
+        assertEquals(expected, failure(new LoadMasterRestClient(connection(null, "bal", Secret.of("wrong"), true,
+                Duration.ofSeconds(5))), Op.SHOWVS).getMessage());
+        Op.SHOWVS.run(new LoadMasterRestClient(connection(null, "bal", Secret.of(PASSWORD), true, Duration.ofSeconds(5))));
+    }
+
+    @Test
+    void reports401AfterTheKeyIsRevoked() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.faults().unauthorizedAfter(1);
+        try (LoadMasterRestClient client = client()) {
+            client.showVirtualService(VS);
+            assertEquals(401, assertThrows(LoadMasterException.class, () -> client.showVirtualService(VS)).status());
+        }
+    }
+
+    @Test
+    void reportsADisabledApi() {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.setApiEnabled(false);
+        LoadMasterException e = failure(Op.SHOWVS);
+        assertEquals("showvs vs=3: LoadMaster answered 404: the API is disabled or the URL is wrong;"
+                + " enable it under Certificates & Security > Remote Access > Enable API Interface", e.getMessage());
+        assertEquals(404, e.status());
+    }
+
+    @Test
+    void reportsAServerErrorAndDoesNotRetryIt() {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.addRealServerByHand(3, POD.ip(), POD.port());
+        lm.faults().failNext("delrs", 500, "Internal error");
+        LoadMasterException e = failure(Op.DELRS);
+        assertEquals("delrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 500 \"Internal error\"", e.getMessage());
+        assertFalse(e.isRefusal());
+        assertEquals(1, lm.calls("delrs"));
+        assertEquals(1, lm.realServers(3).size());
+    }
+
+    @Test
+    void reportsInjectedRefusalsWithTheirHints() {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.faults().failNext("addrs", 403, "Incorrect permissions").failNext("addrs", 429, "Too many requests");
+        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 403 \"Incorrect permissions\": the API user"
+                + " lacks permission for Real Server changes (System Administration > User Management)",
+                failure(Op.ADDRS).getMessage());
+        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 429 \"Too many requests\"",
+                failure(Op.ADDRS).getMessage());
+        assertEquals(List.of(), lm.realServers(3));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unknown VS", "401", "404", "500", "dropped", "timeout"})
+    void neverPutsTheApiKeyOrPasswordIntoAMessage(String failure) {
+        for (boolean withKey : new boolean[] {true, false}) {
+            lm.reset();
+            if (!failure.equals("unknown VS")) {
+                lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+            }
+            switch (failure) {
+                case "401" -> lm.faults().unauthorizedAfter(0);
+                case "404" -> lm.setApiEnabled(false);
+                case "500" -> lm.faults().failNext("*", 500, "Internal error").failNext("*", 500, "Internal error")
+                        .failNext("*", 500, "Internal error");
+                case "dropped" -> lm.faults().dropNext("*").dropNext("*").dropNext("*").dropNext("*");
+                case "timeout" -> lm.faults().latency(Duration.ofMillis(800));
+                default -> { }
+            }
+            Duration timeout = failure.equals("timeout") ? Duration.ofMillis(300) : Duration.ofSeconds(5);
+            for (Op op : Op.values()) {
+                LoadMasterRestClient client = new LoadMasterRestClient(withKey
+                        ? connection(Secret.of(KEY), null, null, true, timeout)
+                        : connection(null, "bal", Secret.of(PASSWORD), true, timeout));
+                LoadMasterException e = failure(client, op);
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                    String text = t.getMessage() + " " + t;
+                    assertFalse(text.contains(KEY) || text.contains(PASSWORD), text);
+                }
+            }
+        }
+    }
+
+    // ---- no answer
+
+    @Test
+    void retriesAReadOnceAfterADroppedConnection() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.addRealServerByHand(3, POD.ip(), POD.port());
+        lm.faults().dropNext("showvs");
+        assertEquals(1, show().realServers().size());
+        assertEquals(2, lm.calls("showvs"));
+    }
+
+    @Test
+    void retriesAReadOnlyOnce() {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.faults().dropNext("showvs").dropNext("showvs");
+        LoadMasterException e = failure(Op.SHOWVS);
+        assertTrue(e.getMessage().startsWith("showvs vs=3: no answer from LoadMaster " + simulator.url() + " ("),
+                e.getMessage());
+        assertEquals(0, e.status());
+        assertEquals(2, lm.calls("showvs"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ADDRS", "DELRS"})
+    void neverRetriesAWrite(Op op) {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        if (op == Op.DELRS) {
+            lm.addRealServerByHand(3, POD.ip(), POD.port());
+        }
+        String command = op.name().toLowerCase(java.util.Locale.ROOT);
+        lm.faults().dropNext(command);
+        LoadMasterException e = failure(op);
+        assertTrue(e.getMessage().startsWith(command + " vs=3 rs=10.244.1.7:8080: no answer from LoadMaster "
+                + simulator.url() + " ("), e.getMessage());
+        assertEquals(0, e.status());
+        assertFalse(e.isRefusal());
+        assertEquals(1, lm.calls(command));
+        assertEquals(op == Op.DELRS ? 1 : 0, lm.realServers(3).size(), "dropped before it took effect");
+    }
+
+    @Test
+    void reportsAWriteWhoseAnswerWasLostAfterItTookEffect() {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.faults().dropNextAfterApplying("addrs");
+        LoadMasterException e = failure(Op.ADDRS);
+        assertEquals(0, e.status());
+        assertEquals(1, lm.realServers(3).size(), "the LoadMaster applied it; the agent must re-read");
+        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server already exists\"",
+                failure(Op.ADDRS).getMessage());
+    }
+
+    @Test
+    void reportsATimeoutWithStatusZeroAndDoesNotRetryIt() {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.faults().latency(Duration.ofSeconds(3));
+        LoadMasterException e = failure(new LoadMasterRestClient(connection(Secret.of(KEY), null, null, true,
+                Duration.ofSeconds(1))), Op.SHOWVS);
+        assertEquals("showvs vs=3: no answer from LoadMaster " + simulator.url()
+                + " (SocketTimeoutException: Read timed out)", e.getMessage());
+        assertEquals(0, e.status());
+        assertEquals(1, lm.calls("showvs"));
+    }
+
+    // ---- helpers
+
+    private VirtualService show() throws LoadMasterException {
+        try (LoadMasterRestClient client = client()) {
+            return client.showVirtualService(VS);
+        }
+    }
+
+    private static LoadMasterException failure(Op op) {
+        return failure(client(), op);
+    }
+
+    private static LoadMasterException failure(LoadMasterRestClient client, Op op) {
+        return assertThrows(LoadMasterException.class, () -> op.run(client));
+    }
+
+    private static LoadMasterRestClient client() {
+        return new LoadMasterRestClient(connection(Secret.of(KEY), null, null, true, Duration.ofSeconds(5)));
+    }
+
+    private static LoadMasterConnection connection(Secret apiKey, String user, Secret password, boolean nonLocal,
+            Duration timeout) {
+        return new LoadMasterConnection(simulator.url(), tls, apiKey, user, password, nonLocal, timeout);
+    }
+}
