@@ -18,22 +18,24 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import kubelmagent.demo.StandInKubernetesApi;
+
 /**
  * The agent as an operator runs it: {@code --config agent.yaml --once}, over verified TLS, against
- * a fake Kubernetes API server and a fake LoadMaster.
+ * the stand-in Kubernetes API server and a fake LoadMaster.
  */
 class MainTest {
 
     @TempDir
     Path dir;
 
-    FakeKubernetesApi cluster;
+    StandInKubernetesApi cluster;
     FakeLoadMaster loadMaster;
     Path config;
 
     @BeforeEach
     void setUp() throws IOException {
-        cluster = new FakeKubernetesApi();
+        cluster = AgentFiles.cluster(dir);
         loadMaster = new FakeLoadMaster().virtualService(3).virtualService(4);
         config = AgentFiles.write(dir, cluster, loadMaster);
     }
@@ -58,7 +60,7 @@ class MainTest {
 
     @Test
     void addsTheReadyPodsOfALabelledServiceInOnePass() {
-        cluster.put("shop", "web", "3", List.of("10.244.1.7", "10.244.1.8"));
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7", "10.244.1.8");
         Run r = run("--config", config.toString(), "--once");
         assertEquals(0, r.code(), String.join("\n", r.lines()));
         assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), loadMaster.realServers(3));
@@ -71,9 +73,9 @@ class MainTest {
 
     @Test
     void scalesDownOnALaterRunAndLeavesOtherVirtualServicesAlone() {
-        cluster.put("shop", "web", "3", List.of("10.244.1.7", "10.244.1.8", "10.244.1.9"));
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7", "10.244.1.8", "10.244.1.9");
         assertEquals(0, run("--config", config.toString(), "--once").code());
-        cluster.put("shop", "web", "3", List.of("10.244.1.9"));
+        cluster.scale("shop", "web", "10.244.1.9");
         Run r = run("--config", config.toString(), "--once");
         assertEquals(0, r.code());
         assertEquals(List.of("10.244.1.9:8080"), loadMaster.realServers(3));
@@ -83,9 +85,9 @@ class MainTest {
 
     @Test
     void removesNothingAndExitsOneWhenTheServiceListFails() {
-        cluster.put("shop", "web", "3", List.of("10.244.1.7", "10.244.1.8"));
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7", "10.244.1.8");
         run("--config", config.toString(), "--once");
-        cluster.failServiceList(500);
+        cluster.failNext("/api/v1/services", 1, 500);
         Run r = run("--config", config.toString(), "--once");
         assertEquals(1, r.code());
         assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), loadMaster.realServers(3));
@@ -96,7 +98,7 @@ class MainTest {
 
     @Test
     void previewsWithoutChangingAnythingInADryRun() {
-        cluster.put("shop", "web", "3", List.of("10.244.1.7"));
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
         Run r = run("--config", config.toString(), "--once", "--dry-run");
         assertEquals(0, r.code());
         assertEquals(List.of(), loadMaster.realServers(3));
@@ -107,16 +109,16 @@ class MainTest {
 
     @Test
     void neverLogsTheTokenOrTheApiKey() {
-        cluster.put("shop", "web", "3", List.of("10.244.1.7")).put("shop", "bad", "x", List.of());
-        cluster.failServiceList(0);
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
+        AgentFiles.service(cluster, "shop", "bad", "x");
         List<String> all = new ArrayList<>(run("--config", config.toString(), "--once", "--debug").lines());
-        cluster.failServiceList(401);
+        cluster.failNext("/api/v1/services", 1, 401);
         all.addAll(run("--config", config.toString(), "--once", "--debug").lines());
         loadMaster.close();
         all.addAll(run("--config", config.toString(), "--once", "--debug").lines());
         String text = String.join("\n", all);
         assertTrue(text.contains("<7>"), "debug lines were on");
-        assertFalse(text.contains(FakeKubernetesApi.TOKEN), text);
+        assertFalse(text.contains(AgentFiles.KUBE_TOKEN), text);
         assertFalse(text.contains(FakeLoadMaster.API_KEY), text);
     }
 
@@ -137,9 +139,9 @@ class MainTest {
 
     @Test
     void warnsAtEveryStartWhenTlsVerificationIsOff() throws IOException {
-        Files.writeString(config, Files.readString(config).replace("  caFile: ca.crt\nloadmaster:",
+        Files.writeString(config, Files.readString(config).replace("  caFile: " + cluster.caFile() + "\nloadmaster:",
                 "  insecureSkipTlsVerify: true\nloadmaster:"));
-        cluster.put("shop", "web", "3", List.of("10.244.1.7"));
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
         Run r = run("--config", config.toString(), "--once");
         assertEquals(0, r.code(), r.lines().toString());
         assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("<4>TLS verification towards the Kubernetes API "

@@ -10,6 +10,7 @@ import java.util.List;
 
 import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigLoader;
+import kubelmagent.demo.StandInKubernetesApi;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.log.JournalLogging;
@@ -19,8 +20,9 @@ import kubelmagent.sync.Reconciler;
 import kubelmagent.sync.Trigger;
 
 /**
- * Times whole passes for S Services × E endpoints against the fake Kubernetes API server and the fake
- * LoadMaster (MockWebServer, HTTPS on loopback): the first pass (S×E adds), steady passes (no change),
+ * Times whole passes for S Services × E endpoints against the stand-in Kubernetes API server
+ * ({@link StandInKubernetesApi}, the JDK's HTTPS server) and the fake LoadMaster (MockWebServer), both over
+ * HTTPS on loopback: the first pass (S×E adds), steady passes (no change),
  * and churn passes (one pod replaced per Service). Not a test: run it with
  * {@code mvn -B -q -pl agent test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=kubelmagent.cli.PassBenchmark [-Dexec.args="100 10 20"]}.
@@ -35,10 +37,10 @@ public final class PassBenchmark {
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         JournalLogging.install(JournalLogging.discard(), false);
         Path dir = Files.createTempDirectory("kube-lm-agent-bench");
-        try (FakeKubernetesApi cluster = new FakeKubernetesApi(); FakeLoadMaster loadMaster = new FakeLoadMaster()) {
+        try (StandInKubernetesApi cluster = AgentFiles.cluster(dir); FakeLoadMaster loadMaster = new FakeLoadMaster()) {
             for (int s = 1; s <= services; s++) {
                 loadMaster.virtualService(s);
-                cluster.put("bench", "svc-" + s, String.valueOf(s), pods(s, 0, endpoints));
+                AgentFiles.service(cluster, "bench", "svc-" + s, String.valueOf(s), pods(s, 0, endpoints));
             }
             AgentConfig config = ConfigLoader.load(AgentFiles.write(dir, cluster, loadMaster));
             try (FileOwnershipLedger ledger = FileOwnershipLedger.open(config.stateDir());
@@ -73,7 +75,7 @@ public final class PassBenchmark {
                 long[] churn = new long[rounds];
                 for (int i = 0; i < rounds; i++) {
                     for (int s = 1; s <= services; s++) {
-                        cluster.put("bench", "svc-" + s, String.valueOf(s), pods(s, i + 1, endpoints));
+                        cluster.scale("bench", "svc-" + s, pods(s, i + 1, endpoints));
                     }
                     long c0 = System.nanoTime();
                     check(reconciler.runOnce(Trigger.ONCE), 2 * services);
@@ -95,13 +97,13 @@ public final class PassBenchmark {
     }
 
     /** Pod IPs for Service {@code s}; generation {@code g} replaces the first pod with a new one. */
-    static List<String> pods(int s, int g, int endpoints) {
+    static String[] pods(int s, int g, int endpoints) {
         List<String> ips = new ArrayList<>();
         for (int e = 0; e < endpoints; e++) {
             int host = e == 0 ? g : e + 100;
             ips.add("10." + (s / 250 + 1) + "." + (s % 250) + "." + (host % 250 + 1));
         }
-        return ips;
+        return ips.toArray(String[]::new);
     }
 
     private static void check(PassResult r, int expectedChanges) {

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import kubelmagent.demo.StandInKubernetesApi;
+
 /** The agent as systemd runs it: its own JVM, on the schedule, until SIGTERM. */
 class ServiceProcessTest {
 
@@ -34,8 +36,9 @@ class ServiceProcessTest {
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void runsPassesUntilSigtermThenFinishesAndLogsToTheLastLine() throws Exception {
-        try (FakeKubernetesApi cluster = new FakeKubernetesApi(); FakeLoadMaster loadMaster = new FakeLoadMaster().virtualService(3)) {
-            cluster.put("shop", "web", "3", List.of("10.244.1.7"));
+        try (StandInKubernetesApi cluster = AgentFiles.cluster(dir);
+                FakeLoadMaster loadMaster = new FakeLoadMaster().virtualService(3)) {
+            AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
             Path config = AgentFiles.write(dir, cluster, loadMaster);
             agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", config.toString())

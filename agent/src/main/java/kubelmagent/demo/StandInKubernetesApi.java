@@ -1,0 +1,713 @@
+package kubelmagent.demo;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+
+import kubelmagent.http.SelfSignedCertificate;
+
+/**
+ * A stand-in for the Kubernetes API server, for the demo and for end-to-end tests of the agent. It is
+ * <strong>not</strong> a Kubernetes implementation: there are no pods, controllers, watches, RBAC or
+ * storage, only a model of Services and their endpoints that the caller edits, and just enough API
+ * surface to answer the requests the agent makes, in the shape the real API server gives them
+ * ({@code kind}, {@code apiVersion}, {@code metadata.resourceVersion}, {@code Status} objects for errors).
+ *
+ * <p>It listens on {@code https://127.0.0.1:<ephemeral port>} with a self-signed certificate (trust it
+ * through {@link #caFile()}) and answers only requests that carry {@code Authorization: Bearer <token>}.
+ * Served, for {@code GET} only:
+ * <ul>
+ * <li>{@code /apis/discovery.k8s.io}: the {@code APIGroup}, offering {@code discovery.k8s.io/v1};</li>
+ * <li>{@code /api/v1/services} and {@code /api/v1/namespaces/{ns}/services}: a {@code ServiceList};</li>
+ * <li>{@code /apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices}: an {@code EndpointSliceList}, one or
+ *     more slices (at most 100 endpoints each, as the EndpointSlice controller makes them) per Service;</li>
+ * <li>{@code /api/v1/namespaces/{ns}/endpoints/{name}}: the core/v1 {@code Endpoints} of a Service (ready
+ *     endpoints in {@code addresses}, not-ready ones in {@code notReadyAddresses}, terminating ones left out).</li>
+ * </ul>
+ * Lists honour {@code labelSelector} (equality-based: {@code k=v}, {@code k==v}, {@code k!=v}, {@code k},
+ * {@code !k}, comma-separated, all must hold; EndpointSlices carry their Service's labels plus
+ * {@code kubernetes.io/service-name}) and {@code limit}/{@code continue}: while items remain, the list's
+ * {@code metadata.continue} holds a token that serves the rest of the same snapshot; a token it did not
+ * hand out (or has forgotten, after 1024 newer ones) is answered 410 {@code Expired}, as the real server
+ * answers a compacted one. Errors: 401 without the right token, 404 for other paths, 405 for other
+ * methods, 400 for a selector outside that subset; {@link #failNext} injects any other status.
+ *
+ * <pre>{@code
+ * try (StandInKubernetesApi api = StandInKubernetesApi.start(dir, "token")) {
+ *     api.service("shop", "web", Map.of("kempLB", "Enabled"), Map.of("vsid", "3"), List.of(Port.tcp("http", 80, 8080)))
+ *        .scale("shop", "web", "10.244.1.7", "10.244.1.8");
+ *     // agent.yaml: kubernetes: {server: api.url(), caFile: api.caFile(), tokenFile: <file holding "token">}
+ * }
+ * }</pre>
+ *
+ * <p>All methods are thread-safe.
+ */
+public final class StandInKubernetesApi implements AutoCloseable {
+
+    static {
+        // The JDK's HTTP server writes a response's headers and its body in two writes. With Nagle's
+        // algorithm on, the body then waits for the client's delayed ACK of the headers (about 40 ms on
+        // Linux) on every request, which a real API server does not make its clients pay. The JDK reads
+        // this property once, when its first HTTP server starts; an explicit setting is left alone.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+    /** The {@code endpointslice.kubernetes.io/managed-by} value and maximum slice size of the real controller. */
+    private static final String SLICE_CONTROLLER = "endpointslice-controller.k8s.io";
+    private static final int MAX_ENDPOINTS_PER_SLICE = 100;
+    private static final int REMEMBERED_CONTINUE_TOKENS = 1024;
+    private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+    /** Who the 403 messages say was refused. */
+    private static final String USER = "system:serviceaccount:kube-lm-agent:kube-lm-agent";
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    private static final String DISCOVERY = GSON.toJson(object("kind", "APIGroup", "apiVersion", "v1",
+            "name", "discovery.k8s.io",
+            "versions", List.of(object("groupVersion", "discovery.k8s.io/v1", "version", "v1")),
+            "preferredVersion", object("groupVersion", "discovery.k8s.io/v1", "version", "v1")));
+
+    /** One entry of a Service's {@code spec.ports}; {@code targetPort} is what endpoints serve on. */
+    public record Port(String name, int port, int targetPort, String protocol) {
+
+        /**
+         * @param name     may be empty for a Service's single port
+         * @param protocol {@code TCP}, {@code UDP} or {@code SCTP}; null for {@code TCP}
+         */
+        public Port {
+            name = name == null ? "" : name;
+            protocol = protocol == null ? "TCP" : protocol;
+            if (port < 1 || port > 65535 || targetPort < 1 || targetPort > 65535) {
+                throw new IllegalArgumentException("ports must be 1..65535 (got " + port + " -> " + targetPort + ")");
+            }
+        }
+
+        public static Port tcp(String name, int port, int targetPort) {
+            return new Port(name, port, targetPort, "TCP");
+        }
+    }
+
+    /** One endpoint (pod) of a Service, with its EndpointSlice conditions. */
+    public record Endpoint(String ip, boolean ready, boolean serving, boolean terminating) {
+
+        public Endpoint {
+            if (ip == null || ip.isBlank()) {
+                throw new IllegalArgumentException("an endpoint needs an IP address");
+            }
+        }
+
+        /** A running pod that passes its readiness probe. */
+        public static Endpoint ready(String ip) {
+            return new Endpoint(ip, true, true, false);
+        }
+
+        /** A running pod that fails its readiness probe (or has none passing yet). */
+        public static Endpoint notReady(String ip) {
+            return new Endpoint(ip, false, false, false);
+        }
+
+        /** A pod being deleted that still serves until it stops. */
+        public static Endpoint terminating(String ip) {
+            return new Endpoint(ip, false, true, true);
+        }
+    }
+
+    /**
+     * A Service as the caller last set it (versions are the model's revision at its last change), with the
+     * objects served for it, rendered once when it changes, as the API server keeps objects serialized.
+     */
+    private record Service(String namespace, String name, Map<String, String> labels, Map<String, String> annotations,
+            List<Port> ports, List<Endpoint> endpoints, String created, long serviceVersion, long endpointsVersion,
+            Stored json, List<Stored> slices, String endpointsJson) {
+
+        static Service of(String namespace, String name, Map<String, String> labels, Map<String, String> annotations,
+                List<Port> ports, List<Endpoint> endpoints, String created, long serviceVersion, long endpointsVersion) {
+            Service s = new Service(namespace, name, labels, annotations, ports, endpoints, created, serviceVersion,
+                    endpointsVersion, null, List.of(), null);
+            return new Service(namespace, name, labels, annotations, ports, endpoints, created, serviceVersion,
+                    endpointsVersion, new Stored(key(namespace, name), labels, GSON.toJson(StandInKubernetesApi.service(s))),
+                    StandInKubernetesApi.slices(s), GSON.toJson(StandInKubernetesApi.endpoints(s)));
+        }
+    }
+
+    /** A list item as JSON, with what lists select and page by. */
+    private record Stored(String key, Map<String, String> labels, String json) {
+    }
+
+    /** What a continue token stands for: the rest of one list as it was when its first page was read. */
+    private record Snapshot(List<Stored> items, int offset, long resourceVersion) {
+    }
+
+    /** The next {@code remaining} requests to a path fail with {@code code}. */
+    private static final class Fault {
+        final int code;
+        int remaining;
+
+        Fault(int code, int remaining) {
+            this.code = code;
+            this.remaining = remaining;
+        }
+    }
+
+    /** A parsed request path: the RBAC view of it (for 403 and 404 messages) and what to answer. */
+    private record Route(String verb, String group, String resource, String namespace, String name) {
+    }
+
+    private record Answer(int code, String json) {
+    }
+
+    /** An error answer, thrown from deep inside a handler. */
+    private static final class ApiError extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient Answer answer;
+
+        ApiError(Answer answer) {
+            super(null, null, false, false);
+            this.answer = answer;
+        }
+    }
+
+    private final HttpsServer server;
+    private final ExecutorService executor;
+    private final Path caFile;
+    private final byte[] authorization;
+    private final AtomicInteger requests = new AtomicInteger();
+
+    private final Object lock = new Object();
+    private final Map<String, Service> services = new TreeMap<>(); // "ns/name", the order etcd lists them in
+    private final Map<String, Fault> faults = new HashMap<>();
+    private final Map<String, Snapshot> continues = new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Snapshot> eldest) {
+            return size() > REMEMBERED_CONTINUE_TOKENS;
+        }
+    };
+    private long revision = 1000;
+
+    private StandInKubernetesApi(HttpsServer server, ExecutorService executor, Path caFile, String token) {
+        this.server = server;
+        this.executor = executor;
+        this.caFile = caFile;
+        this.authorization = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Makes a self-signed certificate in {@code workDir/kubernetes-api/} and starts serving.
+     *
+     * @param token the bearer token every request must carry
+     * @throws IOException if the certificate cannot be made (keytool) or the port cannot be bound
+     */
+    public static StandInKubernetesApi start(Path workDir, String token) throws IOException {
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException("the stand-in needs a non-empty bearer token");
+        }
+        SelfSignedCertificate certificate = SelfSignedCertificate.generate(workDir.resolve("kubernetes-api"),
+                "kube-lm-agent stand-in Kubernetes API");
+        HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+        server.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext()));
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "stand-in-kubernetes-api-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor); // a small pool: the default runs every exchange on the one dispatcher thread
+        StandInKubernetesApi api = new StandInKubernetesApi(server, executor, certificate.pem(), token.strip());
+        server.createContext("/", api::handle);
+        server.start();
+        return api;
+    }
+
+    /** {@code https://127.0.0.1:<port>}: the agent's {@code kubernetes.server}. */
+    public URI url() {
+        return URI.create("https://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** The PEM certificate to trust: the agent's {@code kubernetes.caFile}. */
+    public Path caFile() {
+        return caFile;
+    }
+
+    /**
+     * Adds or replaces a Service (its endpoints, if it had any, stay).
+     *
+     * @param labels      e.g. {@code kempLB=Enabled}
+     * @param annotations e.g. {@code vsid=3}
+     */
+    public StandInKubernetesApi service(String namespace, String name, Map<String, String> labels,
+            Map<String, String> annotations, List<Port> ports) {
+        String key = key(namespace, name);
+        synchronized (lock) {
+            Service old = services.get(key);
+            long version = ++revision;
+            services.put(key, Service.of(namespace, name, Map.copyOf(labels), Map.copyOf(annotations), List.copyOf(ports),
+                    old == null ? List.of() : old.endpoints(), old == null ? now() : old.created(), version,
+                    old == null ? version : old.endpointsVersion()));
+        }
+        return this;
+    }
+
+    /** Sets the endpoints behind a Service that {@link #service} added. */
+    public StandInKubernetesApi endpoints(String namespace, String name, List<Endpoint> endpoints) {
+        String key = key(namespace, name);
+        synchronized (lock) {
+            Service s = services.get(key);
+            if (s == null) {
+                throw new IllegalArgumentException("no Service " + key + "; add it with service(...) first");
+            }
+            services.put(key, Service.of(s.namespace(), s.name(), s.labels(), s.annotations(), s.ports(),
+                    List.copyOf(endpoints), s.created(), s.serviceVersion(), ++revision));
+        }
+        return this;
+    }
+
+    /** Sets the endpoints behind a Service to these pod IPs, all ready. */
+    public StandInKubernetesApi scale(String namespace, String name, String... podIps) {
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (String ip : podIps) {
+            endpoints.add(Endpoint.ready(ip));
+        }
+        return endpoints(namespace, name, endpoints);
+    }
+
+    /** Removes a Service and its endpoints; nothing happens if there is none. */
+    public StandInKubernetesApi delete(String namespace, String name) {
+        synchronized (lock) {
+            if (services.remove(key(namespace, name)) != null) {
+                revision++;
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Makes the next {@code times} authenticated requests to {@code path} fail with {@code status} and a
+     * matching Status body (e.g. 500 {@code InternalError}, 403 {@code Forbidden}, 410 {@code Expired},
+     * 429 {@code TooManyRequests} with {@code Retry-After}); {@code times} 0 clears it.
+     *
+     * @param path a request path without query, e.g. {@code /api/v1/services}
+     */
+    public StandInKubernetesApi failNext(String path, int times, int status) {
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("an injected failure is a 4xx or 5xx status (got " + status + ")");
+        }
+        synchronized (lock) {
+            if (times <= 0) {
+                faults.remove(path);
+            } else {
+                faults.put(path, new Fault(status, times));
+            }
+        }
+        return this;
+    }
+
+    /** How many requests arrived so far, answered or refused. */
+    public int requests() {
+        return requests.get();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    // ---- HTTP ----
+
+    private void handle(HttpExchange exchange) throws IOException {
+        requests.incrementAndGet();
+        Answer answer;
+        try {
+            answer = answer(exchange);
+        } catch (ApiError e) {
+            answer = e.answer;
+        } catch (RuntimeException e) {
+            answer = status(500, "InternalError", "Internal error occurred: " + e, null);
+        }
+        byte[] body = answer.json().getBytes(StandardCharsets.UTF_8);
+        var headers = exchange.getResponseHeaders();
+        headers.set("Content-Type", "application/json");
+        headers.set("Cache-Control", "no-cache, private");
+        headers.set("Audit-Id", UUID.randomUUID().toString());
+        if (answer.code() == 429) {
+            headers.set("Retry-After", "1");
+        }
+        exchange.sendResponseHeaders(answer.code(), body.length); // Content-Length, not chunked
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private Answer answer(HttpExchange exchange) throws ApiError {
+        String sent = exchange.getRequestHeaders().getFirst("Authorization");
+        if (sent == null || !MessageDigest.isEqual(authorization, sent.getBytes(StandardCharsets.UTF_8))) {
+            return status(401, "Unauthorized", "Unauthorized", null);
+        }
+        String path = exchange.getRequestURI().getPath();
+        Route route = route(path);
+        if (!"GET".equals(exchange.getRequestMethod())) {
+            return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null);
+        }
+        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        synchronized (lock) {
+            Fault fault = faults.get(path);
+            if (fault != null) {
+                if (--fault.remaining <= 0) {
+                    faults.remove(path);
+                }
+                return failure(fault.code, route, path);
+            }
+            if (route == null) {
+                return failure(404, null, path);
+            }
+            switch (route.resource() == null ? "discovery" : route.resource()) {
+                case "discovery":
+                    return new Answer(200, DISCOVERY);
+                case "services":
+                    return new Answer(200, listServices(route.namespace(), path, query));
+                case "endpointslices":
+                    return new Answer(200, listEndpointSlices(route.namespace(), path, query));
+                default:
+                    Service s = services.get(key(route.namespace(), route.name()));
+                    if (s == null) {
+                        return failure(404, route, path);
+                    }
+                    return new Answer(200, s.endpointsJson());
+            }
+        }
+    }
+
+    /** The routes served; null for any other path. */
+    private static Route route(String path) {
+        String[] p = path.split("/", -1);
+        if (p.length == 3 && p[1].equals("apis") && p[2].equals("discovery.k8s.io")) {
+            return new Route("get", "discovery.k8s.io", null, null, null);
+        }
+        if (p.length == 4 && p[1].equals("api") && p[2].equals("v1") && p[3].equals("services")) {
+            return new Route("list", "", "services", null, null);
+        }
+        if (p.length == 6 && p[1].equals("api") && p[2].equals("v1") && p[3].equals("namespaces") && !p[4].isEmpty()
+                && p[5].equals("services")) {
+            return new Route("list", "", "services", p[4], null);
+        }
+        if (p.length == 7 && p[1].equals("api") && p[2].equals("v1") && p[3].equals("namespaces") && !p[4].isEmpty()
+                && p[5].equals("endpoints") && !p[6].isEmpty()) {
+            return new Route("get", "", "endpoints", p[4], p[6]);
+        }
+        if (p.length == 7 && p[1].equals("apis") && p[2].equals("discovery.k8s.io") && p[3].equals("v1")
+                && p[4].equals("namespaces") && !p[5].isEmpty() && p[6].equals("endpointslices")) {
+            return new Route("list", "discovery.k8s.io", "endpointslices", p[5], null);
+        }
+        return null;
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> query = new HashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                query.putIfAbsent(name, value);
+            }
+        }
+        return query;
+    }
+
+    // ---- resources (called holding the lock) ----
+
+    private String listServices(String namespace, String path, Map<String, String> query) throws ApiError {
+        LabelSelector selector = selector(query);
+        List<Stored> items = new ArrayList<>();
+        for (Service s : services.values()) {
+            if ((namespace == null || namespace.equals(s.namespace())) && selector.matches(s.labels())) {
+                items.add(s.json());
+            }
+        }
+        return list("ServiceList", "v1", path, query, selector, items);
+    }
+
+    private String listEndpointSlices(String namespace, String path, Map<String, String> query) throws ApiError {
+        LabelSelector selector = selector(query);
+        // The agent asks for one Service's slices: look that one up rather than render every slice.
+        var only = selector.equalTo(SERVICE_NAME_LABEL);
+        var candidates = only.isPresent()
+                ? (services.containsKey(key(namespace, only.get())) ? List.of(services.get(key(namespace, only.get()))) : List.<Service>of())
+                : services.values();
+        List<Stored> items = new ArrayList<>();
+        for (Service s : candidates) {
+            if (namespace.equals(s.namespace())) {
+                for (Stored slice : s.slices()) {
+                    if (selector.matches(slice.labels())) {
+                        items.add(slice);
+                    }
+                }
+            }
+        }
+        return list("EndpointSliceList", "discovery.k8s.io/v1", path, query, selector, items);
+    }
+
+    /** One page of a list, from {@code items} or, given a continue token, from the snapshot it stands for. */
+    private String list(String kind, String apiVersion, String path, Map<String, String> query,
+            LabelSelector selector, List<Stored> items) throws ApiError {
+        int limit;
+        try {
+            limit = Integer.parseInt(query.getOrDefault("limit", "0"));
+        } catch (NumberFormatException e) {
+            throw new ApiError(status(400, "BadRequest", "invalid limit \"" + query.get("limit") + "\"", null));
+        }
+        String scope = " " + path + "?" + query.getOrDefault("labelSelector", "");
+        String token = query.get("continue");
+        Snapshot from = new Snapshot(items, 0, revision);
+        if (token != null && !token.isEmpty()) {
+            from = continues.get(token + scope);
+            if (from == null) {
+                throw new ApiError(failure(410, null, path));
+            }
+        }
+        int end = limit > 0 ? Math.min(from.items().size(), from.offset() + limit) : from.items().size();
+        Map<String, Object> metadata = object("resourceVersion", Long.toString(from.resourceVersion()));
+        if (end < from.items().size()) {
+            String next = continueToken(from.resourceVersion(), from.items().get(end - 1));
+            continues.put(next + scope, new Snapshot(from.items(), end, from.resourceVersion()));
+            metadata.put("continue", next);
+            if (selector.isEmpty()) { // like the real server: only a list without selectors counts what remains
+                metadata.put("remainingItemCount", from.items().size() - end);
+            }
+        }
+        String head = GSON.toJson(object("kind", kind, "apiVersion", apiVersion, "metadata", metadata));
+        int length = head.length() + 16;
+        for (int i = from.offset(); i < end; i++) {
+            length += from.items().get(i).json().length() + 1;
+        }
+        StringBuilder json = new StringBuilder(length);
+        json.append(head, 0, head.length() - 1).append(",\"items\":[");
+        for (int i = from.offset(); i < end; i++) {
+            json.append(i == from.offset() ? "" : ",").append(from.items().get(i).json());
+        }
+        return json.append("]}").toString();
+    }
+
+    /** Shaped like the real server's: base64url of {@code {"v":"meta.k8s.io/v1","rv":N,"start":"ns/name\0"}}. */
+    private static String continueToken(long resourceVersion, Stored lastItem) {
+        String json = GSON.toJson(object("v", "meta.k8s.io/v1", "rv", resourceVersion, "start", lastItem.key() + "\u0000"));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static LabelSelector selector(Map<String, String> query) throws ApiError {
+        try {
+            return LabelSelector.parse(query.get("labelSelector"));
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(status(400, "BadRequest", e.getMessage(), null));
+        }
+    }
+
+    private static Map<String, Object> service(Service s) {
+        List<Object> ports = new ArrayList<>();
+        for (Port p : s.ports()) {
+            ports.add(object("name", p.name().isEmpty() ? null : p.name(), "protocol", p.protocol(), "port", p.port(),
+                    "targetPort", p.targetPort()));
+        }
+        String clusterIp = "10.96." + (Math.floorMod(key(s.namespace(), s.name()).hashCode(), 250) + 1) + "."
+                + (Math.floorMod(key(s.name(), s.namespace()).hashCode(), 250) + 1);
+        return object(
+                "metadata", metadata(s.namespace(), s.name(), uid("service", s), s.serviceVersion(), s.created(),
+                        s.labels(), s.annotations()),
+                "spec", object("ports", ports, "selector", Map.of("app.kubernetes.io/name", s.name()),
+                        "clusterIP", clusterIp, "clusterIPs", List.of(clusterIp), "type", "ClusterIP",
+                        "sessionAffinity", "None", "ipFamilies", List.of("IPv4"), "ipFamilyPolicy", "SingleStack",
+                        "internalTrafficPolicy", "Cluster"),
+                "status", object("loadBalancer", Map.of()));
+    }
+
+    /** The slices the EndpointSlice controller would keep for the Service: its endpoints, 100 at a time. */
+    private static List<Stored> slices(Service s) {
+        List<Object> ports = new ArrayList<>();
+        for (Port p : s.ports()) {
+            ports.add(object("name", p.name(), "port", p.targetPort(), "protocol", p.protocol()));
+        }
+        Map<String, String> labels = new TreeMap<>(s.labels());
+        labels.put(SERVICE_NAME_LABEL, s.name());
+        labels.put("endpointslice.kubernetes.io/managed-by", SLICE_CONTROLLER);
+        List<Stored> slices = new ArrayList<>();
+        int count = Math.max(1, (s.endpoints().size() + MAX_ENDPOINTS_PER_SLICE - 1) / MAX_ENDPOINTS_PER_SLICE);
+        for (int i = 0; i < count; i++) {
+            List<Endpoint> chunk = s.endpoints().subList(i * MAX_ENDPOINTS_PER_SLICE,
+                    Math.min(s.endpoints().size(), (i + 1) * MAX_ENDPOINTS_PER_SLICE));
+            List<Object> endpoints = new ArrayList<>();
+            for (Endpoint e : chunk) {
+                endpoints.add(object("addresses", List.of(e.ip()),
+                        "conditions", object("ready", e.ready(), "serving", e.serving(), "terminating", e.terminating()),
+                        "nodeName", node(e), "targetRef", pod(s, e)));
+            }
+            String name = s.name() + "-" + suffix(key(s.namespace(), s.name()) + "#" + i);
+            Map<String, Object> metadata = metadata(s.namespace(), name, uid("endpointslice", s, i), s.endpointsVersion(),
+                    s.created(), labels, Map.of("endpoints.kubernetes.io/last-change-trigger-time", s.created()));
+            metadata.put("generateName", s.name() + "-");
+            metadata.put("ownerReferences", List.of(object("apiVersion", "v1", "kind", "Service", "name", s.name(),
+                    "uid", uid("service", s), "controller", true, "blockOwnerDeletion", true)));
+            // A Service without endpoints still has one (placeholder) slice, with neither endpoints nor ports.
+            slices.add(new Stored(key(s.namespace(), name), labels, GSON.toJson(object("metadata", metadata,
+                    "addressType", "IPv4", "endpoints", chunk.isEmpty() ? null : endpoints,
+                    "ports", chunk.isEmpty() ? null : ports))));
+        }
+        return slices;
+    }
+
+    private static Map<String, Object> endpoints(Service s) {
+        List<Object> ready = new ArrayList<>();
+        List<Object> notReady = new ArrayList<>();
+        for (Endpoint e : s.endpoints()) {
+            if (!e.terminating()) {
+                (e.ready() ? ready : notReady).add(object("ip", e.ip(), "nodeName", node(e), "targetRef", pod(s, e)));
+            }
+        }
+        List<Object> ports = new ArrayList<>();
+        for (Port p : s.ports()) {
+            ports.add(object("name", p.name().isEmpty() ? null : p.name(), "port", p.targetPort(), "protocol", p.protocol()));
+        }
+        List<Object> subsets = ready.isEmpty() && notReady.isEmpty() ? null : List.of(object(
+                "addresses", ready.isEmpty() ? null : ready,
+                "notReadyAddresses", notReady.isEmpty() ? null : notReady,
+                "ports", ports));
+        return object("kind", "Endpoints", "apiVersion", "v1",
+                "metadata", metadata(s.namespace(), s.name(), uid("endpoints", s), s.endpointsVersion(), s.created(),
+                        s.labels(), Map.of("endpoints.kubernetes.io/last-change-trigger-time", s.created())),
+                "subsets", subsets);
+    }
+
+    private static Map<String, Object> metadata(String namespace, String name, String uid, long resourceVersion,
+            String created, Map<String, String> labels, Map<String, String> annotations) {
+        return object("name", name, "namespace", namespace, "uid", uid, "resourceVersion", Long.toString(resourceVersion),
+                "creationTimestamp", created, "labels", labels.isEmpty() ? null : new TreeMap<>(labels),
+                "annotations", annotations.isEmpty() ? null : new TreeMap<>(annotations));
+    }
+
+    private static Map<String, Object> pod(Service s, Endpoint e) {
+        String name = s.name() + "-" + suffix(s.name()) + "-" + suffix(e.ip());
+        return object("kind", "Pod", "namespace", s.namespace(), "name", name,
+                "uid", UUID.nameUUIDFromBytes(("pod/" + s.namespace() + "/" + name).getBytes(StandardCharsets.UTF_8)).toString());
+    }
+
+    private static String node(Endpoint e) {
+        return "node-" + (Math.floorMod(e.ip().hashCode(), 3) + 1);
+    }
+
+    // ---- errors ----
+
+    /** The Status the real server sends for {@code code} on this route. */
+    private static Answer failure(int code, Route route, String path) {
+        switch (code) {
+            case 401:
+                return status(401, "Unauthorized", "Unauthorized", null);
+            case 403:
+                if (route == null || route.resource() == null) {
+                    return status(403, "Forbidden", "forbidden: User \"" + USER + "\" cannot get path \"" + path + "\"",
+                            object());
+                }
+                String qualified = route.group().isEmpty() ? route.resource() : route.resource() + "." + route.group();
+                return status(403, "Forbidden", qualified + (route.name() == null ? "" : " \"" + route.name() + "\"")
+                                + " is forbidden: User \"" + USER + "\" cannot " + route.verb() + " resource \""
+                                + route.resource() + "\" in API group \"" + route.group() + "\""
+                                + (route.namespace() == null ? " at the cluster scope"
+                                        : " in the namespace \"" + route.namespace() + "\""),
+                        object("name", route.name(), "group", route.group().isEmpty() ? null : route.group(),
+                                "kind", route.resource()));
+            case 404:
+                if (route != null && route.name() != null) {
+                    return status(404, "NotFound", route.resource() + " \"" + route.name() + "\" not found",
+                            object("name", route.name(), "kind", route.resource()));
+                }
+                return status(404, "NotFound", "the server could not find the requested resource", object());
+            case 410:
+                return status(410, "Expired", "The provided continue parameter is too old to display a consistent list"
+                        + " result. You can start a new list without the continue parameter, or use the continue token"
+                        + " in this response to retrieve the remainder of the results. Continuing with the provided token"
+                        + " results in an inconsistent list - objects that were created, modified, or deleted between the"
+                        + " time the first chunk was returned and now may show up in the list.", null);
+            case 429:
+                return status(429, "TooManyRequests", "Too many requests, please try again later.",
+                        object("retryAfterSeconds", 1));
+            case 500:
+                return status(500, "InternalError", "Internal error occurred: etcdserver: request timed out",
+                        object("causes", List.of(object("message", "etcdserver: request timed out"))));
+            case 503:
+                return status(503, "ServiceUnavailable", "the server is currently unable to handle the request", null);
+            case 504:
+                return status(504, "Timeout", "the server was unable to return a response in the time allotted,"
+                        + " but may still be processing the request", null);
+            default:
+                return status(code, code >= 500 ? "InternalError" : "BadRequest",
+                        "failure injected by the stand-in Kubernetes API", null);
+        }
+    }
+
+    private static Answer status(int code, String reason, String message, Map<String, Object> details) {
+        return new Answer(code, GSON.toJson(object("kind", "Status", "apiVersion", "v1", "metadata", Map.of(),
+                "status", "Failure", "message", message, "reason", reason, "details", details, "code", code)));
+    }
+
+    // ---- helpers ----
+
+    /** An ordered JSON object from name/value pairs; null values are left out. */
+    private static Map<String, Object> object(Object... pairs) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i + 1] != null) {
+                map.put((String) pairs[i], pairs[i + 1]);
+            }
+        }
+        return map;
+    }
+
+    private static String key(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+
+    private static String uid(String kind, Service s, Object... more) {
+        String seed = kind + "/" + key(s.namespace(), s.name()) + "/" + s.created() + List.of(more);
+        return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** Five characters from the alphabet Kubernetes uses for generated names. */
+    private static String suffix(String seed) {
+        String alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        int h = seed.hashCode();
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            s.append(alphabet.charAt(Math.floorMod(h, alphabet.length())));
+            h = h / alphabet.length() + 31 * i + 7;
+        }
+        return s.toString();
+    }
+
+    private static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+}

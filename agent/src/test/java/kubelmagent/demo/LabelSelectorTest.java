@@ -1,0 +1,59 @@
+package kubelmagent.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LabelSelectorTest {
+
+    static final Map<String, String> WEB = Map.of("kempLB", "Enabled", "app", "web");
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "kempLB=Enabled              | true",
+        "kempLB==Enabled             | true",
+        "kempLB=Disabled             | false",
+        "kempLB!=Disabled            | true",
+        "kempLB                      | true",
+        "!kempLB                     | false",
+        "tier                        | false",
+        "!tier                       | true",
+        "tier!=front                 | true",
+        "kempLB=Enabled,app=web      | true",
+        "kempLB=Enabled, app=api     | false",
+        "' kempLB = Enabled '        | true",
+    })
+    void matchesEveryRequirement(String selector, boolean matches) {
+        assertEquals(matches, LabelSelector.parse(selector).matches(WEB), selector);
+    }
+
+    @Test
+    void selectsEverythingWhenAbsentOrBlank() {
+        assertTrue(LabelSelector.parse(null).isEmpty());
+        assertTrue(LabelSelector.parse(" ").matches(Map.of()));
+        assertFalse(LabelSelector.parse("app").isEmpty());
+    }
+
+    @Test
+    void tellsWhatAKeyMustEqual() {
+        LabelSelector s = LabelSelector.parse("kubernetes.io/service-name=web,app!=x");
+        assertEquals(Optional.of("web"), s.equalTo("kubernetes.io/service-name"));
+        assertEquals(Optional.empty(), s.equalTo("app"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"app in (web,api)", "app notin (x)", "kempLB,", "=web", "app=we b", "!"})
+    void refusesWhatItDoesNotUnderstand(String selector) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LabelSelector.parse(selector));
+        assertTrue(e.getMessage().startsWith("unable to parse requirement"), e.getMessage());
+    }
+}

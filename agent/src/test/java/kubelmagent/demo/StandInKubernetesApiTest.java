@@ -1,0 +1,319 @@
+package kubelmagent.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import kubelmagent.demo.StandInKubernetesApi.Endpoint;
+import kubelmagent.demo.StandInKubernetesApi.Port;
+import kubelmagent.http.HttpClients;
+import kubelmagent.http.Pem;
+import kubelmagent.http.Secret;
+import kubelmagent.http.TlsSettings;
+import kubelmagent.kube.KubernetesConnection;
+import kubelmagent.kube.KubernetesSource;
+import kubelmagent.kube.Selector;
+import kubelmagent.kube.wire.Endpoints;
+import kubelmagent.model.DesiredService;
+import kubelmagent.model.DesiredState;
+import kubelmagent.model.Member;
+import kubelmagent.model.ServicePort;
+import kubelmagent.model.ServiceRef;
+import kubelmagent.model.VirtualServiceId;
+
+/**
+ * The stand-in as the agent sees it: read through the agent's own {@link KubernetesSource}, and, where the
+ * agent's reads do not show it (pagination, error bodies), through plain HTTPS GETs.
+ */
+class StandInKubernetesApiTest {
+
+    static final String TOKEN = "stand-in-token-51c2";
+    static final Map<String, String> KEMP = Map.of("kempLB", "Enabled");
+    static final List<Port> HTTP = List.of(Port.tcp("http", 80, 8080));
+
+    @TempDir
+    Path dir;
+
+    StandInKubernetesApi api;
+    CloseableHttpClient http;
+
+    @BeforeEach
+    void start() throws IOException {
+        api = StandInKubernetesApi.start(dir, TOKEN);
+        http = HttpClients.create(TlsSettings.trusting(Pem.readCertificates(api.caFile())), Duration.ofSeconds(10));
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        http.close();
+        api.close();
+    }
+
+    DesiredState readAsTheAgent(String token) throws IOException {
+        KubernetesConnection connection = new KubernetesConnection(api.url(),
+                TlsSettings.trusting(Pem.readCertificates(api.caFile())), null, Secret.of(token), Duration.ofSeconds(10));
+        try (KubernetesSource source = new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT)) {
+            return source.read();
+        }
+    }
+
+    DesiredState readAsTheAgent() throws IOException {
+        return readAsTheAgent(TOKEN);
+    }
+
+    record Reply(int code, JsonObject body) {
+        List<String> names() {
+            List<String> names = new ArrayList<>();
+            for (JsonElement item : body.getAsJsonArray("items")) {
+                JsonObject meta = item.getAsJsonObject().getAsJsonObject("metadata");
+                names.add(meta.get("namespace").getAsString() + "/" + meta.get("name").getAsString());
+            }
+            return names;
+        }
+
+        String metadata(String field) {
+            JsonElement value = body.getAsJsonObject("metadata").get(field);
+            return value == null ? null : value.getAsString();
+        }
+
+        String string(String field) {
+            return body.get(field).getAsString();
+        }
+    }
+
+    Reply get(String target, String token) throws IOException {
+        HttpGet get = new HttpGet(api.url() + target);
+        get.addHeader("Accept", "application/json");
+        if (token != null) {
+            get.addHeader("Authorization", "Bearer " + token);
+        }
+        return http.execute(get, response -> {
+            assertEquals("application/json", response.getFirstHeader("Content-Type").getValue());
+            String body = EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
+            return new Reply(response.getCode(), JsonParser.parseString(body).getAsJsonObject());
+        });
+    }
+
+    Reply get(String target) throws IOException {
+        return get(target, TOKEN);
+    }
+
+    static String q(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    static ServicePort http(String... members) {
+        return new ServicePort("http", 80, "TCP",
+                Set.of(members).stream().map(ip -> new Member(ip, 8080)).collect(Collectors.toSet()));
+    }
+
+    static VirtualServiceId vs(int index) {
+        return VirtualServiceId.of(index);
+    }
+
+    @Test
+    void givesTheAgentALabelledServiceWithItsReadyEndpoints() throws IOException {
+        api.service("shop", "web", Map.of("kempLB", "Enabled", "app", "web"), Map.of("vsid", "3"), HTTP)
+                .scale("shop", "web", "10.244.1.7", "10.244.1.8", "10.244.2.9");
+        DesiredState state = readAsTheAgent();
+        assertTrue(state.complete(), state.problems().toString());
+        assertEquals(List.of(), state.problems());
+        assertEquals(List.of(new DesiredService(new ServiceRef("shop", "web"), vs(3),
+                List.of(http("10.244.1.7", "10.244.1.8", "10.244.2.9")))), state.services());
+    }
+
+    @Test
+    void theAgentLeavesOutEndpointsThatAreNotReady() throws IOException {
+        api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP)
+                .endpoints("shop", "web", List.of(Endpoint.ready("10.244.1.7"), Endpoint.notReady("10.244.1.8"),
+                        Endpoint.terminating("10.244.1.9")));
+        DesiredState state = readAsTheAgent();
+        assertTrue(state.complete(), state.problems().toString());
+        assertEquals(List.of(http("10.244.1.7")), state.services().get(0).ports());
+
+        Reply slices = get("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector="
+                + q("kubernetes.io/service-name=web"));
+        JsonObject slice = slices.body().getAsJsonArray("items").get(0).getAsJsonObject();
+        assertEquals("IPv4", slice.get("addressType").getAsString());
+        JsonObject terminating = slice.getAsJsonArray("endpoints").get(2).getAsJsonObject();
+        assertEquals("10.244.1.9", terminating.getAsJsonArray("addresses").get(0).getAsString());
+        assertEquals("{\"ready\":false,\"serving\":true,\"terminating\":true}", terminating.get("conditions").toString());
+        assertEquals("[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]", slice.get("ports").toString());
+
+        Reply endpoints = get("/api/v1/namespaces/shop/endpoints/web");
+        assertEquals("Endpoints", endpoints.string("kind"));
+        Endpoints.Subset subset = new Gson().fromJson(endpoints.body(), Endpoints.class).subsets().get(0);
+        assertEquals(List.of("10.244.1.7"), subset.addresses().stream().map(Endpoints.Address::ip).toList());
+        assertEquals(List.of("10.244.1.8"), subset.notReadyAddresses().stream().map(Endpoints.Address::ip).toList(),
+                "terminating pods are not in core/v1 Endpoints at all");
+        assertEquals(List.of(new Endpoints.Port("http", 8080, "TCP")), subset.ports());
+    }
+
+    @Test
+    void splitsALargeServiceIntoSlicesOfAHundredAndTheAgentReadsThemAll() throws IOException {
+        String[] ips = IntStream.range(0, 250).mapToObj(i -> "10.244." + (i / 200) + "." + (i % 200 + 1))
+                .toArray(String[]::new);
+        api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP).scale("shop", "web", ips);
+        Reply slices = get("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector="
+                + q("kubernetes.io/service-name=web"));
+        assertEquals("EndpointSliceList", slices.string("kind"));
+        assertEquals(List.of(100, 100, 50), slices.body().getAsJsonArray("items").asList().stream()
+                .map(s -> s.getAsJsonObject().getAsJsonArray("endpoints").size()).toList());
+        DesiredState state = readAsTheAgent();
+        assertEquals(250, state.services().get(0).ports().get(0).members().size());
+    }
+
+    @Test
+    void listsOnlyTheServicesTheLabelSelectorSelects() throws IOException {
+        api.service("shop", "web", Map.of("kempLB", "Enabled", "app", "web"), Map.of("vsid", "3"), HTTP)
+                .service("shop", "internal", Map.of("kempLB", "Disabled", "app", "internal"), Map.of("vsid", "4"), HTTP)
+                .service("shop", "plain", Map.of("app", "plain"), Map.of("vsid", "5"), HTTP)
+                .service("blog", "front", KEMP, Map.of("vsid", "6"), HTTP);
+        DesiredState state = readAsTheAgent();
+        assertEquals(List.of(new ServiceRef("blog", "front"), new ServiceRef("shop", "web")),
+                state.services().stream().map(DesiredService::service).toList());
+
+        assertEquals(List.of("blog/front", "shop/internal", "shop/web"),
+                get("/api/v1/services?labelSelector=kempLB").names(), "kempLB exists");
+        assertEquals(List.of("shop/plain"), get("/api/v1/services?labelSelector=" + q("!kempLB")).names());
+        assertEquals(List.of("shop/web"), get("/api/v1/services?labelSelector=" + q("kempLB=Enabled,app=web")).names());
+        assertEquals(List.of("shop/internal", "shop/plain", "shop/web"),
+                get("/api/v1/namespaces/shop/services").names(), "a namespaced list, no selector");
+        assertEquals(List.of(), get("/api/v1/namespaces/shop/services?labelSelector=" + q("kempLB==Enabled,app=front"))
+                .names());
+        Reply setBased = get("/api/v1/services?labelSelector=" + q("kempLB in (Enabled)"));
+        assertEquals(400, setBased.code());
+        assertEquals("BadRequest", setBased.string("reason"));
+    }
+
+    @Test
+    void pagesThroughAListWithContinueTokensAndAnswers410ToAnUnknownOne() throws IOException {
+        for (String name : List.of("a", "b", "c", "d", "e")) {
+            api.service("shop", name, KEMP, Map.of("vsid", "1"), HTTP);
+        }
+        Reply first = get("/api/v1/services?limit=2");
+        assertEquals(200, first.code());
+        assertEquals("ServiceList", first.string("kind"));
+        assertEquals("v1", first.string("apiVersion"));
+        assertEquals(List.of("shop/a", "shop/b"), first.names());
+        String token = first.metadata("continue");
+        assertTrue(token != null && !token.isEmpty(), first.body().toString());
+        assertEquals("3", first.metadata("remainingItemCount"));
+        String resourceVersion = first.metadata("resourceVersion");
+
+        api.service("shop", "aa", KEMP, Map.of("vsid", "1"), HTTP); // the rest comes from the same snapshot
+        Reply second = get("/api/v1/services?limit=2&continue=" + q(token));
+        assertEquals(List.of("shop/c", "shop/d"), second.names());
+        assertEquals(resourceVersion, second.metadata("resourceVersion"));
+        Reply last = get("/api/v1/services?limit=2&continue=" + q(second.metadata("continue")));
+        assertEquals(List.of("shop/e"), last.names());
+        assertEquals(null, last.metadata("continue"));
+
+        Reply selected = get("/api/v1/services?limit=4&labelSelector=kempLB%3DEnabled");
+        assertEquals(4, selected.names().size());
+        assertEquals(null, selected.metadata("remainingItemCount"), "not counted for a list with a selector");
+
+        Reply expired = get("/api/v1/services?limit=2&continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MSwic3RhcnQiOiJ4In0");
+        assertEquals(410, expired.code());
+        assertEquals("Status", expired.string("kind"));
+        assertEquals("Failure", expired.string("status"));
+        assertEquals("Expired", expired.string("reason"));
+        assertEquals(410, expired.body().get("code").getAsInt());
+    }
+
+    @Test
+    void answers401WithoutTheRightTokenAndTheAgentSaysSo() throws IOException {
+        api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP);
+        for (String token : new String[] {null, "someone-elses-token"}) {
+            Reply refused = get("/api/v1/services", token);
+            assertEquals(401, refused.code());
+            assertEquals("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+                    + "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}", refused.body().toString());
+        }
+        DesiredState state = readAsTheAgent("someone-elses-token");
+        assertFalse(state.complete());
+        assertTrue(state.problems().get(0).message().contains("answered 401"), state.problems().toString());
+    }
+
+    @Test
+    void answers404ForOtherPathsAndMissingEndpoints() throws IOException {
+        Reply pods = get("/api/v1/pods");
+        assertEquals(404, pods.code());
+        assertEquals("NotFound", pods.string("reason"));
+        Reply missing = get("/api/v1/namespaces/shop/endpoints/web");
+        assertEquals(404, missing.code());
+        assertEquals("endpoints \"web\" not found", missing.string("message"));
+        Reply discovery = get("/apis/discovery.k8s.io");
+        assertEquals("APIGroup", discovery.string("kind"));
+        assertEquals("discovery.k8s.io/v1",
+                discovery.body().getAsJsonObject("preferredVersion").get("groupVersion").getAsString());
+    }
+
+    @Test
+    void failsTheNextRequestsToAPathWhenToldAndCountsRequests() throws IOException {
+        api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP).scale("shop", "web", "10.244.1.7");
+        api.failNext("/api/v1/services", 2, 500);
+        int before = api.requests();
+        for (int i = 0; i < 2; i++) {
+            DesiredState failed = readAsTheAgent();
+            assertFalse(failed.complete());
+            assertTrue(failed.problems().get(0).message().startsWith("Kubernetes API answered 500"),
+                    failed.problems().toString());
+        }
+        assertTrue(readAsTheAgent().complete());
+        assertEquals(2 + 2 + 3, api.requests() - before, "discovery + list twice, then discovery, list and slices");
+
+        api.failNext("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", 1, 403);
+        DesiredState forbidden = readAsTheAgent();
+        assertFalse(forbidden.complete());
+        assertTrue(forbidden.problems().get(0).message().contains("endpointslices.discovery.k8s.io is forbidden"),
+                forbidden.problems().toString());
+
+        api.failNext("/api/v1/services", 1, 429);
+        Reply limited = get("/api/v1/services");
+        assertEquals(429, limited.code());
+        assertEquals("TooManyRequests", limited.string("reason"));
+        assertEquals(200, get("/api/v1/services").code());
+        assertThrows(IllegalArgumentException.class, () -> api.failNext("/api/v1/services", 1, 200));
+    }
+
+    @Test
+    void theAgentFollowsScalingAndDeletion() throws IOException {
+        api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP).scale("shop", "web", "10.244.1.7", "10.244.1.8");
+        assertEquals(List.of(http("10.244.1.7", "10.244.1.8")), readAsTheAgent().services().get(0).ports());
+        api.scale("shop", "web", "10.244.1.9");
+        assertEquals(List.of(http("10.244.1.9")), readAsTheAgent().services().get(0).ports());
+        api.scale("shop", "web");
+        assertEquals(List.of(http()), readAsTheAgent().services().get(0).ports(), "no pods, no members");
+        api.delete("shop", "web");
+        DesiredState gone = readAsTheAgent();
+        assertTrue(gone.complete());
+        assertEquals(List.of(), gone.services());
+        assertThrows(IllegalArgumentException.class, () -> api.scale("shop", "web", "10.244.1.9"));
+    }
+}
