@@ -2,6 +2,8 @@ package kubelmagent.log;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -19,6 +21,12 @@ public final class JournalLogging {
         "org.apache.hc.client5.http.wire",
     };
 
+    /**
+     * java.util.logging holds loggers weakly: a level set on a logger nobody else references yet is
+     * lost when it is collected. These are kept here for the life of the process.
+     */
+    private static final List<Logger> CONFIGURED = new ArrayList<>();
+
     private JournalLogging() {}
 
     /**
@@ -33,10 +41,19 @@ public final class JournalLogging {
         }
         root.addHandler(new LineHandler(out));
         root.setLevel(Level.WARNING);
-        Logger.getLogger("kubelmagent").setLevel(debug ? Level.FINE : Level.INFO);
-        for (String name : SECRET_BEARING) {
-            Logger.getLogger(name).setLevel(Level.OFF);
+        synchronized (CONFIGURED) {
+            CONFIGURED.clear();
+            CONFIGURED.add(configure("kubelmagent", debug ? Level.FINE : Level.INFO));
+            for (String name : SECRET_BEARING) {
+                CONFIGURED.add(configure(name, Level.OFF));
+            }
         }
+    }
+
+    private static Logger configure(String name, Level level) {
+        Logger logger = Logger.getLogger(name);
+        logger.setLevel(level);
+        return logger;
     }
 
     /** Writes each record as one line and flushes, so the journal sees it at once. */
