@@ -3,95 +3,126 @@ package kubelmagent.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.Map;
+import java.security.SecureRandom;
 import java.util.stream.Stream;
 
-import kubelmagent.kube.DesiredStateSource;
-import kubelmagent.loadmaster.InMemoryLoadMaster;
+import kubelmagent.config.ConfigException;
+import kubelmagent.config.ConfigLoader;
+import kubelmagent.demo.StandInKubernetesApi;
 import kubelmagent.log.Log;
-import kubelmagent.model.DesiredService;
-import kubelmagent.model.DesiredState;
-import kubelmagent.model.Member;
-import kubelmagent.model.ServicePort;
-import kubelmagent.model.ServiceRef;
-import kubelmagent.model.VirtualServiceId;
-import kubelmagent.ownership.FileOwnershipLedger;
+import kubelmagent.simulator.LoadMasterSimulator;
+import kubelmagent.simulator.SimRealServer;
+import kubelmagent.simulator.SimVirtualService;
 import kubelmagent.sync.PassResult;
-import kubelmagent.sync.Reconciler;
 import kubelmagent.sync.Trigger;
 
 /**
- * {@code --demo}: the real reconciler, planner and ownership ledger against a scripted cluster and an
- * in-memory LoadMaster, so the agent's behaviour can be seen without a cluster or an appliance.
- * Service {@code shop/web} (vsid 1) scales 3 → 5 → 2 pods, one pass per step; Service
- * {@code shop/api} (vsid 2) has two ports and the one equal to the VS port is used. VS 1 holds a
- * Real Server a person added by hand, which the agent leaves alone.
+ * {@code --demo}: the agent, exactly as it runs in production (agent.yaml, verified HTTPS, bearer token,
+ * API key, ownership ledger), against two local stand-ins it starts itself: the LoadMaster simulator
+ * with VS 1 preloaded, and a stand-in Kubernetes API serving Service {@code shop/web}
+ * ({@code kempLB: Enabled}, {@code vsid: "1"}). The Service scales 3 → 5 → 2 ready pods with one pass
+ * per step, and the VS's Real Servers are printed after each. VS 1 also holds a Real Server a person
+ * added by hand, which the agent leaves alone. Everything started is stopped and deleted again.
  */
 final class Demo {
 
     private static final Log LOG = Log.get(Demo.class);
-    private static final ServiceRef WEB = new ServiceRef("shop", "web");
-    private static final ServiceRef API = new ServiceRef("shop", "api");
-    private static final Member HAND_MADE = new Member("10.0.5.5", 8080);
+    private static final String HAND_MADE = "10.0.5.5";
+    private static final int[] STEPS = {3, 5, 2};
 
     private Demo() {}
 
     static int run(boolean once, boolean dryRun) {
-        InMemoryLoadMaster loadMaster = new InMemoryLoadMaster()
-                .addVirtualService(1, "10.0.0.100", 80, "tcp", "web")
-                .addVirtualService(2, "10.0.0.101", 443, "tcp", "api");
-        loadMaster.addRealServerByHand(VirtualServiceId.of(1), HAND_MADE);
-        int[] webPods = {3, 5, 2};
-        int[] step = {0};
-        DesiredStateSource cluster = () -> state(webPods[Math.min(step[0], webPods.length - 1)]);
-
-        Path stateDir = null;
+        Path work = null;
         try {
-            stateDir = Files.createTempDirectory("kube-lm-agent-demo");
-            LOG.info("demo: scripted cluster (shop/web -> VS 1 scales 3 -> 5 -> 2 pods; shop/api -> VS 2),"
-                    + " in-memory LoadMaster (VS 1 has a hand-made RS " + HAND_MADE + "), ledger in " + stateDir
-                    + (dryRun ? "; dry run: nothing is changed" : ""));
-            boolean converged = true;
-            try (FileOwnershipLedger ledger = FileOwnershipLedger.open(stateDir)) {
-                Reconciler reconciler = new Reconciler(cluster, loadMaster, ledger, Clock.systemUTC(), dryRun);
-                int passes = once || dryRun ? 1 : webPods.length;
-                for (step[0] = 0; step[0] < passes; step[0]++) {
-                    LOG.info("demo: shop/web now has " + webPods[step[0]] + " ready pods");
-                    PassResult result = reconciler.runOnce(Trigger.ONCE);
-                    converged &= result.converged();
-                    for (int vs = 1; vs <= 2; vs++) {
-                        LOG.info("demo: VS " + vs + " now has Real Servers "
-                                + loadMaster.realServers(VirtualServiceId.of(vs)));
-                    }
-                }
-            }
-            return converged ? Main.OK : Main.FAILED;
+            work = Files.createTempDirectory("kube-lm-agent-demo");
+            return run(work, once || dryRun ? 1 : STEPS.length, dryRun);
         } catch (IOException e) {
-            LOG.err("demo: cannot use a temporary state directory: " + e.getMessage());
+            LOG.err("demo: cannot start: " + e.getMessage());
             return Main.FAILED;
         } finally {
-            deleteQuietly(stateDir);
+            deleteQuietly(work);
         }
     }
 
-    private static DesiredState state(int webPods) {
-        Set<Member> web = new TreeSet<>();
-        for (int i = 1; i <= webPods; i++) {
-            web.add(new Member("10.244.1." + (10 + i), 8080));
+    private static int run(Path work, int steps, boolean dryRun) throws IOException {
+        String token = secret();
+        String apiKey = secret();
+        try (LoadMasterSimulator loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
+                        .apiKey(apiKey).workDir(work.resolve("loadmaster")));
+                StandInKubernetesApi cluster = StandInKubernetesApi.start(work, token)) {
+            SimVirtualService vs = loadMaster.engine().addVirtualService("10.0.0.100", 80, "tcp", "web");
+            loadMaster.engine().addRealServerByHand(vs.index(), HAND_MADE, 8080);
+            cluster.service("shop", "web", Map.of("kempLB", "Enabled", "app", "web"),
+                    Map.of("vsid", String.valueOf(vs.index())),
+                    List.of(StandInKubernetesApi.Port.tcp("http", 80, 8080)));
+            Path config = writeConfig(work, cluster, loadMaster, token, apiKey);
+            LOG.info("demo: LoadMaster simulator at " + loadMaster.url() + " with VS " + vs.index()
+                    + " (10.0.0.100:80, holding a Real Server added by hand, " + HAND_MADE + ":8080);"
+                    + " stand-in Kubernetes API at " + cluster.url() + " with Service shop/web (vsid \""
+                    + vs.index() + "\"); agent configuration " + config + (dryRun ? "; dry run: nothing is changed" : ""));
+
+            boolean converged = true;
+            try (Agent agent = Agent.open(ConfigLoader.load(config), dryRun)) {
+                for (int step = 0; step < steps; step++) {
+                    List<String> pods = new ArrayList<>();
+                    for (int i = 1; i <= STEPS[step]; i++) {
+                        pods.add("10.244.1." + (10 + i));
+                    }
+                    cluster.scale("shop", "web", pods.toArray(String[]::new));
+                    LOG.info("demo: shop/web now has " + pods.size() + " ready pods");
+                    PassResult result = agent.reconciler.runOnce(Trigger.ONCE);
+                    converged &= result.converged();
+                    report(loadMaster, vs.index());
+                }
+            } catch (ConfigException e) {
+                LOG.err("demo: the generated configuration is invalid: " + e.getMessage());
+                return Main.FAILED;
+            }
+            return converged ? Main.OK : Main.FAILED;
         }
-        Set<Member> apiHttps = Set.of(new Member("10.244.2.21", 8443), new Member("10.244.2.22", 8443));
-        Set<Member> apiMetrics = Set.of(new Member("10.244.2.21", 9090), new Member("10.244.2.22", 9090));
-        List<DesiredService> services = new ArrayList<>();
-        services.add(new DesiredService(WEB, VirtualServiceId.of(1), List.of(new ServicePort("http", 80, "TCP", web))));
-        services.add(new DesiredService(API, VirtualServiceId.of(2), List.of(
-                new ServicePort("metrics", 9090, "TCP", apiMetrics),
-                new ServicePort("https", 443, "TCP", apiHttps))));
-        return new DesiredState(true, services, List.of());
+    }
+
+    private static void report(LoadMasterSimulator loadMaster, int vs) {
+        List<String> fromPods = new ArrayList<>();
+        List<String> byHand = new ArrayList<>();
+        for (SimRealServer rs : loadMaster.engine().realServers(vs)) {
+            (rs.addr().equals(HAND_MADE) ? byHand : fromPods).add(rs.addr() + ":" + rs.port());
+        }
+        fromPods.sort(Comparator.naturalOrder());
+        LOG.info("demo: VS " + vs + " now has " + fromPods.size() + " Real Servers for shop/web's pods " + fromPods
+                + " and " + byHand.size() + " added by hand " + byHand);
+    }
+
+    private static Path writeConfig(Path work, StandInKubernetesApi cluster, LoadMasterSimulator loadMaster,
+            String token, String apiKey) throws IOException {
+        Files.writeString(work.resolve("token"), token + "\n");
+        Files.writeString(work.resolve("lm-apikey"), apiKey + "\n");
+        Path config = work.resolve("agent.yaml");
+        Files.writeString(config, String.join("\n",
+                "kubernetes:",
+                "  server: " + cluster.url(),
+                "  tokenFile: token",
+                "  caFile: " + cluster.caFile(),
+                "loadmaster:",
+                "  url: " + loadMaster.url(),
+                "  apiKeyFile: lm-apikey",
+                "  caFile: " + loadMaster.caFile(),
+                "sync:",
+                "  stateDir: " + work.resolve("state"),
+                ""));
+        return config;
+    }
+
+    private static String secret() {
+        byte[] bytes = new byte[16];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 
     private static void deleteQuietly(Path dir) {

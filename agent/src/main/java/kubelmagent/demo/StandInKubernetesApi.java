@@ -25,9 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 
+import kubelmagent.http.LocalServers;
 import kubelmagent.http.SelfSignedCertificate;
 
 /**
@@ -67,16 +67,6 @@ import kubelmagent.http.SelfSignedCertificate;
  * <p>All methods are thread-safe.
  */
 public final class StandInKubernetesApi implements AutoCloseable {
-
-    static {
-        // The JDK's HTTP server writes a response's headers and its body in two writes. With Nagle's
-        // algorithm on, the body then waits for the client's delayed ACK of the headers (about 40 ms on
-        // Linux) on every request, which a real API server does not make its clients pay. The JDK reads
-        // this property once, when its first HTTP server starts; an explicit setting is left alone.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
 
     /** The {@code endpointslice.kubernetes.io/managed-by} value and maximum slice size of the real controller. */
     private static final String SLICE_CONTROLLER = "endpointslice-controller.k8s.io";
@@ -229,8 +219,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
         }
         SelfSignedCertificate certificate = SelfSignedCertificate.generate(workDir.resolve("kubernetes-api"),
                 "kube-lm-agent stand-in Kubernetes API");
-        HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
-        server.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext()));
+        HttpsServer server = LocalServers.https(new InetSocketAddress("127.0.0.1", 0), certificate);
         AtomicInteger threads = new AtomicInteger();
         ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "stand-in-kubernetes-api-" + threads.incrementAndGet());

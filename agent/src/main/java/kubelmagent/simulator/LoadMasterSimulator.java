@@ -16,9 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 
+import kubelmagent.http.LocalServers;
 import kubelmagent.http.SelfSignedCertificate;
 import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.Log;
@@ -190,12 +189,10 @@ public final class LoadMasterSimulator implements AutoCloseable {
             Path caFile = null;
             if (options.https) {
                 SelfSignedCertificate cert = SelfSignedCertificate.generate(workDir, "kube-lm-agent LoadMaster simulator");
-                HttpsServer https = HttpsServer.create(address, 64);
-                https.setHttpsConfigurator(new HttpsConfigurator(cert.serverContext()));
-                server = https;
+                server = LocalServers.https(address, cert);
                 caFile = cert.pem();
             } else {
-                server = HttpServer.create(address, 64);
+                server = LocalServers.http(address);
             }
             Auth auth = new Auth(options.apiKey, options.username, options.password);
             ApiHandler api = new ApiHandler(engine, auth);

@@ -162,10 +162,26 @@ class MainTest {
     }
 
     @Test
-    void runsTheDemo() {
+    void runsTheDemoThroughTheRealClientsAndLeavesTheHandMadeRealServerAlone() {
         Run r = run("--demo");
-        assertEquals(0, r.code(), String.join("\n", r.lines()));
-        assertTrue(r.has("<6>demo: VS 1 now has Real Servers [10.0.5.5:8080, 10.244.1.11:8080, 10.244.1.12:8080]"),
-                String.join("\n", r.lines()));
+        String all = String.join("\n", r.lines());
+        assertEquals(0, r.code(), all);
+        assertTrue(r.has("<6>demo: VS 1 now has 3 Real Servers for shop/web's pods [10.244.1.11:8080, 10.244.1.12:8080,"
+                + " 10.244.1.13:8080] and 1 added by hand [10.0.5.5:8080]"), all);
+        assertTrue(r.has("<6>demo: VS 1 now has 5 Real Servers for shop/web's pods [10.244.1.11:8080, 10.244.1.12:8080,"
+                + " 10.244.1.13:8080, 10.244.1.14:8080, 10.244.1.15:8080] and 1 added by hand [10.0.5.5:8080]"), all);
+        assertTrue(r.has("<6>demo: VS 1 now has 2 Real Servers for shop/web's pods [10.244.1.11:8080, 10.244.1.12:8080]"
+                + " and 1 added by hand [10.0.5.5:8080]"), all);
+        assertTrue(r.has("<5>[pass #3] removed RS 10.244.1.15:8080 from VS 1 (shop/web): no longer a ready endpoint"), all);
+    }
+
+    @Test
+    void previewsTheDemoWithoutChangingIt() {
+        Run r = run("--demo", "--dry-run");
+        String all = String.join("\n", r.lines());
+        assertEquals(0, r.code(), all);
+        assertTrue(r.has("<5>[pass #1] dry run: would add RS 10.244.1.11:8080 to VS 1 (shop/web)"), all);
+        assertTrue(r.has("<6>demo: VS 1 now has 0 Real Servers for shop/web's pods [] and 1 added by hand"
+                + " [10.0.5.5:8080]"), all);
     }
 }
