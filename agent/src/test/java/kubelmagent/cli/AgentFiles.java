@@ -7,21 +7,40 @@ import java.util.List;
 import java.util.Map;
 
 import kubelmagent.demo.StandInKubernetesApi;
+import kubelmagent.simulator.LoadMasterSimulator;
 
 /**
- * Writes an agent.yaml, and the token, key and CA files it names, for a stand-in cluster and a fake
- * LoadMaster; and adds Services to the cluster the way the tests need them.
+ * Starts the stand-ins (Kubernetes API, LoadMaster simulator), writes an agent.yaml with the token,
+ * key and CA files it names, and adds Services and reads Real Servers the way the tests need them.
  */
 final class AgentFiles {
 
     /** The bearer token the stand-in cluster accepts. */
     static final String KUBE_TOKEN = "fake-sa-token-7f3e9c";
 
+    /** The API key the LoadMaster simulator accepts. */
+    static final String API_KEY = "lm-key-3b1d";
+
     private AgentFiles() {}
 
     /** A stand-in Kubernetes API server, its certificate in {@code dir}, accepting {@link #KUBE_TOKEN}. */
     static StandInKubernetesApi cluster(Path dir) throws IOException {
         return StandInKubernetesApi.start(dir, KUBE_TOKEN);
+    }
+
+    /** A LoadMaster simulator over HTTPS (its certificate in {@code dir}) with a VS at each index. */
+    static LoadMasterSimulator loadMaster(Path dir, int... vsIndexes) throws IOException {
+        LoadMasterSimulator simulator = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
+                .apiKey(API_KEY).workDir(dir.resolve("loadmaster")));
+        for (int index : vsIndexes) {
+            simulator.engine().addVirtualService(index, "10.0.0." + index, 80, "tcp", "vs" + index);
+        }
+        return simulator;
+    }
+
+    /** The Real Servers of a VS as {@code ip:port}, sorted. */
+    static List<String> realServers(LoadMasterSimulator loadMaster, int vs) {
+        return loadMaster.engine().realServers(vs).stream().map(rs -> rs.addr() + ":" + rs.port()).sorted().toList();
     }
 
     /**
@@ -34,14 +53,10 @@ final class AgentFiles {
                 .scale(namespace, name, podIps);
     }
 
-    /**
-     * The Kubernetes side trusts the stand-in's own certificate; the LoadMaster side the test CA
-     * ({@code ca.crt} in {@code dir}).
-     */
-    static Path write(Path dir, StandInKubernetesApi cluster, FakeLoadMaster loadMaster) throws IOException {
-        Path loadMasterCa = TestTls.writeCa(dir);
+    /** Each side trusts its stand-in's own certificate. */
+    static Path write(Path dir, StandInKubernetesApi cluster, LoadMasterSimulator loadMaster) throws IOException {
         Files.writeString(dir.resolve("token"), KUBE_TOKEN + "\n");
-        Files.writeString(dir.resolve("lm-apikey"), FakeLoadMaster.API_KEY + "\n");
+        Files.writeString(dir.resolve("lm-apikey"), API_KEY + "\n");
         Path config = dir.resolve("agent.yaml");
         Files.writeString(config, String.join("\n",
                 "kubernetes:",
@@ -51,7 +66,7 @@ final class AgentFiles {
                 "loadmaster:",
                 "  url: " + loadMaster.url(),
                 "  apiKeyFile: lm-apikey",
-                "  caFile: " + loadMasterCa.getFileName(),
+                "  caFile: " + loadMaster.caFile(),
                 "sync:",
                 "  interval: 10s",
                 "  stateDir: " + dir.resolve("state"),

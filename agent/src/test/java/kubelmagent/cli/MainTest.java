@@ -18,6 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import kubelmagent.simulator.LoadMasterSimulator;
+
 import kubelmagent.demo.StandInKubernetesApi;
 
 /**
@@ -30,13 +32,13 @@ class MainTest {
     Path dir;
 
     StandInKubernetesApi cluster;
-    FakeLoadMaster loadMaster;
+    LoadMasterSimulator loadMaster;
     Path config;
 
     @BeforeEach
     void setUp() throws IOException {
         cluster = AgentFiles.cluster(dir);
-        loadMaster = new FakeLoadMaster().virtualService(3).virtualService(4);
+        loadMaster = AgentFiles.loadMaster(dir, 3, 4);
         config = AgentFiles.write(dir, cluster, loadMaster);
     }
 
@@ -63,11 +65,9 @@ class MainTest {
         AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7", "10.244.1.8");
         Run r = run("--config", config.toString(), "--once");
         assertEquals(0, r.code(), String.join("\n", r.lines()));
-        assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), loadMaster.realServers(3));
-        assertEquals(List.of(
-                "/access/addrs?vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=" + FakeLoadMaster.API_KEY,
-                "/access/addrs?vs=3&rs=10.244.1.8&rsport=8080&non_local=1&apikey=" + FakeLoadMaster.API_KEY),
-                loadMaster.writes());
+        assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), AgentFiles.realServers(loadMaster, 3));
+        assertEquals(2, loadMaster.engine().calls("addrs"));
+        assertEquals(0, loadMaster.engine().calls("delrs"));
         assertTrue(r.has("<5>[pass #1] added RS 10.244.1.7:8080 to VS 3 (shop/web)"), r.lines().toString());
     }
 
@@ -78,9 +78,9 @@ class MainTest {
         cluster.scale("shop", "web", "10.244.1.9");
         Run r = run("--config", config.toString(), "--once");
         assertEquals(0, r.code());
-        assertEquals(List.of("10.244.1.9:8080"), loadMaster.realServers(3));
-        assertEquals(List.of(), loadMaster.realServers(4));
-        assertEquals(0, loadMaster.calls("showvs") - 2, "only VS 3 was read, once per run");
+        assertEquals(List.of("10.244.1.9:8080"), AgentFiles.realServers(loadMaster, 3));
+        assertEquals(List.of(), AgentFiles.realServers(loadMaster, 4));
+        assertEquals(0, loadMaster.engine().calls("showvs") - 2, "only VS 3 was read, once per run");
     }
 
     @Test
@@ -90,8 +90,8 @@ class MainTest {
         cluster.failNext("/api/v1/services", 1, 500);
         Run r = run("--config", config.toString(), "--once");
         assertEquals(1, r.code());
-        assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), loadMaster.realServers(3));
-        assertEquals(0, loadMaster.calls("delrs"));
+        assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), AgentFiles.realServers(loadMaster, 3));
+        assertEquals(0, loadMaster.engine().calls("delrs"));
         assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("<3>[pass #1] Kubernetes API answered 500")),
                 r.lines().toString());
     }
@@ -101,8 +101,8 @@ class MainTest {
         AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
         Run r = run("--config", config.toString(), "--once", "--dry-run");
         assertEquals(0, r.code());
-        assertEquals(List.of(), loadMaster.realServers(3));
-        assertEquals(0, loadMaster.calls("addrs"));
+        assertEquals(List.of(), AgentFiles.realServers(loadMaster, 3));
+        assertEquals(0, loadMaster.engine().calls("addrs"));
         assertTrue(r.has("<5>[pass #1] dry run: would add RS 10.244.1.7:8080 to VS 3 (shop/web)"), r.lines().toString());
         assertFalse(Files.exists(dir.resolve("state").resolve("owned-real-servers.json")));
     }
@@ -119,7 +119,7 @@ class MainTest {
         String text = String.join("\n", all);
         assertTrue(text.contains("<7>"), "debug lines were on");
         assertFalse(text.contains(AgentFiles.KUBE_TOKEN), text);
-        assertFalse(text.contains(FakeLoadMaster.API_KEY), text);
+        assertFalse(text.contains(AgentFiles.API_KEY), text);
     }
 
     @Test

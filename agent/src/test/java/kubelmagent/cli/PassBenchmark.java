@@ -14,6 +14,7 @@ import kubelmagent.demo.StandInKubernetesApi;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.log.JournalLogging;
+import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.sync.PassResult;
 import kubelmagent.sync.Reconciler;
@@ -37,9 +38,9 @@ public final class PassBenchmark {
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         JournalLogging.install(JournalLogging.discard(), false);
         Path dir = Files.createTempDirectory("kube-lm-agent-bench");
-        try (StandInKubernetesApi cluster = AgentFiles.cluster(dir); FakeLoadMaster loadMaster = new FakeLoadMaster()) {
+        try (StandInKubernetesApi cluster = AgentFiles.cluster(dir); LoadMasterSimulator loadMaster = AgentFiles.loadMaster(dir)) {
             for (int s = 1; s <= services; s++) {
-                loadMaster.virtualService(s);
+                loadMaster.engine().addVirtualService(s, "10.0." + (s / 250) + "." + (s % 250 + 1), 80, "tcp", "vs" + s);
                 AgentFiles.service(cluster, "bench", "svc-" + s, String.valueOf(s), pods(s, 0, endpoints));
             }
             AgentConfig config = ConfigLoader.load(AgentFiles.write(dir, cluster, loadMaster));
@@ -54,8 +55,8 @@ public final class PassBenchmark {
                 long firstMs = (System.nanoTime() - t0) / 1_000_000;
                 check(first, services * endpoints);
                 System.out.printf("first pass: %d ms, %d adds, %d Kubernetes requests, %d showvs, %d addrs%n",
-                        firstMs, first.applied(), cluster.requests() - k8sBefore, loadMaster.calls("showvs"),
-                        loadMaster.calls("addrs"));
+                        firstMs, first.applied(), cluster.requests() - k8sBefore, loadMaster.engine().calls("showvs"),
+                        loadMaster.engine().calls("addrs"));
 
                 for (int i = 0; i < 5; i++) {
                     check(reconciler.runOnce(Trigger.ONCE), 0); // warm-up

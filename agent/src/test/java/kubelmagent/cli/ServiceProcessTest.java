@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import kubelmagent.simulator.LoadMasterSimulator;
+
 import kubelmagent.demo.StandInKubernetesApi;
 
 /** The agent as systemd runs it: its own JVM, on the schedule, until SIGTERM. */
@@ -37,7 +39,7 @@ class ServiceProcessTest {
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void runsPassesUntilSigtermThenFinishesAndLogsToTheLastLine() throws Exception {
         try (StandInKubernetesApi cluster = AgentFiles.cluster(dir);
-                FakeLoadMaster loadMaster = new FakeLoadMaster().virtualService(3)) {
+                LoadMasterSimulator loadMaster = AgentFiles.loadMaster(dir, 3)) {
             AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
             Path config = AgentFiles.write(dir, cluster, loadMaster);
             agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -59,7 +61,7 @@ class ServiceProcessTest {
             assertEquals(143, agent.exitValue(), "the JVM's exit status after SIGTERM: " + lines);
             assertTrue(lines.contains("<5>[pass #1] added RS 10.244.1.7:8080 to VS 3 (shop/web)"), lines.toString());
             assertEquals("<6>stopped", lines.get(lines.size() - 1), lines.toString());
-            assertEquals(List.of("10.244.1.7:8080"), loadMaster.realServers(3));
+            assertEquals(List.of("10.244.1.7:8080"), AgentFiles.realServers(loadMaster, 3));
         }
     }
 }
