@@ -99,7 +99,11 @@ final class Demo {
                 + " and " + byHand.size() + " added by hand " + byHand);
     }
 
-    private static Path writeConfig(Path work, StandInKubernetesApi cluster, LoadMasterSimulator loadMaster,
+    /**
+     * Writes {@code agent.yaml} for the two stand-ins into {@code work}, with the token and API key files
+     * it names; each side trusts its stand-in's own certificate.
+     */
+    static Path writeConfig(Path work, StandInKubernetesApi cluster, LoadMasterSimulator loadMaster,
             String token, String apiKey) throws IOException {
         Files.writeString(work.resolve("token"), token + "\n");
         Files.writeString(work.resolve("lm-apikey"), apiKey + "\n");

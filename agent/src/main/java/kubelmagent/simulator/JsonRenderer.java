@@ -2,6 +2,8 @@ package kubelmagent.simulator;
 
 import java.nio.charset.StandardCharsets;
 
+import kubelmagent.log.Text;
+
 /**
  * Writes APIv2 answers as the captures show them: {@code code} first, the data fields flattened to the
  * top level (no {@code Data} wrapper), {@code status} last; flags as JSON booleans, indices and counts
@@ -73,25 +75,7 @@ final class JsonRenderer {
     }
 
     static String string(String text) {
-        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
+        return Text.quote(text, Integer.MAX_VALUE);
     }
 
     private static byte[] bytes(CharSequence s) {

@@ -1,7 +1,6 @@
 package kubelmagent.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -53,24 +52,8 @@ final class AgentFiles {
                 .scale(namespace, name, podIps);
     }
 
-    /** Each side trusts its stand-in's own certificate. */
+    /** Writes agent.yaml as the demo does; each side trusts its stand-in's own certificate. */
     static Path write(Path dir, StandInKubernetesApi cluster, LoadMasterSimulator loadMaster) throws IOException {
-        Files.writeString(dir.resolve("token"), KUBE_TOKEN + "\n");
-        Files.writeString(dir.resolve("lm-apikey"), API_KEY + "\n");
-        Path config = dir.resolve("agent.yaml");
-        Files.writeString(config, String.join("\n",
-                "kubernetes:",
-                "  server: " + cluster.url(),
-                "  tokenFile: token",
-                "  caFile: " + cluster.caFile(),
-                "loadmaster:",
-                "  url: " + loadMaster.url(),
-                "  apiKeyFile: lm-apikey",
-                "  caFile: " + loadMaster.caFile(),
-                "sync:",
-                "  interval: 10s",
-                "  stateDir: " + dir.resolve("state"),
-                ""));
-        return config;
+        return Demo.writeConfig(dir, cluster, loadMaster, KUBE_TOKEN, API_KEY);
     }
 }
