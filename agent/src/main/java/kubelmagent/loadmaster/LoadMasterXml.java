@@ -18,7 +18,6 @@ import org.xml.sax.ErrorHandler;
 import org.xml.sax.SAXException;
 import org.xml.sax.SAXParseException;
 
-import kubelmagent.log.Log;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
@@ -36,7 +35,6 @@ import kubelmagent.model.VirtualServiceId;
  */
 final class LoadMasterXml {
 
-    private static final Log LOG = Log.get(LoadMasterRestClient.class);
 
     /** Longest error text or parser message quoted in an operator-facing message. */
     private static final int MAX_QUOTED = 200;
@@ -135,10 +133,6 @@ final class LoadMasterXml {
             }
             subVsIds.add(VirtualServiceId.of(vsIndex));
         }
-        if (masterVs > 0 && subVsIds.isEmpty()) {
-            LOG.debug("showvs vs=" + requested + ": MasterVS is " + masterVs
-                    + " but no <SubVS> is listed; reading it as a VS without SubVSs");
-        }
 
         List<RealServer> realServers = new ArrayList<>();
         n = 0;
@@ -146,7 +140,9 @@ final class LoadMasterXml {
             n++;
             realServers.add(realServer(rs, "<Rs> #" + n));
         }
-        return new VirtualService(VirtualServiceId.of(index), address, port, protocol, nickName, subVsIds, realServers);
+        // MasterVS above 0 makes it a parent even if its SubVSs are not listed: never add RS to it.
+        return new VirtualService(VirtualServiceId.of(index), address, port, protocol, nickName, subVsIds,
+                masterVs > 0, realServers);
     }
 
     private static RealServer realServer(Element rs, String where) throws UnreadableDataException {

@@ -10,8 +10,9 @@ import java.util.List;
  * @param port          {@code VSPort}; 0 for a SubVS
  * @param protocol      {@code Protocol}: {@code tcp} or {@code udp}
  * @param nickName      {@code NickName}
- * @param subVsIds      the {@code VSIndex} of each {@code SubVS} child; non-empty for a parent VS,
- *                      which cannot take Real Servers itself
+ * @param subVsIds      the {@code VSIndex} of each {@code SubVS} child the LoadMaster listed
+ * @param parent        whether it is a parent VS ({@code MasterVS} above 0, or SubVS children), which
+ *                      cannot take Real Servers itself; true even when no SubVS child was listed
  * @param realServers   the {@code Rs} children
  */
 public record VirtualService(
@@ -21,6 +22,7 @@ public record VirtualService(
         String protocol,
         String nickName,
         List<VirtualServiceId> subVsIds,
+        boolean parent,
         List<RealServer> realServers) {
 
     public VirtualService {
@@ -28,11 +30,18 @@ public record VirtualService(
         protocol = protocol == null ? "" : protocol;
         nickName = nickName == null ? "" : nickName;
         subVsIds = List.copyOf(subVsIds);
+        parent = parent || !subVsIds.isEmpty();
         realServers = List.copyOf(realServers);
     }
 
+    /** A VS that is a parent exactly when it lists SubVS children. */
+    public VirtualService(VirtualServiceId id, String address, int port, String protocol, String nickName,
+            List<VirtualServiceId> subVsIds, List<RealServer> realServers) {
+        this(id, address, port, protocol, nickName, subVsIds, false, realServers);
+    }
+
     public boolean hasSubVirtualServices() {
-        return !subVsIds.isEmpty();
+        return parent;
     }
 
     /** {@code VS 3 (10.0.0.5:443/tcp "web")}. */

@@ -99,8 +99,10 @@ public final class Planner {
                 "current state lacks bound VS " + id);
         if (vs.hasSubVirtualServices()) {
             plan.problem(Problem.of(ref, ref + ": vsid=\"" + id + "\" names " + vs.describe()
-                    + ", which has SubVSs; Real Servers go on a SubVS: set vsid to one of "
-                    + vs.subVsIds().stream().map(VirtualServiceId::toString).collect(Collectors.joining(", "))));
+                    + ", which has SubVSs; Real Servers go on a SubVS: set vsid to "
+                    + (vs.subVsIds().isEmpty() ? "the Id of one of its SubVSs"
+                            : "one of " + vs.subVsIds().stream().map(VirtualServiceId::toString)
+                                    .collect(Collectors.joining(", ")))));
             return;
         }
         ServicePort port = choosePort(service, vs, plan);

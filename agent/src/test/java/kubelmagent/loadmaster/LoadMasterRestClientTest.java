@@ -198,9 +198,10 @@ class LoadMasterRestClientTest {
     }
 
     @Test
-    void readsMasterVsWithoutListedSubVsAsAPlainVirtualService() throws Exception {
+    void readsMasterVsWithoutListedSubVsAsAParent() throws Exception {
         VirtualService vs = show("showvs-master-without-subvs.xml");
-        assertFalse(vs.hasSubVirtualServices());
+        assertTrue(vs.hasSubVirtualServices());
+        assertEquals(List.of(), vs.subVsIds());
         assertEquals(List.of(), vs.realServers());
     }
 

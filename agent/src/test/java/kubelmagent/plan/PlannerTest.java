@@ -173,6 +173,17 @@ class PlannerTest {
     }
 
     @Test
+    void refusesAParentVirtualServiceWhoseSubVirtualServicesWereNotListed() {
+        VirtualService parent = new VirtualService(VirtualServiceId.of(3), "10.0.0.100", 80, "tcp", "", List.of(), true,
+                List.of());
+        Plan plan = Planner.plan(desired("3=a", true), new CurrentState(Map.of(parent.id(), parent), Set.of(), Map.of()),
+                Map.of());
+        assertEquals("", render(plan.changes()));
+        assertEquals("shop/web: vsid=\"3\" names VS 3 (10.0.0.100:80/tcp), which has SubVSs; Real Servers go on a SubVS:"
+                + " set vsid to the Id of one of its SubVSs", plan.problems().get(0).message());
+    }
+
+    @Test
     void picksTheServicePortThatEqualsTheVirtualServicePort() {
         DesiredState d = new DesiredState(true, List.of(new DesiredService(WEB, VirtualServiceId.of(3), List.of(
                 new ServicePort("metrics", 9090, "TCP", Set.of(new Member("10.0.0.1", 9090))),
