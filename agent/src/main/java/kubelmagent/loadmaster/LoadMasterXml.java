@@ -35,7 +35,6 @@ import kubelmagent.model.VirtualServiceId;
  */
 final class LoadMasterXml {
 
-
     /** Longest error text or parser message quoted in an operator-facing message. */
     private static final int MAX_QUOTED = 200;
 
