@@ -44,6 +44,7 @@ public final class Reconciler {
     private final Clock clock;
     private final boolean dryRun;
     private final AtomicLong passes = new AtomicLong();
+    private final ProblemLog problemLog;
 
     public Reconciler(DesiredStateSource source, LoadMaster loadMaster, OwnershipLedger ledger, Clock clock,
             boolean dryRun) {
@@ -52,6 +53,7 @@ public final class Reconciler {
         this.ledger = ledger;
         this.clock = clock;
         this.dryRun = dryRun;
+        this.problemLog = new ProblemLog(clock);
     }
 
     public PassResult runOnce(Trigger trigger) {
@@ -75,9 +77,7 @@ public final class Reconciler {
 
         List<Problem> problems = new ArrayList<>(desired.problems());
         problems.addAll(plan.problems());
-        for (Problem p : problems) {
-            LOG.err(p.message());
-        }
+        problemLog.report(problems);
         int applied = 0;
         int failed = 0;
         if (dryRun) {

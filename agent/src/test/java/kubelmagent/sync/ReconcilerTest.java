@@ -197,6 +197,52 @@ class ReconcilerTest {
     }
 
     @Test
+    void logsAnOngoingProblemOnceEveryTenMinutesAndWhenItIsResolved() {
+        MutableClock clock = new MutableClock();
+        Reconciler r = new Reconciler(cluster, loadMaster, ledger, clock, false);
+        cluster.service("web", 3, 1).badVsid("api", "four");
+        String problem = "shop/api: annotation vsid=\"four\" is not a Virtual Service id";
+        r.runOnce(Trigger.TIMER);
+        clock.advance(java.time.Duration.ofMinutes(9));
+        r.runOnce(Trigger.TIMER);
+        clock.advance(java.time.Duration.ofMinutes(1));
+        r.runOnce(Trigger.TIMER);
+        cluster.service("api", 4, 1);
+        r.runOnce(Trigger.TIMER);
+        assertEquals(List.of(
+                "<3>[pass #1] " + problem,
+                "<3>[pass #3] " + problem + " (still, since earlier passes)",
+                "<5>[pass #4] resolved: " + problem),
+                log.stream().filter(l -> l.contains("shop/api") && !l.contains("added RS")).toList());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("<4>[pass #2] pass #2 (timer) done") && l.contains(", 1 problem(s)")),
+                "every pass still counts it: " + log);
+    }
+
+    /** A clock the test moves by hand. */
+    static final class MutableClock extends Clock {
+        private Instant now = Instant.parse("2026-11-29T00:00:00Z");
+
+        void advance(java.time.Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    @Test
     void leavesAMissingVirtualServiceAloneAndNamesTheService() {
         cluster.service("web", 7, 2);
         PassResult result = reconciler.runOnce(Trigger.TIMER);
