@@ -5,6 +5,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 
@@ -86,11 +87,12 @@ public final class Main {
             LOG.info(args.config() + ": configuration is valid: " + Describe.config(config));
             return OK;
         }
-        return runAgent(config, args.once(), args.dryRun());
+        return runAgent(args.config(), config, args.once(), args.dryRun());
     }
 
-    private static int runAgent(AgentConfig config, boolean once, boolean dryRun) {
-        LOG.info("kube-lm-agent " + Version.current() + " starting" + (dryRun ? " (dry run: nothing is changed)" : "")
+    private static int runAgent(Path file, AgentConfig config, boolean once, boolean dryRun) {
+        LOG.info("kube-lm-agent " + Version.current() + " starting with " + file
+                + (dryRun ? " (dry run: nothing is changed)" : "")
                 + ": " + Describe.config(config));
         Describe.warnAboutInsecureSettings(config);
         Agent agent;

@@ -69,6 +69,9 @@ class MainTest {
         assertEquals(2, loadMaster.engine().calls("addrs"));
         assertEquals(0, loadMaster.engine().calls("delrs"));
         assertTrue(r.has("<5>[pass #1] added RS 10.244.1.7:8080 to VS 3 (shop/web)"), r.lines().toString());
+        assertTrue(r.lines().get(0).startsWith("<6>kube-lm-agent dev starting with " + config + ": Kubernetes "
+                + cluster.url() + " (namespaces: all), LoadMaster " + loadMaster.url() + " (API key), selector"
+                + " kempLB=Enabled with annotation vsid, passes every 10s, state in "), r.lines().get(0));
     }
 
     @Test
