@@ -12,7 +12,6 @@ import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
-import kubelmagent.simulator.ErrorText;
 import kubelmagent.simulator.RefusalException;
 import kubelmagent.simulator.RsRef;
 import kubelmagent.simulator.SimRealServer;
@@ -47,14 +46,6 @@ public final class InMemoryLoadMaster implements LoadMaster {
 
     /** The command names {@link #calls} and {@link #failNext} accept. */
     public static final Set<String> COMMANDS = Set.of(ApiCall.SHOWVS, ApiCall.ADDRS, ApiCall.DELRS);
-
-    // The appliance's texts, as the engine answers them by default. "Unknown VS" is verified; "Unknown
-    // RS" is verified for showrs only. "Couldn't create RS" and "Real Server already exists" come from a
-    // low-confidence source and are UNVERIFIED: the reconciler must not depend on their exact wording.
-    static final String UNKNOWN_RS = ErrorText.UNKNOWN_RS.defaultText();
-    static final String ALREADY_EXISTS = ErrorText.DUPLICATE_RS.defaultText();
-    static final String COULD_NOT_CREATE = ErrorText.PARENT_VS.defaultText();
-    static final int DEFAULT_WEIGHT = 1000;
 
     private final SimulatedLoadMaster engine = new SimulatedLoadMaster();
     private final Map<String, Deque<Fault>> faults = new HashMap<>();
@@ -95,7 +86,7 @@ public final class InMemoryLoadMaster implements LoadMaster {
 
     /** A person adds a Real Server in the WUI (enabled, weight 1000). Not counted as an API call. */
     public synchronized RealServer addRealServerByHand(VirtualServiceId vs, Member member) {
-        return addRealServerByHand(vs, member, true, DEFAULT_WEIGHT);
+        return model(engine.addRealServerByHand(vs.index(), member.ip(), member.port()));
     }
 
     /** A person adds a Real Server with the given state. Not counted as an API call. */
