@@ -22,6 +22,7 @@ import kubelmagent.log.PassContext;
 import kubelmagent.model.CurrentState;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
+import kubelmagent.model.Ownership;
 import kubelmagent.model.Problem;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
@@ -72,8 +73,9 @@ public final class Reconciler {
 
     private PassResult pass(long number, Trigger trigger, Instant start) {
         DesiredState desired = source.read();
-        CurrentState current = readLoadMaster(desired);
-        Plan plan = Planner.plan(desired, current, ledger.snapshot());
+        Map<VirtualServiceId, Ownership> owned = ledger.snapshot();
+        CurrentState current = readLoadMaster(desired, owned.keySet());
+        Plan plan = Planner.plan(desired, current, owned);
 
         List<Problem> problems = new ArrayList<>(desired.problems());
         problems.addAll(plan.problems());
@@ -101,8 +103,8 @@ public final class Reconciler {
     }
 
     /** Reads every Virtual Service a Service is bound to, and every one the ledger has entries for. */
-    private CurrentState readLoadMaster(DesiredState desired) {
-        Set<VirtualServiceId> ids = new TreeSet<>(ledger.snapshot().keySet());
+    private CurrentState readLoadMaster(DesiredState desired, Set<VirtualServiceId> owned) {
+        Set<VirtualServiceId> ids = new TreeSet<>(owned);
         for (DesiredService s : desired.services()) {
             ids.add(s.vs());
         }
