@@ -9,11 +9,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.security.SecureRandom;
-import java.util.stream.Stream;
 
 import kubelmagent.config.ConfigException;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
+import kubelmagent.http.ScratchDirectory;
 import kubelmagent.log.Log;
 import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.simulator.SimRealServer;
@@ -46,7 +46,7 @@ final class Demo {
             LOG.err("demo: cannot start: " + e.getMessage());
             return Main.FAILED;
         } finally {
-            deleteQuietly(work);
+            ScratchDirectory.deleteQuietly(work);
         }
     }
 
@@ -127,16 +127,5 @@ final class Demo {
         byte[] bytes = new byte[16];
         new SecureRandom().nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.debug("demo: could not delete " + dir + ": " + e.getMessage());
-        }
     }
 }

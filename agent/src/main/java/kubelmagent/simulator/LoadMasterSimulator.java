@@ -9,15 +9,14 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import com.sun.net.httpserver.HttpServer;
 
 import kubelmagent.http.LocalServers;
+import kubelmagent.http.ScratchDirectory;
 import kubelmagent.http.SelfSignedCertificate;
 import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.Log;
@@ -220,7 +219,7 @@ public final class LoadMasterSimulator implements AutoCloseable {
             return new LoadMasterSimulator(engine, server, executor, url, caFile, options.stateFile, owned);
         } catch (IOException | RuntimeException e) {
             if (owned != null) {
-                deleteTree(owned);
+                ScratchDirectory.deleteQuietly(owned);
             }
             throw e;
         }
@@ -263,7 +262,7 @@ public final class LoadMasterSimulator implements AutoCloseable {
             LOG.err("LoadMaster simulator: cannot save the state to " + stateFile + ": " + e.getMessage());
         }
         if (ownedWorkDir != null) {
-            deleteTree(ownedWorkDir);
+            ScratchDirectory.deleteQuietly(ownedWorkDir);
         }
         LOG.info("LoadMaster simulator on " + url + " stopped");
     }
@@ -285,19 +284,5 @@ public final class LoadMasterSimulator implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // best effort: a temporary directory
-                }
-            });
-        } catch (IOException e) {
-            // best effort
-        }
     }
 }

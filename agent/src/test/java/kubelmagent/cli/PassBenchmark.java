@@ -11,6 +11,7 @@ import java.util.List;
 import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
+import kubelmagent.http.ScratchDirectory;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.log.JournalLogging;
@@ -91,9 +92,7 @@ public final class PassBenchmark {
                         (rt.totalMemory() - rt.freeMemory()) / (double) (1 << 20), rt.maxMemory() / (double) (1 << 20));
             }
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            ScratchDirectory.deleteQuietly(dir);
         }
     }
 
