@@ -1,0 +1,134 @@
+package kubelmagent.e2e;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Assertions;
+
+/**
+ * The agent as systemd runs it: the shaded jar in its own JVM, {@code --config} and nothing else,
+ * passes on its own schedule. Its journal lines are kept for the test to read.
+ */
+final class AgentProcess implements AutoCloseable {
+
+    private static final Pattern PASS_DONE = Pattern.compile("^<\\d>\\[pass #(\\d+)] pass #\\d+ \\(timer\\) done");
+
+    private final Process process;
+    private final List<String> lines = new ArrayList<>();
+    private int passesDone;
+
+    private AgentProcess(Process process) {
+        this.process = process;
+        Thread reader = new Thread(this::read, "e2e-agent-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static AgentProcess start(Path config) throws IOException {
+        Path jar = Path.of(System.getProperty("agent.jar", "target/kube-lm-agent.jar")).toAbsolutePath();
+        return new AgentProcess(new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+                "--config", config.toString())
+                .redirectErrorStream(true).start());
+    }
+
+    private void read() {
+        try (BufferedReader out = process.inputReader(StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                System.out.println("[agent] " + line);
+                synchronized (this) {
+                    lines.add(line);
+                    Matcher done = PASS_DONE.matcher(line);
+                    if (done.find()) {
+                        passesDone = Integer.parseInt(done.group(1));
+                    }
+                    notifyAll();
+                }
+            }
+        } catch (IOException e) {
+            System.out.println("[agent] output ended: " + e);
+        }
+    }
+
+    synchronized List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    /** The lines logged from now on, for a look at one phase of a test. */
+    synchronized int mark() {
+        return lines.size();
+    }
+
+    synchronized List<String> linesSince(int mark) {
+        return List.copyOf(lines.subList(mark, lines.size()));
+    }
+
+    /** Waits until {@code count} more passes have finished. */
+    synchronized void awaitPasses(int count, Duration timeout) throws InterruptedException {
+        int target = passesDone + count;
+        Instant deadline = Instant.now().plus(timeout);
+        while (passesDone < target) {
+            long left = Duration.between(Instant.now(), deadline).toMillis();
+            if (left <= 0 || !process.isAlive()) {
+                Assertions.fail("the agent finished " + passesDone + " passes, not " + target + " (alive: "
+                        + process.isAlive() + "); its last lines: " + tail());
+            }
+            wait(Math.min(left, 500));
+        }
+    }
+
+    /** Waits until the condition holds, checking it after each line the agent logs and every 200 ms. */
+    void await(Supplier<String> what, BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                Assertions.fail("timed out after " + timeout.toSeconds() + " s waiting for " + what.get()
+                        + "; the agent's last lines: " + tail());
+            }
+            synchronized (this) {
+                wait(200);
+            }
+        }
+    }
+
+    synchronized String tail() {
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    int exitValue() {
+        return process.exitValue();
+    }
+}

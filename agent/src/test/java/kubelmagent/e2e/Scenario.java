@@ -1,0 +1,237 @@
+package kubelmagent.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+import kubelmagent.simulator.LoadMasterSimulator;
+
+/**
+ * One scenario's world: its own namespaces in the real cluster, its own LoadMaster simulator with the
+ * Virtual Services NetOps made, and an agent.yaml for the agent that reads only those namespaces.
+ */
+final class Scenario implements AutoCloseable {
+
+    static final String API_KEY = "e2e-lm-key-5c2a";
+    static final Duration CONVERGE = Duration.ofSeconds(60);
+
+    final RealCluster cluster;
+    final Kube admin;
+    final String namespace;
+    final LoadMasterSimulator loadMaster;
+    final Path dir;
+    final Path tokenFile;
+    private AgentProcess agent;
+
+    Scenario(RealCluster cluster, Path dir, String namespace, String token, List<String> agentNamespaces,
+            int... vsIndexes) throws IOException {
+        this.cluster = cluster;
+        this.admin = cluster.admin;
+        this.namespace = namespace;
+        this.dir = dir;
+        createNamespace(namespace);
+        loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
+                .apiKey(API_KEY).workDir(dir.resolve("loadmaster")));
+        for (int index : vsIndexes) {
+            loadMaster.engine().addVirtualService(index, "10.0.0." + index, 80, "tcp", "vs" + index);
+        }
+        tokenFile = dir.resolve("token");
+        replaceToken(token);
+        Files.writeString(dir.resolve("lm-apikey"), API_KEY + "\n");
+        Files.writeString(dir.resolve("agent.yaml"), String.join("\n",
+                "kubernetes:",
+                "  server: " + cluster.server,
+                "  tokenFile: " + tokenFile,
+                "  caFile: " + cluster.caFile,
+                "  namespaces: [" + String.join(", ", agentNamespaces) + "]",
+                "loadmaster:",
+                "  url: " + loadMaster.url(),
+                "  apiKeyFile: lm-apikey",
+                "  caFile: " + loadMaster.caFile(),
+                "sync:",
+                "  interval: 1s",
+                "  stateDir: " + dir.resolve("state"),
+                ""));
+    }
+
+    Scenario(RealCluster cluster, Path dir, String namespace, String token, int... vsIndexes) throws IOException {
+        this(cluster, dir, namespace, token, List.of(namespace), vsIndexes);
+    }
+
+    void createNamespace(String name) {
+        admin.post("/api/v1/namespaces", Map.of("metadata", Map.of("name", name)));
+    }
+
+    /** Starts the agent (again), as systemd would. */
+    AgentProcess startAgent() throws IOException {
+        agent = AgentProcess.start(dir.resolve("agent.yaml"));
+        return agent;
+    }
+
+    AgentProcess agent() {
+        return agent;
+    }
+
+    void stopAgent() {
+        agent.close();
+    }
+
+    /** Replaces the token file the way an operator would: a new file renamed over the old one. */
+    void replaceToken(String token) throws IOException {
+        Path next = dir.resolve("token.new");
+        Files.writeString(next, token + "\n");
+        Files.move(next, tokenFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    void deployment(String name, int replicas) {
+        deployment(namespace, name, replicas);
+    }
+
+    /** A Deployment whose pods listen on container port {@code http} 8080. */
+    void deployment(String namespace, String name, int replicas) {
+        admin.post("/apis/apps/v1/namespaces/" + namespace + "/deployments", Map.of(
+                "metadata", Map.of("name", name),
+                "spec", Map.of("replicas", replicas,
+                        "selector", Map.of("matchLabels", Map.of("app", name)),
+                        "template", Map.of(
+                                "metadata", Map.of("labels", Map.of("app", name)),
+                                "spec", Map.of("terminationGracePeriodSeconds", 30, "containers", List.of(Map.of(
+                                        "name", "web", "image", "registry.invalid/web:1",
+                                        "ports", List.of(Map.of("name", "http", "containerPort", 8080)))))))));
+    }
+
+    /** A Service of the app's pods, labelled {@code kempLB=Enabled} and annotated {@code vsid}, port 80. */
+    void service(String namespace, String name, String app, String vsid, Object targetPort) {
+        admin.post("/api/v1/namespaces/" + namespace + "/services", Map.of(
+                "metadata", Map.of("name", name, "labels", Map.of("kempLB", "Enabled"),
+                        "annotations", Map.of("vsid", vsid)),
+                "spec", Map.of("selector", Map.of("app", app),
+                        "ports", List.of(Map.of("name", "web", "port", 80, "targetPort", targetPort)))));
+    }
+
+    void service(String name, String vsid, Object targetPort) {
+        service(namespace, name, name, vsid, targetPort);
+    }
+
+    /** {@code kubectl scale deployment NAME --replicas=N}: a patch of the scale subresource. */
+    void scale(String deployment, int replicas) {
+        admin.patch("/apis/apps/v1/namespaces/" + namespace + "/deployments/" + deployment + "/scale",
+                Map.of("spec", Map.of("replicas", replicas)));
+    }
+
+    /** Sets or removes ({@code null}) a label of a Service. */
+    void label(String service, String key, String value) {
+        Map<String, Object> labels = new HashMap<>();
+        labels.put(key, value);
+        admin.patch("/api/v1/namespaces/" + namespace + "/services/" + service,
+                Map.of("metadata", Map.of("labels", labels)));
+    }
+
+    void deleteService(String service) {
+        admin.delete("/api/v1/namespaces/" + namespace + "/services/" + service);
+    }
+
+    /** The pods of an app, by name, each with its IP once it has one. */
+    Map<String, String> pods(String app) {
+        return pods(namespace, app);
+    }
+
+    Map<String, String> pods(String namespace, String app) {
+        Map<String, String> pods = new HashMap<>();
+        JsonObject list = admin.get("/api/v1/namespaces/" + namespace + "/pods?labelSelector=app%3D" + app);
+        for (JsonElement item : list.getAsJsonArray("items")) {
+            JsonObject pod = item.getAsJsonObject();
+            JsonObject status = pod.getAsJsonObject("status");
+            pods.put(pod.getAsJsonObject("metadata").get("name").getAsString(),
+                    status.has("podIP") ? status.get("podIP").getAsString() : "");
+        }
+        return pods;
+    }
+
+    /**
+     * What the real endpoint controller says a Service's ready endpoints are, as {@code ip:port}, sorted:
+     * the expected Real Servers.
+     */
+    List<String> readyEndpoints(String namespace, String service) {
+        String path = "/api/v1/namespaces/" + namespace + "/endpoints/" + service;
+        TreeSet<String> endpoints = new TreeSet<>();
+        if (!admin.exists(path)) {
+            return List.of();
+        }
+        JsonObject object = admin.get(path);
+        if (object.has("subsets")) {
+            for (JsonElement s : object.getAsJsonArray("subsets")) {
+                JsonObject subset = s.getAsJsonObject();
+                if (!subset.has("addresses")) {
+                    continue;
+                }
+                for (JsonElement a : subset.getAsJsonArray("addresses")) {
+                    for (JsonElement p : subset.getAsJsonArray("ports")) {
+                        endpoints.add(a.getAsJsonObject().get("ip").getAsString() + ":"
+                                + p.getAsJsonObject().get("port").getAsInt());
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(endpoints);
+    }
+
+    /** Waits until the controllers report exactly {@code count} ready endpoints; returns them. */
+    List<String> awaitReadyEndpoints(String service, int count) throws InterruptedException {
+        return awaitReadyEndpoints(namespace, service, count);
+    }
+
+    List<String> awaitReadyEndpoints(String namespace, String service, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        List<String> endpoints = readyEndpoints(namespace, service);
+        while (endpoints.size() != count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Service " + namespace + "/" + service + " has " + endpoints.size()
+                        + " ready endpoints, not " + count + ": " + endpoints + "; pods " + pods(namespace, service)
+                        + "; stand-in nodes' last error: " + cluster.nodes.lastError());
+            }
+            Thread.sleep(100);
+            endpoints = readyEndpoints(namespace, service);
+        }
+        return endpoints;
+    }
+
+    /** The Real Servers of a VS as {@code ip:port}, sorted. */
+    List<String> realServers(int vs) {
+        return loadMaster.engine().realServers(vs).stream().map(rs -> rs.addr() + ":" + rs.port()).sorted().toList();
+    }
+
+    /** Waits until the VS holds exactly these Real Servers. */
+    void awaitRealServers(int vs, List<String> expected) throws InterruptedException {
+        List<String> sorted = expected.stream().sorted().toList();
+        agent.await(() -> "VS " + vs + " to hold " + sorted + " (it holds " + realServers(vs) + ")",
+                () -> realServers(vs).equals(sorted), CONVERGE);
+    }
+
+    static List<String> plus(List<String> list, String... more) {
+        List<String> all = new ArrayList<>(list);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (agent != null) {
+                agent.close();
+            }
+        } finally {
+            loadMaster.close();
+        }
+    }
+}
