@@ -1,5 +1,9 @@
 package kubelmagent.config;
 
+import kubelmagent.model.BindingPolicy;
+import kubelmagent.model.Cidr;
+import kubelmagent.plan.RemovalPolicy;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,6 +20,12 @@ import kubelmagent.loadmaster.LoadMasterConnection;
  * @param loadMaster  how to reach the LoadMaster
  * @param schedule    when passes run
  * @param stateDir    where the ownership ledger lives
+ * @param removals    how cautiously Real Servers are taken out ({@code sync.drainTimeout},
+ *                    {@code sync.removalConfirmations}, {@code sync.maxRemovalFraction},
+ *                    {@code sync.maxRemovalMinimum})
+ * @param policy      which namespaces may bind which Virtual Services ({@code policy.bindings})
+ * @param podCidrs    the pod networks ({@code kubernetes.podCidrs}); only Real Servers inside them can be
+ *                    adopted with {@code --adopt}
  */
 public record AgentConfig(
         KubernetesConnection kubernetes,
@@ -23,9 +33,13 @@ public record AgentConfig(
         Selector selector,
         LoadMasterConnection loadMaster,
         Schedule schedule,
-        Path stateDir) {
+        Path stateDir,
+        RemovalPolicy removals,
+        BindingPolicy policy,
+        List<Cidr> podCidrs) {
 
     public AgentConfig {
         namespaces = List.copyOf(namespaces);
+        podCidrs = List.copyOf(podCidrs);
     }
 }

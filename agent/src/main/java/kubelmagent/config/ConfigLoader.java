@@ -164,7 +164,11 @@ public final class ConfigLoader {
         failIfAny(fileName);
 
         return new AgentConfig(kubernetes.connection(), kubernetes.namespaces(), selector, loadMaster,
-                sync.schedule(), sync.stateDir());
+                sync.schedule(), sync.stateDir(),
+                // Parsed from sync.*, policy.bindings and kubernetes.podCidrs in the next commit.
+                kubelmagent.plan.RemovalPolicy.defaults(sync.schedule().interval() == null
+                        ? java.time.Duration.ofMinutes(1) : sync.schedule().interval()),
+                kubelmagent.model.BindingPolicy.allowAll(), List.of());
     }
 
     private void failIfAny(String fileName) throws ConfigException {

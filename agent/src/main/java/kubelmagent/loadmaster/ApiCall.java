@@ -19,7 +19,7 @@ import kubelmagent.model.VirtualServiceId;
  * <p>{@link InMemoryLoadMaster} builds its refusals through the same methods, so the fake and the
  * real client word their failures identically.
  *
- * @param command     {@code showvs}, {@code addrs} or {@code delrs}
+ * @param command     {@code showvs}, {@code addrs}, {@code delrs} or {@code modrs}
  * @param params      query parameters without authentication, in sending order
  * @param description {@code showvs vs=3}, {@code addrs vs=3 rs=10.244.1.7:8080}
  * @param read        true for commands that change nothing (may be retried once after a dropped connection)
@@ -29,6 +29,7 @@ record ApiCall(String command, Map<String, String> params, String description, b
     static final String SHOWVS = "showvs";
     static final String ADDRS = "addrs";
     static final String DELRS = "delrs";
+    static final String MODRS = "modrs";
 
     /** The LoadMaster's answer for a missing Virtual Service; matched with {@code startsWith}, case-sensitive. */
     static final String UNKNOWN_VS = "Unknown VS";
@@ -53,6 +54,12 @@ record ApiCall(String command, Map<String, String> params, String description, b
 
     static ApiCall delrs(VirtualServiceId vs, Member member) {
         return new ApiCall(DELRS, realServerParams(vs, member), DELRS + " vs=" + vs + " rs=" + member, false);
+    }
+
+    static ApiCall modrs(VirtualServiceId vs, Member member, boolean enabled) {
+        Map<String, String> p = realServerParams(vs, member);
+        p.put("enable", enabled ? "Y" : "N");
+        return new ApiCall(MODRS, p, MODRS + " vs=" + vs + " rs=" + member + " enable=" + (enabled ? "Y" : "N"), false);
     }
 
     private static Map<String, String> realServerParams(VirtualServiceId vs, Member member) {

@@ -186,6 +186,20 @@ public final class InMemoryLoadMaster implements LoadMaster {
         end(fault);
     }
 
+    @Override
+    public synchronized void setRealServerEnabled(VirtualServiceId vs, Member member, boolean enabled)
+            throws LoadMasterException {
+        ApiCall call = ApiCall.modrs(vs, member, enabled);
+        Fault fault = begin(call);
+        try {
+            engine.modrs(VsRef.index(vs.index()), RsRef.address(member.ip(), member.port()),
+                    Map.of("enable", enabled ? "Y" : "N"));
+        } catch (RefusalException e) {
+            throw call.refusal(e.stat(), e.text());
+        }
+        end(fault);
+    }
+
     /** Counts the call, throws a fault that fires before the effect, returns one that fires after it. */
     private Fault begin(ApiCall call) throws LoadMasterException {
         engine.countCall(call.command());

@@ -20,4 +20,10 @@ public interface LoadMaster {
 
     /** Deletes a Real Server by address and port ({@code delrs}). */
     void deleteRealServer(VirtualServiceId vs, Member member) throws LoadMasterException;
+
+    /**
+     * Enables or disables a Real Server by address and port ({@code modrs enable=Y|N}). A disabled
+     * Real Server stays in the Virtual Service but gets no new connections.
+     */
+    void setRealServerEnabled(VirtualServiceId vs, Member member, boolean enabled) throws LoadMasterException;
 }

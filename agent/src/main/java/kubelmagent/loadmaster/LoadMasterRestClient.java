@@ -117,6 +117,11 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     }
 
     @Override
+    public void setRealServerEnabled(VirtualServiceId vs, Member member, boolean enabled) throws LoadMasterException {
+        call(ApiCall.modrs(vs, member, enabled));
+    }
+
+    @Override
     public void close() {
         http.close(CloseMode.GRACEFUL);
     }

@@ -12,13 +12,23 @@ import java.util.TreeSet;
  * @param port     the Service port ({@code spec.ports[].port})
  * @param protocol {@code TCP}, {@code UDP} or {@code SCTP}
  * @param members  ready endpoints, deduplicated
+ * @param draining endpoints that are terminating but still serving (EndpointSlice conditions
+ *                 {@code terminating: true}, {@code serving: true}); never also in {@code members}
  */
-public record ServicePort(String name, int port, String protocol, Set<Member> members) {
+public record ServicePort(String name, int port, String protocol, Set<Member> members, Set<Member> draining) {
 
     public ServicePort {
         name = name == null ? "" : name;
         protocol = protocol == null ? "TCP" : protocol;
         members = Set.copyOf(new TreeSet<>(members));
+        TreeSet<Member> onlyDraining = new TreeSet<>(draining);
+        onlyDraining.removeAll(members);
+        draining = Set.copyOf(onlyDraining);
+    }
+
+    /** A port with no terminating endpoints. */
+    public ServicePort(String name, int port, String protocol, Set<Member> members) {
+        this(name, port, protocol, members, Set.of());
     }
 
     /** {@code http (80/TCP)} or {@code 80/TCP} for an unnamed port. */
