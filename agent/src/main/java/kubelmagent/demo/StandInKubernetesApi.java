@@ -14,8 +14,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -60,6 +62,7 @@ import kubelmagent.http.SelfSignedCertificate;
  * try (StandInKubernetesApi api = StandInKubernetesApi.start(dir, "token")) {
  *     api.service("shop", "web", Map.of("kempLB", "Enabled"), Map.of("vsid", "3"), List.of(Port.tcp("http", 80, 8080)))
  *        .scale("shop", "web", "10.244.1.7", "10.244.1.8");
+ *     api.terminating("shop", "web", "10.244.1.8"); // being deleted, still serving: drained by the agent
  *     // agent.yaml: kubernetes: {server: api.url(), caFile: api.caFile(), tokenFile: <file holding "token">}
  * }
  * }</pre>
@@ -276,13 +279,40 @@ public final class StandInKubernetesApi implements AutoCloseable {
         return this;
     }
 
-    /** Sets the endpoints behind a Service to these pod IPs, all ready. */
+    /**
+     * Sets the endpoints behind a Service to these pod IPs, all ready: any other endpoint, terminating ones
+     * included, is gone.
+     */
     public StandInKubernetesApi scale(String namespace, String name, String... podIps) {
         List<Endpoint> endpoints = new ArrayList<>();
         for (String ip : podIps) {
             endpoints.add(Endpoint.ready(ip));
         }
         return endpoints(namespace, name, endpoints);
+    }
+
+    /**
+     * Marks pods of a Service as being deleted but still serving ({@link Endpoint#terminating}): an endpoint
+     * with one of these IPs changes in place, and an IP the Service does not have yet is added. The other
+     * endpoints stay; {@link #scale} removes these again unless it is given them.
+     */
+    public StandInKubernetesApi terminating(String namespace, String name, String... podIps) {
+        String key = key(namespace, name);
+        synchronized (lock) {
+            Service s = services.get(key);
+            if (s == null) {
+                throw new IllegalArgumentException("no Service " + key + "; add it with service(...) first");
+            }
+            Set<String> marked = new LinkedHashSet<>(List.of(podIps));
+            List<Endpoint> endpoints = new ArrayList<>();
+            for (Endpoint e : s.endpoints()) {
+                endpoints.add(marked.remove(e.ip()) ? Endpoint.terminating(e.ip()) : e);
+            }
+            for (String ip : marked) {
+                endpoints.add(Endpoint.terminating(ip));
+            }
+            return endpoints(namespace, name, endpoints);
+        }
     }
 
     /** Removes a Service and its endpoints; nothing happens if there is none. */

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
+
 import javax.net.ssl.SSLException;
 
 import org.apache.hc.core5.http.impl.EnglishReasonPhraseCatalog;
@@ -145,6 +146,12 @@ final class ApiFailures {
         return "Kubernetes API at " + server + " could not be reached for " + request.describe() + " (" + summary(e)
                 + "); check the server URL and that the API server is up and reachable from this host;"
                 + " the next pass retries";
+    }
+
+    /** The agent was told to stop while a failed request waited to be sent again. */
+    String interrupted(ApiRequest request) {
+        return "reading Kubernetes was interrupted while " + request.describe() + " waited to be sent again (the agent"
+                + " is stopping)";
     }
 
     /** The answer was 2xx but its body could not be read as the expected object. */

@@ -5,16 +5,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 
+import kubelmagent.http.Backoff;
 import kubelmagent.http.HttpClients;
 import kubelmagent.http.Secret;
 import kubelmagent.log.Log;
+import kubelmagent.metrics.ApiObserver;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Problem;
 
 /**
  * Reads the desired state from the Kubernetes API: the Services carrying the agent's label, the
- * Virtual Service each names in its {@code vsid} annotation, and the ready endpoints behind each of
- * their ports (from EndpointSlices, or core/v1 Endpoints where the server has none).
+ * Virtual Service each names in its {@code vsid} annotation, and the ready and draining endpoints behind
+ * each of their ports (from EndpointSlices, or core/v1 Endpoints where the server has none). Failed reads
+ * are retried within the pass ({@link Backoff#READS}).
  */
 public final class KubernetesSource implements DesiredStateSource, AutoCloseable {
 
@@ -32,10 +35,23 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
      * @param namespaces the namespaces to watch; empty for all
      */
     public KubernetesSource(KubernetesConnection connection, List<String> namespaces, Selector selector) {
-        this(connection, namespaces, selector, DEFAULT_PAGE_SIZE);
+        this(connection, namespaces, selector, DEFAULT_PAGE_SIZE, Backoff.READS, ApiObserver.NONE);
     }
 
-    KubernetesSource(KubernetesConnection connection, List<String> namespaces, Selector selector, int pageSize) {
+    /** @param observer told how long each request took, for the metrics */
+    public KubernetesSource(KubernetesConnection connection, List<String> namespaces, Selector selector,
+            ApiObserver observer) {
+        this(connection, namespaces, selector, DEFAULT_PAGE_SIZE, Backoff.READS, observer);
+    }
+
+    /** @param backoff how failed reads are retried within a pass */
+    KubernetesSource(KubernetesConnection connection, List<String> namespaces, Selector selector, int pageSize,
+            Backoff backoff) {
+        this(connection, namespaces, selector, pageSize, backoff, ApiObserver.NONE);
+    }
+
+    private KubernetesSource(KubernetesConnection connection, List<String> namespaces, Selector selector, int pageSize,
+            Backoff backoff, ApiObserver observer) {
         if (pageSize < 1) {
             throw new IllegalArgumentException("page size must be at least 1 (got " + pageSize + ")");
         }
@@ -46,7 +62,8 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
         this.api = new KubernetesApi(
                 HttpClients.create(connection.tls(), connection.timeout()),
                 connection.server(),
-                new ApiFailures(connection.server(), connection.timeout(), ApiFailures.rejectedCredentials(connection)));
+                new ApiFailures(connection.server(), connection.timeout(), ApiFailures.rejectedCredentials(connection)),
+                backoff, observer);
     }
 
     @Override
@@ -75,14 +92,17 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
 
     private String summary(DesiredState state, EndpointsApi endpointsApi, int requests) {
         int members = 0;
+        int draining = 0;
         for (var service : state.services()) {
             for (var port : service.ports()) {
                 members += port.members().size();
+                draining += port.draining().size();
             }
         }
         List<String> parts = new ArrayList<>();
         parts.add(state.services().size() + " Services bound to Virtual Services");
         parts.add(members + " ready members");
+        parts.add(draining + " draining");
         parts.add(state.problems().size() + " problems");
         parts.add(state.complete() ? "complete" : "incomplete");
         parts.add("endpoints from " + (endpointsApi == null ? "(not discovered)" : endpointsApi.describe()));

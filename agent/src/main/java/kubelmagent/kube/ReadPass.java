@@ -19,7 +19,7 @@ import kubelmagent.model.VirtualServiceId;
 
 /**
  * One read of the desired state: find out where endpoints live, list the labelled Services, check
- * their {@code vsid}, and read the ready endpoints of each.
+ * their {@code vsid}, and read the ready and draining endpoints of each.
  */
 final class ReadPass {
 

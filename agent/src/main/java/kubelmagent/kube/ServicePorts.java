@@ -15,8 +15,8 @@ import kubelmagent.model.Member;
 import kubelmagent.model.ServicePort;
 
 /**
- * Works out the ready members behind each port of a Service from its EndpointSlices or its core/v1
- * Endpoints. A Service port and an endpoint port belong together when their names and protocols are
+ * Works out the ready and draining members behind each port of a Service from its EndpointSlices or its
+ * core/v1 Endpoints. A Service port and an endpoint port belong together when their names and protocols are
  * equal; the member port is the endpoint's port, which is the Service's {@code targetPort} as
  * Kubernetes resolved it for those pods (so named target ports work, and may differ between slices).
  */
@@ -26,27 +26,36 @@ final class ServicePorts {
 
     private ServicePorts() {}
 
-    /** From EndpointSlices; FQDN slices and endpoints whose {@code ready} is false are left out. */
+    /**
+     * From EndpointSlices: an endpoint that is not terminating is a member when its {@code ready} is true
+     * or unset; one that is terminating but still {@code serving} is draining; other endpoints and FQDN
+     * slices are left out. An address that is ready in one slice and draining in another is a member.
+     */
     static List<ServicePort> fromEndpointSlices(List<ServiceList.Port> servicePorts, List<EndpointSlice> slices) {
         List<ServicePort> result = new ArrayList<>();
         for (ServiceList.Port servicePort : usable(servicePorts)) {
             Set<Member> members = new HashSet<>();
+            Set<Member> draining = new HashSet<>();
             for (EndpointSlice slice : slices) {
                 if ("FQDN".equalsIgnoreCase(slice.addressType())) {
                     continue;
                 }
                 for (var slicePort : slice.ports()) {
-                    if (matches(servicePort.name(), servicePort.protocol(), slicePort.name(), slicePort.protocol())) {
-                        addReady(members, slice.endpoints(), slicePort.port());
+                    if (matches(servicePort.name(), servicePort.protocol(), slicePort.name(), slicePort.protocol())
+                            && isPort(slicePort.port())) {
+                        addEndpoints(members, draining, slice.endpoints(), slicePort.port());
                     }
                 }
             }
-            result.add(servicePort(servicePort, members));
+            result.add(servicePort(servicePort, members, draining));
         }
         return result;
     }
 
-    /** From core/v1 Endpoints; {@code notReadyAddresses} are left out. */
+    /**
+     * From core/v1 Endpoints; {@code notReadyAddresses} are left out. Endpoints say nothing of terminating
+     * pods, so nothing is draining.
+     */
     static List<ServicePort> fromEndpoints(List<ServiceList.Port> servicePorts, List<Endpoints.Subset> subsets) {
         List<ServicePort> result = new ArrayList<>();
         for (ServiceList.Port servicePort : usable(servicePorts)) {
@@ -61,7 +70,7 @@ final class ServicePorts {
                     }
                 }
             }
-            result.add(servicePort(servicePort, members));
+            result.add(servicePort(servicePort, members, Set.of()));
         }
         return result;
     }
@@ -70,22 +79,32 @@ final class ServicePorts {
         return servicePorts.stream().filter(p -> p != null && isPort(p.port())).toList();
     }
 
-    private static void addReady(Set<Member> members, List<Endpoint> endpoints, Integer port) {
-        if (!isPort(port)) {
-            return;
-        }
+    private static void addEndpoints(Set<Member> members, Set<Member> draining, List<Endpoint> endpoints, int port) {
         for (Endpoint endpoint : endpoints) {
-            if (isReady(endpoint.conditions())) {
+            EndpointState state = state(endpoint.conditions());
+            if (state != EndpointState.LEFT_OUT) {
                 for (String address : endpoint.addresses()) {
-                    addMember(members, address, port);
+                    addMember(state == EndpointState.READY ? members : draining, address, port);
                 }
             }
         }
     }
 
-    /** Kubernetes: a nil {@code ready} condition is to be read as ready. */
-    private static boolean isReady(Conditions conditions) {
-        return conditions == null || conditions.ready() == null || conditions.ready();
+    /** What an EndpointSlice endpoint is to the agent. */
+    private enum EndpointState { READY, DRAINING, LEFT_OUT }
+
+    /**
+     * Kubernetes: a nil {@code ready} is to be read as ready; {@code serving} and {@code terminating} are
+     * set from 1.22 on, and in 1.20 and 1.21 only with the feature gate EndpointSliceTerminatingCondition.
+     */
+    private static EndpointState state(Conditions conditions) {
+        if (conditions == null) {
+            return EndpointState.READY;
+        }
+        if (Boolean.TRUE.equals(conditions.terminating())) {
+            return Boolean.TRUE.equals(conditions.serving()) ? EndpointState.DRAINING : EndpointState.LEFT_OUT;
+        }
+        return conditions.ready() == null || conditions.ready() ? EndpointState.READY : EndpointState.LEFT_OUT;
     }
 
     private static void addMember(Set<Member> members, String ip, int port) {
@@ -99,8 +118,8 @@ final class ServicePorts {
                 && Objects.equals(protocol(serviceProtocol), protocol(endpointProtocol));
     }
 
-    private static ServicePort servicePort(ServiceList.Port spec, Set<Member> members) {
-        return new ServicePort(orEmpty(spec.name()), spec.port(), protocol(spec.protocol()), members);
+    private static ServicePort servicePort(ServiceList.Port spec, Set<Member> members, Set<Member> draining) {
+        return new ServicePort(orEmpty(spec.name()), spec.port(), protocol(spec.protocol()), members, draining);
     }
 
     private static boolean isPort(Integer port) {

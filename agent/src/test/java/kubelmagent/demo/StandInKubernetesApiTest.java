@@ -17,10 +17,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
@@ -28,6 +24,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 
 import kubelmagent.demo.StandInKubernetesApi.Endpoint;
 import kubelmagent.demo.StandInKubernetesApi.Port;
@@ -128,8 +129,15 @@ class StandInKubernetesApiTest {
     }
 
     static ServicePort http(String... members) {
-        return new ServicePort("http", 80, "TCP",
-                Set.of(members).stream().map(ip -> new Member(ip, 8080)).collect(Collectors.toSet()));
+        return http(List.of(members), List.of());
+    }
+
+    static ServicePort http(List<String> members, List<String> draining) {
+        return new ServicePort("http", 80, "TCP", on8080(members), on8080(draining));
+    }
+
+    static Set<Member> on8080(List<String> ips) {
+        return ips.stream().map(ip -> new Member(ip, 8080)).collect(Collectors.toSet());
     }
 
     static VirtualServiceId vs(int index) {
@@ -148,13 +156,13 @@ class StandInKubernetesApiTest {
     }
 
     @Test
-    void theAgentLeavesOutEndpointsThatAreNotReady() throws IOException {
+    void theAgentDrainsTerminatingEndpointsAndLeavesOutThoseNotReady() throws IOException {
         api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP)
                 .endpoints("shop", "web", List.of(Endpoint.ready("10.244.1.7"), Endpoint.notReady("10.244.1.8"),
                         Endpoint.terminating("10.244.1.9")));
         DesiredState state = readAsTheAgent();
         assertTrue(state.complete(), state.problems().toString());
-        assertEquals(List.of(http("10.244.1.7")), state.services().get(0).ports());
+        assertEquals(List.of(http(List.of("10.244.1.7"), List.of("10.244.1.9"))), state.services().get(0).ports());
 
         Reply slices = get("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector="
                 + q("kubernetes.io/service-name=web"));
@@ -277,16 +285,16 @@ class StandInKubernetesApiTest {
     @Test
     void failsTheNextRequestsToAPathWhenToldAndCountsRequests() throws IOException {
         api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP).scale("shop", "web", "10.244.1.7");
-        api.failNext("/api/v1/services", 2, 500);
+        api.failNext("/api/v1/services", 3, 500);
         int before = api.requests();
-        for (int i = 0; i < 2; i++) {
-            DesiredState failed = readAsTheAgent();
-            assertFalse(failed.complete());
-            assertTrue(failed.problems().get(0).message().startsWith("Kubernetes API answered 500"),
-                    failed.problems().toString());
-        }
-        assertTrue(readAsTheAgent().complete());
-        assertEquals(2 + 2 + 3, api.requests() - before, "discovery + list twice, then discovery, list and slices");
+        DesiredState failed = readAsTheAgent();
+        assertFalse(failed.complete());
+        assertTrue(failed.problems().get(0).message().startsWith("Kubernetes API answered 500"),
+                failed.problems().toString());
+        assertEquals(1 + 3, api.requests() - before, "discovery, then every attempt at the list");
+        api.failNext("/api/v1/services", 2, 500);
+        assertTrue(readAsTheAgent().complete(), "the agent's third attempt gets through");
+        assertEquals(1 + 3 + 1 + 3 + 1, api.requests() - before, "and then it reads the slices");
 
         api.failNext("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", 1, 403);
         DesiredState forbidden = readAsTheAgent();
@@ -300,6 +308,39 @@ class StandInKubernetesApiTest {
         assertEquals("TooManyRequests", limited.string("reason"));
         assertEquals(200, get("/api/v1/services").code());
         assertThrows(IllegalArgumentException.class, () -> api.failNext("/api/v1/services", 1, 200));
+    }
+
+    @Test
+    void marksPodsTerminatingUntilScaleLeavesThemOut() throws IOException {
+        String a = "10.244.1.7";
+        String b = "10.244.1.8";
+        String c = "10.244.1.9";
+        api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP).scale("shop", "web", a, b, c);
+        assertEquals(List.of(http(a, b, c)), readAsTheAgent().services().get(0).ports());
+
+        api.terminating("shop", "web", c);
+        assertEquals(List.of(http(List.of(a, b), List.of(c))), readAsTheAgent().services().get(0).ports());
+        JsonObject slice = get("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector="
+                + q("kubernetes.io/service-name=web")).body().getAsJsonArray("items").get(0).getAsJsonObject();
+        List<String> conditions = slice.getAsJsonArray("endpoints").asList().stream()
+                .map(e -> e.getAsJsonObject().getAsJsonArray("addresses").get(0).getAsString() + " "
+                        + e.getAsJsonObject().get("conditions"))
+                .toList();
+        assertEquals(List.of(a + " {\"ready\":true,\"serving\":true,\"terminating\":false}",
+                b + " {\"ready\":true,\"serving\":true,\"terminating\":false}",
+                c + " {\"ready\":false,\"serving\":true,\"terminating\":true}"), conditions);
+        Endpoints.Subset subset = new Gson().fromJson(get("/api/v1/namespaces/shop/endpoints/web").body(), Endpoints.class)
+                .subsets().get(0);
+        assertEquals(List.of(a, b), subset.addresses().stream().map(Endpoints.Address::ip).toList());
+        assertEquals(List.of(), subset.notReadyAddresses());
+
+        api.scale("shop", "web", a, b);
+        assertEquals(List.of(http(a, b)), readAsTheAgent().services().get(0).ports(), "the terminating pod is gone");
+
+        api.scale("shop", "web", a).terminating("shop", "web", b, "10.244.2.1");
+        assertEquals(List.of(http(List.of(a), List.of(b, "10.244.2.1"))), readAsTheAgent().services().get(0).ports(),
+                "an IP the Service did not have is added as terminating");
+        assertThrows(IllegalArgumentException.class, () -> api.terminating("shop", "nothing", a));
     }
 
     @Test

@@ -21,6 +21,7 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.HttpUrl;
 
+import kubelmagent.http.Backoff;
 import kubelmagent.http.Secret;
 import kubelmagent.http.TlsSettings;
 
@@ -36,12 +37,16 @@ final class FakeApiServer implements AutoCloseable {
     static final String TOKEN = "eyJhbGciOiJSUzI1NiIsImtpZCI6Im1vY2sifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6"
             + "a3ViZS1sbS1hZ2VudDprdWJlLWxtLWFnZW50In0.bW9jay1zaWduYXR1cmUtbm90LXJlYWw";
 
+    /** Three attempts at each read, with no waits between them: tests retry without waiting. */
+    static final Backoff NO_WAIT = new Backoff(3, Duration.ZERO, Duration.ZERO);
+
     static final String DISCOVERY = "/apis/discovery.k8s.io";
     static final String ALL_SERVICES = "/api/v1/services";
 
     final MockWebServer server = new MockWebServer();
     private final Map<String, Deque<MockResponse>> routes = new ConcurrentHashMap<>();
     private final List<RecordedRequest> requests = new ArrayList<>();
+    private final List<Long> arrivalNanos = new ArrayList<>();
 
     FakeApiServer() {
         server.setDispatcher(new Dispatcher() {
@@ -49,6 +54,7 @@ final class FakeApiServer implements AutoCloseable {
             public MockResponse dispatch(RecordedRequest request) {
                 synchronized (requests) {
                     requests.add(request);
+                    arrivalNanos.add(System.nanoTime());
                 }
                 Deque<MockResponse> answers = routes.get(routeOf(request.getUrl()));
                 if (answers == null) {
@@ -71,7 +77,11 @@ final class FakeApiServer implements AutoCloseable {
 
     /** A connection with a fixed token and a generous timeout. */
     KubernetesConnection connection() {
-        return new KubernetesConnection(url(), TlsSettings.systemTrust(), null, Secret.of(TOKEN), Duration.ofSeconds(10));
+        return connection(Duration.ofSeconds(10));
+    }
+
+    KubernetesConnection connection(Duration timeout) {
+        return new KubernetesConnection(url(), TlsSettings.systemTrust(), null, Secret.of(TOKEN), timeout);
     }
 
     KubernetesConnection connection(Path tokenFile) {
@@ -140,6 +150,11 @@ final class FakeApiServer implements AutoCloseable {
                 .build();
     }
 
+    /** An error Status with a {@code Retry-After} header, as the API server sends with a 429. */
+    static MockResponse retryAfter(int code, String fixture, int seconds) {
+        return status(code, fixture).newBuilder().addHeader("Retry-After", Integer.toString(seconds)).build();
+    }
+
     static MockResponse delayed(String fixture, Duration delay) {
         return new MockResponse.Builder()
                 .code(200)
@@ -165,6 +180,13 @@ final class FakeApiServer implements AutoCloseable {
     List<RecordedRequest> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
+        }
+    }
+
+    /** How long after {@code earlier} arrived {@code later} did. */
+    Duration between(RecordedRequest earlier, RecordedRequest later) {
+        synchronized (requests) {
+            return Duration.ofNanos(arrivalNanos.get(requests.indexOf(later)) - arrivalNanos.get(requests.indexOf(earlier)));
         }
     }
 

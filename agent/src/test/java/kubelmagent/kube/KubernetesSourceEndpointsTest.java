@@ -3,7 +3,9 @@ package kubelmagent.kube;
 import static kubelmagent.kube.FakeApiServer.ALL_SERVICES;
 import static kubelmagent.kube.FakeApiServer.DISCOVERY;
 import static kubelmagent.kube.FakeApiServer.endpointSlices;
+import static kubelmagent.kube.FakeApiServer.endpoints;
 import static kubelmagent.kube.FakeApiServer.json;
+import static kubelmagent.kube.FakeApiServer.status;
 import static kubelmagent.kube.KubernetesSourceTest.byRef;
 import static kubelmagent.kube.KubernetesSourceTest.members;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +22,7 @@ import kubelmagent.model.DesiredState;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 
-/** How {@link KubernetesSource} turns EndpointSlices into members per Service port. */
+/** How {@link KubernetesSource} turns EndpointSlices into ready and draining members per Service port. */
 class KubernetesSourceEndpointsTest {
 
     private static final ServiceRef WEB = new ServiceRef("shop", "web");
@@ -43,6 +45,18 @@ class KubernetesSourceEndpointsTest {
 
     private List<ServicePort> webPortsFrom(String slicesFixture) {
         api.on(endpointSlices("shop", "web"), json(slicesFixture));
+        return webPorts();
+    }
+
+    /** As a Kubernetes 1.20 server offers them: discovery.k8s.io/v1beta1 only. */
+    private List<ServicePort> webPortsFromV1beta1(String slicesFixture) {
+        api.on(DISCOVERY, json("discovery-v1beta1.json"))
+                .on(endpointSlices("v1beta1", "shop", "web"), json(slicesFixture))
+                .on(endpointSlices("v1beta1", "shop", "api"), json("endpointslices-empty.json"));
+        return webPorts();
+    }
+
+    private List<ServicePort> webPorts() {
         DesiredState state;
         try (KubernetesSource source = new KubernetesSource(api.connection(), List.of(), Selector.KEMP_DEFAULT)) {
             state = source.read();
@@ -59,6 +73,55 @@ class KubernetesSourceEndpointsTest {
         List<ServicePort> ports = webPortsFrom("endpointslices-web.json");
 
         assertEquals(members("10.244.1.10:8080", "10.244.3.12:8080"), ports.get(0).members());
+    }
+
+    @Test
+    void drainsEndpointsThatAreTerminatingButStillServingOnTheirResolvedPorts() {
+        // slice 1 (http on 8080): 10.244.1.10 ready; 10.244.2.11 draining; 10.244.2.12 terminating, not serving;
+        //   10.244.2.13 terminating without a serving condition; 10.244.3.14 neither ready nor terminating
+        // slice 2 (http on 9090, the named port of newer pods): 10.244.5.20 ready; 10.244.5.21 draining
+        // slice 3 (http on 8080): 10.244.1.10 draining, a stale copy of the ready one in slice 1
+        List<ServicePort> ports = webPortsFrom("endpointslices-web-draining.json");
+
+        assertEquals(List.of(
+                new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.5.20:9090"),
+                        members("10.244.2.11:8080", "10.244.5.21:9090")),
+                new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.5.20:9443"),
+                        members("10.244.2.11:8443", "10.244.5.21:9443"))),
+                ports);
+    }
+
+    @Test
+    void drainsFromV1beta1SlicesOfKubernetes120WithTheTerminatingConditionGate() {
+        List<ServicePort> ports = webPortsFromV1beta1("endpointslices-v1beta1-web-draining.json");
+
+        assertEquals(List.of(
+                new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.3.12:8080"),
+                        members("10.244.2.11:8080")),
+                new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.3.12:8443"),
+                        members("10.244.2.11:8443"))),
+                ports);
+    }
+
+    @Test
+    void drainsNothingFromV1beta1SlicesWithoutTheTerminatingCondition() {
+        // Kubernetes 1.20 without the gate: a terminating pod is only ready=false
+        List<ServicePort> ports = webPortsFromV1beta1("endpointslices-v1beta1-web.json");
+
+        assertEquals(members("10.244.1.10:8080", "10.244.3.12:8080"), ports.get(0).members());
+        assertEquals(members(), ports.get(0).draining());
+    }
+
+    @Test
+    void drainsNothingFromCoreEndpointsWhichSayNothingOfTerminatingPods() {
+        api.on(DISCOVERY, status(404, "status-404.json"))
+                .on(endpoints("shop", "web"), json("endpoints-web.json"))
+                .on(endpoints("shop", "api"), status(404, "status-404-endpoints.json"));
+
+        List<ServicePort> ports = webPorts();
+
+        assertEquals(members("10.244.1.10:8080", "10.244.3.12:8080"), ports.get(0).members());
+        assertEquals(members(), ports.get(0).draining(), "10.244.2.11 is among notReadyAddresses");
     }
 
     @Test

@@ -18,18 +18,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import mockwebserver3.MockResponse;
-import mockwebserver3.SocketEffect;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import kubelmagent.http.Secret;
-import kubelmagent.http.TlsSettings;
+import mockwebserver3.MockResponse;
+import mockwebserver3.SocketEffect;
+
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Problem;
 import kubelmagent.model.ServiceRef;
@@ -58,7 +58,8 @@ class KubernetesSourceFailureTest {
     }
 
     private DesiredState read(KubernetesConnection connection) {
-        try (KubernetesSource source = new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT, 2)) {
+        try (KubernetesSource source = new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT, 2,
+                FakeApiServer.NO_WAIT)) {
             return source.read();
         } catch (IOException e) {
             throw new AssertionError(e);
@@ -184,7 +185,7 @@ class KubernetesSourceFailureTest {
     }
 
     @Test
-    void anExpiredContinueTokenMakesTheReadUnknown() {
+    void aContinueTokenThatExpiresAgainAfterARestartMakesTheReadUnknown() {
         api.on(ALL_SERVICES, json("services-page1.json"))
                 .on(page(ALL_SERVICES, CONTINUE_SERVICES), status(410, "status-410-expired.json"));
 
@@ -195,26 +196,29 @@ class KubernetesSourceFailureTest {
                 + " said: \"The provided continue parameter is too old", message);
         assertTrue(message.endsWith("…\""), message);
         assertTrue(message.length() < 500, message);
-        assertEquals(2, api.requestsTo(ALL_SERVICES).size());
+        assertEquals(Arrays.asList(null, CONTINUE_SERVICES, null, CONTINUE_SERVICES), api.requestsTo(ALL_SERVICES)
+                .stream().map(r -> r.getUrl().queryParameter("continue")).toList(), "one restart from the first page");
     }
 
     @Test
-    void serverErrorOnTheServiceListMakesTheReadUnknown() {
+    void serverErrorsOnEveryAttemptAtTheServiceListMakeTheReadUnknown() {
         api.on(ALL_SERVICES, status(500, "status-500.json"));
 
         String message = unknownReadMessage(read());
 
+        assertEquals(3, api.requestsTo(ALL_SERVICES).size());
         assertStartsWith("Kubernetes API answered 500 Internal Server Error to GET /api/v1/services: the API server could"
                 + " not answer; the next pass retries", message);
         assertContains("Kubernetes said: \"Internal error occurred: etcdserver: request timed out\"", message);
     }
 
     @Test
-    void throttlingMakesTheReadUnknown() {
+    void throttlingOnEveryAttemptMakesTheReadUnknown() {
         api.on(ALL_SERVICES, status(429, "status-429.json"));
 
         String message = unknownReadMessage(read());
 
+        assertEquals(3, api.requestsTo(ALL_SERVICES).size());
         assertStartsWith("Kubernetes API answered 429 Too Many Requests to GET /api/v1/services: the API server is"
                 + " limiting this client's requests (API Priority and Fairness); the next pass retries", message);
         assertContains("Kubernetes said: \"Too many requests, please try again later.\"", message);
@@ -237,7 +241,7 @@ class KubernetesSourceFailureTest {
         String message = unknownReadMessage(read());
 
         assertStartsWith("Kubernetes API answered 503 Service Unavailable to GET /apis/discovery.k8s.io: ", message);
-        assertEquals(List.of(DISCOVERY), api.paths());
+        assertEquals(List.of(DISCOVERY, DISCOVERY, DISCOVERY), api.paths(), "three attempts, then nothing else");
     }
 
     @Test
@@ -277,6 +281,7 @@ class KubernetesSourceFailureTest {
 
         String message = unknownReadMessage(read());
 
+        assertEquals(3, api.requestsTo(ALL_SERVICES).size());
         assertStartsWith("Kubernetes API at " + api.url() + " broke off its answer to GET /api/v1/services (", message);
         assertContains("; the next pass retries", message);
     }
@@ -328,16 +333,15 @@ class KubernetesSourceFailureTest {
     }
 
     @Test
-    void aSlowAnswerTimesOutAndMakesTheReadUnknown() {
+    void slowAnswersToEveryAttemptTimeOutAndMakeTheReadUnknown() {
         api.on(DISCOVERY, delayed("discovery-v1.json", Duration.ofSeconds(3)));
-        var connection = new KubernetesConnection(api.url(), TlsSettings.systemTrust(), null, Secret.of(TOKEN),
-                Duration.ofSeconds(1));
 
         long started = System.nanoTime();
-        String message = unknownReadMessage(read(connection));
+        String message = unknownReadMessage(read(api.connection(Duration.ofMillis(250))));
 
         assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofMillis(2500)) < 0);
-        assertStartsWith("Kubernetes API at " + api.url() + " did not answer GET /apis/discovery.k8s.io within 1s"
+        assertEquals(List.of(DISCOVERY, DISCOVERY, DISCOVERY), api.paths());
+        assertStartsWith("Kubernetes API at " + api.url() + " did not answer GET /apis/discovery.k8s.io within 250ms"
                 + " (SocketTimeoutException: Read timed out); the next pass retries", message);
     }
 
@@ -346,10 +350,8 @@ class KubernetesSourceFailureTest {
         api.on(ALL_SERVICES, json("services-shop.json"))
                 .on(endpointSlices("shop", "web"), delayed("endpointslices-web.json", Duration.ofSeconds(3)))
                 .on(endpointSlices("shop", "api"), json("endpointslices-api.json"));
-        var connection = new KubernetesConnection(api.url(), TlsSettings.systemTrust(), null, Secret.of(TOKEN),
-                Duration.ofSeconds(1));
 
-        DesiredState state = read(connection);
+        DesiredState state = read(api.connection(Duration.ofMillis(250)));
 
         assertFalse(state.complete());
         assertEquals(List.of(), state.services());
@@ -358,7 +360,7 @@ class KubernetesSourceFailureTest {
                 state.problems().get(0).message());
         assertEquals("shop/api: left out of this pass because the Kubernetes API stopped answering while the endpoints"
                 + " of shop/web were read (see that problem)", state.problems().get(1).message());
-        assertEquals(3, api.requests().size());
+        assertEquals(2 + 3, api.requests().size(), "discovery, the Service list, three attempts at shop/web");
     }
 
     @Test

@@ -24,11 +24,12 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import mockwebserver3.RecordedRequest;
 
 import kubelmagent.http.Secret;
 import kubelmagent.http.TlsSettings;
@@ -64,7 +65,8 @@ class KubernetesSourceTest {
     }
 
     private DesiredState read(List<String> namespaces, int pageSize) {
-        try (KubernetesSource source = new KubernetesSource(api.connection(), namespaces, Selector.KEMP_DEFAULT, pageSize)) {
+        try (KubernetesSource source = new KubernetesSource(api.connection(), namespaces, Selector.KEMP_DEFAULT, pageSize,
+                FakeApiServer.NO_WAIT)) {
             return source.read();
         } catch (IOException e) {
             throw new AssertionError(e);
@@ -93,7 +95,7 @@ class KubernetesSourceTest {
     }
 
     @Test
-    void readsLabelledServicesWithTheirReadyEndpointsPerPort() {
+    void readsLabelledServicesWithTheirReadyAndDrainingEndpointsPerPort() {
         shopServesWebAndApi();
 
         DesiredState state = read();
@@ -102,8 +104,10 @@ class KubernetesSourceTest {
         assertEquals(List.of(), state.problems());
         assertEquals(List.of(
                 new DesiredService(new ServiceRef("shop", "web"), VirtualServiceId.of(3), List.of(
-                        new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.3.12:8080")),
-                        new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.3.12:8443")))),
+                        new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.3.12:8080"),
+                                members("10.244.2.11:8080")),
+                        new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.3.12:8443"),
+                                members("10.244.2.11:8443")))),
                 new DesiredService(new ServiceRef("shop", "api"), VirtualServiceId.of(4), List.of(
                         new ServicePort("", 8080, "TCP", members("10.244.1.20:8080", "10.244.2.21:8080"))))),
                 state.services());

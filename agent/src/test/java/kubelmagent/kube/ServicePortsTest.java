@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import kubelmagent.kube.wire.EndpointSliceList;
 import kubelmagent.kube.wire.EndpointSliceList.Conditions;
@@ -48,6 +50,41 @@ class ServicePortsTest {
         assertEquals(members("10.0.0.1:8080", "10.0.0.2:8080"),
                 ServicePorts.fromEndpointSlices(service, List.of(slice(ports, noConditions, readyNull, notReady)))
                         .get(0).members());
+    }
+
+    @ParameterizedTest(name = "ready={0} serving={1} terminating={2}: {3}")
+    @CsvSource(nullValues = "unset", value = {
+        "true,  true,  false, member",
+        "unset, unset, unset, member",
+        "false, false, false, neither",
+        "false, true,  true,  draining",
+        "true,  true,  true,  draining",
+        "false, false, true,  neither",
+        "false, unset, true,  neither",
+        "unset, unset, true,  neither",
+    })
+    void sortsAnEndpointByItsConditions(Boolean ready, Boolean serving, Boolean terminating, String expected) {
+        var service = List.of(new ServiceList.Port("http", 80, "TCP"));
+        var endpoint = new Endpoint(List.of("10.0.0.1"), new Conditions(ready, serving, terminating), null);
+
+        ServicePort port = ServicePorts.fromEndpointSlices(service,
+                List.of(slice(List.of(new EndpointSliceList.Port("http", 8080, "TCP")), endpoint))).get(0);
+
+        assertEquals(expected.equals("member") ? members("10.0.0.1:8080") : members(), port.members());
+        assertEquals(expected.equals("draining") ? members("10.0.0.1:8080") : members(), port.draining());
+    }
+
+    @Test
+    void keepsAnAddressThatIsReadyInOneSliceAndDrainingInAnotherAsAMemberOnly() {
+        var service = List.of(new ServiceList.Port("http", 80, "TCP"));
+        var ports = List.of(new EndpointSliceList.Port("http", 8080, "TCP"));
+        var draining = new Endpoint(List.of("10.0.0.1", "10.0.0.2"), new Conditions(false, true, true), null);
+
+        ServicePort port = ServicePorts.fromEndpointSlices(service,
+                List.of(slice(ports, draining), slice(ports, ready("10.0.0.1")))).get(0);
+
+        assertEquals(members("10.0.0.1:8080"), port.members());
+        assertEquals(members("10.0.0.2:8080"), port.draining());
     }
 
     @Test
