@@ -1,12 +1,14 @@
 package kubelmagent.http;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Capped exponential backoff with full jitter, for retrying a read inside one pass: attempt 1 at once,
- * then waits drawn uniformly from {@code [0, min(cap, first × 2^(n-1))]}. Writes are never retried
- * this way; after a write that may or may not have happened, the caller re-reads instead.
+ * then before attempt {@code n} a wait drawn uniformly from {@code [0, min(cap, first × 2^(n-2))]}.
+ * Writes are never retried this way; after a write that may or may not have happened, the caller
+ * re-reads instead.
  *
  * @param attempts how many tries in all (1 = no retry)
  * @param first    the upper bound of the first wait
@@ -22,7 +24,12 @@ public record Backoff(int attempts, Duration first, Duration cap) {
 
     public Backoff {
         if (attempts < 1) {
-            throw new IllegalArgumentException("attempts must be 1 or more");
+            throw new IllegalArgumentException("attempts must be 1 or more (got " + attempts + ")");
+        }
+        Objects.requireNonNull(first, "first");
+        Objects.requireNonNull(cap, "cap");
+        if (first.isNegative() || cap.isNegative()) {
+            throw new IllegalArgumentException("waits must not be negative (got first " + first + ", cap " + cap + ")");
         }
     }
 
@@ -32,25 +39,30 @@ public record Backoff(int attempts, Duration first, Duration cap) {
         T call() throws E;
     }
 
-    /** Whether a failure is worth another try (a dropped connection, a timeout, a 5xx, a 429). */
+    /**
+     * Whether a failure is worth another try (for example a dropped connection, a timeout or a 5xx);
+     * asked only when another attempt is left.
+     */
     @FunctionalInterface
     public interface Retryable<E extends Exception> {
         boolean test(E failure);
     }
 
     /**
-     * Runs {@code attempt} until it succeeds, fails with a non-retryable failure, or the attempts run out;
-     * then rethrows the last failure.
+     * Runs {@code attempt} until it succeeds, fails with a failure {@code retryable} rejects, or the
+     * attempts run out; then rethrows the last failure. Runtime exceptions are never retried.
+     *
+     * @throws InterruptedException if the thread is interrupted while it waits
      */
     public <T, E extends Exception> T run(Attempt<T, E> attempt, Class<E> failureType, Retryable<E> retryable)
             throws E, InterruptedException {
         for (int n = 1; ; n++) {
             try {
                 return attempt.call();
+            } catch (RuntimeException e) {
+                throw e;
             } catch (Exception e) {
-                if (!failureType.isInstance(e)) {
-                    throw sneaky(e);
-                }
+                // Attempt.call() throws only E or unchecked exceptions, so this cast holds.
                 E failure = failureType.cast(e);
                 if (n >= attempts || !retryable.test(failure)) {
                     throw failure;
@@ -62,12 +74,11 @@ public record Backoff(int attempts, Duration first, Duration cap) {
 
     /** The wait before attempt {@code n} (n ≥ 2), with jitter. */
     Duration delayBefore(int n) {
-        long bound = Math.min(cap.toMillis(), first.toMillis() << Math.min(n - 2, 20));
+        long limit = cap.toMillis();
+        long bound = Math.min(first.toMillis(), limit);
+        for (int i = 2; i < n && bound < limit; i++) {
+            bound = bound > limit / 2 ? limit : bound * 2;
+        }
         return bound <= 0 ? Duration.ZERO : Duration.ofMillis(ThreadLocalRandom.current().nextLong(bound + 1));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <X extends Exception> RuntimeException sneaky(Exception e) throws X {
-        throw (X) e;
     }
 }

@@ -22,7 +22,7 @@ import kubelmagent.model.VirtualServiceId;
  * @param command     {@code showvs}, {@code addrs}, {@code delrs} or {@code modrs}
  * @param params      query parameters without authentication, in sending order
  * @param description {@code showvs vs=3}, {@code addrs vs=3 rs=10.244.1.7:8080}
- * @param read        true for commands that change nothing (may be retried once after a dropped connection)
+ * @param read        true for commands that change nothing (retried with backoff after no answer or a 5xx)
  */
 record ApiCall(String command, Map<String, String> params, String description, boolean read) {
 

@@ -45,7 +45,7 @@ import kubelmagent.simulator.VsRef;
 public final class InMemoryLoadMaster implements LoadMaster {
 
     /** The command names {@link #calls} and {@link #failNext} accept. */
-    public static final Set<String> COMMANDS = Set.of(ApiCall.SHOWVS, ApiCall.ADDRS, ApiCall.DELRS);
+    public static final Set<String> COMMANDS = Set.of(ApiCall.SHOWVS, ApiCall.ADDRS, ApiCall.DELRS, ApiCall.MODRS);
 
     private final SimulatedLoadMaster engine = new SimulatedLoadMaster();
     private final Map<String, Deque<Fault>> faults = new HashMap<>();

@@ -1,6 +1,7 @@
 package kubelmagent.loadmaster;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import kubelmagent.http.Secret;
@@ -9,15 +10,25 @@ import kubelmagent.http.TlsSettings;
 /**
  * How to reach and authenticate to the LoadMaster's REST API.
  *
- * @param url      base URL, e.g. {@code https://10.0.0.2} (the shared IP of an HA pair)
- * @param tls      CA to trust
- * @param apiKey   an API key (sent as {@code apikey=}); or null when username/password are used
- * @param username for HTTP Basic auth; or null
- * @param password for HTTP Basic auth; or null
- * @param nonLocal send {@code non_local=1} with {@code addrs}, so pod IPs outside the LoadMaster's
- *                 own subnets are accepted
- * @param timeout  connect and read timeout for each request
+ * @param url          base URL, e.g. {@code https://10.0.0.2} (the shared IP of an HA pair)
+ * @param tls          CA to trust
+ * @param apiKey       an API key (sent as {@code apikey=}); or null when username/password are used
+ * @param apiKeyFile   the file {@code apiKey} was read from, read again when the LoadMaster answers 401;
+ *                     or null
+ * @param username     for HTTP Basic auth; or null
+ * @param password     for HTTP Basic auth; or null
+ * @param passwordFile the file {@code password} was read from, read again when the LoadMaster answers
+ *                     401; or null
+ * @param nonLocal     send {@code non_local=1} with {@code addrs}, so pod IPs outside the LoadMaster's
+ *                     own subnets are accepted
+ * @param timeout      connect and read timeout for each request
  */
-public record LoadMasterConnection(
-        URI url, TlsSettings tls, Secret apiKey, String username, Secret password, boolean nonLocal, Duration timeout) {
+public record LoadMasterConnection(URI url, TlsSettings tls, Secret apiKey, Path apiKeyFile, String username,
+        Secret password, Path passwordFile, boolean nonLocal, Duration timeout) {
+
+    /** Credentials given as values, with no file to read again after a 401. */
+    public LoadMasterConnection(
+            URI url, TlsSettings tls, Secret apiKey, String username, Secret password, boolean nonLocal, Duration timeout) {
+        this(url, tls, apiKey, null, username, password, null, nonLocal, timeout);
+    }
 }

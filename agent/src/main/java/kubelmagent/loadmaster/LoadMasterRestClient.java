@@ -5,14 +5,12 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.net.BindException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.PortUnreachableException;
 import java.net.SocketException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
@@ -27,9 +25,11 @@ import org.apache.hc.core5.http.NoHttpResponseException;
 import org.apache.hc.core5.io.CloseMode;
 import org.w3c.dom.Element;
 
+import kubelmagent.http.Backoff;
 import kubelmagent.http.HttpClients;
 import kubelmagent.http.Secret;
 import kubelmagent.log.Log;
+import kubelmagent.metrics.ApiObserver;
 import kubelmagent.model.Member;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
@@ -60,9 +60,20 @@ import kubelmagent.model.VirtualServiceId;
  *   <li>other statuses without an envelope: {@code LoadMaster answered 500 with no LoadMaster XML envelope (an HTML page)}.</li>
  * </ul>
  *
- * <p><b>Retries.</b> {@code showvs} is retried once when the connection dropped without an answer
- * (connection reset, closed or EOF, as seen around HA failovers); never after a timeout or an HTTP
- * error. {@code addrs} and {@code delrs} are never retried: the first attempt may have taken effect.
+ * <p><b>Retries.</b> {@code showvs} is tried up to three times ({@link Backoff#READS}: capped
+ * exponential backoff with full jitter, at most 0.6 s of waiting) when no answer came (connection
+ * refused, reset or dropped, timeout) or the LoadMaster answered 5xx; never after a 4xx, a refusal in
+ * the envelope, an answer that cannot be read, or a TLS failure. {@code addrs}, {@code delrs} and
+ * {@code modrs} are never retried this way: the first attempt may have taken effect, so the caller
+ * reads the VS again on its next pass instead.
+ *
+ * <p><b>401.</b> When the credential came from a file ({@link LoadMasterConnection#apiKeyFile()} or
+ * {@link LoadMasterConnection#passwordFile()}), a 401 makes the client read that file again and send
+ * the same call once more with what it holds (a 401 means the call was not executed, so this holds for
+ * writes too); later calls use it as well. If the LoadMaster still answers 401:
+ * {@code showvs vs=3: LoadMaster at https://10.0.0.2 refused the API key in /etc/kube-lm-agent/lm-apikey
+ * (401 Unauthorized), also after reading the file again; check that ...}. If the file cannot be read,
+ * the message names it and says why. Without a file, a 401 fails at once with {@link #HINT_401}.
  *
  * <p>Each request is logged at debug level with the command, its non-secret parameters, the status
  * and the elapsed time.
@@ -83,13 +94,40 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     private final LoadMasterConnection connection;
     private final String base;
-    private final String authorization;
+    private final Backoff reads;
     private final CloseableHttpClient http;
+    /** Whether the client authenticates with an API key; otherwise with HTTP Basic, if a username is set. */
+    private final boolean usesApiKey;
+    /** The file to read again after a 401, or null when the credential was not given as a file. */
+    private final Path credentialFile;
+    /** The credentials in use: those configured, until a 401 makes the client read the file again. */
+    private Secret apiKey;
+    private Secret password;
+    private final ApiObserver observer;
 
     public LoadMasterRestClient(LoadMasterConnection c) {
+        this(c, Backoff.READS, ApiObserver.NONE);
+    }
+
+    /** @param observer told how long each request took, for the metrics */
+    public LoadMasterRestClient(LoadMasterConnection c, ApiObserver observer) {
+        this(c, Backoff.READS, observer);
+    }
+
+    /** With another backoff for reads; tests pass one without waits. */
+    LoadMasterRestClient(LoadMasterConnection c, Backoff reads) {
+        this(c, reads, ApiObserver.NONE);
+    }
+
+    private LoadMasterRestClient(LoadMasterConnection c, Backoff reads, ApiObserver observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
         this.connection = Objects.requireNonNull(c, "connection");
         this.base = base(c.url());
-        this.authorization = hasApiKey(c) || c.username() == null ? null : basic(c.username(), c.password());
+        this.reads = Objects.requireNonNull(reads, "reads");
+        this.usesApiKey = c.apiKey() != null && !c.apiKey().isEmpty();
+        this.credentialFile = usesApiKey ? c.apiKeyFile() : c.username() != null ? c.passwordFile() : null;
+        this.apiKey = c.apiKey();
+        this.password = c.password();
         this.http = HttpClients.create(c.tls(), c.timeout());
     }
 
@@ -126,29 +164,74 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         http.close(CloseMode.GRACEFUL);
     }
 
-    /** Sends the call and returns the envelope's {@code <Success>} (null when absent). */
+    /**
+     * Sends the call (reads with retries) and returns the envelope's {@code <Success>} (null when
+     * absent); after a 401, reads the credential file again and sends it once more.
+     */
     private Element call(ApiCall call) throws LoadMasterException {
-        URI uri = uri(call);
-        int attempts = call.read() ? 2 : 1;
-        for (int attempt = 1;; attempt++) {
-            long started = System.nanoTime();
-            Answer answer;
-            try {
-                answer = http.execute(request(uri), LoadMasterRestClient::read);
-            } catch (IOException e) {
-                long ms = millisSince(started);
-                if (attempt < attempts && droppedWithoutAnswer(e)) {
-                    LOG.debug(call.description() + ": connection dropped after " + ms + " ms ("
-                            + describe(e) + "); retrying once");
-                    continue;
-                }
-                LOG.debug(call.description() + ": no answer after " + ms + " ms (" + describe(e) + ")");
-                throw new LoadMasterException(call.description() + ": no answer from LoadMaster " + base
-                        + " (" + describe(e) + ")", 0, revealsSecret(e) ? null : e);
+        try {
+            return callWithRetries(call);
+        } catch (LoadMasterException e) {
+            if (e.status() != 401 || credentialFile == null) {
+                throw e;
             }
-            LOG.debug(call.description() + ": " + answer.status() + " in " + millisSince(started) + " ms");
-            return interpret(call, answer);
+            return callWithCredentialReadAgain(call);
         }
+    }
+
+    private Element callWithCredentialReadAgain(ApiCall call) throws LoadMasterException {
+        String d = call.description();
+        LOG.debug(d + ": LoadMaster answered 401 Unauthorized; reading the " + credentialName() + " again from "
+                + credentialFile + " and trying once more");
+        readCredentialAgain(call);
+        try {
+            Element success = callWithRetries(call);
+            LOG.info(d + ": LoadMaster accepted the " + credentialName() + " read again from " + credentialFile);
+            return success;
+        } catch (LoadMasterException e) {
+            if (e.status() == 401) {
+                throw new LoadMasterException(refusedAgain(call), 401);
+            }
+            throw e;
+        }
+    }
+
+    private Element callWithRetries(ApiCall call) throws LoadMasterException {
+        Backoff backoff = call.read() ? reads : Backoff.NONE;
+        try {
+            return backoff.run(() -> callOnce(call), LoadMasterException.class, e -> tryAgain(call, e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LoadMasterException(call.description() + ": interrupted while waiting to try again", 0);
+        }
+    }
+
+    /** A read is tried again when no answer came for a reason that may pass, or the LoadMaster answered 5xx. */
+    private static boolean tryAgain(ApiCall call, LoadMasterException failure) {
+        boolean again = failure instanceof NoAnswerException
+                ? ((NoAnswerException) failure).worthRetrying
+                : failure.status() >= 500 && failure.status() < 600;
+        if (again) {
+            LOG.debug(call.description() + ": trying again");
+        }
+        return again;
+    }
+
+    private Element callOnce(ApiCall call) throws LoadMasterException {
+        String d = call.description();
+        long started = System.nanoTime();
+        Answer answer;
+        try {
+            answer = http.execute(request(call), LoadMasterRestClient::read);
+        } catch (IOException e) {
+            observer.requestFinished(call.command(), 0, Duration.ofNanos(System.nanoTime() - started));
+            LOG.debug(d + ": no answer after " + millisSince(started) + " ms (" + describe(e) + ")");
+            throw new NoAnswerException(d + ": no answer from LoadMaster " + base + " (" + describe(e) + ")",
+                    revealsSecret(e) ? null : e, worthRetrying(e));
+        }
+        observer.requestFinished(call.command(), answer.status(), Duration.ofNanos(System.nanoTime() - started));
+        LOG.debug(d + ": " + answer.status() + " in " + millisSince(started) + " ms");
+        return interpret(call, answer);
     }
 
     private static Element interpret(ApiCall call, Answer answer) throws LoadMasterException {
@@ -211,24 +294,20 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     // ---- requests
 
-    private URI uri(ApiCall call) {
+    private HttpGet request(ApiCall call) {
         StringBuilder s = new StringBuilder(base).append("/access/").append(call.command());
         char sep = '?';
         for (Map.Entry<String, String> p : call.params().entrySet()) {
             s.append(sep).append(p.getKey()).append('=').append(encode(p.getValue()));
             sep = '&';
         }
-        if (hasApiKey(connection)) {
-            s.append(sep).append("apikey=").append(encode(connection.apiKey().reveal()));
+        if (usesApiKey) {
+            s.append(sep).append("apikey=").append(encode(apiKey.reveal()));
         }
-        return URI.create(s.toString());
-    }
-
-    private HttpGet request(URI uri) {
-        HttpGet get = new HttpGet(uri);
+        HttpGet get = new HttpGet(URI.create(s.toString()));
         get.addHeader(HttpHeaders.ACCEPT, "text/xml, application/xml");
-        if (authorization != null) {
-            get.addHeader(HttpHeaders.AUTHORIZATION, authorization);
+        if (!usesApiKey && connection.username() != null) {
+            get.addHeader(HttpHeaders.AUTHORIZATION, basic(connection.username(), password));
         }
         return get;
     }
@@ -257,29 +336,73 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     // ---- failures
 
-    /**
-     * The connection broke before an answer arrived, which a second attempt on a fresh connection may
-     * survive: a reset, a close or an EOF. Not a timeout (the LoadMaster may be busy: do not pile on),
-     * and not a refused or unroutable connect.
-     */
-    static boolean droppedWithoutAnswer(IOException e) {
-        if (e instanceof InterruptedIOException) {
-            return false; // timeouts
+    /** No answer came: the call may or may not have taken effect. */
+    private static final class NoAnswerException extends LoadMasterException {
+
+        private static final long serialVersionUID = 1L;
+
+        /** Whether another attempt may get an answer; see {@link #worthRetrying(IOException)}. */
+        private final boolean worthRetrying;
+
+        NoAnswerException(String message, IOException cause, boolean worthRetrying) {
+            super(message, 0, cause);
+            this.worthRetrying = worthRetrying;
         }
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof NoHttpResponseException || t instanceof ConnectionClosedException
-                    || t instanceof EOFException) {
+    }
+
+    /**
+     * Whether a failure to get an answer may pass, so that a read is worth another attempt: a refused,
+     * reset, closed or dropped connection, or a timeout (as around HA failovers and restarts). Not a
+     * TLS failure (an untrusted certificate stays untrusted) or an unknown host name.
+     */
+    static boolean worthRetrying(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof InterruptedIOException || t instanceof SocketException || t instanceof EOFException
+                    || t instanceof NoHttpResponseException || t instanceof ConnectionClosedException) {
                 return true;
-            }
-            if (t instanceof SocketException) {
-                return !(t instanceof ConnectException || t instanceof NoRouteToHostException
-                        || t instanceof BindException || t instanceof PortUnreachableException);
-            }
-            if (t.getCause() == t) {
-                break;
             }
         }
         return false;
+    }
+
+    /** The message when the LoadMaster refuses the credential read again as well. */
+    private String refusedAgain(ApiCall call) {
+        String d = call.description() + ": LoadMaster at " + base + " refused ";
+        if (usesApiKey) {
+            return d + "the API key in " + credentialFile + " (401 Unauthorized), also after reading the file again;"
+                    + " check that the key is current (LoadMaster UI: Certificates & Security > Remote Access > API key)"
+                    + " and that the file holds only the key";
+        }
+        return d + "user " + connection.username() + " with the password in " + credentialFile
+                + " (401 Unauthorized), also after reading the file again; check that the password is current,"
+                + " that the user may use the API (System Administration > User Management),"
+                + " and that the file holds only the password";
+    }
+
+    /** Replaces the credential in use with the file's content. */
+    private void readCredentialAgain(ApiCall call) throws LoadMasterException {
+        Secret fresh;
+        try {
+            fresh = CredentialFile.read(credentialFile, credentialName());
+        } catch (CredentialFile.UnusableException e) {
+            String fix = usesApiKey
+                    ? "write the current API key into it (LoadMaster UI: Certificates & Security > Remote Access"
+                            + " > API key) or fix loadmaster.apiKeyFile in the configuration"
+                    : "write the current password of user " + connection.username()
+                            + " into it or fix loadmaster.passwordFile in the configuration";
+            throw new LoadMasterException(call.description() + ": LoadMaster at " + base
+                    + " answered 401 Unauthorized, and the " + credentialName() + " file " + credentialFile + " "
+                    + e.getMessage() + "; " + fix, 401);
+        }
+        if (usesApiKey) {
+            apiKey = fresh;
+        } else {
+            password = fresh;
+        }
+    }
+
+    private String credentialName() {
+        return usesApiKey ? "API key" : "password";
     }
 
     /** {@code SocketTimeoutException: Read timed out}, with any credential masked. */
@@ -316,8 +439,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     }
 
     private String[] secrets() {
-        String key = hasApiKey(connection) ? connection.apiKey().reveal() : null;
-        Secret password = connection.password();
+        String key = usesApiKey ? apiKey.reveal() : null;
         String pw = password == null || password.isEmpty() ? null : password.reveal();
         if (key != null && pw != null) {
             return new String[] {key, pw};
@@ -329,10 +451,6 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     }
 
     // ---- helpers
-
-    private static boolean hasApiKey(LoadMasterConnection c) {
-        return c.apiKey() != null && !c.apiKey().isEmpty();
-    }
 
     private static String basic(String username, Secret password) {
         String pair = username + ":" + (password == null ? "" : password.reveal());

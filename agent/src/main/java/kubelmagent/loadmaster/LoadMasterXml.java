@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -28,7 +29,8 @@ import kubelmagent.model.VirtualServiceId;
  * data inside it.
  *
  * <p>The body is parsed as bytes, so the parser honours the declared encoding
- * ({@code ISO-8859-1} on real appliances). DTDs and external entities are refused. Values are read
+ * ({@code ISO-8859-1} on real appliances). A DOCTYPE fails the parse, so no entity is expanded and
+ * nothing outside the body is loaded (no external DTD, entity or XInclude). Values are read
  * leniently: text is trimmed, numbers may carry whitespace, booleans may be {@code Y/N}, {@code 1/0}
  * or {@code true/false} in any case, and optional elements that older firmware omits
  * ({@code DnsName}, {@code RateLimit}, {@code Follow}, {@code Nrules}, ...) are not needed.
@@ -85,6 +87,11 @@ final class LoadMasterXml {
         } catch (SAXException | IOException e) {
             if (looksLikeHtml(body)) {
                 throw new NotAnEnvelopeException("an HTML page");
+            }
+            if (hasDoctype(body)) {
+                // The parser refused it; say why in plain words rather than with the parser's feature URL.
+                throw new NotAnEnvelopeException("malformed XML: it contains a DOCTYPE declaration,"
+                        + " which LoadMaster answers never have and the agent refuses");
             }
             throw new NotAnEnvelopeException("malformed XML: " + shorten(oneLine(String.valueOf(e.getMessage()))));
         }
@@ -247,6 +254,8 @@ final class LoadMasterXml {
             factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
             factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
             factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+            factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
             factory.setXIncludeAware(false);
             factory.setExpandEntityReferences(false);
             factory.setNamespaceAware(false);
@@ -296,6 +305,11 @@ final class LoadMasterXml {
         String head = new String(body, 0, Math.min(body.length, 1024), StandardCharsets.ISO_8859_1)
                 .toLowerCase(Locale.ROOT);
         return head.contains("<html") || head.contains("<!doctype html");
+    }
+
+    /** Whether the body, read as ASCII-compatible bytes, declares a document type. */
+    private static boolean hasDoctype(byte[] body) {
+        return new String(body, StandardCharsets.ISO_8859_1).contains("<!DOCTYPE");
     }
 
     private static String errorText(String raw) {

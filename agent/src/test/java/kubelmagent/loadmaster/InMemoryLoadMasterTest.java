@@ -77,6 +77,41 @@ class InMemoryLoadMasterTest {
     }
 
     @Test
+    void disablesARealServerAndEnablesItAgainKeepingItsPlace() throws Exception {
+        lm.addRealServer(VS, A);
+        lm.addRealServerByHand(VS, B, true, 50);
+        lm.setRealServerEnabled(VS, A, false);
+        assertEquals(List.of(new RealServer(1, A, false, 1000), new RealServer(2, B, true, 50)),
+                lm.showVirtualService(VS).realServers());
+        lm.setRealServerEnabled(VS, A, true);
+        assertEquals(List.of(new RealServer(1, A, true, 1000), new RealServer(2, B, true, 50)),
+                lm.showVirtualService(VS).realServers());
+        assertEquals(2, lm.calls("modrs"));
+    }
+
+    @Test
+    void refusesEnablingARealServerThatIsNotThereOrOnAMissingVirtualService() {
+        LoadMasterException rs = assertThrows(LoadMasterException.class, () -> lm.setRealServerEnabled(VS, A, false));
+        assertEquals("modrs vs=3 rs=10.244.1.7:8080 enable=N: LoadMaster answered 422 \"Unknown RS\"", rs.getMessage());
+        assertTrue(rs.isRefusal());
+        assertFalse(rs instanceof UnknownVirtualServiceException);
+        LoadMasterException vs = assertThrows(LoadMasterException.class,
+                () -> lm.setRealServerEnabled(MISSING, A, true));
+        assertInstanceOf(UnknownVirtualServiceException.class, vs);
+        assertEquals("modrs vs=99 rs=10.244.1.7:8080 enable=Y: LoadMaster answered 422 \"Unknown VS\"",
+                vs.getMessage());
+    }
+
+    @Test
+    void failsTheNextModrsAsInjected() throws Exception {
+        lm.addRealServer(VS, A);
+        LoadMasterException lost = new LoadMasterException("modrs vs=3 rs=10.244.1.7:8080 enable=N: no answer", 0);
+        lm.failNextAfterApplying("modrs", lost);
+        assertEquals(lost, assertThrows(LoadMasterException.class, () -> lm.setRealServerEnabled(VS, A, false)));
+        assertFalse(lm.showVirtualService(VS).realServers().get(0).enabled(), "applied before the answer was lost");
+    }
+
+    @Test
     void refusesRealServersOnAParentVirtualService() throws Exception {
         lm.addSubVirtualService(3, 4, "api").addSubVirtualService(3, 5, "web");
         LoadMasterException e = assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, A));
@@ -169,7 +204,7 @@ class InMemoryLoadMasterTest {
 
     @Test
     void rejectsAnUnknownCommandName() {
-        assertThrows(IllegalArgumentException.class, () -> lm.failNext("modrs", new LoadMasterException("x", 0)));
+        assertThrows(IllegalArgumentException.class, () -> lm.failNext("listvs", new LoadMasterException("x", 0)));
         assertThrows(IllegalArgumentException.class, () -> lm.calls("addRs"));
     }
 

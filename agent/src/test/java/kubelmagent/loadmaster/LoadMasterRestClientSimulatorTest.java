@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import kubelmagent.http.Backoff;
 import kubelmagent.http.Pem;
 import kubelmagent.http.Secret;
 import kubelmagent.http.TlsSettings;
@@ -39,6 +40,8 @@ class LoadMasterRestClientSimulatorTest {
     private static final String PASSWORD = "pa55-w0rd";
     private static final VirtualServiceId VS = VirtualServiceId.of(3);
     private static final Member POD = new Member("10.244.1.7", 8080);
+    /** Three tries as in production, without the waits. */
+    private static final Backoff NO_WAITS = new Backoff(3, Duration.ZERO, Duration.ZERO);
 
     private static LoadMasterSimulator simulator;
     private static TlsSettings tls;
@@ -121,7 +124,7 @@ class LoadMasterRestClientSimulatorTest {
     @Test
     void addsAPodOutsideTheLoadMastersSubnetOnlyWithNonLocal() throws Exception {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
-        LoadMasterException e = failure(new LoadMasterRestClient(connection(Secret.of(KEY), null, null, false,
+        LoadMasterException e = failure(client(connection(Secret.of(KEY), null, null, false,
                 Duration.ofSeconds(5))), Op.ADDRS);
         assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server address is not on a local network\"",
                 e.getMessage());
@@ -143,43 +146,69 @@ class LoadMasterRestClientSimulatorTest {
         assertEquals(List.of("10.244.2.9"), lm.realServers(3).stream().map(SimRealServer::addr).toList());
     }
 
+    @Test
+    void disablesARealServerAndEnablesItAgain() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.addRealServerByHand(3, POD.ip(), POD.port());
+        lm.addRealServerByHand(3, "10.244.2.9", 8080);
+        try (LoadMasterRestClient client = client()) {
+            client.setRealServerEnabled(VS, POD, false);
+            assertEquals(List.of(
+                    new RealServer(1, POD, false, 1000),
+                    new RealServer(2, new Member("10.244.2.9", 8080), true, 1000)),
+                    client.showVirtualService(VS).realServers());
+            client.setRealServerEnabled(VS, POD, true);
+            assertEquals(List.of(
+                    new RealServer(1, POD, true, 1000),
+                    new RealServer(2, new Member("10.244.2.9", 8080), true, 1000)),
+                    client.showVirtualService(VS).realServers());
+        }
+        assertEquals(2, lm.calls("modrs"));
+    }
+
     // ---- failures with an answer
 
     enum Op {
-        SHOWVS, ADDRS, DELRS;
+        SHOWVS, ADDRS, DELRS, MODRS;
 
         void run(LoadMasterRestClient client) throws LoadMasterException {
             try (client) {
                 switch (this) {
                     case SHOWVS -> client.showVirtualService(VS);
                     case ADDRS -> client.addRealServer(VS, POD);
-                    default -> client.deleteRealServer(VS, POD);
+                    case DELRS -> client.deleteRealServer(VS, POD);
+                    default -> client.setRealServerEnabled(VS, POD, false);
                 }
             }
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"SHOWVS", "ADDRS", "DELRS"})
+    @ValueSource(strings = {"SHOWVS", "ADDRS", "DELRS", "MODRS"})
     void reportsAnUnknownVirtualService(Op op) {
         LoadMasterException e = failure(op);
         String expected = switch (op) {
             case SHOWVS -> "showvs vs=3";
             case ADDRS -> "addrs vs=3 rs=10.244.1.7:8080";
-            default -> "delrs vs=3 rs=10.244.1.7:8080";
+            case DELRS -> "delrs vs=3 rs=10.244.1.7:8080";
+            default -> "modrs vs=3 rs=10.244.1.7:8080 enable=N";
         };
         assertEquals(expected + ": LoadMaster answered 422 \"Unknown VS\"", e.getMessage());
         assertInstanceOf(UnknownVirtualServiceException.class, e);
         assertEquals(422, e.status());
     }
 
-    @Test
-    void reportsAnUnknownRealServer() {
+    @ParameterizedTest
+    @ValueSource(strings = {"DELRS", "MODRS"})
+    void reportsAnUnknownRealServer(Op op) {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
-        LoadMasterException e = failure(Op.DELRS);
-        assertEquals("delrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Unknown RS\"", e.getMessage());
+        lm.addRealServerByHand(3, POD.ip(), 9090);
+        LoadMasterException e = failure(op);
+        String expected = op == Op.DELRS ? "delrs vs=3 rs=10.244.1.7:8080" : "modrs vs=3 rs=10.244.1.7:8080 enable=N";
+        assertEquals(expected + ": LoadMaster answered 422 \"Unknown RS\"", e.getMessage());
         assertTrue(e.isRefusal());
         assertFalse(e instanceof UnknownVirtualServiceException);
+        assertEquals(List.of(true), lm.realServers(3).stream().map(SimRealServer::enabled).toList());
     }
 
     @Test
@@ -205,13 +234,13 @@ class LoadMasterRestClientSimulatorTest {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
         String expected = "showvs vs=3: LoadMaster answered 401 Unauthorized: check the API key in loadmaster.apiKeyFile"
                 + " (or username/passwordFile) and that the user may use the API";
-        LoadMasterException e = failure(new LoadMasterRestClient(connection(Secret.of("wrong"), null, null, true,
+        LoadMasterException e = failure(client(connection(Secret.of("wrong"), null, null, true,
                 Duration.ofSeconds(5))), Op.SHOWVS);
         assertEquals(expected, e.getMessage());
         assertEquals(401, e.status());
-        assertEquals(expected, failure(new LoadMasterRestClient(connection(null, "bal", Secret.of("wrong"), true,
+        assertEquals(expected, failure(client(connection(null, "bal", Secret.of("wrong"), true,
                 Duration.ofSeconds(5))), Op.SHOWVS).getMessage());
-        Op.SHOWVS.run(new LoadMasterRestClient(connection(null, "bal", Secret.of(PASSWORD), true, Duration.ofSeconds(5))));
+        Op.SHOWVS.run(client(connection(null, "bal", Secret.of(PASSWORD), true, Duration.ofSeconds(5))));
     }
 
     @Test
@@ -269,15 +298,22 @@ class LoadMasterRestClientSimulatorTest {
             switch (failure) {
                 case "401" -> lm.faults().unauthorizedAfter(0);
                 case "404" -> lm.setApiEnabled(false);
-                case "500" -> lm.faults().failNext("*", 500, "Internal error").failNext("*", 500, "Internal error")
-                        .failNext("*", 500, "Internal error");
-                case "dropped" -> lm.faults().dropNext("*").dropNext("*").dropNext("*").dropNext("*");
-                case "timeout" -> lm.faults().latency(Duration.ofMillis(800));
+                case "500" -> {
+                    for (int i = 0; i < 6; i++) { // three tries of showvs, one of each write
+                        lm.faults().failNext("*", 500, "Internal error");
+                    }
+                }
+                case "dropped" -> {
+                    for (int i = 0; i < 6; i++) {
+                        lm.faults().dropNext("*");
+                    }
+                }
+                case "timeout" -> lm.faults().latency(Duration.ofMillis(500));
                 default -> { }
             }
-            Duration timeout = failure.equals("timeout") ? Duration.ofMillis(300) : Duration.ofSeconds(5);
+            Duration timeout = failure.equals("timeout") ? Duration.ofMillis(200) : Duration.ofSeconds(5);
             for (Op op : Op.values()) {
-                LoadMasterRestClient client = new LoadMasterRestClient(withKey
+                LoadMasterRestClient client = client(withKey
                         ? connection(Secret.of(KEY), null, null, true, timeout)
                         : connection(null, "bal", Secret.of(PASSWORD), true, timeout));
                 LoadMasterException e = failure(client, op);
@@ -292,41 +328,51 @@ class LoadMasterRestClientSimulatorTest {
     // ---- no answer
 
     @Test
-    void retriesAReadOnceAfterADroppedConnection() throws Exception {
+    void retriesAReadAfterADroppedConnection() throws Exception {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
         lm.addRealServerByHand(3, POD.ip(), POD.port());
-        lm.faults().dropNext("showvs");
+        lm.faults().dropNext("showvs").dropNext("showvs");
+        assertEquals(1, show().realServers().size());
+        assertEquals(3, lm.calls("showvs"));
+    }
+
+    @Test
+    void retriesAReadAfterA5xx() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.addRealServerByHand(3, POD.ip(), POD.port());
+        lm.faults().failNext("showvs", 503, "Service unavailable");
         assertEquals(1, show().realServers().size());
         assertEquals(2, lm.calls("showvs"));
     }
 
     @Test
-    void retriesAReadOnlyOnce() {
+    void triesAReadAtMostThreeTimes() {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
-        lm.faults().dropNext("showvs").dropNext("showvs");
+        lm.faults().dropNext("showvs").dropNext("showvs").dropNext("showvs");
         LoadMasterException e = failure(Op.SHOWVS);
         assertTrue(e.getMessage().startsWith("showvs vs=3: no answer from LoadMaster " + simulator.url() + " ("),
                 e.getMessage());
         assertEquals(0, e.status());
-        assertEquals(2, lm.calls("showvs"));
+        assertEquals(3, lm.calls("showvs"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ADDRS", "DELRS"})
+    @ValueSource(strings = {"ADDRS", "DELRS", "MODRS"})
     void neverRetriesAWrite(Op op) {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
-        if (op == Op.DELRS) {
+        if (op != Op.ADDRS) {
             lm.addRealServerByHand(3, POD.ip(), POD.port());
         }
         String command = op.name().toLowerCase(java.util.Locale.ROOT);
         lm.faults().dropNext(command);
         LoadMasterException e = failure(op);
-        assertTrue(e.getMessage().startsWith(command + " vs=3 rs=10.244.1.7:8080: no answer from LoadMaster "
-                + simulator.url() + " ("), e.getMessage());
+        assertTrue(e.getMessage().startsWith(command + " vs=3 rs=10.244.1.7:8080" + (op == Op.MODRS ? " enable=N" : "")
+                + ": no answer from LoadMaster " + simulator.url() + " ("), e.getMessage());
         assertEquals(0, e.status());
         assertFalse(e.isRefusal());
         assertEquals(1, lm.calls(command));
-        assertEquals(op == Op.DELRS ? 1 : 0, lm.realServers(3).size(), "dropped before it took effect");
+        assertEquals(op == Op.ADDRS ? List.of() : List.of(true),
+                lm.realServers(3).stream().map(SimRealServer::enabled).toList(), "dropped before it took effect");
     }
 
     @Test
@@ -341,15 +387,15 @@ class LoadMasterRestClientSimulatorTest {
     }
 
     @Test
-    void reportsATimeoutWithStatusZeroAndDoesNotRetryIt() {
+    void retriesAReadThatTimedOutAndReportsTheLastTimeoutWithStatusZero() {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
-        lm.faults().latency(Duration.ofSeconds(3));
-        LoadMasterException e = failure(new LoadMasterRestClient(connection(Secret.of(KEY), null, null, true,
-                Duration.ofSeconds(1))), Op.SHOWVS);
+        lm.faults().latency(Duration.ofMillis(600));
+        LoadMasterException e = failure(client(connection(Secret.of(KEY), null, null, true,
+                Duration.ofMillis(200))), Op.SHOWVS);
         assertEquals("showvs vs=3: no answer from LoadMaster " + simulator.url()
                 + " (SocketTimeoutException: Read timed out)", e.getMessage());
         assertEquals(0, e.status());
-        assertEquals(1, lm.calls("showvs"));
+        assertEquals(3, lm.calls("showvs"));
     }
 
     // ---- helpers
@@ -369,7 +415,11 @@ class LoadMasterRestClientSimulatorTest {
     }
 
     private static LoadMasterRestClient client() {
-        return new LoadMasterRestClient(connection(Secret.of(KEY), null, null, true, Duration.ofSeconds(5)));
+        return client(connection(Secret.of(KEY), null, null, true, Duration.ofSeconds(5)));
+    }
+
+    private static LoadMasterRestClient client(LoadMasterConnection c) {
+        return new LoadMasterRestClient(c, NO_WAITS);
     }
 
     private static LoadMasterConnection connection(Secret apiKey, String user, Secret password, boolean nonLocal,

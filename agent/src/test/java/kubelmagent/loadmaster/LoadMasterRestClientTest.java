@@ -1,5 +1,9 @@
 package kubelmagent.loadmaster;
 
+import static kubelmagent.loadmaster.Answers.dropped;
+import static kubelmagent.loadmaster.Answers.response;
+import static kubelmagent.loadmaster.Answers.unauthorized;
+import static kubelmagent.loadmaster.Answers.xml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -8,39 +12,45 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Stream;
 
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+
+import org.apache.hc.client5.http.HttpHostConnectException;
+import org.apache.hc.core5.http.NoHttpResponseException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+
+import kubelmagent.http.Backoff;
 import kubelmagent.http.Secret;
 import kubelmagent.http.TlsSettings;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
-import mockwebserver3.SocketEffect;
-import okio.Buffer;
 
 class LoadMasterRestClientTest {
 
@@ -48,6 +58,8 @@ class LoadMasterRestClientTest {
     private static final String PASSWORD = "pa55-w0rd";
     private static final VirtualServiceId VS = VirtualServiceId.of(3);
     private static final Member POD = new Member("10.244.1.7", 8080);
+    /** Three tries as in production, without the waits. */
+    private static final Backoff NO_WAITS = new Backoff(3, Duration.ZERO, Duration.ZERO);
 
     private MockWebServer server;
 
@@ -104,11 +116,23 @@ class LoadMasterRestClientTest {
         assertEquals("/access/delrs?vs=3&rs=10.244.1.7&rsport=8080&apikey=k3y", server.takeRequest().getTarget());
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void sendsModrsWithEnableYesOrNo(boolean enabled) throws Exception {
+        server.enqueue(xml(200, "modrs.xml"));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            lm.setRealServerEnabled(VS, POD, enabled);
+        }
+        assertEquals("/access/modrs?vs=3&rs=10.244.1.7&rsport=8080&enable=" + (enabled ? "Y" : "N") + "&apikey=k3y",
+                server.takeRequest().getTarget());
+        assertEquals(1, server.getRequestCount());
+    }
+
     @Test
     void encodesIpv6AddressesAndApiKeys() throws Exception {
         server.enqueue(xml(200, "addrs-completed.xml"));
         LoadMasterConnection c = connection(base(), Secret.of("a+b/c=&d"), null, null, true, Duration.ofSeconds(5));
-        try (LoadMasterRestClient lm = new LoadMasterRestClient(c)) {
+        try (LoadMasterRestClient lm = client(c)) {
             lm.addRealServer(VS, new Member("fd00::1", 8080));
         }
         assertEquals("/access/addrs?vs=3&rs=fd00%3A%3A1&rsport=8080&non_local=1&apikey=a%2Bb%2Fc%3D%26d",
@@ -119,7 +143,7 @@ class LoadMasterRestClientTest {
     void sendsBasicAuthWhenThereIsNoApiKey() throws Exception {
         server.enqueue(xml(200, "showvs-no-rs.xml"));
         LoadMasterConnection c = connection(base(), null, "bal", Secret.of("p@ss:w\u00f6rd"), true, Duration.ofSeconds(5));
-        try (LoadMasterRestClient lm = new LoadMasterRestClient(c)) {
+        try (LoadMasterRestClient lm = client(c)) {
             lm.showVirtualService(VS);
         }
         RecordedRequest request = server.takeRequest();
@@ -132,7 +156,7 @@ class LoadMasterRestClientTest {
     @ValueSource(strings = {"", "/"})
     void buildsTheSamePathWithOrWithoutATrailingSlash(String suffix) throws Exception {
         server.enqueue(xml(200, "showvs-no-rs.xml"));
-        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+        try (LoadMasterRestClient lm = client(
                 connection(base() + suffix, Secret.of(KEY), null, null, true, Duration.ofSeconds(5)))) {
             lm.showVirtualService(VS);
         }
@@ -142,7 +166,7 @@ class LoadMasterRestClientTest {
     @Test
     void keepsAPathPrefixOfTheUrl() throws Exception {
         server.enqueue(xml(200, "showvs-no-rs.xml"));
-        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+        try (LoadMasterRestClient lm = client(
                 connection(base() + "/lm/", Secret.of(KEY), null, null, true, Duration.ofSeconds(5)))) {
             lm.showVirtualService(VS);
         }
@@ -152,7 +176,7 @@ class LoadMasterRestClientTest {
     @Test
     void refusesAUrlThatIsNotHttp() {
         LoadMasterConnection c = connection("ftp://10.0.0.2", Secret.of(KEY), null, null, true, Duration.ofSeconds(5));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LoadMasterRestClient(c));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> client(c));
         assertEquals("the LoadMaster URL must be https://<address>[:port]", e.getMessage());
     }
 
@@ -232,7 +256,7 @@ class LoadMasterRestClientTest {
 
     @Test
     void refusesARealServerWithoutAddress() throws Exception {
-        server.enqueue(xml(200, replace("showvs-two-rs.xml", "<Addr>10.244.2.9</Addr>", "<Addr> </Addr>")));
+        server.enqueue(response(200, replace("showvs-two-rs.xml", "<Addr>10.244.2.9</Addr>", "<Addr> </Addr>")));
         LoadMasterException e = failure(lm -> lm.showVirtualService(VS));
         assertEquals("showvs vs=3: LoadMaster sent a Virtual Service the agent cannot read (<Rs> #2 has no <Addr>)",
                 e.getMessage());
@@ -240,7 +264,7 @@ class LoadMasterRestClientTest {
 
     @Test
     void refusesAnEnableThatIsNeitherYesNorNo() throws Exception {
-        server.enqueue(xml(200, replace("showvs-two-rs.xml", "<Enable>N</Enable>", "<Enable>maybe</Enable>")));
+        server.enqueue(response(200, replace("showvs-two-rs.xml", "<Enable>N</Enable>", "<Enable>maybe</Enable>")));
         LoadMasterException e = failure(lm -> lm.showVirtualService(VS));
         assertEquals("showvs vs=3: LoadMaster sent a Virtual Service the agent cannot read"
                 + " (<Rs> #2 <Enable> is not Y or N (got \"maybe\"))", e.getMessage());
@@ -248,7 +272,7 @@ class LoadMasterRestClientTest {
 
     @Test
     void refusesAPortOutOfRange() throws Exception {
-        server.enqueue(xml(200, replace("showvs-two-rs.xml", "<Port>8080</Port>", "<Port>0</Port>")));
+        server.enqueue(response(200, replace("showvs-two-rs.xml", "<Port>8080</Port>", "<Port>0</Port>")));
         LoadMasterException e = failure(lm -> lm.showVirtualService(VS));
         assertEquals("showvs vs=3: LoadMaster sent a Virtual Service the agent cannot read"
                 + " (<Rs> #1 (10.244.1.7): port must be 1..65535 (got 0))", e.getMessage());
@@ -278,26 +302,26 @@ class LoadMasterRestClientTest {
     // ---- failures with an answer
 
     enum Op {
-        SHOWVS, ADDRS, DELRS;
+        SHOWVS, ADDRS, DELRS, MODRS;
 
         void run(LoadMaster lm) throws LoadMasterException {
             switch (this) {
-                case SHOWVS:
-                    lm.showVirtualService(VS);
-                    break;
-                case ADDRS:
-                    lm.addRealServer(VS, POD);
-                    break;
-                default:
-                    lm.deleteRealServer(VS, POD);
-                    break;
+                case SHOWVS -> lm.showVirtualService(VS);
+                case ADDRS -> lm.addRealServer(VS, POD);
+                case DELRS -> lm.deleteRealServer(VS, POD);
+                default -> lm.setRealServerEnabled(VS, POD, false);
             }
+        }
+
+        boolean read() {
+            return this == SHOWVS;
         }
     }
 
     static Stream<Arguments> answeredFailures() {
         String addrs = "addrs vs=3 rs=10.244.1.7:8080";
         String delrs = "delrs vs=3 rs=10.244.1.7:8080";
+        String modrs = "modrs vs=3 rs=10.244.1.7:8080 enable=N";
         return Stream.of(
                 Arguments.of(Op.SHOWVS, 422, "error-unknown-vs.xml", true,
                         "showvs vs=3: LoadMaster answered 422 \"Unknown VS\""),
@@ -307,6 +331,14 @@ class LoadMasterRestClientTest {
                         delrs + ": LoadMaster answered 422 \"Unknown VS\""),
                 Arguments.of(Op.DELRS, 422, "error-unknown-rs.xml", false,
                         delrs + ": LoadMaster answered 422 \"Unknown RS\""),
+                Arguments.of(Op.MODRS, 422, "error-unknown-vs.xml", true,
+                        modrs + ": LoadMaster answered 422 \"Unknown VS\""),
+                Arguments.of(Op.MODRS, 422, "error-unknown-rs.xml", false,
+                        modrs + ": LoadMaster answered 422 \"Unknown RS\""),
+                Arguments.of(Op.MODRS, 500, "error-internal.xml", false,
+                        modrs + ": LoadMaster answered 500 \"Internal error\""),
+                Arguments.of(Op.SHOWVS, 500, "error-internal.xml", false,
+                        "showvs vs=3: LoadMaster answered 500 \"Internal error\""),
                 Arguments.of(Op.ADDRS, 422, "error-already-exists.xml", false,
                         addrs + ": LoadMaster answered 422 \"Real Server already exists\""),
                 Arguments.of(Op.ADDRS, 422, "error-couldnt-create-rs.xml", false,
@@ -336,20 +368,26 @@ class LoadMasterRestClientTest {
                 Arguments.of(Op.ADDRS, 429, "", false,
                         addrs + ": LoadMaster answered 429 with no LoadMaster XML envelope (empty body)"),
                 Arguments.of(Op.DELRS, 503, "Service Unavailable", false,
-                        delrs + ": LoadMaster answered 503 with no LoadMaster XML envelope (not XML)"));
+                        delrs + ": LoadMaster answered 503 with no LoadMaster XML envelope (not XML)"),
+                Arguments.of(Op.SHOWVS, 503, "Service Unavailable", false,
+                        "showvs vs=3: LoadMaster answered 503 with no LoadMaster XML envelope (not XML)"));
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("answeredFailures")
     void reportsWhatTheLoadMasterAnswered(Op op, int code, String body, boolean unknownVs, String message)
             throws Exception {
-        server.enqueue(response(code, body.endsWith(".xml") || body.endsWith(".html") ? Fixtures.bytes(body)
-                : body.getBytes(StandardCharsets.ISO_8859_1)));
+        for (int i = 0; i < 3; i++) {
+            server.enqueue(response(code, body.endsWith(".xml") || body.endsWith(".html") ? Fixtures.bytes(body)
+                    : body.getBytes(StandardCharsets.ISO_8859_1)));
+        }
         LoadMasterException e = failure(op::run);
         assertEquals(message, e.getMessage());
         assertEquals(code, e.status());
+        assertEquals(code < 500, e.isRefusal());
         assertEquals(unknownVs, e instanceof UnknownVirtualServiceException);
-        assertEquals(1, server.getRequestCount(), "HTTP errors are not retried");
+        assertEquals(op.read() && code >= 500 ? 3 : 1, server.getRequestCount(),
+                "only reads are retried, and only after a 5xx");
     }
 
     @Test
@@ -420,20 +458,53 @@ class LoadMasterRestClientTest {
         assertEquals(0, e.status());
     }
 
-    // ---- no answer
+    @ParameterizedTest
+    @ValueSource(ints = {200, 422, 500})
+    void refusesAnAnswerThatPullsInALocalFile(int code, @TempDir Path dir) throws Exception {
+        byte[] body = LoadMasterXmlTest.xxe("<!DOCTYPE Response [<!ENTITY x SYSTEM \"FILE\">]>"
+                + "<Response stat=\"" + code + "\" code=\"" + (code == 200 ? "ok" : "fail") + "\"><Success><Data>"
+                + "<Index>3</Index><NickName>&x;</NickName></Data></Success><Error>&x;</Error></Response>", dir);
+        for (int i = 0; i < 3; i++) {
+            server.enqueue(response(code, body));
+        }
+        LoadMasterException e = failure(Op.SHOWVS::run);
+        String expected = code == 200
+                ? "showvs vs=3: LoadMaster sent a response that is not a LoadMaster XML envelope ("
+                : "showvs vs=3: LoadMaster answered " + code + " with no LoadMaster XML envelope (";
+        assertEquals(expected + LoadMasterXmlTest.DOCTYPE_REFUSED + ")", e.getMessage());
+        assertFalse(e.getMessage().contains(LoadMasterXmlTest.MARKER));
+    }
+
+    // ---- no answer, and retries
 
     @Test
-    void reportsATimeoutWithStatusZeroAndDoesNotRetryIt() throws Exception {
-        server.enqueue(new MockResponse.Builder().code(200).body("<Response/>")
-                .headersDelay(3, TimeUnit.SECONDS).build());
-        LoadMasterConnection c = connection(base(), Secret.of(KEY), null, null, true, Duration.ofSeconds(1));
+    void retriesAReadThatTimedOutAndReportsTheLastTimeoutWithStatusZero() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            server.enqueue(new MockResponse.Builder().code(200).body("<Response/>")
+                    .headersDelay(2, TimeUnit.SECONDS).build());
+        }
         LoadMasterException e;
-        try (LoadMasterRestClient lm = new LoadMasterRestClient(c)) {
+        try (LoadMasterRestClient lm = client(connection(base(), Secret.of(KEY), null, null, true, Duration.ofMillis(250)))) {
             e = assertThrows(LoadMasterException.class, () -> lm.showVirtualService(VS));
         }
         assertEquals("showvs vs=3: no answer from LoadMaster " + base() + " (SocketTimeoutException: Read timed out)",
                 e.getMessage());
         assertEquals(0, e.status());
+        assertFalse(e.isRefusal());
+        assertEquals(3, server.getRequestCount());
+    }
+
+    @Test
+    void neverRetriesAWriteThatTimedOut() throws Exception {
+        server.enqueue(new MockResponse.Builder().code(200).body("<Response/>")
+                .headersDelay(2, TimeUnit.SECONDS).build());
+        server.enqueue(xml(200, "addrs.xml"));
+        LoadMasterException e;
+        try (LoadMasterRestClient lm = client(connection(base(), Secret.of(KEY), null, null, true, Duration.ofMillis(250)))) {
+            e = assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, POD));
+        }
+        assertEquals("addrs vs=3 rs=10.244.1.7:8080: no answer from LoadMaster " + base()
+                + " (SocketTimeoutException: Read timed out)", e.getMessage());
         assertEquals(1, server.getRequestCount());
     }
 
@@ -442,7 +513,7 @@ class LoadMasterRestClientTest {
         String url = base();
         server.close();
         LoadMasterException e;
-        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+        try (LoadMasterRestClient lm = client(
                 connection(url, Secret.of(KEY), null, null, true, Duration.ofSeconds(2)))) {
             e = assertThrows(LoadMasterException.class, () -> lm.showVirtualService(VS));
         }
@@ -454,7 +525,8 @@ class LoadMasterRestClientTest {
     }
 
     @Test
-    void retriesAReadOnceAfterADroppedConnection() throws Exception {
+    void retriesAReadAfterADroppedConnection() throws Exception {
+        server.enqueue(dropped());
         server.enqueue(dropped());
         server.enqueue(xml(200, "showvs-two-rs.xml"));
         VirtualService vs;
@@ -462,34 +534,115 @@ class LoadMasterRestClientTest {
             vs = lm.showVirtualService(VS);
         }
         assertEquals(2, vs.realServers().size());
-        assertEquals(2, server.getRequestCount());
-        assertEquals("/access/showvs?vs=3&apikey=k3y", server.takeRequest().getTarget());
-        assertEquals("/access/showvs?vs=3&apikey=k3y", server.takeRequest().getTarget());
+        assertEquals(3, server.getRequestCount());
+        for (int i = 0; i < 3; i++) {
+            assertEquals("/access/showvs?vs=3&apikey=k3y", server.takeRequest().getTarget());
+        }
     }
 
     @Test
-    void retriesAReadOnlyOnce() throws Exception {
+    void retriesAReadAfterA5xx() throws Exception {
+        server.enqueue(xml(503, "server-error.html"));
+        server.enqueue(xml(500, "error-internal.xml"));
+        server.enqueue(xml(200, "showvs-two-rs.xml"));
+        VirtualService vs;
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            vs = lm.showVirtualService(VS);
+        }
+        assertEquals(2, vs.realServers().size());
+        assertEquals(3, server.getRequestCount());
+    }
+
+    @Test
+    void triesAReadAtMostThreeTimes() throws Exception {
+        server.enqueue(dropped());
         server.enqueue(dropped());
         server.enqueue(dropped());
         server.enqueue(xml(200, "showvs-two-rs.xml"));
         LoadMasterException e = failure(Op.SHOWVS::run);
         assertTrue(e.getMessage().startsWith("showvs vs=3: no answer from LoadMaster " + base() + " ("), e.getMessage());
         assertEquals(0, e.status());
-        assertEquals(2, server.getRequestCount());
+        assertEquals(3, server.getRequestCount());
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"ADDRS", "DELRS"})
-    void neverRetriesAWrite(Op op) throws Exception {
+    static Stream<Arguments> refusalsOfARead() {
+        return Stream.of(
+                Arguments.of("400", xml(400, "error-rsport-missing.xml")),
+                Arguments.of("401 without a credential file", unauthorized()),
+                Arguments.of("403", xml(403, "error-incorrect-permissions.xml")),
+                Arguments.of("404", xml(404, "not-found.html")),
+                Arguments.of("422 Unknown VS", xml(422, "error-unknown-vs.xml")),
+                Arguments.of("429", xml(429, "error-too-many-requests.xml")),
+                Arguments.of("200 with a failing envelope", xml(200, "error-unknown-command.xml")),
+                Arguments.of("200 that is not XML", response(200, "OK".getBytes(StandardCharsets.ISO_8859_1))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusalsOfARead")
+    void neverRetriesAReadThatTheLoadMasterAnsweredOtherThanWith5xx(String name, MockResponse answer)
+            throws Exception {
+        server.enqueue(answer);
+        server.enqueue(xml(200, "showvs-two-rs.xml"));
+        failure(Op.SHOWVS::run);
+        assertEquals(1, server.getRequestCount());
+    }
+
+    @Test
+    void retriesReadsWithTheProductionBackoffByDefault() throws Exception {
         server.enqueue(dropped());
+        server.enqueue(xml(503, "server-error.html"));
+        server.enqueue(xml(200, "showvs-no-rs.xml"));
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+                connection(base(), Secret.of(KEY), null, null, true, Duration.ofSeconds(5)))) {
+            lm.showVirtualService(VS);
+        }
+        assertEquals(Backoff.READS.attempts(), server.getRequestCount());
+    }
+
+    static Stream<Arguments> writesWithoutAnswerOrWith5xx() {
+        return Stream.of(Op.ADDRS, Op.DELRS, Op.MODRS).flatMap(op -> Stream.of(
+                Arguments.of(op, "a dropped connection", dropped()),
+                Arguments.of(op, "500", xml(500, "error-internal.xml")),
+                Arguments.of(op, "503", xml(503, "server-error.html"))));
+    }
+
+    @ParameterizedTest(name = "{0} after {1}")
+    @MethodSource("writesWithoutAnswerOrWith5xx")
+    void neverRetriesAWrite(Op op, String name, MockResponse first) throws Exception {
+        server.enqueue(first);
         server.enqueue(xml(200, "delrs.xml"));
         LoadMasterException e = failure(op::run);
-        String command = op.name().toLowerCase(java.util.Locale.ROOT);
-        assertTrue(e.getMessage().startsWith(command + " vs=3 rs=10.244.1.7:8080: no answer from LoadMaster "
+        assertFalse(e.isRefusal(), e.getMessage());
+        assertEquals(1, server.getRequestCount());
+    }
+
+    @Test
+    void reportsAWriteWithoutAnswerWithStatusZero() throws Exception {
+        server.enqueue(dropped());
+        LoadMasterException e = failure(Op.MODRS::run);
+        assertTrue(e.getMessage().startsWith("modrs vs=3 rs=10.244.1.7:8080 enable=N: no answer from LoadMaster "
                 + base() + " ("), e.getMessage());
         assertEquals(0, e.status());
         assertFalse(e.isRefusal());
-        assertEquals(1, server.getRequestCount());
+    }
+
+    static Stream<Arguments> failuresWithoutAnswer() {
+        return Stream.of(
+                Arguments.of(new SocketTimeoutException("Read timed out"), true),
+                Arguments.of(new HttpHostConnectException("Connection refused"), true),
+                Arguments.of(new ConnectException("Connection refused"), true),
+                Arguments.of(new SocketException("Connection reset"), true),
+                Arguments.of(new NoHttpResponseException("10.0.0.2:443 failed to respond"), true),
+                Arguments.of(new SSLException("Connection reset", new SocketException("Connection reset")), true),
+                Arguments.of(new SSLHandshakeException("PKIX path building failed"), false),
+                Arguments.of(new UnknownHostException("lm.example: Name or service not known"), false),
+                Arguments.of(new IOException("something else"), false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("failuresWithoutAnswer")
+    void retriesOnlyFailuresWithoutAnswerThatMayPass(IOException failure, boolean retried) {
+        assertEquals(retried, LoadMasterRestClient.worthRetrying(failure));
     }
 
     // ---- secrets
@@ -497,8 +650,7 @@ class LoadMasterRestClientTest {
     static Stream<Arguments> everyKindOfFailure() {
         return Stream.of(
                 Arguments.of("422", xml(422, "error-unknown-vs.xml")),
-                Arguments.of("401", new MockResponse.Builder().code(401)
-                        .addHeader("WWW-Authenticate", "Basic realm=\"LM\"").build()),
+                Arguments.of("401", unauthorized()),
                 Arguments.of("403", xml(403, "error-incorrect-permissions.xml")),
                 Arguments.of("404", xml(404, "not-found.html")),
                 Arguments.of("500", xml(500, "server-error.html")),
@@ -528,7 +680,7 @@ class LoadMasterRestClientTest {
         server.enqueue(answer);
         server.enqueue(answer);
         LoadMasterConnection c = connection(base(), null, "bal", Secret.of(PASSWORD), true, Duration.ofSeconds(5));
-        try (LoadMasterRestClient lm = new LoadMasterRestClient(c)) {
+        try (LoadMasterRestClient lm = client(c)) {
             for (Op op : Op.values()) {
                 server.enqueue(answer);
                 LoadMasterException e = assertThrows(LoadMasterException.class, () -> op.run(lm));
@@ -539,15 +691,15 @@ class LoadMasterRestClientTest {
 
     @Test
     void neverPutsTheApiKeyIntoATimeoutOrRefusalMessage() throws Exception {
-        server.enqueue(new MockResponse.Builder().code(200).headersDelay(3, TimeUnit.SECONDS).build());
-        try (LoadMasterRestClient lm = new LoadMasterRestClient(
-                connection(base(), Secret.of(KEY), null, null, true, Duration.ofSeconds(1)))) {
+        server.enqueue(new MockResponse.Builder().code(200).headersDelay(2, TimeUnit.SECONDS).build());
+        try (LoadMasterRestClient lm = client(
+                connection(base(), Secret.of(KEY), null, null, true, Duration.ofMillis(250)))) {
             assertNoSecret(assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, POD)));
         }
         String url = base();
         server.close();
-        try (LoadMasterRestClient lm = new LoadMasterRestClient(
-                connection(url, Secret.of(KEY), null, null, true, Duration.ofSeconds(1)))) {
+        try (LoadMasterRestClient lm = client(
+                connection(url, Secret.of(KEY), null, null, true, Duration.ofMillis(250)))) {
             assertNoSecret(assertThrows(LoadMasterException.class, () -> lm.deleteRealServer(VS, POD)));
         }
     }
@@ -555,45 +707,21 @@ class LoadMasterRestClientTest {
     // ---- logging
 
     @Test
-    void logsOneDebugLinePerRequestWithoutTheUrl() throws Exception {
-        Logger logger = Logger.getLogger(LoadMasterRestClient.class.getName());
-        List<String> lines = new ArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                lines.add(record.getLevel() + " " + record.getMessage());
-            }
-
-            @Override
-            public void flush() {
-                // nothing buffered
-            }
-
-            @Override
-            public void close() {
-                // nothing to release
-            }
-        };
-        Level before = logger.getLevel();
-        logger.setLevel(Level.FINE);
-        logger.addHandler(handler);
-        try {
-            server.enqueue(dropped());
-            server.enqueue(xml(200, "showvs-two-rs.xml"));
-            server.enqueue(xml(422, "error-already-exists.xml"));
-            try (LoadMasterRestClient lm = client(apiKey(), true)) {
-                lm.showVirtualService(VS);
-                assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, POD));
-            }
-        } finally {
-            logger.removeHandler(handler);
-            logger.setLevel(before);
+    void logsEachAttemptAtDebugLevelWithoutTheUrl() throws Exception {
+        server.enqueue(dropped());
+        server.enqueue(xml(200, "showvs-two-rs.xml"));
+        server.enqueue(xml(422, "error-already-exists.xml"));
+        List<String> lines;
+        try (LogCapture log = new LogCapture(); LoadMasterRestClient lm = client(apiKey(), true)) {
+            lm.showVirtualService(VS);
+            assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, POD));
+            lines = log.lines();
         }
-        assertEquals(3, lines.size(), lines.toString());
-        assertTrue(lines.get(0).startsWith("FINE showvs vs=3: connection dropped after "), lines.get(0));
-        assertTrue(lines.get(0).endsWith("; retrying once"), lines.get(0));
-        assertTrue(lines.get(1).matches("FINE showvs vs=3: 200 in \\d+ ms"), lines.get(1));
-        assertTrue(lines.get(2).matches("FINE addrs vs=3 rs=10\\.244\\.1\\.7:8080: 422 in \\d+ ms"), lines.get(2));
+        assertEquals(4, lines.size(), lines.toString());
+        assertTrue(lines.get(0).matches("FINE showvs vs=3: no answer after \\d+ ms \\(.+\\)"), lines.get(0));
+        assertEquals("FINE showvs vs=3: trying again", lines.get(1));
+        assertTrue(lines.get(2).matches("FINE showvs vs=3: 200 in \\d+ ms"), lines.get(2));
+        assertTrue(lines.get(3).matches("FINE addrs vs=3 rs=10\\.244\\.1\\.7:8080: 422 in \\d+ ms"), lines.get(3));
         for (String line : lines) {
             assertFalse(line.contains(KEY) || line.contains("http:") || line.contains("/access"), line);
         }
@@ -631,7 +759,11 @@ class LoadMasterRestClientTest {
     }
 
     private LoadMasterRestClient client(Secret apiKey, boolean nonLocal) {
-        return new LoadMasterRestClient(connection(base(), apiKey, null, null, nonLocal, Duration.ofSeconds(5)));
+        return client(connection(base(), apiKey, null, null, nonLocal, Duration.ofSeconds(5)));
+    }
+
+    private static LoadMasterRestClient client(LoadMasterConnection c) {
+        return new LoadMasterRestClient(c, NO_WAITS);
     }
 
     private static LoadMasterConnection connection(
@@ -646,22 +778,6 @@ class LoadMasterRestClientTest {
         return url.substring(0, url.length() - 1);
     }
 
-    private static MockResponse xml(int code, String fixture) {
-        return response(code, Fixtures.bytes(fixture));
-    }
-
-    private static MockResponse response(int code, byte[] body) {
-        MockResponse.Builder b = new MockResponse.Builder().code(code);
-        if (body.length > 0) {
-            b.addHeader("Content-Type", "text/xml");
-        }
-        return b.body(new Buffer().write(body)).build();
-    }
-
-    private static MockResponse dropped() {
-        return new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build();
-    }
-
     private static byte[] replace(String fixture, String from, String to) {
         String text = new String(Fixtures.bytes(fixture), StandardCharsets.ISO_8859_1);
         if (!text.contains(from)) {
@@ -669,9 +785,5 @@ class LoadMasterRestClientTest {
         }
         return text.replaceFirst(java.util.regex.Pattern.quote(from), java.util.regex.Matcher.quoteReplacement(to))
                 .getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    private static MockResponse xml(int code, byte[] body) {
-        return response(code, body);
     }
 }

@@ -4,18 +4,34 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
 
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 
 class LoadMasterXmlTest {
+
+    /** What a local file holds in the XXE tests; it must never come back out of the parser. */
+    static final String MARKER = "marker-from-a-local-file-5e1f";
+
+    /** The DOCTYPE refusal, in plain words. */
+    static final String DOCTYPE_REFUSED = "malformed XML: it contains a DOCTYPE declaration,"
+            + " which LoadMaster answers never have and the agent refuses";
 
     @ParameterizedTest
     @CsvSource({"Y,true", "N,false", "y,true", "n,false", "1,true", "0,false", "true,true", "false,false",
@@ -65,8 +81,65 @@ class LoadMasterXmlTest {
                 + "<Success>&b;</Success></Response>").getBytes(StandardCharsets.ISO_8859_1);
         LoadMasterXml.NotAnEnvelopeException e =
                 assertThrows(LoadMasterXml.NotAnEnvelopeException.class, () -> LoadMasterXml.envelope(body));
+        assertEquals(DOCTYPE_REFUSED, e.getMessage());
+    }
+
+    /** Ways to pull a local file into a document: a general entity, a parameter entity, an external DTD. */
+    static Stream<Arguments> externalEntities() {
+        return Stream.of(
+                Arguments.of("general entity in the error text", "<!DOCTYPE Response [<!ENTITY x SYSTEM \"FILE\">]>"
+                        + "<Response stat=\"422\" code=\"fail\"><Error>&x;</Error></Response>"),
+                Arguments.of("general entity in showvs data", "<!DOCTYPE Response [<!ENTITY x SYSTEM \"FILE\">]>"
+                        + "<Response stat=\"200\" code=\"ok\"><Success><Data><Index>3</Index>"
+                        + "<NickName>&x;</NickName></Data></Success></Response>"),
+                Arguments.of("parameter entity", "<!DOCTYPE Response [<!ENTITY % p SYSTEM \"FILE\"> %p;]>"
+                        + "<Response stat=\"200\" code=\"ok\"><Success>ok</Success></Response>"),
+                Arguments.of("external DTD", "<!DOCTYPE Response SYSTEM \"FILE\">"
+                        + "<Response stat=\"200\" code=\"ok\"><Success>ok</Success></Response>"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("externalEntities")
+    void neverReadsALocalFileThroughAnExternalEntity(String name, String document, @TempDir Path dir)
+            throws IOException {
+        byte[] body = xxe(document, dir);
+        LoadMasterXml.NotAnEnvelopeException e =
+                assertThrows(LoadMasterXml.NotAnEnvelopeException.class, () -> LoadMasterXml.envelope(body));
+        assertEquals(DOCTYPE_REFUSED, e.getMessage());
+        assertFalse(e.getMessage().contains(MARKER));
+    }
+
+    @Test
+    void refusesABillionLaughsAtOnce() {
+        StringBuilder doctype = new StringBuilder("<!DOCTYPE Response [<!ENTITY lol0 \"lol\">");
+        for (int i = 1; i <= 9; i++) {
+            doctype.append("<!ENTITY lol").append(i).append(" \"");
+            for (int j = 0; j < 10; j++) {
+                doctype.append("&lol").append(i - 1).append(';');
+            }
+            doctype.append("\">");
+        }
+        byte[] body = ("<?xml version=\"1.0\"?>" + doctype + "]><Response stat=\"200\" code=\"ok\">"
+                + "<Success>&lol9;</Success></Response>").getBytes(StandardCharsets.ISO_8859_1);
+        LoadMasterXml.NotAnEnvelopeException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
+                () -> assertThrows(LoadMasterXml.NotAnEnvelopeException.class, () -> LoadMasterXml.envelope(body)));
+        assertEquals(DOCTYPE_REFUSED, e.getMessage());
+    }
+
+    @Test
+    void stillNamesTheParsersReasonForOtherMalformedXml() {
+        byte[] body = "<Response stat=\"200\"><Success></Response>".getBytes(StandardCharsets.ISO_8859_1);
+        LoadMasterXml.NotAnEnvelopeException e =
+                assertThrows(LoadMasterXml.NotAnEnvelopeException.class, () -> LoadMasterXml.envelope(body));
         assertTrue(e.getMessage().startsWith("malformed XML: "), e.getMessage());
-        assertTrue(e.getMessage().contains("DOCTYPE"), e.getMessage());
+        assertFalse(e.getMessage().contains("DOCTYPE"), e.getMessage());
+    }
+
+    /** {@code document} with {@code FILE} replaced by the URI of a file that holds {@link #MARKER}. */
+    static byte[] xxe(String document, Path dir) throws IOException {
+        Path secret = Files.writeString(dir.resolve("local-file.txt"), MARKER);
+        return ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n"
+                + document.replace("FILE", secret.toUri().toString())).getBytes(StandardCharsets.ISO_8859_1);
     }
 
     @Test
