@@ -1,15 +1,14 @@
 package kubelmagent.config;
 
-import kubelmagent.model.BindingPolicy;
-import kubelmagent.model.Cidr;
-import kubelmagent.plan.RemovalPolicy;
-
 import java.nio.file.Path;
 import java.util.List;
 
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.Selector;
 import kubelmagent.loadmaster.LoadMasterConnection;
+import kubelmagent.model.BindingPolicy;
+import kubelmagent.model.Cidr;
+import kubelmagent.plan.RemovalPolicy;
 
 /**
  * The validated contents of {@code agent.yaml}.
@@ -26,6 +25,11 @@ import kubelmagent.loadmaster.LoadMasterConnection;
  * @param policy      which namespaces may bind which Virtual Services ({@code policy.bindings})
  * @param podCidrs    the pod networks ({@code kubernetes.podCidrs}); only Real Servers inside them can be
  *                    adopted with {@code --adopt}
+ * @param metricsListen where to serve /metrics, /healthz and /readyz ({@code metrics.listen}); null: off
+ * @param readyWithin /readyz is ready while the last successful pass is at most this old (3 passes)
+ * @param warnings    what is risky but allowed, such as a credential file other users can read; each
+ *                    line names the key and says how to fix it. Log them at warning when the agent
+ *                    starts and with {@code --check-config}
  */
 public record AgentConfig(
         KubernetesConnection kubernetes,
@@ -36,10 +40,14 @@ public record AgentConfig(
         Path stateDir,
         RemovalPolicy removals,
         BindingPolicy policy,
-        List<Cidr> podCidrs) {
+        List<Cidr> podCidrs,
+        java.net.InetSocketAddress metricsListen,
+        java.time.Duration readyWithin,
+        List<String> warnings) {
 
     public AgentConfig {
         namespaces = List.copyOf(namespaces);
         podCidrs = List.copyOf(podCidrs);
+        warnings = List.copyOf(warnings);
     }
 }

@@ -2,18 +2,16 @@ package kubelmagent.config;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.cert.X509Certificate;
@@ -23,7 +21,9 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import org.quartz.CronExpression;
@@ -44,6 +44,11 @@ import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.Selector;
 import kubelmagent.loadmaster.LoadMasterConnection;
 import kubelmagent.log.Text;
+import kubelmagent.model.BindingPolicy;
+import kubelmagent.model.BindingPolicy.Binding;
+import kubelmagent.model.Cidr;
+import kubelmagent.model.VirtualServiceId;
+import kubelmagent.plan.RemovalPolicy;
 
 /**
  * Reads and validates {@code agent.yaml} (see {@code conf/agent.yaml} for the commented example).
@@ -54,6 +59,7 @@ import kubelmagent.log.Text;
  * (it is read again on every pass). Relative file paths are taken relative to the directory of
  * {@code agent.yaml}. No problem ever contains a credential read from a file; values written in
  * {@code agent.yaml} itself (paths, URLs) are echoed, except the user-info and query of a URL.
+ * Credential files that other users can read are allowed, but listed in {@link AgentConfig#warnings()}.
  */
 public final class ConfigLoader {
 
@@ -66,13 +72,18 @@ public final class ConfigLoader {
     static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
     static final Duration MAX_INTERVAL = Duration.ofHours(24);
 
-    static final List<String> ROOT_KEYS = List.of("kubernetes", "loadmaster", "sync", "selector");
-    static final List<String> KUBERNETES_KEYS = List.of(
-            "server", "kubeconfig", "context", "tokenFile", "caFile", "insecureSkipTlsVerify", "namespaces", "timeout");
+    static final List<String> ROOT_KEYS = List.of("kubernetes", "loadmaster", "sync", "selector", "policy", "metrics");
+    static final List<String> METRICS_KEYS = List.of("listen");
+    static final String DEFAULT_METRICS_LISTEN = "127.0.0.1:9464";
+    static final List<String> KUBERNETES_KEYS = List.of("server", "kubeconfig", "context", "tokenFile", "caFile",
+            "insecureSkipTlsVerify", "namespaces", "timeout", "podCidrs");
     static final List<String> LOADMASTER_KEYS = List.of(
             "url", "apiKeyFile", "username", "passwordFile", "caFile", "insecureSkipTlsVerify", "nonLocal", "timeout");
-    static final List<String> SYNC_KEYS = List.of("interval", "cron", "stateDir");
+    static final List<String> SYNC_KEYS = List.of("interval", "cron", "stateDir", "drainTimeout",
+            "removalConfirmations", "maxRemovalFraction", "maxRemovalMinimum");
     static final List<String> SELECTOR_KEYS = List.of("label", "vsidAnnotation");
+    static final List<String> POLICY_KEYS = List.of("bindings");
+    static final List<String> BINDING_KEYS = List.of("namespace", "vsids");
 
     static final String EMPTY_FILE = "the file is empty; see conf/agent.yaml for an example";
     static final String FILE_PATH = "must be a file path";
@@ -87,6 +98,14 @@ public final class ConfigLoader {
             + "starting and ending with a letter or digit";
     static final String ANNOTATION_KEY = "must be an annotation key: up to 63 letters, digits, '-', '_' or '.', "
             + "starting and ending with a letter or digit, optionally after a DNS subdomain prefix and '/'";
+    static final String REMOVAL_FRACTION = "must be a fraction above 0 and at most 1, e.g. 0.5 for half";
+    static final String CIDR_LIST = "must be a list of networks such as [10.244.0.0/16]";
+    static final String BINDING_LIST = "must be a list of rules such as {namespace: shop, vsids: [3, 4]}";
+    static final String NAMESPACE_PATTERN = "must be a namespace name (lowercase letters, digits and '-'), in which"
+            + " * stands for any run of characters and ? for one";
+    static final String VSID_LIST = "must be a list of Virtual Service ids, e.g. [3, 4]";
+    static final String VSID = "must be a Virtual Service id: a whole number of 1 or more (the Id column of"
+            + " View/Modify Services)";
 
     private static final int MAX_CONFIG_BYTES = 1 << 20;
     private static final int MAX_SECRET_BYTES = 64 << 10;
@@ -98,11 +117,20 @@ public final class ConfigLoader {
     /** The query of a URL, which may hold an API key ({@code ?apikey=...}): never echoed. */
     private static final Pattern QUERY = Pattern.compile("\\?[^#]*", Pattern.DOTALL);
 
-    private final Problems problems = new Problems();
-    private final Path baseDir;
+    /** A plain decimal fraction such as 0.5 or .25 (no exponent, so no huge numbers to parse). */
+    private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,3}(\\.[0-9]{0,12})?|\\.[0-9]{1,12}");
 
-    private ConfigLoader(Path baseDir) {
+    /** Decimal digits that fit an int when they are at most 9. */
+    private static final Pattern VSID_DIGITS = Pattern.compile("[0-9]{1,9}");
+
+    private final Problems problems = new Problems();
+    private final List<String> warnings = new ArrayList<>();
+    private final Path baseDir;
+    private final CredentialFiles credentials;
+
+    private ConfigLoader(Path baseDir, CredentialFiles credentials) {
         this.baseDir = baseDir.toAbsolutePath().normalize();
+        this.credentials = credentials;
     }
 
     /**
@@ -111,6 +139,10 @@ public final class ConfigLoader {
      * @throws ConfigException listing every problem, if the file cannot be read or is not valid
      */
     public static AgentConfig load(Path file) throws ConfigException {
+        return load(file, CredentialFiles.ofThisProcess());
+    }
+
+    static AgentConfig load(Path file, CredentialFiles credentials) throws ConfigException {
         String name = file.toString();
         byte[] bytes;
         try {
@@ -130,7 +162,7 @@ public final class ConfigLoader {
         }
         Path absolute = file.toAbsolutePath();
         Path dir = absolute.getParent() != null ? absolute.getParent() : absolute.getRoot();
-        return parse(text, name, dir);
+        return new ConfigLoader(dir, credentials).read(text, name);
     }
 
     /**
@@ -142,7 +174,12 @@ public final class ConfigLoader {
      * @throws ConfigException listing every problem
      */
     public static AgentConfig parse(String yaml, String fileNameForMessages, Path baseDir) throws ConfigException {
-        return new ConfigLoader(baseDir).read(yaml, fileNameForMessages);
+        return parse(yaml, fileNameForMessages, baseDir, CredentialFiles.ofThisProcess());
+    }
+
+    static AgentConfig parse(String yaml, String fileNameForMessages, Path baseDir, CredentialFiles credentials)
+            throws ConfigException {
+        return new ConfigLoader(baseDir, credentials).read(yaml, fileNameForMessages);
     }
 
     private AgentConfig read(String yaml, String fileName) throws ConfigException {
@@ -161,14 +198,13 @@ public final class ConfigLoader {
         LoadMasterConnection loadMaster = loadMaster(top.section("loadmaster", LOADMASTER_KEYS));
         Sync sync = sync(top.section("sync", SYNC_KEYS));
         Selector selector = selector(top.section("selector", SELECTOR_KEYS));
+        BindingPolicy policy = policy(top);
+        InetSocketAddress metricsListen = metricsListen(top.section("metrics", METRICS_KEYS));
         failIfAny(fileName);
 
         return new AgentConfig(kubernetes.connection(), kubernetes.namespaces(), selector, loadMaster,
-                sync.schedule(), sync.stateDir(),
-                // Parsed from sync.*, policy.bindings and kubernetes.podCidrs in the next commit.
-                kubelmagent.plan.RemovalPolicy.defaults(sync.schedule().interval() == null
-                        ? java.time.Duration.ofMinutes(1) : sync.schedule().interval()),
-                kubelmagent.model.BindingPolicy.allowAll(), List.of());
+                sync.schedule(), sync.stateDir(), sync.removals(), policy, kubernetes.podCidrs(), metricsListen,
+                sync.passGap().multipliedBy(3), warnings);
     }
 
     private void failIfAny(String fileName) throws ConfigException {
@@ -214,7 +250,7 @@ public final class ConfigLoader {
 
     // ---- kubernetes ------------------------------------------------------------------------------
 
-    private record Kubernetes(KubernetesConnection connection, List<String> namespaces) {}
+    private record Kubernetes(KubernetesConnection connection, List<String> namespaces, List<Cidr> podCidrs) {}
 
     private Kubernetes kubernetes(YamlSection s) {
         boolean hasServer = s.has("server");
@@ -232,6 +268,7 @@ public final class ConfigLoader {
         Boolean insecure = s.bool("insecureSkipTlsVerify");
         List<String> namespaces = namespaces(s);
         Duration timeout = orDefault(s.duration("timeout", MIN_TIMEOUT, MAX_TIMEOUT), DEFAULT_TIMEOUT);
+        List<Cidr> podCidrs = podCidrs(s);
 
         if (hasServer && hasKubeconfig) {
             s.sectionProblem("set either server or kubeconfig, not both");
@@ -254,7 +291,7 @@ public final class ConfigLoader {
         } else if (hasKubeconfig && !hasServer && kubeconfig != null && (context != null || !s.has("context"))) {
             connection = fromKubeconfig(s, kubeconfig.path(), context, tokenFile, cas, insecure, timeout);
         }
-        return new Kubernetes(connection, namespaces);
+        return new Kubernetes(connection, namespaces, podCidrs);
     }
 
     /**
@@ -271,6 +308,9 @@ public final class ConfigLoader {
             s.problem("kubeconfig", e.getMessage() != null ? e.getMessage() : e.toString());
             return null;
         }
+        if (base.staticToken() != null || (base.tls() != null && base.tls().clientKeyStore() != null)) {
+            warnIfExposed(s, "kubeconfig", file, "the kubeconfig's credentials");
+        }
         TlsSettings tls = base.tls() != null ? base.tls() : TlsSettings.systemTrust();
         if (s.has("caFile") || s.has("insecureSkipTlsVerify")) {
             tls = new TlsSettings(cas != null ? cas : List.of(), tls.clientKeyStore(), Boolean.TRUE.equals(insecure));
@@ -278,6 +318,9 @@ public final class ConfigLoader {
         if (tokenFile != null) {
             TlsSettings withoutClientCertificate = new TlsSettings(tls.trustedCas(), null, tls.insecureSkipTlsVerify());
             return new KubernetesConnection(base.server(), withoutClientCertificate, tokenFile.path(), null, timeout);
+        }
+        if (base.tokenFile() != null) {
+            warnIfExposed(s, "kubeconfig", base.tokenFile(), "the token");
         }
         return new KubernetesConnection(base.server(), tls, base.tokenFile(), base.staticToken(), timeout);
     }
@@ -312,6 +355,33 @@ public final class ConfigLoader {
         return names;
     }
 
+    private List<Cidr> podCidrs(YamlSection s) {
+        List<Node> items = s.list("podCidrs", CIDR_LIST);
+        if (items == null) {
+            return List.of();
+        }
+        List<Cidr> cidrs = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            Node item = items.get(i);
+            String itemPath = s.path("podCidrs") + "[" + i + "]";
+            if (YamlSection.isNull(item)) {
+                problems.at(item, itemPath, "must be a network such as 10.244.0.0/16 (got nothing)");
+                continue;
+            }
+            String text = s.scalarText(item, itemPath, "must be a network such as 10.244.0.0/16");
+            if (text == null) {
+                continue;
+            }
+            try {
+                cidrs.add(Cidr.parse(text));
+            } catch (IllegalArgumentException e) {
+                problems.at(item, itemPath, "must be a network such as 10.244.0.0/16: " + e.getMessage()
+                        + Problems.got(text));
+            }
+        }
+        return cidrs;
+    }
+
     // ---- loadmaster ------------------------------------------------------------------------------
 
     private LoadMasterConnection loadMaster(YamlSection s) {
@@ -344,8 +414,9 @@ public final class ConfigLoader {
         }
 
         TlsSettings tls = new TlsSettings(cas != null ? cas : List.of(), null, Boolean.TRUE.equals(insecure));
-        return new LoadMasterConnection(url, tls, apiKey != null ? apiKey.secret() : null, username,
-                password != null ? password.secret() : null, !Boolean.FALSE.equals(nonLocal), timeout);
+        return new LoadMasterConnection(url, tls, apiKey != null ? apiKey.secret() : null,
+                apiKey != null ? apiKey.path() : null, username, password != null ? password.secret() : null,
+                password != null ? password.path() : null, !Boolean.FALSE.equals(nonLocal), timeout);
     }
 
     private static String username(YamlSection s) {
@@ -365,20 +436,65 @@ public final class ConfigLoader {
 
     // ---- sync ------------------------------------------------------------------------------------
 
-    private record Sync(Schedule schedule, Path stateDir) {}
+    /** @param passGap the time between two passes (for a cron schedule: between its next two firings) */
+    private record Sync(Schedule schedule, Path stateDir, RemovalPolicy removals, Duration passGap) {}
+
+    /** A valid cron expression, and the time between its next two firings (zero if it fires only once more). */
+    private record Cron(String expression, Duration gap) {}
 
     private static Sync sync(YamlSection s) {
         Duration interval = s.duration("interval", MIN_INTERVAL, MAX_INTERVAL);
-        String cron = cron(s);
+        Cron cron = cron(s);
         Path stateDir = stateDir(s);
+        Duration drainTimeout = s.duration("drainTimeout");
+        Integer confirmations = s.integer("removalConfirmations", 1);
+        Double maxFraction = removalFraction(s);
+        Integer maxMinimum = s.integer("maxRemovalMinimum", 0);
         if (s.has("interval") && s.has("cron")) {
             s.sectionProblem("set either interval or cron, not both");
         }
-        Schedule schedule = cron != null ? Schedule.cron(cron) : Schedule.every(orDefault(interval, DEFAULT_INTERVAL));
-        return new Sync(schedule, stateDir != null ? stateDir : DEFAULT_STATE_DIR);
+        Schedule schedule = cron != null ? Schedule.cron(cron.expression())
+                : Schedule.every(orDefault(interval, DEFAULT_INTERVAL));
+        Duration passGap = cron != null ? cron.gap() : schedule.interval();
+        RemovalPolicy removals = new RemovalPolicy(
+                orDefault(drainTimeout, RemovalPolicy.defaultDrainTimeout(passGap)),
+                confirmations != null ? confirmations : RemovalPolicy.DEFAULT_CONFIRMATIONS,
+                maxFraction != null ? maxFraction : RemovalPolicy.DEFAULT_MAX_FRACTION,
+                maxMinimum != null ? maxMinimum : RemovalPolicy.DEFAULT_MAX_MINIMUM);
+        return new Sync(schedule, stateDir != null ? stateDir : DEFAULT_STATE_DIR, removals, passGap);
     }
 
-    private static String cron(YamlSection s) {
+    /** {@code metrics.listen}: host:port (IPv6 in brackets), or "" for off; default 127.0.0.1:9464. */
+    private static InetSocketAddress metricsListen(YamlSection s) {
+        String mustBe = "must be host:port, e.g. 127.0.0.1:9464, or \"\" to turn the metrics endpoints off";
+        String text = s.has("listen") ? s.scalar("listen", mustBe) : DEFAULT_METRICS_LISTEN;
+        if (text == null) {
+            return null; // the problem is already recorded
+        }
+        String value = text.strip();
+        if (value.isEmpty()) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?:\\[([0-9A-Fa-f:.]+)]|([A-Za-z0-9.-]+)):(\\d{1,5})").matcher(value);
+        if (m.matches()) {
+            int port = Integer.parseInt(m.group(3));
+            String host = m.group(1) != null ? m.group(1) : m.group(2);
+            if (port >= 1 && port <= 65535) {
+                InetSocketAddress address = new InetSocketAddress(host, port);
+                if (!address.isUnresolved()) {
+                    return address;
+                }
+                s.problem("listen", "host " + host + " does not resolve to an address of this machine"
+                        + Problems.got(text));
+                return null;
+            }
+        }
+        s.problem("listen", mustBe + Problems.got(text));
+        return null;
+    }
+
+    private static Cron cron(YamlSection s) {
         String cron = s.scalar("cron", "must be a Quartz cron expression");
         if (cron == null) {
             return null;
@@ -404,11 +520,30 @@ public final class ConfigLoader {
             s.problem("cron", "not a valid Quartz cron expression: " + reason + Problems.got(cron));
             return null;
         }
-        if (parsed.getNextValidTimeAfter(new Date()) == null) {
+        Date first = parsed.getNextValidTimeAfter(new Date());
+        if (first == null) {
             s.problem("cron", "never fires from now on" + Problems.got(cron));
             return null;
         }
-        return expression;
+        Date second = parsed.getNextValidTimeAfter(first);
+        return new Cron(expression, second == null ? Duration.ZERO
+                : Duration.ofMillis(second.getTime() - first.getTime()));
+    }
+
+    private static Double removalFraction(YamlSection s) {
+        String text = s.scalar("maxRemovalFraction", REMOVAL_FRACTION);
+        if (text == null) {
+            return null;
+        }
+        String number = text.strip();
+        if (DECIMAL.matcher(number).matches()) {
+            BigDecimal fraction = new BigDecimal(number);
+            if (fraction.signum() > 0 && fraction.compareTo(BigDecimal.ONE) <= 0) {
+                return fraction.doubleValue();
+            }
+        }
+        s.problem("maxRemovalFraction", REMOVAL_FRACTION + Problems.got(text));
+        return null;
     }
 
     private static Path stateDir(YamlSection s) {
@@ -456,6 +591,84 @@ public final class ConfigLoader {
             s.problem("vsidAnnotation", ANNOTATION_KEY + Problems.got(annotation));
         }
         return new Selector(labelKey, labelValue, annotation != null ? annotation : defaults.vsidAnnotation());
+    }
+
+    // ---- policy ----------------------------------------------------------------------------------
+
+    /** {@code policy.bindings}; absent (or {@code policy:} left empty) lets any namespace bind any VS. */
+    private BindingPolicy policy(YamlSection top) {
+        YamlSection s = top.section("policy", POLICY_KEYS);
+        if (!top.has("policy")) {
+            return BindingPolicy.allowAll();
+        }
+        List<Node> items = s.list("bindings", BINDING_LIST);
+        if (!s.has("bindings")) {
+            s.missing("bindings", "is required with policy: list which namespaces may bind which Virtual Services,"
+                    + " write [] to allow none, or remove policy to let any namespace bind any Virtual Service");
+        }
+        if (items == null) {
+            return BindingPolicy.allowAll();
+        }
+        List<Binding> bindings = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            YamlSection rule = YamlSection.of(items.get(i), s.path("bindings") + "[" + i + "]", BINDING_KEYS, problems);
+            String namespace = namespacePattern(rule);
+            Set<VirtualServiceId> vsids = vsids(rule);
+            if (!rule.has("namespace")) {
+                rule.missing("namespace", "is required: the namespace, or a pattern such as shop-*");
+            }
+            if (!rule.has("vsids")) {
+                rule.missing("vsids", "is required: the Virtual Service ids the namespace may bind, e.g. [3, 4]");
+            }
+            if (namespace != null && vsids != null) {
+                bindings.add(new Binding(namespace, vsids));
+            }
+        }
+        return new BindingPolicy(bindings);
+    }
+
+    private static String namespacePattern(YamlSection rule) {
+        String namespace = rule.scalar("namespace", NAMESPACE_PATTERN);
+        if (namespace != null && !KubeNames.isNamespacePattern(namespace)) {
+            rule.problem("namespace", NAMESPACE_PATTERN + Problems.got(namespace));
+            return null;
+        }
+        return namespace;
+    }
+
+    /** The ids under {@code vsids}; null if absent or if any is invalid (each is reported). */
+    private Set<VirtualServiceId> vsids(YamlSection rule) {
+        List<Node> items = rule.list("vsids", VSID_LIST);
+        if (items == null) {
+            return null;
+        }
+        if (items.isEmpty()) {
+            rule.problem("vsids", "must list at least one Virtual Service id; remove the rule to allow the namespace"
+                    + " none");
+            return null;
+        }
+        Set<VirtualServiceId> vsids = new TreeSet<>();
+        boolean valid = true;
+        for (int i = 0; i < items.size(); i++) {
+            Node item = items.get(i);
+            String itemPath = rule.path("vsids") + "[" + i + "]";
+            if (YamlSection.isNull(item)) {
+                problems.at(item, itemPath, VSID + " (got nothing)");
+                valid = false;
+                continue;
+            }
+            String text = rule.scalarText(item, itemPath, VSID);
+            String digits = text == null ? "" : text.strip();
+            if (VSID_DIGITS.matcher(digits).matches() && Integer.parseInt(digits) > 0) {
+                vsids.add(VirtualServiceId.of(Integer.parseInt(digits)));
+            } else {
+                if (text != null) {
+                    problems.at(item, itemPath, VSID + Problems.got(text));
+                }
+                valid = false;
+            }
+        }
+        return valid ? vsids : null;
     }
 
     // ---- shared value types ----------------------------------------------------------------------
@@ -523,24 +736,44 @@ public final class ConfigLoader {
     }
 
     /**
-     * A credential file: one non-empty line. Its content never goes into a problem. Null if absent
-     * or unusable (a problem is reported).
+     * A credential file: one non-empty line. A bare file name is looked up in {@code $CREDENTIALS_DIRECTORY}
+     * when systemd set it. Its content never goes into a problem; its permissions are checked (a
+     * warning if other users can read it). Null if absent or unusable (a problem is reported).
      */
     private SecretFile readSecret(YamlSection s, String key, String what) {
-        FileContent file = readFile(s, key, MAX_SECRET_BYTES);
-        if (file == null) {
+        String text = s.scalar(key, FILE_PATH);
+        if (text == null) {
             return null;
         }
-        Secret secret = Secret.of(new String(file.bytes(), StandardCharsets.UTF_8));
+        Optional<Path> credential = credentials.inCredentialsDirectory(text);
+        Path path = credential.isPresent() ? credential.get() : resolve(s, key, text);
+        if (path == null) {
+            return null;
+        }
+        byte[] bytes;
+        try {
+            bytes = readBytes(path, MAX_SECRET_BYTES);
+        } catch (FileProblem e) {
+            s.problem(key, e.getMessage() + (credential.isPresent() && Files.notExists(path)
+                    ? CredentialFiles.notInCredentialsDirectory(text) : ""));
+            return null;
+        }
+        Secret secret = Secret.of(new String(bytes, StandardCharsets.UTF_8));
         if (secret.isEmpty()) {
-            s.problem(key, file.path() + " is empty");
+            s.problem(key, path + " is empty");
             return null;
         }
         if (secret.reveal().indexOf('\n') >= 0 || secret.reveal().indexOf('\r') >= 0) {
-            s.problem(key, file.path() + " has more than one line; it must hold only the " + what);
+            s.problem(key, path + " has more than one line; it must hold only the " + what);
             return null;
         }
-        return new SecretFile(file.path(), secret);
+        warnIfExposed(s, key, path, "the " + what);
+        return new SecretFile(path, secret);
+    }
+
+    /** A warning, under {@code key}, if other users can read the credential {@code what} in {@code file}. */
+    private void warnIfExposed(YamlSection s, String key, Path file, String what) {
+        credentials.exposure(file, what).ifPresent(exposure -> warnings.add(s.path(key) + ": " + exposure));
     }
 
     /** The certificates of the PEM bundle under {@code caFile}; null if absent or invalid. */

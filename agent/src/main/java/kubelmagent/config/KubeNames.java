@@ -8,6 +8,9 @@ final class KubeNames {
     /** A DNS-1123 label: namespace names. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
+    /** A DNS-1123 label in which {@code *} and {@code ?} may stand for characters: namespace patterns. */
+    private static final Pattern DNS_LABEL_PATTERN = Pattern.compile("[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?");
+
     /** A DNS-1123 subdomain: the optional prefix of label and annotation keys. */
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -22,6 +25,11 @@ final class KubeNames {
 
     static boolean isNamespaceName(String s) {
         return s.length() <= MAX_NAME && DNS_LABEL.matcher(s).matches();
+    }
+
+    /** A namespace name, or a pattern of one with {@code *} (any run of characters) and {@code ?} (one character). */
+    static boolean isNamespacePattern(String s) {
+        return s.length() <= MAX_NAME && DNS_LABEL_PATTERN.matcher(s).matches();
     }
 
     /** A label or annotation key: {@code [prefix/]name}, prefix a DNS subdomain, name up to 63 characters. */

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -23,6 +24,13 @@ import org.yaml.snakeyaml.nodes.Tag;
 final class YamlSection {
 
     private static final String MAPPING = "must be a mapping of indented \"key: value\" lines";
+    private static final String DURATION = "must be a duration such as 500ms, 10s, 5m or 1h";
+
+    /** A key shown in a path as it is; any other (empty, spaces, controls, ...) is shown quoted. */
+    private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_-]+");
+
+    /** Decimal digits that always fit an int. */
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("[0-9]{1,9}");
 
     private final String path;
     private final Node anchor;
@@ -47,19 +55,22 @@ final class YamlSection {
     /** The mapping under {@code key}; absent or empty gives a section with no keys. */
     YamlSection section(String key, List<String> knownKeys) {
         NodeTuple tuple = entries.get(key);
-        String childPath = path(key);
         if (tuple == null) {
-            return new YamlSection(childPath, null, true, problems);
+            return new YamlSection(path(key), null, true, problems);
         }
-        Node value = tuple.getValueNode();
+        return of(tuple.getValueNode(), path(key), knownKeys, problems);
+    }
+
+    /** A mapping found at {@code path}, such as an item of a list; empty gives a section with no keys. */
+    static YamlSection of(Node value, String path, List<String> knownKeys, Problems problems) {
         if (isNull(value)) {
-            return new YamlSection(childPath, value, true, problems);
+            return new YamlSection(path, value, true, problems);
         }
         if (!(value instanceof MappingNode mapping)) {
-            problems.at(value, childPath, MAPPING + Problems.gotKind(value));
-            return new YamlSection(childPath, value, false, problems);
+            problems.at(value, path, MAPPING + Problems.gotKind(value));
+            return new YamlSection(path, value, false, problems);
         }
-        YamlSection section = new YamlSection(childPath, mapping, true, problems);
+        YamlSection section = new YamlSection(path, mapping, true, problems);
         section.readKeys(mapping, knownKeys);
         return section;
     }
@@ -77,7 +88,8 @@ final class YamlSection {
             }
             String key = scalarKey.getValue();
             if (!knownKeys.contains(key)) {
-                problems.at(keyNode, path(key), "unknown key" + suggestion(key, knownKeys)
+                String shown = PLAIN_KEY.matcher(key).matches() ? key : Problems.quote(key);
+                problems.at(keyNode, path(shown), "unknown key" + suggestion(key, knownKeys)
                         + " (known keys: " + String.join(", ", knownKeys) + ")");
                 continue;
             }
@@ -201,23 +213,42 @@ final class YamlSection {
 
     /** A duration within {@code [min, max]}; null if absent or invalid (a problem is reported). */
     Duration duration(String key, Duration min, Duration max) {
-        String text = scalar(key, "must be a duration such as 500ms, 10s, 5m or 1h");
+        Duration duration = duration(key);
+        if (duration != null && (duration.compareTo(min) < 0 || duration.compareTo(max) > 0)) {
+            problem(key, "must be between " + Durations.format(min) + " and " + Durations.format(max)
+                    + Problems.got(scalar(key, DURATION)));
+            return null;
+        }
+        return duration;
+    }
+
+    /** A duration, zero or more; null if absent or invalid (a problem is reported). */
+    Duration duration(String key) {
+        String text = scalar(key, DURATION);
         if (text == null) {
             return null;
         }
-        Duration duration;
         try {
-            duration = Durations.parse(text);
+            return Durations.parse(text);
         } catch (IllegalArgumentException e) {
             problem(key, e.getMessage() + Problems.got(text));
             return null;
         }
-        if (duration.compareTo(min) < 0 || duration.compareTo(max) > 0) {
-            problem(key, "must be between " + Durations.format(min) + " and " + Durations.format(max)
-                    + Problems.got(text));
+    }
+
+    /** A whole number from {@code min} up (written in decimal digits); null if absent or invalid (a problem is reported). */
+    Integer integer(String key, int min) {
+        String mustBe = "must be a whole number, " + min + " or more";
+        String text = scalar(key, mustBe);
+        if (text == null) {
             return null;
         }
-        return duration;
+        String digits = text.strip();
+        if (WHOLE_NUMBER.matcher(digits).matches() && Integer.parseInt(digits) >= min) {
+            return Integer.parseInt(digits);
+        }
+        problem(key, mustBe + Problems.got(text));
+        return null;
     }
 
     /** The items of a list; null if absent, or not a list (a problem {@code mustBe (got ...)} is reported). */

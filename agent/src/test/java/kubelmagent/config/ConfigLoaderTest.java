@@ -28,7 +28,7 @@ import kubelmagent.loadmaster.LoadMasterConnection;
 class ConfigLoaderTest {
 
     private static final String KUBERNETES_KEYS =
-            "server, kubeconfig, context, tokenFile, caFile, insecureSkipTlsVerify, namespaces, timeout";
+            "server, kubeconfig, context, tokenFile, caFile, insecureSkipTlsVerify, namespaces, timeout, podCidrs";
     private static final String LOADMASTER_KEYS =
             "url, apiKeyFile, username, passwordFile, caFile, insecureSkipTlsVerify, nonLocal, timeout";
     private static final String NAMESPACE_NAME = "must be a namespace name (lowercase letters, digits and '-')";
@@ -399,7 +399,8 @@ class ConfigLoaderTest {
                 bad("sync", "cron: \"0 0 0 1 1 ? 2001\"", "sync.cron: never fires from now on (got \"0 0 0 1 1 ? 2001\")"),
                 bad("sync", "stateDir: state", "sync.stateDir: must be an absolute path (got \"state\")"),
                 bad("sync", "stateDir: [/var/lib]", "sync.stateDir: must be an absolute path (got a list)"),
-                bad("sync", "every: 10s", "sync.every: unknown key (known keys: interval, cron, stateDir)"),
+                bad("sync", "every: 10s", "sync.every: unknown key (known keys: interval, cron, stateDir, drainTimeout, "
+                        + "removalConfirmations, maxRemovalFraction, maxRemovalMinimum)"),
                 // selector
                 bad("selector", "label: kempLB", "selector.label: must be key=value, e.g. kempLB=Enabled (got \"kempLB\")"),
                 bad("selector", "label: kemp LB=Enabled", "selector.label: " + LABEL_KEY + " (got \"kemp LB=Enabled\")"),
@@ -416,9 +417,9 @@ class ConfigLoaderTest {
                         "selector.annotation: unknown key (known keys: label, vsidAnnotation)"),
                 // top level
                 bad("logging", "level: debug",
-                        "logging: unknown key (known keys: kubernetes, loadmaster, sync, selector)"),
+                        "logging: unknown key (known keys: kubernetes, loadmaster, sync, selector, policy, metrics)"),
                 bad("loadMaster", "url: https://10.0.0.2", "loadMaster: unknown key, did you mean loadmaster?"
-                        + " (known keys: kubernetes, loadmaster, sync, selector)"));
+                        + " (known keys: kubernetes, loadmaster, sync, selector, policy, metrics)"));
     }
 
     private static Arguments bad(String section, String lines, String expected) {

@@ -26,6 +26,25 @@ class KubeNamesTest {
         assertEquals(valid, KubeNames.isNamespaceName(name));
     }
 
+    @ParameterizedTest(name = "\"{0}\" is a namespace pattern: {1}")
+    @CsvSource({
+        "shop, true",
+        "shop-*, true",
+        "*, true",
+        "team-?-eu, true",
+        "*-prod, true",
+        "Shop-*, false",
+        "shop_*, false",
+        "shop.*, false",
+        "-shop, false",
+        "'', false",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa*, true",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa*, false",
+    })
+    void acceptsNamespaceNamesWithStarAndQuestionMarkAsPatterns(String pattern, boolean valid) {
+        assertEquals(valid, KubeNames.isNamespacePattern(pattern));
+    }
+
     @ParameterizedTest(name = "\"{0}\" is a label or annotation key: {1}")
     @CsvSource({
         "kempLB, true",

@@ -23,6 +23,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import kubelmagent.kube.Selector;
+import kubelmagent.model.VirtualServiceId;
+import kubelmagent.plan.RemovalPolicy;
 
 /** Keeps {@code conf/agent.yaml}, the example operators start from, loadable and complete. */
 class ShippedConfigTest {
@@ -53,6 +55,26 @@ class ShippedConfigTest {
         assertEquals(Schedule.every(Duration.ofSeconds(10)), config.schedule());
         assertEquals(ConfigLoader.DEFAULT_STATE_DIR, config.stateDir());
         assertEquals(Selector.KEMP_DEFAULT, config.selector());
+        assertEquals(RemovalPolicy.defaults(Duration.ofSeconds(10)), config.removals());
+        assertEquals(Duration.ofSeconds(50), config.removals().drainTimeout());
+        assertTrue(config.policy().isAllowAll());
+        assertEquals(List.of(), config.podCidrs());
+    }
+
+    @Test
+    void theShippedExampleLoadsWithItsCommentedBindingsAndDrainTimeout() throws Exception {
+        String text = uncomment(shipped(), "drainTimeout");
+        Matcher bindings = Pattern.compile("(?m)^  # (bindings:\\n)((?:  #   .*\\n)+)").matcher(text);
+        assertTrue(bindings.find(), "no commented-out policy.bindings in conf/agent.yaml");
+        text = text.substring(0, bindings.start()) + "  " + bindings.group(1)
+                + bindings.group(2).replace("  #   ", "    ") + text.substring(bindings.end());
+
+        AgentConfig config = ConfigLoader.load(install(text));
+
+        assertEquals(Duration.ofSeconds(50), config.removals().drainTimeout());
+        assertTrue(config.policy().allows("shop", VirtualServiceId.of(4)));
+        assertTrue(config.policy().allows("team-blue", VirtualServiceId.of(7)));
+        assertFalse(config.policy().allows("shop", VirtualServiceId.of(7)));
     }
 
     static Stream<Arguments> alternatives() {
@@ -98,13 +120,15 @@ class ShippedConfigTest {
                 "kubernetes", ConfigLoader.KUBERNETES_KEYS,
                 "loadmaster", ConfigLoader.LOADMASTER_KEYS,
                 "sync", ConfigLoader.SYNC_KEYS,
-                "selector", ConfigLoader.SELECTOR_KEYS);
+                "selector", ConfigLoader.SELECTOR_KEYS,
+                "policy", ConfigLoader.POLICY_KEYS,
+                "metrics", ConfigLoader.METRICS_KEYS);
         assertEquals(ConfigLoader.ROOT_KEYS.size(), sections.size());
         sections.forEach((section, keys) -> {
             Matcher m = Pattern.compile("(?ms)^" + section + ":\\n(.*?)(?=^\\S|\\z)").matcher(text);
             assertTrue(m.find(), "no section " + section);
             for (String key : keys) {
-                assertTrue(Pattern.compile("(?m)^  (# )?" + key + ": ").matcher(m.group(1)).find(),
+                assertTrue(Pattern.compile("(?m)^  (# )?" + key + ":( |$)").matcher(m.group(1)).find(),
                         () -> section + "." + key + " is not in conf/agent.yaml");
             }
         });
