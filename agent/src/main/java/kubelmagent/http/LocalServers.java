@@ -8,8 +8,9 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 
 /**
- * Creates the JDK HTTP(S) servers of the local stand-ins (the LoadMaster simulator, the stand-in
- * Kubernetes API), so that they answer as promptly as the real servers do.
+ * Creates the JDK HTTP(S) servers: the agent's metrics endpoint and the local stand-ins (the LoadMaster
+ * simulator, the stand-in Kubernetes API), so that they answer as promptly as real servers do. Every
+ * JDK HTTP server in the process must be made here: the first one fixes the setting for all.
  */
 public final class LocalServers {
 

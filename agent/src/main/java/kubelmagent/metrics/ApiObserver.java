@@ -1,0 +1,28 @@
+package kubelmagent.metrics;
+
+import java.time.Duration;
+
+/**
+ * Told about every HTTP request a client sends, after the answer (or the lack of one): the smallest
+ * hook the Kubernetes and LoadMaster clients need for request metrics. It has no Prometheus types, so
+ * a client that accepts one stays testable with a lambda.
+ *
+ * <p>Get one from {@link AgentMetrics#kubernetesObserver()} or {@link AgentMetrics#loadMasterObserver()}.
+ */
+@FunctionalInterface
+public interface ApiObserver {
+
+    /** Does nothing: for clients built without metrics (tests, {@code status}). */
+    ApiObserver NONE = (command, status, elapsed) -> { };
+
+    /**
+     * One request is over. Called once per attempt, so a read retried twice reports three requests.
+     *
+     * @param command {@code showvs}, {@code addrs}, {@code delrs}, {@code modrs}; {@code discovery},
+     *                {@code list_services}, {@code list_endpointslices}, {@code list_endpoints}.
+     *                Anything else is counted as {@code other}
+     * @param status  the HTTP status, or 0 when no answer came (refused, timed out, TLS failure, broken off)
+     * @param elapsed from sending the request to having read the answer (or giving up)
+     */
+    void requestFinished(String command, int status, Duration elapsed);
+}
