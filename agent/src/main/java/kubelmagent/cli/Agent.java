@@ -2,10 +2,13 @@ package kubelmagent.cli;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.util.List;
 
 import kubelmagent.config.AgentConfig;
+import kubelmagent.http.Version;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
+import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.sync.Reconciler;
 
@@ -16,12 +19,15 @@ final class Agent implements AutoCloseable {
     private final KubernetesSource source;
     private final LoadMasterRestClient loadMaster;
     final Reconciler reconciler;
+    final AgentMetrics metrics;
 
-    private Agent(FileOwnershipLedger ledger, KubernetesSource source, LoadMasterRestClient loadMaster, boolean dryRun) {
+    private Agent(FileOwnershipLedger ledger, KubernetesSource source, LoadMasterRestClient loadMaster,
+            Reconciler.Options options, AgentMetrics metrics) {
         this.ledger = ledger;
         this.source = source;
         this.loadMaster = loadMaster;
-        this.reconciler = new Reconciler(source, loadMaster, ledger, Clock.systemUTC(), dryRun);
+        this.metrics = metrics;
+        this.reconciler = new Reconciler(source, loadMaster, ledger, Clock.systemUTC(), options, metrics);
     }
 
     /**
@@ -29,12 +35,23 @@ final class Agent implements AutoCloseable {
      * @throws IOException if the state directory cannot be used; the message says why and what to do
      */
     static Agent open(AgentConfig config, boolean dryRun) throws IOException {
+        return open(config, new Reconciler.Options(config.policy(), config.removals(), dryRun, false, List.of()));
+    }
+
+    /**
+     * @param options dry run, and the one-pass overrides {@code --force-removals} and {@code --adopt}
+     * @throws IOException if the state directory cannot be used; the message says why and what to do
+     */
+    static Agent open(AgentConfig config, Reconciler.Options options) throws IOException {
+        boolean dryRun = options.dryRun();
         FileOwnershipLedger ledger = dryRun
                 ? FileOwnershipLedger.readOnly(config.stateDir())
                 : FileOwnershipLedger.open(config.stateDir());
+        AgentMetrics metrics = new AgentMetrics(Version.current());
         return new Agent(ledger,
-                new KubernetesSource(config.kubernetes(), config.namespaces(), config.selector()),
-                new LoadMasterRestClient(config.loadMaster()), dryRun);
+                new KubernetesSource(config.kubernetes(), config.namespaces(), config.selector(),
+                        metrics.kubernetesObserver()),
+                new LoadMasterRestClient(config.loadMaster(), metrics.loadMasterObserver()), options, metrics);
     }
 
     @Override

@@ -14,13 +14,18 @@ import java.util.List;
  * @param demo        {@code --demo}: run against the built-in demo instead of a config file
  * @param debug       {@code --debug}: show priority-7 lines
  * @param help        {@code --help}
+ * @param forceRemovals {@code --force-removals}: the first pass ignores the mass-removal guard
+ * @param adopt       {@code --adopt}: the first pass takes over Real Servers that match ready endpoints
+ *                    inside {@code kubernetes.podCidrs}
+ * @param status      {@code status}: print the read-only status table and exit
  */
 record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig, boolean version, boolean demo,
-        boolean debug, boolean help) {
+        boolean debug, boolean help, boolean forceRemovals, boolean adopt, boolean status) {
 
     static final String USAGE = String.join("\n",
-            "usage: kube-lm-agent --config FILE [--once] [--dry-run] [--debug]",
+            "usage: kube-lm-agent --config FILE [--once] [--dry-run] [--force-removals] [--adopt] [--debug]",
             "       kube-lm-agent --config FILE --check-config",
+            "       kube-lm-agent status --config FILE",
             "       kube-lm-agent --demo [--once] [--dry-run]",
             "       kube-lm-agent --version | --help",
             "",
@@ -28,7 +33,14 @@ record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig,
             "  --once           run one pass and exit: 0 = every bound Service converged,",
             "                   1 = a change or a read failed, or a Service needs attention",
             "  --dry-run        print the plan and change nothing on the LoadMaster",
+            "  --force-removals let the first pass make the removals the mass-removal guard",
+            "                   holds (sync.maxRemovalFraction); use with --once, service stopped",
+            "  --adopt          let the first pass take into the ledger the Real Servers of bound",
+            "                   VSs that match ready endpoints inside kubernetes.podCidrs",
             "  --check-config   validate the configuration and exit (0 = valid, 78 = invalid)",
+            "  status           print each bound Service, its VS, desired and current Real",
+            "                   Servers and what the next pass would do; changes nothing",
+            "                   (0 = everything in step, 1 = something to change or fix)",
             "  --demo           run against a built-in demo cluster and in-memory LoadMaster",
             "  --debug          also log debug lines (priority 7)",
             "  --version        print the version and exit",
@@ -44,6 +56,9 @@ record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig,
         boolean demo = false;
         boolean debug = false;
         boolean help = false;
+        boolean forceRemovals = false;
+        boolean adopt = false;
+        boolean status = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -60,6 +75,9 @@ record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig,
                 case "--demo" -> demo = true;
                 case "--debug" -> debug = true;
                 case "--help", "-h" -> help = true;
+                case "--force-removals" -> forceRemovals = true;
+                case "--adopt" -> adopt = true;
+                case "status" -> status = true;
                 default -> {
                     if (a.startsWith("--config=")) {
                         config = Path.of(a.substring("--config=".length()));
@@ -76,10 +94,16 @@ record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig,
             if (!demo && config == null) {
                 throw new IllegalArgumentException("--config FILE is required");
             }
-            if (checkConfig && (once || dryRun || demo)) {
+            if (checkConfig && (once || dryRun || demo || forceRemovals || adopt)) {
                 throw new IllegalArgumentException("--check-config takes only --config");
             }
+            if (status && (once || dryRun || checkConfig || demo || forceRemovals || adopt)) {
+                throw new IllegalArgumentException("status takes only --config");
+            }
+            if (demo && (forceRemovals || adopt)) {
+                throw new IllegalArgumentException("--force-removals and --adopt need --config");
+            }
         }
-        return new Arguments(config, once, dryRun, checkConfig, version, demo, debug, help);
+        return new Arguments(config, once, dryRun, checkConfig, version, demo, debug, help, forceRemovals, adopt, status);
     }
 }

@@ -3,12 +3,12 @@ package kubelmagent.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.security.SecureRandom;
 
 import kubelmagent.config.ConfigException;
 import kubelmagent.config.ConfigLoader;
@@ -25,8 +25,9 @@ import kubelmagent.sync.Trigger;
  * {@code --demo}: the agent, exactly as it runs in production (agent.yaml, verified HTTPS, bearer token,
  * API key, ownership ledger), against two local stand-ins it starts itself: the LoadMaster simulator
  * with VS 1 preloaded, and a stand-in Kubernetes API serving Service {@code shop/web}
- * ({@code kempLB: Enabled}, {@code vsid: "1"}). The Service scales 3 → 5 → 2 ready pods with one pass
- * per step, and the VS's Real Servers are printed after each. VS 1 also holds a Real Server a person
+ * ({@code kempLB: Enabled}, {@code vsid: "1"}). The Service scales 3 → 5 → 2 ready pods, and the VS's
+ * Real Servers are printed after each pass. Scaling down takes two passes, as in production: the first
+ * disables the Real Servers of the pods that went away, the next confirms and deletes them. VS 1 also holds a Real Server a person
  * added by hand, which the agent leaves alone. Everything started is stopped and deleted again.
  */
 final class Demo {
@@ -76,9 +77,12 @@ final class Demo {
                     }
                     cluster.scale("shop", "web", pods.toArray(String[]::new));
                     LOG.info("demo: shop/web now has " + pods.size() + " ready pods");
-                    PassResult result = agent.reconciler.runOnce(Trigger.ONCE);
-                    converged &= result.converged();
-                    report(loadMaster, vs.index());
+                    int passes = 0;
+                    do {
+                        PassResult result = agent.reconciler.runOnce(Trigger.ONCE);
+                        converged &= result.converged();
+                        report(loadMaster, vs.index());
+                    } while (!dryRun && hasDisabled(loadMaster, vs.index()) && ++passes < 3);
                 }
             } catch (ConfigException e) {
                 LOG.err("demo: the generated configuration is invalid: " + e.getMessage());
@@ -91,12 +95,22 @@ final class Demo {
     private static void report(LoadMasterSimulator loadMaster, int vs) {
         List<String> fromPods = new ArrayList<>();
         List<String> byHand = new ArrayList<>();
+        List<String> disabled = new ArrayList<>();
         for (SimRealServer rs : loadMaster.engine().realServers(vs)) {
             (rs.addr().equals(HAND_MADE) ? byHand : fromPods).add(rs.addr() + ":" + rs.port());
+            if (!rs.enabled()) {
+                disabled.add(rs.addr() + ":" + rs.port());
+            }
         }
         fromPods.sort(Comparator.naturalOrder());
+        disabled.sort(Comparator.naturalOrder());
         LOG.info("demo: VS " + vs + " now has " + fromPods.size() + " Real Servers for shop/web's pods " + fromPods
-                + " and " + byHand.size() + " added by hand " + byHand);
+                + " and " + byHand.size() + " added by hand " + byHand
+                + (disabled.isEmpty() ? "" : "; disabled until the next pass confirms their pods are gone: " + disabled));
+    }
+
+    private static boolean hasDisabled(LoadMasterSimulator loadMaster, int vs) {
+        return loadMaster.engine().realServers(vs).stream().anyMatch(rs -> !rs.enabled());
     }
 
     /**

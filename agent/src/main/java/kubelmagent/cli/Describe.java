@@ -2,6 +2,7 @@ package kubelmagent.cli;
 
 import kubelmagent.config.AgentConfig;
 import kubelmagent.log.Log;
+import kubelmagent.plan.RemovalPolicy;
 
 /** Operator-facing one-line descriptions of the configuration (never with secrets). */
 final class Describe {
@@ -17,11 +18,33 @@ final class Describe {
                 + " (" + (c.loadMaster().apiKey() != null ? "API key" : "user " + c.loadMaster().username()) + ")"
                 + ", selector " + c.selector().labelSelector() + " with annotation " + c.selector().vsidAnnotation()
                 + ", passes " + c.schedule().describe()
-                + ", state in " + c.stateDir();
+                + ", state in " + c.stateDir()
+                + ", policy: " + c.policy().describe()
+                + ", removals: " + removals(c.removals())
+                + ", metrics " + (c.metricsListen() == null ? "off" : "on " + c.metricsListen().getAddress()
+                        .getHostAddress() + ":" + c.metricsListen().getPort());
     }
 
-    /** One warning per start for each API whose certificate is not checked. */
-    static void warnAboutInsecureSettings(AgentConfig c) {
+    private static String removals(RemovalPolicy r) {
+        return (r.confirmations() == 1 ? "at once" : "after " + r.confirmations() + " reads (disabled first)")
+                + ", draining up to " + r.drainTimeout().toSeconds() + " s"
+                + ", held when more than " + Math.round(100 * r.maxFraction()) + "% and more than " + r.maxMinimum()
+                + " of the owned Real Servers at once";
+    }
+
+    /**
+     * One warning per start for each risky setting the configuration allows: a credential file others
+     * can read, an API whose certificate is not checked, no binding policy.
+     */
+    static void warnAboutRiskySettings(AgentConfig c) {
+        for (String warning : c.warnings()) {
+            LOG.warning(warning);
+        }
+        if (c.policy().isAllowAll()) {
+            LOG.warning("no binding policy (policy.bindings in agent.yaml): a Service in any namespace can bind any"
+                    + " Virtual Service by its vsid annotation; to limit which namespaces may bind which VS, add"
+                    + " policy.bindings");
+        }
         if (c.kubernetes().tls().insecureSkipTlsVerify()) {
             LOG.warning("TLS verification towards the Kubernetes API " + c.kubernetes().server() + " is OFF"
                     + " (kubernetes.insecureSkipTlsVerify: true): anyone on the path can read the token and feed"

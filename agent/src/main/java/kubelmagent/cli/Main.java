@@ -4,9 +4,12 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import org.quartz.SchedulerException;
@@ -18,6 +21,7 @@ import kubelmagent.http.Version;
 import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.JournalLogging;
 import kubelmagent.log.Log;
+import kubelmagent.metrics.MetricsServer;
 import kubelmagent.sync.AgentScheduler;
 import kubelmagent.sync.PassResult;
 import kubelmagent.sync.Reconciler;
@@ -68,7 +72,9 @@ public final class Main {
             out.println("kube-lm-agent " + Version.current());
             return OK;
         }
-        JournalLogging.install(out, args.debug());
+        // status prints its table on stdout; its log lines (a read that failed, say) go to stderr.
+        JournalLogging.install(args.status() ? new PrintStream(new FileOutputStream(FileDescriptor.err), true,
+                StandardCharsets.UTF_8) : out, args.debug());
         if (args.demo()) {
             return Demo.run(args.once(), args.dryRun());
         }
@@ -84,20 +90,34 @@ public final class Main {
             return CONFIG;
         }
         if (args.checkConfig()) {
+            Describe.warnAboutRiskySettings(config);
             LOG.info(args.config() + ": configuration is valid: " + Describe.config(config));
             return OK;
         }
-        return runAgent(args.config(), config, args.once(), args.dryRun());
+        if (args.status()) {
+            return status(config, out);
+        }
+        if (args.adopt() && config.podCidrs().isEmpty()) {
+            LOG.err(args.config() + ": --adopt needs kubernetes.podCidrs (the pod networks, e.g. [10.244.0.0/16]):"
+                    + " only Real Servers inside them that match a ready endpoint are adopted; add it and run again");
+            return CONFIG;
+        }
+        return runAgent(args.config(), config, args.once(), new Reconciler.Options(config.policy(),
+                config.removals(), args.dryRun(), args.forceRemovals(),
+                args.adopt() ? config.podCidrs() : List.of()));
     }
 
-    private static int runAgent(Path file, AgentConfig config, boolean once, boolean dryRun) {
+    private static int runAgent(Path file, AgentConfig config, boolean once, Reconciler.Options options) {
         LOG.info("kube-lm-agent " + Version.current() + " starting with " + file
-                + (dryRun ? " (dry run: nothing is changed)" : "")
+                + (options.dryRun() ? " (dry run: nothing is changed)" : "")
+                + (options.forceRemovals() ? " (--force-removals: the first pass ignores the mass-removal guard)" : "")
+                + (options.adoptWithin().isEmpty() ? "" : " (--adopt: the first pass adopts matching Real Servers"
+                        + " inside " + options.adoptWithin() + ")")
                 + ": " + Describe.config(config));
-        Describe.warnAboutInsecureSettings(config);
+        Describe.warnAboutRiskySettings(config);
         Agent agent;
         try {
-            agent = Agent.open(config, dryRun);
+            agent = Agent.open(config, options);
         } catch (IOException e) {
             LOG.err("cannot use the state directory: " + e.getMessage());
             return FAILED;
@@ -107,9 +127,36 @@ public final class Main {
                 PassResult result = agent.reconciler.runOnce(Trigger.ONCE);
                 return result.converged() ? OK : FAILED;
             }
-            return runScheduled(agent.reconciler, config);
+            MetricsServer metrics;
+            try {
+                metrics = config.metricsListen() == null ? null : MetricsServer.start(config.metricsListen(),
+                        agent.metrics, config.readyWithin(), Clock.systemUTC());
+            } catch (IOException e) {
+                LOG.err(e.getMessage());
+                return FAILED;
+            }
+            try (metrics) {
+                if (metrics != null) {
+                    LOG.info("serving /metrics, /healthz and /readyz on http://" + hostPort(metrics.address()));
+                }
+                return runScheduled(agent.reconciler, config);
+            }
         } catch (IOException e) {
             LOG.err("shutting down: " + e.getMessage());
+            return FAILED;
+        }
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    private static int status(AgentConfig config, PrintStream out) {
+        try (Agent agent = Agent.open(config, true)) {
+            return Status.print(agent.reconciler.inspect(), out) ? OK : FAILED;
+        } catch (IOException e) {
+            LOG.err("cannot read the state directory: " + e.getMessage());
             return FAILED;
         }
     }

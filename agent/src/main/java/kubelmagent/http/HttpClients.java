@@ -4,6 +4,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -69,7 +70,8 @@ public final class HttpClients {
                 .build();
     }
 
-    static SSLContext sslContext(TlsSettings tls) {
+    /** The TLS context for these settings: also what the tests' own clients use to trust a stand-in. */
+    public static SSLContext sslContext(TlsSettings tls) {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             var keyManagers = tls.clientKeyStore() == null ? null : keyManagers(tls.clientKeyStore());

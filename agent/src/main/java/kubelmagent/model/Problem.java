@@ -9,16 +9,18 @@ package kubelmagent.model;
  * @param service the Service that was skipped because of this problem, or null when the problem
  *                is not about one Service. A skipped Service still exists: the planner must not
  *                treat its Virtual Service as abandoned.
+ * @param cause   the shared cause when one failure (the LoadMaster not answering, say) hits many
+ *                Services at once, so the log can say it once; null when the problem is its own cause
  */
-public record Problem(String subject, String message, ServiceRef service) {
+public record Problem(String subject, String message, ServiceRef service, String cause) {
 
     /** A problem that is not about one particular Service. */
     public Problem(String subject, String message) {
-        this(subject, message, null);
+        this(subject, message, null, null);
     }
 
     /** A problem that made one Service be skipped. */
     public static Problem of(ServiceRef service, String message) {
-        return new Problem(service.toString(), message, service);
+        return new Problem(service.toString(), message, service, null);
     }
 }

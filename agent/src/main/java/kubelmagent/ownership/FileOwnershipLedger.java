@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,10 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 
+import kubelmagent.log.Log;
 import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
+import kubelmagent.model.Retiring;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 
@@ -38,6 +41,9 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
     public static final String FILE_NAME = "owned-real-servers.json";
     private static final String LOCK_NAME = "lock";
     private static final int FORMAT = 1;
+    private static final Log LOG = Log.get(FileOwnershipLedger.class);
+    private static final String ADOPT_HINT = "To take over Real Servers that match ready endpoints inside"
+            + " kubernetes.podCidrs, run the agent once with --adopt.";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     private final Path file;
@@ -77,9 +83,10 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
             throw new IOException("another kube-lm-agent is running with state directory " + stateDir
                     + " (" + lockFile + " is locked); stop it first, or give this one its own sync.stateDir");
         }
+        Path file = stateDir.resolve(FILE_NAME);
         try {
-            return new FileOwnershipLedger(stateDir.resolve(FILE_NAME), channel, lock, load(stateDir.resolve(FILE_NAME)));
-        } catch (IOException e) {
+            return new FileOwnershipLedger(file, channel, lock, loadOrSetAside(file));
+        } catch (IOException | RuntimeException e) {
             lock.release();
             channel.close();
             throw e;
@@ -87,8 +94,31 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
     }
 
     /**
+     * Reads the ledger. A damaged one (unreadable JSON, say, after a disk fault; the agent's own writes
+     * cannot tear it) is renamed aside and replaced by an empty ledger, so the agent goes on adding but
+     * removes nothing it cannot prove it added.
+     */
+    private static SortedMap<VirtualServiceId, Ownership> loadOrSetAside(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            LOG.notice("no ownership ledger yet (" + file + "): the agent owns no Real Servers, so it removes"
+                    + " none. " + ADOPT_HINT);
+            return new TreeMap<>();
+        }
+        try {
+            return load(file);
+        } catch (DamagedLedgerException e) {
+            Path aside = file.resolveSibling(FILE_NAME + ".damaged-" + System.currentTimeMillis());
+            Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+            LOG.err(e.getMessage() + "; it was moved to " + aside + " and the agent starts with an empty ledger:"
+                    + " it removes none of the Real Servers it added before, which now count as hand-made. "
+                    + ADOPT_HINT);
+            return new TreeMap<>();
+        }
+    }
+
+    /**
      * Opens the ledger for reading only, without the lock, so a dry run can preview while the service
-     * runs. A missing directory or file reads as empty.
+     * runs. A missing directory or file reads as empty; a damaged file is an error (a preview changes nothing).
      */
     public static FileOwnershipLedger readOnly(Path stateDir) throws IOException {
         return new FileOwnershipLedger(stateDir.resolve(FILE_NAME), null, null, load(stateDir.resolve(FILE_NAME)));
@@ -104,7 +134,31 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
         Ownership before = owned.get(vs);
         TreeSet<Member> members = before == null ? new TreeSet<>() : new TreeSet<>(before.members());
         members.add(member);
-        update(vs, new Ownership(service, members), before);
+        Map<Member, Retiring> retiring = before == null ? new TreeMap<>() : new TreeMap<>(before.retiring());
+        retiring.remove(member);
+        update(vs, new Ownership(service, members, retiring), before);
+    }
+
+    @Override
+    public synchronized void markRetiring(VirtualServiceId vs, Member member, Retiring state) throws IOException {
+        Ownership before = owned.get(vs);
+        if (before == null || !before.members().contains(member) || state.equals(before.retiring().get(member))) {
+            return;
+        }
+        Map<Member, Retiring> retiring = new TreeMap<>(before.retiring());
+        retiring.put(member, state);
+        update(vs, new Ownership(before.service(), before.members(), retiring), before);
+    }
+
+    @Override
+    public synchronized void clearRetiring(VirtualServiceId vs, Member member) throws IOException {
+        Ownership before = owned.get(vs);
+        if (before == null || !before.retiring().containsKey(member)) {
+            return;
+        }
+        Map<Member, Retiring> retiring = new TreeMap<>(before.retiring());
+        retiring.remove(member);
+        update(vs, new Ownership(before.service(), before.members(), retiring), before);
     }
 
     @Override
@@ -115,7 +169,7 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
         }
         TreeSet<Member> left = new TreeSet<>(before.members());
         left.removeAll(members);
-        update(vs, left.isEmpty() ? null : new Ownership(before.service(), left), before);
+        update(vs, left.isEmpty() ? null : new Ownership(before.service(), left, before.retiring()), before);
     }
 
     private void update(VirtualServiceId vs, Ownership after, Ownership before) throws IOException {
@@ -180,19 +234,24 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
                 Entry entry = e.getValue();
                 String[] service = entry.service.split("/", 2);
                 TreeSet<Member> members = new TreeSet<>();
+                Map<Member, Retiring> retiring = new TreeMap<>();
                 for (MemberWire m : entry.realServers) {
-                    members.add(new Member(m.ip, m.port));
+                    Member member = new Member(m.ip, m.port);
+                    members.add(member);
+                    if (m.retiring != null) {
+                        retiring.put(member, new Retiring(Retiring.Reason.valueOf(m.retiring.reason),
+                                Instant.parse(m.retiring.since), m.retiring.absentReads));
+                    }
                 }
                 if (!members.isEmpty()) {
                     owned.put(VirtualServiceId.of(Integer.parseInt(e.getKey())),
-                            new Ownership(new ServiceRef(service[0], service[1]), members));
+                            new Ownership(new ServiceRef(service[0], service[1]), members, retiring));
                 }
             }
             return owned;
         } catch (RuntimeException e) {
-            throw new IOException("the ownership ledger " + file + " is damaged (" + e.getMessage() + "); the agent"
-                    + " will not guess which Real Servers it added. Restore it from a backup, or move it aside to start"
-                    + " with an empty ledger (the agent then removes none of the Real Servers it added before)", e);
+            throw new DamagedLedgerException("the ownership ledger " + file + " is damaged (" + e.getMessage() + ")",
+                    e);
         }
     }
 
@@ -208,6 +267,13 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
                 MemberWire w = new MemberWire();
                 w.ip = m.ip();
                 w.port = m.port();
+                Retiring r = o.retiring().get(m);
+                if (r != null) {
+                    w.retiring = new RetiringWire();
+                    w.retiring.reason = r.reason().name();
+                    w.retiring.since = r.since().toString();
+                    w.retiring.absentReads = r.absentReads();
+                }
                 return w;
             }).toList();
             wire.virtualServices.put(vs.toString(), entry);
@@ -220,6 +286,15 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
         if (lock != null) {
             lock.release();
             lockChannel.close();
+        }
+    }
+
+    /** The file exists but is not a ledger. */
+    static final class DamagedLedgerException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        DamagedLedgerException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -238,5 +313,12 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
     private static final class MemberWire {
         String ip;
         int port;
+        RetiringWire retiring; // absent while in service
+    }
+
+    private static final class RetiringWire {
+        String reason;
+        String since;
+        int absentReads;
     }
 }

@@ -1,11 +1,13 @@
 package kubelmagent.plan;
 
 import kubelmagent.model.Member;
+import kubelmagent.model.Retiring;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 
 /** One write to the LoadMaster. */
-public sealed interface Change permits Change.AddRealServer, Change.RemoveRealServer {
+public sealed interface Change
+        permits Change.AddRealServer, Change.EnableRealServer, Change.DisableRealServer, Change.RemoveRealServer {
 
     VirtualServiceId vs();
 
@@ -22,6 +24,28 @@ public sealed interface Change permits Change.AddRealServer, Change.RemoveRealSe
         @Override
         public String describe() {
             return "add RS " + member + " to VS " + vs + " (" + service + ")";
+        }
+    }
+
+    /** Enable again a Real Server the agent disabled, because its endpoint is ready again. */
+    record EnableRealServer(VirtualServiceId vs, Member member, ServiceRef service) implements Change {
+        @Override
+        public String describe() {
+            return "re-enable RS " + member + " in VS " + vs + " (" + service + "): its endpoint is ready again";
+        }
+    }
+
+    /**
+     * Disable a Real Server the agent added ({@code modrs enable=N}): the first, reversible step out.
+     *
+     * @param next   what the ledger records for it once disabled
+     * @param reason why, for the log
+     */
+    record DisableRealServer(VirtualServiceId vs, Member member, ServiceRef service, Retiring next, String reason)
+            implements Change {
+        @Override
+        public String describe() {
+            return "disable RS " + member + " in VS " + vs + " (" + service + "): " + reason;
         }
     }
 

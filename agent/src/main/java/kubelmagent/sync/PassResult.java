@@ -10,12 +10,13 @@ import java.time.Duration;
  * @param planned  changes in the plan
  * @param applied  changes that succeeded (in a dry run: 0)
  * @param failed   changes that failed
+ * @param held     removals and disables the mass-removal guard held back
  * @param problems Services or Virtual Services left alone, and read failures
  * @param complete whether the Kubernetes read was complete (if not, nothing was removed)
  * @param dryRun   whether the plan was only printed
  * @param elapsed  wall time of the pass
  */
-public record PassResult(long number, int bound, int planned, int applied, int failed, int problems,
+public record PassResult(long number, int bound, int planned, int applied, int failed, int held, int problems,
         boolean complete, boolean dryRun, Duration elapsed) {
 
     /**

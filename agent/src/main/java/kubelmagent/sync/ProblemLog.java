@@ -3,7 +3,9 @@ package kubelmagent.sync;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,14 +34,14 @@ final class ProblemLog {
     void report(List<Problem> problems) {
         Instant now = clock.instant();
         Map<String, Instant> next = new HashMap<>();
-        for (Problem p : problems) {
-            Instant last = logged.get(p.message());
+        for (String line : lines(problems)) {
+            Instant last = logged.get(line);
             if (last == null || !now.isBefore(last.plus(REPEAT))) {
-                LOG.err(last == null ? p.message() : p.message() + " (still, since earlier passes)");
-                next.put(p.message(), now);
+                LOG.err(last == null ? line : line + " (still, since earlier passes)");
+                next.put(line, now);
             } else {
-                LOG.debug(p.message());
-                next.put(p.message(), last);
+                LOG.debug(line);
+                next.put(line, last);
             }
         }
         for (String gone : logged.keySet()) {
@@ -48,5 +50,31 @@ final class ProblemLog {
             }
         }
         logged = next;
+    }
+
+    /** One line per problem, except that problems sharing a cause are said once, naming all they hit. */
+    static List<String> lines(List<Problem> problems) {
+        Map<String, List<String>> byCause = new LinkedHashMap<>();
+        List<String> lines = new ArrayList<>();
+        for (Problem p : problems) {
+            if (p.cause() == null) {
+                lines.add(p.message());
+            } else {
+                byCause.computeIfAbsent(p.cause(), k -> new ArrayList<>()).add(p.subject());
+            }
+        }
+        for (Problem p : problems) {
+            List<String> subjects = p.cause() == null ? null : byCause.remove(p.cause());
+            if (subjects == null) {
+                continue;
+            }
+            if (subjects.size() == 1) {
+                lines.add(p.message());
+            } else {
+                lines.add(p.cause() + "; so " + subjects.size() + " were left unchanged this pass: "
+                        + String.join(", ", new java.util.TreeSet<>(subjects)));
+            }
+        }
+        return lines;
     }
 }

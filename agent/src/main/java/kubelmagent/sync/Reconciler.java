@@ -19,17 +19,23 @@ import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.loadmaster.UnknownVirtualServiceException;
 import kubelmagent.log.Log;
 import kubelmagent.log.PassContext;
+import kubelmagent.metrics.AgentMetrics;
+import kubelmagent.model.BindingPolicy;
+import kubelmagent.model.Cidr;
 import kubelmagent.model.CurrentState;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Problem;
+import kubelmagent.model.Retiring;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.OwnershipLedger;
 import kubelmagent.plan.Change;
 import kubelmagent.plan.Plan;
 import kubelmagent.plan.Planner;
+import kubelmagent.plan.RemovalPolicy;
+import kubelmagent.plan.Rules;
 
 /**
  * Runs one reconcile pass, top to bottom: read Kubernetes, read the LoadMaster, plan, apply, report.
@@ -43,17 +49,43 @@ public final class Reconciler {
     private final LoadMaster loadMaster;
     private final OwnershipLedger ledger;
     private final Clock clock;
+    private final Options options;
     private final boolean dryRun;
     private final AtomicLong passes = new AtomicLong();
     private final ProblemLog problemLog;
+    private final AgentMetrics metrics;
+
+    /**
+     * How passes behave.
+     *
+     * @param policy         which namespaces may bind which Virtual Services
+     * @param removals       how cautiously Real Servers are taken out
+     * @param dryRun         plan and log, change nothing
+     * @param forceRemovals  the first pass ignores the mass-removal guard ({@code --force-removals})
+     * @param adoptWithin    the first pass adopts matching Real Servers inside these networks ({@code --adopt})
+     */
+    public record Options(BindingPolicy policy, RemovalPolicy removals, boolean dryRun, boolean forceRemovals,
+            List<Cidr> adoptWithin) {
+
+        public Options {
+            adoptWithin = List.copyOf(adoptWithin);
+        }
+
+        /** Everyday passes: no dry run, no override, no adoption. */
+        public static Options of(BindingPolicy policy, RemovalPolicy removals) {
+            return new Options(policy, removals, false, false, List.of());
+        }
+    }
 
     public Reconciler(DesiredStateSource source, LoadMaster loadMaster, OwnershipLedger ledger, Clock clock,
-            boolean dryRun) {
+            Options options, AgentMetrics metrics) {
+        this.metrics = metrics;
         this.source = source;
         this.loadMaster = loadMaster;
         this.ledger = ledger;
         this.clock = clock;
-        this.dryRun = dryRun;
+        this.options = options;
+        this.dryRun = options.dryRun();
         this.problemLog = new ProblemLog(clock);
     }
 
@@ -62,21 +94,48 @@ public final class Reconciler {
         return PassContext.run(number, () -> {
             Instant start = clock.instant();
             try {
-                return pass(number, trigger, start);
+                PassResult r = pass(number, trigger, start);
+                if (!r.dryRun()) {
+                    metrics.passFinished(r.elapsed(), r.complete(), r.applied(), r.failed(), r.problems(), r.held(),
+                            r.bound(), clock.instant());
+                }
+                return r;
             } catch (RuntimeException e) {
+                metrics.error(AgentMetrics.Cause.INTERNAL);
                 LOG.err("pass #" + number + " (" + trigger + ") stopped by an unexpected error; nothing more is"
                         + " changed this pass, the next pass starts afresh", e);
-                return new PassResult(number, 0, 0, 0, 0, 1, false, dryRun, Duration.between(start, clock.instant()));
+                return new PassResult(number, 0, 0, 0, 0, 0, 1, false, dryRun, Duration.between(start, clock.instant()));
             }
         });
+    }
+
+    /**
+     * Everything a pass would look at and decide, without applying or logging anything: for
+     * {@code kube-lm-agent status}.
+     */
+    public record Inspection(DesiredState desired, CurrentState current, Map<VirtualServiceId, Ownership> owned,
+            Plan plan) {}
+
+    public Inspection inspect() {
+        DesiredState desired = source.read();
+        Map<VirtualServiceId, Ownership> owned = ledger.snapshot();
+        CurrentState current = readLoadMaster(desired, owned.keySet());
+        return new Inspection(desired, current, owned, Planner.plan(desired, current, owned,
+                new Rules(options.policy(), options.removals(), clock.instant())));
     }
 
     private PassResult pass(long number, Trigger trigger, Instant start) {
         DesiredState desired = source.read();
         Map<VirtualServiceId, Ownership> owned = ledger.snapshot();
         CurrentState current = readLoadMaster(desired, owned.keySet());
-        Plan plan = Planner.plan(desired, current, owned);
+        boolean first = number == 1;
+        RemovalPolicy removals = first && options.forceRemovals() ? options.removals().forced() : options.removals();
+        Plan plan = Planner.plan(desired, current, owned, new Rules(options.policy(), removals, start,
+                first ? options.adoptWithin() : List.of()));
 
+        if (!desired.complete()) {
+            metrics.error(AgentMetrics.Cause.KUBERNETES_READ);
+        }
         List<Problem> problems = new ArrayList<>(desired.problems());
         problems.addAll(plan.problems());
         problemLog.report(problems);
@@ -94,9 +153,11 @@ public final class Reconciler {
                     failed++;
                 }
             }
+            failed += record(plan);
             failed += release(plan);
         }
         PassResult result = new PassResult(number, plan.bound().size(), plan.changes().size(), applied, failed,
+                plan.held().size(),
                 problems.size(), desired.complete(), dryRun, Duration.between(start, clock.instant()));
         report(trigger, result);
         return result;
@@ -111,11 +172,12 @@ public final class Reconciler {
         Map<VirtualServiceId, VirtualService> read = new HashMap<>();
         Set<VirtualServiceId> missing = new HashSet<>();
         Map<VirtualServiceId, String> unreadable = new HashMap<>();
-        VirtualServiceId silentAt = null;
+        String silence = null;
         for (VirtualServiceId id : ids) {
-            if (silentAt != null) {
-                // Do not wait out one timeout per Virtual Service while the LoadMaster is down.
-                unreadable.put(id, "not tried, because the LoadMaster did not answer for VS " + silentAt);
+            if (silence != null) {
+                // Do not wait out one timeout per Virtual Service while the LoadMaster is down; the
+                // same cause for all of them makes one log line.
+                unreadable.put(id, silence);
                 continue;
             }
             try {
@@ -123,9 +185,10 @@ public final class Reconciler {
             } catch (UnknownVirtualServiceException e) {
                 missing.add(id);
             } catch (LoadMasterException e) {
+                metrics.error(AgentMetrics.Cause.LOADMASTER_READ);
                 unreadable.put(id, e.getMessage());
-                if (e.status() == 0) {
-                    silentAt = id;
+                if (e.status() == 0 || e.status() == 401 || e.status() >= 500) {
+                    silence = e.getMessage(); // unreachable, refusing us or failing: asking again is no use
                 }
             }
         }
@@ -135,34 +198,118 @@ public final class Reconciler {
     /** Applies one change; true if it took effect. Ownership is recorded before an add (write-ahead). */
     private boolean apply(Change change) {
         if (change instanceof Change.AddRealServer add) {
+            return add(add);
+        }
+        if (change instanceof Change.EnableRealServer enable) {
+            return setEnabled(enable, true, null);
+        }
+        if (change instanceof Change.DisableRealServer disable) {
+            return setEnabled(disable, false, disable.next());
+        }
+        return remove((Change.RemoveRealServer) change);
+    }
+
+    private boolean add(Change.AddRealServer add) {
+        try {
+            ledger.record(add.vs(), add.service(), add.member());
+        } catch (IOException e) {
+            metrics.error(AgentMetrics.Cause.LEDGER);
+            LOG.err("did not " + add.describe() + ": " + e.getMessage());
+            return false;
+        }
+        try {
+            loadMaster.addRealServer(add.vs(), add.member());
+            metrics.realServerChanged(add.vs().index(), "add");
+            LOG.notice("added RS " + add.member() + " to VS " + add.vs() + " (" + add.service() + ")");
+            return true;
+        } catch (LoadMasterException e) {
+            metrics.error(AgentMetrics.Cause.LOADMASTER_WRITE);
+            LOG.err("could not " + add.describe() + ": " + e.getMessage());
+            if (e.isRefusal()) {
+                forget(add.vs(), add); // refused, so surely not created: it is not ours
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Disable: the ledger first, then {@code modrs enable=N} (write-ahead, as for adds), so a crash in
+     * between never leaves a disabled Real Server the agent does not know it disabled. Enable:
+     * {@code modrs enable=Y} first; a crash before the ledger catches up only repeats the enable.
+     */
+    private boolean setEnabled(Change change, boolean enabled, Retiring next) {
+        if (!enabled) {
             try {
-                ledger.record(add.vs(), add.service(), add.member());
+                ledger.markRetiring(change.vs(), change.member(), next);
             } catch (IOException e) {
+                metrics.error(AgentMetrics.Cause.LEDGER);
                 LOG.err("did not " + change.describe() + ": " + e.getMessage());
                 return false;
             }
-            try {
-                loadMaster.addRealServer(add.vs(), add.member());
-                LOG.notice("added RS " + add.member() + " to VS " + add.vs() + " (" + add.service() + ")");
-                return true;
-            } catch (LoadMasterException e) {
-                LOG.err("could not " + change.describe() + ": " + e.getMessage());
-                if (e.isRefusal()) {
-                    forget(add.vs(), add); // refused, so surely not created: it is not ours
-                }
-                return false;
-            }
         }
-        Change.RemoveRealServer remove = (Change.RemoveRealServer) change;
         try {
-            loadMaster.deleteRealServer(remove.vs(), remove.member());
-            LOG.notice("removed RS " + remove.member() + " from VS " + remove.vs() + " (" + remove.service() + "): "
-                    + remove.reason());
+            loadMaster.setRealServerEnabled(change.vs(), change.member(), enabled);
+            metrics.realServerChanged(change.vs().index(), enabled ? "enable" : "disable");
         } catch (LoadMasterException e) {
+            metrics.error(AgentMetrics.Cause.LOADMASTER_WRITE);
             LOG.err("could not " + change.describe() + ": " + e.getMessage());
             return false;
         }
+        LOG.notice(enabled ? "re-enabled" + change.describe().substring("re-enable".length())
+                : "disabled" + change.describe().substring("disable".length()));
+        if (!enabled) {
+            return true;
+        }
+        try {
+            ledger.clearRetiring(change.vs(), change.member());
+            return true;
+        } catch (IOException e) {
+            metrics.error(AgentMetrics.Cause.LEDGER);
+            LOG.err("after the attempt to " + change.describe() + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    private boolean remove(Change.RemoveRealServer remove) {
+        try {
+            loadMaster.deleteRealServer(remove.vs(), remove.member());
+            metrics.realServerChanged(remove.vs().index(), "remove");
+            LOG.notice("removed RS " + remove.member() + " from VS " + remove.vs() + " (" + remove.service() + "): "
+                    + remove.reason());
+        } catch (LoadMasterException e) {
+            metrics.error(AgentMetrics.Cause.LOADMASTER_WRITE);
+            LOG.err("could not " + remove.describe() + ": " + e.getMessage());
+            return false;
+        }
         return forget(remove.vs(), remove);
+    }
+
+    /** Ledger-only updates: adoptions and further absent reads; returns how many writes failed. */
+    private int record(Plan plan) {
+        int failed = 0;
+        for (Plan.Adoption a : plan.adopted()) {
+            try {
+                ledger.record(a.vs(), a.service(), a.member());
+                LOG.notice("adopted RS " + a.member() + " in VS " + a.vs() + " (" + a.service() + "): it matches a"
+                        + " ready endpoint inside kubernetes.podCidrs, so the agent now owns it");
+            } catch (IOException e) {
+                metrics.error(AgentMetrics.Cause.LEDGER);
+                LOG.err("could not adopt RS " + a.member() + " in VS " + a.vs() + ": " + e.getMessage());
+                failed++;
+            }
+        }
+        for (var vs : plan.marks().entrySet()) {
+            for (var mark : vs.getValue().entrySet()) {
+                try {
+                    ledger.markRetiring(vs.getKey(), mark.getKey(), mark.getValue());
+                } catch (IOException e) {
+                    metrics.error(AgentMetrics.Cause.LEDGER);
+                    LOG.err(e.getMessage());
+                    failed++;
+                }
+            }
+        }
+        return failed;
     }
 
     private boolean forget(VirtualServiceId vs, Change change) {
@@ -170,6 +317,7 @@ public final class Reconciler {
             ledger.forget(vs, List.of(change.member()));
             return true;
         } catch (IOException e) {
+            metrics.error(AgentMetrics.Cause.LEDGER);
             LOG.err("after the attempt to " + change.describe() + ": " + e.getMessage());
             return false;
         }
@@ -184,6 +332,7 @@ public final class Reconciler {
                 LOG.info("VS " + entry.getKey() + ": no longer tracking " + entry.getValue().size()
                         + " Real Server(s) that are gone from the LoadMaster: " + new TreeSet<>(entry.getValue()));
             } catch (IOException e) {
+                metrics.error(AgentMetrics.Cause.LEDGER);
                 LOG.err(e.getMessage());
                 failed++;
             }
@@ -200,6 +349,9 @@ public final class Reconciler {
             line.append(r.planned()).append(" change(s) planned, none applied");
         } else {
             line.append(r.applied()).append(" change(s) applied, ").append(r.failed()).append(" failed");
+        }
+        if (r.held() > 0) {
+            line.append(", ").append(r.held()).append(" removal(s) held by the mass-removal guard");
         }
         line.append(", ").append(r.problems()).append(" problem(s)");
         if (!r.complete()) {

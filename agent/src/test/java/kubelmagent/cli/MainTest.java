@@ -18,9 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import kubelmagent.simulator.LoadMasterSimulator;
-
 import kubelmagent.demo.StandInKubernetesApi;
+import kubelmagent.simulator.LoadMasterSimulator;
 
 /**
  * The agent as an operator runs it: {@code --config agent.yaml --once}, over verified TLS, against
@@ -79,18 +78,24 @@ class MainTest {
         AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7", "10.244.1.8", "10.244.1.9");
         assertEquals(0, run("--config", config.toString(), "--once").code());
         cluster.scale("shop", "web", "10.244.1.9");
+        Run disabling = run("--config", config.toString(), "--once");
+        assertEquals(0, disabling.code());
+        assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080", "10.244.1.9:8080"),
+                AgentFiles.realServers(loadMaster, 3), "the first run only disables");
+        assertEquals(List.of(false, false, true), loadMaster.engine().realServers(3).stream()
+                .sorted(java.util.Comparator.comparing(rs -> rs.addr())).map(rs -> rs.enabled()).toList());
         Run r = run("--config", config.toString(), "--once");
         assertEquals(0, r.code());
         assertEquals(List.of("10.244.1.9:8080"), AgentFiles.realServers(loadMaster, 3));
         assertEquals(List.of(), AgentFiles.realServers(loadMaster, 4));
-        assertEquals(0, loadMaster.engine().calls("showvs") - 2, "only VS 3 was read, once per run");
+        assertEquals(0, loadMaster.engine().calls("showvs") - 3, "only VS 3 was read, once per run");
     }
 
     @Test
     void removesNothingAndExitsOneWhenTheServiceListFails() {
         AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7", "10.244.1.8");
         run("--config", config.toString(), "--once");
-        cluster.failNext("/api/v1/services", 1, 500);
+        cluster.failNext("/api/v1/services", 3, 500); // every try of the pass: reads are retried
         Run r = run("--config", config.toString(), "--once");
         assertEquals(1, r.code());
         assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), AgentFiles.realServers(loadMaster, 3));
@@ -175,7 +180,10 @@ class MainTest {
                 + " 10.244.1.13:8080, 10.244.1.14:8080, 10.244.1.15:8080] and 1 added by hand [10.0.5.5:8080]"), all);
         assertTrue(r.has("<6>demo: VS 1 now has 2 Real Servers for shop/web's pods [10.244.1.11:8080, 10.244.1.12:8080]"
                 + " and 1 added by hand [10.0.5.5:8080]"), all);
-        assertTrue(r.has("<5>[pass #3] removed RS 10.244.1.15:8080 from VS 1 (shop/web): no longer a ready endpoint"), all);
+        assertTrue(r.has("<5>[pass #3] disabled RS 10.244.1.15:8080 in VS 1 (shop/web): no longer a ready endpoint;"
+                + " removed if the next read confirms it"), all);
+        assertTrue(r.has("<5>[pass #4] removed RS 10.244.1.15:8080 from VS 1 (shop/web): no longer a ready endpoint,"
+                + " confirmed by 2 reads"), all);
     }
 
     @Test

@@ -15,8 +15,9 @@ import kubelmagent.http.ScratchDirectory;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.log.JournalLogging;
-import kubelmagent.simulator.LoadMasterSimulator;
+import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.ownership.FileOwnershipLedger;
+import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.sync.PassResult;
 import kubelmagent.sync.Reconciler;
 import kubelmagent.sync.Trigger;
@@ -48,7 +49,8 @@ public final class PassBenchmark {
             try (FileOwnershipLedger ledger = FileOwnershipLedger.open(config.stateDir());
                     KubernetesSource source = new KubernetesSource(config.kubernetes(), config.namespaces(), config.selector());
                     LoadMasterRestClient lm = new LoadMasterRestClient(config.loadMaster())) {
-                Reconciler reconciler = new Reconciler(source, lm, ledger, Clock.systemUTC(), false);
+                Reconciler reconciler = new Reconciler(source, lm, ledger, Clock.systemUTC(),
+                        Reconciler.Options.of(config.policy(), config.removals()), new AgentMetrics("test"));
 
                 int k8sBefore = cluster.requests();
                 long t0 = System.nanoTime();

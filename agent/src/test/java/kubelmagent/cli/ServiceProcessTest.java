@@ -16,9 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import kubelmagent.simulator.LoadMasterSimulator;
-
 import kubelmagent.demo.StandInKubernetesApi;
+import kubelmagent.simulator.LoadMasterSimulator;
 
 /** The agent as systemd runs it: its own JVM, on the schedule, until SIGTERM. */
 class ServiceProcessTest {
@@ -42,17 +41,27 @@ class ServiceProcessTest {
                 LoadMasterSimulator loadMaster = AgentFiles.loadMaster(dir, 3)) {
             AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
             Path config = AgentFiles.write(dir, cluster, loadMaster);
+            int port;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                port = free.getLocalPort();
+            }
+            java.nio.file.Files.writeString(config, "metrics:\n  listen: 127.0.0.1:" + port + "\n",
+                    java.nio.file.StandardOpenOption.APPEND);
             agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", config.toString())
                     .redirectErrorStream(true)
                     .start();
             List<String> lines = new ArrayList<>();
+            List<String> scrapes = new ArrayList<>();
             try (BufferedReader out = new BufferedReader(
                     new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = out.readLine()) != null) {
                     lines.add(line);
                     if (line.startsWith("<6>[pass #1] pass #1 (timer) done")) {
+                        scrapes.add(get(port, "/healthz"));
+                        scrapes.add(get(port, "/readyz"));
+                        scrapes.add(get(port, "/metrics"));
                         agent.toHandle().destroy(); // SIGTERM, leaving the output stream open
                     }
                 }
@@ -62,6 +71,25 @@ class ServiceProcessTest {
             assertTrue(lines.contains("<5>[pass #1] added RS 10.244.1.7:8080 to VS 3 (shop/web)"), lines.toString());
             assertEquals("<6>stopped", lines.get(lines.size() - 1), lines.toString());
             assertEquals(List.of("10.244.1.7:8080"), AgentFiles.realServers(loadMaster, 3));
+            assertTrue(lines.contains("<6>serving /metrics, /healthz and /readyz on http://127.0.0.1:" + port),
+                    lines.toString());
+            assertEquals("200 ok", scrapes.get(0));
+            assertTrue(scrapes.get(1).startsWith("200 ready: last successful pass "), scrapes.get(1));
+            String metrics = scrapes.get(2);
+            assertTrue(metrics.contains("kube_lm_agent_passes_total{result=\"changed\"} 1.0"), metrics);
+            assertTrue(metrics.contains("kube_lm_agent_real_server_changes_total{change=\"add\",vs=\"3\"} 1.0"),
+                    metrics);
+            assertTrue(metrics.contains("kube_lm_agent_bound_virtual_services 1.0"), metrics);
+            assertTrue(metrics.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
+                    + "command=\"addrs\",outcome=\"2xx\"} 1"), metrics);
         }
+    }
+
+    /** {@code 200 ok}: the status and the body of a GET on the agent's metrics port. */
+    private static String get(int port, String path) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body().strip();
     }
 }

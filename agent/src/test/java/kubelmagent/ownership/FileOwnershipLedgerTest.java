@@ -8,15 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
+import kubelmagent.model.Retiring;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 
@@ -92,16 +97,71 @@ class FileOwnershipLedgerTest {
     }
 
     @Test
-    void refusesADamagedLedgerAndSaysWhatToDo() throws IOException {
-        Files.writeString(dir.resolve(FileOwnershipLedger.FILE_NAME), "{\"format\": 1, \"virtualServices\": {\"3\": ");
-        IOException e = assertThrows(IOException.class, () -> FileOwnershipLedger.open(dir));
-        assertTrue(e.getMessage().startsWith("the ownership ledger " + dir.resolve(FileOwnershipLedger.FILE_NAME)
-                + " is damaged ("), e.getMessage());
-        assertTrue(e.getMessage().endsWith("move it aside to start with an empty ledger (the agent then removes none"
-                + " of the Real Servers it added before)"), e.getMessage());
-        // and the lock was released, so a fixed file can be opened at once
-        Files.delete(dir.resolve(FileOwnershipLedger.FILE_NAME));
-        FileOwnershipLedger.open(dir).close();
+    void setsADamagedLedgerAsideStartsEmptyAndSaysHowToAdopt() throws IOException {
+        Path file = dir.resolve(FileOwnershipLedger.FILE_NAME);
+        String torn = "{\"format\": 1, \"virtualServices\": {\"3\": ";
+        Files.writeString(file, torn);
+        List<String> errs = new ArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                errs.add(r.getLevel() + " " + r.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger.getLogger("kubelmagent").addHandler(capture);
+        try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
+            assertEquals(Map.of(), ledger.snapshot(), "it owns nothing it cannot prove");
+            ledger.record(VS3, WEB, A);
+        } finally {
+            Logger.getLogger("kubelmagent").removeHandler(capture);
+        }
+        List<Path> aside;
+        try (var files = Files.list(dir)) {
+            aside = files.filter(f -> f.getFileName().toString().startsWith(FileOwnershipLedger.FILE_NAME + ".damaged-"))
+                    .toList();
+        }
+        assertEquals(1, aside.size());
+        assertEquals(torn, Files.readString(aside.get(0)), "the damaged file is kept for a person to look at");
+        assertEquals(1, errs.size(), errs.toString());
+        assertTrue(errs.get(0).startsWith("SEVERE the ownership ledger " + file + " is damaged ("), errs.get(0));
+        assertTrue(errs.get(0).endsWith("it was moved to " + aside.get(0) + " and the agent starts with an empty"
+                + " ledger: it removes none of the Real Servers it added before, which now count as hand-made. To take"
+                + " over Real Servers that match ready endpoints inside kubernetes.podCidrs, run the agent once with"
+                + " --adopt."), errs.get(0));
+        assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A))), FileOwnershipLedger.readOnly(dir).snapshot());
+    }
+
+    @Test
+    void aDryRunRefusesADamagedLedgerAndLeavesItWhereItIs() throws IOException {
+        Files.writeString(dir.resolve(FileOwnershipLedger.FILE_NAME), "not json");
+        IOException e = assertThrows(IOException.class, () -> FileOwnershipLedger.readOnly(dir));
+        assertTrue(e.getMessage().contains(" is damaged ("), e.getMessage());
+        assertTrue(Files.exists(dir.resolve(FileOwnershipLedger.FILE_NAME)));
+    }
+
+    @Test
+    void keepsWhatIsRetiringAcrossARestart() throws IOException {
+        Retiring draining = Retiring.draining(java.time.Instant.parse("2026-11-29T06:00:00Z"));
+        try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
+            ledger.record(VS3, WEB, A);
+            ledger.markRetiring(VS3, A, draining);
+        }
+        try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
+            assertEquals(draining, ledger.snapshot().get(VS3).retiring().get(A));
+            ledger.clearRetiring(VS3, A);
+        }
+        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir).snapshot().get(VS3).retiring());
+        try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
+            ledger.markRetiring(VS3, A, Retiring.gone(draining.since(), 1));
+            ledger.record(VS3, WEB, A); // added again: in service again
+        }
+        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir).snapshot().get(VS3).retiring());
     }
 
     @Test

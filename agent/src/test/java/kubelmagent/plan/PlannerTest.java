@@ -3,6 +3,8 @@ package kubelmagent.plan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.CurrentState;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
@@ -25,6 +28,7 @@ import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Problem;
 import kubelmagent.model.RealServer;
+import kubelmagent.model.Retiring;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualService;
@@ -38,6 +42,15 @@ import kubelmagent.model.VirtualServiceId;
 class PlannerTest {
 
     static final ServiceRef WEB = new ServiceRef("shop", "web");
+
+    static final Instant NOW = Instant.parse("2026-11-29T06:00:00Z");
+
+    /** One-step removal and no guard: the plain diff, as the table rows below state it. */
+    static final RemovalPolicy AT_ONCE = new RemovalPolicy(Duration.ofSeconds(50), 1, 1.0, Integer.MAX_VALUE);
+
+    static Plan plan(DesiredState desired, CurrentState current, Map<VirtualServiceId, Ownership> ledger) {
+        return Planner.plan(desired, current, ledger, new Rules(BindingPolicy.allowAll(), AT_ONCE, NOW));
+    }
 
     static Stream<Arguments> table() {
         return Stream.of(
@@ -65,7 +78,7 @@ class PlannerTest {
     @MethodSource("table")
     void plansTheDifference(String name, String desired, String current, String owned, boolean complete,
             String expected) {
-        Plan plan = Planner.plan(desired(desired, complete), current(current), owned(owned));
+        Plan plan = plan(desired(desired, complete), current(current), owned(owned));
         assertEquals(expected, render(plan.changes()));
         assertEquals(List.of(), plan.problems());
     }
@@ -76,15 +89,15 @@ class PlannerTest {
             boolean complete, String expected) {
         DesiredState d = desired(desired, complete);
         Map<VirtualServiceId, Ownership> ledger = owned(owned);
-        Plan first = Planner.plan(d, current(current), ledger);
+        Plan first = plan(d, current(current), ledger);
         CurrentState after = apply(current(current), first);
         Map<VirtualServiceId, Ownership> ledgerAfter = applyToLedger(ledger, first);
-        assertEquals("", render(Planner.plan(d, after, ledgerAfter).changes()));
+        assertEquals("", render(plan(d, after, ledgerAfter).changes()));
     }
 
     @Test
     void removesWhatItAddedWhenTheServiceIsGone() {
-        Plan plan = Planner.plan(desired("", true), current("3=a,b,x"), owned("3=a,b"));
+        Plan plan = plan(desired("", true), current("3=a,b,x"), owned("3=a,b"));
         assertEquals("-3a -3b", render(plan.changes()));
         assertEquals(List.of(), plan.problems());
         Change first = plan.changes().get(0);
@@ -94,7 +107,7 @@ class PlannerTest {
 
     @Test
     void keepsRealServersOfAServiceThatVanishedDuringAnIncompleteRead() {
-        Plan plan = Planner.plan(desired("", false), current("3=a,b"), owned("3=a,b"));
+        Plan plan = plan(desired("", false), current("3=a,b"), owned("3=a,b"));
         assertEquals("", render(plan.changes()));
     }
 
@@ -102,13 +115,13 @@ class PlannerTest {
     void keepsRealServersOfAServiceThatWasSkippedForABadAnnotation() {
         DesiredState d = new DesiredState(true, List.of(),
                 List.of(Problem.of(WEB, "shop/web: annotation vsid=\"3x\" is not a Virtual Service id")));
-        Plan plan = Planner.plan(d, current("3=a,b"), owned("3=a,b"));
+        Plan plan = plan(d, current("3=a,b"), owned("3=a,b"));
         assertEquals("", render(plan.changes()));
     }
 
     @Test
     void movesMembersWhenTheVsidChanges() {
-        Plan plan = Planner.plan(desired("4=a", true), current("3=a;4="), owned("3=a"));
+        Plan plan = plan(desired("4=a", true), current("3=a;4="), owned("3=a"));
         assertEquals("-3a +4a", render(plan.changes()));
         assertEquals(Set.of(VirtualServiceId.of(4)), plan.bound());
     }
@@ -119,7 +132,7 @@ class PlannerTest {
         DesiredState d = new DesiredState(true, List.of(
                 new DesiredService(WEB, VirtualServiceId.of(3), List.of(port(80, "a"))),
                 new DesiredService(api, VirtualServiceId.of(3), List.of(port(80, "b")))), List.of());
-        Plan plan = Planner.plan(d, current("3=c"), owned("3=c"));
+        Plan plan = plan(d, current("3=c"), owned("3=c"));
         assertEquals("", render(plan.changes()));
         assertEquals(2, plan.problems().size());
         assertEquals("shop/web: Services shop/api, shop/web all claim VS 3 (vsid=\"3\"); one Virtual Service serves"
@@ -131,7 +144,7 @@ class PlannerTest {
     @Test
     void reportsAMissingVirtualServiceAndReleasesItsLedgerEntries() {
         CurrentState cur = new CurrentState(Map.of(), Set.of(VirtualServiceId.of(3)), Map.of());
-        Plan plan = Planner.plan(desired("3=a", true), cur, owned("3=a"));
+        Plan plan = plan(desired("3=a", true), cur, owned("3=a"));
         assertEquals("", render(plan.changes()));
         assertEquals("shop/web: vsid=\"3\" but the LoadMaster has no VS 3 (Unknown VS); the agent never creates"
                 + " Virtual Services: ask NetOps to create it, or set vsid to the Id of an existing one",
@@ -143,7 +156,7 @@ class PlannerTest {
     void leavesAnUnreadableVirtualServiceUnchanged() {
         CurrentState cur = new CurrentState(Map.of(), Set.of(),
                 Map.of(VirtualServiceId.of(3), "showvs vs=3: LoadMaster answered 500"));
-        Plan plan = Planner.plan(desired("3=a", true), cur, owned("3=b"));
+        Plan plan = plan(desired("3=a", true), cur, owned("3=b"));
         assertEquals("", render(plan.changes()));
         assertEquals(Map.of(), plan.released());
         assertEquals("shop/web: VS 3 could not be read, so it is left unchanged this pass: showvs vs=3:"
@@ -154,11 +167,11 @@ class PlannerTest {
     void reportsAnUnreadableVirtualServiceThatOnlyTheLedgerNames() {
         CurrentState cur = new CurrentState(Map.of(), Set.of(),
                 Map.of(VirtualServiceId.of(3), "showvs vs=3: no answer from LoadMaster https://10.0.0.2"));
-        Plan plan = Planner.plan(desired("", false), cur, owned("3=a"));
+        Plan plan = plan(desired("", false), cur, owned("3=a"));
         assertEquals("", render(plan.changes()));
         assertEquals(List.of(new Problem("VS 3", "VS 3, which holds Real Servers the agent added for shop/web, could"
-                + " not be read and is left unchanged this pass: showvs vs=3: no answer from LoadMaster https://10.0.0.2")),
-                plan.problems());
+                + " not be read and is left unchanged this pass: showvs vs=3: no answer from LoadMaster https://10.0.0.2",
+                null, "showvs vs=3: no answer from LoadMaster https://10.0.0.2")), plan.problems());
     }
 
     @Test
@@ -166,7 +179,7 @@ class PlannerTest {
         VirtualService parent = new VirtualService(VirtualServiceId.of(3), "10.0.0.100", 80, "tcp", "web",
                 List.of(VirtualServiceId.of(5), VirtualServiceId.of(6)), List.of());
         CurrentState cur = new CurrentState(Map.of(parent.id(), parent), Set.of(), Map.of());
-        Plan plan = Planner.plan(desired("3=a", true), cur, Map.of());
+        Plan plan = plan(desired("3=a", true), cur, Map.of());
         assertEquals("", render(plan.changes()));
         assertEquals("shop/web: vsid=\"3\" names VS 3 (10.0.0.100:80/tcp \"web\"), which has SubVSs; Real Servers"
                 + " go on a SubVS: set vsid to one of 5, 6", plan.problems().get(0).message());
@@ -176,7 +189,7 @@ class PlannerTest {
     void refusesAParentVirtualServiceWhoseSubVirtualServicesWereNotListed() {
         VirtualService parent = new VirtualService(VirtualServiceId.of(3), "10.0.0.100", 80, "tcp", "", List.of(), true,
                 List.of());
-        Plan plan = Planner.plan(desired("3=a", true), new CurrentState(Map.of(parent.id(), parent), Set.of(), Map.of()),
+        Plan plan = plan(desired("3=a", true), new CurrentState(Map.of(parent.id(), parent), Set.of(), Map.of()),
                 Map.of());
         assertEquals("", render(plan.changes()));
         assertEquals("shop/web: vsid=\"3\" names VS 3 (10.0.0.100:80/tcp), which has SubVSs; Real Servers go on a SubVS:"
@@ -188,7 +201,7 @@ class PlannerTest {
         DesiredState d = new DesiredState(true, List.of(new DesiredService(WEB, VirtualServiceId.of(3), List.of(
                 new ServicePort("metrics", 9090, "TCP", Set.of(new Member("10.0.0.1", 9090))),
                 new ServicePort("http", 80, "TCP", Set.of(new Member("10.0.0.1", 8080)))))), List.of());
-        Plan plan = Planner.plan(d, current("3="), Map.of());
+        Plan plan = plan(d, current("3="), Map.of());
         assertEquals(List.of(new Change.AddRealServer(VirtualServiceId.of(3), new Member("10.0.0.1", 8080), WEB)),
                 plan.changes());
     }
@@ -199,7 +212,7 @@ class PlannerTest {
                 new ServicePort("dns-tcp", 80, "TCP", Set.of(new Member("10.0.0.1", 5353))),
                 new ServicePort("dns-udp", 80, "UDP", Set.of(new Member("10.0.0.1", 5354)))))), List.of());
         VirtualService udp = new VirtualService(VirtualServiceId.of(3), "10.0.0.100", 80, "udp", "", List.of(), List.of());
-        Plan plan = Planner.plan(d, new CurrentState(Map.of(udp.id(), udp), Set.of(), Map.of()), Map.of());
+        Plan plan = plan(d, new CurrentState(Map.of(udp.id(), udp), Set.of(), Map.of()), Map.of());
         assertEquals(List.of(new Change.AddRealServer(VirtualServiceId.of(3), new Member("10.0.0.1", 5354), WEB)),
                 plan.changes());
     }
@@ -209,7 +222,7 @@ class PlannerTest {
         DesiredState d = new DesiredState(true, List.of(new DesiredService(WEB, VirtualServiceId.of(3), List.of(
                 new ServicePort("http", 8080, "TCP", Set.of(new Member("10.0.0.1", 8080))),
                 new ServicePort("", 9090, "TCP", Set.of(new Member("10.0.0.1", 9090)))))), List.of());
-        Plan plan = Planner.plan(d, current("3=a"), owned("3=a"));
+        Plan plan = plan(d, current("3=a"), owned("3=a"));
         assertEquals("", render(plan.changes()));
         assertEquals("shop/web: the Service has several ports (http (8080/TCP), 9090/TCP) and none of them equals the"
                 + " port of VS 3 (10.0.0.100:80/tcp); set the Service port that should be load balanced to 80,"
@@ -219,21 +232,21 @@ class PlannerTest {
 
     @Test
     void ordersChangesByVirtualServiceThenAddsBeforeRemovesThenMember() {
-        Plan plan = Planner.plan(desired("4=c,a;3=b", true), current("3=z;4=y"), owned("3=z;4=y"));
+        Plan plan = plan(desired("4=c,a;3=b", true), current("3=z;4=y"), owned("3=z;4=y"));
         assertEquals("+3b -3z +4a +4c -4y", render(plan.changes()));
     }
 
     @Test
     void releasesLedgerEntriesOfRealServersRemovedByHandThatAreNoLongerWanted() {
-        Plan plan = Planner.plan(desired("3=a", true), current("3=a"), owned("3=a,b"));
+        Plan plan = plan(desired("3=a", true), current("3=a"), owned("3=a,b"));
         assertEquals("", render(plan.changes()));
         assertEquals(Map.of(VirtualServiceId.of(3), Set.of(member('b'))), plan.released());
     }
 
     @Test
     void givesTheSamePlanForTheSameInputs() {
-        Plan one = Planner.plan(desired("3=a,b;4=c", true), current("3=x;4=d"), owned("4=d"));
-        Plan two = Planner.plan(desired("3=a,b;4=c", true), current("3=x;4=d"), owned("4=d"));
+        Plan one = plan(desired("3=a,b;4=c", true), current("3=x;4=d"), owned("4=d"));
+        Plan two = plan(desired("3=a,b;4=c", true), current("3=x;4=d"), owned("4=d"));
         assertEquals(one, two);
         assertTrue(one.hasChanges());
     }
@@ -303,8 +316,12 @@ class PlannerTest {
                 }
                 if (c instanceof Change.AddRealServer) {
                     rs.add(new RealServer(900 + rs.size(), c.member(), true, 1000));
-                } else {
+                } else if (c instanceof Change.RemoveRealServer) {
                     rs.removeIf(r -> r.member().equals(c.member()));
+                } else {
+                    boolean enabled = c instanceof Change.EnableRealServer;
+                    rs.replaceAll(r -> r.member().equals(c.member())
+                            ? new RealServer(r.rsIndex(), r.member(), enabled, r.weight()) : r);
                 }
             }
             after.put(id, new VirtualService(id, vs.address(), vs.port(), vs.protocol(), vs.nickName(), vs.subVsIds(), rs));
@@ -312,31 +329,53 @@ class PlannerTest {
         return new CurrentState(after, current.missing(), current.unreadable());
     }
 
+    /** What the ledger holds once the plan was applied. */
     static Map<VirtualServiceId, Ownership> applyToLedger(Map<VirtualServiceId, Ownership> ledger, Plan plan) {
         Map<VirtualServiceId, Set<Member>> members = new HashMap<>();
+        Map<VirtualServiceId, Map<Member, Retiring>> retiring = new HashMap<>();
         Map<VirtualServiceId, ServiceRef> owners = new HashMap<>();
         ledger.forEach((vs, o) -> {
             members.put(vs, new HashSet<>(o.members()));
+            retiring.put(vs, new HashMap<>(o.retiring()));
             owners.put(vs, o.service());
         });
         for (Change c : plan.changes()) {
             Set<Member> set = members.computeIfAbsent(c.vs(), k -> new HashSet<>());
-            owners.put(c.vs(), c.service());
+            Map<Member, Retiring> out = retiring.computeIfAbsent(c.vs(), k -> new HashMap<>());
+            owners.putIfAbsent(c.vs(), c.service());
             if (c instanceof Change.AddRealServer) {
+                owners.put(c.vs(), c.service());
                 set.add(c.member());
-            } else {
+                out.remove(c.member());
+            } else if (c instanceof Change.RemoveRealServer) {
                 set.remove(c.member());
+                out.remove(c.member());
+            } else if (c instanceof Change.DisableRealServer d) {
+                out.put(c.member(), d.next());
+            } else {
+                out.remove(c.member());
             }
         }
+        for (Plan.Adoption a : plan.adopted()) {
+            members.computeIfAbsent(a.vs(), k -> new HashSet<>()).add(a.member());
+            owners.putIfAbsent(a.vs(), a.service());
+        }
+        plan.marks().forEach((vs, m) -> retiring.computeIfAbsent(vs, k -> new HashMap<>()).putAll(m));
         plan.released().forEach((vs, m) -> members.getOrDefault(vs, new HashSet<>()).removeAll(m));
         Map<VirtualServiceId, Ownership> after = new HashMap<>();
-        members.forEach((vs, m) -> after.put(vs, new Ownership(owners.get(vs), m)));
+        members.forEach((vs, m) -> {
+            if (!m.isEmpty()) {
+                after.put(vs, new Ownership(owners.get(vs), m, retiring.getOrDefault(vs, Map.of())));
+            }
+        });
         return after;
     }
 
+    /** {@code +3a} add, {@code -3a} remove, {@code ~3a} disable, {@code ^3a} re-enable. */
     static String render(List<Change> changes) {
         return changes.stream()
-                .map(c -> (c instanceof Change.AddRealServer ? "+" : "-") + c.vs()
+                .map(c -> (c instanceof Change.AddRealServer ? "+" : c instanceof Change.RemoveRealServer ? "-"
+                        : c instanceof Change.DisableRealServer ? "~" : "^") + c.vs()
                         + (char) ('a' + Integer.parseInt(c.member().ip().substring("10.0.0.".length())) - 1))
                 .collect(Collectors.joining(" "));
     }

@@ -7,13 +7,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Duration;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
+import javax.net.ssl.SSLContext;
+
+import kubelmagent.http.HttpClients;
 import kubelmagent.http.Pem;
+import kubelmagent.http.TlsSettings;
 
 /** A plain JDK HTTP client for the simulator tests, trusting the simulator's own certificate. */
 final class SimulatorHttp {
@@ -75,20 +75,6 @@ final class SimulatorHttp {
     }
 
     static SSLContext trusting(Path caFile) throws IOException {
-        try {
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            int i = 0;
-            for (var cert : Pem.readCertificates(caFile)) {
-                store.setCertificateEntry("ca" + i++, cert);
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(store);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IOException(e);
-        }
+        return HttpClients.sslContext(TlsSettings.trusting(Pem.readCertificates(caFile)));
     }
 }

@@ -20,8 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 import kubelmagent.config.Schedule;
 import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
+import kubelmagent.metrics.AgentMetrics;
+import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.DesiredState;
 import kubelmagent.ownership.FileOwnershipLedger;
+import kubelmagent.plan.RemovalPolicy;
 
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class AgentSchedulerTest {
@@ -50,7 +53,9 @@ class AgentSchedulerTest {
     }
 
     static Reconciler reconciler(DesiredStateSource source, Path dir) throws Exception {
-        return new Reconciler(source, new InMemoryLoadMaster(), FileOwnershipLedger.readOnly(dir), Clock.systemUTC(), true);
+        return new Reconciler(source, new InMemoryLoadMaster(), FileOwnershipLedger.readOnly(dir), Clock.systemUTC(),
+                new Reconciler.Options(BindingPolicy.allowAll(), RemovalPolicy.defaults(Duration.ofSeconds(1)), true, false,
+                        List.of()), new AgentMetrics("test"));
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -26,10 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.log.JournalFormatter;
+import kubelmagent.metrics.AgentMetrics;
+import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
+import kubelmagent.plan.RemovalPolicy;
 
 class ReconcilerTest {
 
@@ -64,12 +68,16 @@ class ReconcilerTest {
     FileOwnershipLedger ledger;
     Reconciler reconciler;
 
+    /** One-step removal and no guard, for the tests of everything else. */
+    static final Reconciler.Options AT_ONCE = Reconciler.Options.of(BindingPolicy.allowAll(),
+            new RemovalPolicy(Duration.ofSeconds(50), 1, 1.0, Integer.MAX_VALUE));
+
     @BeforeEach
     void setUp() throws IOException {
-        Logger.getLogger("kubelmagent").addHandler(capture);
         ledger = FileOwnershipLedger.open(stateDir);
+        Logger.getLogger("kubelmagent").addHandler(capture);
         reconciler = new Reconciler(cluster, loadMaster, ledger,
-                Clock.fixed(Instant.parse("2026-11-29T00:00:00Z"), ZoneOffset.UTC), false);
+                Clock.fixed(Instant.parse("2026-11-29T00:00:00Z"), ZoneOffset.UTC), AT_ONCE, new AgentMetrics("test"));
     }
 
     @AfterEach
@@ -199,7 +207,7 @@ class ReconcilerTest {
     @Test
     void logsAnOngoingProblemOnceEveryTenMinutesAndWhenItIsResolved() {
         MutableClock clock = new MutableClock();
-        Reconciler r = new Reconciler(cluster, loadMaster, ledger, clock, false);
+        Reconciler r = new Reconciler(cluster, loadMaster, ledger, clock, AT_ONCE, new AgentMetrics("test"));
         cluster.service("web", 3, 1).badVsid("api", "four");
         String problem = "shop/api: annotation vsid=\"four\" is not a Virtual Service id";
         r.runOnce(Trigger.TIMER);
@@ -319,15 +327,17 @@ class ReconcilerTest {
         assertEquals(1, loadMaster.calls("showvs"), "VS 4 is not tried: one timeout per pass, not one per VS");
         assertEquals(0, loadMaster.calls("addrs"));
         assertEquals(2, result.problems());
-        assertTrue(log.contains("<3>[pass #1] shop/api: VS 4 could not be read, so it is left unchanged this pass: not"
-                + " tried, because the LoadMaster did not answer for VS 3"), log.toString());
+        assertTrue(log.contains("<3>[pass #1] showvs vs=3: no answer from LoadMaster https://10.0.0.2"
+                + " (SocketTimeoutException: Read timed out); so 2 were left unchanged this pass: shop/api, shop/web"),
+                log.toString());
     }
 
     @Test
     void changesNothingInADryRun() throws IOException {
         cluster.service("web", 3, 2);
         Reconciler dryRun = new Reconciler(cluster, loadMaster, FileOwnershipLedger.readOnly(stateDir),
-                Clock.systemUTC(), true);
+                Clock.systemUTC(), new Reconciler.Options(BindingPolicy.allowAll(), RemovalPolicy.defaults(
+                        Duration.ofSeconds(10)), true, false, List.of()), new AgentMetrics("test"));
         PassResult result = dryRun.runOnce(Trigger.ONCE);
         assertEquals(2, result.planned());
         assertEquals(0, result.applied());

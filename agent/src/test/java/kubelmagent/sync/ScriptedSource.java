@@ -35,6 +35,22 @@ final class ScriptedSource implements DesiredStateSource {
         return this;
     }
 
+    /** Some pods of the Service are terminating but still serving: they move from ready to draining. */
+    ScriptedSource drain(String name, int... pods) {
+        ServiceRef ref = ref(name);
+        DesiredService before = services.get(ref);
+        ServicePort port = before.ports().get(0);
+        TreeSet<Member> ready = new TreeSet<>(port.members());
+        TreeSet<Member> draining = new TreeSet<>(port.draining());
+        for (int i : pods) {
+            ready.remove(pod(i));
+            draining.add(pod(i));
+        }
+        services.put(ref, new DesiredService(ref, before.vs(),
+                List.of(new ServicePort(port.name(), port.port(), port.protocol(), ready, draining))));
+        return this;
+    }
+
     /** The Service's annotation is now unusable: it is skipped with a problem. */
     ScriptedSource badVsid(String name, String value) {
         ServiceRef ref = ref(name);

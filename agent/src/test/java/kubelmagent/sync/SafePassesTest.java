@@ -1,0 +1,235 @@
+package kubelmagent.sync;
+
+import static kubelmagent.sync.ScriptedSource.pod;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Logger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import kubelmagent.loadmaster.InMemoryLoadMaster;
+import kubelmagent.loadmaster.LoadMasterException;
+import kubelmagent.log.JournalFormatter;
+import kubelmagent.metrics.AgentMetrics;
+import kubelmagent.model.BindingPolicy;
+import kubelmagent.model.Member;
+import kubelmagent.model.RealServer;
+import kubelmagent.model.Retiring;
+import kubelmagent.model.VirtualServiceId;
+import kubelmagent.ownership.FileOwnershipLedger;
+import kubelmagent.plan.RemovalPolicy;
+
+/**
+ * Passes with the agent's default safety rules, against the in-memory LoadMaster and a real ledger
+ * file: draining with {@code modrs}, two-step removal that survives a restart, the mass-removal guard,
+ * and one log line per cause.
+ */
+class SafePassesTest {
+
+    static final VirtualServiceId VS3 = VirtualServiceId.of(3);
+    static final RemovalPolicy DEFAULTS = RemovalPolicy.defaults(Duration.ofSeconds(10));
+
+    @TempDir
+    Path stateDir;
+
+    final ScriptedSource cluster = new ScriptedSource();
+    final InMemoryLoadMaster loadMaster = new InMemoryLoadMaster()
+            .addVirtualService(3, "10.0.0.3", 80).addVirtualService(4, "10.0.0.4", 80)
+            .addVirtualService(5, "10.0.0.5", 80);
+    final List<String> log = new ArrayList<>();
+    final Handler capture = new Handler() {
+        final JournalFormatter format = new JournalFormatter();
+
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            log.add(format.format(r).strip());
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+    final MutableClock clock = new MutableClock();
+    FileOwnershipLedger ledger;
+
+    static final class MutableClock extends Clock {
+        Instant now = Instant.parse("2026-11-29T06:00:00Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneId.of("UTC");
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        ledger = FileOwnershipLedger.open(stateDir);
+        Logger.getLogger("kubelmagent").addHandler(capture);
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        Logger.getLogger("kubelmagent").removeHandler(capture);
+        ledger.close();
+    }
+
+    Reconciler reconciler(Reconciler.Options options) {
+        return new Reconciler(cluster, loadMaster, ledger, clock, options, new AgentMetrics("test"));
+    }
+
+    Reconciler reconciler() {
+        return reconciler(Reconciler.Options.of(BindingPolicy.allowAll(), DEFAULTS));
+    }
+
+    boolean enabled(Member m) throws LoadMasterException {
+        return loadMaster.showVirtualService(VS3).realServers().stream().filter(rs -> rs.member().equals(m))
+                .map(RealServer::enabled).findFirst().orElseThrow();
+    }
+
+    @Test
+    void scalingDownDisablesFirstAndDeletesOnTheNextPassEvenAcrossARestart() throws Exception {
+        cluster.service("web", 3, 5);
+        Reconciler agent = reconciler();
+        agent.runOnce(Trigger.TIMER);
+        cluster.service("web", 3, 2);
+        log.clear();
+        PassResult first = agent.runOnce(Trigger.TIMER);
+        assertEquals(3, first.applied());
+        assertEquals(List.of(pod(1), pod(2), pod(3), pod(4), pod(5)), loadMaster.realServers(VS3));
+        assertFalse(enabled(pod(3)));
+        assertTrue(log.contains("<5>[pass #2] disabled RS 10.244.1.3:8080 in VS 3 (shop/web): no longer a ready"
+                + " endpoint; removed if the next read confirms it"), log.toString());
+
+        ledger.close(); // the agent restarts between the two reads
+        ledger = FileOwnershipLedger.open(stateDir);
+        assertEquals(Retiring.gone(clock.now, 1), ledger.snapshot().get(VS3).retiring().get(pod(3)));
+        clock.now = clock.now.plusSeconds(10);
+        log.clear();
+        PassResult second = reconciler().runOnce(Trigger.TIMER);
+        assertEquals(3, second.applied());
+        assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
+        assertTrue(log.contains("<5>[pass #1] removed RS 10.244.1.3:8080 from VS 3 (shop/web): no longer a ready"
+                + " endpoint, confirmed by 2 reads"), log.toString());
+        assertEquals(0, loadMaster.calls("modrs") - 3, "the delete needs no second modrs");
+    }
+
+    @Test
+    void aTerminatingPodIsDrainedWithModrsAndDeletedWhenItIsGone() throws Exception {
+        cluster.service("web", 3, 3);
+        Reconciler agent = reconciler();
+        agent.runOnce(Trigger.TIMER);
+        cluster.drain("web", 3);
+        log.clear();
+        agent.runOnce(Trigger.TIMER);
+        assertFalse(enabled(pod(3)));
+        assertTrue(enabled(pod(2)));
+        assertTrue(log.contains("<5>[pass #2] disabled RS 10.244.1.3:8080 in VS 3 (shop/web): its endpoint is"
+                + " terminating; draining for at most 50 s"), log.toString());
+        agent.runOnce(Trigger.TIMER);
+        assertEquals(1, loadMaster.calls("modrs"), "never re-enabled while it terminates, nor disabled twice");
+
+        cluster.service("web", 3, 2); // the pod is gone
+        agent.runOnce(Trigger.TIMER);
+        assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
+    }
+
+    @Test
+    void theGuardHoldsAMassRemovalLogsItAtErrAndForceRemovalsLetsItThroughOnce() throws Exception {
+        cluster.service("web", 3, 10);
+        reconciler().runOnce(Trigger.TIMER);
+        cluster.service("web", 3, 1);
+        log.clear();
+        PassResult held = reconciler().runOnce(Trigger.TIMER);
+        assertEquals(9, held.held());
+        assertEquals(0, loadMaster.calls("modrs"));
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] holding 9 removal(s) this pass: they would"
+                + " take 9 of the 10 Real Servers the agent owns out of service (90%)")), log.toString());
+        assertTrue(log.get(log.size() - 1).startsWith("<4>") && log.get(log.size() - 1).contains(
+                "9 removal(s) held by the mass-removal guard"), log.get(log.size() - 1));
+
+        Reconciler forced = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, false, true,
+                List.of()));
+        assertEquals(9, forced.runOnce(Trigger.ONCE).applied());
+        assertEquals(0, forced.runOnce(Trigger.TIMER).held(), "the deletes of disabled RS are not take-outs");
+        assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
+    }
+
+    @Test
+    void forcingRemovalsLastsOnePassOnly() {
+        cluster.service("web", 3, 10);
+        Reconciler forced = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, false, true,
+                List.of()));
+        forced.runOnce(Trigger.TIMER);
+        cluster.service("web", 3, 1);
+        assertEquals(9, forced.runOnce(Trigger.TIMER).held());
+    }
+
+    @Test
+    void aLoadMasterThatDoesNotAnswerIsOneErrLineForAllItsVirtualServices() {
+        cluster.service("web", 3, 1).service("api", 4, 1).service("db", 5, 1);
+        loadMaster.failNext("showvs", new LoadMasterException("LoadMaster at https://lm could not be reached"
+                + " for showvs vs=3 (connect timed out)", 0));
+        log.clear();
+        PassResult r = reconciler().runOnce(Trigger.TIMER);
+        assertEquals(3, r.problems());
+        List<String> errs = log.stream().filter(l -> l.startsWith("<3>")).toList();
+        assertEquals(List.of("<3>[pass #1] LoadMaster at https://lm could not be reached for showvs vs=3 (connect"
+                + " timed out); so 3 were left unchanged this pass: shop/api, shop/db, shop/web"), errs);
+        assertEquals(1, loadMaster.calls("showvs"), "it stops asking after the first silence");
+    }
+
+    @Test
+    void aBindingThePolicyForbidsIsNotAppliedAndSaysWhy() {
+        cluster.service("web", 3, 2);
+        Reconciler agent = reconciler(Reconciler.Options.of(new BindingPolicy(List.of(
+                new BindingPolicy.Binding("team-*", java.util.Set.of(VS3)))), DEFAULTS));
+        log.clear();
+        agent.runOnce(Trigger.TIMER);
+        assertEquals(List.of(), loadMaster.realServers(VS3));
+        assertTrue(log.contains("<3>[pass #1] shop/web: vsid=\"3\" is not allowed for namespace shop by"
+                + " policy.bindings in agent.yaml (team-* → VS 3), so the Service is not applied; ask NetOps to"
+                + " allow it, or use a Virtual Service the policy gives this namespace"), log.toString());
+    }
+
+    @Test
+    void adoptionTakesOverMatchingRealServersOnTheFirstPassOnly() throws Exception {
+        loadMaster.addRealServerByHand(VS3, pod(1));
+        loadMaster.addRealServerByHand(VS3, pod(2));
+        cluster.service("web", 3, 2);
+        Reconciler adopting = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, false, false,
+                List.of(kubelmagent.model.Cidr.parse("10.244.1.0/24"))));
+        adopting.runOnce(Trigger.ONCE);
+        assertEquals(java.util.Set.of(pod(1), pod(2)), ledger.snapshot().get(VS3).members());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("<5>[pass #1] adopted RS 10.244.1.1:8080 in VS 3"
+                + " (shop/web)")), log.toString());
+        cluster.service("web", 3, 1);
+        adopting.runOnce(Trigger.TIMER);
+        assertFalse(enabled(pod(2)), "an adopted RS is the agent's to take out");
+    }
+}
