@@ -7,15 +7,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -26,7 +23,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import kubelmagent.http.HttpClients;
 import kubelmagent.http.Pem;
+import kubelmagent.http.TlsSettings;
 
 /**
  * A small REST client to a real API server, as the cluster's admin or as any bearer token: what the
@@ -149,20 +148,7 @@ final class Kube {
         return parsed.isJsonObject() ? parsed.getAsJsonObject() : new JsonObject();
     }
 
-    private static SSLContext trusting(List<X509Certificate> cas) throws IOException {
-        try {
-            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-            trust.load(null, null);
-            for (int i = 0; i < cas.size(); i++) {
-                trust.setCertificateEntry("ca-" + i, cas.get(i));
-            }
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(trust);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, factory.getTrustManagers(), null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot trust the cluster's CA: " + e.getMessage(), e);
-        }
+    private static SSLContext trusting(List<X509Certificate> cas) {
+        return HttpClients.sslContext(TlsSettings.trusting(cas));
     }
 }

@@ -61,6 +61,8 @@ final class Scenario implements AutoCloseable {
                 "sync:",
                 "  interval: 1s",
                 "  stateDir: " + dir.resolve("state"),
+                "metrics:",
+                "  listen: \"\"",
                 ""));
     }
 
@@ -209,6 +211,12 @@ final class Scenario implements AutoCloseable {
     /** The Real Servers of a VS as {@code ip:port}, sorted. */
     List<String> realServers(int vs) {
         return loadMaster.engine().realServers(vs).stream().map(rs -> rs.addr() + ":" + rs.port()).sorted().toList();
+    }
+
+    /** The disabled Real Servers of a VS as {@code ip:port}, sorted. */
+    List<String> disabledRealServers(int vs) {
+        return loadMaster.engine().realServers(vs).stream().filter(rs -> !rs.enabled())
+                .map(rs -> rs.addr() + ":" + rs.port()).sorted().toList();
     }
 
     /** Waits until the VS holds exactly these Real Servers. */

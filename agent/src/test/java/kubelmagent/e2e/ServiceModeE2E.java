@@ -115,6 +115,39 @@ class ServiceModeE2E {
         }
     }
 
+    /**
+     * Scenario 3, drain: a pod being deleted stays terminating (its "kubelet" waits), and the real
+     * EndpointSlice controller reports it serving and terminating: its RS is disabled, not deleted,
+     * while the others stay enabled; once the pod is gone, its RS goes.
+     */
+    @Test
+    void aTerminatingPodIsDrainedThenRemovedWhenItIsGone() throws Exception {
+        try (Scenario s = new Scenario(cluster, dir, "e2e-drain", token, 9)) {
+            s.deployment("web", 3);
+            s.service("web", "9", "http");
+            List<String> three = s.awaitReadyEndpoints("web", 3);
+            AgentProcess agent = s.startAgent();
+            s.awaitRealServers(9, three);
+
+            cluster.nodes.finalizeTerminatingPodsAfter(Duration.ofSeconds(10));
+            try {
+                s.scale("web", 2);
+                agent.await(() -> "one RS of VS 9 to be disabled (disabled: " + s.disabledRealServers(9) + ")",
+                        () -> s.disabledRealServers(9).size() == 1, Scenario.CONVERGE);
+                String draining = s.disabledRealServers(9).get(0);
+                assertEquals(three, s.realServers(9), "drained, not deleted");
+                assertTrue(agent.lines().stream().anyMatch(l -> l.startsWith("<5>") && l.contains("disabled RS "
+                        + draining + " in VS 9 (e2e-drain/web): its endpoint is terminating")), agent::tail);
+                List<String> two = s.awaitReadyEndpoints("web", 2);
+                assertFalse(two.contains(draining));
+                s.awaitRealServers(9, two);
+                assertEquals(List.of(), s.disabledRealServers(9));
+            } finally {
+                cluster.nodes.finalizeTerminatingPodsAfter(Duration.ZERO);
+            }
+        }
+    }
+
     /** Scenario 4: unlabelled, then deleted → the agent's RS go; the RS NetOps added by hand stays. */
     @Test
     void unlabellingAndDeletingTheServiceRemoveTheAgentsRealServersButNotOneAddedByHand() throws Exception {
