@@ -77,16 +77,21 @@ public final class PassBenchmark {
                         rounds, stats(steady), allocated / (double) rounds / (1 << 20));
 
                 long[] churn = new long[rounds];
+                long[] confirm = new long[rounds];
                 for (int i = 0; i < rounds; i++) {
                     for (int s = 1; s <= services; s++) {
                         cluster.scale("bench", "svc-" + s, pods(s, i + 1, endpoints));
                     }
                     long c0 = System.nanoTime();
-                    check(reconciler.runOnce(Trigger.ONCE), 2 * services);
+                    check(reconciler.runOnce(Trigger.ONCE), 2 * services); // the new pods added, the gone ones disabled
                     churn[i] = System.nanoTime() - c0;
+                    long d0 = System.nanoTime();
+                    check(reconciler.runOnce(Trigger.ONCE), services); // the next read confirms: deleted
+                    confirm[i] = System.nanoTime() - d0;
                 }
-                System.out.printf("churn pass (1 pod replaced per Service: %d adds + %d removes), %d rounds: %s%n",
+                System.out.printf("churn pass (1 pod replaced per Service: %d adds + %d disables), %d rounds: %s%n",
                         services, services, rounds, stats(churn));
+                System.out.printf("confirming pass (%d deletes), %d rounds: %s%n", services, rounds, stats(confirm));
 
                 Runtime rt = Runtime.getRuntime();
                 System.gc();

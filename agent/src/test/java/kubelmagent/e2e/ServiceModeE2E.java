@@ -73,6 +73,7 @@ class ServiceModeE2E {
 
             AgentProcess agent = s.startAgent();
             s.awaitRealServers(1, three);
+            agent.awaitPasses(1, Scenario.CONVERGE); // every line of the pass that added them has been read
             for (String rs : three) {
                 assertTrue(agent.lines().stream().anyMatch(l -> l.matches(
                         "<5>\\[pass #\\d+] added RS " + rs.replace(".", "\\.") + " to VS 1 \\(e2e-scale/web\\)")),
@@ -88,6 +89,7 @@ class ServiceModeE2E {
             s.scale("web", 2);
             List<String> two = s.awaitReadyEndpoints("web", 2);
             s.awaitRealServers(1, two);
+            agent.awaitPasses(1, Scenario.CONVERGE);
             assertEquals(3, agent.linesSince(mark).stream().filter(l -> l.contains("] removed RS ")).count(),
                     agent::tail);
         }
@@ -136,8 +138,9 @@ class ServiceModeE2E {
                         () -> s.disabledRealServers(9).size() == 1, Scenario.CONVERGE);
                 String draining = s.disabledRealServers(9).get(0);
                 assertEquals(three, s.realServers(9), "drained, not deleted");
-                assertTrue(agent.lines().stream().anyMatch(l -> l.startsWith("<5>") && l.contains("disabled RS "
-                        + draining + " in VS 9 (e2e-drain/web): its endpoint is terminating")), agent::tail);
+                agent.await(() -> "the agent to log the drain of " + draining, () -> agent.lines().stream().anyMatch(
+                        l -> l.startsWith("<5>") && l.contains("disabled RS " + draining
+                                + " in VS 9 (e2e-drain/web): its endpoint is terminating")), Scenario.CONVERGE);
                 List<String> two = s.awaitReadyEndpoints("web", 2);
                 assertFalse(two.contains(draining));
                 s.awaitRealServers(9, two);
