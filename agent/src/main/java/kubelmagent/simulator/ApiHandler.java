@@ -69,6 +69,7 @@ final class ApiHandler implements HttpHandler {
 
     private void serve(HttpExchange exchange) throws IOException {
         if (!engine.apiEnabled()) {
+            body(exchange); // read it all first, so the next request on this connection starts where it should
             send(exchange, new Answer(404, "text/html", NOT_FOUND_PAGE.getBytes(StandardCharsets.ISO_8859_1)));
             return;
         }
@@ -218,7 +219,7 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
-    private static byte[] body(HttpExchange exchange) throws IOException {
+    static byte[] body(HttpExchange exchange) throws IOException {
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readNBytes(MAX_BODY + 1);
             if (body.length > MAX_BODY) {

@@ -1,7 +1,6 @@
 package kubelmagent.simulator;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -54,15 +53,13 @@ final class InspectionHandler implements HttpHandler {
         try {
             String path = exchange.getRequestURI().getPath();
             String method = exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
+            // Read it all before answering, so the next request on this connection starts where it should.
+            String body = new String(ApiHandler.body(exchange), StandardCharsets.UTF_8);
             if (path.equals(LoadMasterSimulator.INSPECTION_PATH + "/state") && method.equals("GET")) {
                 send(exchange, 200, StateFile.toJson(engine));
             } else if (path.equals(LoadMasterSimulator.INSPECTION_PATH + "/faults") && method.equals("GET")) {
                 send(exchange, 200, GSON.toJson(engine.faults().describe()));
             } else if (path.equals(LoadMasterSimulator.INSPECTION_PATH + "/faults") && method.equals("POST")) {
-                String body;
-                try (InputStream in = exchange.getRequestBody()) {
-                    body = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
-                }
                 try {
                     apply(JsonParser.parseString(body).getAsJsonObject());
                 } catch (RuntimeException e) {

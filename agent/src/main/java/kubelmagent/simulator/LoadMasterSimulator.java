@@ -200,6 +200,7 @@ public final class LoadMasterSimulator implements AutoCloseable {
             server.createContext(INSPECTION_PATH + "/", new InspectionHandler(engine));
             server.createContext("/", exchange -> {
                 try (exchange) {
+                    ApiHandler.body(exchange); // read it all before answering, as every handler does
                     byte[] page = ApiHandler.NOT_FOUND_PAGE.getBytes(StandardCharsets.ISO_8859_1);
                     exchange.getResponseHeaders().set("Content-Type", "text/html");
                     exchange.sendResponseHeaders(404, page.length);
