@@ -117,21 +117,23 @@ public final class Reconciler {
             Plan plan) {}
 
     public Inspection inspect() {
+        return look(new Rules(options.policy(), options.removals(), clock.instant()));
+    }
+
+    /** Reads Kubernetes, the ledger and the LoadMaster, and plans: the first half of every pass. */
+    private Inspection look(Rules rules) {
         DesiredState desired = source.read();
         Map<VirtualServiceId, Ownership> owned = ledger.snapshot();
         CurrentState current = readLoadMaster(desired, owned.keySet());
-        return new Inspection(desired, current, owned, Planner.plan(desired, current, owned,
-                new Rules(options.policy(), options.removals(), clock.instant())));
+        return new Inspection(desired, current, owned, Planner.plan(desired, current, owned, rules));
     }
 
     private PassResult pass(long number, Trigger trigger, Instant start) {
-        DesiredState desired = source.read();
-        Map<VirtualServiceId, Ownership> owned = ledger.snapshot();
-        CurrentState current = readLoadMaster(desired, owned.keySet());
         boolean first = number == 1;
         RemovalPolicy removals = first && options.forceRemovals() ? options.removals().forced() : options.removals();
-        Plan plan = Planner.plan(desired, current, owned, new Rules(options.policy(), removals, start,
-                first ? options.adoptWithin() : List.of()));
+        Inspection look = look(new Rules(options.policy(), removals, start, first ? options.adoptWithin() : List.of()));
+        DesiredState desired = look.desired();
+        Plan plan = look.plan();
 
         if (!desired.complete()) {
             metrics.error(AgentMetrics.Cause.KUBERNETES_READ);
