@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -194,5 +195,63 @@ class MainTest {
         assertTrue(r.has("<5>[pass #1] dry run: would add RS 10.244.1.11:8080 to VS 1 (shop/web)"), all);
         assertTrue(r.has("<6>demo: VS 1 now has 0 Real Servers for shop/web's pods [] and 1 added by hand"
                 + " [10.0.5.5:8080]"), all);
+    }
+
+    // --- status: the table a person reads, and that it changes nothing ---
+
+    /** {@code kube-lm-agent status ...}: its table, after checking the exit code. */
+    List<String> status(int expectedCode, String... args) {
+        Run r = run(args);
+        assertEquals(expectedCode, r.code(), String.join("\n", r.lines()));
+        return r.lines();
+    }
+
+    @Test
+    void showsEachServiceItsVirtualServiceAndWhatTheNextPassWouldDoWithoutDoingIt() {
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7", "10.244.1.8", "10.244.1.9");
+        AgentFiles.service(cluster, "shop", "api", "4", "10.244.2.1");
+        cluster.service("shop", "broken", Map.of("kempLB", "Enabled"), Map.of("vsid", "four"),
+                List.of(StandInKubernetesApi.Port.tcp("http", 80, 8080)));
+        loadMaster.engine().addRealServerByHand(3, "10.0.5.5", 8080);
+        assertEquals(1, run("--config", config.toString(), "--once").code()); // the broken Service makes --once exit 1
+        cluster.scale("shop", "web", "10.244.1.7", "10.244.1.8", "10.244.1.10");
+        loadMaster.engine().resetCalls();
+
+        List<String> table = status(1, "status", "--config", config.toString());
+
+        assertEquals(0, loadMaster.engine().calls("addrs") + loadMaster.engine().calls("delrs")
+                + loadMaster.engine().calls("modrs"), "status changes nothing");
+        assertEquals(List.of("SERVICE", "VS", "READY", "DRAINING", "ON", "LM", "(ENABLED)", "AGENT'S", "HAND-MADE",
+                "NEXT", "PASS", "PROBLEM"), List.of(table.get(0).split(" +")));
+        assertEquals("shop/api 4 1 0 1 (1) 1 0 in step", table.get(1).replaceAll(" +", " "));
+        assertTrue(table.get(2).replaceAll(" +", " ").startsWith("shop/broken - - - - - - - shop/broken: annotation"
+                + " vsid=\"four\""), table.get(2));
+        assertEquals("shop/web 3 3 0 4 (4) 3 1 add 1, disable 1", table.get(3).replaceAll(" +", " "));
+        assertEquals("the next pass would change or report something (see NEXT PASS, PROBLEM)",
+                table.get(table.size() - 1));
+    }
+
+    @Test
+    void exitsZeroWhenEverythingIsInStep() {
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
+        assertEquals(0, run("--config", config.toString(), "--once").code());
+        List<String> table = status(0, "status", "--config", config.toString());
+        assertEquals("shop/web 3 1 0 1 (1) 1 0 in step", table.get(1).replaceAll(" +", " "));
+        assertEquals("everything is in step", table.get(table.size() - 1));
+    }
+
+    @Test
+    void namesTheServiceOfAVirtualServiceThatIsNoLongerBound() {
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
+        assertEquals(0, run("--config", config.toString(), "--once").code());
+        cluster.delete("shop", "web");
+        List<String> table = status(1, "status", "--config", config.toString());
+        assertEquals("shop/web (no longer bound) 3 0 0 1 (1) 1 0 disable 1", table.get(1).replaceAll(" +", " "));
+    }
+
+    @Test
+    void statusTakesOnlyTheConfig() {
+        status(64, "status", "--config", config.toString(), "--once");
+        status(64, "status");
     }
 }
