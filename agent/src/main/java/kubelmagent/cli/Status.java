@@ -18,6 +18,7 @@ import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.plan.Change;
+import kubelmagent.plan.Planner;
 import kubelmagent.sync.Reconciler;
 
 /**
@@ -83,7 +84,7 @@ final class Status {
         }
         for (DesiredService s : in.desired().services()) {
             VirtualService vs = in.current().virtualServices().get(s.vs());
-            ServicePort port = port(s, vs);
+            ServicePort port = Planner.servingPort(s, vs);
             rows.put(s.service().toString(), row(s.service().toString(), s.vs(),
                     port == null ? "?" : String.valueOf(port.members().size()),
                     port == null ? "?" : String.valueOf(port.draining().size()), vs, in, problems.get(s.service())));
@@ -147,18 +148,6 @@ final class Status {
             return "remove";
         }
         return c instanceof Change.DisableRealServer ? "disable" : "enable";
-    }
-
-    /** The port the planner would use: the only one, or the one whose port is the VS port. */
-    private static ServicePort port(DesiredService s, VirtualService vs) {
-        if (s.ports().size() == 1) {
-            return s.ports().get(0);
-        }
-        if (vs == null) {
-            return null;
-        }
-        List<ServicePort> matching = s.ports().stream().filter(p -> p.port() == vs.port()).toList();
-        return matching.size() == 1 ? matching.get(0) : null;
     }
 
     private static String pad(String s, int width) {

@@ -249,30 +249,49 @@ public final class Planner {
      * VS port (and, if that is still ambiguous, whose protocol matches too).
      */
     private static ServicePort choosePort(DesiredService service, VirtualService vs, Builder plan) {
+        ServicePort port = servingPort(service, vs);
+        if (port != null) {
+            return port;
+        }
         List<ServicePort> ports = service.ports();
         ServiceRef ref = service.service();
-        if (ports.size() == 1) {
-            return ports.get(0);
-        }
         if (ports.isEmpty()) {
             plan.problem(Problem.of(ref, ref + ": the Service has no ports; give it the port that "
                     + vs.describe() + " serves"));
             return null;
         }
-        List<ServicePort> matching = ports.stream().filter(p -> p.port() == vs.port()).toList();
-        if (matching.size() > 1) {
-            matching = matching.stream().filter(p -> p.protocol().equalsIgnoreCase(vs.protocol())).toList();
-        }
-        if (matching.size() == 1) {
-            return matching.get(0);
-        }
         String listed = ports.stream().map(ServicePort::describe).collect(Collectors.joining(", "));
         plan.problem(Problem.of(ref, ref + ": the Service has several ports (" + listed + ") and "
-                + (matching.isEmpty() ? "none of them equals" : "more than one matches")
+                + (matching(ports, vs).isEmpty() ? "none of them equals" : "more than one matches")
                 + " the port of " + vs.describe() + "; set the Service port that should be load balanced to "
                 + (vs.port() > 0 ? String.valueOf(vs.port()) : "the VS port")
                 + ", or bind a single-port Service"));
         return null;
+    }
+
+    /**
+     * The Service port that serves the Virtual Service: the only one, or the one whose port equals the
+     * VS port (and, if that is still ambiguous, whose protocol matches too); null if there is none, or if
+     * the Service has several ports and the VS is unknown.
+     */
+    public static ServicePort servingPort(DesiredService service, VirtualService vs) {
+        List<ServicePort> ports = service.ports();
+        if (ports.size() == 1) {
+            return ports.get(0);
+        }
+        if (vs == null) {
+            return null;
+        }
+        List<ServicePort> matching = matching(ports, vs);
+        return matching.size() == 1 ? matching.get(0) : null;
+    }
+
+    private static List<ServicePort> matching(List<ServicePort> ports, VirtualService vs) {
+        List<ServicePort> matching = ports.stream().filter(p -> p.port() == vs.port()).toList();
+        if (matching.size() > 1) {
+            matching = matching.stream().filter(p -> p.protocol().equalsIgnoreCase(vs.protocol())).toList();
+        }
+        return matching;
     }
 
     private static Map<Member, RealServer> byMember(Collection<RealServer> realServers) {
