@@ -27,7 +27,6 @@ import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Problem;
-import kubelmagent.model.Retiring;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.OwnershipLedger;
@@ -203,10 +202,10 @@ public final class Reconciler {
             return add(add);
         }
         if (change instanceof Change.EnableRealServer enable) {
-            return setEnabled(enable, true, null);
+            return enable(enable);
         }
         if (change instanceof Change.DisableRealServer disable) {
-            return setEnabled(disable, false, disable.next());
+            return disable(disable);
         }
         return remove((Change.RemoveRealServer) change);
     }
@@ -235,39 +234,50 @@ public final class Reconciler {
     }
 
     /**
-     * Disable: the ledger first, then {@code modrs enable=N} (write-ahead, as for adds), so a crash in
-     * between never leaves a disabled Real Server the agent does not know it disabled. Enable:
-     * {@code modrs enable=Y} first; a crash before the ledger catches up only repeats the enable.
+     * The ledger first, then {@code modrs enable=N} (write-ahead, as for adds), so a crash in between
+     * never leaves a disabled Real Server the agent does not know it disabled.
      */
-    private boolean setEnabled(Change change, boolean enabled, Retiring next) {
-        if (!enabled) {
-            try {
-                ledger.markRetiring(change.vs(), change.member(), next);
-            } catch (IOException e) {
-                metrics.error(AgentMetrics.Cause.LEDGER);
-                LOG.err("did not " + change.describe() + ": " + e.getMessage());
-                return false;
-            }
-        }
+    private boolean disable(Change.DisableRealServer disable) {
         try {
-            loadMaster.setRealServerEnabled(change.vs(), change.member(), enabled);
-            metrics.realServerChanged(change.vs().index(), enabled ? "enable" : "disable");
-        } catch (LoadMasterException e) {
-            metrics.error(AgentMetrics.Cause.LOADMASTER_WRITE);
-            LOG.err("could not " + change.describe() + ": " + e.getMessage());
+            ledger.markRetiring(disable.vs(), disable.member(), disable.next());
+        } catch (IOException e) {
+            metrics.error(AgentMetrics.Cause.LEDGER);
+            LOG.err("did not " + disable.describe() + ": " + e.getMessage());
             return false;
         }
-        LOG.notice(enabled ? "re-enabled" + change.describe().substring("re-enable".length())
-                : "disabled" + change.describe().substring("disable".length()));
-        if (!enabled) {
-            return true;
+        if (!setEnabled(disable, false)) {
+            return false;
         }
+        LOG.notice("disabled RS " + disable.member() + " in VS " + disable.vs() + " (" + disable.service() + "): "
+                + disable.reason());
+        return true;
+    }
+
+    /** {@code modrs enable=Y}, then the ledger: a crash in between only repeats the enable next pass. */
+    private boolean enable(Change.EnableRealServer enable) {
+        if (!setEnabled(enable, true)) {
+            return false;
+        }
+        LOG.notice("re-enabled RS " + enable.member() + " in VS " + enable.vs() + " (" + enable.service() + "):"
+                + " its endpoint is ready again");
         try {
-            ledger.clearRetiring(change.vs(), change.member());
+            ledger.clearRetiring(enable.vs(), enable.member());
             return true;
         } catch (IOException e) {
             metrics.error(AgentMetrics.Cause.LEDGER);
-            LOG.err("after the attempt to " + change.describe() + ": " + e.getMessage());
+            LOG.err("after the attempt to " + enable.describe() + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    private boolean setEnabled(Change change, boolean enabled) {
+        try {
+            loadMaster.setRealServerEnabled(change.vs(), change.member(), enabled);
+            metrics.realServerChanged(change.vs().index(), enabled ? "enable" : "disable");
+            return true;
+        } catch (LoadMasterException e) {
+            metrics.error(AgentMetrics.Cause.LOADMASTER_WRITE);
+            LOG.err("could not " + change.describe() + ": " + e.getMessage());
             return false;
         }
     }
