@@ -19,7 +19,7 @@ import kubelmagent.model.VirtualServiceId;
  * <p>{@link InMemoryLoadMaster} builds its refusals through the same methods, so the fake and the
  * real client word their failures identically.
  *
- * @param command     {@code showvs}, {@code addrs}, {@code delrs} or {@code modrs}
+ * @param command     {@code showvs}, {@code get}, {@code addrs}, {@code delrs} or {@code modrs}
  * @param params      query parameters without authentication, in sending order
  * @param description {@code showvs vs=3}, {@code addrs vs=3 rs=10.244.1.7:8080}
  * @param read        true for commands that change nothing (retried with backoff after no answer or a 5xx)
@@ -30,6 +30,7 @@ record ApiCall(String command, Map<String, String> params, String description, b
     static final String ADDRS = "addrs";
     static final String DELRS = "delrs";
     static final String MODRS = "modrs";
+    static final String GET = "get";
 
     /** The LoadMaster's answer for a missing Virtual Service; matched with {@code startsWith}, case-sensitive. */
     static final String UNKNOWN_VS = "Unknown VS";
@@ -42,6 +43,13 @@ record ApiCall(String command, Map<String, String> params, String description, b
         Map<String, String> p = new LinkedHashMap<>();
         p.put("vs", vs.toString());
         return new ApiCall(SHOWVS, p, SHOWVS + " vs=" + vs, true);
+    }
+
+    /** {@code get param=<name>}: reads one global setting. */
+    static ApiCall get(String parameter) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("param", parameter);
+        return new ApiCall(GET, p, GET + " param=" + parameter, true);
     }
 
     static ApiCall addrs(VirtualServiceId vs, Member member, boolean nonLocal) {

@@ -45,7 +45,8 @@ import kubelmagent.simulator.VsRef;
 public final class InMemoryLoadMaster implements LoadMaster {
 
     /** The command names {@link #calls} and {@link #failNext} accept. */
-    public static final Set<String> COMMANDS = Set.of(ApiCall.SHOWVS, ApiCall.ADDRS, ApiCall.DELRS, ApiCall.MODRS);
+    public static final Set<String> COMMANDS = Set.of(ApiCall.SHOWVS, ApiCall.GET, ApiCall.ADDRS, ApiCall.DELRS,
+            ApiCall.MODRS);
 
     private final SimulatedLoadMaster engine = new SimulatedLoadMaster();
     private final Map<String, Deque<Fault>> faults = new HashMap<>();
@@ -163,6 +164,20 @@ public final class InMemoryLoadMaster implements LoadMaster {
     }
 
     @Override
+    public synchronized boolean nonLocalRealServersEnabled() throws LoadMasterException {
+        ApiCall call = ApiCall.get("nonlocalrs");
+        Fault fault = begin(call);
+        String value;
+        try {
+            value = engine.get("nonlocalrs");
+        } catch (RefusalException e) {
+            throw call.refusal(e.stat(), e.text());
+        }
+        end(fault);
+        return "yes".equals(value);
+    }
+
+    @Override
     public synchronized void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
         ApiCall call = ApiCall.addrs(vs, member, false);
         Fault fault = begin(call);
@@ -223,7 +238,8 @@ public final class InMemoryLoadMaster implements LoadMaster {
         List<RealServer> rss = new ArrayList<>();
         v.realServers().forEach(rs -> rss.add(model(rs)));
         return new VirtualService(VirtualServiceId.of(v.index()), v.address(), v.port(), v.protocol(), v.nickName(),
-                subs, rss);
+                subs, false, rss, v.isSubVs() ? VirtualServiceId.of(v.masterVsId()) : null,
+                "Y".equals(v.setting("Transparent")));
     }
 
     private static RealServer model(SimRealServer rs) {

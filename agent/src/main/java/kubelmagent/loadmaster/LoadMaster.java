@@ -15,6 +15,14 @@ public interface LoadMaster {
      */
     VirtualService showVirtualService(VirtualServiceId vs) throws LoadMasterException;
 
+    /**
+     * Whether the LoadMaster accepts Real Servers outside its own subnets: the global "Enable Non-Local
+     * Real Servers" ({@code get param=nonlocalrs}), off on a factory-new appliance.
+     *
+     * @throws LoadMasterException if the LoadMaster cannot be asked
+     */
+    boolean nonLocalRealServersEnabled() throws LoadMasterException;
+
     /** Adds a Real Server with the LoadMaster's defaults ({@code addrs}). */
     void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException;
 

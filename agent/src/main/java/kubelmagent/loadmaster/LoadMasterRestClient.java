@@ -143,6 +143,18 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         }
     }
 
+    @Override
+    public boolean nonLocalRealServersEnabled() throws LoadMasterException {
+        ApiCall call = ApiCall.get("nonlocalrs");
+        Element success = call(call);
+        try {
+            return LoadMasterXml.flagSetting(success, "nonlocalrs");
+        } catch (LoadMasterXml.UnreadableDataException e) {
+            throw new LoadMasterException(call.description()
+                    + ": LoadMaster sent an answer the agent cannot read (" + e.getMessage() + ")", 0);
+        }
+    }
+
     /** Accepts both answers: the created {@code <Rs>} in {@code <Data>}, and {@code Command completed ok}. */
     @Override
     public void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {

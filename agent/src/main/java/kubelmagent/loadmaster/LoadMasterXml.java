@@ -128,6 +128,8 @@ final class LoadMasterXml {
         String protocol = textOr(data, "Protocol", "");
         String nickName = textOr(data, "NickName", "");
         int masterVs = intOr(data, "MasterVS", 0, "<MasterVS>");
+        int masterVsId = intOr(data, "MasterVSID", 0, "<MasterVSID>");
+        boolean transparent = booleanOr(data, "Transparent", false, "<Transparent>");
 
         List<VirtualServiceId> subVsIds = new ArrayList<>();
         int n = 0;
@@ -148,7 +150,19 @@ final class LoadMasterXml {
         }
         // MasterVS above 0 makes it a parent even if its SubVSs are not listed: never add RS to it.
         return new VirtualService(VirtualServiceId.of(index), address, port, protocol, nickName, subVsIds,
-                masterVs > 0, realServers);
+                masterVs > 0, realServers, masterVsId > 0 ? VirtualServiceId.of(masterVsId) : null, transparent);
+    }
+
+    /**
+     * The value of one global setting in a {@code get param=<name>} answer,
+     * {@code <Data><name>value</name></Data>}, as a yes/no flag.
+     */
+    static boolean flagSetting(Element success, String name) throws UnreadableDataException {
+        Element data = success == null ? null : firstChild(success, "Data");
+        if (data == null || firstChild(data, name) == null) {
+            throw new UnreadableDataException("no <Data><" + name + "> in <Success>");
+        }
+        return booleanOr(data, name, false, "<" + name + ">");
     }
 
     private static RealServer realServer(Element rs, String where) throws UnreadableDataException {

@@ -1,9 +1,6 @@
 package kubelmagent.model;
 
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -14,11 +11,6 @@ import java.util.regex.Pattern;
  */
 public record Cidr(String network, int prefix) {
 
-    private static final Pattern IPV4 = Pattern.compile("([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})");
-
-    /** Starts with a hex digit or ':', so InetAddress reads it as a literal and never asks DNS. */
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
-
     private static final Pattern PREFIX = Pattern.compile("[0-9]{1,3}");
 
     /**
@@ -26,7 +18,7 @@ public record Cidr(String network, int prefix) {
      *         fit it; the message says what is wrong without repeating the value, so callers add it
      */
     public Cidr {
-        byte[] address = literal(network);
+        byte[] address = IpAddress.parse(network);
         if (address == null) {
             throw new IllegalArgumentException("the part before the / is not an IPv4 or IPv6 address");
         }
@@ -55,8 +47,8 @@ public record Cidr(String network, int prefix) {
 
     /** Whether {@code ip} (an IP literal) lies inside this network; false for anything else. */
     public boolean contains(String ip) {
-        byte[] candidate = literal(ip);
-        byte[] base = literal(network);
+        byte[] candidate = IpAddress.parse(ip);
+        byte[] base = IpAddress.parse(network);
         if (candidate == null || base == null || candidate.length != base.length) {
             return false;
         }
@@ -69,33 +61,5 @@ public record Cidr(String network, int prefix) {
     @Override
     public String toString() {
         return network + "/" + prefix;
-    }
-
-    /** The bytes of an IP literal, or null if it is not one (never a DNS lookup). */
-    private static byte[] literal(String text) {
-        if (text == null) {
-            return null;
-        }
-        String s = text.strip();
-        Matcher v4 = IPV4.matcher(s);
-        if (v4.matches()) {
-            byte[] bytes = new byte[4];
-            for (int i = 0; i < 4; i++) {
-                int octet = Integer.parseInt(v4.group(i + 1));
-                if (octet > 255) {
-                    return null;
-                }
-                bytes[i] = (byte) octet;
-            }
-            return bytes;
-        }
-        if (s.indexOf(':') < 0 || !IPV6.matcher(s).matches()) {
-            return null;
-        }
-        try {
-            return InetAddress.getByName(s).getAddress();
-        } catch (UnknownHostException e) {
-            return null;
-        }
     }
 }

@@ -1,12 +1,12 @@
 package kubelmagent.model;
 
 import java.util.Comparator;
-import java.util.Locale;
 
 /**
  * One backend address: a pod IP and the port it serves on. On the LoadMaster it is a Real Server's
  * {@code Addr} and {@code Port}; in Kubernetes it is an endpoint address and its resolved target port.
- * Within a Virtual Service a Real Server is identified by exactly this pair.
+ * Within a Virtual Service a Real Server is identified by exactly this pair. The address is kept in
+ * canonical form ({@link IpAddress#canonical}), so {@code fd00:0:0::1} and {@code fd00::1} are one member.
  */
 public record Member(String ip, int port) implements Comparable<Member> {
 
@@ -20,7 +20,7 @@ public record Member(String ip, int port) implements Comparable<Member> {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535 (got " + port + ")");
         }
-        ip = ip.strip().toLowerCase(Locale.ROOT);
+        ip = IpAddress.canonical(ip);
     }
 
     @Override

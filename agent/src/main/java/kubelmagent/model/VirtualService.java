@@ -14,6 +14,9 @@ import java.util.List;
  * @param parent        whether it is a parent VS ({@code MasterVS} above 0, or SubVS children), which
  *                      cannot take Real Servers itself; true even when no SubVS child was listed
  * @param realServers   the {@code Rs} children
+ * @param masterVsId    for a SubVS, its parent ({@code MasterVSID}); null for any other VS
+ * @param transparent   {@code Transparent}: the VS passes the client's address to the Real Servers, and then
+ *                      refuses non-local Real Servers
  */
 public record VirtualService(
         VirtualServiceId id,
@@ -23,7 +26,9 @@ public record VirtualService(
         String nickName,
         List<VirtualServiceId> subVsIds,
         boolean parent,
-        List<RealServer> realServers) {
+        List<RealServer> realServers,
+        VirtualServiceId masterVsId,
+        boolean transparent) {
 
     public VirtualService {
         address = address == null ? "" : address;
@@ -34,6 +39,12 @@ public record VirtualService(
         realServers = List.copyOf(realServers);
     }
 
+    /** A VS (not a SubVS, not transparent) that is a parent when {@code parent} says so or it lists SubVSs. */
+    public VirtualService(VirtualServiceId id, String address, int port, String protocol, String nickName,
+            List<VirtualServiceId> subVsIds, boolean parent, List<RealServer> realServers) {
+        this(id, address, port, protocol, nickName, subVsIds, parent, realServers, null, false);
+    }
+
     /** A VS that is a parent exactly when it lists SubVS children. */
     public VirtualService(VirtualServiceId id, String address, int port, String protocol, String nickName,
             List<VirtualServiceId> subVsIds, List<RealServer> realServers) {
@@ -42,6 +53,26 @@ public record VirtualService(
 
     public boolean hasSubVirtualServices() {
         return parent;
+    }
+
+    /** The same VS holding other Real Servers. */
+    public VirtualService withRealServers(List<RealServer> others) {
+        return new VirtualService(id, address, port, protocol, nickName, subVsIds, parent, others, masterVsId,
+                transparent);
+    }
+
+    /**
+     * What tells this VS apart from a VS with the same Index on another appliance, and stays the same on
+     * both units of an HA pair (whose configuration is synchronised): {@code 10.0.0.5:443/tcp}, or
+     * {@code SubVS of VS 7}. The ledger records it for every VS it holds Real Servers of.
+     */
+    public String identity() {
+        if (address.isEmpty()) {
+            return masterVsId == null ? "VS without address" : "SubVS of VS " + masterVsId;
+        }
+        String host = address.indexOf(':') >= 0 ? "[" + IpAddress.canonical(address) + "]"
+                : IpAddress.canonical(address);
+        return host + ":" + port + "/" + protocol.toLowerCase(java.util.Locale.ROOT);
     }
 
     /** {@code VS 3 (10.0.0.5:443/tcp "web")}. */

@@ -104,8 +104,9 @@ class LoadMasterRestClientSimulatorTest {
         try (LoadMasterRestClient client = client()) {
             vs = client.showVirtualService(VirtualServiceId.of(4));
         }
-        assertEquals(new VirtualService(VirtualServiceId.of(4), "", 0, "tcp", "sub", List.of(),
-                List.of(new RealServer(2, new Member("10.244.3.4", 9090), true, 1000))), vs);
+        assertEquals(new VirtualService(VirtualServiceId.of(4), "", 0, "tcp", "sub", List.of(), false,
+                List.of(new RealServer(2, new Member("10.244.3.4", 9090), true, 1000)), VirtualServiceId.of(3), false),
+                vs);
     }
 
     // ---- addrs / delrs

@@ -217,8 +217,9 @@ class LoadMasterRestClientTest {
         try (LoadMasterRestClient lm = client(apiKey(), true)) {
             vs = lm.showVirtualService(VirtualServiceId.of(4));
         }
-        assertEquals(new VirtualService(VirtualServiceId.of(4), "", 0, "tcp", "sub", List.of(),
-                List.of(new RealServer(10, new Member("10.244.3.4", 9090), true, 1000))), vs);
+        assertEquals(new VirtualService(VirtualServiceId.of(4), "", 0, "tcp", "sub", List.of(), false,
+                List.of(new RealServer(10, new Member("10.244.3.4", 9090), true, 1000)), VirtualServiceId.of(3), false),
+                vs);
     }
 
     @Test
