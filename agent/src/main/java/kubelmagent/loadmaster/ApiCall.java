@@ -8,19 +8,21 @@ import kubelmagent.model.Member;
 import kubelmagent.model.VirtualServiceId;
 
 /**
- * One APIv1 command as the agent sends it: the command name, its query parameters in the order they
- * are sent, and the description operators see in messages and logs.
+ * One APIv1 command as the agent sends it: the command name, its parameters in the order they are
+ * sent (as form parameters in the body of {@code POST /access/<command>}), and the description
+ * operators see in messages and logs.
  *
- * <p>Parameter order is fixed: {@code vs}, {@code rs}, {@code rsport}, {@code non_local}, and the
- * client appends {@code apikey} last (the LoadMaster ignores the order). The description names the
- * command and its non-secret parameters only, e.g. {@code addrs vs=3 rs=10.244.1.7:8080}; it never
- * holds the URL (which may carry the API key) or a credential.
+ * <p>Parameter order is fixed: {@code vs}, {@code rs}, {@code rsport}, {@code non_local},
+ * {@code enable} or {@code param}, and the client appends {@code apikey} last (the LoadMaster ignores
+ * the order). The description names the command and its non-secret parameters only, e.g.
+ * {@code addrs vs=3 rs=10.244.1.7:8080}; it never holds the request body (which may carry the API key)
+ * or a credential.
  *
  * <p>{@link InMemoryLoadMaster} builds its refusals through the same methods, so the fake and the
  * real client word their failures identically.
  *
  * @param command     {@code showvs}, {@code get}, {@code addrs}, {@code delrs} or {@code modrs}
- * @param params      query parameters without authentication, in sending order
+ * @param params      form parameters without authentication, in sending order
  * @param description {@code showvs vs=3}, {@code addrs vs=3 rs=10.244.1.7:8080}
  * @param read        true for commands that change nothing (retried with backoff after no answer or a 5xx)
  */

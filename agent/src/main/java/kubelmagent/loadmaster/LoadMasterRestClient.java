@@ -15,13 +15,15 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
 
-import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ConnectionClosedException;
+import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.NoHttpResponseException;
+import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.io.CloseMode;
 import org.w3c.dom.Element;
 
@@ -35,18 +37,25 @@ import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 
 /**
- * {@link LoadMaster} over the LoadMaster's APIv1: {@code GET <url>/access/<command>?<params>}, answers in
- * XML.
+ * {@link LoadMaster} over the LoadMaster's APIv1: {@code POST <url>/access/<command>} with the parameters
+ * in a form body, answers in XML.
  *
- * <p><b>Requests.</b> Parameters go in a fixed order: {@code vs}, {@code rs}, {@code rsport},
- * {@code non_local} (on {@code addrs} when {@link LoadMasterConnection#nonLocal()}), then
- * {@code apikey} when an API key is configured, e.g.
- * {@code /access/addrs?vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=...}. Without an API key
- * the client sends HTTP Basic credentials from username and password.
+ * <p><b>Requests.</b> Every call is a {@code POST} to exactly {@code /access/<command>} (after any path
+ * in {@code loadmaster.url}), with no query string, {@code Content-Type:
+ * application/x-www-form-urlencoded} and all parameters in the body, as Kemp's programmer guide
+ * recommends because form parameters "are not passed in the URL" (the appliance takes {@code GET}
+ * query parameters and {@code POST} form parameters alike). Parameters go in a fixed order:
+ * {@code vs}, {@code rs}, {@code rsport}, {@code non_local} (on {@code addrs} when
+ * {@link LoadMasterConnection#nonLocal()}), {@code enable} or {@code param}, then {@code apikey} when an
+ * API key is configured, e.g. {@code vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=...}. Without an
+ * API key the client sends HTTP Basic credentials from username and password in an
+ * {@code Authorization} header. So no credential is ever part of a request line, which proxies and
+ * web servers log.
  *
  * <p><b>Answers.</b> A call succeeds when the HTTP status is 2xx and the envelope says
  * {@code code="ok"}. Otherwise it throws a {@link LoadMasterException} whose message names the
- * command and its non-secret parameters, never the URL (which carries the API key) nor a credential:
+ * command and its non-secret parameters, never the request body (which carries the API key) nor a
+ * credential:
  * <ul>
  *   <li>{@code showvs vs=3: LoadMaster answered 422 "Unknown VS"} (as an
  *       {@link UnknownVirtualServiceException}); any other {@code <Error>} text likewise, with the
@@ -60,7 +69,7 @@ import kubelmagent.model.VirtualServiceId;
  *   <li>other statuses without an envelope: {@code LoadMaster answered 500 with no LoadMaster XML envelope (an HTML page)}.</li>
  * </ul>
  *
- * <p><b>Retries.</b> {@code showvs} is tried up to three times ({@link Backoff#READS}: capped
+ * <p><b>Retries.</b> Reads ({@code showvs}, {@code get}) are tried up to three times ({@link Backoff#READS}: capped
  * exponential backoff with full jitter, at most 0.6 s of waiting) when no answer came (connection
  * refused, reset or dropped, timeout) or the LoadMaster answered 5xx; never after a 4xx, a refusal in
  * the envelope, an answer that cannot be read, or a TLS failure. {@code addrs}, {@code delrs} and
@@ -84,6 +93,9 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     /** Answers larger than this are not read to the end (a VS with thousands of RSs is a few MiB). */
     static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+    /** Form parameters, percent-encoded as UTF-8 (so the body itself is ASCII); no charset parameter. */
+    private static final ContentType FORM = ContentType.create("application/x-www-form-urlencoded");
 
     static final String HINT_401 = "check the API key in loadmaster.apiKeyFile (or username/passwordFile)"
             + " and that the user may use the API";
@@ -291,7 +303,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
                 break;
         }
         if (status >= 300 && status < 400) {
-            // Never follow: the Location would receive the query string, API key included.
+            // Never follow: a redirected POST could take the form body, API key included, elsewhere.
             throw new LoadMasterException(d + ": LoadMaster answered " + status
                     + ": a redirect, which the agent does not follow; check the scheme and address in loadmaster.url",
                     status);
@@ -306,22 +318,26 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     // ---- requests
 
-    private HttpGet request(ApiCall call) {
-        StringBuilder s = new StringBuilder(base).append("/access/").append(call.command());
-        char sep = '?';
+    private HttpPost request(ApiCall call) {
+        HttpPost post = new HttpPost(URI.create(base + "/access/" + call.command()));
+        post.addHeader(HttpHeaders.ACCEPT, "text/xml, application/xml");
+        if (!usesApiKey && connection.username() != null) {
+            post.addHeader(HttpHeaders.AUTHORIZATION, basic(connection.username(), password));
+        }
+        post.setEntity(new StringEntity(form(call), FORM));
+        return post;
+    }
+
+    /** The form body: {@code vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=...}. */
+    private String form(ApiCall call) {
+        StringBuilder s = new StringBuilder();
         for (Map.Entry<String, String> p : call.params().entrySet()) {
-            s.append(sep).append(p.getKey()).append('=').append(encode(p.getValue()));
-            sep = '&';
+            s.append(s.length() == 0 ? "" : "&").append(p.getKey()).append('=').append(encode(p.getValue()));
         }
         if (usesApiKey) {
-            s.append(sep).append("apikey=").append(encode(apiKey.reveal()));
+            s.append(s.length() == 0 ? "" : "&").append("apikey=").append(encode(apiKey.reveal()));
         }
-        HttpGet get = new HttpGet(URI.create(s.toString()));
-        get.addHeader(HttpHeaders.ACCEPT, "text/xml, application/xml");
-        if (!usesApiKey && connection.username() != null) {
-            get.addHeader(HttpHeaders.AUTHORIZATION, basic(connection.username(), password));
-        }
-        return get;
+        return s.toString();
     }
 
     private static Answer read(ClassicHttpResponse response) throws IOException {

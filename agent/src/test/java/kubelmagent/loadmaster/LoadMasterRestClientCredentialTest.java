@@ -87,9 +87,9 @@ class LoadMasterRestClientCredentialTest {
             lm.showVirtualService(VS);
             log = capture.lines();
         }
-        assertEquals("/access/showvs?vs=3&apikey=" + encode(KEY), server.takeRequest().getTarget());
-        assertEquals("/access/showvs?vs=3&apikey=" + encode(ROTATED_KEY), server.takeRequest().getTarget());
-        assertEquals("/access/showvs?vs=3&apikey=" + encode(ROTATED_KEY), server.takeRequest().getTarget());
+        assertEquals("vs=3&apikey=" + encode(KEY), body(server.takeRequest()));
+        assertEquals("vs=3&apikey=" + encode(ROTATED_KEY), body(server.takeRequest()));
+        assertEquals("vs=3&apikey=" + encode(ROTATED_KEY), body(server.takeRequest()));
         assertEquals(3, server.getRequestCount());
         assertTrue(log.contains("INFO showvs vs=3: LoadMaster accepted the API key read again from " + file), log.toString());
     }
@@ -106,7 +106,8 @@ class LoadMasterRestClientCredentialTest {
         RecordedRequest second = server.takeRequest();
         assertEquals(basic(PASSWORD), first.getHeaders().get("Authorization"));
         assertEquals(basic(ROTATED_PASSWORD), second.getHeaders().get("Authorization"));
-        assertEquals("/access/showvs?vs=3", second.getTarget());
+        assertEquals("/access/showvs", second.getTarget());
+        assertEquals("vs=3", body(second));
     }
 
     @EnumSource(value = Op.class, names = {"ADDRS", "DELRS", "MODRS"})
@@ -118,9 +119,11 @@ class LoadMasterRestClientCredentialTest {
         try (LoadMasterRestClient lm = client(Auth.API_KEY, file)) {
             op.run(lm);
         }
-        String first = server.takeRequest().getTarget();
-        String second = server.takeRequest().getTarget();
-        assertEquals(first.replace(encode(KEY), encode(ROTATED_KEY)), second);
+        RecordedRequest first = server.takeRequest();
+        RecordedRequest second = server.takeRequest();
+        assertEquals(first.getRequestLine(), second.getRequestLine());
+        assertTrue(body(first).endsWith("&apikey=" + encode(KEY)), body(first));
+        assertEquals(body(first).replace(encode(KEY), encode(ROTATED_KEY)), body(second));
         assertEquals(2, server.getRequestCount());
     }
 
@@ -243,8 +246,7 @@ class LoadMasterRestClientCredentialTest {
             switch (this) {
                 case REFUSED_AGAIN_AFTER_READING_THE_FILE -> answers.addAll(List.of(unauthorized(), unauthorized()));
                 case FILE_UNUSABLE -> answers.add(unauthorized());
-                case ACCEPTED_AFTER_READING_THE_FILE -> answers.addAll(List.of(unauthorized(),
-                        xml(200, op == Op.SHOWVS ? "showvs-two-rs.xml" : "delrs.xml")));
+                case ACCEPTED_AFTER_READING_THE_FILE -> answers.addAll(List.of(unauthorized(), xml(200, op.success())));
                 case REFUSAL -> answers.add(xml(422, "error-unknown-rs.xml"));
                 default -> { }
             }
@@ -279,6 +281,9 @@ class LoadMasterRestClientCredentialTest {
             }
             assertFalse(log.lines().isEmpty(), "the client logs every attempt at debug level");
             texts.addAll(log.lines());
+        }
+        for (int i = server.getRequestCount(); i > 0; i--) {
+            texts.add(server.takeRequest().getRequestLine());
         }
         for (String text : texts) {
             for (String secret : SECRETS) {
@@ -324,10 +329,15 @@ class LoadMasterRestClientCredentialTest {
         Member pod = new Member("10.244.1.7", 8080);
         return switch (op) {
             case SHOWVS -> ApiCall.showvs(VS).description();
+            case GET -> ApiCall.get("nonlocalrs").description();
             case ADDRS -> ApiCall.addrs(VS, pod, true).description();
             case DELRS -> ApiCall.delrs(VS, pod).description();
             default -> ApiCall.modrs(VS, pod, false).description();
         };
+    }
+
+    private static String body(RecordedRequest request) {
+        return LoadMasterRestClientTest.body(request);
     }
 
     private static String encode(String value) {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -23,6 +24,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -77,14 +80,15 @@ class LoadMasterRestClientTest {
     // ---- requests
 
     @Test
-    void sendsShowvsWithTheApiKeyLastAndNoAuthorizationHeader() throws Exception {
+    void sendsShowvsAsAPostFormWithTheApiKeyLastAndNoAuthorizationHeader() throws Exception {
         server.enqueue(xml(200, "showvs-no-rs.xml"));
         try (LoadMasterRestClient lm = client(apiKey(), true)) {
             lm.showVirtualService(VS);
         }
         RecordedRequest request = server.takeRequest();
-        assertEquals("GET", request.getMethod());
-        assertEquals("/access/showvs?vs=3&apikey=k3y", request.getTarget());
+        assertEquals("POST /access/showvs HTTP/1.1", request.getRequestLine());
+        assertEquals("application/x-www-form-urlencoded", request.getHeaders().get("Content-Type"));
+        assertEquals("vs=3&apikey=k3y", body(request));
         assertNull(request.getHeaders().get("Authorization"));
     }
 
@@ -94,8 +98,9 @@ class LoadMasterRestClientTest {
         try (LoadMasterRestClient lm = client(apiKey(), true)) {
             lm.addRealServer(VS, POD);
         }
-        assertEquals("/access/addrs?vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=k3y",
-                server.takeRequest().getTarget());
+        RecordedRequest request = server.takeRequest();
+        assertEquals("/access/addrs", request.getTarget());
+        assertEquals("vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=k3y", body(request));
     }
 
     @Test
@@ -104,7 +109,7 @@ class LoadMasterRestClientTest {
         try (LoadMasterRestClient lm = client(apiKey(), false)) {
             lm.addRealServer(VS, POD);
         }
-        assertEquals("/access/addrs?vs=3&rs=10.244.1.7&rsport=8080&apikey=k3y", server.takeRequest().getTarget());
+        assertEquals("vs=3&rs=10.244.1.7&rsport=8080&apikey=k3y", body(server.takeRequest()));
     }
 
     @Test
@@ -113,19 +118,33 @@ class LoadMasterRestClientTest {
         try (LoadMasterRestClient lm = client(apiKey(), true)) {
             lm.deleteRealServer(VS, POD);
         }
-        assertEquals("/access/delrs?vs=3&rs=10.244.1.7&rsport=8080&apikey=k3y", server.takeRequest().getTarget());
+        RecordedRequest request = server.takeRequest();
+        assertEquals("/access/delrs", request.getTarget());
+        assertEquals("vs=3&rs=10.244.1.7&rsport=8080&apikey=k3y", body(request));
     }
 
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void sendsModrsWithEnableYesOrNo(boolean enabled) throws Exception {
         server.enqueue(xml(200, "modrs.xml"));
-        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+        try (LoadMasterRestClient lm = client(apiKey(), false)) {
             lm.setRealServerEnabled(VS, POD, enabled);
         }
-        assertEquals("/access/modrs?vs=3&rs=10.244.1.7&rsport=8080&enable=" + (enabled ? "Y" : "N") + "&apikey=k3y",
-                server.takeRequest().getTarget());
+        RecordedRequest request = server.takeRequest();
+        assertEquals("/access/modrs", request.getTarget());
+        assertEquals("vs=3&rs=10.244.1.7&rsport=8080&enable=" + (enabled ? "Y" : "N") + "&apikey=k3y", body(request));
         assertEquals(1, server.getRequestCount());
+    }
+
+    @Test
+    void sendsGetWithTheParameterName() throws Exception {
+        server.enqueue(xml(200, "get-nonlocalrs-yes.xml"));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            lm.nonLocalRealServersEnabled();
+        }
+        RecordedRequest request = server.takeRequest();
+        assertEquals("/access/get", request.getTarget());
+        assertEquals("param=nonlocalrs&apikey=k3y", body(request));
     }
 
     @Test
@@ -135,8 +154,8 @@ class LoadMasterRestClientTest {
         try (LoadMasterRestClient lm = client(c)) {
             lm.addRealServer(VS, new Member("fd00::1", 8080));
         }
-        assertEquals("/access/addrs?vs=3&rs=fd00%3A%3A1&rsport=8080&non_local=1&apikey=a%2Bb%2Fc%3D%26d",
-                server.takeRequest().getTarget());
+        assertEquals("vs=3&rs=fd00%3A%3A1&rsport=8080&non_local=1&apikey=a%2Bb%2Fc%3D%26d",
+                body(server.takeRequest()));
     }
 
     @Test
@@ -147,9 +166,48 @@ class LoadMasterRestClientTest {
             lm.showVirtualService(VS);
         }
         RecordedRequest request = server.takeRequest();
-        assertEquals("/access/showvs?vs=3", request.getTarget());
+        assertEquals("POST /access/showvs HTTP/1.1", request.getRequestLine());
+        assertEquals("vs=3", body(request));
         String expected = "Basic " + Base64.getEncoder().encodeToString("bal:p@ss:w\u00f6rd".getBytes(StandardCharsets.UTF_8));
         assertEquals(expected, request.getHeaders().get("Authorization"));
+    }
+
+    /** Each command the client sends, with the form body it sends with an API key and with Basic auth. */
+    static Stream<Arguments> everyCommandWithEitherCredential() {
+        String rs = "vs=3&rs=10.244.1.7&rsport=8080";
+        Map<Op, String> forms = Map.of(
+                Op.SHOWVS, "vs=3",
+                Op.GET, "param=nonlocalrs",
+                Op.ADDRS, rs + "&non_local=1",
+                Op.DELRS, rs,
+                Op.MODRS, rs + "&enable=N");
+        return Stream.of(true, false).flatMap(withKey -> Stream.of(Op.values())
+                .map(op -> Arguments.of(op, withKey ? "API key" : "Basic auth", forms.get(op))));
+    }
+
+    @ParameterizedTest(name = "{0} with {1}")
+    @MethodSource("everyCommandWithEitherCredential")
+    void neverPutsACredentialIntoTheRequestLine(Op op, String auth, String form) throws Exception {
+        String key = "key-7Hq2+Zx/9=&";
+        String password = "pass-V8s!n&Q=";
+        boolean withKey = auth.equals("API key");
+        server.enqueue(xml(200, op.success()));
+        try (LoadMasterRestClient lm = client(connection(base(), withKey ? Secret.of(key) : null,
+                withKey ? null : "bal", withKey ? null : Secret.of(password), true, Duration.ofSeconds(5)))) {
+            op.run(lm);
+        }
+        RecordedRequest request = server.takeRequest();
+        String command = op.name().toLowerCase(Locale.ROOT);
+        assertEquals("POST /access/" + command + " HTTP/1.1", request.getRequestLine());
+        assertEquals("/access/" + command, request.getTarget(), "no query string");
+        String basic = Base64.getEncoder().encodeToString(("bal:" + password).getBytes(StandardCharsets.UTF_8));
+        for (String secret : List.of(key, password, URLEncoder.encode(key, StandardCharsets.UTF_8),
+                URLEncoder.encode(password, StandardCharsets.UTF_8), basic)) {
+            assertFalse(request.getRequestLine().contains(secret), request.getRequestLine());
+        }
+        assertEquals("application/x-www-form-urlencoded", request.getHeaders().get("Content-Type"));
+        assertEquals(withKey ? form + "&apikey=key-7Hq2%2BZx%2F9%3D%26" : form, body(request));
+        assertEquals(withKey ? null : "Basic " + basic, request.getHeaders().get("Authorization"));
     }
 
     @ParameterizedTest
@@ -160,7 +218,7 @@ class LoadMasterRestClientTest {
                 connection(base() + suffix, Secret.of(KEY), null, null, true, Duration.ofSeconds(5)))) {
             lm.showVirtualService(VS);
         }
-        assertEquals("/access/showvs?vs=3&apikey=k3y", server.takeRequest().getTarget());
+        assertEquals("/access/showvs", server.takeRequest().getTarget());
     }
 
     @Test
@@ -170,7 +228,9 @@ class LoadMasterRestClientTest {
                 connection(base() + "/lm/", Secret.of(KEY), null, null, true, Duration.ofSeconds(5)))) {
             lm.showVirtualService(VS);
         }
-        assertEquals("/lm/access/showvs?vs=3&apikey=k3y", server.takeRequest().getTarget());
+        RecordedRequest request = server.takeRequest();
+        assertEquals("/lm/access/showvs", request.getTarget());
+        assertEquals("vs=3&apikey=k3y", body(request));
     }
 
     @Test
@@ -302,12 +362,14 @@ class LoadMasterRestClientTest {
 
     // ---- failures with an answer
 
+    /** Every call the client makes; named after its command. */
     enum Op {
-        SHOWVS, ADDRS, DELRS, MODRS;
+        SHOWVS, GET, ADDRS, DELRS, MODRS;
 
         void run(LoadMaster lm) throws LoadMasterException {
             switch (this) {
                 case SHOWVS -> lm.showVirtualService(VS);
+                case GET -> lm.nonLocalRealServersEnabled();
                 case ADDRS -> lm.addRealServer(VS, POD);
                 case DELRS -> lm.deleteRealServer(VS, POD);
                 default -> lm.setRealServerEnabled(VS, POD, false);
@@ -315,7 +377,18 @@ class LoadMasterRestClientTest {
         }
 
         boolean read() {
-            return this == SHOWVS;
+            return this == SHOWVS || this == GET;
+        }
+
+        /** The fixture of a successful answer. */
+        String success() {
+            return switch (this) {
+                case SHOWVS -> "showvs-no-rs.xml";
+                case GET -> "get-nonlocalrs-yes.xml";
+                case ADDRS -> "addrs.xml";
+                case DELRS -> "delrs.xml";
+                default -> "modrs.xml";
+            };
         }
     }
 
@@ -537,7 +610,9 @@ class LoadMasterRestClientTest {
         assertEquals(2, vs.realServers().size());
         assertEquals(3, server.getRequestCount());
         for (int i = 0; i < 3; i++) {
-            assertEquals("/access/showvs?vs=3&apikey=k3y", server.takeRequest().getTarget());
+            RecordedRequest request = server.takeRequest();
+            assertEquals("/access/showvs", request.getTarget());
+            assertEquals("vs=3&apikey=k3y", body(request));
         }
     }
 
@@ -664,11 +739,9 @@ class LoadMasterRestClientTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("everyKindOfFailure")
     void neverPutsTheApiKeyIntoAMessage(String name, MockResponse answer) throws Exception {
-        server.enqueue(answer);
-        server.enqueue(answer);
         try (LoadMasterRestClient lm = client(apiKey(), true)) {
             for (Op op : Op.values()) {
-                server.enqueue(answer);
+                enqueueForEveryTry(op, answer);
                 LoadMasterException e = assertThrows(LoadMasterException.class, () -> op.run(lm));
                 assertNoSecret(e);
             }
@@ -678,12 +751,10 @@ class LoadMasterRestClientTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("everyKindOfFailure")
     void neverPutsThePasswordIntoAMessage(String name, MockResponse answer) throws Exception {
-        server.enqueue(answer);
-        server.enqueue(answer);
         LoadMasterConnection c = connection(base(), null, "bal", Secret.of(PASSWORD), true, Duration.ofSeconds(5));
         try (LoadMasterRestClient lm = client(c)) {
             for (Op op : Op.values()) {
-                server.enqueue(answer);
+                enqueueForEveryTry(op, answer);
                 LoadMasterException e = assertThrows(LoadMasterException.class, () -> op.run(lm));
                 assertNoSecret(e);
             }
@@ -729,6 +800,18 @@ class LoadMasterRestClientTest {
     }
 
     // ---- helpers
+
+    /** Enough answers for every try of the call: three for a read, one for a write. */
+    private void enqueueForEveryTry(Op op, MockResponse answer) {
+        for (int i = 0; i < (op.read() ? 3 : 1); i++) {
+            server.enqueue(answer);
+        }
+    }
+
+    /** The request's form body. */
+    static String body(RecordedRequest request) {
+        return request.getBody() == null ? "" : request.getBody().string(StandardCharsets.ISO_8859_1);
+    }
 
     private VirtualService show(String fixture) throws LoadMasterException {
         server.enqueue(xml(200, fixture));
