@@ -66,8 +66,16 @@ record ApiCall(String command, Map<String, String> params, String description, b
         return new ApiCall(DELRS, realServerParams(vs, member), DELRS + " vs=" + vs + " rs=" + member, false);
     }
 
-    static ApiCall modrs(VirtualServiceId vs, Member member, boolean enabled) {
+    /**
+     * {@code modrs ... enable=Y|N}, with {@code non_local=1} when {@code nonLocal} (as on {@code addrs}: a
+     * public client added it to {@code modrs} after a real deployment; the LoadMaster ignores parameters
+     * it does not need).
+     */
+    static ApiCall modrs(VirtualServiceId vs, Member member, boolean enabled, boolean nonLocal) {
         Map<String, String> p = realServerParams(vs, member);
+        if (nonLocal) {
+            p.put("non_local", "1");
+        }
         p.put("enable", enabled ? "Y" : "N");
         return new ApiCall(MODRS, p, MODRS + " vs=" + vs + " rs=" + member + " enable=" + (enabled ? "Y" : "N"), false);
     }

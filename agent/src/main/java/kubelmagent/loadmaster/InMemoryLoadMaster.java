@@ -204,7 +204,7 @@ public final class InMemoryLoadMaster implements LoadMaster {
     @Override
     public synchronized void setRealServerEnabled(VirtualServiceId vs, Member member, boolean enabled)
             throws LoadMasterException {
-        ApiCall call = ApiCall.modrs(vs, member, enabled);
+        ApiCall call = ApiCall.modrs(vs, member, enabled, false);
         Fault fault = begin(call);
         try {
             engine.modrs(VsRef.index(vs.index()), RsRef.address(member.ip(), member.port()),

@@ -19,8 +19,8 @@ import kubelmagent.http.TlsSettings;
  * @param password     for HTTP Basic auth; or null
  * @param passwordFile the file {@code password} was read from, read again when the LoadMaster answers
  *                     401; or null
- * @param nonLocal     send {@code non_local=1} with {@code addrs}, so pod IPs outside the LoadMaster's
- *                     own subnets are accepted
+ * @param nonLocal     send {@code non_local=1} with {@code addrs} (so pod IPs outside the LoadMaster's
+ *                     own subnets are accepted) and with {@code modrs}
  * @param timeout      connect and read timeout for each request
  */
 public record LoadMasterConnection(URI url, TlsSettings tls, Secret apiKey, Path apiKeyFile, String username,

@@ -45,7 +45,7 @@ import kubelmagent.model.VirtualServiceId;
  * application/x-www-form-urlencoded} and all parameters in the body, as Kemp's programmer guide
  * recommends because form parameters "are not passed in the URL" (the appliance takes {@code GET}
  * query parameters and {@code POST} form parameters alike). Parameters go in a fixed order:
- * {@code vs}, {@code rs}, {@code rsport}, {@code non_local} (on {@code addrs} when
+ * {@code vs}, {@code rs}, {@code rsport}, {@code non_local} (on {@code addrs} and {@code modrs} when
  * {@link LoadMasterConnection#nonLocal()}), {@code enable} or {@code param}, then {@code apikey} when an
  * API key is configured, e.g. {@code vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=...}. Without an
  * API key the client sends HTTP Basic credentials from username and password in an
@@ -180,7 +180,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     @Override
     public void setRealServerEnabled(VirtualServiceId vs, Member member, boolean enabled) throws LoadMasterException {
-        call(ApiCall.modrs(vs, member, enabled));
+        call(ApiCall.modrs(vs, member, enabled, connection.nonLocal()));
     }
 
     @Override

@@ -332,7 +332,7 @@ class LoadMasterRestClientCredentialTest {
             case GET -> ApiCall.get("nonlocalrs").description();
             case ADDRS -> ApiCall.addrs(VS, pod, true).description();
             case DELRS -> ApiCall.delrs(VS, pod).description();
-            default -> ApiCall.modrs(VS, pod, false).description();
+            default -> ApiCall.modrs(VS, pod, false, true).description();
         };
     }
 

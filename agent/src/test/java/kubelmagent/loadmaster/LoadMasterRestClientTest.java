@@ -136,6 +136,17 @@ class LoadMasterRestClientTest {
         assertEquals(1, server.getRequestCount());
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void sendsModrsWithNonLocalWhenTheConnectionAsksForIt(boolean enabled) throws Exception {
+        server.enqueue(xml(200, "modrs.xml"));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            lm.setRealServerEnabled(VS, POD, enabled);
+        }
+        assertEquals("vs=3&rs=10.244.1.7&rsport=8080&non_local=1&enable=" + (enabled ? "Y" : "N") + "&apikey=k3y",
+                body(server.takeRequest()));
+    }
+
     @Test
     void sendsGetWithTheParameterName() throws Exception {
         server.enqueue(xml(200, "get-nonlocalrs-yes.xml"));
@@ -180,7 +191,7 @@ class LoadMasterRestClientTest {
                 Op.GET, "param=nonlocalrs",
                 Op.ADDRS, rs + "&non_local=1",
                 Op.DELRS, rs,
-                Op.MODRS, rs + "&enable=N");
+                Op.MODRS, rs + "&non_local=1&enable=N");
         return Stream.of(true, false).flatMap(withKey -> Stream.of(Op.values())
                 .map(op -> Arguments.of(op, withKey ? "API key" : "Basic auth", forms.get(op))));
     }
