@@ -109,6 +109,19 @@ class LoadMasterRestClientSimulatorTest {
                 vs);
     }
 
+    // ---- get
+
+    @Test
+    void readsWhetherNonLocalRealServersAreEnabled() throws Exception {
+        try (LoadMasterRestClient client = client()) {
+            lm.setNonLocalRs(true);
+            assertTrue(client.nonLocalRealServersEnabled());
+            lm.setNonLocalRs(false);
+            assertFalse(client.nonLocalRealServersEnabled());
+        }
+        assertEquals(2, lm.calls("get"));
+    }
+
     // ---- addrs / delrs
 
     @Test

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -350,6 +351,37 @@ class LoadMasterRestClientTest {
                 + " (<Rs> #1 (10.244.1.7): port must be 1..65535 (got 0))", e.getMessage());
     }
 
+    // ---- get answers
+
+    @ParameterizedTest
+    @CsvSource({"get-nonlocalrs-yes.xml,true", "get-nonlocalrs-no.xml,false"})
+    void readsWhetherNonLocalRealServersAreEnabled(String fixture, boolean expected) throws Exception {
+        server.enqueue(xml(200, fixture));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            assertEquals(expected, lm.nonLocalRealServersEnabled());
+        }
+    }
+
+    static Stream<Arguments> unreadableGetAnswers() {
+        return Stream.of(
+                Arguments.of("no data", Fixtures.bytes("delrs.xml"), "no <Data><nonlocalrs> in <Success>"),
+                Arguments.of("another parameter", replace("get-nonlocalrs-yes.xml", "nonlocalrs>yes</nonlocalrs",
+                        "enableapi>yes</enableapi"), "no <Data><nonlocalrs> in <Success>"),
+                Arguments.of("neither yes nor no", replace("get-nonlocalrs-yes.xml", ">yes<", ">perhaps<"),
+                        "<nonlocalrs> is not Y or N (got \"perhaps\")"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unreadableGetAnswers")
+    void reportsAGetAnswerItCannotReadWithoutStatus(String name, byte[] body, String reason) throws Exception {
+        server.enqueue(response(200, body));
+        LoadMasterException e = failure(Op.GET::run);
+        assertEquals("get param=nonlocalrs: LoadMaster sent an answer the agent cannot read (" + reason + ")",
+                e.getMessage());
+        assertEquals(0, e.status());
+        assertEquals(1, server.getRequestCount(), "an answer that cannot be read is not retried");
+    }
+
     // ---- addrs / delrs answers
 
     @ParameterizedTest
@@ -424,6 +456,10 @@ class LoadMasterRestClientTest {
                         modrs + ": LoadMaster answered 500 \"Internal error\""),
                 Arguments.of(Op.SHOWVS, 500, "error-internal.xml", false,
                         "showvs vs=3: LoadMaster answered 500 \"Internal error\""),
+                Arguments.of(Op.GET, 422, "error-unknown-parameter.xml", false,
+                        "get param=nonlocalrs: LoadMaster answered 422 \"Unknown parameter value nonlocalrs\""),
+                Arguments.of(Op.GET, 500, "error-internal.xml", false,
+                        "get param=nonlocalrs: LoadMaster answered 500 \"Internal error\""),
                 Arguments.of(Op.ADDRS, 422, "error-already-exists.xml", false,
                         addrs + ": LoadMaster answered 422 \"Real Server already exists\""),
                 Arguments.of(Op.ADDRS, 422, "error-couldnt-create-rs.xml", false,

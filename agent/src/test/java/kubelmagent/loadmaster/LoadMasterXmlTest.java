@@ -42,6 +42,38 @@ class LoadMasterXmlTest {
         assertEquals(expected, vs.realServers().get(0).enabled());
     }
 
+    @ParameterizedTest
+    @CsvSource({"<Transparent>Y</Transparent>,true", "<Transparent>N</Transparent>,false",
+        "<Transparent>y</Transparent>,true", "'',false"})
+    void readsWhetherTheVirtualServiceIsTransparent(String element, boolean expected) throws Exception {
+        VirtualService vs = LoadMasterXml.virtualService(envelope(withVs(element)).success(), VirtualServiceId.of(3));
+        assertEquals(expected, vs.transparent());
+    }
+
+    @Test
+    void readsTheParentOfASubVirtualServiceFromMasterVsId() throws Exception {
+        VirtualService sub = LoadMasterXml.virtualService(
+                envelope(withVs("<MasterVS>0</MasterVS>\r\n<MasterVSID>7</MasterVSID>")).success(), VirtualServiceId.of(3));
+        assertEquals(VirtualServiceId.of(7), sub.masterVsId());
+        assertFalse(sub.hasSubVirtualServices());
+        for (String plain : new String[] {"<MasterVSID>0</MasterVSID>", ""}) {
+            assertNull(LoadMasterXml.virtualService(envelope(withVs(plain)).success(), VirtualServiceId.of(3))
+                    .masterVsId(), plain);
+        }
+    }
+
+    @Test
+    void refusesATransparentFlagThatIsNeitherYesNorNoAndAMasterVsIdThatIsNoNumber() {
+        LoadMasterXml.UnreadableDataException e = assertThrows(LoadMasterXml.UnreadableDataException.class,
+                () -> LoadMasterXml.virtualService(envelope(withVs("<Transparent>2</Transparent>")).success(),
+                        VirtualServiceId.of(3)));
+        assertEquals("<Transparent> is not Y or N (got \"2\")", e.getMessage());
+        e = assertThrows(LoadMasterXml.UnreadableDataException.class,
+                () -> LoadMasterXml.virtualService(envelope(withVs("<MasterVSID>seven</MasterVSID>")).success(),
+                        VirtualServiceId.of(3)));
+        assertEquals("<MasterVSID> is not a number (got \"seven\")", e.getMessage());
+    }
+
     @Test
     void takesTheLoadMasterDefaultsForMissingRealServerFields() throws Exception {
         VirtualService vs = LoadMasterXml.virtualService(envelope(withRs("")).success(), VirtualServiceId.of(3));
@@ -152,6 +184,14 @@ class LoadMasterXmlTest {
 
     private static LoadMasterXml.Envelope envelope(byte[] body) throws LoadMasterXml.NotAnEnvelopeException {
         return LoadMasterXml.envelope(body);
+    }
+
+    /** A VS without Real Servers, with {@code extra} among its fields. */
+    private static byte[] withVs(String extra) {
+        return ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n<Response stat=\"200\" code=\"ok\">\r\n"
+                + "<Success><Data><Index>3</Index>\r\n<VSAddress>10.0.0.5</VSAddress>\r\n<VSPort>80</VSPort>\r\n"
+                + "<Protocol>tcp</Protocol>\r\n" + extra + "\r\n</Data></Success>\r\n</Response>\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static byte[] withRs(String extra) {
