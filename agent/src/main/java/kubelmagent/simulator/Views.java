@@ -88,7 +88,8 @@ final class Views {
                 e.number("MasterVSID", vs.masterVsId());
                 break;
             case "NumberOfRSs":
-                e.number("NumberOfRSs", vs.realServers().size());
+                // On a parent the SubVS slots count too (python SDK sample: a parent with two SubVSs shows 2).
+                e.number("NumberOfRSs", vs.realServers().size() + vs.subVs().size());
                 break;
             default:
                 throw new IllegalStateException("no value for derived field " + f.name());

@@ -47,7 +47,9 @@
  *       {@code SimulatedLoadMaster#setRealServerStatus} changes an RS's.</li>
  *   <li>SubVS shape: no {@code VSAddress} element, {@code VSPort} 0, the parent's protocol,
  *       {@code MasterVSID} = parent Index; a parent's {@code MasterVS} = number of SubVSs,
- *       {@code NumberOfRSs} counts {@code <Rs>} only; {@code <SubVS>} entries are fixed (Down, nat, 1000,
+ *       {@code NumberOfRSs} counts its {@code <Rs>} and its SubVS slots (a python SDK sample of a parent
+ *       with two SubVSs shows 2; whether a VS with both would add them up is a guess, as the simulator
+ *       never lets one VS hold both); {@code <SubVS>} entries are fixed (Down, nat, 1000,
  *       0, Y, N; {@code Name} the nickname or {@code -}); {@code listvs} lists SubVSs as VSs.</li>
  *   <li>In JSON, a VS's Real Servers are {@code "Rs": [...]} and SubVSs {@code "SubVS": [...]};
  *       {@code InterceptOpts}/{@code OwaspOpts} are not settable.</li>

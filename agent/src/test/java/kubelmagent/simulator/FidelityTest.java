@@ -2,6 +2,7 @@ package kubelmagent.simulator;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +27,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 
 /**
  * Proof of fidelity: for every captured command, the simulator's answer has the same elements or
@@ -127,6 +129,24 @@ class FidelityTest {
         lm.engine().addVirtualService(1, "192.168.1.222", 80, "tcp", "foo");
         lm.engine().addRealServerByHand(1, "10.10.10.10", 8080);
         assertArrayEquals(resource("captures/showrs.xml"), http.get("/access/showrs?vs=1&rs=!1").body());
+    }
+
+    /** The python SDK's sample of a parent VS with two SubVSs shows {@code NumberOfRSs} 2: the slots count. */
+    @Test
+    void countsTheSubVsSlotsOfAParentInNumberOfRSs() throws Exception {
+        lm.engine().addVirtualService(1, "192.168.1.222", 80, "tcp", "parent");
+        lm.engine().addSubVirtualService(1, 2, "a");
+        lm.engine().addSubVirtualService(1, 3, "b");
+        lm.engine().addRealServerByHand(2, "10.10.10.10", 8080);
+        assertTrue(http.get("/access/showvs?vs=1").text().contains("\r\n<NumberOfRSs>2</NumberOfRSs>\r\n<SubVS>\r\n"));
+        assertTrue(http.get("/access/showvs?vs=2").text().contains("\r\n<NumberOfRSs>1</NumberOfRSs>\r\n<Rs>\r\n"));
+        assertTrue(http.get("/access/showvs?vs=3").text().contains("\r\n<NumberOfRSs>0</NumberOfRSs>\r\n</Data>"));
+        String listvs = http.get("/access/listvs").text();
+        assertTrue(listvs.contains("<NumberOfRSs>2</NumberOfRSs>\r\n<SubVS>"), listvs);
+        JsonObject parent = JsonParser.parseString(http.v2("{\"cmd\": \"showvs\", \"vs\": 1}").text())
+                .getAsJsonObject();
+        assertEquals(2, parent.get("NumberOfRSs").getAsInt());
+        assertEquals(2, parent.get("MasterVS").getAsInt());
     }
 
     // ---- scenarios
