@@ -24,7 +24,9 @@ import kubelmagent.sync.Trigger;
 /**
  * {@code --demo}: the agent, exactly as it runs in production (agent.yaml, verified HTTPS, bearer token,
  * API key, ownership ledger), against two local stand-ins it starts itself: the LoadMaster simulator
- * with VS 1 preloaded, and a stand-in Kubernetes API serving Service {@code shop/web}
+ * with VS 1 preloaded and "Enable Non-Local Real Servers" switched on (the pods' 10.244.1.x addresses
+ * are outside the VS's 10.0.0.0/24, and a factory-new LoadMaster has it off), and a stand-in Kubernetes
+ * API serving Service {@code shop/web}
  * ({@code kempLB: Enabled}, {@code vsid: "1"}). The Service scales 3 → 5 → 2 ready pods, and the VS's
  * Real Servers are printed after each pass. Scaling down takes two passes, as in production: the first
  * disables the Real Servers of the pods that went away, the next confirms and deletes them. VS 1 also holds a Real Server a person
@@ -55,7 +57,7 @@ final class Demo {
         String token = secret();
         String apiKey = secret();
         try (LoadMasterSimulator loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
-                        .apiKey(apiKey).workDir(work.resolve("loadmaster")));
+                        .apiKey(apiKey).nonLocalRs(true).workDir(work.resolve("loadmaster")));
                 StandInKubernetesApi cluster = StandInKubernetesApi.start(work, token)) {
             SimVirtualService vs = loadMaster.engine().addVirtualService("10.0.0.100", 80, "tcp", "web");
             loadMaster.engine().addRealServerByHand(vs.index(), HAND_MADE, 8080);

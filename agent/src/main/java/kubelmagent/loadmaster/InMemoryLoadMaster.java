@@ -32,15 +32,21 @@ import kubelmagent.simulator.VsRef;
  *   <li>{@code delrs} of a Real Server the VS does not have fails with 422 {@code Unknown RS};</li>
  *   <li>a new Real Server gets Weight 1000 and is enabled; {@code RsIndex} values come from one
  *       counter for the whole box, are increasing and never reused (a SubVS slot in its parent also
- *       takes one, as on the appliance).</li>
+ *       takes one, as on the appliance);</li>
+ *   <li>{@code get param=nonlocalrs} ({@link #nonLocalRealServersEnabled}) answers the global "Enable
+ *       Non-Local Real Servers", off as on a new appliance until {@link #setNonLocalRealServers} switches
+ *       it on.</li>
  * </ul>
- * Every address counts as local here (the engine's non-local rule does not apply). Failure messages
- * are worded exactly as {@link LoadMasterRestClient} words the same answers.
+ * Every address counts as local here, so the engine's non-local rule never applies: an add succeeds
+ * whatever {@code nonlocalrs} says, and a test that wants the LoadMaster to refuse one injects the
+ * refusal with {@link #failNext}; the setting is reported for what the caller does with it. Failure
+ * messages are worded exactly as {@link LoadMasterRestClient} words the same answers.
  *
- * <p>Tests set it up with {@link #addVirtualService}, {@link #addSubVirtualService} and the
- * {@code ...ByHand} methods (a person working in the WUI; these are not counted as API calls), inject
- * failures with {@link #failNext} and {@link #failNextAfterApplying}, and inspect it with
- * {@link #realServers} and {@link #calls}. All methods are synchronized.
+ * <p>Tests set it up with {@link #addVirtualService}, {@link #addSubVirtualService},
+ * {@link #setNonLocalRealServers} and the {@code ...ByHand} methods (a person working in the WUI;
+ * these are not counted as API calls), inject failures with {@link #failNext} and
+ * {@link #failNextAfterApplying}, and inspect it with {@link #realServers} and {@link #calls}. All
+ * methods are synchronized.
  */
 public final class InMemoryLoadMaster implements LoadMaster {
 
@@ -77,6 +83,15 @@ public final class InMemoryLoadMaster implements LoadMaster {
      */
     public synchronized InMemoryLoadMaster addSubVirtualService(int parentIndex, int subIndex, String nickName) {
         engine.addSubVirtualService(parentIndex, VirtualServiceId.of(subIndex).index(), nickName);
+        return this;
+    }
+
+    /**
+     * Switches the global "Enable Non-Local Real Servers" ({@code nonlocalrs}) on or off, as a person would
+     * in the WUI; off until then. Returns this, so set-ups chain.
+     */
+    public synchronized InMemoryLoadMaster setNonLocalRealServers(boolean on) {
+        engine.setNonLocalRs(on);
         return this;
     }
 

@@ -26,7 +26,8 @@ import kubelmagent.log.Log;
  * {@link SimulatedLoadMaster}, for end-to-end tests, benchmarks and the demo.
  *
  * <pre>{@code
- * try (LoadMasterSimulator lm = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().apiKey("k3y"))) {
+ * try (LoadMasterSimulator lm = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().apiKey("k3y")
+ *         .nonLocalRs(true))) {  // pods outside 10.0.0.0/24 are non-local; a new LoadMaster refuses them
  *     lm.engine().addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
  *     // point the agent at lm.url() with caFile lm.caFile() and apiKey k3y
  *     lm.engine().realServers(3);      // what the agent did
@@ -55,8 +56,9 @@ public final class LoadMasterSimulator implements AutoCloseable {
 
     /**
      * How to start a simulator. Defaults: an ephemeral port on 127.0.0.1, HTTPS with a fresh
-     * self-signed certificate, no credentials (the API is open), no state file, a temporary work
-     * directory removed on {@link #close()}.
+     * self-signed certificate, no credentials (the API is open), no state file, {@code nonlocalrs} as the
+     * state file says or else off (as on a new appliance), a temporary work directory removed on
+     * {@link #close()}.
      */
     public static final class Options {
         private int port;
@@ -67,6 +69,7 @@ public final class LoadMasterSimulator implements AutoCloseable {
         private String password;
         private Path stateFile;
         private Path workDir;
+        private Boolean nonLocalRs;
 
         private Options() {}
 
@@ -114,6 +117,15 @@ public final class LoadMasterSimulator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Starts with "Enable Non-Local Real Servers" ({@code nonlocalrs}) on or off, whatever the state
+         * file says; needed on for pods outside the /24 of their VS.
+         */
+        public Options nonLocalRs(boolean on) {
+            this.nonLocalRs = on;
+            return this;
+        }
+
         /** Where the certificate is written; a temporary directory (removed on close) by default. */
         public Options workDir(Path workDir) {
             this.workDir = workDir;
@@ -142,6 +154,11 @@ public final class LoadMasterSimulator implements AutoCloseable {
 
         Path stateFile() {
             return stateFile;
+        }
+
+        /** The {@code nonlocalrs} to start with, or null to keep the state file's (or the default, off). */
+        Boolean nonLocalRs() {
+            return nonLocalRs;
         }
     }
 
@@ -175,6 +192,9 @@ public final class LoadMasterSimulator implements AutoCloseable {
         SimulatedLoadMaster engine = new SimulatedLoadMaster();
         if (options.stateFile != null && Files.exists(options.stateFile)) {
             StateFile.load(engine, options.stateFile);
+        }
+        if (options.nonLocalRs != null) {
+            engine.setNonLocalRs(options.nonLocalRs);
         }
         Path workDir = options.workDir;
         Path owned = null;

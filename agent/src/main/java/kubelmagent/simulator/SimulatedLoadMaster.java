@@ -41,9 +41,11 @@ import kubelmagent.simulator.Addresses.Subnet;
  *   <li>{@code addrs} on a parent VS (one with SubVSs) is refused ({@link ErrorText#PARENT_VS});
  *       a duplicate address and port is refused ({@link ErrorText#DUPLICATE_RS});</li>
  *   <li>non-local rule: an RS address outside the local subnets needs {@code nonlocalrs} on and
- *       {@code non_local=1}, else {@link ErrorText#NON_LOCAL}. The local subnets are those set with
- *       {@link #setLocalSubnets}, or when none are set the /24 (IPv4) or /64 (IPv6) around the VS's own
- *       address (a SubVS uses its parent's). {@code nonlocalrs} is on by default.</li>
+ *       {@code non_local=1}, else {@link ErrorText#NON_LOCAL}. The local subnets are those set
+ *       with {@link #setLocalSubnets}, or when none are set the /24 (IPv4) or /64 (IPv6) around the VS's
+ *       own address (a SubVS uses its parent's). {@code nonlocalrs} is off by default, as on a
+ *       factory-new appliance: a set-up that adds pods from other subnets switches it on
+ *       ({@link #setNonLocalRs}, {@code set param=nonlocalrs}, or the state file).</li>
  * </ul>
  */
 public final class SimulatedLoadMaster {
@@ -60,13 +62,13 @@ public final class SimulatedLoadMaster {
     private final Map<ErrorText, String> texts = new EnumMap<>(ErrorText.class);
     private final Faults faults = new Faults();
     private List<Subnet> localSubnets = List.of();
-    private boolean nonLocalRs = true;
+    private boolean nonLocalRs;
     private boolean apiEnabled = true;
     private int lastVsIndex;
     private int lastRsIndex;
     private long generation;
 
-    /** A LoadMaster in its default state: no VSs, {@code nonlocalrs} on, API enabled. */
+    /** A LoadMaster in its factory state: no VSs, {@code nonlocalrs} off, API enabled. */
     public SimulatedLoadMaster() {
         this(System::nanoTime);
     }
@@ -420,7 +422,7 @@ public final class SimulatedLoadMaster {
         return nonLocalRs;
     }
 
-    /** The global "Enable Non-Local Real Servers" ({@code nonlocalrs}); on by default. */
+    /** The global "Enable Non-Local Real Servers" ({@code nonlocalrs}); off by default, as on a new appliance. */
     public synchronized void setNonLocalRs(boolean on) {
         nonLocalRs = on;
     }
@@ -469,9 +471,10 @@ public final class SimulatedLoadMaster {
     }
 
     /**
-     * Back to the default state: no VSs, counters at zero, default texts and settings, no faults. API
-     * requests still in flight (waiting out injected latency) are abandoned: their connection is closed
-     * and they change nothing, so a test's slow request cannot touch the next test's state.
+     * Back to the factory state: no VSs, counters at zero, default texts and settings ({@code nonlocalrs}
+     * off), no faults. API requests still in flight (waiting out injected latency) are abandoned: their
+     * connection is closed and they change nothing, so a test's slow request cannot touch the next
+     * test's state.
      */
     public synchronized void reset() {
         generation++;
@@ -480,7 +483,7 @@ public final class SimulatedLoadMaster {
         texts.clear();
         faults.clear();
         localSubnets = List.of();
-        nonLocalRs = true;
+        nonLocalRs = false;
         apiEnabled = true;
         lastVsIndex = 0;
         lastRsIndex = 0;
@@ -587,7 +590,7 @@ public final class SimulatedLoadMaster {
         services.clear();
         services.putAll(loaded);
         localSubnets = List.copyOf(subnets);
-        nonLocalRs = state.nonlocalrs() == null || state.nonlocalrs();
+        nonLocalRs = state.nonlocalrs() != null && state.nonlocalrs();
         apiEnabled = state.apiEnabled() == null || state.apiEnabled();
         lastVsIndex = maxVs;
         lastRsIndex = maxRs;

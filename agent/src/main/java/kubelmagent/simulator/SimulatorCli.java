@@ -22,6 +22,9 @@ import kubelmagent.log.Text;
  *   --bind ADDR           address to listen on (default 127.0.0.1)
  *   --http                plain HTTP instead of HTTPS
  *   --state FILE          load the state from FILE if it exists; write it there on exit
+ *   --nonlocalrs on|off   start with "Enable Non-Local Real Servers" on or off, whatever the state file
+ *                         says (default: the state file's, else off as on a new appliance); pods outside
+ *                         the /24 of their VS need it on
  *   --apikey-file F       require the API key in F
  *   --user U              require HTTP Basic (or APIv2 apiuser/apipass) user U ...
  *   --password-file F     ... with the password in F
@@ -42,7 +45,8 @@ public final class SimulatorCli {
     static final int USAGE = 2;
 
     static final String USAGE_TEXT = "usage: LoadMasterSimulator [--port N] [--bind ADDR] [--http] [--state FILE]"
-            + " [--apikey-file F | --user U --password-file F] [--ca-out FILE] [--work-dir DIR] [--debug]";
+            + " [--nonlocalrs on|off] [--apikey-file F | --user U --password-file F] [--ca-out FILE]"
+            + " [--work-dir DIR] [--debug]";
 
     private SimulatorCli() {}
 
@@ -126,6 +130,14 @@ public final class SimulatorCli {
                 }
                 case "--bind" -> options.bindAddress(value(args, ++i, a));
                 case "--state" -> options.stateFile(Path.of(value(args, ++i, a)));
+                case "--nonlocalrs" -> {
+                    String v = value(args, ++i, a);
+                    Boolean on = Values.flag(v);
+                    if (on == null) {
+                        throw new UsageException("--nonlocalrs needs on or off (got " + Text.quote(v, 20) + ")");
+                    }
+                    options.nonLocalRs(on);
+                }
                 case "--apikey-file" -> options.apiKey(secret(Path.of(value(args, ++i, a))));
                 case "--user" -> user = value(args, ++i, a);
                 case "--password-file" -> passwordFile = Path.of(value(args, ++i, a));

@@ -26,8 +26,8 @@ import com.google.gson.JsonParseException;
  * }</pre>
  *
  * <ul>
- *   <li>{@code nonlocalrs} (default true), {@code apiEnabled} (default true), {@code localSubnets}
- *       (default none: the /24 around each VS);</li>
+ *   <li>{@code nonlocalrs} (default false, as on a new appliance), {@code apiEnabled} (default true),
+ *       {@code localSubnets} (default none: the /24 around each VS);</li>
  *   <li>{@code lastVsIndex}, {@code lastRsIndex}: the counters, at least the highest index present;</li>
  *   <li>a VS: {@code index}, {@code address} and {@code port} (or {@code parent}, the Index of the
  *       parent, for a SubVS, with optional {@code slotRsIndex}), {@code protocol} (default tcp),

@@ -27,17 +27,24 @@
  * {@code Unknown command} (405), {@code <param>: <Type> Value missing} (400), 401 for bad credentials,
  * 404 while the API is disabled, {@code vs=<Index>} or {@code vs/port/prot}, {@code rs=!<RsIndex>} or
  * {@code rs/rsport}, {@code non_local}, the {@code nonlocalrs} and {@code enableapi} parameters,
- * apikey precedence over user/password in APIv2, {@code Unknown parameter value <name>}.
+ * {@code nonlocalrs} off on a factory-new appliance, apikey precedence over user/password in APIv2,
+ * {@code Unknown parameter value <name>}.
  *
  * <h2>Inferred behaviours (not confirmed by a capture or a document)</h2>
  * <ol>
  *   <li>The duplicate-RS text {@code Real Server already exists} and the parent-VS text
  *       {@code Couldn't create RS} (low-confidence source), both 422; configurable with
  *       {@link kubelmagent.simulator.SimulatedLoadMaster#setText}.</li>
- *   <li>The non-local rule and its text (invented, 422): an RS outside the local subnets needs
- *       {@code nonlocalrs} on and {@code non_local=1}; local subnets default to the /24 (/64 for IPv6)
- *       around the VS address (a SubVS uses its parent's); {@code nonlocalrs} is on by default so the
- *       agent (which sends {@code non_local=1}) works out of the box. Transparency is not checked.</li>
+ *   <li>The non-local rule and its text (invented, 422 {@code Real Server address is not on a local
+ *       network}): an RS outside the local subnets needs {@code nonlocalrs} on and {@code non_local=1};
+ *       local subnets default to the /24 (/64 for IPv6) around the VS address (a SubVS uses its
+ *       parent's).</li>
+ *   <li>{@code nonlocalrs} is off by default, as documented for a factory-new appliance; that
+ *       {@code reset()} and a state file without {@code "nonlocalrs"} mean off too follows from it. So
+ *       the agent's pods (10.244.x, outside a VS's /24) are refused until a set-up switches it on:
+ *       {@code setNonLocalRs(true)}, {@code LoadMasterSimulator.Options.nonLocalRs(true)},
+ *       {@code --nonlocalrs on}, {@code "nonlocalrs": true} in the state file, or
+ *       {@code set param=nonlocalrs&value=yes}. Transparency is not checked.</li>
  *   <li>{@code Unknown VS} for every VS-addressed command, {@code Unknown RS} for {@code delrs} and
  *       {@code modrs} (verified for showvs/showrs/delvs and showrs only).</li>
  *   <li>VS {@code Index} and the box-wide {@code RsIndex} only increase and are never reused; a

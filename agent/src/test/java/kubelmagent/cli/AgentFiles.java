@@ -27,10 +27,13 @@ final class AgentFiles {
         return StandInKubernetesApi.start(dir, KUBE_TOKEN);
     }
 
-    /** A LoadMaster simulator over HTTPS (its certificate in {@code dir}) with a VS at each index. */
+    /**
+     * A LoadMaster simulator over HTTPS (its certificate in {@code dir}) with a VS at each index, and
+     * non-local Real Servers enabled: the pods (10.244.x) are outside the VSs' 10.0.0.0/24.
+     */
     static LoadMasterSimulator loadMaster(Path dir, int... vsIndexes) throws IOException {
         LoadMasterSimulator simulator = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
-                .apiKey(API_KEY).workDir(dir.resolve("loadmaster")));
+                .apiKey(API_KEY).nonLocalRs(true).workDir(dir.resolve("loadmaster")));
         for (int index : vsIndexes) {
             simulator.engine().addVirtualService(index, "10.0.0." + index, 80, "tcp", "vs" + index);
         }

@@ -121,7 +121,7 @@ class LogSecrecyTest {
     private Path startWithApiKey(String tokenInFile, String apiKeyInFile) throws IOException {
         cluster = StandInKubernetesApi.start(dir, TOKEN);
         loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().apiKey(API_KEY)
-                .workDir(dir.resolve("loadmaster")));
+                .nonLocalRs(true).workDir(dir.resolve("loadmaster")));
         return withService(Demo.writeConfig(dir, cluster, loadMaster, tokenInFile, apiKeyInFile));
     }
 
@@ -129,7 +129,7 @@ class LogSecrecyTest {
     private Path startWithPassword(String passwordInFile) throws IOException {
         cluster = StandInKubernetesApi.start(dir, TOKEN);
         loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().credentials(USER, PASSWORD)
-                .workDir(dir.resolve("loadmaster")));
+                .nonLocalRs(true).workDir(dir.resolve("loadmaster")));
         Path config = withService(Demo.writeConfig(dir, cluster, loadMaster, TOKEN, "unused"));
         Files.writeString(dir.resolve("lm-password"), passwordInFile + "\n");
         replace(config, "  apiKeyFile: lm-apikey\n", "  username: " + USER + "\n  passwordFile: lm-password\n");

@@ -40,8 +40,9 @@ final class Scenario implements AutoCloseable {
         this.namespace = namespace;
         this.dir = dir;
         createNamespace(namespace);
+        // Pods get addresses outside the VSs' 10.0.0.0/24: switch non-local Real Servers on.
         loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
-                .apiKey(API_KEY).workDir(dir.resolve("loadmaster")));
+                .apiKey(API_KEY).nonLocalRs(true).workDir(dir.resolve("loadmaster")));
         for (int index : vsIndexes) {
             loadMaster.engine().addVirtualService(index, "10.0.0." + index, 80, "tcp", "vs" + index);
         }

@@ -70,6 +70,19 @@ class InMemoryLoadMasterTest {
     }
 
     @Test
+    void answersNonLocalRealServersOffUntilSwitchedOnAndStillTakesEveryAddressAsLocal() throws Exception {
+        assertFalse(lm.nonLocalRealServersEnabled(), "off, as on a factory-new appliance");
+        lm.addRealServer(VS, A); // 10.244.1.7 is outside 10.0.0.5's /24, but every address is local here
+        assertTrue(lm.setNonLocalRealServers(true).nonLocalRealServersEnabled());
+        assertFalse(lm.setNonLocalRealServers(false).nonLocalRealServersEnabled());
+        assertEquals(3, lm.calls("get"));
+        lm.failNext("get", new LoadMasterException("get param=nonlocalrs: no answer", 0));
+        assertEquals("get param=nonlocalrs: no answer",
+                assertThrows(LoadMasterException.class, lm::nonLocalRealServersEnabled).getMessage());
+        assertEquals(List.of(A), lm.realServers(VS));
+    }
+
+    @Test
     void refusesDeletingARealServerThatIsNotThere() {
         LoadMasterException e = assertThrows(LoadMasterException.class, () -> lm.deleteRealServer(VS, A));
         assertEquals("delrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Unknown RS\"", e.getMessage());

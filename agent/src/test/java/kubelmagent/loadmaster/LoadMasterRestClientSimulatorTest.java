@@ -59,10 +59,12 @@ class LoadMasterRestClientSimulatorTest {
         simulator.close();
     }
 
+    /** A factory-new LoadMaster with non-local Real Servers switched on: POD is outside 10.0.0.0/24. */
     @BeforeEach
     void reset() {
         lm = simulator.engine();
         lm.reset();
+        lm.setNonLocalRs(true);
     }
 
     // ---- showvs
@@ -147,6 +149,20 @@ class LoadMasterRestClientSimulatorTest {
         lm.setNonLocalRs(true);
         Op.ADDRS.run(client());
         assertEquals(1, lm.realServers(3).size());
+    }
+
+    @Test
+    void aFactoryNewLoadMasterRefusesPodsOutsideItsSubnetsUntilNonLocalRealServersAreOn() throws Exception {
+        lm.reset();
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        try (LoadMasterRestClient client = client()) {
+            assertFalse(client.nonLocalRealServersEnabled());
+            assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422"
+                    + " \"Real Server address is not on a local network\"",
+                    assertThrows(LoadMasterException.class, () -> client.addRealServer(VS, POD)).getMessage());
+            client.addRealServer(VS, new Member("10.0.0.20", 8080)); // in the VS's /24: local
+        }
+        assertEquals(List.of("10.0.0.20"), lm.realServers(3).stream().map(SimRealServer::addr).toList());
     }
 
     @Test

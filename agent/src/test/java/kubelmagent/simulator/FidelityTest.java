@@ -39,7 +39,8 @@ import com.google.gson.JsonParser;
  * {@code -Dsimulator.writeSkeletons=<path to src/test/resources/simulator/skeletons>}.
  *
  * <p>Each scenario sets the simulator up as the capture's situation was (a VS with or without a
- * nickname, health-check settings, a default gateway, one Real Server) and sends the command over
+ * nickname, health-check settings, a default gateway, one Real Server, non-local Real Servers enabled
+ * for the {@code addrs} of an address outside the VS's subnet) and sends the command over
  * APIv1 (GET) or APIv2 (POST JSON).
  */
 class FidelityTest {
@@ -123,6 +124,7 @@ class FidelityTest {
         lm.engine().addVirtualService(1, "192.168.1.222", 80, "tcp", "foo");
         lm.engine().addRealServerByHand(1, "10.10.10.9", 80); // RsIndex 1, 2
         lm.engine().addRealServerByHand(1, "10.10.10.8", 80);
+        lm.engine().setNonLocalRs(true); // the captured appliance had it on: it took 10.10.10.10 as non-local
         assertArrayEquals(resource("captures/addrs.xml"),
                 http.get("/access/addrs?vs=1&rs=10.10.10.10&rsport=8080&non_local=1").body());
         lm.engine().reset();
@@ -180,6 +182,7 @@ class FidelityTest {
                 break;
             case "addrs":
                 engine.addVirtualService(1, "192.168.1.222", 80, "tcp", "foo");
+                engine.setNonLocalRs(true); // 10.10.10.10 is outside 192.168.1.0/24, and the capture took it
                 params.putAll(Map.of("vs", "1", "rs", "10.10.10.10", "rsport", "8080", "non_local", "1"));
                 break;
             default: // showrs, modrs, delrs

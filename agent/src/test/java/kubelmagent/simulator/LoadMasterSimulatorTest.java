@@ -109,6 +109,7 @@ class LoadMasterSimulatorTest {
 
     @Test
     void takesApiV2ValuesAsNumbersBooleansOrStrings() throws Exception {
+        lm.engine().setNonLocalRs(true); // 10.244.1.7 is outside VS 3's 10.0.0.0/24
         SimulatorHttp.Answer a = http.v2("{\"cmd\": \"addrs\", \"vs\": \"3\", \"rs\": \"10.244.1.7\", \"rsport\": 8080,"
                 + " \"non_local\": true, \"Weight\": 20, \"Enable\": false, \"apiuser\": \"bal\", \"apipass\": \"" + PASSWORD + "\"}");
         assertEquals(200, a.status(), a.text());
@@ -135,13 +136,18 @@ class LoadMasterSimulatorTest {
     }
 
     @Test
-    void getsAndSetsNonLocalRs() throws Exception {
+    void startsWithNonLocalRsOffAsANewApplianceAndSwitchesItWithSet() throws Exception {
         SimulatorHttp.Answer a = http.get("/access/get?param=nonlocalrs&apikey=" + KEY);
-        assertTrue(a.text().contains("<Success><Data><nonlocalrs>yes</nonlocalrs>\r\n</Data></Success>"), a.text());
+        assertTrue(a.text().contains("<Success><Data><nonlocalrs>no</nonlocalrs>\r\n</Data></Success>"), a.text());
+        String nonLocalAdd = "/access/addrs?vs=3&rsport=80&non_local=1&apikey=" + KEY + "&rs=";
+        assertError(http.get(nonLocalAdd + "10.244.1.7"), 422, "Real Server address is not on a local network");
+        assertEquals(200, http.get("/access/set?param=nonlocalrs&value=yes&apikey=" + KEY).status());
+        assertTrue(lm.engine().nonLocalRs());
+        assertTrue(http.get("/access/get?param=nonlocalrs&apikey=" + KEY).text().contains("<nonlocalrs>yes</nonlocalrs>"));
+        assertEquals(200, http.get(nonLocalAdd + "10.244.1.7").status());
         assertEquals(200, http.get("/access/set?param=nonlocalrs&value=no&apikey=" + KEY).status());
         assertFalse(lm.engine().nonLocalRs());
-        assertError(http.get("/access/addrs?vs=3&rs=10.244.1.7&rsport=80&non_local=1&apikey=" + KEY), 422,
-                "Real Server address is not on a local network");
+        assertError(http.get(nonLocalAdd + "10.244.1.8"), 422, "Real Server address is not on a local network");
     }
 
     // ---- authentication
@@ -272,7 +278,7 @@ class LoadMasterSimulatorTest {
         assertEquals(3, vs.get("index").getAsInt());
         assertEquals("10.0.0.20", vs.getAsJsonArray("realServers").get(0).getAsJsonObject().get("addr").getAsString());
         assertEquals(1, state.getAsJsonObject("calls").get("showvs").getAsInt());
-        assertTrue(state.get("nonlocalrs").getAsBoolean());
+        assertFalse(state.get("nonlocalrs").getAsBoolean(), "off, as on a new appliance");
     }
 
     @Test
@@ -312,6 +318,31 @@ class LoadMasterSimulatorTest {
         StateFile.fromJson(reloaded, saved);
         assertEquals("10.0.0.7", reloaded.realServers(1).get(0).addr());
         assertEquals("web", reloaded.virtualService(1).nickName());
+    }
+
+    @Test
+    void startsWithNonLocalRsAsTheOptionSaysOrElseAsTheStateFileSays(@TempDir Path dir) throws Exception {
+        String on = "{\"nonlocalrs\": true}";
+        String unsaid = "{\"virtualServices\": []}";
+        assertFalse(startedWithNonLocalRs(dir.resolve("1.json"), null, null), "off, as on a new appliance");
+        assertTrue(startedWithNonLocalRs(dir.resolve("2.json"), on, null));
+        assertFalse(startedWithNonLocalRs(dir.resolve("3.json"), unsaid, null), "off when the file does not say");
+        assertFalse(startedWithNonLocalRs(dir.resolve("4.json"), on, false), "the option wins");
+        assertTrue(startedWithNonLocalRs(dir.resolve("5.json"), unsaid, true));
+    }
+
+    /** Starts a simulator from {@code state} (none if null), with the option if not null; its nonlocalrs. */
+    private static boolean startedWithNonLocalRs(Path file, String state, Boolean option) throws IOException {
+        if (state != null) {
+            Files.writeString(file, state);
+        }
+        LoadMasterSimulator.Options options = LoadMasterSimulator.Options.defaults().https(false).stateFile(file);
+        if (option != null) {
+            options.nonLocalRs(option);
+        }
+        try (LoadMasterSimulator sim = LoadMasterSimulator.start(options)) {
+            return sim.engine().nonLocalRs();
+        }
     }
 
     @Test

@@ -81,6 +81,7 @@ class SimulatedLoadMasterTest {
     @Test
     void refusesADuplicateWithAConfigurableText() throws Exception {
         lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "web");
+        lm.setNonLocalRs(true); // fd00::1 is not on the VS's subnet
         lm.addrs(VS1, "fd00::1", 80, Map.of(), true);
         assertEquals("Real Server already exists",
                 assertThrows(RefusalException.class, () -> lm.addrs(VS1, "FD00:0::1", 80, Map.of(), true)).text());
@@ -139,9 +140,15 @@ class SimulatedLoadMasterTest {
     void appliesTheNonLocalRule() throws Exception {
         lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "web");
         lm.addrs(VS1, "10.0.0.200", 80, Map.of(), false); // same /24: local
+        assertEquals("no", lm.get("nonlocalrs"), "off, as on a factory-new appliance");
         assertEquals("Real Server address is not on a local network",
-                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), false)).text());
-        lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true); // nonlocalrs is on by default
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true)).text(),
+                "non_local=1 is not enough while nonlocalrs is off");
+        lm.set("nonlocalrs", "yes");
+        assertEquals("Real Server address is not on a local network",
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), false)).text(),
+                "nonlocalrs is not enough without non_local=1");
+        lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true);
         lm.set("nonlocalrs", "no");
         assertEquals("no", lm.get("nonlocalrs"));
         assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.8", 80, Map.of(), true));
@@ -190,6 +197,8 @@ class SimulatedLoadMasterTest {
 
     @Test
     void getsAndSetsParameters() throws Exception {
+        assertEquals("no", lm.get("nonlocalrs"));
+        lm.set("NonLocalRS", "1");
         assertEquals("yes", lm.get("nonlocalrs"));
         assertEquals("yes", lm.get("EnableAPI"));
         lm.set("enableapi", "0");
@@ -222,12 +231,12 @@ class SimulatedLoadMasterTest {
         lm.countCall("addrs");
         assertEquals(Map.of("addrs", 1, "showvs", 2), lm.calls());
         lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "web");
-        lm.setNonLocalRs(false);
+        lm.setNonLocalRs(true);
         lm.faults().latency(Duration.ofSeconds(1));
         lm.reset();
         assertEquals(Map.of(), lm.calls());
         assertFalse(lm.hasVirtualService(1));
-        assertTrue(lm.nonLocalRs());
+        assertFalse(lm.nonLocalRs(), "back to a factory-new appliance's");
         assertEquals(Duration.ZERO, lm.faults().latency());
         assertEquals(1, lm.addvs("10.0.0.5", 80, "tcp", Map.of()).index());
     }
@@ -251,26 +260,28 @@ class SimulatedLoadMasterTest {
         lm.addrs(VsRef.index(3), "10.0.0.20", 8080, Map.of("weight", "10"), false);
         lm.addVirtualService(5, "10.0.0.6", 443, "tcp", "parent");
         lm.addSubVirtualService(5, 6, "api");
+        lm.setNonLocalRs(true);
         lm.addrs(VsRef.index(6), "10.244.1.1", 80, Map.of(), true);
-        lm.setNonLocalRs(false);
         String json = StateFile.toJson(lm);
 
         SimulatedLoadMaster copy = new SimulatedLoadMaster();
         StateFile.fromJson(copy, json);
         assertEquals(lm.virtualServices(), copy.virtualServices());
-        assertFalse(copy.nonLocalRs());
+        assertTrue(copy.nonLocalRs());
         assertEquals(7, copy.addvs("10.0.0.7", 80, "tcp", Map.of()).index());
         assertEquals(4, copy.addrs(VsRef.index(7), "10.0.0.8", 80, Map.of(), false).rsIndex());
     }
 
     @Test
     void loadsAMinimalStateAndRefusesAWrongOne() {
+        lm.setNonLocalRs(true);
         StateFile.fromJson(lm, "{\"virtualServices\": [{\"index\": 2, \"address\": \"10.0.0.5\", \"port\": 80,"
                 + " \"settings\": {\"NickName\": \"web\"}, \"realServers\": [{\"addr\": \"10.0.0.9\", \"port\": 8080}]},"
                 + " {\"index\": 4, \"parent\": 2}]}");
         assertEquals("web", lm.virtualService(2).nickName());
         assertEquals(1, lm.realServers(2).get(0).rsIndex(), "the next free RsIndex; the SubVS slot takes 2");
         assertEquals(List.of(4), lm.virtualService(2).subVs().stream().map(SimSubVs::vsIndex).toList());
+        assertFalse(lm.nonLocalRs(), "a state that does not say is a new appliance's: nonlocalrs off");
         assertThrows(IllegalArgumentException.class, () -> StateFile.fromJson(lm, "{\"virtualServices\": [{\"index\": 1}]}"));
         assertThrows(IllegalArgumentException.class, () -> StateFile.fromJson(lm,
                 "{\"virtualServices\": [{\"index\": 1, \"address\": \"10.0.0.5\", \"port\": 80, \"settings\": {\"Bogus\": \"1\"}}]}"));

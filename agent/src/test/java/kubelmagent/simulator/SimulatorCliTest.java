@@ -26,18 +26,21 @@ class SimulatorCliTest {
     void parsesTheOptions(@TempDir Path dir) throws Exception {
         Path key = Files.writeString(dir.resolve("key"), "k3y\n");
         SimulatorCli.Arguments a = SimulatorCli.parse(new String[] {"--port", "0", "--http", "--state", "sim.json",
-                "--apikey-file", key.toString(), "--ca-out", "ca.crt", "--debug"});
+                "--apikey-file", key.toString(), "--ca-out", "ca.crt", "--debug", "--nonlocalrs", "on"});
         assertEquals(0, a.options().port());
         assertFalse(a.options().https());
         assertEquals("k3y", a.options().apiKey());
         assertEquals(Path.of("sim.json"), a.options().stateFile());
         assertEquals(Path.of("ca.crt"), a.caOut());
         assertTrue(a.debug());
+        assertEquals(Boolean.TRUE, a.options().nonLocalRs());
+        assertEquals(Boolean.FALSE, SimulatorCli.parse(new String[] {"--nonlocalrs", "off"}).options().nonLocalRs());
 
         SimulatorCli.Arguments defaults = SimulatorCli.parse(new String[0]);
         assertEquals(8443, defaults.options().port());
         assertTrue(defaults.options().https());
         assertNull(defaults.options().apiKey());
+        assertNull(defaults.options().nonLocalRs(), "as the state file says, else off");
 
         Path pw = Files.writeString(dir.resolve("pw"), "s3cret\n");
         SimulatorCli.Arguments basic = SimulatorCli.parse(new String[] {"--user", "bal", "--password-file", pw.toString()});
@@ -50,6 +53,9 @@ class SimulatorCliTest {
         assertUsage("--port needs a value", "--port");
         assertUsage("unknown option \"--verbose\"", "--verbose");
         assertUsage("--user and --password-file go together", "--user", "bal");
+        assertUsage("--nonlocalrs needs on or off (got \"maybe\")", "--nonlocalrs", "maybe");
+        assertUsage("--nonlocalrs needs a value", "--nonlocalrs");
+        assertTrue(SimulatorCli.USAGE_TEXT.contains(" [--nonlocalrs on|off] "), SimulatorCli.USAGE_TEXT);
         Path empty = Files.writeString(dir.resolve("empty"), "\n");
         assertUsage(empty + " is empty", "--apikey-file", empty.toString());
         assertUsage("cannot read " + dir.resolve("none") + ": No such file or directory", "--apikey-file",
@@ -65,7 +71,7 @@ class SimulatorCliTest {
         Path ca = dir.resolve("out/ca.crt");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                LoadMasterSimulator.class.getName(), "--port", "0", "--state", state.toString(),
+                LoadMasterSimulator.class.getName(), "--port", "0", "--state", state.toString(), "--nonlocalrs", "on",
                 "--apikey-file", key.toString(), "--ca-out", ca.toString(), "--work-dir", dir.resolve("work").toString())
                 .redirectError(dir.resolve("stderr.txt").toFile())
                 .start();
@@ -77,6 +83,8 @@ class SimulatorCliTest {
             assertEquals(ca.toString(), m.group(2));
             SimulatorHttp http = new SimulatorHttp(URI.create(m.group(1)), ca);
             assertEquals(200, http.get("/access/addrs?vs=1&rs=10.0.0.7&rsport=8080&apikey=k3y").status());
+            assertEquals(200, http.post("/access/addrs", "application/x-www-form-urlencoded",
+                    "vs=1&rs=10.244.1.7&rsport=8080&non_local=1&apikey=k3y").status(), "--nonlocalrs on");
             assertEquals(401, http.get("/access/listvs").status());
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "stops on SIGTERM");
@@ -85,8 +93,9 @@ class SimulatorCliTest {
         }
         SimulatedLoadMaster saved = new SimulatedLoadMaster();
         StateFile.load(saved, state);
-        assertEquals("10.0.0.7", saved.realServers(1).get(0).addr());
-        assertTrue(Files.readString(state).contains("\"addrs\": 1"), "calls are saved too");
+        assertEquals(List.of("10.0.0.7", "10.244.1.7"), saved.realServers(1).stream().map(SimRealServer::addr).toList());
+        assertTrue(saved.nonLocalRs());
+        assertTrue(Files.readString(state).contains("\"addrs\": 2"), "calls are saved too");
         assertTrue(Files.readString(dir.resolve("stderr.txt")).contains("LoadMaster simulator on https://127.0.0.1:"),
                 Files.readString(dir.resolve("stderr.txt")));
     }
