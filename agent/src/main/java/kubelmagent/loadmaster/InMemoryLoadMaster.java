@@ -35,16 +35,18 @@ import kubelmagent.simulator.VsRef;
  *       takes one, as on the appliance);</li>
  *   <li>{@code get param=nonlocalrs} ({@link #nonLocalRealServersEnabled}) answers the global "Enable
  *       Non-Local Real Servers", off as on a new appliance until {@link #setNonLocalRealServers} switches
- *       it on.</li>
+ *       it on; {@code showvs} shows each VS's {@code Transparent} ({@link VirtualService#transparent()}),
+ *       N until {@link #setTransparent} says otherwise.</li>
  * </ul>
- * Every address counts as local here, so the engine's non-local rule never applies: an add succeeds
- * whatever {@code nonlocalrs} says, and a test that wants the LoadMaster to refuse one injects the
- * refusal with {@link #failNext}; the setting is reported for what the caller does with it. Failure
- * messages are worded exactly as {@link LoadMasterRestClient} words the same answers.
+ * Every address counts as local here, so the engine's non-local rule and a transparent VS's refusal of
+ * non-local Real Servers never apply: an add succeeds whatever {@code nonlocalrs} and Transparency say,
+ * and a test that wants the LoadMaster to refuse one injects the refusal with {@link #failNext}. Both
+ * settings are reported for what the caller does with them. Failure messages are worded exactly as
+ * {@link LoadMasterRestClient} words the same answers.
  *
  * <p>Tests set it up with {@link #addVirtualService}, {@link #addSubVirtualService},
- * {@link #setNonLocalRealServers} and the {@code ...ByHand} methods (a person working in the WUI;
- * these are not counted as API calls), inject failures with {@link #failNext} and
+ * {@link #setNonLocalRealServers}, {@link #setTransparent} and the {@code ...ByHand} methods (a person
+ * working in the WUI; these are not counted as API calls), inject failures with {@link #failNext} and
  * {@link #failNextAfterApplying}, and inspect it with {@link #realServers} and {@link #calls}. All
  * methods are synchronized.
  */
@@ -92,6 +94,12 @@ public final class InMemoryLoadMaster implements LoadMaster {
      */
     public synchronized InMemoryLoadMaster setNonLocalRealServers(boolean on) {
         engine.setNonLocalRs(on);
+        return this;
+    }
+
+    /** Switches a VS's Transparency on or off ({@code Transparent} Y or N; N until then). Returns this. */
+    public synchronized InMemoryLoadMaster setTransparent(int index, boolean on) {
+        engine.setTransparent(VirtualServiceId.of(index).index(), on);
         return this;
     }
 

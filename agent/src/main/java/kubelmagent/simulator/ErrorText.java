@@ -20,6 +20,12 @@ public enum ErrorText {
      * {@code nonlocalrs} is off or {@code non_local=1} is missing.
      */
     NON_LOCAL(422, "Real Server address is not on a local network", false),
+    /**
+     * UNVERIFIED (invented): {@code addrs} of an address outside the local subnets, with {@code nonlocalrs}
+     * on and {@code non_local=1}, on a VS whose {@code Transparent} is Y (the documentation says only that
+     * transparency "cannot be used with non-local Real Servers").
+     */
+    TRANSPARENT_NON_LOCAL(422, "Non-local Real Servers cannot be used on a transparent Virtual Service", false),
     /** UNVERIFIED (low-confidence source): {@code addvs} of an address, port and protocol already in use. */
     DUPLICATE_VS(422, "Virtual Service already exists", false),
     /** UNVERIFIED (invented): {@code modvs createsubvs} on a VS that has Real Servers. */

@@ -41,7 +41,8 @@ import kubelmagent.simulator.Addresses.Subnet;
  *   <li>{@code addrs} on a parent VS (one with SubVSs) is refused ({@link ErrorText#PARENT_VS});
  *       a duplicate address and port is refused ({@link ErrorText#DUPLICATE_RS});</li>
  *   <li>non-local rule: an RS address outside the local subnets needs {@code nonlocalrs} on and
- *       {@code non_local=1}, else {@link ErrorText#NON_LOCAL}. The local subnets are those set
+ *       {@code non_local=1}, else {@link ErrorText#NON_LOCAL}; with both, a VS whose {@code Transparent}
+ *       is Y still refuses it ({@link ErrorText#TRANSPARENT_NON_LOCAL}). The local subnets are those set
  *       with {@link #setLocalSubnets}, or when none are set the /24 (IPv4) or /64 (IPv6) around the VS's
  *       own address (a SubVS uses its parent's). {@code nonlocalrs} is off by default, as on a
  *       factory-new appliance: a set-up that adds pods from other subnets switches it on
@@ -212,8 +213,13 @@ public final class SimulatedLoadMaster {
         if (findRs(v, addr, port) != null) {
             throw refusal(ErrorText.DUPLICATE_RS);
         }
-        if (!isLocal(v, bytes) && !(nonLocalRs && nonLocal)) {
-            throw refusal(ErrorText.NON_LOCAL);
+        if (!isLocal(v, bytes)) {
+            if (!(nonLocalRs && nonLocal)) {
+                throw refusal(ErrorText.NON_LOCAL);
+            }
+            if ("Y".equals(v.settings.get("Transparent"))) {
+                throw refusal(ErrorText.TRANSPARENT_NON_LOCAL);
+            }
         }
         Rs candidate = new Rs(0, addr, port, 0);
         applyRsParams(candidate, params, false);
@@ -371,6 +377,15 @@ public final class SimulatedLoadMaster {
         Rs rs = existingRs(vsIndex, address, port);
         rs.enabled = enabled;
         rs.weight = weight;
+    }
+
+    /**
+     * Switches a VS's Transparency ({@code Transparent}, {@code N} by default) on or off, as a person would
+     * in the WUI; the API way is {@code modvs vs=<Index>&transparent=Y}. A transparent VS refuses non-local
+     * Real Servers.
+     */
+    public synchronized void setTransparent(int vsIndex, boolean on) {
+        existing(vsIndex).settings.put("Transparent", Values.yn(on));
     }
 
     /** Sets a Real Server's {@code Status} (e.g. {@code Up}), as a health check would. */

@@ -27,8 +27,8 @@
  * {@code Unknown command} (405), {@code <param>: <Type> Value missing} (400), 401 for bad credentials,
  * 404 while the API is disabled, {@code vs=<Index>} or {@code vs/port/prot}, {@code rs=!<RsIndex>} or
  * {@code rs/rsport}, {@code non_local}, the {@code nonlocalrs} and {@code enableapi} parameters,
- * {@code nonlocalrs} off on a factory-new appliance, apikey precedence over user/password in APIv2,
- * {@code Unknown parameter value <name>}.
+ * {@code nonlocalrs} off on a factory-new appliance, that a transparent VS cannot take non-local Real
+ * Servers, apikey precedence over user/password in APIv2, {@code Unknown parameter value <name>}.
  *
  * <h2>Inferred behaviours (not confirmed by a capture or a document)</h2>
  * <ol>
@@ -44,7 +44,14 @@
  *       the agent's pods (10.244.x, outside a VS's /24) are refused until a set-up switches it on:
  *       {@code setNonLocalRs(true)}, {@code LoadMasterSimulator.Options.nonLocalRs(true)},
  *       {@code --nonlocalrs on}, {@code "nonlocalrs": true} in the state file, or
- *       {@code set param=nonlocalrs&value=yes}. Transparency is not checked.</li>
+ *       {@code set param=nonlocalrs&value=yes}.</li>
+ *   <li>A VS whose {@code Transparent} is Y refuses a non-local RS on {@code addrs} (documented); the
+ *       status 422 and the text {@code Non-local Real Servers cannot be used on a transparent Virtual
+ *       Service} are invented ({@link kubelmagent.simulator.ErrorText#TRANSPARENT_NON_LOCAL},
+ *       configurable with {@link kubelmagent.simulator.SimulatedLoadMaster#setText}). Also guessed: the
+ *       {@code nonlocalrs}/{@code non_local} refusal comes first; a SubVS's own {@code Transparent}
+ *       counts; switching Transparency on leaves non-local RSs already in the VS alone and
+ *       {@code modrs} never checks it; {@code IsTransparent} (2 in every capture) plays no part.</li>
  *   <li>{@code Unknown VS} for every VS-addressed command, {@code Unknown RS} for {@code delrs} and
  *       {@code modrs} (verified for showvs/showrs/delvs and showrs only).</li>
  *   <li>VS {@code Index} and the box-wide {@code RsIndex} only increase and are never reused; a

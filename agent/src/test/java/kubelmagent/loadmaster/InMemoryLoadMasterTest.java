@@ -83,6 +83,17 @@ class InMemoryLoadMasterTest {
     }
 
     @Test
+    void showsTheTransparencyOfAVirtualServiceAsSetUp() throws Exception {
+        assertFalse(lm.showVirtualService(VS).transparent());
+        lm.setTransparent(3, true);
+        assertTrue(lm.showVirtualService(VS).transparent());
+        lm.addRealServer(VS, A); // every address is local here, so transparency refuses nothing
+        assertEquals(List.of(A), lm.realServers(VS));
+        assertFalse(lm.setTransparent(3, false).showVirtualService(VS).transparent());
+        assertThrows(IllegalStateException.class, () -> lm.setTransparent(99, true));
+    }
+
+    @Test
     void refusesDeletingARealServerThatIsNotThere() {
         LoadMasterException e = assertThrows(LoadMasterException.class, () -> lm.deleteRealServer(VS, A));
         assertEquals("delrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Unknown RS\"", e.getMessage());

@@ -166,6 +166,21 @@ class LoadMasterRestClientSimulatorTest {
     }
 
     @Test
+    void reportsAPodRefusedByATransparentVirtualService() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.setTransparent(3, true);
+        try (LoadMasterRestClient client = client()) {
+            assertTrue(client.showVirtualService(VS).transparent());
+            LoadMasterException e = assertThrows(LoadMasterException.class, () -> client.addRealServer(VS, POD));
+            assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422"
+                    + " \"Non-local Real Servers cannot be used on a transparent Virtual Service\"", e.getMessage());
+            assertTrue(e.isRefusal());
+            client.addRealServer(VS, new Member("10.0.0.20", 8080));
+        }
+        assertEquals(List.of("10.0.0.20"), lm.realServers(3).stream().map(SimRealServer::addr).toList());
+    }
+
+    @Test
     void deletesARealServer() throws Exception {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
         lm.addRealServerByHand(3, POD.ip(), POD.port());

@@ -150,6 +150,22 @@ class LoadMasterSimulatorTest {
         assertError(http.get(nonLocalAdd + "10.244.1.8"), 422, "Real Server address is not on a local network");
     }
 
+    @Test
+    void refusesNonLocalRealServersOnAVirtualServiceMadeTransparentWithModvs() throws Exception {
+        lm.engine().setNonLocalRs(true);
+        SimulatorHttp.Answer modvs = http.get("/access/modvs?vs=3&transparent=Y&apikey=" + KEY);
+        assertEquals(200, modvs.status(), modvs.text());
+        assertTrue(modvs.text().contains("\r\n<Transparent>Y</Transparent>\r\n"), modvs.text());
+        String add = "/access/addrs?vs=3&rsport=80&non_local=1&apikey=" + KEY + "&rs=";
+        assertError(http.get(add + "10.244.1.7"), 422,
+                "Non-local Real Servers cannot be used on a transparent Virtual Service");
+        assertEquals(200, http.get(add + "10.0.0.20").status(), "a local Real Server is fine");
+        assertEquals(200, http.get("/access/modvs?vs=3&transparent=N&apikey=" + KEY).status());
+        assertEquals(200, http.get(add + "10.244.1.7").status());
+        assertEquals(List.of("10.0.0.20", "10.244.1.7"),
+                lm.engine().realServers(3).stream().map(SimRealServer::addr).toList());
+    }
+
     // ---- authentication
 
     @Test

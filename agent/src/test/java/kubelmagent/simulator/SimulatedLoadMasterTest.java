@@ -160,6 +160,31 @@ class SimulatedLoadMasterTest {
     }
 
     @Test
+    void refusesNonLocalRealServersOnATransparentVirtualServiceWithAConfigurableText() throws Exception {
+        lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "web");
+        lm.setNonLocalRs(true);
+        lm.setTransparent(1, true);
+        assertEquals("Y", lm.showvs(VS1).setting("Transparent"));
+        RefusalException e = assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true));
+        assertEquals(422, e.stat());
+        assertEquals("Non-local Real Servers cannot be used on a transparent Virtual Service", e.text());
+        lm.addrs(VS1, "10.0.0.20", 80, Map.of(), true); // local: transparency does not matter
+        lm.setNonLocalRs(false);
+        assertEquals(ErrorText.NON_LOCAL.defaultText(), assertThrows(RefusalException.class,
+                () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true)).text(), "the global switch is checked first");
+        lm.setNonLocalRs(true);
+        lm.setText(ErrorText.TRANSPARENT_NON_LOCAL, "Transparent VS");
+        assertEquals("Transparent VS", assertThrows(RefusalException.class,
+                () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true)).text());
+        lm.modvs(VS1, Map.of("transparent", "N"));
+        lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true);
+        assertEquals(List.of("10.0.0.20", "10.244.1.7"), lm.realServers(1).stream().map(SimRealServer::addr).toList());
+        lm.modvs(VS1, Map.of("Transparent", "1"));
+        assertEquals("Y", lm.showvs(VS1).setting("Transparent"), "modvs sets it as well");
+        assertFalse(ErrorText.TRANSPARENT_NON_LOCAL.verified());
+    }
+
+    @Test
     void modifiesARealServerByIndexOrAddress() throws Exception {
         lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "web");
         SimRealServer a = lm.addrs(VS1, "10.0.0.20", 80, Map.of(), false);
@@ -262,11 +287,13 @@ class SimulatedLoadMasterTest {
         lm.addSubVirtualService(5, 6, "api");
         lm.setNonLocalRs(true);
         lm.addrs(VsRef.index(6), "10.244.1.1", 80, Map.of(), true);
+        lm.setTransparent(5, true);
         String json = StateFile.toJson(lm);
 
         SimulatedLoadMaster copy = new SimulatedLoadMaster();
         StateFile.fromJson(copy, json);
         assertEquals(lm.virtualServices(), copy.virtualServices());
+        assertEquals("Y", copy.virtualService(5).setting("Transparent"));
         assertTrue(copy.nonLocalRs());
         assertEquals(7, copy.addvs("10.0.0.7", 80, "tcp", Map.of()).index());
         assertEquals(4, copy.addrs(VsRef.index(7), "10.0.0.8", 80, Map.of(), false).rsIndex());
