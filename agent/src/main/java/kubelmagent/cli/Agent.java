@@ -2,7 +2,6 @@ package kubelmagent.cli;
 
 import java.io.IOException;
 import java.time.Clock;
-import java.util.List;
 
 import kubelmagent.config.AgentConfig;
 import kubelmagent.http.Version;
@@ -35,7 +34,8 @@ final class Agent implements AutoCloseable {
      * @throws IOException if the state directory cannot be used; the message says why and what to do
      */
     static Agent open(AgentConfig config, boolean dryRun) throws IOException {
-        return open(config, new Reconciler.Options(config.policy(), config.removals(), dryRun, false, List.of()));
+        return open(config, new Reconciler.Options(config.policy(), config.removals(), config.podCidrs(),
+                config.loadMaster().nonLocal(), dryRun, false, false));
     }
 
     /**

@@ -14,9 +14,9 @@ import java.util.List;
  * @param demo        {@code --demo}: run against the built-in demo instead of a config file
  * @param debug       {@code --debug}: show priority-7 lines
  * @param help        {@code --help}
- * @param forceRemovals {@code --force-removals}: the first pass ignores the mass-removal guard
- * @param adopt       {@code --adopt}: the first pass takes over Real Servers that match ready endpoints
- *                    inside {@code kubernetes.podCidrs}
+ * @param forceRemovals {@code --force-removals}: the first pass ignores the capacity guard
+ * @param adopt       {@code --adopt}: the first pass accepts the LoadMaster as it is and takes over Real
+ *                    Servers that match ready endpoints inside {@code kubernetes.podCidrs}
  * @param status      {@code status}: print the read-only status table and exit
  */
 record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig, boolean version, boolean demo,
@@ -33,10 +33,13 @@ record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig,
             "  --once           run one pass and exit: 0 = every bound Service converged,",
             "                   1 = a change or a read failed, or a Service needs attention",
             "  --dry-run        print the plan and change nothing on the LoadMaster",
-            "  --force-removals let the first pass make the removals the mass-removal guard",
-            "                   holds (sync.maxRemovalFraction); use with --once, service stopped",
-            "  --adopt          let the first pass take into the ledger the Real Servers of bound",
-            "                   VSs that match ready endpoints inside kubernetes.podCidrs",
+            "  --force-removals let the first pass make the take-outs the capacity guard holds",
+            "                   (sync.maxRemovalFraction); what is left becomes its new reference;",
+            "                   use with --once, service stopped",
+            "  --adopt          let the first pass accept the LoadMaster and its VSs as they are",
+            "                   now (after loadmaster.url changed, or a VS was re-addressed) and",
+            "                   take into the ledger the Real Servers of bound VSs that match",
+            "                   ready endpoints inside kubernetes.podCidrs",
             "  --check-config   validate the configuration and exit (0 = valid, 78 = invalid)",
             "  status           print each bound Service, its VS, desired and current Real",
             "                   Servers and what the next pass would do; changes nothing",

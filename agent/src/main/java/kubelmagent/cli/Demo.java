@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -29,7 +30,8 @@ import kubelmagent.sync.Trigger;
  * API serving Service {@code shop/web}
  * ({@code kempLB: Enabled}, {@code vsid: "1"}). The Service scales 3 → 5 → 2 ready pods, and the VS's
  * Real Servers are printed after each pass. Scaling down takes two passes, as in production: the first
- * disables the Real Servers of the pods that went away, the next confirms and deletes them. VS 1 also holds a Real Server a person
+ * disables the Real Servers of the pods that went away, the next, one interval (1 s here) later, confirms and
+ * deletes them. VS 1 also holds a Real Server a person
  * added by hand, which the agent leaves alone. Everything started is stopped and deleted again.
  */
 final class Demo {
@@ -37,6 +39,8 @@ final class Demo {
     private static final Log LOG = Log.get(Demo.class);
     private static final String HAND_MADE = "10.0.5.5";
     private static final int[] STEPS = {3, 5, 2};
+    /** The pass interval the demo's agent.yaml sets: the stand-ins are local, so passes can be quick. */
+    static final Duration INTERVAL = Duration.ofSeconds(1);
 
     private Demo() {}
 
@@ -81,6 +85,10 @@ final class Demo {
                     LOG.info("demo: shop/web now has " + pods.size() + " ready pods");
                     int passes = 0;
                     do {
+                        if (passes > 0) {
+                            // As the schedule would: the delete waits at least one interval after the disable.
+                            Thread.sleep(INTERVAL.toMillis());
+                        }
                         PassResult result = agent.reconciler.runOnce(Trigger.ONCE);
                         converged &= result.converged();
                         report(loadMaster, vs.index());
@@ -88,6 +96,9 @@ final class Demo {
                 }
             } catch (ConfigException e) {
                 LOG.err("demo: the generated configuration is invalid: " + e.getMessage());
+                return Main.FAILED;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 return Main.FAILED;
             }
             return converged ? Main.OK : Main.FAILED;
@@ -129,11 +140,13 @@ final class Demo {
                 "  server: " + cluster.url(),
                 "  tokenFile: token",
                 "  caFile: " + cluster.caFile(),
+                "  podCidrs: [10.244.0.0/16]",
                 "loadmaster:",
                 "  url: " + loadMaster.url(),
                 "  apiKeyFile: lm-apikey",
                 "  caFile: " + loadMaster.caFile(),
                 "sync:",
+                "  interval: " + INTERVAL.toSeconds() + "s",
                 "  stateDir: " + work.resolve("state"),
                 ""));
         return config;

@@ -20,6 +20,8 @@ final class Describe {
                 + ", passes " + c.schedule().describe()
                 + ", state in " + c.stateDir()
                 + ", policy: " + c.policy().describe()
+                + ", pod networks: " + (c.podCidrs().isEmpty() ? "not checked" : c.podCidrs().stream()
+                        .map(Object::toString).collect(java.util.stream.Collectors.joining(", ")))
                 + ", removals: " + removals(c.removals())
                 + ", metrics " + (c.metricsListen() == null ? "off" : "on " + c.metricsListen().getAddress()
                         .getHostAddress() + ":" + c.metricsListen().getPort());
@@ -28,13 +30,14 @@ final class Describe {
     private static String removals(RemovalPolicy r) {
         return (r.confirmations() == 1 ? "at once" : "after " + r.confirmations() + " reads (disabled first)")
                 + ", draining up to " + r.drainTimeout().toSeconds() + " s"
-                + ", held when more than " + Math.round(100 * r.maxFraction()) + "% and more than " + r.maxMinimum()
-                + " of the owned Real Servers at once";
+                + ", take-outs held when they would leave more than " + Math.round(100 * r.maxFraction())
+                + "% and more than " + r.maxMinimum() + " fewer of the agent's Real Servers in service than the peak of"
+                + " the last " + r.window().toSeconds() + " s, per VS or in total";
     }
 
     /**
      * One warning per start for each risky setting the configuration allows: a credential file others
-     * can read, an API whose certificate is not checked, no binding policy.
+     * can read, an API whose certificate is not checked, no binding policy, no pod networks.
      */
     static void warnAboutRiskySettings(AgentConfig c) {
         for (String warning : c.warnings()) {
@@ -44,6 +47,12 @@ final class Describe {
             LOG.warning("no binding policy (policy.bindings in agent.yaml): a Service in any namespace can bind any"
                     + " Virtual Service by its vsid annotation; to limit which namespaces may bind which VS, add"
                     + " policy.bindings");
+        }
+        if (c.podCidrs().isEmpty()) {
+            LOG.warning("no pod networks (kubernetes.podCidrs in agent.yaml): endpoint addresses are not checked, so"
+                    + " whoever can write an EndpointSlice, or the Endpoints of a Service without selector, can make any"
+                    + " address the LoadMaster reaches a Real Server; set kubernetes.podCidrs to the cluster's pod"
+                    + " networks");
         }
         if (c.kubernetes().tls().insecureSkipTlsVerify()) {
             LOG.warning("TLS verification towards the Kubernetes API " + c.kubernetes().server() + " is OFF"

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import org.quartz.SchedulerException;
@@ -103,16 +102,16 @@ public final class Main {
             return CONFIG;
         }
         return runAgent(args.config(), config, args.once(), new Reconciler.Options(config.policy(),
-                config.removals(), args.dryRun(), args.forceRemovals(),
-                args.adopt() ? config.podCidrs() : List.of()));
+                config.removals(), config.podCidrs(), config.loadMaster().nonLocal(), args.dryRun(),
+                args.forceRemovals(), args.adopt()));
     }
 
     private static int runAgent(Path file, AgentConfig config, boolean once, Reconciler.Options options) {
         LOG.info("kube-lm-agent " + Version.current() + " starting with " + file
                 + (options.dryRun() ? " (dry run: nothing is changed)" : "")
-                + (options.forceRemovals() ? " (--force-removals: the first pass ignores the mass-removal guard)" : "")
-                + (options.adoptWithin().isEmpty() ? "" : " (--adopt: the first pass adopts matching Real Servers"
-                        + " inside " + options.adoptWithin() + ")")
+                + (options.forceRemovals() ? " (--force-removals: the first pass ignores the capacity guard)" : "")
+                + (options.adopt() ? " (--adopt: the first pass accepts the LoadMaster as it is and adopts the Real"
+                        + " Servers that match ready endpoints inside " + options.podCidrs() + ")" : "")
                 + ": " + Describe.config(config));
         Describe.warnAboutRiskySettings(config);
         Agent agent;

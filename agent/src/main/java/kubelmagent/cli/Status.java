@@ -13,6 +13,7 @@ import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Problem;
 import kubelmagent.model.RealServer;
+import kubelmagent.model.Retiring;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualService;
@@ -92,7 +93,7 @@ final class Status {
         }
         problems.forEach((ref, message) -> rows.put(ref.toString(),
                 new Row(ref.toString(), "-", "-", "-", "-", "-", "-", "-", message)));
-        for (var owned : in.owned().entrySet()) {
+        for (var owned : in.ledger().owned().entrySet()) {
             boolean bound = in.desired().services().stream().anyMatch(s -> s.vs().equals(owned.getKey()));
             if (!bound) {
                 String name = owned.getValue().service() + " (no longer bound)";
@@ -105,8 +106,8 @@ final class Status {
 
     private static Row row(String service, VirtualServiceId id, String ready, String draining, VirtualService vs,
             Reconciler.Inspection in, String problem) {
-        Ownership owned = in.owned().get(id);
-        Set<Member> mine = owned == null ? Set.of() : owned.members();
+        Ownership owned = in.ledger().get(id);
+        Set<Member> mine = owned.members();
         String onLm = "-";
         String agents = String.valueOf(mine.size());
         String handMade = "-";
@@ -114,12 +115,22 @@ final class Status {
             long enabled = vs.realServers().stream().filter(RealServer::enabled).count();
             onLm = vs.realServers().size() + " (" + enabled + ")";
             handMade = String.valueOf(vs.realServers().stream().filter(rs -> !mine.contains(rs.member())).count());
+            long offByHand = vs.realServers().stream().filter(rs -> !rs.enabled() && mine.contains(rs.member())
+                    && !disabledByAgent(owned, rs.member())).count();
+            if (offByHand > 0) {
+                agents += " (" + offByHand + " disabled by hand)";
+            }
         } else if (in.current().missing().contains(id)) {
             onLm = "no such VS";
         } else if (in.current().unreadable().containsKey(id)) {
             onLm = "unreadable";
         }
         return new Row(service, id.toString(), ready, draining, onLm, agents, handMade, drift(id, in), problem == null ? "" : problem);
+    }
+
+    private static boolean disabledByAgent(Ownership owned, Member m) {
+        Retiring r = owned.retiring().get(m);
+        return r != null && r.disabledByAgent();
     }
 
     /** What the next pass would do to this VS: {@code in step}, or counts such as {@code +2 -1 disable 1}. */

@@ -71,6 +71,8 @@ public final class ConfigLoader {
     static final Duration MAX_TIMEOUT = Duration.ofMinutes(5);
     static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
     static final Duration MAX_INTERVAL = Duration.ofHours(24);
+    static final Duration MIN_REMOVAL_WINDOW = Duration.ofSeconds(1);
+    static final Duration MAX_REMOVAL_WINDOW = Duration.ofDays(7);
 
     static final List<String> ROOT_KEYS = List.of("kubernetes", "loadmaster", "sync", "selector", "policy", "metrics");
     static final List<String> METRICS_KEYS = List.of("listen");
@@ -80,7 +82,7 @@ public final class ConfigLoader {
     static final List<String> LOADMASTER_KEYS = List.of(
             "url", "apiKeyFile", "username", "passwordFile", "caFile", "insecureSkipTlsVerify", "nonLocal", "timeout");
     static final List<String> SYNC_KEYS = List.of("interval", "cron", "stateDir", "drainTimeout",
-            "removalConfirmations", "maxRemovalFraction", "maxRemovalMinimum");
+            "removalConfirmations", "maxRemovalFraction", "maxRemovalMinimum", "removalWindow");
     static final List<String> SELECTOR_KEYS = List.of("label", "vsidAnnotation");
     static final List<String> POLICY_KEYS = List.of("bindings");
     static final List<String> BINDING_KEYS = List.of("namespace", "vsids");
@@ -450,17 +452,28 @@ public final class ConfigLoader {
         Integer confirmations = s.integer("removalConfirmations", 1);
         Double maxFraction = removalFraction(s);
         Integer maxMinimum = s.integer("maxRemovalMinimum", 0);
+        Duration window = s.duration("removalWindow", MIN_REMOVAL_WINDOW, MAX_REMOVAL_WINDOW);
         if (s.has("interval") && s.has("cron")) {
             s.sectionProblem("set either interval or cron, not both");
         }
         Schedule schedule = cron != null ? Schedule.cron(cron.expression())
                 : Schedule.every(orDefault(interval, DEFAULT_INTERVAL));
         Duration passGap = cron != null ? cron.gap() : schedule.interval();
+        // The window must see a drop spread over passes: at least two pass gaps.
+        Duration shortestWindow = passGap.multipliedBy(2);
+        if (window != null && window.compareTo(shortestWindow) < 0) {
+            s.problem("removalWindow", "must be at least two pass intervals (" + Durations.format(shortestWindow)
+                    + "), or a take-out spread over passes would not be seen" + Problems.got(Durations.format(window)));
+        }
+        Duration defaultWindow = RemovalPolicy.DEFAULT_WINDOW.compareTo(passGap.multipliedBy(3)) >= 0
+                ? RemovalPolicy.DEFAULT_WINDOW : passGap.multipliedBy(3);
         RemovalPolicy removals = new RemovalPolicy(
                 orDefault(drainTimeout, RemovalPolicy.defaultDrainTimeout(passGap)),
                 confirmations != null ? confirmations : RemovalPolicy.DEFAULT_CONFIRMATIONS,
+                passGap,
                 maxFraction != null ? maxFraction : RemovalPolicy.DEFAULT_MAX_FRACTION,
-                maxMinimum != null ? maxMinimum : RemovalPolicy.DEFAULT_MAX_MINIMUM);
+                maxMinimum != null ? maxMinimum : RemovalPolicy.DEFAULT_MAX_MINIMUM,
+                window != null && window.compareTo(shortestWindow) >= 0 ? window : defaultWindow);
         return new Sync(schedule, stateDir != null ? stateDir : DEFAULT_STATE_DIR, removals, passGap);
     }
 

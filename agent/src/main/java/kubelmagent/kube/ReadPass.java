@@ -15,6 +15,7 @@ import kubelmagent.model.DesiredState;
 import kubelmagent.model.Problem;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
+import kubelmagent.model.SkippedService;
 import kubelmagent.model.VirtualServiceId;
 
 /**
@@ -32,8 +33,7 @@ final class ReadPass {
     private final int pageSize;
 
     private final List<DesiredService> services = new ArrayList<>();
-    private final List<Problem> problems = new ArrayList<>();
-    private boolean complete = true;
+    private final List<SkippedService> skipped = new ArrayList<>();
     private EndpointsApi endpointsApi;
     private ServiceRef unreachableAt;
 
@@ -62,7 +62,7 @@ final class ReadPass {
                 add(service);
             }
         }
-        return new DesiredState(complete, services, problems);
+        return new DesiredState(true, services, skipped, List.of());
     }
 
     /** Where endpoints were read from; null if discovery failed. */
@@ -103,15 +103,14 @@ final class ReadPass {
             return;
         }
         if (unreachableAt != null) {
-            complete = false;
-            problems.add(ServiceProblems.notReadAfterUnreachable(ref, unreachableAt));
+            skipped.add(new SkippedService(ref, vs.get(), ServiceProblems.notReadAfterUnreachable(ref, unreachableAt),
+                    true));
             return;
         }
         try {
             services.add(new DesiredService(ref, vs.get(), readPorts(ref, service.spec().ports())));
         } catch (KubernetesApiException e) {
-            complete = false;
-            problems.add(ServiceProblems.endpointsUnreadable(ref, e));
+            skipped.add(new SkippedService(ref, vs.get(), ServiceProblems.endpointsUnreadable(ref, e), true));
             if (e.serverUnreachable()) {
                 unreachableAt = ref;
             }
@@ -121,19 +120,24 @@ final class ReadPass {
     /** The Virtual Service the Service is bound to; empty, with a Problem recorded, if it cannot be. */
     private Optional<VirtualServiceId> virtualService(ServiceRef ref, Service service) {
         if ("ExternalName".equals(service.spec().type())) {
-            problems.add(ServiceProblems.externalName(ref, selector));
+            skip(ServiceProblems.externalName(ref, selector));
             return Optional.empty();
         }
         String value = service.metadata().annotations().get(selector.vsidAnnotation());
         if (value == null) {
-            problems.add(ServiceProblems.missingVsid(ref, selector));
+            skip(ServiceProblems.missingVsid(ref, selector));
             return Optional.empty();
         }
         Optional<VirtualServiceId> vs = VsidAnnotation.parse(value);
         if (vs.isEmpty()) {
-            problems.add(ServiceProblems.invalidVsid(ref, selector, value));
+            skip(ServiceProblems.invalidVsid(ref, selector, value));
         }
         return vs;
+    }
+
+    /** A Service that is wrong in itself: it keeps its Real Servers, whichever VS they are on. */
+    private void skip(Problem problem) {
+        skipped.add(SkippedService.invalid(problem.service(), null, problem));
     }
 
     private List<ServicePort> readPorts(ServiceRef ref, List<ServiceList.Port> ports) throws KubernetesApiException {

@@ -172,6 +172,14 @@ public final class InMemoryLoadMaster implements LoadMaster {
 
     // ---- LoadMaster
 
+    /** The address the ledger records for it. */
+    public static final String ADDRESS = "in-memory";
+
+    @Override
+    public String address() {
+        return ADDRESS;
+    }
+
     @Override
     public synchronized VirtualService showVirtualService(VirtualServiceId vs) throws LoadMasterException {
         ApiCall call = ApiCall.showvs(vs);

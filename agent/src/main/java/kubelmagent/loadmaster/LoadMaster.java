@@ -8,6 +8,12 @@ import kubelmagent.model.VirtualServiceId;
 public interface LoadMaster {
 
     /**
+     * Which LoadMaster this is, as the ownership ledger records it: the base URL of its API in one canonical
+     * form (lower-case host, canonical IP, no default port), e.g. {@code https://10.0.0.2}.
+     */
+    String address();
+
+    /**
      * Reads one Virtual Service and its Real Servers ({@code showvs}).
      *
      * @throws UnknownVirtualServiceException if the LoadMaster answers {@code Unknown VS}

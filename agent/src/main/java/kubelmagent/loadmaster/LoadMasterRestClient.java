@@ -32,6 +32,7 @@ import kubelmagent.http.HttpClients;
 import kubelmagent.http.Secret;
 import kubelmagent.log.Log;
 import kubelmagent.metrics.ApiObserver;
+import kubelmagent.model.IpAddress;
 import kubelmagent.model.Member;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
@@ -141,6 +142,11 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         this.apiKey = c.apiKey();
         this.password = c.password();
         this.http = HttpClients.create(c.tls(), c.timeout());
+    }
+
+    @Override
+    public String address() {
+        return base;
     }
 
     @Override
@@ -486,8 +492,9 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     }
 
     /**
-     * {@code scheme://host[:port][/path]} without user info, query, fragment or trailing slash: the
-     * prefix of every request, and the address shown in messages.
+     * {@code scheme://host[:port][/path]} without user info, query, fragment, default port or trailing slash,
+     * the host lower-case (an IP in canonical form): the prefix of every request, the address shown in
+     * messages, and what the ownership ledger records as the LoadMaster.
      */
     private static String base(URI url) {
         Objects.requireNonNull(url, "loadmaster url");
@@ -495,8 +502,15 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         if (!(scheme.equals("https") || scheme.equals("http")) || url.getHost() == null) {
             throw new IllegalArgumentException("the LoadMaster URL must be https://<address>[:port]");
         }
-        StringBuilder s = new StringBuilder(scheme).append("://").append(url.getHost());
-        if (url.getPort() != -1) {
+        String host = url.getHost();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = "[" + IpAddress.canonical(host.substring(1, host.length() - 1)) + "]";
+        } else {
+            host = IpAddress.canonical(host);
+        }
+        StringBuilder s = new StringBuilder(scheme).append("://").append(host);
+        int defaultPort = scheme.equals("https") ? 443 : 80;
+        if (url.getPort() != -1 && url.getPort() != defaultPort) {
             s.append(':').append(url.getPort());
         }
         String path = url.getRawPath() == null ? "" : url.getRawPath();

@@ -28,7 +28,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
  * <tr><td>{@code kube_lm_agent_last_successful_pass_timestamp_seconds}</td><td>gauge</td><td>(0 before the first)</td></tr>
  * <tr><td>{@code kube_lm_agent_real_server_changes_total}</td><td>counter</td><td>{@code vs}, {@code change}: add, remove, disable, enable</td></tr>
  * <tr><td>{@code kube_lm_agent_bound_virtual_services}</td><td>gauge</td><td></td></tr>
- * <tr><td>{@code kube_lm_agent_held_removals}</td><td>gauge</td><td>(held by the mass-removal guard in the last pass)</td></tr>
+ * <tr><td>{@code kube_lm_agent_held_removals}</td><td>gauge</td><td>(take-outs held by the capacity guard in the last pass)</td></tr>
  * <tr><td>{@code kube_lm_agent_errors_total}</td><td>counter</td><td>{@code cause}: see {@link Cause}</td></tr>
  * <tr><td>{@code kube_lm_agent_api_request_duration_seconds}</td><td>histogram</td><td>{@code api}, {@code command}, {@code outcome}: 2xx, 3xx, 4xx, 5xx, error</td></tr>
  * <tr><td>{@code kube_lm_agent_build_info}</td><td>gauge (info), always 1</td><td>{@code version}</td></tr>
@@ -52,14 +52,17 @@ public final class AgentMetrics {
     public static final String INCOMPLETE = "incomplete";
 
     static final Set<String> APIS = Set.of(KUBERNETES, LOADMASTER);
-    static final Set<String> COMMANDS = Set.of("showvs", "addrs", "delrs", "modrs",
+    static final Set<String> COMMANDS = Set.of("showvs", "get", "addrs", "delrs", "modrs",
             "discovery", "list_services", "list_endpointslices", "list_endpoints");
     static final Set<String> CHANGES = Set.of("add", "remove", "disable", "enable");
     static final Set<String> OUTCOMES = Set.of("2xx", "3xx", "4xx", "5xx", "error");
 
     /** Why something went wrong: the values of {@code kube_lm_agent_errors_total{cause}}. */
     public enum Cause {
-        /** A Kubernetes read failed or was incomplete (the pass removed nothing). */
+        /**
+         * A Kubernetes read failed: the Service list (the pass removed nothing), or the endpoints of some
+         * Services (those were left as they are).
+         */
         KUBERNETES_READ,
         /** {@code showvs} failed: no answer, refused, or an answer the agent cannot read. */
         LOADMASTER_READ,
@@ -98,7 +101,7 @@ public final class AgentMetrics {
                 .name("kube_lm_agent_passes_total")
                 .help("Reconcile passes by result: converged (nothing to do), changed (all changes applied),"
                         + " problems (some Service skipped), failed (a change or ledger write failed),"
-                        + " incomplete (the Kubernetes read failed, nothing was removed)")
+                        + " incomplete (a Kubernetes read failed; what it covers was left as it is)")
                 .labelNames("result")
                 .register(registry);
         for (String result : new String[] {CONVERGED, CHANGED, PROBLEMS, FAILED, INCOMPLETE}) {
@@ -128,7 +131,7 @@ public final class AgentMetrics {
                 .register(registry);
         heldRemovals = Gauge.builder()
                 .name("kube_lm_agent_held_removals")
-                .help("Removals and disables the mass-removal guard held back in the last pass")
+                .help("Take-outs (disables and removes) the capacity guard held back in the last pass")
                 .register(registry);
         errors = Counter.builder()
                 .name("kube_lm_agent_errors_total")
@@ -165,11 +168,11 @@ public final class AgentMetrics {
      * A pass is over (not called for a dry run).
      *
      * @param elapsed    wall time of the pass
-     * @param complete   whether the Kubernetes read was complete
+     * @param complete   whether every Kubernetes read succeeded
      * @param applied    changes that took effect
      * @param failed     changes (and ledger writes) that failed
      * @param problems   Services or Virtual Services left alone, and read failures
-     * @param held       removals the mass-removal guard held back
+     * @param held       take-outs the capacity guard held back
      * @param bound      Virtual Services with one valid Service bound
      * @param finishedAt when the pass ended; becomes the last successful pass if {@code complete} and no
      *                   change failed
@@ -190,7 +193,8 @@ public final class AgentMetrics {
     /**
      * The {@code result} label of a pass, the first that holds of:
      * <ol>
-     *   <li>{@code incomplete}: the Kubernetes read failed or was partial, so nothing was removed;</li>
+     *   <li>{@code incomplete}: a Kubernetes read failed (the Service list, so nothing was removed, or the
+     *       endpoints of some Services, which were left as they are);</li>
      *   <li>{@code failed}: at least one change or ledger write failed;</li>
      *   <li>{@code problems}: all changes succeeded, but some Service or VS was left alone;</li>
      *   <li>{@code changed}: everything is in step, after at least one change;</li>

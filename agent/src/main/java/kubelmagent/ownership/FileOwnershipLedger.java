@@ -13,23 +13,26 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 
 import kubelmagent.log.Log;
+import kubelmagent.model.CapacityHistory;
+import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Retiring;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.model.VsMissing;
 
 /**
  * The ledger as one JSON file, {@code owned-real-servers.json} in the state directory. Each change
@@ -40,7 +43,8 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
 
     public static final String FILE_NAME = "owned-real-servers.json";
     private static final String LOCK_NAME = "lock";
-    private static final int FORMAT = 1;
+    /** Format 2 added the LoadMaster, the VS identities, Unknown VS counts, who disabled what, and capacity. */
+    private static final int FORMAT = 2;
     private static final Log LOG = Log.get(FileOwnershipLedger.class);
     private static final String ADOPT_HINT = "To take over Real Servers that match ready endpoints inside"
             + " kubernetes.podCidrs, run the agent once with --adopt.";
@@ -49,14 +53,17 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
     private final Path file;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private final SortedMap<VirtualServiceId, Ownership> owned;
+    private String loadMaster;
+    private SortedMap<VirtualServiceId, Ownership> owned;
+    private CapacityHistory capacity;
 
-    private FileOwnershipLedger(Path file, FileChannel lockChannel, FileLock lock,
-            SortedMap<VirtualServiceId, Ownership> owned) {
+    private FileOwnershipLedger(Path file, FileChannel lockChannel, FileLock lock, Ledger content) {
         this.file = file;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.owned = owned;
+        this.loadMaster = content.loadMaster();
+        this.owned = new TreeMap<>(content.owned());
+        this.capacity = content.capacity();
     }
 
     /**
@@ -98,11 +105,11 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
      * cannot tear it) is renamed aside and replaced by an empty ledger, so the agent goes on adding but
      * removes nothing it cannot prove it added.
      */
-    private static SortedMap<VirtualServiceId, Ownership> loadOrSetAside(Path file) throws IOException {
+    private static Ledger loadOrSetAside(Path file) throws IOException {
         if (!Files.exists(file)) {
             LOG.notice("no ownership ledger yet (" + file + "): the agent owns no Real Servers, so it removes"
                     + " none. " + ADOPT_HINT);
-            return new TreeMap<>();
+            return Ledger.EMPTY;
         }
         try {
             return load(file);
@@ -112,7 +119,7 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
             LOG.err(e.getMessage() + "; it was moved to " + aside + " and the agent starts with an empty ledger:"
                     + " it removes none of the Real Servers it added before, which now count as hand-made. "
                     + ADOPT_HINT);
-            return new TreeMap<>();
+            return Ledger.EMPTY;
         }
     }
 
@@ -125,78 +132,60 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
     }
 
     @Override
-    public synchronized Map<VirtualServiceId, Ownership> snapshot() {
-        return Map.copyOf(owned);
+    public synchronized Ledger snapshot() {
+        return new Ledger(loadMaster, owned, capacity);
     }
 
     @Override
-    public synchronized void record(VirtualServiceId vs, ServiceRef service, Member member) throws IOException {
+    public synchronized void update(VirtualServiceId vs, UnaryOperator<Ownership> transition) throws IOException {
         Ownership before = owned.get(vs);
-        TreeSet<Member> members = before == null ? new TreeSet<>() : new TreeSet<>(before.members());
-        members.add(member);
-        Map<Member, Retiring> retiring = before == null ? new TreeMap<>() : new TreeMap<>(before.retiring());
-        retiring.remove(member);
-        update(vs, new Ownership(service, members, retiring), before);
-    }
-
-    @Override
-    public synchronized void markRetiring(VirtualServiceId vs, Member member, Retiring state) throws IOException {
-        Ownership before = owned.get(vs);
-        if (before == null || !before.members().contains(member) || state.equals(before.retiring().get(member))) {
+        Ownership after = transition.apply(before == null ? Ownership.NONE : before);
+        if (after.equals(before) || (before == null && after.isEmpty())) {
             return;
         }
-        Map<Member, Retiring> retiring = new TreeMap<>(before.retiring());
-        retiring.put(member, state);
-        update(vs, new Ownership(before.service(), before.members(), retiring), before);
+        SortedMap<VirtualServiceId, Ownership> next = new TreeMap<>(owned);
+        if (after.isEmpty()) {
+            next.remove(vs);
+        } else {
+            next.put(vs, after);
+        }
+        replace(loadMaster, next, capacity);
     }
 
     @Override
-    public synchronized void clearRetiring(VirtualServiceId vs, Member member) throws IOException {
-        Ownership before = owned.get(vs);
-        if (before == null || !before.retiring().containsKey(member)) {
-            return;
+    public synchronized void recordLoadMaster(String address) throws IOException {
+        if (!address.equals(loadMaster)) {
+            replace(address, owned, capacity);
         }
-        Map<Member, Retiring> retiring = new TreeMap<>(before.retiring());
-        retiring.remove(member);
-        update(vs, new Ownership(before.service(), before.members(), retiring), before);
     }
 
     @Override
-    public synchronized void forget(VirtualServiceId vs, Collection<Member> members) throws IOException {
-        Ownership before = owned.get(vs);
-        if (before == null || members.stream().noneMatch(before.members()::contains)) {
-            return;
+    public synchronized void recordCapacity(CapacityHistory history) throws IOException {
+        if (!history.equals(capacity)) {
+            replace(loadMaster, owned, history);
         }
-        TreeSet<Member> left = new TreeSet<>(before.members());
-        left.removeAll(members);
-        update(vs, left.isEmpty() ? null : new Ownership(before.service(), left, before.retiring()), before);
     }
 
-    private void update(VirtualServiceId vs, Ownership after, Ownership before) throws IOException {
+    /** Writes the new content; the fields change only once it is durable. */
+    private void replace(String nextLoadMaster, SortedMap<VirtualServiceId, Ownership> nextOwned,
+            CapacityHistory nextCapacity) throws IOException {
         if (lock == null) {
             throw new IllegalStateException("the ledger was opened read-only (dry run)");
         }
-        if (after == null) {
-            owned.remove(vs);
-        } else {
-            owned.put(vs, after);
-        }
         try {
-            write();
+            write(toWire(nextLoadMaster, nextOwned, nextCapacity));
         } catch (IOException e) {
-            if (before == null) {
-                owned.remove(vs);
-            } else {
-                owned.put(vs, before);
-            }
             throw new IOException("cannot write the ownership ledger " + file + ": " + e.getMessage()
                     + "; check that the state directory is writable and the disk is not full", e);
         }
+        loadMaster = nextLoadMaster;
+        owned = nextOwned;
+        capacity = nextCapacity;
     }
 
-    private void write() throws IOException {
+    private void write(LedgerFile wire) throws IOException {
         Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
-        byte[] bytes = GSON.toJson(toWire()).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = GSON.toJson(wire).getBytes(StandardCharsets.UTF_8);
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
@@ -217,16 +206,16 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
         }
     }
 
-    private static SortedMap<VirtualServiceId, Ownership> load(Path file) throws IOException {
+    private static Ledger load(Path file) throws IOException {
         String json;
         try {
             json = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            return new TreeMap<>();
+            return Ledger.EMPTY;
         }
         try {
             LedgerFile wire = GSON.fromJson(json, LedgerFile.class);
-            if (wire == null || wire.format != FORMAT || wire.virtualServices == null) {
+            if (wire == null || (wire.format != 1 && wire.format != FORMAT) || wire.virtualServices == null) {
                 throw new JsonParseException("expected {\"format\": " + FORMAT + ", \"virtualServices\": {...}}");
             }
             SortedMap<VirtualServiceId, Ownership> owned = new TreeMap<>();
@@ -239,30 +228,68 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
                     Member member = new Member(m.ip, m.port);
                     members.add(member);
                     if (m.retiring != null) {
+                        // Format 1 did not say who disabled it; the agent did, but for the rare RS it found disabled.
+                        boolean byAgent = m.retiring.disabledByAgent == null || m.retiring.disabledByAgent;
                         retiring.put(member, new Retiring(Retiring.Reason.valueOf(m.retiring.reason),
-                                Instant.parse(m.retiring.since), m.retiring.absentReads));
+                                Instant.parse(m.retiring.since), m.retiring.absentReads, byAgent));
                     }
                 }
+                VsMissing missing = entry.missing == null ? null
+                        : new VsMissing(Instant.parse(entry.missing.since), entry.missing.passes);
                 if (!members.isEmpty()) {
-                    owned.put(VirtualServiceId.of(Integer.parseInt(e.getKey())),
-                            new Ownership(new ServiceRef(service[0], service[1]), members, retiring));
+                    owned.put(VirtualServiceId.of(Integer.parseInt(e.getKey())), new Ownership(
+                            new ServiceRef(service[0], service[1]), members, retiring, entry.identity, missing));
                 }
             }
-            return owned;
+            return new Ledger(wire.loadMaster, owned, capacity(wire.capacity));
         } catch (RuntimeException e) {
             throw new DamagedLedgerException("the ownership ledger " + file + " is damaged (" + e.getMessage() + ")",
                     e);
         }
     }
 
-    private LedgerFile toWire() {
+    private static CapacityHistory capacity(CapacityWire wire) {
+        if (wire == null) {
+            return CapacityHistory.EMPTY;
+        }
+        Map<VirtualServiceId, List<CapacityHistory.Sample>> perVs = new TreeMap<>();
+        if (wire.perVirtualService != null) {
+            wire.perVirtualService.forEach((vs, samples) -> perVs.put(VirtualServiceId.of(Integer.parseInt(vs)),
+                    samples(samples)));
+        }
+        return new CapacityHistory(perVs, samples(wire.total));
+    }
+
+    private static List<CapacityHistory.Sample> samples(List<SampleWire> wire) {
+        return wire == null ? List.of()
+                : wire.stream().map(w -> new CapacityHistory.Sample(w.inService, Instant.parse(w.at))).toList();
+    }
+
+    private static List<SampleWire> samplesWire(List<CapacityHistory.Sample> samples) {
+        return samples.stream().map(s -> {
+            SampleWire w = new SampleWire();
+            w.inService = s.count();
+            w.at = s.at().toString();
+            return w;
+        }).toList();
+    }
+
+    private static LedgerFile toWire(String loadMaster, Map<VirtualServiceId, Ownership> owned,
+            CapacityHistory capacity) {
         LedgerFile wire = new LedgerFile();
         wire.format = FORMAT;
         wire.note = "Real Servers that kube-lm-agent added and may remove. Written by the agent; do not edit while it runs.";
+        wire.loadMaster = loadMaster;
         wire.virtualServices = new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
         owned.forEach((vs, o) -> {
             Entry entry = new Entry();
             entry.service = o.service().toString();
+            entry.identity = o.vsIdentity();
+            if (o.missing() != null) {
+                entry.missing = new MissingWire();
+                entry.missing.since = o.missing().since().toString();
+                entry.missing.passes = o.missing().passes();
+            }
             entry.realServers = o.members().stream().sorted().map(m -> {
                 MemberWire w = new MemberWire();
                 w.ip = m.ip();
@@ -273,11 +300,20 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
                     w.retiring.reason = r.reason().name();
                     w.retiring.since = r.since().toString();
                     w.retiring.absentReads = r.absentReads();
+                    w.retiring.disabledByAgent = r.disabledByAgent();
                 }
                 return w;
             }).toList();
             wire.virtualServices.put(vs.toString(), entry);
         });
+        if (!capacity.isEmpty()) {
+            wire.capacity = new CapacityWire();
+            wire.capacity.total = samplesWire(capacity.total());
+            wire.capacity.perVirtualService = new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a),
+                    Integer.parseInt(b)));
+            capacity.perVs().forEach((vs, samples) -> wire.capacity.perVirtualService.put(vs.toString(),
+                    samplesWire(samples)));
+        }
         return wire;
     }
 
@@ -302,12 +338,31 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
     private static final class LedgerFile {
         int format;
         String note;
+        String loadMaster; // absent in format 1
         Map<String, Entry> virtualServices;
+        CapacityWire capacity; // absent while empty
     }
 
     private static final class Entry {
         String service;
+        String identity; // absent in format 1, and until a pass has read the VS
+        MissingWire missing; // absent while the VS exists
         List<MemberWire> realServers;
+    }
+
+    private static final class MissingWire {
+        String since;
+        int passes;
+    }
+
+    private static final class CapacityWire {
+        List<SampleWire> total;
+        Map<String, List<SampleWire>> perVirtualService;
+    }
+
+    private static final class SampleWire {
+        int inService;
+        String at;
     }
 
     private static final class MemberWire {
@@ -320,5 +375,6 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
         String reason;
         String since;
         int absentReads;
+        Boolean disabledByAgent; // absent in format 1
     }
 }

@@ -10,9 +10,9 @@ import java.time.Duration;
  * @param planned  changes in the plan
  * @param applied  changes that succeeded (in a dry run: 0)
  * @param failed   changes that failed
- * @param held     removals and disables the mass-removal guard held back
+ * @param held     take-outs (disables and removes) the capacity guard held back
  * @param problems Services or Virtual Services left alone, and read failures
- * @param complete whether the Kubernetes read was complete (if not, nothing was removed)
+ * @param complete whether every Kubernetes read succeeded (the Service list, and every Service's endpoints)
  * @param dryRun   whether the plan was only printed
  * @param elapsed  wall time of the pass
  */

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.loadmaster.LoadMaster;
@@ -25,12 +26,15 @@ import kubelmagent.model.Cidr;
 import kubelmagent.model.CurrentState;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
+import kubelmagent.model.Ledger;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Problem;
+import kubelmagent.model.SkippedService;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.OwnershipLedger;
 import kubelmagent.plan.Change;
+import kubelmagent.plan.LedgerStep;
 import kubelmagent.plan.Plan;
 import kubelmagent.plan.Planner;
 import kubelmagent.plan.RemovalPolicy;
@@ -53,28 +57,39 @@ public final class Reconciler {
     private final AtomicLong passes = new AtomicLong();
     private final ProblemLog problemLog;
     private final AgentMetrics metrics;
+    /** The LoadMaster's {@code nonlocalrs} as last read, when it was read, and the last failure to read it. */
+    private Boolean nonLocalRealServers;
+    private Instant nonLocalCheckedAt;
+    private String nonLocalFailure;
 
     /**
      * How passes behave.
      *
      * @param policy         which namespaces may bind which Virtual Services
      * @param removals       how cautiously Real Servers are taken out
+     * @param podCidrs       the pod networks: endpoint addresses outside them never become Real Servers
+     *                       (empty: not checked); {@code --adopt} takes over Real Servers inside them
+     * @param nonLocal       Real Servers are added as non-local: check that the LoadMaster allows them
      * @param dryRun         plan and log, change nothing
-     * @param forceRemovals  the first pass ignores the mass-removal guard ({@code --force-removals})
-     * @param adoptWithin    the first pass adopts matching Real Servers inside these networks ({@code --adopt})
+     * @param forceRemovals  the first pass ignores the capacity guard ({@code --force-removals})
+     * @param adopt          the first pass adopts matching Real Servers and accepts the LoadMaster as it is
+     *                       ({@code --adopt})
      */
-    public record Options(BindingPolicy policy, RemovalPolicy removals, boolean dryRun, boolean forceRemovals,
-            List<Cidr> adoptWithin) {
+    public record Options(BindingPolicy policy, RemovalPolicy removals, List<Cidr> podCidrs, boolean nonLocal,
+            boolean dryRun, boolean forceRemovals, boolean adopt) {
 
         public Options {
-            adoptWithin = List.copyOf(adoptWithin);
+            podCidrs = List.copyOf(podCidrs);
         }
 
-        /** Everyday passes: no dry run, no override, no adoption. */
+        /** Everyday passes: no address check, no non-local check, no dry run, no override, no adoption. */
         public static Options of(BindingPolicy policy, RemovalPolicy removals) {
-            return new Options(policy, removals, false, false, List.of());
+            return new Options(policy, removals, List.of(), false, false, false, false);
         }
     }
+
+    /** How often the LoadMaster's {@code nonlocalrs} is read again while it is on. */
+    static final Duration NON_LOCAL_CHECK = Duration.ofMinutes(5);
 
     public Reconciler(DesiredStateSource source, LoadMaster loadMaster, OwnershipLedger ledger, Clock clock,
             Options options, AgentMetrics metrics) {
@@ -112,29 +127,32 @@ public final class Reconciler {
      * Everything a pass would look at and decide, without applying or logging anything: for
      * {@code kube-lm-agent status}.
      */
-    public record Inspection(DesiredState desired, CurrentState current, Map<VirtualServiceId, Ownership> owned,
-            Plan plan) {}
+    public record Inspection(DesiredState desired, CurrentState current, Ledger ledger, Plan plan) {}
 
     public Inspection inspect() {
-        return look(new Rules(options.policy(), options.removals(), clock.instant()));
+        return look(rules(clock.instant(), false));
+    }
+
+    private Rules rules(Instant now, boolean first) {
+        RemovalPolicy removals = first && options.forceRemovals() ? options.removals().forced() : options.removals();
+        return new Rules(options.policy(), removals, now, options.podCidrs(), options.nonLocal(),
+                first && options.adopt());
     }
 
     /** Reads Kubernetes, the ledger and the LoadMaster, and plans: the first half of every pass. */
     private Inspection look(Rules rules) {
         DesiredState desired = source.read();
-        Map<VirtualServiceId, Ownership> owned = ledger.snapshot();
-        CurrentState current = readLoadMaster(desired, owned.keySet());
+        Ledger owned = ledger.snapshot();
+        CurrentState current = readLoadMaster(desired, owned.owned().keySet(), rules.now());
         return new Inspection(desired, current, owned, Planner.plan(desired, current, owned, rules));
     }
 
     private PassResult pass(long number, Trigger trigger, Instant start) {
-        boolean first = number == 1;
-        RemovalPolicy removals = first && options.forceRemovals() ? options.removals().forced() : options.removals();
-        Inspection look = look(new Rules(options.policy(), removals, start, first ? options.adoptWithin() : List.of()));
+        Inspection look = look(rules(start, number == 1));
         DesiredState desired = look.desired();
         Plan plan = look.plan();
 
-        if (!desired.complete()) {
+        if (!desired.everythingRead()) {
             metrics.error(AgentMetrics.Cause.KUBERNETES_READ);
         }
         List<Problem> problems = new ArrayList<>(desired.problems());
@@ -147,6 +165,11 @@ public final class Reconciler {
                 LOG.notice("dry run: would " + c.describe());
             }
         } else {
+            for (LedgerStep step : plan.ledger()) {
+                if (!record(step, look)) {
+                    failed++;
+                }
+            }
             for (Change c : plan.changes()) {
                 if (apply(c)) {
                     applied++;
@@ -154,18 +177,16 @@ public final class Reconciler {
                     failed++;
                 }
             }
-            failed += record(plan);
-            failed += release(plan);
         }
         PassResult result = new PassResult(number, plan.bound().size(), plan.changes().size(), applied, failed,
-                plan.held().size(),
-                problems.size(), desired.complete(), dryRun, Duration.between(start, clock.instant()));
-        report(trigger, result);
+                plan.held().size(), problems.size(), desired.everythingRead(), dryRun,
+                Duration.between(start, clock.instant()));
+        report(trigger, result, desired);
         return result;
     }
 
     /** Reads every Virtual Service a Service is bound to, and every one the ledger has entries for. */
-    private CurrentState readLoadMaster(DesiredState desired, Set<VirtualServiceId> owned) {
+    private CurrentState readLoadMaster(DesiredState desired, Set<VirtualServiceId> owned, Instant now) {
         Set<VirtualServiceId> ids = new TreeSet<>(owned);
         for (DesiredService s : desired.services()) {
             ids.add(s.vs());
@@ -188,12 +209,87 @@ public final class Reconciler {
             } catch (LoadMasterException e) {
                 metrics.error(AgentMetrics.Cause.LOADMASTER_READ);
                 unreadable.put(id, e.getMessage());
-                if (e.status() == 0 || e.status() == 401 || e.status() >= 500) {
+                if (silent(e)) {
                     silence = e.getMessage(); // unreachable, refusing us or failing: asking again is no use
                 }
             }
         }
-        return new CurrentState(read, missing, unreadable);
+        if (silence == null) {
+            checkNonLocal(now);
+        }
+        return new CurrentState(loadMaster.address(), read, missing, unreadable, nonLocalRealServers);
+    }
+
+    private static boolean silent(LoadMasterException e) {
+        return e.status() == 0 || e.status() == 401 || e.status() >= 500;
+    }
+
+    /**
+     * Reads the LoadMaster's {@code nonlocalrs} when the agent adds non-local Real Servers: at the first pass,
+     * every {@link #NON_LOCAL_CHECK} while it is on, and every pass while it is off (so the agent resumes as
+     * soon as NetOps turns it on). A failed read keeps what was known, and is logged once.
+     */
+    private void checkNonLocal(Instant now) {
+        if (!options.nonLocal() || (Boolean.TRUE.equals(nonLocalRealServers)
+                && now.isBefore(nonLocalCheckedAt.plus(NON_LOCAL_CHECK)))) {
+            return;
+        }
+        try {
+            nonLocalRealServers = loadMaster.nonLocalRealServersEnabled();
+            nonLocalCheckedAt = now;
+            nonLocalFailure = null;
+        } catch (LoadMasterException e) {
+            metrics.error(AgentMetrics.Cause.LOADMASTER_READ);
+            if (!e.getMessage().equals(nonLocalFailure)) {
+                LOG.warning("could not check whether the LoadMaster accepts non-local Real Servers: " + e.getMessage()
+                        + "; the agent goes on as if it does (if the API user may not read settings, give it that"
+                        + " permission, or set loadmaster.nonLocal: false when every pod IP is on a subnet of the"
+                        + " LoadMaster)");
+                nonLocalFailure = e.getMessage();
+            }
+        }
+    }
+
+    /** Applies one ledger-only step; true if it was recorded. */
+    private boolean record(LedgerStep step, Inspection look) {
+        try {
+            if (step instanceof LedgerStep.LoadMaster lm) {
+                ledger.recordLoadMaster(lm.address());
+                String before = look.ledger().loadMaster();
+                if (before != null) {
+                    LOG.notice("the ownership ledger now describes LoadMaster " + lm.address() + " (it described "
+                            + before + ")");
+                }
+            } else if (step instanceof LedgerStep.Capacity capacity) {
+                ledger.recordCapacity(capacity.history());
+            } else if (step instanceof LedgerStep.OnVs onVs) {
+                ledger.update(onVs.vs(), onVs::recorded);
+                report(onVs, look);
+            }
+            return true;
+        } catch (IOException e) {
+            metrics.error(AgentMetrics.Cause.LEDGER);
+            LOG.err(e.getMessage());
+            return false;
+        }
+    }
+
+    private static void report(LedgerStep.OnVs step, Inspection look) {
+        if (step instanceof LedgerStep.Release r) {
+            String line = "VS " + r.vs() + ": no longer tracking " + r.members().size() + " Real Server(s), "
+                    + r.reason() + ": " + new TreeSet<>(r.members());
+            if (look.current().missing().contains(r.vs())) {
+                LOG.err(line);
+            } else {
+                LOG.info(line);
+            }
+        } else if (step instanceof LedgerStep.Adopt a) {
+            LOG.notice("adopted RS " + a.member() + " in VS " + a.vs() + " (" + a.service() + "): it matches a"
+                    + " ready endpoint inside kubernetes.podCidrs, so the agent now owns it");
+        } else if (step instanceof LedgerStep.Owner o) {
+            LOG.info("VS " + o.vs() + ": the Real Servers the agent added for " + look.ledger().get(o.vs()).service()
+                    + " are now tracked for " + o.service() + ", the Service bound to it now");
+        }
     }
 
     /** Applies one change; true if it took effect. Ownership is recorded before an add (write-ahead). */
@@ -211,11 +307,7 @@ public final class Reconciler {
     }
 
     private boolean add(Change.AddRealServer add) {
-        try {
-            ledger.record(add.vs(), add.service(), add.member());
-        } catch (IOException e) {
-            metrics.error(AgentMetrics.Cause.LEDGER);
-            LOG.err("did not " + add.describe() + ": " + e.getMessage());
+        if (!update(add, add::recorded, "did not ")) {
             return false;
         }
         try {
@@ -225,11 +317,33 @@ public final class Reconciler {
             return true;
         } catch (LoadMasterException e) {
             metrics.error(AgentMetrics.Cause.LOADMASTER_WRITE);
+            Boolean there = e.isRefusal() ? alreadyThere(add) : null;
+            if (Boolean.TRUE.equals(there)) {
+                LOG.notice("RS " + add.member() + " is already in VS " + add.vs() + " (" + add.service() + "): the"
+                        + " LoadMaster refused the add (" + e.getMessage() + ") but holds it, so the agent keeps it"
+                        + " as its own");
+                return true;
+            }
             LOG.err("could not " + add.describe() + ": " + e.getMessage());
-            if (e.isRefusal()) {
-                forget(add.vs(), add); // refused, so surely not created: it is not ours
+            if (Boolean.FALSE.equals(there)) {
+                update(add, o -> o.without(List.of(add.member())), "after the attempt to ");
             }
             return false;
+        }
+    }
+
+    /**
+     * After a refused add: whether the VS holds the Real Server after all (a read that lagged behind an
+     * earlier add, or the same address written another way); null if the VS cannot be read again, and then
+     * the ledger keeps the entry: the next pass, which reads the VS, lets go of it if it is not there.
+     */
+    private Boolean alreadyThere(Change.AddRealServer add) {
+        try {
+            return loadMaster.showVirtualService(add.vs()).realServers().stream()
+                    .anyMatch(rs -> rs.member().equals(add.member()));
+        } catch (LoadMasterException e) {
+            LOG.debug("could not read VS " + add.vs() + " again after the refused add: " + e.getMessage());
+            return null;
         }
     }
 
@@ -238,11 +352,7 @@ public final class Reconciler {
      * never leaves a disabled Real Server the agent does not know it disabled.
      */
     private boolean disable(Change.DisableRealServer disable) {
-        try {
-            ledger.markRetiring(disable.vs(), disable.member(), disable.next());
-        } catch (IOException e) {
-            metrics.error(AgentMetrics.Cause.LEDGER);
-            LOG.err("did not " + disable.describe() + ": " + e.getMessage());
+        if (!update(disable, disable::recorded, "did not ")) {
             return false;
         }
         if (!setEnabled(disable, false)) {
@@ -260,14 +370,7 @@ public final class Reconciler {
         }
         LOG.notice("re-enabled RS " + enable.member() + " in VS " + enable.vs() + " (" + enable.service() + "):"
                 + " its endpoint is ready again");
-        try {
-            ledger.clearRetiring(enable.vs(), enable.member());
-            return true;
-        } catch (IOException e) {
-            metrics.error(AgentMetrics.Cause.LEDGER);
-            LOG.err("after the attempt to " + enable.describe() + ": " + e.getMessage());
-            return false;
-        }
+        return update(enable, enable::recorded, "after the attempt to ");
     }
 
     private boolean setEnabled(Change change, boolean enabled) {
@@ -293,66 +396,22 @@ public final class Reconciler {
             LOG.err("could not " + remove.describe() + ": " + e.getMessage());
             return false;
         }
-        return forget(remove.vs(), remove);
+        return update(remove, remove::recorded, "after the attempt to ");
     }
 
-    /** Ledger-only updates: adoptions and further absent reads; returns how many writes failed. */
-    private int record(Plan plan) {
-        int failed = 0;
-        for (Plan.Adoption a : plan.adopted()) {
-            try {
-                ledger.record(a.vs(), a.service(), a.member());
-                LOG.notice("adopted RS " + a.member() + " in VS " + a.vs() + " (" + a.service() + "): it matches a"
-                        + " ready endpoint inside kubernetes.podCidrs, so the agent now owns it");
-            } catch (IOException e) {
-                metrics.error(AgentMetrics.Cause.LEDGER);
-                LOG.err("could not adopt RS " + a.member() + " in VS " + a.vs() + ": " + e.getMessage());
-                failed++;
-            }
-        }
-        for (var vs : plan.marks().entrySet()) {
-            for (var mark : vs.getValue().entrySet()) {
-                try {
-                    ledger.markRetiring(vs.getKey(), mark.getKey(), mark.getValue());
-                } catch (IOException e) {
-                    metrics.error(AgentMetrics.Cause.LEDGER);
-                    LOG.err(e.getMessage());
-                    failed++;
-                }
-            }
-        }
-        return failed;
-    }
-
-    private boolean forget(VirtualServiceId vs, Change change) {
+    /** Applies a transition to the change's VS entry; on failure logs {@code <prefix><change>: <why>}. */
+    private boolean update(Change change, UnaryOperator<Ownership> transition, String prefix) {
         try {
-            ledger.forget(vs, List.of(change.member()));
+            ledger.update(change.vs(), transition);
             return true;
         } catch (IOException e) {
             metrics.error(AgentMetrics.Cause.LEDGER);
-            LOG.err("after the attempt to " + change.describe() + ": " + e.getMessage());
+            LOG.err(prefix + change.describe() + ": " + e.getMessage());
             return false;
         }
     }
 
-    /** Drops ledger entries for Real Servers that are gone; returns how many writes failed. */
-    private int release(Plan plan) {
-        int failed = 0;
-        for (var entry : plan.released().entrySet()) {
-            try {
-                ledger.forget(entry.getKey(), entry.getValue());
-                LOG.info("VS " + entry.getKey() + ": no longer tracking " + entry.getValue().size()
-                        + " Real Server(s) that are gone from the LoadMaster: " + new TreeSet<>(entry.getValue()));
-            } catch (IOException e) {
-                metrics.error(AgentMetrics.Cause.LEDGER);
-                LOG.err(e.getMessage());
-                failed++;
-            }
-        }
-        return failed;
-    }
-
-    private void report(Trigger trigger, PassResult r) {
+    private void report(Trigger trigger, PassResult r, DesiredState desired) {
         StringBuilder line = new StringBuilder()
                 .append("pass #").append(r.number()).append(" (").append(trigger).append(") ")
                 .append(dryRun ? "dry run, " : "").append("done in ").append(r.elapsed().toMillis()).append(" ms: ")
@@ -363,11 +422,14 @@ public final class Reconciler {
             line.append(r.applied()).append(" change(s) applied, ").append(r.failed()).append(" failed");
         }
         if (r.held() > 0) {
-            line.append(", ").append(r.held()).append(" removal(s) held by the mass-removal guard");
+            line.append(", ").append(r.held()).append(" take-out(s) held by the capacity guard");
         }
         line.append(", ").append(r.problems()).append(" problem(s)");
-        if (!r.complete()) {
+        long unread = desired.skipped().stream().filter(SkippedService::unread).count();
+        if (!desired.complete()) {
             line.append("; Kubernetes read incomplete, so nothing was removed");
+        } else if (unread > 0) {
+            line.append("; ").append(unread).append(" Service(s) could not be read and were left as they are");
         }
         if (r.failed() > 0 || r.problems() > 0 || !r.complete()) {
             LOG.warning(line.toString());

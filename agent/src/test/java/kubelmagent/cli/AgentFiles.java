@@ -2,10 +2,15 @@ package kubelmagent.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 import kubelmagent.demo.StandInKubernetesApi;
+import kubelmagent.model.Ownership;
+import kubelmagent.model.Retiring;
+import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.simulator.LoadMasterSimulator;
 
 /**
@@ -53,6 +58,26 @@ final class AgentFiles {
         cluster.service(namespace, name, Map.of("kempLB", "Enabled", "app", name), Map.of("vsid", vsid),
                         List.of(StandInKubernetesApi.Port.tcp("http", 80, 8080)))
                 .scale(namespace, name, podIps);
+    }
+
+    /**
+     * Waits, as the schedule would, until every Real Server the ledger in {@code stateDir} records as disabled
+     * because its endpoint is gone has been so for one pass interval ({@link Demo#INTERVAL}): the agent deletes
+     * none sooner, so a run before that changes nothing. Returns at once when none is waiting.
+     */
+    static void awaitConfirmationGap(Path stateDir) throws IOException, InterruptedException {
+        Instant due = Instant.MIN;
+        for (Ownership o : FileOwnershipLedger.readOnly(stateDir).snapshot().owned().values()) {
+            for (Retiring r : o.retiring().values()) {
+                if (r.reason() == Retiring.Reason.GONE && r.since().plus(Demo.INTERVAL).isAfter(due)) {
+                    due = r.since().plus(Demo.INTERVAL);
+                }
+            }
+        }
+        for (Duration left = Duration.between(Instant.now(), due); !left.isNegative() && !left.isZero();
+                left = Duration.between(Instant.now(), due)) {
+            Thread.sleep(left.toMillis() + 1);
+        }
     }
 
     /** Writes agent.yaml as the demo does; each side trusts its stand-in's own certificate. */

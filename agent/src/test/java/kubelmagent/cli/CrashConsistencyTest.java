@@ -230,10 +230,10 @@ class CrashConsistencyTest {
     }
 
     /**
-     * agent.yaml as the demo writes it, with {@link #stateDir}, two-step removal (disable at the first
-     * read that misses an endpoint, delete at the second) and the mass-removal guard off: the test moves
-     * and unlabels the Service, which takes every Real Server out at once, and the guard is not what it
-     * is about.
+     * agent.yaml as the demo writes it (passes every second), with {@link #stateDir}, two-step removal
+     * (disable at the first read that misses an endpoint, delete at the second, one interval later) and the
+     * capacity guard off: the test moves and unlabels the Service, which takes every Real Server out at once,
+     * and the guard is not what it is about.
      */
     private Path writeConfig() throws IOException, ConfigException {
         Path file = Demo.writeConfig(dir, cluster, loadMaster, AgentFiles.KUBE_TOKEN, AgentFiles.API_KEY);
@@ -420,6 +420,7 @@ class CrashConsistencyTest {
         int quiet = 0;
         List<String> outputs = new ArrayList<>();
         for (int run = 1; run <= MAX_RUNS_TO_CONVERGE; run++) {
+            awaitConfirmationGap();
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             int status = Main.run(List.of("--config", config.toString(), "--once"),
                     new PrintStream(bytes, true, StandardCharsets.UTF_8));
@@ -439,6 +440,18 @@ class CrashConsistencyTest {
         return MAX_RUNS_TO_CONVERGE;
     }
 
+    /** A run before a disabled Real Server is one interval old cannot delete it: wait as the schedule would. */
+    private void awaitConfirmationGap() {
+        try {
+            AgentFiles.awaitConfirmationGap(stateDir);
+        } catch (IOException e) {
+            fail("cannot read the ledger: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted");
+        }
+    }
+
     // ---- the check
 
     /**
@@ -448,7 +461,7 @@ class CrashConsistencyTest {
     private void verify(long seed, int trial, Desired desired, String history) throws IOException {
         List<String> differences = new ArrayList<>();
         SortedSet<String> suspects = new TreeSet<>(); // the Real Servers named in the differences
-        Map<VirtualServiceId, Ownership> ledger = FileOwnershipLedger.readOnly(stateDir).snapshot();
+        Map<VirtualServiceId, Ownership> ledger = FileOwnershipLedger.readOnly(stateDir).snapshot().owned();
         for (int vs : List.of(VS_A, VS_B)) {
             List<SimRealServer> present = loadMaster.engine().realServers(vs);
             Map<String, Integer> counts = new TreeMap<>();

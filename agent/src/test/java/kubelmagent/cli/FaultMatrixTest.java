@@ -91,7 +91,7 @@ class FaultMatrixTest {
             AgentFiles.service(cluster, "shop", "api", "2", "10.244.2.1", "10.244.2.2", "10.244.2.3");
             Path config = config(work, kube, lm);
             try (Agent agent = Agent.open(ConfigLoader.load(config), false)) {
-                passUntilConverged(agent);
+                passUntilConverged(agent, work.resolve("state"));
                 Map<Integer, List<String>> wanted = Map.of(1, List.of(HAND_MADE, "10.244.1.1:8080", "10.244.1.2:8080",
                         "10.244.1.3:8080", "10.244.1.4:8080", "10.244.1.5:8080"),
                         2, List.of("10.244.2.1:8080", "10.244.2.2:8080", "10.244.2.3:8080"));
@@ -113,7 +113,7 @@ class FaultMatrixTest {
                     duplicates += duplicates(loadMaster);
                 }
                 (side.equals("Kubernetes") ? kube : lm).set(FaultyFront.Fault.NONE);
-                int converged = passUntilConverged(agent);
+                int converged = passUntilConverged(agent, work.resolve("state"));
                 Map<Integer, List<String>> end = Map.of(1, List.of(HAND_MADE, "10.244.1.1:8080", "10.244.1.2:8080",
                         "10.244.1.3:8080", "10.244.1.4:8080", "10.244.1.5:8080", "10.244.1.7:8080"),
                         2, wanted.get(2));
@@ -128,9 +128,13 @@ class FaultMatrixTest {
         }
     }
 
-    /** Passes until one changes nothing and has no problem; returns how many it took (0: never, in 6). */
-    private static int passUntilConverged(Agent agent) {
+    /**
+     * Passes until one changes nothing and has no problem; returns how many it took (0: never, in 6). Each
+     * pass comes no sooner than the schedule's would after a disable (one interval), or it could not delete.
+     */
+    private static int passUntilConverged(Agent agent, Path stateDir) throws Exception {
         for (int i = 1; i <= 6; i++) {
+            AgentFiles.awaitConfirmationGap(stateDir);
             PassResult r = agent.reconciler.runOnce(Trigger.TIMER);
             if (r.converged() && r.planned() == 0) {
                 return i;
@@ -218,6 +222,7 @@ class FaultMatrixTest {
                 "  caFile: " + ca,
                 "  timeout: 1s",
                 "sync:",
+                "  interval: " + Demo.INTERVAL.toSeconds() + "s",
                 "  stateDir: " + work.resolve("state"),
                 ""));
         return config;

@@ -85,6 +85,7 @@ public final class PassBenchmark {
                     long c0 = System.nanoTime();
                     check(reconciler.runOnce(Trigger.ONCE), 2 * services); // the new pods added, the gone ones disabled
                     churn[i] = System.nanoTime() - c0;
+                    AgentFiles.awaitConfirmationGap(config.stateDir()); // the delete waits one interval (1 s)
                     long d0 = System.nanoTime();
                     check(reconciler.runOnce(Trigger.ONCE), services); // the next read confirms: deleted
                     confirm[i] = System.nanoTime() - d0;

@@ -400,7 +400,7 @@ class ConfigLoaderTest {
                 bad("sync", "stateDir: state", "sync.stateDir: must be an absolute path (got \"state\")"),
                 bad("sync", "stateDir: [/var/lib]", "sync.stateDir: must be an absolute path (got a list)"),
                 bad("sync", "every: 10s", "sync.every: unknown key (known keys: interval, cron, stateDir, drainTimeout, "
-                        + "removalConfirmations, maxRemovalFraction, maxRemovalMinimum)"),
+                        + "removalConfirmations, maxRemovalFraction, maxRemovalMinimum, removalWindow)"),
                 // selector
                 bad("selector", "label: kempLB", "selector.label: must be key=value, e.g. kempLB=Enabled (got \"kempLB\")"),
                 bad("selector", "label: kemp LB=Enabled", "selector.label: " + LABEL_KEY + " (got \"kemp LB=Enabled\")"),

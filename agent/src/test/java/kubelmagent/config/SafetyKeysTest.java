@@ -1,5 +1,6 @@
 package kubelmagent.config;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,7 +48,25 @@ class SafetyKeysTest {
     void removesCautiouslyByDefault() throws ConfigException {
         AgentConfig config = fixture.load();
 
-        assertEquals(new RemovalPolicy(Duration.ofSeconds(50), 2, 0.5, 5), config.removals());
+        assertEquals(new RemovalPolicy(Duration.ofSeconds(50), 2, Duration.ofSeconds(10), 0.5, 5,
+                Duration.ofMinutes(10)), config.removals());
+    }
+
+    @Test
+    void confirmsRemovalsOnePassIntervalApartAndWidensTheWindowForSlowSchedules() throws ConfigException {
+        AgentConfig config = fixture.with("sync", "interval: 5m").load();
+
+        assertEquals(Duration.ofMinutes(5), config.removals().confirmationInterval());
+        assertEquals(Duration.ofMinutes(15), config.removals().window(), "three passes, more than the 10 min default");
+    }
+
+    @Test
+    void takesTheRemovalWindowAsWrittenAndRefusesOneThatCannotSeeTwoPasses() {
+        assertEquals(Duration.ofHours(1), assertDoesNotThrow(() -> fixture.with("sync", "removalWindow: 1h").load())
+                .removals().window());
+        assertEquals(List.of("sync.removalWindow: must be at least two pass intervals (20s), or a take-out spread"
+                + " over passes would not be seen (got \"15s\")"),
+                fixture.with("sync", "removalWindow: 15s").problems());
     }
 
     @Test
@@ -72,7 +91,8 @@ class SafetyKeysTest {
                 maxRemovalFraction: 1
                 maxRemovalMinimum: 0""").load();
 
-        assertEquals(new RemovalPolicy(Duration.ZERO, 1, 1.0, 0), config.removals());
+        assertEquals(new RemovalPolicy(Duration.ZERO, 1, Duration.ofSeconds(10), 1.0, 0, Duration.ofMinutes(10)),
+                config.removals());
     }
 
     @Test

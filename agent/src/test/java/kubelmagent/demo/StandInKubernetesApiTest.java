@@ -298,7 +298,7 @@ class StandInKubernetesApiTest {
 
         api.failNext("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", 1, 403);
         DesiredState forbidden = readAsTheAgent();
-        assertFalse(forbidden.complete());
+        assertFalse(forbidden.everythingRead());
         assertTrue(forbidden.problems().get(0).message().contains("endpointslices.discovery.k8s.io is forbidden"),
                 forbidden.problems().toString());
 

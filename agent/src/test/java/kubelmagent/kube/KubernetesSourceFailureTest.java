@@ -33,6 +33,8 @@ import mockwebserver3.SocketEffect;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Problem;
 import kubelmagent.model.ServiceRef;
+import kubelmagent.model.SkippedService;
+import kubelmagent.model.VirtualServiceId;
 
 /** Every failed or partial read is reported as incomplete, with a message that says what to do. */
 class KubernetesSourceFailureTest {
@@ -140,7 +142,8 @@ class KubernetesSourceFailureTest {
 
         DesiredState state = read();
 
-        assertFalse(state.complete());
+        assertTrue(state.complete(), "the Service list was read");
+        assertFalse(state.everythingRead());
         assertEquals(List.of(new ServiceRef("shop", "api")), state.services().stream().map(s -> s.service()).toList());
         assertEquals(1, state.problems().size());
         assertEquals("shop/web", state.problems().get(0).subject());
@@ -161,7 +164,8 @@ class KubernetesSourceFailureTest {
 
         DesiredState state = read();
 
-        assertFalse(state.complete());
+        assertTrue(state.complete(), "the Service list was read");
+        assertFalse(state.everythingRead());
         assertContains("403 Forbidden to GET /api/v1/namespaces/shop/endpoints/metrics: the account may not get"
                 + " endpoints in namespace shop; add the RBAC rule {apiGroups: [\"\"], resources: [\"endpoints\"],"
                 + " verbs: [\"get\"]}", state.problems().get(0).message());
@@ -175,7 +179,8 @@ class KubernetesSourceFailureTest {
 
         DesiredState state = read();
 
-        assertFalse(state.complete());
+        assertTrue(state.complete(), "the Service list was read");
+        assertFalse(state.everythingRead());
         assertEquals(List.of(new ServiceRef("shop", "web")), state.services().stream().map(s -> s.service()).toList());
         assertEquals("shop/api: left out of this pass because its endpoints could not be read: Kubernetes API answered"
                 + " 500 Internal Server Error to GET /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices: the API"
@@ -353,9 +358,12 @@ class KubernetesSourceFailureTest {
 
         DesiredState state = read(api.connection(Duration.ofMillis(250)));
 
-        assertFalse(state.complete());
+        assertTrue(state.complete(), "the Service list was read");
+        assertFalse(state.everythingRead());
         assertEquals(List.of(), state.services());
         assertEquals(List.of("shop/web", "shop/api"), state.problems().stream().map(Problem::subject).toList());
+        assertEquals(List.of(VirtualServiceId.of(3), VirtualServiceId.of(4)), state.skipped().stream()
+                .map(SkippedService::vs).toList(), "each skipped Service names its VS, whose Real Servers it keeps");
         assertStartsWith("shop/web: left out of this pass because its endpoints could not be read: Kubernetes API at ",
                 state.problems().get(0).message());
         assertEquals("shop/api: left out of this pass because the Kubernetes API stopped answering while the endpoints"

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,11 +21,14 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import kubelmagent.model.CapacityHistory;
+import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Retiring;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.model.VsMissing;
 
 class FileOwnershipLedgerTest {
 
@@ -38,31 +43,31 @@ class FileOwnershipLedgerTest {
     @Test
     void keepsWhatItRecordedAcrossRestarts() throws IOException {
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            ledger.record(VS3, WEB, A);
-            ledger.record(VS3, WEB, B);
+            ledger.update(VS3, o -> o.withMember(WEB, A));
+            ledger.update(VS3, o -> o.withMember(WEB, B));
         }
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A, B))), ledger.snapshot());
+            assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A, B))), ledger.snapshot().owned());
         }
     }
 
     @Test
     void dropsAVirtualServiceOnceItsLastMemberIsForgotten() throws IOException {
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            ledger.record(VS3, WEB, A);
-            ledger.record(VS3, WEB, B);
-            ledger.forget(VS3, List.of(A));
-            assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(B))), ledger.snapshot());
-            ledger.forget(VS3, List.of(B));
-            assertEquals(Map.of(), ledger.snapshot());
+            ledger.update(VS3, o -> o.withMember(WEB, A));
+            ledger.update(VS3, o -> o.withMember(WEB, B));
+            ledger.update(VS3, o -> o.without(List.of(A)));
+            assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(B))), ledger.snapshot().owned());
+            ledger.update(VS3, o -> o.without(List.of(B)));
+            assertEquals(Map.of(), ledger.snapshot().owned());
         }
-        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir).snapshot());
+        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir).snapshot().owned());
     }
 
     @Test
     void writesThroughATemporaryFileThatIsGoneAfterwards() throws IOException {
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            ledger.record(VS3, WEB, A);
+            ledger.update(VS3, o -> o.withMember(WEB, A));
         }
         assertTrue(Files.exists(dir.resolve(FileOwnershipLedger.FILE_NAME)));
         assertFalse(Files.exists(dir.resolve(FileOwnershipLedger.FILE_NAME + ".tmp")));
@@ -74,7 +79,7 @@ class FileOwnershipLedgerTest {
     @Test
     void refusesASecondAgentOnTheSameStateDirectory() throws IOException {
         try (FileOwnershipLedger first = FileOwnershipLedger.open(dir)) {
-            assertEquals(Map.of(), first.snapshot());
+            assertEquals(Map.of(), first.snapshot().owned());
             IOException e = assertThrows(IOException.class, () -> FileOwnershipLedger.open(dir));
             assertEquals("another kube-lm-agent is running with state directory " + dir + " (" + dir.resolve("lock")
                     + " is locked); stop it first, or give this one its own sync.stateDir", e.getMessage());
@@ -84,16 +89,16 @@ class FileOwnershipLedgerTest {
     @Test
     void letsADryRunReadWhileTheAgentHoldsTheLockButNotWrite() throws IOException {
         try (FileOwnershipLedger agent = FileOwnershipLedger.open(dir)) {
-            agent.record(VS3, WEB, A);
+            agent.update(VS3, o -> o.withMember(WEB, A));
             FileOwnershipLedger preview = FileOwnershipLedger.readOnly(dir);
             assertEquals(agent.snapshot(), preview.snapshot());
-            assertThrows(IllegalStateException.class, () -> preview.record(VS3, WEB, B));
+            assertThrows(IllegalStateException.class, () -> preview.update(VS3, o -> o.withMember(WEB, B)));
         }
     }
 
     @Test
     void readsAMissingStateDirectoryAsEmptyInADryRun() throws IOException {
-        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir.resolve("absent")).snapshot());
+        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir.resolve("absent")).snapshot().owned());
     }
 
     @Test
@@ -116,8 +121,8 @@ class FileOwnershipLedgerTest {
         };
         Logger.getLogger("kubelmagent").addHandler(capture);
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            assertEquals(Map.of(), ledger.snapshot(), "it owns nothing it cannot prove");
-            ledger.record(VS3, WEB, A);
+            assertEquals(Map.of(), ledger.snapshot().owned(), "it owns nothing it cannot prove");
+            ledger.update(VS3, o -> o.withMember(WEB, A));
         } finally {
             Logger.getLogger("kubelmagent").removeHandler(capture);
         }
@@ -134,7 +139,7 @@ class FileOwnershipLedgerTest {
                 + " ledger: it removes none of the Real Servers it added before, which now count as hand-made. To take"
                 + " over Real Servers that match ready endpoints inside kubernetes.podCidrs, run the agent once with"
                 + " --adopt."), errs.get(0));
-        assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A))), FileOwnershipLedger.readOnly(dir).snapshot());
+        assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A))), FileOwnershipLedger.readOnly(dir).snapshot().owned());
     }
 
     @Test
@@ -149,38 +154,77 @@ class FileOwnershipLedgerTest {
     void keepsWhatIsRetiringAcrossARestart() throws IOException {
         Retiring draining = Retiring.draining(java.time.Instant.parse("2026-11-29T06:00:00Z"));
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            ledger.record(VS3, WEB, A);
-            ledger.markRetiring(VS3, A, draining);
+            ledger.update(VS3, o -> o.withMember(WEB, A));
+            ledger.update(VS3, o -> o.retiring(A, draining));
         }
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            assertEquals(draining, ledger.snapshot().get(VS3).retiring().get(A));
-            ledger.clearRetiring(VS3, A);
+            assertEquals(draining, ledger.snapshot().owned().get(VS3).retiring().get(A));
+            ledger.update(VS3, o -> o.retiring(A, null));
         }
-        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir).snapshot().get(VS3).retiring());
+        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir).snapshot().owned().get(VS3).retiring());
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            ledger.markRetiring(VS3, A, Retiring.gone(draining.since(), 1));
-            ledger.record(VS3, WEB, A); // added again: in service again
+            ledger.update(VS3, o -> o.retiring(A, Retiring.gone(draining.since(), 1)));
+            ledger.update(VS3, o -> o.withMember(WEB, A)); // added again: in service again
         }
-        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir).snapshot().get(VS3).retiring());
+        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir).snapshot().owned().get(VS3).retiring());
     }
 
     @Test
     void refusesALedgerOfAnotherFormat() throws IOException {
-        Files.writeString(dir.resolve(FileOwnershipLedger.FILE_NAME), "{\"format\": 2, \"virtualServices\": {}}");
+        Files.writeString(dir.resolve(FileOwnershipLedger.FILE_NAME), "{\"format\": 3, \"virtualServices\": {}}");
         assertThrows(IOException.class, () -> FileOwnershipLedger.readOnly(dir));
     }
 
     @Test
     void keepsMemoryAndFileInStepWhenAWriteFails() throws IOException {
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            ledger.record(VS3, WEB, A);
+            ledger.update(VS3, o -> o.withMember(WEB, A));
             Path tmp = dir.resolve(FileOwnershipLedger.FILE_NAME + ".tmp");
             Files.createDirectory(tmp); // the next write cannot create its temporary file
-            IOException e = assertThrows(IOException.class, () -> ledger.record(VS3, WEB, B));
+            IOException e = assertThrows(IOException.class, () -> ledger.update(VS3, o -> o.withMember(WEB, B)));
             assertTrue(e.getMessage().startsWith("cannot write the ownership ledger "), e.getMessage());
-            assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A))), ledger.snapshot());
+            assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A))), ledger.snapshot().owned());
             Files.delete(tmp);
         }
-        assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A))), FileOwnershipLedger.readOnly(dir).snapshot());
+        assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A))), FileOwnershipLedger.readOnly(dir).snapshot().owned());
+    }
+
+    @Test
+    void keepsTheLoadMasterTheVirtualServiceIdentitiesWhoDisabledWhatAndThePeaksAcrossRestarts() throws IOException {
+        Instant t = Instant.parse("2026-11-29T06:00:00Z");
+        CapacityHistory peaks = CapacityHistory.EMPTY
+                .with(VS3, new CapacityHistory.Sample(10, t), Duration.ofMinutes(10))
+                .with(null, new CapacityHistory.Sample(12, t), Duration.ofMinutes(10));
+        try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
+            ledger.recordLoadMaster("https://10.0.0.2");
+            ledger.update(VS3, o -> o.withMember(WEB, A).withMember(WEB, B).identifiedAs("10.0.0.5:80/tcp")
+                    .missing(new VsMissing(t, 1)).retiring(A, Retiring.gone(t, 1).foundDisabled())
+                    .retiring(B, Retiring.draining(t)));
+            ledger.recordCapacity(peaks);
+        }
+        Ledger read = FileOwnershipLedger.readOnly(dir).snapshot();
+        assertEquals(new Ledger("https://10.0.0.2", Map.of(VS3, new Ownership(WEB, Set.of(A, B),
+                Map.of(A, new Retiring(Retiring.Reason.GONE, t, 1, false), B, Retiring.draining(t)),
+                "10.0.0.5:80/tcp", new VsMissing(t, 1))), peaks), read);
+    }
+
+    @Test
+    void readsALedgerOfTheFirstFormatAsOneTheAgentDisabledAndThatNamesNoLoadMasterYet() throws IOException {
+        Files.writeString(dir.resolve(FileOwnershipLedger.FILE_NAME), """
+                {"format": 1, "virtualServices": {"3": {"service": "shop/web", "realServers": [
+                  {"ip": "10.244.1.7", "port": 8080,
+                   "retiring": {"reason": "GONE", "since": "2026-11-29T06:00:00Z", "absentReads": 1}},
+                  {"ip": "fd00:0:0::7", "port": 8080}]}}}""");
+        Ledger read = FileOwnershipLedger.readOnly(dir).snapshot();
+        assertEquals(null, read.loadMaster(), "the first pass records the LoadMaster it reads");
+        assertEquals(new Ownership(WEB, Set.of(A, B), Map.of(A, Retiring.gone(Instant.parse("2026-11-29T06:00:00Z"), 1))),
+                read.get(VS3));
+        assertEquals(CapacityHistory.EMPTY, read.capacity());
+        try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
+            ledger.recordLoadMaster("https://10.0.0.2");
+        }
+        String json = Files.readString(dir.resolve(FileOwnershipLedger.FILE_NAME));
+        assertTrue(json.contains("\"format\": 2") && json.contains("\"loadMaster\": \"https://10.0.0.2\"")
+                && json.contains("\"disabledByAgent\": true") && json.contains("\"ip\": \"fd00::7\""), json);
     }
 }

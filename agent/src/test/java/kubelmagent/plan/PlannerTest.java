@@ -21,16 +21,18 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import kubelmagent.model.BindingPolicy;
+import kubelmagent.model.CapacityHistory;
 import kubelmagent.model.CurrentState;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
+import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Problem;
 import kubelmagent.model.RealServer;
-import kubelmagent.model.Retiring;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
+import kubelmagent.model.SkippedService;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 
@@ -46,9 +48,9 @@ class PlannerTest {
     static final Instant NOW = Instant.parse("2026-11-29T06:00:00Z");
 
     /** One-step removal and no guard: the plain diff, as the table rows below state it. */
-    static final RemovalPolicy AT_ONCE = new RemovalPolicy(Duration.ofSeconds(50), 1, 1.0, Integer.MAX_VALUE);
+    static final RemovalPolicy AT_ONCE = new RemovalPolicy(Duration.ofSeconds(50), 1, Duration.ZERO, 1.0, Integer.MAX_VALUE, Duration.ofMinutes(10));
 
-    static Plan plan(DesiredState desired, CurrentState current, Map<VirtualServiceId, Ownership> ledger) {
+    static Plan plan(DesiredState desired, CurrentState current, Ledger ledger) {
         return Planner.plan(desired, current, ledger, new Rules(BindingPolicy.allowAll(), AT_ONCE, NOW));
     }
 
@@ -88,10 +90,10 @@ class PlannerTest {
     void isIdempotentOnceItsChangesAreApplied(String name, String desired, String current, String owned,
             boolean complete, String expected) {
         DesiredState d = desired(desired, complete);
-        Map<VirtualServiceId, Ownership> ledger = owned(owned);
+        Ledger ledger = owned(owned);
         Plan first = plan(d, current(current), ledger);
         CurrentState after = apply(current(current), first);
-        Map<VirtualServiceId, Ownership> ledgerAfter = applyToLedger(ledger, first);
+        Ledger ledgerAfter = applyToLedger(ledger, first);
         assertEquals("", render(plan(d, after, ledgerAfter).changes()));
     }
 
@@ -113,8 +115,8 @@ class PlannerTest {
 
     @Test
     void keepsRealServersOfAServiceThatWasSkippedForABadAnnotation() {
-        DesiredState d = new DesiredState(true, List.of(),
-                List.of(Problem.of(WEB, "shop/web: annotation vsid=\"3x\" is not a Virtual Service id")));
+        DesiredState d = new DesiredState(true, List.of(), List.of(SkippedService.invalid(WEB, null,
+                Problem.of(WEB, "shop/web: annotation vsid=\"3x\" is not a Virtual Service id"))), List.of());
         Plan plan = plan(d, current("3=a,b"), owned("3=a,b"));
         assertEquals("", render(plan.changes()));
     }
@@ -129,9 +131,9 @@ class PlannerTest {
     @Test
     void leavesAVsClaimedByTwoServicesAsItIsAndNamesBoth() {
         ServiceRef api = new ServiceRef("shop", "api");
-        DesiredState d = new DesiredState(true, List.of(
+        DesiredState d = new DesiredState(List.of(
                 new DesiredService(WEB, VirtualServiceId.of(3), List.of(port(80, "a"))),
-                new DesiredService(api, VirtualServiceId.of(3), List.of(port(80, "b")))), List.of());
+                new DesiredService(api, VirtualServiceId.of(3), List.of(port(80, "b")))));
         Plan plan = plan(d, current("3=c"), owned("3=c"));
         assertEquals("", render(plan.changes()));
         assertEquals(2, plan.problems().size());
@@ -142,31 +144,31 @@ class PlannerTest {
     }
 
     @Test
-    void reportsAMissingVirtualServiceAndReleasesItsLedgerEntries() {
-        CurrentState cur = new CurrentState(Map.of(), Set.of(VirtualServiceId.of(3)), Map.of());
+    void reportsAMissingVirtualServiceAndWithOneConfirmationReleasesItsLedgerEntriesAtOnce() {
+        CurrentState cur = new CurrentState(LM, Map.of(), Set.of(VirtualServiceId.of(3)), Map.of(), null);
         Plan plan = plan(desired("3=a", true), cur, owned("3=a"));
         assertEquals("", render(plan.changes()));
         assertEquals("shop/web: vsid=\"3\" but the LoadMaster has no VS 3 (Unknown VS); the agent never creates"
                 + " Virtual Services: ask NetOps to create it, or set vsid to the Id of an existing one",
                 plan.problems().get(0).message());
-        assertEquals(Map.of(VirtualServiceId.of(3), Set.of(member('a'))), plan.released());
+        assertEquals(Map.of(VirtualServiceId.of(3), Set.of(member('a'))), released(plan));
     }
 
     @Test
     void leavesAnUnreadableVirtualServiceUnchanged() {
-        CurrentState cur = new CurrentState(Map.of(), Set.of(),
-                Map.of(VirtualServiceId.of(3), "showvs vs=3: LoadMaster answered 500"));
+        CurrentState cur = new CurrentState(LM, Map.of(), Set.of(),
+                Map.of(VirtualServiceId.of(3), "showvs vs=3: LoadMaster answered 500"), null);
         Plan plan = plan(desired("3=a", true), cur, owned("3=b"));
         assertEquals("", render(plan.changes()));
-        assertEquals(Map.of(), plan.released());
+        assertEquals(Map.of(), released(plan));
         assertEquals("shop/web: VS 3 could not be read, so it is left unchanged this pass: showvs vs=3:"
                 + " LoadMaster answered 500", plan.problems().get(0).message());
     }
 
     @Test
     void reportsAnUnreadableVirtualServiceThatOnlyTheLedgerNames() {
-        CurrentState cur = new CurrentState(Map.of(), Set.of(),
-                Map.of(VirtualServiceId.of(3), "showvs vs=3: no answer from LoadMaster https://10.0.0.2"));
+        CurrentState cur = new CurrentState(LM, Map.of(), Set.of(),
+                Map.of(VirtualServiceId.of(3), "showvs vs=3: no answer from LoadMaster https://10.0.0.2"), null);
         Plan plan = plan(desired("", false), cur, owned("3=a"));
         assertEquals("", render(plan.changes()));
         assertEquals(List.of(new Problem("VS 3", "VS 3, which holds Real Servers the agent added for shop/web, could"
@@ -178,8 +180,7 @@ class PlannerTest {
     void refusesAParentVirtualServiceAndNamesItsSubVirtualServices() {
         VirtualService parent = new VirtualService(VirtualServiceId.of(3), "10.0.0.100", 80, "tcp", "web",
                 List.of(VirtualServiceId.of(5), VirtualServiceId.of(6)), List.of());
-        CurrentState cur = new CurrentState(Map.of(parent.id(), parent), Set.of(), Map.of());
-        Plan plan = plan(desired("3=a", true), cur, Map.of());
+        Plan plan = plan(desired("3=a", true), current(parent), Ledger.EMPTY);
         assertEquals("", render(plan.changes()));
         assertEquals("shop/web: vsid=\"3\" names VS 3 (10.0.0.100:80/tcp \"web\"), which has SubVSs; Real Servers"
                 + " go on a SubVS: set vsid to one of 5, 6", plan.problems().get(0).message());
@@ -189,8 +190,7 @@ class PlannerTest {
     void refusesAParentVirtualServiceWhoseSubVirtualServicesWereNotListed() {
         VirtualService parent = new VirtualService(VirtualServiceId.of(3), "10.0.0.100", 80, "tcp", "", List.of(), true,
                 List.of());
-        Plan plan = plan(desired("3=a", true), new CurrentState(Map.of(parent.id(), parent), Set.of(), Map.of()),
-                Map.of());
+        Plan plan = plan(desired("3=a", true), current(parent), Ledger.EMPTY);
         assertEquals("", render(plan.changes()));
         assertEquals("shop/web: vsid=\"3\" names VS 3 (10.0.0.100:80/tcp), which has SubVSs; Real Servers go on a SubVS:"
                 + " set vsid to the Id of one of its SubVSs", plan.problems().get(0).message());
@@ -198,30 +198,30 @@ class PlannerTest {
 
     @Test
     void picksTheServicePortThatEqualsTheVirtualServicePort() {
-        DesiredState d = new DesiredState(true, List.of(new DesiredService(WEB, VirtualServiceId.of(3), List.of(
+        DesiredState d = new DesiredState(List.of(new DesiredService(WEB, VirtualServiceId.of(3), List.of(
                 new ServicePort("metrics", 9090, "TCP", Set.of(new Member("10.0.0.1", 9090))),
-                new ServicePort("http", 80, "TCP", Set.of(new Member("10.0.0.1", 8080)))))), List.of());
-        Plan plan = plan(d, current("3="), Map.of());
+                new ServicePort("http", 80, "TCP", Set.of(new Member("10.0.0.1", 8080)))))));
+        Plan plan = plan(d, current("3="), Ledger.EMPTY);
         assertEquals(List.of(new Change.AddRealServer(VirtualServiceId.of(3), new Member("10.0.0.1", 8080), WEB)),
                 plan.changes());
     }
 
     @Test
     void usesTheProtocolWhenTwoServicePortsShareTheVirtualServicePort() {
-        DesiredState d = new DesiredState(true, List.of(new DesiredService(WEB, VirtualServiceId.of(3), List.of(
+        DesiredState d = new DesiredState(List.of(new DesiredService(WEB, VirtualServiceId.of(3), List.of(
                 new ServicePort("dns-tcp", 80, "TCP", Set.of(new Member("10.0.0.1", 5353))),
-                new ServicePort("dns-udp", 80, "UDP", Set.of(new Member("10.0.0.1", 5354)))))), List.of());
+                new ServicePort("dns-udp", 80, "UDP", Set.of(new Member("10.0.0.1", 5354)))))));
         VirtualService udp = new VirtualService(VirtualServiceId.of(3), "10.0.0.100", 80, "udp", "", List.of(), List.of());
-        Plan plan = plan(d, new CurrentState(Map.of(udp.id(), udp), Set.of(), Map.of()), Map.of());
+        Plan plan = plan(d, current(udp), Ledger.EMPTY);
         assertEquals(List.of(new Change.AddRealServer(VirtualServiceId.of(3), new Member("10.0.0.1", 5354), WEB)),
                 plan.changes());
     }
 
     @Test
     void reportsAMultiPortServiceWhosePortsDoNotMatchTheVirtualService() {
-        DesiredState d = new DesiredState(true, List.of(new DesiredService(WEB, VirtualServiceId.of(3), List.of(
+        DesiredState d = new DesiredState(List.of(new DesiredService(WEB, VirtualServiceId.of(3), List.of(
                 new ServicePort("http", 8080, "TCP", Set.of(new Member("10.0.0.1", 8080))),
-                new ServicePort("", 9090, "TCP", Set.of(new Member("10.0.0.1", 9090)))))), List.of());
+                new ServicePort("", 9090, "TCP", Set.of(new Member("10.0.0.1", 9090)))))));
         Plan plan = plan(d, current("3=a"), owned("3=a"));
         assertEquals("", render(plan.changes()));
         assertEquals("shop/web: the Service has several ports (http (8080/TCP), 9090/TCP) and none of them equals the"
@@ -240,7 +240,7 @@ class PlannerTest {
     void releasesLedgerEntriesOfRealServersRemovedByHandThatAreNoLongerWanted() {
         Plan plan = plan(desired("3=a", true), current("3=a"), owned("3=a,b"));
         assertEquals("", render(plan.changes()));
-        assertEquals(Map.of(VirtualServiceId.of(3), Set.of(member('b'))), plan.released());
+        assertEquals(Map.of(VirtualServiceId.of(3), Set.of(member('b'))), released(plan));
     }
 
     @Test
@@ -287,22 +287,34 @@ class PlannerTest {
         List<DesiredService> services = new ArrayList<>();
         byVs(spec).forEach((vs, m) -> services.add(new DesiredService(
                 vs.index() == 3 ? WEB : new ServiceRef("shop", "svc" + vs), vs, List.of(new ServicePort("", 80, "TCP", m)))));
-        return new DesiredState(complete, services, List.of());
+        return new DesiredState(complete, services, List.of(), List.of());
     }
+
+    /** The LoadMaster the tests' ledgers describe and their current states are read from. */
+    static final String LM = "https://10.0.0.2";
 
     static CurrentState current(String spec) {
         Map<VirtualServiceId, VirtualService> vss = new HashMap<>();
         int[] rsIndex = {1};
         byVs(spec).forEach((vs, m) -> vss.put(vs, new VirtualService(vs, "10.0.0.100", 80, "tcp", "", List.of(),
                 m.stream().sorted().map(x -> new RealServer(rsIndex[0]++, x, true, 1000)).toList())));
-        return new CurrentState(vss, Set.of(), Map.of());
+        return current(vss.values().toArray(VirtualService[]::new));
     }
 
-    static Map<VirtualServiceId, Ownership> owned(String spec) {
+    static CurrentState current(VirtualService... vss) {
+        Map<VirtualServiceId, VirtualService> map = new HashMap<>();
+        for (VirtualService vs : vss) {
+            map.put(vs.id(), vs);
+        }
+        return new CurrentState(LM, map, Set.of(), Map.of(), null);
+    }
+
+    /** A ledger of the LoadMaster {@link #LM}, the VSs identified as {@link #current(String)} makes them. */
+    static Ledger owned(String spec) {
         Map<VirtualServiceId, Ownership> map = new HashMap<>();
-        byVs(spec).forEach((vs, m) -> map.put(vs,
-                new Ownership(vs.index() == 3 ? WEB : new ServiceRef("shop", "svc" + vs), m)));
-        return map;
+        byVs(spec).forEach((vs, m) -> map.put(vs, new Ownership(vs.index() == 3 ? WEB : new ServiceRef("shop", "svc" + vs),
+                m, Map.of(), "10.0.0.100:80/tcp", null)));
+        return Ledger.of(LM, map);
     }
 
     /** What the LoadMaster holds once the plan's changes succeeded. */
@@ -324,51 +336,38 @@ class PlannerTest {
                             ? new RealServer(r.rsIndex(), r.member(), enabled, r.weight()) : r);
                 }
             }
-            after.put(id, new VirtualService(id, vs.address(), vs.port(), vs.protocol(), vs.nickName(), vs.subVsIds(), rs));
+            after.put(id, vs.withRealServers(rs));
         });
-        return new CurrentState(after, current.missing(), current.unreadable());
+        return new CurrentState(current.loadMaster(), after, current.missing(), current.unreadable(),
+                current.nonLocalRealServers());
     }
 
-    /** What the ledger holds once the plan was applied. */
-    static Map<VirtualServiceId, Ownership> applyToLedger(Map<VirtualServiceId, Ownership> ledger, Plan plan) {
-        Map<VirtualServiceId, Set<Member>> members = new HashMap<>();
-        Map<VirtualServiceId, Map<Member, Retiring>> retiring = new HashMap<>();
-        Map<VirtualServiceId, ServiceRef> owners = new HashMap<>();
-        ledger.forEach((vs, o) -> {
-            members.put(vs, new HashSet<>(o.members()));
-            retiring.put(vs, new HashMap<>(o.retiring()));
-            owners.put(vs, o.service());
-        });
+    /** What the ledger holds once the plan was applied: its ledger steps, then its changes. */
+    static Ledger applyToLedger(Ledger ledger, Plan plan) {
+        Map<VirtualServiceId, Ownership> owned = new HashMap<>(ledger.owned());
+        String loadMaster = ledger.loadMaster();
+        CapacityHistory capacity = ledger.capacity();
+        for (LedgerStep step : plan.ledger()) {
+            if (step instanceof LedgerStep.OnVs onVs) {
+                owned.put(onVs.vs(), onVs.recorded(owned.getOrDefault(onVs.vs(), Ownership.NONE)));
+            } else if (step instanceof LedgerStep.Capacity c) {
+                capacity = c.history();
+            } else if (step instanceof LedgerStep.LoadMaster lm) {
+                loadMaster = lm.address();
+            }
+        }
         for (Change c : plan.changes()) {
-            Set<Member> set = members.computeIfAbsent(c.vs(), k -> new HashSet<>());
-            Map<Member, Retiring> out = retiring.computeIfAbsent(c.vs(), k -> new HashMap<>());
-            owners.putIfAbsent(c.vs(), c.service());
-            if (c instanceof Change.AddRealServer) {
-                owners.put(c.vs(), c.service());
-                set.add(c.member());
-                out.remove(c.member());
-            } else if (c instanceof Change.RemoveRealServer) {
-                set.remove(c.member());
-                out.remove(c.member());
-            } else if (c instanceof Change.DisableRealServer d) {
-                out.put(c.member(), d.next());
-            } else {
-                out.remove(c.member());
-            }
+            owned.put(c.vs(), c.recorded(owned.getOrDefault(c.vs(), Ownership.NONE)));
         }
-        for (Plan.Adoption a : plan.adopted()) {
-            members.computeIfAbsent(a.vs(), k -> new HashSet<>()).add(a.member());
-            owners.putIfAbsent(a.vs(), a.service());
-        }
-        plan.marks().forEach((vs, m) -> retiring.computeIfAbsent(vs, k -> new HashMap<>()).putAll(m));
-        plan.released().forEach((vs, m) -> members.getOrDefault(vs, new HashSet<>()).removeAll(m));
-        Map<VirtualServiceId, Ownership> after = new HashMap<>();
-        members.forEach((vs, m) -> {
-            if (!m.isEmpty()) {
-                after.put(vs, new Ownership(owners.get(vs), m, retiring.getOrDefault(vs, Map.of())));
-            }
-        });
-        return after;
+        return new Ledger(loadMaster, owned, capacity);
+    }
+
+    /** The members each Release step lets go of, by VS. */
+    static Map<VirtualServiceId, Set<Member>> released(Plan plan) {
+        Map<VirtualServiceId, Set<Member>> map = new TreeMap<>();
+        plan.steps(LedgerStep.Release.class).forEach(r -> map.computeIfAbsent(r.vs(), k -> new HashSet<>())
+                .addAll(r.members()));
+        return map;
     }
 
     /** {@code +3a} add, {@code -3a} remove, {@code ~3a} disable, {@code ^3a} re-enable. */

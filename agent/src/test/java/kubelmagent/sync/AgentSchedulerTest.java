@@ -48,14 +48,14 @@ class AgentSchedulerTest {
             running.decrementAndGet();
             firstPass.countDown();
             twoPasses.countDown();
-            return new DesiredState(true, List.of(), List.of());
+            return new DesiredState(List.of());
         }
     }
 
     static Reconciler reconciler(DesiredStateSource source, Path dir) throws Exception {
         return new Reconciler(source, new InMemoryLoadMaster(), FileOwnershipLedger.readOnly(dir), Clock.systemUTC(),
-                new Reconciler.Options(BindingPolicy.allowAll(), RemovalPolicy.defaults(Duration.ofSeconds(1)), true, false,
-                        List.of()), new AgentMetrics("test"));
+                new Reconciler.Options(BindingPolicy.allowAll(), RemovalPolicy.defaults(Duration.ofSeconds(1)), List.of(),
+                        false, true, false, false), new AgentMetrics("test"));
     }
 
     @Test

@@ -35,7 +35,7 @@ import kubelmagent.plan.RemovalPolicy;
 
 /**
  * Passes with the agent's default safety rules, against the in-memory LoadMaster and a real ledger
- * file: draining with {@code modrs}, two-step removal that survives a restart, the mass-removal guard,
+ * file: draining with {@code modrs}, two-step removal that survives a restart, the capacity guard,
  * and one log line per cause.
  */
 class SafePassesTest {
@@ -135,7 +135,7 @@ class SafePassesTest {
         assertEquals(3, second.applied());
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
         assertTrue(log.contains("<5>[pass #1] removed RS 10.244.1.3:8080 from VS 3 (shop/web): no longer a ready"
-                + " endpoint, confirmed by 2 reads"), log.toString());
+                + " endpoint, confirmed by 2 reads over 10 s"), log.toString());
         assertEquals(0, loadMaster.calls("modrs") - 3, "the delete needs no second modrs");
     }
 
@@ -168,14 +168,16 @@ class SafePassesTest {
         PassResult held = reconciler().runOnce(Trigger.TIMER);
         assertEquals(9, held.held());
         assertEquals(0, loadMaster.calls("modrs"));
-        assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] holding 9 removal(s) this pass: they would"
-                + " take 9 of the 10 Real Servers the agent owns out of service (90%)")), log.toString());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] VS 3 (shop/web): holding 9 take-out(s) this"
+                + " pass: they would leave 1 of the agent's Real Servers in service, down from 10 within the last 10 min"
+                + " (a drop of 9, 90%)")), log.toString());
         assertTrue(log.get(log.size() - 1).startsWith("<4>") && log.get(log.size() - 1).contains(
-                "9 removal(s) held by the mass-removal guard"), log.get(log.size() - 1));
+                "9 take-out(s) held by the capacity guard"), log.get(log.size() - 1));
 
-        Reconciler forced = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, false, true,
-                List.of()));
+        Reconciler forced = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), false, false,
+                true, false));
         assertEquals(9, forced.runOnce(Trigger.ONCE).applied());
+        clock.now = clock.now.plusSeconds(10);
         assertEquals(0, forced.runOnce(Trigger.TIMER).held(), "the deletes of disabled RS are not take-outs");
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
     }
@@ -183,8 +185,8 @@ class SafePassesTest {
     @Test
     void forcingRemovalsLastsOnePassOnly() {
         cluster.service("web", 3, 10);
-        Reconciler forced = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, false, true,
-                List.of()));
+        Reconciler forced = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), false, false,
+                true, false));
         forced.runOnce(Trigger.TIMER);
         cluster.service("web", 3, 1);
         assertEquals(9, forced.runOnce(Trigger.TIMER).held());
@@ -222,8 +224,8 @@ class SafePassesTest {
         loadMaster.addRealServerByHand(VS3, pod(1));
         loadMaster.addRealServerByHand(VS3, pod(2));
         cluster.service("web", 3, 2);
-        Reconciler adopting = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, false, false,
-                List.of(kubelmagent.model.Cidr.parse("10.244.1.0/24"))));
+        Reconciler adopting = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS,
+                List.of(kubelmagent.model.Cidr.parse("10.244.1.0/24")), false, false, false, true));
         adopting.runOnce(Trigger.ONCE);
         assertEquals(java.util.Set.of(pod(1), pod(2)), ledger.snapshot().get(VS3).members());
         assertTrue(log.stream().anyMatch(l -> l.startsWith("<5>[pass #1] adopted RS 10.244.1.1:8080 in VS 3"
@@ -231,5 +233,150 @@ class SafePassesTest {
         cluster.service("web", 3, 1);
         adopting.runOnce(Trigger.TIMER);
         assertFalse(enabled(pod(2)), "an adopted RS is the agent's to take out");
+    }
+
+    // ---- issue 10: safety, round two ---------------------------------------------------------------------
+
+    @Test
+    void theCapacityGuardRemembersItsPeakAcrossARestart() throws Exception {
+        cluster.service("web", 3, 10);
+        reconciler().runOnce(Trigger.TIMER);
+        cluster.service("web", 3, 6);
+        assertEquals(4, reconciler().runOnce(Trigger.TIMER).applied(), "4 of 10 is within the limits");
+        ledger.close(); // the agent restarts
+        ledger = FileOwnershipLedger.open(stateDir);
+        clock.now = clock.now.plusSeconds(10);
+        cluster.service("web", 3, 2);
+        PassResult after = reconciler().runOnce(Trigger.TIMER);
+        assertEquals(4, after.held(), "6 -> 2 is a drop of 8 from the peak of 10 seen 10 s ago");
+        assertTrue(enabled(pod(3)));
+    }
+
+    @Test
+    void aVirtualServiceThatIsGoneForAMomentKeepsItsOwnershipAndIsCleanedUpWhenItComesBack() throws Exception {
+        cluster.service("web", 3, 3);
+        reconciler().runOnce(Trigger.TIMER);
+        loadMaster.removeVirtualService(VS3); // a configuration restore in progress
+        log.clear();
+        reconciler().runOnce(Trigger.TIMER);
+        assertEquals(java.util.Set.of(pod(1), pod(2), pod(3)), ledger.snapshot().get(VS3).members());
+        loadMaster.addVirtualService(3, "10.0.0.3", 80); // restored, with its Real Servers
+        for (int i = 1; i <= 3; i++) {
+            loadMaster.addRealServerByHand(VS3, pod(i));
+        }
+        cluster.service("web", 3, 1);
+        clock.now = clock.now.plusSeconds(10);
+        reconciler().runOnce(Trigger.TIMER);
+        clock.now = clock.now.plusSeconds(10);
+        reconciler().runOnce(Trigger.TIMER);
+        assertEquals(List.of(pod(1)), loadMaster.realServers(VS3), "still the agent's to remove");
+    }
+
+    @Test
+    void aVirtualServiceUnknownForConfirmationsPassesIsLetGoWithAnErrLine() {
+        cluster.service("web", 3, 2);
+        reconciler().runOnce(Trigger.TIMER);
+        loadMaster.removeVirtualService(VS3);
+        reconciler().runOnce(Trigger.TIMER);
+        clock.now = clock.now.plusSeconds(10);
+        log.clear();
+        reconciler().runOnce(Trigger.TIMER);
+        assertEquals(null, ledger.snapshot().owned().get(VS3));
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] VS 3: no longer tracking 2 Real Server(s), the"
+                + " LoadMaster has answered Unknown VS for VS 3 in 2 passes in a row over 10 s")), log.toString());
+    }
+
+    @Test
+    void againstALedgerOfAnotherLoadMasterNothingIsTakenOutAndTheErrLineSaysWhatToDo() throws Exception {
+        cluster.service("web", 3, 3);
+        reconciler().runOnce(Trigger.TIMER);
+        ledger.recordLoadMaster("https://10.0.0.2"); // as if written against another appliance
+        cluster.service("web", 3, 1);
+        log.clear();
+        PassResult r = reconciler().runOnce(Trigger.TIMER);
+        assertEquals(0, loadMaster.calls("modrs"));
+        assertEquals(1, r.problems());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] the ownership ledger was written for"
+                + " LoadMaster https://10.0.0.2, but loadmaster.url is now in-memory")), log.toString());
+        Reconciler adopting = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS,
+                List.of(kubelmagent.model.Cidr.parse("10.244.0.0/16")), false, false, false, true));
+        assertEquals(2, adopting.runOnce(Trigger.ONCE).applied(), "--adopt accepts it and the take-outs go on");
+        assertFalse(enabled(pod(3)));
+    }
+
+    @Test
+    void aRealServerAPersonDisabledIsNotEnabledAgainAfterAReadinessBlip() throws Exception {
+        cluster.service("web", 3, 2);
+        Reconciler agent = reconciler();
+        agent.runOnce(Trigger.TIMER);
+        loadMaster.modifyRealServerByHand(VS3, pod(2), false, 1000); // a person is debugging that pod
+        cluster.service("web", 3, 1);
+        agent.runOnce(Trigger.TIMER);
+        cluster.service("web", 3, 2);
+        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(Trigger.TIMER);
+        assertFalse(enabled(pod(2)));
+        assertEquals(0, loadMaster.calls("modrs"));
+    }
+
+    @Test
+    void aRestartRightAfterTheDisableDoesNotConfirmTheDelete() throws Exception {
+        cluster.service("web", 3, 2);
+        reconciler().runOnce(Trigger.TIMER);
+        cluster.service("web", 3, 1);
+        reconciler().runOnce(Trigger.TIMER);
+        clock.now = clock.now.plusSeconds(2); // crash loop, or an operator's --once
+        reconciler().runOnce(Trigger.ONCE);
+        assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
+        clock.now = clock.now.plusSeconds(8);
+        reconciler().runOnce(Trigger.TIMER);
+        assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
+    }
+
+    @Test
+    void aServiceWhoseEndpointsCannotBeReadDoesNotStopRemovalsElsewhere() throws Exception {
+        cluster.service("web", 3, 3).service("api", 4, 2);
+        reconciler().runOnce(Trigger.TIMER);
+        cluster.unreadable("api", 4).service("web", 3, 2);
+        log.clear();
+        PassResult r = reconciler().runOnce(Trigger.TIMER);
+        assertFalse(enabled(pod(3)), "web's gone pod is taken out");
+        assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VirtualServiceId.of(4)));
+        assertFalse(r.complete(), "the pass did not read everything");
+        assertTrue(log.get(log.size() - 1).endsWith("; 1 Service(s) could not be read and were left as they are"),
+                log.get(log.size() - 1));
+    }
+
+    @Test
+    void withNonLocalRealServersOffNoAddIsTriedUntilTheyAreOnAndTheSettingIsCheckedAgain() {
+        Reconciler agent = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), true, false,
+                false, false));
+        cluster.service("web", 3, 2);
+        log.clear();
+        agent.runOnce(Trigger.TIMER);
+        assertEquals(0, loadMaster.calls("addrs"));
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] the LoadMaster does not accept non-local Real"
+                + " Servers")), log.toString());
+        loadMaster.setNonLocalRealServers(true);
+        agent.runOnce(Trigger.TIMER);
+        assertEquals(2, loadMaster.calls("addrs"), "read again while off: the agent resumes at once");
+        agent.runOnce(Trigger.TIMER);
+        assertEquals(2, loadMaster.calls("get"), "while on, read again only every 5 minutes");
+        clock.now = clock.now.plus(Reconciler.NON_LOCAL_CHECK);
+        agent.runOnce(Trigger.TIMER);
+        assertEquals(3, loadMaster.calls("get"));
+    }
+
+    @Test
+    void noAddIsTriedOnATransparentVirtualService() {
+        loadMaster.setNonLocalRealServers(true).setTransparent(3, true);
+        Reconciler agent = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), true, false,
+                false, false));
+        cluster.service("web", 3, 2).service("api", 4, 1);
+        agent.runOnce(Trigger.TIMER);
+        assertEquals(List.of(), loadMaster.realServers(VS3));
+        assertEquals(List.of(pod(1)), loadMaster.realServers(VirtualServiceId.of(4)));
+        assertTrue(log.stream().anyMatch(l -> l.contains("shop/web: VS 3 (10.0.0.3:80/tcp) has Transparency on")),
+                log.toString());
     }
 }

@@ -1,6 +1,5 @@
 package kubelmagent.sync;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -13,13 +12,14 @@ import kubelmagent.model.Member;
 import kubelmagent.model.Problem;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
+import kubelmagent.model.SkippedService;
 import kubelmagent.model.VirtualServiceId;
 
 /** A desired-state source the test scripts: Services with pods, bad annotations, failed reads. */
 final class ScriptedSource implements DesiredStateSource {
 
     private final Map<ServiceRef, DesiredService> services = new TreeMap<>();
-    private final Map<ServiceRef, Problem> broken = new TreeMap<>();
+    private final Map<ServiceRef, SkippedService> broken = new TreeMap<>();
     private Problem readFailure;
 
     /** A single-port Service bound to {@code vsid} whose pods 10.244.1.1.. serve on 8080. */
@@ -55,7 +55,17 @@ final class ScriptedSource implements DesiredStateSource {
     ScriptedSource badVsid(String name, String value) {
         ServiceRef ref = ref(name);
         services.remove(ref);
-        broken.put(ref, Problem.of(ref, ref + ": annotation vsid=\"" + value + "\" is not a Virtual Service id"));
+        broken.put(ref, SkippedService.invalid(ref, null, Problem.of(ref, ref + ": annotation vsid=\"" + value
+                + "\" is not a Virtual Service id")));
+        return this;
+    }
+
+    /** The Service's endpoints cannot be read (a 403 in its namespace, say): it is skipped, its VS known. */
+    ScriptedSource unreadable(String name, int vsid) {
+        ServiceRef ref = ref(name);
+        services.remove(ref);
+        broken.put(ref, new SkippedService(ref, VirtualServiceId.of(vsid), Problem.of(ref, ref + ": left out of this"
+                + " pass because its endpoints could not be read: Kubernetes API answered 403 Forbidden"), true));
         return this;
     }
 
@@ -87,10 +97,7 @@ final class ScriptedSource implements DesiredStateSource {
 
     @Override
     public DesiredState read() {
-        List<Problem> problems = new ArrayList<>(broken.values());
-        if (readFailure != null) {
-            problems.add(readFailure);
-        }
-        return new DesiredState(readFailure == null, List.copyOf(services.values()), problems);
+        return new DesiredState(readFailure == null, List.copyOf(services.values()), List.copyOf(broken.values()),
+                readFailure == null ? List.of() : List.of(readFailure));
     }
 }
