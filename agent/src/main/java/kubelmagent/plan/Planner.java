@@ -64,10 +64,11 @@ import kubelmagent.model.VsMissing;
  *   <li>The ledger describes one LoadMaster, and records what each of its VSs is: against another
  *       LoadMaster, or a VS that is not the one recorded, nothing is disabled, enabled or removed (adds go
  *       on) until {@code --adopt} accepts it.</li>
- *   <li>The capacity guard: take-outs (disables and removes of enabled Real Servers whose endpoint is gone)
- *       that would leave the agent's Real Servers in service below the peak of the removal window by more
- *       than {@link RemovalPolicy#maxFraction()} and more than {@link RemovalPolicy#maxMinimum()}, per VS or in
- *       total, are held; adds proceed, so a rolling update keeps its capacity and is never held.</li>
+ *   <li>The capacity guard: take-outs (disables and removes of enabled Real Servers, whether their endpoint is
+ *       gone or terminating) that would leave the agent's Real Servers in service below the peak of the
+ *       removal window by more than {@link RemovalPolicy#maxFraction()} and more than
+ *       {@link RemovalPolicy#maxMinimum()}, per VS or in total, are held; adds proceed and count, so a rolling
+ *       update keeps its capacity and is never held.</li>
  * </ul>
  */
 public final class Planner {
@@ -501,14 +502,14 @@ public final class Planner {
             } else if (rs.enabled() && retiring.disabledByAgent()) {
                 // Recorded as draining but still enabled: the disable did not happen (a crash, a lost answer).
                 vsPlan.change(new Change.DisableRealServer(id, m, ref, retiring, "its endpoint is terminating;"
-                        + " draining until the drain timeout of " + timeout.toSeconds() + " s"), -1, false);
+                        + " draining until the drain timeout of " + timeout.toSeconds() + " s"), -1, true);
             }
             return;
         }
         Retiring next = Retiring.draining(now);
         if (rs.enabled()) {
             vsPlan.change(new Change.DisableRealServer(id, m, ref, next, "its endpoint is terminating; draining for"
-                    + " at most " + timeout.toSeconds() + " s"), -1, false);
+                    + " at most " + timeout.toSeconds() + " s"), -1, true);
         } else {
             boolean byAgent = retiring != null && retiring.disabledByAgent();
             vsPlan.plan.ledger(new LedgerStep.Mark(id, m, byAgent ? next : next.foundDisabled()));

@@ -315,9 +315,13 @@ class SafetyRulesTest {
     }
 
     @Test
-    void drainingDoesNotCountAgainstTheGuard() {
+    void drainingCountsAgainstTheGuardButARollingUpdateThatDrainsIsNeverHeld() {
+        World wipe = new World("3=a,b,c,d,e,f,g,h,i,j", "3=a,b,c,d,e,f,g,h,i,j");
+        assertEquals("", wipe.pass("a,b", "c,d,e,f,g,h,i,j"), "every endpoint marked terminating at once");
+        assertEquals(8, wipe.last.held().size());
         World w = new World("3=a,b,c,d,e,f,g,h,i,j", "3=a,b,c,d,e,f,g,h,i,j");
-        assertEquals("~3c ~3d ~3e ~3f ~3g ~3h ~3i ~3j", w.pass("a,b", "c,d,e,f,g,h,i,j"));
+        assertEquals("+3k +3l +3m +3n +3o +3p +3q +3r ~3c ~3d ~3e ~3f ~3g ~3h ~3i ~3j",
+                w.pass("a,b,k,l,m,n,o,p,q,r", "c,d,e,f,g,h,i,j"));
         assertEquals(List.of(), w.last.held());
     }
 
