@@ -160,6 +160,7 @@ public final class Reconciler {
         problemLog.report(problems);
         int applied = 0;
         int failed = 0;
+        Duration applyTook = null;
         if (dryRun) {
             for (Change c : plan.changes()) {
                 LOG.notice("dry run: would " + c.describe());
@@ -170,18 +171,22 @@ public final class Reconciler {
                     failed++;
                 }
             }
+            Progress progress = new Progress(clock, plan.changes().size());
             for (Change c : plan.changes()) {
-                if (apply(c)) {
+                boolean ok = apply(c);
+                progress.step(ok);
+                if (ok) {
                     applied++;
                 } else {
                     failed++;
                 }
             }
+            applyTook = progress.elapsed();
         }
         PassResult result = new PassResult(number, plan.bound().size(), plan.changes().size(), applied, failed,
                 plan.held().size(), problems.size(), desired.everythingRead(), dryRun,
                 Duration.between(start, clock.instant()));
-        report(trigger, result, desired);
+        report(trigger, result, desired, applyTook);
         return result;
     }
 
@@ -411,10 +416,13 @@ public final class Reconciler {
         }
     }
 
-    private void report(Trigger trigger, PassResult r, DesiredState desired) {
+    /** @param applyTook how long the changes took to apply; null in a dry run */
+    private void report(Trigger trigger, PassResult r, DesiredState desired, Duration applyTook) {
         StringBuilder line = new StringBuilder()
                 .append("pass #").append(r.number()).append(" (").append(trigger).append(") ")
-                .append(dryRun ? "dry run, " : "").append("done in ").append(r.elapsed().toMillis()).append(" ms: ")
+                .append(dryRun ? "dry run, " : "").append("done in ").append(r.elapsed().toMillis()).append(" ms")
+                .append(applyTook != null && r.planned() > 0 ? " (apply " + applyTook.toMillis() + " ms)" : "")
+                .append(": ")
                 .append(r.bound()).append(" Virtual Service(s) bound, ");
         if (dryRun) {
             line.append(r.planned()).append(" change(s) planned, none applied");

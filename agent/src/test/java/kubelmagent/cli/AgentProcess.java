@@ -28,7 +28,8 @@ final class AgentProcess {
     }
 
     private static final Pattern SUMMARY =
-            Pattern.compile("pass #\\d+ \\(once\\) done in \\d+ ms: .*?(\\d+) change\\(s\\) applied, (\\d+) failed");
+            Pattern.compile("pass #\\d+ \\(once\\) done in \\d+ ms(?: \\(apply \\d+ ms\\))?: .*?(\\d+) change\\(s\\) applied,"
+                    + " (\\d+) failed");
 
     private final Process process;
     private final Thread drain;

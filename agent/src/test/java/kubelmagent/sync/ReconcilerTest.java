@@ -25,11 +25,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import kubelmagent.loadmaster.InMemoryLoadMaster;
+import kubelmagent.loadmaster.LoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.Member;
+import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.plan.RemovalPolicy;
@@ -110,8 +112,8 @@ class ReconcilerTest {
         reconciler.runOnce(Trigger.TIMER);
         assertEquals(List.of(
                 "<5>[pass #1] added RS 10.244.1.1:8080 to VS 3 (shop/web)",
-                "<6>[pass #1] pass #1 (timer) done in 0 ms: 1 Virtual Service(s) bound, 1 change(s) applied,"
-                        + " 0 failed, 0 problem(s)"), log);
+                "<6>[pass #1] pass #1 (timer) done in 0 ms (apply 0 ms): 1 Virtual Service(s) bound, 1 change(s)"
+                        + " applied, 0 failed, 0 problem(s)"), log);
         cluster.delete("web");
         log.clear();
         reconciler.runOnce(Trigger.TIMER);
@@ -249,6 +251,57 @@ class ReconcilerTest {
         public Clock withZone(java.time.ZoneId zone) {
             return this;
         }
+    }
+
+    @Test
+    void logsProgressAtMostEveryFiveSecondsOfALongApplyAndHowLongTheApplyTook() {
+        MutableClock clock = new MutableClock();
+        LoadMaster slow = new LoadMaster() { // each write takes 100 ms
+            @Override
+            public String address() {
+                return loadMaster.address();
+            }
+
+            @Override
+            public VirtualService showVirtualService(VirtualServiceId vs) throws LoadMasterException {
+                return loadMaster.showVirtualService(vs);
+            }
+
+            @Override
+            public boolean nonLocalRealServersEnabled() throws LoadMasterException {
+                return loadMaster.nonLocalRealServersEnabled();
+            }
+
+            @Override
+            public void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
+                clock.advance(java.time.Duration.ofMillis(100));
+                if (member.equals(pod(1)) || member.equals(pod(10))) { // the first two, in address order
+                    throw new LoadMasterException("addrs vs=3 rs=" + member + ": LoadMaster answered 500", 500);
+                }
+                loadMaster.addRealServer(vs, member);
+            }
+
+            @Override
+            public void deleteRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
+                loadMaster.deleteRealServer(vs, member);
+            }
+
+            @Override
+            public void setRealServerEnabled(VirtualServiceId vs, Member member, boolean enabled)
+                    throws LoadMasterException {
+                loadMaster.setRealServerEnabled(vs, member, enabled);
+            }
+        };
+        cluster.service("web", 3, 200);
+        new Reconciler(cluster, slow, ledger, clock, AT_ONCE, new AgentMetrics("test")).runOnce(Trigger.TIMER);
+        assertEquals(List.of(
+                "<6>[pass #1] applying 200 changes",
+                "<6>[pass #1] applying: 50 of 200 changes, 2 failed, about 15 s left",
+                "<6>[pass #1] applying: 100 of 200 changes, 2 failed, about 10 s left",
+                "<6>[pass #1] applying: 150 of 200 changes, 2 failed, about 5 s left"),
+                log.stream().filter(l -> l.contains("applying")).toList());
+        assertTrue(log.get(log.size() - 1).startsWith("<4>[pass #1] pass #1 (timer) done in 20000 ms (apply 20000 ms):"
+                + " 1 Virtual Service(s) bound, 198 change(s) applied, 2 failed"), log.get(log.size() - 1));
     }
 
     @Test
