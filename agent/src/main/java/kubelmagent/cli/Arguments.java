@@ -3,6 +3,8 @@ package kubelmagent.cli;
 import java.nio.file.Path;
 import java.util.List;
 
+import kubelmagent.log.LogFormat;
+
 /**
  * The command line.
  *
@@ -18,15 +20,19 @@ import java.util.List;
  * @param adopt       {@code --adopt}: the first pass accepts the LoadMaster as it is and takes over Real
  *                    Servers that match ready endpoints inside {@code kubernetes.podCidrs}
  * @param status      {@code status}: print the read-only status table and exit
+ * @param logFormat   {@code --log-format journal|text}; null: text on a terminal outside systemd, else journal
+ * @param json        {@code status --output json}: print the status as JSON instead of a table
  */
 record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig, boolean version, boolean demo,
-        boolean debug, boolean help, boolean forceRemovals, boolean adopt, boolean status) {
+        boolean debug, boolean help, boolean forceRemovals, boolean adopt, boolean status, LogFormat logFormat,
+        boolean json) {
 
     static final String USAGE = String.join("\n",
             "usage: kube-lm-agent --config FILE [--once] [--dry-run] [--force-removals] [--adopt] [--debug]",
             "       kube-lm-agent --config FILE --check-config",
-            "       kube-lm-agent status --config FILE",
+            "       kube-lm-agent status --config FILE [--output table|json]",
             "       kube-lm-agent --demo [--once] [--dry-run]",
+            "       (each also takes --log-format journal|text)",
             "       kube-lm-agent --version | --help",
             "",
             "  --config FILE    agent.yaml to use (see /etc/kube-lm-agent/agent.yaml)",
@@ -44,8 +50,12 @@ record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig,
             "  status           print each bound Service, its VS, desired and current Real",
             "                   Servers and what the next pass would do; changes nothing",
             "                   (0 = everything in step, 1 = something to change or fix)",
+            "  --output json    status as JSON, for scripts (default: a table)",
             "  --demo           run against a built-in demo cluster and in-memory LoadMaster",
             "  --debug          also log debug lines (priority 7)",
+            "  --log-format F   journal: <N> priority prefixes, as journald reads them; text: local",
+            "                   time and a level word, for a terminal (default: text on a terminal",
+            "                   outside systemd, else journal)",
             "  --version        print the version and exit",
             "");
 
@@ -62,15 +72,14 @@ record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig,
         boolean forceRemovals = false;
         boolean adopt = false;
         boolean status = false;
+        LogFormat logFormat = null;
+        String output = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
-                case "--config" -> {
-                    if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
-                        throw new IllegalArgumentException("--config needs a file name");
-                    }
-                    config = Path.of(args.get(++i));
-                }
+                case "--config" -> config = Path.of(value(args, ++i, a, "a file name"));
+                case "--log-format" -> logFormat = LogFormat.parse(value(args, ++i, a, "journal or text"));
+                case "--output" -> output = value(args, ++i, a, "table or json");
                 case "--once" -> once = true;
                 case "--dry-run" -> dryRun = true;
                 case "--check-config" -> checkConfig = true;
@@ -84,11 +93,21 @@ record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig,
                 default -> {
                     if (a.startsWith("--config=")) {
                         config = Path.of(a.substring("--config=".length()));
+                    } else if (a.startsWith("--log-format=")) {
+                        logFormat = LogFormat.parse(a.substring("--log-format=".length()));
+                    } else if (a.startsWith("--output=")) {
+                        output = a.substring("--output=".length());
                     } else {
                         throw new IllegalArgumentException("unknown option " + a);
                     }
                 }
             }
+        }
+        if (output != null && !output.equals("table") && !output.equals("json")) {
+            throw new IllegalArgumentException("--output takes table or json");
+        }
+        if (output != null && !status) {
+            throw new IllegalArgumentException("--output goes with status");
         }
         if (!version && !help) {
             if (demo && config != null) {
@@ -101,12 +120,21 @@ record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig,
                 throw new IllegalArgumentException("--check-config takes only --config");
             }
             if (status && (once || dryRun || checkConfig || demo || forceRemovals || adopt)) {
-                throw new IllegalArgumentException("status takes only --config");
+                throw new IllegalArgumentException("status takes only --config and --output");
             }
             if (demo && (forceRemovals || adopt)) {
                 throw new IllegalArgumentException("--force-removals and --adopt need --config");
             }
         }
-        return new Arguments(config, once, dryRun, checkConfig, version, demo, debug, help, forceRemovals, adopt, status);
+        return new Arguments(config, once, dryRun, checkConfig, version, demo, debug, help, forceRemovals, adopt, status,
+                logFormat, "json".equals(output));
+    }
+
+    /** The value after option {@code a}, at {@code i}. */
+    private static String value(List<String> args, int i, String a, String what) {
+        if (i >= args.size() || args.get(i).startsWith("--")) {
+            throw new IllegalArgumentException(a + " needs " + what);
+        }
+        return args.get(i);
     }
 }

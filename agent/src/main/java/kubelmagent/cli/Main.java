@@ -19,6 +19,7 @@ import kubelmagent.config.ConfigLoader;
 import kubelmagent.http.Version;
 import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.JournalLogging;
+import kubelmagent.log.LogFormat;
 import kubelmagent.log.Log;
 import kubelmagent.metrics.MetricsServer;
 import kubelmagent.sync.AgentScheduler;
@@ -72,8 +73,11 @@ public final class Main {
             return OK;
         }
         // status prints its table on stdout; its log lines (a read that failed, say) go to stderr.
-        JournalLogging.install(args.status() ? new PrintStream(new FileOutputStream(FileDescriptor.err), true,
-                StandardCharsets.UTF_8) : out, args.debug());
+        boolean terminal = LogFormat.onTerminal();
+        LogFormat format = args.logFormat() != null ? args.logFormat() : LogFormat.guess(terminal, System.getenv());
+        PrintStream logs = args.status()
+                ? new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8) : out;
+        JournalLogging.install(logs, args.debug(), format.formatter(LogFormat.colour(terminal, System.getenv())));
         if (args.demo()) {
             return Demo.run(args.once(), args.dryRun());
         }
@@ -94,7 +98,7 @@ public final class Main {
             return OK;
         }
         if (args.status()) {
-            return status(config, out);
+            return status(config, args.json(), out);
         }
         if (args.adopt() && config.podCidrs().isEmpty()) {
             LOG.err(args.config() + ": --adopt needs kubernetes.podCidrs (the pod networks, e.g. [10.244.0.0/16]):"
@@ -151,9 +155,10 @@ public final class Main {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
-    private static int status(AgentConfig config, PrintStream out) {
+    private static int status(AgentConfig config, boolean json, PrintStream out) {
         try (Agent agent = Agent.open(config, true)) {
-            return Status.print(agent.reconciler.inspect(), out) ? OK : FAILED;
+            Reconciler.Inspection inspection = agent.reconciler.inspect();
+            return (json ? Status.printJson(inspection, out) : Status.print(inspection, out)) ? OK : FAILED;
         } catch (IOException e) {
             LOG.err("cannot read the state directory: " + e.getMessage());
             return FAILED;

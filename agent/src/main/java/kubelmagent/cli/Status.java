@@ -2,11 +2,14 @@ package kubelmagent.cli;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+
+import com.google.gson.GsonBuilder;
 
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.Member;
@@ -23,26 +26,70 @@ import kubelmagent.plan.Planner;
 import kubelmagent.sync.Reconciler;
 
 /**
- * {@code kube-lm-agent status}: a read-only table, for a person at a terminal, of each bound Service,
- * its Virtual Service, what Kubernetes wants and what the LoadMaster holds, what the next pass would
- * change, and any problem. Changes nothing, takes no lock.
+ * {@code kube-lm-agent status}: for each bound Service, its Virtual Service, what Kubernetes wants and what
+ * the LoadMaster holds, what the next pass would change, and any problem; as a table for a person at a
+ * terminal, or as JSON for scripts ({@code --output json}). Changes nothing, takes no lock.
  */
 final class Status {
 
+    /** The kinds of change in {@link Row#nextPass()}, in the order they are listed. */
+    static final List<String> CHANGE_KINDS = List.of("add", "enable", "disable", "remove", "held");
+
     private Status() {}
 
-    record Row(String service, String vs, String ready, String draining, String onLoadMaster, String agents,
-            String handMade, String drift, String problem) {}
+    /**
+     * One Service and its VS, or a VS the ledger still holds Real Servers of for a Service no longer bound
+     * to it, or a Service skipped before its VS was known (then everything but {@code service} and
+     * {@code problem} is null).
+     *
+     * @param service        {@code namespace/name}
+     * @param noLongerBound  the row is a VS the agent added Real Servers to for this Service, which no longer
+     *                       names it
+     * @param vs             the Virtual Service, or null
+     * @param ready          ready endpoints of the Service port that serves the VS; null when unknown
+     * @param draining       terminating but serving endpoints; null when unknown
+     * @param loadMaster     {@code read}, {@code no such VS} or {@code unreadable}; null when not looked at
+     * @param realServers    Real Servers the VS holds; null when not read
+     * @param enabled        of those, enabled; null when not read
+     * @param agents         of those, the agent's (the ledger says it added them); null for a skipped Service
+     * @param disabledByHand of the agent's, disabled by a person (the agent leaves them so); null likewise
+     * @param handMade       Real Servers the agent did not add; null when not read
+     * @param nextPass       what the next pass would do, by kind ({@link #CHANGE_KINDS}); null for a skipped
+     *                       Service
+     * @param problem        why the Service or VS needs attention, or null
+     */
+    record Row(String service, boolean noLongerBound, VirtualServiceId vs, Integer ready, Integer draining,
+            String loadMaster, Integer realServers, Integer enabled, Integer agents, Integer disabledByHand,
+            Integer handMade, Map<String, Integer> nextPass, String problem) {
+
+        boolean inStep() {
+            return problem == null && nextPass != null && nextPass.values().stream().allMatch(n -> n == 0);
+        }
+    }
+
+    /** What {@code status} shows: the rows, what is not about one Service, and the verdict. */
+    record Report(List<Row> rows, List<String> messages, boolean kubernetesReadComplete, boolean inStep) {}
+
+    static Report report(Reconciler.Inspection in) {
+        List<String> messages = new ArrayList<>();
+        if (!in.desired().complete()) {
+            messages.add("Kubernetes could not be read completely: " + in.desired().problems().stream()
+                    .filter(p -> p.service() == null).map(Problem::message).collect(Collectors.joining("; ")));
+        }
+        in.plan().problems().stream().filter(p -> p.service() == null).forEach(p -> messages.add(p.message()));
+        boolean inStep = in.desired().complete() && in.plan().changes().isEmpty() && in.plan().held().isEmpty()
+                && in.desired().problems().isEmpty() && in.plan().problems().isEmpty();
+        return new Report(rows(in), messages, in.desired().complete(), inStep);
+    }
 
     /** Prints the table; returns true when everything is in step and nothing needs attention. */
     static boolean print(Reconciler.Inspection in, PrintStream out) {
-        List<Row> rows = rows(in);
+        Report report = report(in);
         List<String[]> cells = new ArrayList<>();
         cells.add(new String[] {"SERVICE", "VS", "READY", "DRAINING", "ON LM (ENABLED)", "AGENT'S", "HAND-MADE",
             "NEXT PASS", "PROBLEM"});
-        for (Row r : rows) {
-            cells.add(new String[] {r.service(), r.vs(), r.ready(), r.draining(), r.onLoadMaster(), r.agents(),
-                r.handMade(), r.drift(), r.problem()});
+        for (Row r : report.rows()) {
+            cells.add(cells(r));
         }
         int[] width = new int[9];
         for (String[] c : cells) {
@@ -57,17 +104,42 @@ final class Status {
             }
             out.println(line.toString().stripTrailing());
         }
-        boolean inStep = in.desired().complete() && in.plan().changes().isEmpty() && in.plan().held().isEmpty()
-                && in.desired().problems().isEmpty() && in.plan().problems().isEmpty();
-        if (!in.desired().complete()) {
-            out.println("Kubernetes could not be read completely: " + in.desired().problems().stream()
-                    .filter(p -> p.service() == null).map(Problem::message).collect(Collectors.joining("; ")));
+        report.messages().forEach(out::println);
+        out.println(report.rows().isEmpty() ? "no Service is bound to a Virtual Service"
+                : report.inStep() ? "everything is in step"
+                : "the next pass would change or report something (see NEXT PASS, PROBLEM)");
+        return report.inStep();
+    }
+
+    /** Prints the same facts as JSON (keys documented in the README); returns what {@link #print} returns. */
+    static boolean printJson(Reconciler.Inspection in, PrintStream out) {
+        Report report = report(in);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("inStep", report.inStep());
+        json.put("kubernetesReadComplete", report.kubernetesReadComplete());
+        json.put("messages", report.messages());
+        List<Map<String, Object>> services = new ArrayList<>();
+        for (Row r : report.rows()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("service", r.service());
+            row.put("noLongerBound", r.noLongerBound());
+            row.put("virtualService", r.vs() == null ? null : r.vs().index());
+            row.put("ready", r.ready());
+            row.put("draining", r.draining());
+            row.put("loadMaster", r.loadMaster());
+            row.put("realServers", r.realServers());
+            row.put("enabled", r.enabled());
+            row.put("agents", r.agents());
+            row.put("agentsDisabledByHand", r.disabledByHand());
+            row.put("handMade", r.handMade());
+            row.put("nextPass", r.nextPass());
+            row.put("inStep", r.inStep());
+            row.put("problem", r.problem());
+            services.add(row);
         }
-        in.plan().problems().stream().filter(p -> p.service() == null)
-                .forEach(p -> out.println(p.message()));
-        out.println(rows.isEmpty() ? "no Service is bound to a Virtual Service"
-                : inStep ? "everything is in step" : "the next pass would change or report something (see NEXT PASS, PROBLEM)");
-        return inStep;
+        json.put("services", services);
+        out.println(new GsonBuilder().serializeNulls().setPrettyPrinting().disableHtmlEscaping().create().toJson(json));
+        return report.inStep();
     }
 
     static List<Row> rows(Reconciler.Inspection in) {
@@ -86,46 +158,46 @@ final class Status {
         for (DesiredService s : in.desired().services()) {
             VirtualService vs = in.current().virtualServices().get(s.vs());
             ServicePort port = Planner.servingPort(s, vs);
-            rows.put(s.service().toString(), row(s.service().toString(), s.vs(),
-                    port == null ? "?" : String.valueOf(port.members().size()),
-                    port == null ? "?" : String.valueOf(port.draining().size()), vs, in, problems.get(s.service())));
-            problems.remove(s.service());
+            rows.put(s.service().toString(), row(s.service().toString(), false, s.vs(),
+                    port == null ? null : port.members().size(), port == null ? null : port.draining().size(), vs, in,
+                    problems.remove(s.service())));
         }
         problems.forEach((ref, message) -> rows.put(ref.toString(),
-                new Row(ref.toString(), "-", "-", "-", "-", "-", "-", "-", message)));
+                new Row(ref.toString(), false, null, null, null, null, null, null, null, null, null, null, message)));
         for (var owned : in.ledger().owned().entrySet()) {
             boolean bound = in.desired().services().stream().anyMatch(s -> s.vs().equals(owned.getKey()));
             if (!bound) {
-                String name = owned.getValue().service() + " (no longer bound)";
-                rows.put(name, row(name, owned.getKey(), "0", "0", in.current().virtualServices().get(owned.getKey()),
-                        in, null));
+                String name = owned.getValue().service().toString();
+                rows.put(name + " (no longer bound)", row(name, true, owned.getKey(), 0, 0,
+                        in.current().virtualServices().get(owned.getKey()), in, null));
             }
         }
         return new ArrayList<>(rows.values());
     }
 
-    private static Row row(String service, VirtualServiceId id, String ready, String draining, VirtualService vs,
-            Reconciler.Inspection in, String problem) {
+    private static Row row(String service, boolean noLongerBound, VirtualServiceId id, Integer ready,
+            Integer draining, VirtualService vs, Reconciler.Inspection in, String problem) {
         Ownership owned = in.ledger().get(id);
         Set<Member> mine = owned.members();
-        String onLm = "-";
-        String agents = String.valueOf(mine.size());
-        String handMade = "-";
+        String loadMaster = null;
+        Integer realServers = null;
+        Integer enabled = null;
+        Integer handMade = null;
+        int disabledByHand = 0;
         if (vs != null) {
-            long enabled = vs.realServers().stream().filter(RealServer::enabled).count();
-            onLm = vs.realServers().size() + " (" + enabled + ")";
-            handMade = String.valueOf(vs.realServers().stream().filter(rs -> !mine.contains(rs.member())).count());
-            long offByHand = vs.realServers().stream().filter(rs -> !rs.enabled() && mine.contains(rs.member())
+            loadMaster = "read";
+            realServers = vs.realServers().size();
+            enabled = (int) vs.realServers().stream().filter(RealServer::enabled).count();
+            handMade = (int) vs.realServers().stream().filter(rs -> !mine.contains(rs.member())).count();
+            disabledByHand = (int) vs.realServers().stream().filter(rs -> !rs.enabled() && mine.contains(rs.member())
                     && !disabledByAgent(owned, rs.member())).count();
-            if (offByHand > 0) {
-                agents += " (" + offByHand + " disabled by hand)";
-            }
         } else if (in.current().missing().contains(id)) {
-            onLm = "no such VS";
+            loadMaster = "no such VS";
         } else if (in.current().unreadable().containsKey(id)) {
-            onLm = "unreadable";
+            loadMaster = "unreadable";
         }
-        return new Row(service, id.toString(), ready, draining, onLm, agents, handMade, drift(id, in), problem == null ? "" : problem);
+        return new Row(service, noLongerBound, id, ready, draining, loadMaster, realServers, enabled, mine.size(),
+                disabledByHand, handMade, nextPass(id, in), problem);
     }
 
     private static boolean disabledByAgent(Ownership owned, Member m) {
@@ -133,22 +205,17 @@ final class Status {
         return r != null && r.disabledByAgent();
     }
 
-    /** What the next pass would do to this VS: {@code in step}, or counts such as {@code +2 -1 disable 1}. */
-    private static String drift(VirtualServiceId id, Reconciler.Inspection in) {
-        Map<String, Integer> counts = new TreeMap<>();
+    /** What the next pass would do to this VS, by kind. */
+    private static Map<String, Integer> nextPass(VirtualServiceId id, Reconciler.Inspection in) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        CHANGE_KINDS.forEach(kind -> counts.put(kind, 0));
         for (Change c : in.plan().changes()) {
             if (c.vs().equals(id)) {
                 counts.merge(kind(c), 1, Integer::sum);
             }
         }
-        long held = in.plan().held().stream().filter(c -> c.vs().equals(id)).count();
-        if (held > 0) {
-            counts.put("held", (int) held);
-        }
-        if (counts.isEmpty()) {
-            return "in step";
-        }
-        return counts.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+        counts.put("held", (int) in.plan().held().stream().filter(c -> c.vs().equals(id)).count());
+        return counts;
     }
 
     private static String kind(Change c) {
@@ -159,6 +226,27 @@ final class Status {
             return "remove";
         }
         return c instanceof Change.DisableRealServer ? "disable" : "enable";
+    }
+
+    /** The table's cells of one row. */
+    private static String[] cells(Row r) {
+        if (r.vs() == null) {
+            return new String[] {r.service(), "-", "-", "-", "-", "-", "-", "-", orEmpty(r.problem())};
+        }
+        String onLm = r.realServers() != null ? r.realServers() + " (" + r.enabled() + ")"
+                : r.loadMaster() != null ? r.loadMaster() : "-";
+        String agents = r.agents() + (r.disabledByHand() > 0 ? " (" + r.disabledByHand() + " disabled by hand)" : "");
+        String drift = r.nextPass().entrySet().stream().filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.comparingByKey()).map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+        return new String[] {r.service() + (r.noLongerBound() ? " (no longer bound)" : ""), r.vs().toString(),
+            r.ready() == null ? "?" : r.ready().toString(), r.draining() == null ? "?" : r.draining().toString(),
+            onLm, agents, r.handMade() == null ? "-" : r.handMade().toString(), drift.isEmpty() ? "in step" : drift,
+            orEmpty(r.problem())};
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
     }
 
     private static String pad(String s, int width) {

@@ -15,8 +15,15 @@ public final class JournalFormatter extends Formatter {
 
     @Override
     public String format(LogRecord record) {
+        return "<" + priority(record.getLevel()) + ">" + body(this, record) + System.lineSeparator();
+    }
+
+    /**
+     * What every format prints after its prefix: the pass tag, for library loggers their short name, the
+     * message and a summary of any exception, on one line.
+     */
+    static String body(Formatter formatter, LogRecord record) {
         StringBuilder line = new StringBuilder(128);
-        line.append('<').append(priority(record.getLevel())).append('>');
         String pass = PassContext.current();
         if (pass != null) {
             line.append('[').append(pass).append("] ");
@@ -25,12 +32,12 @@ public final class JournalFormatter extends Formatter {
         if (loggerName != null && !loggerName.startsWith(OWN_PREFIX)) {
             line.append(shortName(loggerName)).append(": ");
         }
-        line.append(formatMessage(record));
+        line.append(formatter.formatMessage(record));
         Throwable thrown = record.getThrown();
         if (thrown != null) {
             line.append(": ").append(summary(thrown));
         }
-        return fold(line) + System.lineSeparator();
+        return fold(line);
     }
 
     /** The syslog priority journald understands: err 3, warning 4, notice 5, info 6, debug 7. */

@@ -4,6 +4,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -11,7 +12,8 @@ import java.util.logging.Logger;
 
 /**
  * Routes every log record, the agent's and the libraries' (HttpClient and Quartz log through SLF4J,
- * bound to java.util.logging), to one stream in journald's line format.
+ * bound to java.util.logging), to one stream, one line each: in journald's line format, or for a terminal
+ * ({@link LogFormat}).
  */
 public final class JournalLogging {
 
@@ -30,16 +32,25 @@ public final class JournalLogging {
     private JournalLogging() {}
 
     /**
-     * Replaces the root handlers with one that writes to {@code out}.
+     * Replaces the root handlers with one that writes journal lines to {@code out}.
      *
      * @param debug show priority 7 lines from the agent (libraries stay at warning and above)
      */
     public static void install(PrintStream out, boolean debug) {
+        install(out, debug, new JournalFormatter());
+    }
+
+    /**
+     * Replaces the root handlers with one that writes lines made by {@code formatter} to {@code out}.
+     *
+     * @param debug show priority 7 lines from the agent (libraries stay at warning and above)
+     */
+    public static void install(PrintStream out, boolean debug, Formatter formatter) {
         Logger root = Logger.getLogger("");
         for (Handler h : root.getHandlers()) {
             root.removeHandler(h);
         }
-        root.addHandler(new LineHandler(out));
+        root.addHandler(new LineHandler(out, formatter));
         root.setLevel(Level.WARNING);
         synchronized (CONFIGURED) {
             CONFIGURED.clear();
@@ -60,9 +71,9 @@ public final class JournalLogging {
     private static final class LineHandler extends Handler {
         private final PrintStream out;
 
-        LineHandler(PrintStream out) {
+        LineHandler(PrintStream out, Formatter formatter) {
             this.out = out;
-            setFormatter(new JournalFormatter());
+            setFormatter(formatter);
             setLevel(Level.ALL);
         }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import kubelmagent.http.Secret;
 import kubelmagent.log.JournalLogging;
 import kubelmagent.log.Log;
+import kubelmagent.log.LogFormat;
 import kubelmagent.log.Text;
 
 /**
@@ -18,40 +19,55 @@ import kubelmagent.log.Text;
  *
  * <pre>
  * java -cp kube-lm-agent.jar kubelmagent.simulator.LoadMasterSimulator [options]
- *   --port N              port to listen on (default 8443; 0 picks a free one)
- *   --bind ADDR           address to listen on (default 127.0.0.1)
- *   --http                plain HTTP instead of HTTPS
- *   --state FILE          load the state from FILE if it exists; write it there on exit
- *   --nonlocalrs on|off   start with "Enable Non-Local Real Servers" on or off, whatever the state file
- *                         says (default: the state file's, else off as on a new appliance); pods outside
- *                         the /24 of their VS need it on
- *   --apikey-file F       require the API key in F
- *   --user U              require HTTP Basic (or APIv2 apiuser/apipass) user U ...
- *   --password-file F     ... with the password in F
- *   --ca-out FILE         copy the self-signed certificate (PEM) to FILE, for the agent's caFile
- *   --work-dir DIR        where to make the certificate (default: a temporary directory)
- *   --debug               log every request
  * </pre>
+ *
+ * with the options {@link #USAGE_TEXT} lists ({@code --help} prints it).
  *
  * When ready it prints one line to standard output,
  * {@code LoadMaster simulator ready: url=https://127.0.0.1:8443 caFile=/path/server.crt} ({@code caFile=-}
  * for HTTP), then runs until SIGTERM or SIGINT, and writes the state file on the way out. Log lines go to
- * standard error. Exit status: 0 after a signal, 1 if it cannot start, 2 for wrong options.
+ * standard error. Exit status: 0 after a signal (and for {@code --help}), 1 if it cannot start, 64 for wrong
+ * options (with the usage).
  */
 public final class SimulatorCli {
 
     static final int OK = 0;
     static final int FAILED = 1;
-    static final int USAGE = 2;
+    /** sysexits.h EX_USAGE, as the agent uses. */
+    static final int USAGE = 64;
 
-    static final String USAGE_TEXT = "usage: LoadMasterSimulator [--port N] [--bind ADDR] [--http] [--state FILE]"
-            + " [--nonlocalrs on|off] [--apikey-file F | --user U --password-file F] [--ca-out FILE]"
-            + " [--work-dir DIR] [--debug]";
+    static final String USAGE_TEXT = String.join("\n",
+            "usage: java -cp kube-lm-agent.jar kubelmagent.simulator.LoadMasterSimulator [options]",
+            "",
+            "A LoadMaster simulator (APIv1 /access/<cmd>, APIv2 /accessv2) for trying the agent without an",
+            "appliance. When it listens it prints 'LoadMaster simulator ready: url=... caFile=...' and runs",
+            "until SIGTERM or SIGINT.",
+            "",
+            "  --port N              port to listen on (default 8443; 0 picks a free one)",
+            "  --bind ADDR           address to listen on (default 127.0.0.1)",
+            "  --http                plain HTTP instead of HTTPS",
+            "  --state FILE          load the state from FILE if it exists; write it there on exit",
+            "  --nonlocalrs on|off   start with \"Enable Non-Local Real Servers\" on or off, whatever the",
+            "                        state file says (default: the state file's, else off as on a new",
+            "                        appliance); pods outside the /24 of their VS need it on",
+            "  --apikey-file F       require the API key in F",
+            "  --user U              require HTTP Basic (or APIv2 apiuser/apipass) user U ...",
+            "  --password-file F     ... with the password in F",
+            "  --ca-out FILE         copy the self-signed certificate (PEM) to FILE, for the agent's caFile",
+            "  --work-dir DIR        where to make the certificate (default: a temporary directory)",
+            "  --debug               log every request",
+            "  --log-format F        journal (<N> priority prefixes) or text (time and level word);",
+            "                        default: text on a terminal outside systemd, else journal",
+            "  --help                print this and exit",
+            "",
+            "Exit status: 0 after a signal, 1 if it cannot start, 64 for wrong options.",
+            "");
 
     private SimulatorCli() {}
 
-    /** Parsed command line. */
-    record Arguments(LoadMasterSimulator.Options options, Path caOut, boolean debug) {}
+    /** Parsed command line; {@code logFormat} null: guess; {@code help}: print the usage and exit. */
+    record Arguments(LoadMasterSimulator.Options options, Path caOut, boolean debug, LogFormat logFormat,
+            boolean help) {}
 
     /** Thrown for a wrong command line; the message says what is wrong. */
     static final class UsageException extends Exception {
@@ -69,10 +85,20 @@ public final class SimulatorCli {
             arguments = parse(args);
         } catch (UsageException e) {
             err.println("LoadMasterSimulator: " + e.getMessage());
-            err.println(USAGE_TEXT);
+            err.println();
+            err.print(USAGE_TEXT);
+            err.flush();
             return USAGE;
         }
-        JournalLogging.install(err, arguments.debug());
+        if (arguments.help()) {
+            out.print(USAGE_TEXT);
+            out.flush();
+            return OK;
+        }
+        boolean terminal = LogFormat.onTerminal();
+        LogFormat format = arguments.logFormat() != null ? arguments.logFormat()
+                : LogFormat.guess(terminal, System.getenv());
+        JournalLogging.install(err, arguments.debug(), format.formatter(LogFormat.colour(terminal, System.getenv())));
         Log log = Log.get(SimulatorCli.class);
         LoadMasterSimulator simulator;
         try {
@@ -115,9 +141,20 @@ public final class SimulatorCli {
         boolean debug = false;
         String user = null;
         Path passwordFile = null;
+        LogFormat logFormat = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
+                case "--help", "-h" -> {
+                    return new Arguments(options, null, false, null, true);
+                }
+                case "--log-format" -> {
+                    try {
+                        logFormat = LogFormat.parse(value(args, ++i, a));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException(e.getMessage());
+                    }
+                }
                 case "--http" -> options.https(false);
                 case "--debug" -> debug = true;
                 case "--port" -> {
@@ -152,7 +189,7 @@ public final class SimulatorCli {
         if (user != null) {
             options.credentials(user, secret(passwordFile));
         }
-        return new Arguments(options, caOut, debug);
+        return new Arguments(options, caOut, debug, logFormat, false);
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {

@@ -273,6 +273,65 @@ class MainTest {
     }
 
     @Test
+    void printsTheSameFactsAsJsonForScripts() {
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7", "10.244.1.8", "10.244.1.9");
+        cluster.service("shop", "broken", Map.of("kempLB", "Enabled"), Map.of("vsid", "four"),
+                List.of(StandInKubernetesApi.Port.tcp("http", 80, 8080)));
+        loadMaster.engine().addRealServerByHand(3, "10.0.5.5", 8080);
+        run("--config", config.toString(), "--once");
+        cluster.scale("shop", "web", "10.244.1.7", "10.244.1.8", "10.244.1.10");
+
+        List<String> lines = status(1, "status", "--config", config.toString(), "--output", "json");
+
+        com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(String.join("\n", lines))
+                .getAsJsonObject();
+        assertEquals(List.of("inStep", "kubernetesReadComplete", "messages", "services"), List.copyOf(json.keySet()));
+        assertFalse(json.get("inStep").getAsBoolean());
+        assertTrue(json.get("kubernetesReadComplete").getAsBoolean());
+        com.google.gson.JsonArray services = json.getAsJsonArray("services");
+        assertEquals(2, services.size());
+        com.google.gson.JsonObject broken = services.get(0).getAsJsonObject();
+        assertEquals("shop/broken", broken.get("service").getAsString());
+        assertTrue(broken.get("virtualService").isJsonNull());
+        assertTrue(broken.get("problem").getAsString().startsWith("shop/broken: annotation vsid=\"four\""));
+        com.google.gson.JsonObject web = services.get(1).getAsJsonObject();
+        assertEquals(List.of("service", "noLongerBound", "virtualService", "ready", "draining", "loadMaster",
+                "realServers", "enabled", "agents", "agentsDisabledByHand", "handMade", "nextPass", "inStep", "problem"),
+                List.copyOf(web.keySet()), "stable keys, documented in the README");
+        assertEquals("{\"service\":\"shop/web\",\"noLongerBound\":false,\"virtualService\":3,\"ready\":3,\"draining\":0,"
+                + "\"loadMaster\":\"read\",\"realServers\":4,\"enabled\":4,\"agents\":3,\"agentsDisabledByHand\":0,"
+                + "\"handMade\":1,\"nextPass\":{\"add\":1,\"enable\":0,\"disable\":1,\"remove\":0,\"held\":0},"
+                + "\"inStep\":false,\"problem\":null}", web.toString());
+    }
+
+    @Test
+    void writesLinesForAPersonWhenAskedAndJournalLinesIntoAPipe() {
+        Run text = run("--demo", "--once", "--log-format", "text");
+        assertEquals(0, text.code(), String.join("\n", text.lines()));
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d (error  |warning|notice |info   |debug  ) .+");
+        assertTrue(text.lines().stream().allMatch(l -> line.matcher(l).matches()), String.join("\n", text.lines()));
+        assertTrue(text.lines().stream().anyMatch(l -> l.endsWith(" notice  [pass #1] added RS 10.244.1.11:8080 to VS 1"
+                + " (shop/web)")), String.join("\n", text.lines()));
+        assertTrue(text.lines().stream().noneMatch(l -> l.contains("\u001b[")), "no colour into a pipe");
+
+        Run journal = run("--demo", "--once");
+        assertTrue(journal.lines().stream().allMatch(l -> l.matches("<[3-7]>.+")), "not a terminal: journal lines");
+        assertTrue(run("--demo", "--once", "--log-format=journal").has("<5>[pass #1] added RS 10.244.1.11:8080 to VS 1"
+                + " (shop/web)"));
+    }
+
+    @Test
+    void refusesAWrongLogFormatOrOutputWithTheUsage() {
+        Run format = run("--demo", "--log-format", "xml");
+        assertEquals(64, format.code());
+        assertEquals("kube-lm-agent: --log-format takes journal or text", format.lines().get(0));
+        assertEquals(64, run("status", "--config", config.toString(), "--output", "yaml").code());
+        assertEquals("kube-lm-agent: --output goes with status", run("--config", config.toString(), "--once",
+                "--output", "json").lines().get(0));
+    }
+
+    @Test
     void statusTakesOnlyTheConfig() {
         status(64, "status", "--config", config.toString(), "--once");
         status(64, "status");

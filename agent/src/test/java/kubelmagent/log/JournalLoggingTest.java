@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import java.util.logging.LogManager;
 
 import org.junit.jupiter.api.AfterEach;
@@ -97,5 +98,55 @@ class JournalLoggingTest {
         assertEquals(6, JournalFormatter.priority(Level.INFO));
         assertEquals(7, JournalFormatter.priority(Level.CONFIG));
         assertEquals(7, JournalFormatter.priority(Level.FINEST));
+    }
+
+    // ---- a terminal is not the journal (issue 15) ----------------------------------------------------------
+
+    static LogRecord record(Level level, String message) {
+        LogRecord r = new LogRecord(level, message);
+        r.setLoggerName("kubelmagent.sync.Reconciler");
+        r.setInstant(java.time.Instant.parse("2026-11-30T03:12:01.250Z"));
+        return r;
+    }
+
+    @Test
+    void printsLocalTimeAndALevelWordForAPersonAtATerminal() {
+        TerminalFormatter text = new TerminalFormatter(java.time.ZoneId.of("Europe/Berlin"), false);
+        assertEquals("2026-11-30 04:12:01 error   e\n", text.format(record(Level.SEVERE, "e")).replace("\r", ""));
+        assertEquals("2026-11-30 04:12:01 warning w\n", text.format(record(Level.WARNING, "w")).replace("\r", ""));
+        assertEquals("2026-11-30 04:12:01 notice  n\n", text.format(record(Log.NOTICE, "n")).replace("\r", ""));
+        assertEquals("2026-11-30 04:12:01 info    i\n", text.format(record(Level.INFO, "i")).replace("\r", ""));
+        assertEquals("2026-11-30 04:12:01 debug   d\n", text.format(record(Level.FINE, "d")).replace("\r", ""));
+        String tagged = PassContext.run(42, () -> text.format(record(Log.NOTICE, "added RS 10.0.0.1:80 to VS 3")));
+        assertEquals("2026-11-30 04:12:01 notice  [pass #42] added RS 10.0.0.1:80 to VS 3\n", tagged.replace("\r", ""));
+    }
+
+    @Test
+    void coloursTheLevelWordOnlyWhenAsked() {
+        TerminalFormatter colour = new TerminalFormatter(java.time.ZoneId.of("UTC"), true);
+        assertEquals("2026-11-30 03:12:01 \u001b[31merror  \u001b[0m e\n",
+                colour.format(record(Level.SEVERE, "e")).replace("\r", ""));
+        assertEquals("2026-11-30 03:12:01 info    i\n", colour.format(record(Level.INFO, "i")).replace("\r", ""),
+                "info stays in the terminal's own colour");
+    }
+
+    @Test
+    void guessesTextOnATerminalOutsideSystemdAndJournalLinesEverywhereElse() {
+        assertEquals(LogFormat.TEXT, LogFormat.guess(true, java.util.Map.of()));
+        assertEquals(LogFormat.JOURNAL, LogFormat.guess(true, java.util.Map.of("JOURNAL_STREAM", "8:12345")));
+        assertEquals(LogFormat.JOURNAL, LogFormat.guess(false, java.util.Map.of()), "a pipe or a file");
+        assertTrue(LogFormat.colour(true, java.util.Map.of()));
+        assertEquals(false, LogFormat.colour(true, java.util.Map.of("NO_COLOR", "1")));
+        assertEquals(false, LogFormat.colour(false, java.util.Map.of()));
+        assertEquals(LogFormat.TEXT, LogFormat.parse("text"));
+        assertEquals(LogFormat.JOURNAL, LogFormat.parse("journal"));
+        assertEquals("--log-format takes journal or text", org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> LogFormat.parse("xml")).getMessage());
+    }
+
+    @Test
+    void keepsTheJournalLineExactlyAsBefore() {
+        assertEquals("<5>[pass #42] added RS 10.0.0.1:80 to VS 3\n", PassContext.run(42, () -> new JournalFormatter()
+                .format(record(Log.NOTICE, "added RS 10.0.0.1:80 to VS 3"))).replace("\r", ""));
     }
 }

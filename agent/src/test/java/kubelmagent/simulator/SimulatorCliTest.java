@@ -55,7 +55,8 @@ class SimulatorCliTest {
         assertUsage("--user and --password-file go together", "--user", "bal");
         assertUsage("--nonlocalrs needs on or off (got \"maybe\")", "--nonlocalrs", "maybe");
         assertUsage("--nonlocalrs needs a value", "--nonlocalrs");
-        assertTrue(SimulatorCli.USAGE_TEXT.contains(" [--nonlocalrs on|off] "), SimulatorCli.USAGE_TEXT);
+        assertUsage("--log-format takes journal or text", "--log-format", "xml");
+        assertTrue(SimulatorCli.USAGE_TEXT.contains("  --nonlocalrs on|off   start with"), SimulatorCli.USAGE_TEXT);
         Path empty = Files.writeString(dir.resolve("empty"), "\n");
         assertUsage(empty + " is empty", "--apikey-file", empty.toString());
         assertUsage("cannot read " + dir.resolve("none") + ": No such file or directory", "--apikey-file",
@@ -126,6 +127,25 @@ class SimulatorCliTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("LoadMaster simulator cannot start: " + state
                 + ": not a simulator state"), err.toString(StandardCharsets.UTF_8));
         assertEquals(SimulatorCli.USAGE, SimulatorCli.run(new String[] {"--nope"}, System.out, errStream));
+    }
+
+    @Test
+    void answersHelpWithItsUsageAndExitZeroAndAnUnknownOptionWithTheUsageAndExit64() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        assertEquals(0, SimulatorCli.run(new String[] {"--help"}, new java.io.PrintStream(out, true,
+                StandardCharsets.UTF_8), new java.io.PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertEquals(SimulatorCli.USAGE_TEXT, out.toString(StandardCharsets.UTF_8));
+        assertTrue(SimulatorCli.USAGE_TEXT.startsWith("usage: java -cp kube-lm-agent.jar"
+                + " kubelmagent.simulator.LoadMasterSimulator [options]\n"), SimulatorCli.USAGE_TEXT);
+        assertEquals("", err.toString(StandardCharsets.UTF_8));
+
+        out.reset();
+        assertEquals(64, SimulatorCli.run(new String[] {"--frobnicate"}, new java.io.PrintStream(out, true,
+                StandardCharsets.UTF_8), new java.io.PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertEquals("LoadMasterSimulator: unknown option \"--frobnicate\"\n\n" + SimulatorCli.USAGE_TEXT,
+                err.toString(StandardCharsets.UTF_8));
+        assertEquals("", out.toString(StandardCharsets.UTF_8));
     }
 
     private static void assertUsage(String message, String... args) {
