@@ -3,39 +3,17 @@ package kubelmagent.simulator;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
-import java.util.regex.Pattern;
+
+import kubelmagent.model.IpAddress;
 
 /** IP address literals and subnets, without ever asking DNS. */
 final class Addresses {
-
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
 
     private Addresses() {}
 
     /** The address bytes of an IPv4 or IPv6 literal, or null when {@code text} is not one. */
     static byte[] parse(String text) {
-        String s = text == null ? "" : text.strip();
-        if (IPV4.matcher(s).matches()) {
-            byte[] b = new byte[4];
-            String[] parts = s.split("\\.");
-            for (int i = 0; i < 4; i++) {
-                int v = Integer.parseInt(parts[i]);
-                if (v > 255) {
-                    return null;
-                }
-                b[i] = (byte) v;
-            }
-            return b;
-        }
-        if (IPV6.matcher(s).matches()) {
-            try {
-                return InetAddress.getByName(s).getAddress(); // a literal: no lookup
-            } catch (UnknownHostException e) {
-                return null;
-            }
-        }
-        return null;
+        return IpAddress.parse(text);
     }
 
     /** A subnet such as {@code 10.0.0.0/24} or {@code fd00::/64}. */
