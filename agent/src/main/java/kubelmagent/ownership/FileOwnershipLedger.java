@@ -53,17 +53,14 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
     private final Path file;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private String loadMaster;
-    private SortedMap<VirtualServiceId, Ownership> owned;
-    private CapacityHistory capacity;
+    /** What the file holds; replaced only once a new version is durable. */
+    private Ledger content;
 
     private FileOwnershipLedger(Path file, FileChannel lockChannel, FileLock lock, Ledger content) {
         this.file = file;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.loadMaster = content.loadMaster();
-        this.owned = new TreeMap<>(content.owned());
-        this.capacity = content.capacity();
+        this.content = content;
     }
 
     /**
@@ -133,54 +130,39 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
 
     @Override
     public synchronized Ledger snapshot() {
-        return new Ledger(loadMaster, owned, capacity);
+        return content;
     }
 
     @Override
     public synchronized void update(VirtualServiceId vs, UnaryOperator<Ownership> transition) throws IOException {
-        Ownership before = owned.get(vs);
-        Ownership after = transition.apply(before == null ? Ownership.NONE : before);
-        if (after.equals(before) || (before == null && after.isEmpty())) {
-            return;
-        }
-        SortedMap<VirtualServiceId, Ownership> next = new TreeMap<>(owned);
-        if (after.isEmpty()) {
-            next.remove(vs);
-        } else {
-            next.put(vs, after);
-        }
-        replace(loadMaster, next, capacity);
+        replace(content.with(vs, transition.apply(content.get(vs))));
     }
 
     @Override
     public synchronized void recordLoadMaster(String address) throws IOException {
-        if (!address.equals(loadMaster)) {
-            replace(address, owned, capacity);
-        }
+        replace(new Ledger(address, content.owned(), content.capacity()));
     }
 
     @Override
     public synchronized void recordCapacity(CapacityHistory history) throws IOException {
-        if (!history.equals(capacity)) {
-            replace(loadMaster, owned, history);
-        }
+        replace(new Ledger(content.loadMaster(), content.owned(), history));
     }
 
-    /** Writes the new content; the fields change only once it is durable. */
-    private void replace(String nextLoadMaster, SortedMap<VirtualServiceId, Ownership> nextOwned,
-            CapacityHistory nextCapacity) throws IOException {
+    /** Writes {@code next} unless it is what the file holds already; the content changes once it is durable. */
+    private void replace(Ledger next) throws IOException {
+        if (next.equals(content)) {
+            return;
+        }
         if (lock == null) {
             throw new IllegalStateException("the ledger was opened read-only (dry run)");
         }
         try {
-            write(toWire(nextLoadMaster, nextOwned, nextCapacity));
+            write(toWire(next));
         } catch (IOException e) {
             throw new IOException("cannot write the ownership ledger " + file + ": " + e.getMessage()
                     + "; check that the state directory is writable and the disk is not full", e);
         }
-        loadMaster = nextLoadMaster;
-        owned = nextOwned;
-        capacity = nextCapacity;
+        content = next;
     }
 
     private void write(LedgerFile wire) throws IOException {
@@ -274,14 +256,14 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
         }).toList();
     }
 
-    private static LedgerFile toWire(String loadMaster, Map<VirtualServiceId, Ownership> owned,
-            CapacityHistory capacity) {
+    private static LedgerFile toWire(Ledger ledger) {
+        CapacityHistory capacity = ledger.capacity();
         LedgerFile wire = new LedgerFile();
         wire.format = FORMAT;
         wire.note = "Real Servers that kube-lm-agent added and may remove. Written by the agent; do not edit while it runs.";
-        wire.loadMaster = loadMaster;
+        wire.loadMaster = ledger.loadMaster();
         wire.virtualServices = new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
-        owned.forEach((vs, o) -> {
+        ledger.owned().forEach((vs, o) -> {
             Entry entry = new Entry();
             entry.service = o.service().toString();
             entry.identity = o.vsIdentity();
