@@ -14,6 +14,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import kubelmagent.model.CapacityHistory;
 import kubelmagent.model.CurrentState;
@@ -417,17 +418,8 @@ public final class Planner {
         if (!owned.isEmpty() && !ref.equals(owned.service()) && trusted) {
             plan.ledger(new LedgerStep.Owner(id, ref));
         }
-        Set<Member> refused = new TreeSet<>();
-        for (Member m : port.members()) {
-            if (!rules.allowsAddress(m.ip())) {
-                refused.add(m);
-            }
-        }
-        for (Member m : port.draining()) {
-            if (!rules.allowsAddress(m.ip())) {
-                refused.add(m);
-            }
-        }
+        Set<Member> refused = Stream.concat(port.members().stream(), port.draining().stream())
+                .filter(m -> !rules.allowsAddress(m.ip())).collect(Collectors.toCollection(TreeSet::new));
         if (!refused.isEmpty()) {
             plan.problem(Problem.of(ref, ref + ": endpoint address(es) " + refused.stream().map(Member::ip).distinct()
                     .limit(10).collect(Collectors.joining(", ")) + (refused.size() > 10 ? ", ..." : "")
