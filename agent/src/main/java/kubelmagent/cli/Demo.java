@@ -19,8 +19,8 @@ import kubelmagent.log.Log;
 import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.simulator.SimRealServer;
 import kubelmagent.simulator.SimVirtualService;
-import kubelmagent.sync.PassResult;
-import kubelmagent.sync.Trigger;
+import kubelmagent.model.PassResult;
+import kubelmagent.sync.StartedBy;
 
 /**
  * {@code --demo}: the agent, exactly as it runs in production (agent.yaml, verified HTTPS, bearer token,
@@ -89,7 +89,7 @@ final class Demo {
                             // As the schedule would: the delete waits at least one interval after the disable.
                             Thread.sleep(INTERVAL.toMillis());
                         }
-                        PassResult result = agent.reconciler.runOnce(Trigger.ONCE);
+                        PassResult result = agent.reconciler.runOnce(StartedBy.ONCE);
                         converged &= result.converged();
                         report(loadMaster, vs.index());
                     } while (!dryRun && hasDisabled(loadMaster, vs.index()) && ++passes < 3);

@@ -23,9 +23,9 @@ import kubelmagent.log.LogFormat;
 import kubelmagent.log.Log;
 import kubelmagent.metrics.MetricsServer;
 import kubelmagent.sync.AgentScheduler;
-import kubelmagent.sync.PassResult;
+import kubelmagent.model.PassResult;
 import kubelmagent.sync.Reconciler;
-import kubelmagent.sync.Trigger;
+import kubelmagent.sync.StartedBy;
 
 /** Entry point: parses the command line, loads the configuration, wires the parts, and runs. */
 public final class Main {
@@ -127,7 +127,7 @@ public final class Main {
         }
         try (agent) {
             if (once) {
-                PassResult result = agent.reconciler.runOnce(Trigger.ONCE);
+                PassResult result = agent.reconciler.runOnce(StartedBy.ONCE);
                 return result.converged() ? OK : FAILED;
             }
             MetricsServer metrics;

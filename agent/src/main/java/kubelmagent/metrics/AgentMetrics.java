@@ -15,6 +15,8 @@ import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 
+import kubelmagent.model.PassResult;
+
 /**
  * The agent's Prometheus metrics, in a registry of their own (not the global default one), and plain
  * methods to update them. Every label has a small fixed set of values: anything unexpected is counted
@@ -165,25 +167,17 @@ public final class AgentMetrics {
     }
 
     /**
-     * A pass is over (not called for a dry run).
+     * Records one finished pass (not a dry run).
      *
-     * @param elapsed    wall time of the pass
-     * @param complete   whether every Kubernetes read succeeded
-     * @param applied    changes that took effect
-     * @param failed     changes (and ledger writes) that failed
-     * @param problems   Services or Virtual Services left alone, and read failures
-     * @param held       take-outs the capacity guard held back
-     * @param bound      Virtual Services with one valid Service bound
-     * @param finishedAt when the pass ended; becomes the last successful pass if {@code complete} and no
-     *                   change failed
+     * @param finishedAt when the pass ended; becomes the last successful pass if every Kubernetes read succeeded
+     *                   and no change failed
      */
-    public void passFinished(Duration elapsed, boolean complete, int applied, int failed, int problems, int held,
-            int bound, Instant finishedAt) {
-        passes.labelValues(result(complete, applied, failed, problems)).inc();
-        passDuration.observe(seconds(elapsed));
-        boundVirtualServices.set(bound);
-        heldRemovals.set(held);
-        if (complete && failed == 0) {
+    public void passFinished(PassResult pass, Instant finishedAt) {
+        passes.labelValues(result(pass.complete(), pass.applied(), pass.failed(), pass.problems())).inc();
+        passDuration.observe(seconds(pass.elapsed()));
+        boundVirtualServices.set(pass.bound());
+        heldRemovals.set(pass.held());
+        if (pass.complete() && pass.failed() == 0) {
             lastSuccess.accumulateAndGet(finishedAt, (a, b) -> a == null || b.isAfter(a) ? b : a);
             Instant last = lastSuccess.get();
             lastSuccessfulPass.set(last.getEpochSecond() + last.getNano() / 1e9);

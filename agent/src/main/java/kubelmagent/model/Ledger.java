@@ -34,6 +34,16 @@ public record Ledger(String loadMaster, Map<VirtualServiceId, Ownership> owned, 
         return new Ledger(loadMaster, next, capacity);
     }
 
+    /** The same ledger, describing the LoadMaster at {@code address}. */
+    public Ledger withLoadMaster(String address) {
+        return new Ledger(address, owned, capacity);
+    }
+
+    /** The same ledger with the capacity guard's new memory. */
+    public Ledger withCapacity(CapacityHistory history) {
+        return new Ledger(loadMaster, owned, history);
+    }
+
     /** The entry of {@code vs}, or {@link Ownership#NONE}. */
     public Ownership get(VirtualServiceId vs) {
         return owned.getOrDefault(vs, Ownership.NONE);

@@ -134,18 +134,8 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
     }
 
     @Override
-    public synchronized void update(VirtualServiceId vs, UnaryOperator<Ownership> transition) throws IOException {
-        replace(content.with(vs, transition.apply(content.get(vs))));
-    }
-
-    @Override
-    public synchronized void recordLoadMaster(String address) throws IOException {
-        replace(new Ledger(address, content.owned(), content.capacity()));
-    }
-
-    @Override
-    public synchronized void recordCapacity(CapacityHistory history) throws IOException {
-        replace(new Ledger(content.loadMaster(), content.owned(), history));
+    public synchronized void record(UnaryOperator<Ledger> transition) throws IOException {
+        replace(transition.apply(content));
     }
 
     /** Writes {@code next} unless it is what the file holds already; the content changes once it is durable. */

@@ -3,7 +3,6 @@ package kubelmagent.ownership;
 import java.io.IOException;
 import java.util.function.UnaryOperator;
 
-import kubelmagent.model.CapacityHistory;
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.VirtualServiceId;
@@ -20,15 +19,14 @@ public interface OwnershipLedger {
     /** Everything the ledger holds now. */
     Ledger snapshot();
 
+    /** Replaces what the ledger holds with {@code transition} applied to it, durably. */
+    void record(UnaryOperator<Ledger> transition) throws IOException;
+
     /**
      * Replaces the entry of {@code vs} with {@code transition} applied to it ({@link Ownership#NONE} when
      * there is none); an empty result drops the entry.
      */
-    void update(VirtualServiceId vs, UnaryOperator<Ownership> transition) throws IOException;
-
-    /** The ledger now describes the LoadMaster at {@code address}. */
-    void recordLoadMaster(String address) throws IOException;
-
-    /** The capacity guard's memory. */
-    void recordCapacity(CapacityHistory history) throws IOException;
+    default void update(VirtualServiceId vs, UnaryOperator<Ownership> transition) throws IOException {
+        record(ledger -> ledger.with(vs, transition.apply(ledger.get(vs))));
+    }
 }

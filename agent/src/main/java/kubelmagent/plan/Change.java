@@ -2,14 +2,15 @@ package kubelmagent.plan;
 
 import java.util.List;
 
+import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Retiring;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 
-/** One write to the LoadMaster. */
-public sealed interface Change
+/** One write to the LoadMaster, and what it records in the ledger. */
+public sealed interface Change extends Step
         permits Change.AddRealServer, Change.EnableRealServer, Change.DisableRealServer, Change.RemoveRealServer {
 
     VirtualServiceId vs();
@@ -19,20 +20,29 @@ public sealed interface Change
     /** The Service the change is made for. */
     ServiceRef service();
 
-    /** {@code add RS 10.244.1.7:8080 to VS 3 (shop/web)}. */
-    String describe();
-
-    /**
-     * The ledger entry of the Virtual Service once this change has taken effect. An add and a disable are
-     * recorded before the LoadMaster call (write-ahead), an enable and a remove after it.
-     */
+    /** The ledger entry of the Virtual Service once this change has taken effect. */
     Ownership recorded(Ownership before);
+
+    @Override
+    default Ledger recorded(Ledger before) {
+        return before.with(vs(), recorded(before.get(vs())));
+    }
 
     /** Add a ready endpoint that the Virtual Service lacks. */
     record AddRealServer(VirtualServiceId vs, Member member, ServiceRef service) implements Change {
         @Override
         public String describe() {
             return "add RS " + member + " to VS " + vs + " (" + service + ")";
+        }
+
+        @Override
+        public boolean recordsFirst() {
+            return true;
+        }
+
+        @Override
+        public Report done(Ledger start) {
+            return new Report(Priority.NOTICE, "added RS " + member + " to VS " + vs + " (" + service + ")");
         }
 
         @Override
@@ -46,6 +56,17 @@ public sealed interface Change
         @Override
         public String describe() {
             return "re-enable RS " + member + " in VS " + vs + " (" + service + "): its endpoint is ready again";
+        }
+
+        @Override
+        public boolean recordsFirst() {
+            return false;
+        }
+
+        @Override
+        public Report done(Ledger start) {
+            return new Report(Priority.NOTICE, "re-enabled RS " + member + " in VS " + vs + " (" + service + "):"
+                    + " its endpoint is ready again");
         }
 
         @Override
@@ -68,6 +89,17 @@ public sealed interface Change
         }
 
         @Override
+        public boolean recordsFirst() {
+            return true;
+        }
+
+        @Override
+        public Report done(Ledger start) {
+            return new Report(Priority.NOTICE, "disabled RS " + member + " in VS " + vs + " (" + service + "): "
+                    + reason);
+        }
+
+        @Override
         public Ownership recorded(Ownership before) {
             return before.retiring(member, next);
         }
@@ -82,6 +114,17 @@ public sealed interface Change
         @Override
         public String describe() {
             return "remove RS " + member + " from VS " + vs + " (" + service + "): " + reason;
+        }
+
+        @Override
+        public boolean recordsFirst() {
+            return false;
+        }
+
+        @Override
+        public Report done(Ledger start) {
+            return new Report(Priority.NOTICE, "removed RS " + member + " from VS " + vs + " (" + service + "): "
+                    + reason);
         }
 
         @Override

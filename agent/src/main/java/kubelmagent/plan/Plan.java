@@ -7,36 +7,31 @@ import kubelmagent.model.Problem;
 import kubelmagent.model.VirtualServiceId;
 
 /**
- * The outcome of {@link Planner#plan}: what to record, what to write, and what was left alone and why.
+ * The outcome of {@link Planner#plan}: every effect of the pass in the order to apply it, and what was left
+ * alone and why.
  *
- * @param ledger   ledger-only steps, applied before the changes
- * @param changes  LoadMaster writes, in the order to apply them: by Virtual Service, adds first, then
- *                 re-enables, disables and removes (make before break), members sorted
- * @param held     take-outs the capacity guard held back this pass
+ * @param steps    the effects: first the ledger-only steps, then the LoadMaster changes by Virtual Service,
+ *                 adds first, then re-enables, disables and removes (make before break), members sorted
+ * @param held     take-outs the capacity guard held back this pass (not applied)
  * @param problems Services and Virtual Services that were left unchanged, with the reason
  * @param bound    Virtual Services that have exactly one valid Service applied to them
  */
-public record Plan(
-        List<LedgerStep> ledger,
-        List<Change> changes,
-        List<Change> held,
-        List<Problem> problems,
-        Set<VirtualServiceId> bound) {
+public record Plan(List<Step> steps, List<Change> held, List<Problem> problems, Set<VirtualServiceId> bound) {
 
     public Plan {
-        ledger = List.copyOf(ledger);
-        changes = List.copyOf(changes);
+        steps = List.copyOf(steps);
         held = List.copyOf(held);
         problems = List.copyOf(problems);
         bound = Set.copyOf(bound);
     }
 
-    public boolean hasChanges() {
-        return !changes.isEmpty();
+    /** The LoadMaster writes, in order. */
+    public List<Change> changes() {
+        return steps(Change.class);
     }
 
-    /** The ledger steps of one kind, e.g. {@code steps(LedgerStep.Adopt.class)}. */
-    public <T extends LedgerStep> List<T> steps(Class<T> kind) {
-        return ledger.stream().filter(kind::isInstance).map(kind::cast).toList();
+    /** The steps of one kind, in order, e.g. {@code steps(LedgerStep.Adopt.class)}. */
+    public <T extends Step> List<T> steps(Class<T> kind) {
+        return steps.stream().filter(kind::isInstance).map(kind::cast).toList();
     }
 }

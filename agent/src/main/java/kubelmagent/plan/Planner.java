@@ -347,7 +347,7 @@ public final class Planner {
             } else if (!owned.vsIdentity().equals(vs.identity())) {
                 if (rules.adopt()) {
                     plan.ledger(new LedgerStep.Release(id, owned.members(), "they were recorded for VS " + id
-                            + " when it was " + owned.vsIdentity() + ", and it is " + vs.identity() + " now (--adopt)"));
+                            + " when it was " + owned.vsIdentity() + ", and it is " + vs.identity() + " now (--adopt)", false));
                     owned = Ownership.NONE;
                     vsPlan.before = 0;
                 } else {
@@ -395,7 +395,7 @@ public final class Planner {
             plan.ledger(new LedgerStep.Release(id, owned.members(), "the LoadMaster has answered Unknown VS for VS " + id
                     + " in " + next.passes() + " passes in a row over " + elapsed.toSeconds() + " s, so the ledger lets"
                     + " go of the Real Servers the agent added there for " + owned.service() + "; if VS " + id
-                    + " comes back, they count as hand-made"));
+                    + " comes back, they count as hand-made", true));
             return;
         }
         plan.ledger(new LedgerStep.Missing(id, next));
@@ -549,7 +549,7 @@ public final class Planner {
 
     private static void release(VirtualServiceId id, Collection<Member> members, String reason, Builder plan) {
         if (!members.isEmpty()) {
-            plan.ledger(new LedgerStep.Release(id, new TreeSet<>(members), reason));
+            plan.ledger(new LedgerStep.Release(id, new TreeSet<>(members), reason, false));
         }
     }
 
@@ -703,7 +703,9 @@ public final class Planner {
             // Per VS: adds, then re-enables, disables and removes (make before break); members sorted.
             changes.sort(Comparator.comparing(Change::vs).thenComparingInt(Builder::rank)
                     .thenComparing(Change::member));
-            return new Plan(ledger, changes, held, problems, bound);
+            List<Step> steps = new ArrayList<>(ledger);
+            steps.addAll(changes);
+            return new Plan(steps, held, problems, bound);
         }
 
         private static int rank(Change c) {

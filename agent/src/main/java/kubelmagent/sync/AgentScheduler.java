@@ -71,7 +71,7 @@ public final class AgentScheduler implements AutoCloseable {
         passLock.lock();
         try {
             if (!stopping) {
-                reconciler.runOnce(kubelmagent.sync.Trigger.TIMER);
+                reconciler.runOnce(StartedBy.TIMER);
             }
         } finally {
             passLock.unlock();

@@ -28,17 +28,18 @@ import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Ownership;
+import kubelmagent.model.PassResult;
 import kubelmagent.model.Problem;
 import kubelmagent.model.SkippedService;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.OwnershipLedger;
 import kubelmagent.plan.Change;
-import kubelmagent.plan.LedgerStep;
 import kubelmagent.plan.Plan;
 import kubelmagent.plan.Planner;
 import kubelmagent.plan.RemovalPolicy;
 import kubelmagent.plan.Rules;
+import kubelmagent.plan.Step;
 
 /**
  * Runs one reconcile pass, top to bottom: read Kubernetes, read the LoadMaster, plan, apply, report.
@@ -103,20 +104,19 @@ public final class Reconciler {
         this.problemLog = new ProblemLog(clock);
     }
 
-    public PassResult runOnce(Trigger trigger) {
+    public PassResult runOnce(StartedBy startedBy) {
         long number = passes.incrementAndGet();
         return PassContext.run(number, () -> {
             Instant start = clock.instant();
             try {
-                PassResult r = pass(number, trigger, start);
+                PassResult r = pass(number, startedBy, start);
                 if (!r.dryRun()) {
-                    metrics.passFinished(r.elapsed(), r.complete(), r.applied(), r.failed(), r.problems(), r.held(),
-                            r.bound(), clock.instant());
+                    metrics.passFinished(r, clock.instant());
                 }
                 return r;
             } catch (RuntimeException e) {
                 metrics.error(AgentMetrics.Cause.INTERNAL);
-                LOG.err("pass #" + number + " (" + trigger + ") stopped by an unexpected error; nothing more is"
+                LOG.err("pass #" + number + " (" + startedBy + ") stopped by an unexpected error; nothing more is"
                         + " changed this pass, the next pass starts afresh", e);
                 return new PassResult(number, 0, 0, 0, 0, 0, 1, false, dryRun, Duration.between(start, clock.instant()));
             }
@@ -147,7 +147,7 @@ public final class Reconciler {
         return new Inspection(desired, current, owned, Planner.plan(desired, current, owned, rules));
     }
 
-    private PassResult pass(long number, Trigger trigger, Instant start) {
+    private PassResult pass(long number, StartedBy startedBy, Instant start) {
         Inspection look = look(rules(start, number == 1));
         DesiredState desired = look.desired();
         Plan plan = look.plan();
@@ -166,27 +166,21 @@ public final class Reconciler {
                 LOG.notice("dry run: would " + c.describe());
             }
         } else {
-            for (LedgerStep step : plan.ledger()) {
-                if (!record(step, look)) {
-                    failed++;
-                }
-            }
             Progress progress = new Progress(clock, plan.changes().size());
-            for (Change c : plan.changes()) {
-                boolean ok = apply(c);
-                progress.step(ok);
-                if (ok) {
-                    applied++;
-                } else {
-                    failed++;
+            for (Step step : plan.steps()) {
+                boolean done = apply(step, look.ledger());
+                if (step instanceof Change) {
+                    progress.step(done);
+                    applied += done ? 1 : 0;
                 }
+                failed += done ? 0 : 1;
             }
             applyTook = progress.elapsed();
         }
         PassResult result = new PassResult(number, plan.bound().size(), plan.changes().size(), applied, failed,
                 plan.held().size(), problems.size(), desired.everythingRead(), dryRun,
                 Duration.between(start, clock.instant()));
-        report(trigger, result, desired, applyTook);
+        report(startedBy, result, desired, applyTook);
         return result;
     }
 
@@ -255,171 +249,136 @@ public final class Reconciler {
         }
     }
 
-    /** Applies one ledger-only step; true if it was recorded. */
-    private boolean record(LedgerStep step, Inspection look) {
-        try {
-            if (step instanceof LedgerStep.LoadMaster lm) {
-                ledger.recordLoadMaster(lm.address());
-                String before = look.ledger().loadMaster();
-                if (before != null) {
-                    LOG.notice("the ownership ledger now describes LoadMaster " + lm.address() + " (it described "
-                            + before + ")");
-                }
-            } else if (step instanceof LedgerStep.Capacity capacity) {
-                ledger.recordCapacity(capacity.history());
-            } else if (step instanceof LedgerStep.OnVs onVs) {
-                ledger.update(onVs.vs(), onVs::recorded);
-                report(onVs, look);
-            }
-            return true;
-        } catch (IOException e) {
-            metrics.error(AgentMetrics.Cause.LEDGER);
-            LOG.err(e.getMessage());
+    /**
+     * Applies one step, the same way for every kind (see {@link Step}): the write-ahead record, the LoadMaster
+     * call, the log line, the record that follows the call.
+     *
+     * @param start the ledger as the pass read it, for the log line
+     * @return whether it took effect and was recorded (a failure is logged)
+     */
+    private boolean apply(Step step, Ledger start) {
+        if (step.recordsFirst() && !record(step, "did not ")) {
             return false;
         }
+        if (step instanceof Change change) {
+            Sent sent = send(change);
+            if (sent == Sent.FAILED) {
+                return false;
+            }
+            if (sent == Sent.DONE) {
+                report(step.done(start));
+            }
+        } else {
+            report(step.done(start));
+        }
+        return step.recordsFirst() || record(step, "after the attempt to ");
     }
 
-    private static void report(LedgerStep.OnVs step, Inspection look) {
-        if (step instanceof LedgerStep.Release r) {
-            String line = "VS " + r.vs() + ": no longer tracking " + r.members().size() + " Real Server(s), "
-                    + r.reason() + ": " + new TreeSet<>(r.members());
-            if (look.current().missing().contains(r.vs())) {
-                LOG.err(line);
+    /** How a LoadMaster call ended. */
+    private enum Sent {
+        DONE,
+        /** Refused, but what it asked for holds already (logged): as good as done. */
+        HELD_ALREADY,
+        FAILED
+    }
+
+    /** Sends one change to the LoadMaster; a failure is logged and counted. */
+    private Sent send(Change change) {
+        try {
+            if (change instanceof Change.AddRealServer) {
+                loadMaster.addRealServer(change.vs(), change.member());
+            } else if (change instanceof Change.RemoveRealServer) {
+                loadMaster.deleteRealServer(change.vs(), change.member());
             } else {
-                LOG.info(line);
+                loadMaster.setRealServerEnabled(change.vs(), change.member(),
+                        change instanceof Change.EnableRealServer);
             }
-        } else if (step instanceof LedgerStep.Adopt a) {
-            LOG.notice("adopted RS " + a.member() + " in VS " + a.vs() + " (" + a.service() + "): it matches a"
-                    + " ready endpoint inside kubernetes.podCidrs, so the agent now owns it");
-        } else if (step instanceof LedgerStep.Owner o) {
-            LOG.info("VS " + o.vs() + ": the Real Servers the agent added for " + look.ledger().get(o.vs()).service()
-                    + " are now tracked for " + o.service() + ", the Service bound to it now");
-        }
-    }
-
-    /** Applies one change; true if it took effect. Ownership is recorded before an add (write-ahead). */
-    private boolean apply(Change change) {
-        if (change instanceof Change.AddRealServer add) {
-            return add(add);
-        }
-        if (change instanceof Change.EnableRealServer enable) {
-            return enable(enable);
-        }
-        if (change instanceof Change.DisableRealServer disable) {
-            return disable(disable);
-        }
-        return remove((Change.RemoveRealServer) change);
-    }
-
-    private boolean add(Change.AddRealServer add) {
-        if (!update(add, add::recorded, "did not ")) {
-            return false;
-        }
-        try {
-            loadMaster.addRealServer(add.vs(), add.member());
-            metrics.realServerChanged(add.vs().index(), "add");
-            LOG.notice("added RS " + add.member() + " to VS " + add.vs() + " (" + add.service() + ")");
-            return true;
+            metrics.realServerChanged(change.vs().index(), verb(change));
+            return Sent.DONE;
         } catch (LoadMasterException e) {
             metrics.error(AgentMetrics.Cause.LOADMASTER_WRITE);
-            Boolean there = e.isRefusal() ? alreadyThere(add) : null;
-            if (Boolean.TRUE.equals(there)) {
-                LOG.notice("RS " + add.member() + " is already in VS " + add.vs() + " (" + add.service() + "): the"
-                        + " LoadMaster refused the add (" + e.getMessage() + ") but holds it, so the agent keeps it"
-                        + " as its own");
-                return true;
-            }
-            LOG.err("could not " + add.describe() + ": " + e.getMessage());
-            if (Boolean.FALSE.equals(there)) {
-                update(add, o -> o.without(List.of(add.member())), "after the attempt to ");
-            }
-            return false;
+            return change instanceof Change.AddRealServer add && e.isRefusal() ? refused(add, e) : failed(change, e);
         }
+    }
+
+    private static String verb(Change change) {
+        if (change instanceof Change.AddRealServer) {
+            return "add";
+        }
+        if (change instanceof Change.RemoveRealServer) {
+            return "remove";
+        }
+        return change instanceof Change.EnableRealServer ? "enable" : "disable";
+    }
+
+    private static Sent failed(Change change, LoadMasterException e) {
+        LOG.err("could not " + change.describe() + ": " + e.getMessage());
+        return Sent.FAILED;
     }
 
     /**
-     * After a refused add: whether the VS holds the Real Server after all (a read that lagged behind an
-     * earlier add, or the same address written another way); null if the VS cannot be read again, and then
-     * the ledger keeps the entry: the next pass, which reads the VS, lets go of it if it is not there.
+     * A refused add: the VS may hold the Real Server after all (a read that lagged behind an earlier add, or the
+     * same address written another way), and then the agent keeps it as its own. If the VS surely lacks it, the
+     * ledger lets go of the entry written ahead; if the VS cannot be read again, the entry stays, and the next
+     * pass, which reads the VS, lets go of it if it is not there.
      */
-    private Boolean alreadyThere(Change.AddRealServer add) {
+    private Sent refused(Change.AddRealServer add, LoadMasterException e) {
+        Boolean there;
         try {
-            return loadMaster.showVirtualService(add.vs()).realServers().stream()
+            there = loadMaster.showVirtualService(add.vs()).realServers().stream()
                     .anyMatch(rs -> rs.member().equals(add.member()));
-        } catch (LoadMasterException e) {
-            LOG.debug("could not read VS " + add.vs() + " again after the refused add: " + e.getMessage());
-            return null;
+        } catch (LoadMasterException again) {
+            LOG.debug("could not read VS " + add.vs() + " again after the refused add: " + again.getMessage());
+            there = null;
         }
+        if (Boolean.TRUE.equals(there)) {
+            LOG.notice("RS " + add.member() + " is already in VS " + add.vs() + " (" + add.service() + "): the"
+                    + " LoadMaster refused the add (" + e.getMessage() + ") but holds it, so the agent keeps it"
+                    + " as its own");
+            return Sent.HELD_ALREADY;
+        }
+        failed(add, e);
+        if (Boolean.FALSE.equals(there)) {
+            record(add.vs(), o -> o.without(List.of(add.member())), "after the attempt to " + add.describe());
+        }
+        return Sent.FAILED;
     }
 
-    /**
-     * The ledger first, then {@code modrs enable=N} (write-ahead, as for adds), so a crash in between
-     * never leaves a disabled Real Server the agent does not know it disabled.
-     */
-    private boolean disable(Change.DisableRealServer disable) {
-        if (!update(disable, disable::recorded, "did not ")) {
-            return false;
-        }
-        if (!setEnabled(disable, false)) {
-            return false;
-        }
-        LOG.notice("disabled RS " + disable.member() + " in VS " + disable.vs() + " (" + disable.service() + "): "
-                + disable.reason());
-        return true;
+    /** Records a step; on failure logs {@code <prefix><step>: <why>}. */
+    private boolean record(Step step, String prefix) {
+        return record(step::recorded, prefix + step.describe());
     }
 
-    /** {@code modrs enable=Y}, then the ledger: a crash in between only repeats the enable next pass. */
-    private boolean enable(Change.EnableRealServer enable) {
-        if (!setEnabled(enable, true)) {
-            return false;
-        }
-        LOG.notice("re-enabled RS " + enable.member() + " in VS " + enable.vs() + " (" + enable.service() + "):"
-                + " its endpoint is ready again");
-        return update(enable, enable::recorded, "after the attempt to ");
+    private boolean record(VirtualServiceId vs, UnaryOperator<Ownership> transition, String what) {
+        return record(l -> l.with(vs, transition.apply(l.get(vs))), what);
     }
 
-    private boolean setEnabled(Change change, boolean enabled) {
+    private boolean record(UnaryOperator<Ledger> transition, String what) {
         try {
-            loadMaster.setRealServerEnabled(change.vs(), change.member(), enabled);
-            metrics.realServerChanged(change.vs().index(), enabled ? "enable" : "disable");
-            return true;
-        } catch (LoadMasterException e) {
-            metrics.error(AgentMetrics.Cause.LOADMASTER_WRITE);
-            LOG.err("could not " + change.describe() + ": " + e.getMessage());
-            return false;
-        }
-    }
-
-    private boolean remove(Change.RemoveRealServer remove) {
-        try {
-            loadMaster.deleteRealServer(remove.vs(), remove.member());
-            metrics.realServerChanged(remove.vs().index(), "remove");
-            LOG.notice("removed RS " + remove.member() + " from VS " + remove.vs() + " (" + remove.service() + "): "
-                    + remove.reason());
-        } catch (LoadMasterException e) {
-            metrics.error(AgentMetrics.Cause.LOADMASTER_WRITE);
-            LOG.err("could not " + remove.describe() + ": " + e.getMessage());
-            return false;
-        }
-        return update(remove, remove::recorded, "after the attempt to ");
-    }
-
-    /** Applies a transition to the change's VS entry; on failure logs {@code <prefix><change>: <why>}. */
-    private boolean update(Change change, UnaryOperator<Ownership> transition, String prefix) {
-        try {
-            ledger.update(change.vs(), transition);
+            ledger.record(transition);
             return true;
         } catch (IOException e) {
             metrics.error(AgentMetrics.Cause.LEDGER);
-            LOG.err(prefix + change.describe() + ": " + e.getMessage());
+            LOG.err(what + ": " + e.getMessage());
             return false;
+        }
+    }
+
+    private static void report(Step.Report report) {
+        if (report == null) {
+            return;
+        }
+        switch (report.priority()) {
+            case ERR -> LOG.err(report.line());
+            case NOTICE -> LOG.notice(report.line());
+            case INFO -> LOG.info(report.line());
         }
     }
 
     /** @param applyTook how long the changes took to apply; null in a dry run */
-    private void report(Trigger trigger, PassResult r, DesiredState desired, Duration applyTook) {
+    private void report(StartedBy startedBy, PassResult r, DesiredState desired, Duration applyTook) {
         StringBuilder line = new StringBuilder()
-                .append("pass #").append(r.number()).append(" (").append(trigger).append(") ")
+                .append("pass #").append(r.number()).append(" (").append(startedBy).append(") ")
                 .append(dryRun ? "dry run, " : "").append("done in ").append(r.elapsed().toMillis()).append(" ms")
                 .append(applyTook != null && r.planned() > 0 ? " (apply " + applyTook.toMillis() + " ms)" : "")
                 .append(": ")

@@ -25,8 +25,8 @@ import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
 import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.simulator.SimRealServer;
-import kubelmagent.sync.PassResult;
-import kubelmagent.sync.Trigger;
+import kubelmagent.model.PassResult;
+import kubelmagent.sync.StartedBy;
 
 /**
  * Fail-static, fault by fault: the agent (its real clients, ledger and default safety rules) runs passes
@@ -104,7 +104,7 @@ class FaultMatrixTest {
                 int maxErr = 0;
                 String firstErr = "";
                 for (int i = 0; i < PASSES_UNDER_FAULT; i++) {
-                    List<String> errs = errLinesOf(() -> agent.reconciler.runOnce(Trigger.TIMER));
+                    List<String> errs = errLinesOf(() -> agent.reconciler.runOnce(StartedBy.TIMER));
                     maxErr = Math.max(maxErr, errs.size());
                     if (firstErr.isEmpty() && !errs.isEmpty()) {
                         firstErr = errs.get(0).length() > 110 ? errs.get(0).substring(0, 110) + "…" : errs.get(0);
@@ -135,7 +135,7 @@ class FaultMatrixTest {
     private static int passUntilConverged(Agent agent, Path stateDir) throws Exception {
         for (int i = 1; i <= 6; i++) {
             AgentFiles.awaitConfirmationGap(stateDir);
-            PassResult r = agent.reconciler.runOnce(Trigger.TIMER);
+            PassResult r = agent.reconciler.runOnce(StartedBy.TIMER);
             if (r.converged() && r.planned() == 0) {
                 return i;
             }

@@ -18,9 +18,9 @@ import kubelmagent.log.JournalLogging;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.simulator.LoadMasterSimulator;
-import kubelmagent.sync.PassResult;
+import kubelmagent.model.PassResult;
 import kubelmagent.sync.Reconciler;
-import kubelmagent.sync.Trigger;
+import kubelmagent.sync.StartedBy;
 
 /**
  * Times whole passes for S Services × E endpoints against the stand-in Kubernetes API server
@@ -54,7 +54,7 @@ public final class PassBenchmark {
 
                 int k8sBefore = cluster.requests();
                 long t0 = System.nanoTime();
-                PassResult first = reconciler.runOnce(Trigger.ONCE);
+                PassResult first = reconciler.runOnce(StartedBy.ONCE);
                 long firstMs = (System.nanoTime() - t0) / 1_000_000;
                 check(first, services * endpoints);
                 System.out.printf("first pass: %d ms, %d adds, %d Kubernetes requests, %d showvs, %d addrs%n",
@@ -62,14 +62,14 @@ public final class PassBenchmark {
                         loadMaster.engine().calls("addrs"));
 
                 for (int i = 0; i < 5; i++) {
-                    check(reconciler.runOnce(Trigger.ONCE), 0); // warm-up
+                    check(reconciler.runOnce(StartedBy.ONCE), 0); // warm-up
                 }
                 long[] steady = new long[rounds];
                 long allocated = 0;
                 for (int i = 0; i < rounds; i++) {
                     long a0 = allocatedBytes();
                     long s0 = System.nanoTime();
-                    check(reconciler.runOnce(Trigger.ONCE), 0);
+                    check(reconciler.runOnce(StartedBy.ONCE), 0);
                     steady[i] = System.nanoTime() - s0;
                     allocated += allocatedBytes() - a0;
                 }
@@ -83,11 +83,11 @@ public final class PassBenchmark {
                         cluster.scale("bench", "svc-" + s, pods(s, i + 1, endpoints));
                     }
                     long c0 = System.nanoTime();
-                    check(reconciler.runOnce(Trigger.ONCE), 2 * services); // the new pods added, the gone ones disabled
+                    check(reconciler.runOnce(StartedBy.ONCE), 2 * services); // the new pods added, the gone ones disabled
                     churn[i] = System.nanoTime() - c0;
                     AgentFiles.awaitConfirmationGap(config.stateDir()); // the delete waits one interval (1 s)
                     long d0 = System.nanoTime();
-                    check(reconciler.runOnce(Trigger.ONCE), services); // the next read confirms: deleted
+                    check(reconciler.runOnce(StartedBy.ONCE), services); // the next read confirms: deleted
                     confirm[i] = System.nanoTime() - d0;
                 }
                 System.out.printf("churn pass (1 pod replaced per Service: %d adds + %d disables), %d rounds: %s%n",

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import kubelmagent.model.PassResult;
+
 class AgentMetricsTest {
 
     private static final Instant T = Instant.parse("2024-05-01T10:00:00Z");
@@ -43,22 +45,22 @@ class AgentMetricsTest {
         AgentMetrics m = new AgentMetrics("1.0");
         assertEquals(Optional.empty(), m.lastSuccessfulPass());
 
-        m.passFinished(Duration.ofMillis(10), false, 0, 0, 0, 0, 1, T);
-        m.passFinished(Duration.ofMillis(10), true, 1, 1, 0, 0, 1, T.plusSeconds(10));
+        m.passFinished(new PassResult(1, 1, 0, 0, 0, 0, 0, false, false, Duration.ofMillis(10)), T);
+        m.passFinished(new PassResult(1, 1, 1, 1, 1, 0, 0, true, false, Duration.ofMillis(10)), T.plusSeconds(10));
         assertEquals(Optional.empty(), m.lastSuccessfulPass());
 
-        m.passFinished(Duration.ofMillis(10), true, 0, 0, 4, 0, 1, T.plusSeconds(20)); // problems are not failures
+        m.passFinished(new PassResult(1, 1, 0, 0, 0, 0, 4, true, false, Duration.ofMillis(10)), T.plusSeconds(20)); // problems are not failures
         assertEquals(Optional.of(T.plusSeconds(20)), m.lastSuccessfulPass());
 
-        m.passFinished(Duration.ofMillis(10), false, 0, 0, 0, 0, 1, T.plusSeconds(30));
+        m.passFinished(new PassResult(1, 1, 0, 0, 0, 0, 0, false, false, Duration.ofMillis(10)), T.plusSeconds(30));
         assertEquals(Optional.of(T.plusSeconds(20)), m.lastSuccessfulPass());
     }
 
     @Test
     void lastSuccessfulPassNeverMovesBackwards() {
         AgentMetrics m = new AgentMetrics("1.0");
-        m.passFinished(Duration.ZERO, true, 0, 0, 0, 0, 0, T.plusSeconds(60));
-        m.passFinished(Duration.ZERO, true, 0, 0, 0, 0, 0, T);
+        m.passFinished(new PassResult(1, 0, 0, 0, 0, 0, 0, true, false, Duration.ZERO), T.plusSeconds(60));
+        m.passFinished(new PassResult(1, 0, 0, 0, 0, 0, 0, true, false, Duration.ZERO), T);
         assertEquals(Optional.of(T.plusSeconds(60)), m.lastSuccessfulPass());
     }
 

@@ -28,6 +28,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import kubelmagent.model.PassResult;
+
 /** Over real HTTP, on an ephemeral loopback port. */
 class MetricsServerTest {
 
@@ -52,8 +54,8 @@ class MetricsServerTest {
 
     @Test
     void metricsListEveryMetricWithItsLabelsAndValues() throws Exception {
-        metrics.passFinished(Duration.ofMillis(250), true, 3, 0, 0, 0, 4, T);
-        metrics.passFinished(Duration.ofMillis(1500), false, 0, 0, 1, 2, 5, T.plusSeconds(10));
+        metrics.passFinished(new PassResult(1, 4, 3, 3, 0, 0, 0, true, false, Duration.ofMillis(250)), T);
+        metrics.passFinished(new PassResult(1, 5, 0, 0, 0, 2, 1, false, false, Duration.ofMillis(1500)), T.plusSeconds(10));
         metrics.realServerChanged(3, "add");
         metrics.realServerChanged(3, "add");
         metrics.realServerChanged(7, "remove");
@@ -125,7 +127,7 @@ class MetricsServerTest {
 
     @Test
     void metricsSpeakOpenMetricsWhenAsked() throws Exception {
-        metrics.passFinished(Duration.ofMillis(5), true, 0, 0, 0, 0, 1, T);
+        metrics.passFinished(new PassResult(1, 1, 0, 0, 0, 0, 0, true, false, Duration.ofMillis(5)), T);
         start();
         HttpResponse<String> r = get("/metrics", "application/openmetrics-text; version=1.0.0; charset=utf-8");
         assertEquals(200, r.statusCode());
@@ -195,21 +197,21 @@ class MetricsServerTest {
         start();
         assertAnswer(503, "not ready: no successful pass yet\n", get("/readyz", null));
 
-        metrics.passFinished(Duration.ofMillis(40), false, 1, 0, 0, 0, 1, clock.instant()); // incomplete read
+        metrics.passFinished(new PassResult(1, 1, 1, 1, 0, 0, 0, false, false, Duration.ofMillis(40)), clock.instant()); // incomplete read
         assertAnswer(503, "not ready: no successful pass yet\n", get("/readyz", null));
 
-        metrics.passFinished(Duration.ofMillis(40), true, 1, 0, 2, 0, 1, clock.instant()); // problems are fine
+        metrics.passFinished(new PassResult(1, 1, 1, 1, 0, 0, 2, true, false, Duration.ofMillis(40)), clock.instant()); // problems are fine
         clock.advance(Duration.ofSeconds(3));
         assertAnswer(200, "ready: last successful pass 3 s ago\n", get("/readyz", null));
 
         clock.advance(Duration.ofSeconds(27)); // exactly readyWithin
         assertAnswer(200, "ready: last successful pass 30 s ago\n", get("/readyz", null));
 
-        metrics.passFinished(Duration.ofMillis(40), true, 1, 1, 0, 0, 1, clock.instant()); // a change failed
+        metrics.passFinished(new PassResult(1, 1, 1, 1, 1, 0, 0, true, false, Duration.ofMillis(40)), clock.instant()); // a change failed
         clock.advance(Duration.ofSeconds(65));
         assertAnswer(503, "not ready: last successful pass 95 s ago, more than 30 s\n", get("/readyz", null));
 
-        metrics.passFinished(Duration.ofMillis(40), true, 0, 0, 0, 0, 1, clock.instant());
+        metrics.passFinished(new PassResult(1, 1, 0, 0, 0, 0, 0, true, false, Duration.ofMillis(40)), clock.instant());
         assertAnswer(200, "ready: last successful pass 0 s ago\n", get("/readyz", null));
     }
 

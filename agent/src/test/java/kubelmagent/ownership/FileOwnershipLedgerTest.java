@@ -196,11 +196,11 @@ class FileOwnershipLedgerTest {
                 .with(VS3, new CapacityHistory.Sample(10, t), Duration.ofMinutes(10))
                 .with(null, new CapacityHistory.Sample(12, t), Duration.ofMinutes(10));
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            ledger.recordLoadMaster("https://10.0.0.2");
+            ledger.record(l -> l.withLoadMaster("https://10.0.0.2"));
             ledger.update(VS3, o -> o.withMember(WEB, A).withMember(WEB, B).identifiedAs("10.0.0.5:80/tcp")
                     .missing(new VsMissing(t, 1)).retiring(A, Retiring.gone(t, 1).foundDisabled())
                     .retiring(B, Retiring.draining(t)));
-            ledger.recordCapacity(peaks);
+            ledger.record(l -> l.withCapacity(peaks));
         }
         Ledger read = FileOwnershipLedger.readOnly(dir).snapshot();
         assertEquals(new Ledger("https://10.0.0.2", Map.of(VS3, new Ownership(WEB, Set.of(A, B),
@@ -221,7 +221,7 @@ class FileOwnershipLedgerTest {
                 read.get(VS3));
         assertEquals(CapacityHistory.EMPTY, read.capacity());
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            ledger.recordLoadMaster("https://10.0.0.2");
+            ledger.record(l -> l.withLoadMaster("https://10.0.0.2"));
         }
         String json = Files.readString(dir.resolve(FileOwnershipLedger.FILE_NAME));
         assertTrue(json.contains("\"format\": 2") && json.contains("\"loadMaster\": \"https://10.0.0.2\"")

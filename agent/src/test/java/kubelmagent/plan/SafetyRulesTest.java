@@ -259,7 +259,7 @@ class SafetyRulesTest {
     void aRealServerSomeoneAlreadyDisabledIsOnlyCountedThenDeleted() {
         World w = new World("3=a", "3=a,b");
         w.lm = current("3=a,b");
-        w.lm = apply(w.lm, new Plan(List.of(), List.of(new Change.DisableRealServer(VS3, member('b'), WEB, null,
+        w.lm = apply(w.lm, new Plan(List.of(new Change.DisableRealServer(VS3, member('b'), WEB, null,
                 "by hand")), List.of(), List.of(), Set.of()));
         assertEquals("", w.pass("a", ""));
         assertEquals(Retiring.gone(NOW, 1).foundDisabled(), w.retiring('b'), "the agent did not disable it");

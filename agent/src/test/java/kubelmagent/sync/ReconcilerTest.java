@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import kubelmagent.model.PassResult;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
 import kubelmagent.loadmaster.LoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
@@ -90,16 +91,16 @@ class ReconcilerTest {
     @Test
     void followsTheServiceAsItScalesFromThreeToFiveToTwoPods() {
         cluster.service("web", 3, 3);
-        assertTrue(reconciler.runOnce(Trigger.TIMER).converged());
+        assertTrue(reconciler.runOnce(StartedBy.TIMER).converged());
         assertEquals(List.of(pod(1), pod(2), pod(3)), loadMaster.realServers(VS3));
 
         cluster.service("web", 3, 5);
-        PassResult grown = reconciler.runOnce(Trigger.TIMER);
+        PassResult grown = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(2, grown.applied());
         assertEquals(List.of(pod(1), pod(2), pod(3), pod(4), pod(5)), loadMaster.realServers(VS3));
 
         cluster.service("web", 3, 2);
-        PassResult shrunk = reconciler.runOnce(Trigger.TIMER);
+        PassResult shrunk = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(3, shrunk.applied());
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
         assertEquals(Set.of(pod(1), pod(2)), ledger.snapshot().get(VS3).members());
@@ -109,14 +110,14 @@ class ReconcilerTest {
     @Test
     void logsOneLinePerChangeAndOneSummaryPerPass() {
         cluster.service("web", 3, 1);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals(List.of(
                 "<5>[pass #1] added RS 10.244.1.1:8080 to VS 3 (shop/web)",
                 "<6>[pass #1] pass #1 (timer) done in 0 ms (apply 0 ms): 1 Virtual Service(s) bound, 1 change(s)"
                         + " applied, 0 failed, 0 problem(s)"), log);
         cluster.delete("web");
         log.clear();
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals("<5>[pass #2] removed RS 10.244.1.1:8080 from VS 3 (shop/web): Service no longer bound to VS 3"
                 + " (deleted, unlabelled, or vsid changed)", log.get(0));
     }
@@ -124,9 +125,9 @@ class ReconcilerTest {
     @Test
     void doesNothingOnceConverged() {
         cluster.service("web", 3, 3);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         int adds = loadMaster.calls("addrs");
-        PassResult second = reconciler.runOnce(Trigger.TIMER);
+        PassResult second = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(0, second.planned());
         assertEquals(adds, loadMaster.calls("addrs"));
         assertEquals(0, loadMaster.calls("delrs"));
@@ -136,9 +137,9 @@ class ReconcilerTest {
     void removesWhatItAddedWhenTheServiceIsDeletedOrUnlabelled() {
         cluster.service("web", 3, 2);
         loadMaster.addRealServerByHand(VS3, HAND_MADE);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         cluster.delete("web");
-        assertTrue(reconciler.runOnce(Trigger.TIMER).converged());
+        assertTrue(reconciler.runOnce(StartedBy.TIMER).converged());
         assertEquals(List.of(HAND_MADE), loadMaster.realServers(VS3));
         assertEquals(Map.of(), ledger.snapshot().owned());
     }
@@ -146,9 +147,9 @@ class ReconcilerTest {
     @Test
     void reAddsARealServerRemovedByHand() {
         cluster.service("web", 3, 2);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         loadMaster.removeRealServerByHand(VS3, pod(2));
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
     }
 
@@ -156,19 +157,19 @@ class ReconcilerTest {
     void neverRemovesARealServerAddedByHand() {
         loadMaster.addRealServerByHand(VS3, HAND_MADE);
         cluster.service("web", 3, 1);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 0);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals(List.of(HAND_MADE), loadMaster.realServers(VS3));
     }
 
     @Test
     void leavesAVirtualServiceClaimedByTwoServicesAsItIs() {
         cluster.service("web", 3, 1);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 3).service("web-canary", 3, 2);
         log.clear();
-        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertFalse(result.converged());
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
         assertTrue(log.contains("<3>[pass #2] shop/web: Services shop/web, shop/web-canary all claim VS 3 (vsid=\"3\");"
@@ -179,9 +180,9 @@ class ReconcilerTest {
     @Test
     void skipsAServiceWithABadVsidAndKeepsSyncingTheOthers() {
         cluster.service("web", 3, 2).service("api", 4, 1);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         cluster.badVsid("web", "three").service("api", 4, 2);
-        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertFalse(result.converged());
         assertEquals(1, result.problems());
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3), "the skipped Service keeps its RS");
@@ -192,9 +193,9 @@ class ReconcilerTest {
     @Test
     void removesNothingWhileTheKubernetesReadIsIncompleteButStillAdds() {
         cluster.service("web", 3, 3);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 1).service("api", 4, 1).failReads("Kubernetes API answered 500");
-        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertFalse(result.complete());
         assertEquals(List.of(pod(1), pod(2), pod(3)), loadMaster.realServers(VS3));
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS4));
@@ -202,7 +203,7 @@ class ReconcilerTest {
         assertTrue(log.get(log.size() - 1).startsWith("<4>"), "an incomplete pass is a warning: " + log);
 
         cluster.healReads();
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
     }
 
@@ -212,13 +213,13 @@ class ReconcilerTest {
         Reconciler r = new Reconciler(cluster, loadMaster, ledger, clock, AT_ONCE, new AgentMetrics("test"));
         cluster.service("web", 3, 1).badVsid("api", "four");
         String problem = "shop/api: annotation vsid=\"four\" is not a Virtual Service id";
-        r.runOnce(Trigger.TIMER);
+        r.runOnce(StartedBy.TIMER);
         clock.advance(java.time.Duration.ofMinutes(9));
-        r.runOnce(Trigger.TIMER);
+        r.runOnce(StartedBy.TIMER);
         clock.advance(java.time.Duration.ofMinutes(1));
-        r.runOnce(Trigger.TIMER);
+        r.runOnce(StartedBy.TIMER);
         cluster.service("api", 4, 1);
-        r.runOnce(Trigger.TIMER);
+        r.runOnce(StartedBy.TIMER);
         assertEquals(List.of(
                 "<3>[pass #1] " + problem,
                 "<3>[pass #3] " + problem + " (still, since earlier passes)",
@@ -293,7 +294,7 @@ class ReconcilerTest {
             }
         };
         cluster.service("web", 3, 200);
-        new Reconciler(cluster, slow, ledger, clock, AT_ONCE, new AgentMetrics("test")).runOnce(Trigger.TIMER);
+        new Reconciler(cluster, slow, ledger, clock, AT_ONCE, new AgentMetrics("test")).runOnce(StartedBy.TIMER);
         assertEquals(List.of(
                 "<6>[pass #1] applying 200 changes",
                 "<6>[pass #1] applying: 50 of 200 changes, 2 failed, about 15 s left",
@@ -307,7 +308,7 @@ class ReconcilerTest {
     @Test
     void leavesAMissingVirtualServiceAloneAndNamesTheService() {
         cluster.service("web", 7, 2);
-        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(0, loadMaster.calls("addrs"));
         assertEquals(1, result.problems());
         assertTrue(log.contains("<3>[pass #1] shop/web: vsid=\"7\" but the LoadMaster has no VS 7 (Unknown VS); the"
@@ -319,7 +320,7 @@ class ReconcilerTest {
     void refusesAParentVirtualServiceWithSubVirtualServices() {
         loadMaster.addVirtualService(5, "10.0.0.105", 80, "tcp", "parent").addSubVirtualService(5, 6, "a");
         cluster.service("web", 5, 1);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals(0, loadMaster.calls("addrs"));
     }
 
@@ -328,7 +329,7 @@ class ReconcilerTest {
         cluster.service("web", 3, 1);
         loadMaster.failNext("addrs", new LoadMasterException("addrs vs=3 rs=10.244.1.1:8080: LoadMaster answered 422"
                 + " \"Real Server already exists\"", 422));
-        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(1, result.failed());
         assertEquals(Map.of(), ledger.snapshot().owned());
         assertTrue(log.contains("<3>[pass #1] could not add RS 10.244.1.1:8080 to VS 3 (shop/web): addrs vs=3"
@@ -340,14 +341,14 @@ class ReconcilerTest {
         cluster.service("web", 3, 1);
         loadMaster.failNextAfterApplying("addrs", new LoadMasterException("addrs vs=3 rs=10.244.1.1:8080: LoadMaster"
                 + " answered 422 \"Real Server already exists\"", 422)); // e.g. a read that lagged behind an add
-        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(0, result.failed());
         assertEquals(Set.of(pod(1)), ledger.snapshot().get(VS3).members());
         assertTrue(log.contains("<5>[pass #1] RS 10.244.1.1:8080 is already in VS 3 (shop/web): the LoadMaster refused"
                 + " the add (addrs vs=3 rs=10.244.1.1:8080: LoadMaster answered 422 \"Real Server already exists\")"
                 + " but holds it, so the agent keeps it as its own"), log.toString());
         cluster.service("web", 3, 0);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals(List.of(), loadMaster.realServers(VS3), "so it is removed when its pod goes");
     }
 
@@ -356,34 +357,34 @@ class ReconcilerTest {
         cluster.service("web", 3, 1);
         loadMaster.failNextAfterApplying("addrs", new LoadMasterException("addrs vs=3 rs=10.244.1.1:8080: no answer"
                 + " from LoadMaster", 0));
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
         assertEquals(Set.of(pod(1)), ledger.snapshot().get(VS3).members());
         cluster.delete("web");
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals(List.of(), loadMaster.realServers(VS3), "the RS it may have created is still its own to remove");
     }
 
     @Test
     void retriesAFailedRemovalOnTheNextPass() {
         cluster.service("web", 3, 2);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 1);
         loadMaster.failNext("delrs", new LoadMasterException("delrs vs=3 rs=10.244.1.2:8080: LoadMaster answered 500",
                 500));
-        assertEquals(1, reconciler.runOnce(Trigger.TIMER).failed());
+        assertEquals(1, reconciler.runOnce(StartedBy.TIMER).failed());
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
-        assertTrue(reconciler.runOnce(Trigger.TIMER).converged());
+        assertTrue(reconciler.runOnce(StartedBy.TIMER).converged());
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
     }
 
     @Test
     void leavesAVirtualServiceItCannotReadUnchanged() {
         cluster.service("web", 3, 2);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 0);
         loadMaster.failNext("showvs", new LoadMasterException("showvs vs=3: LoadMaster answered 500", 500));
-        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(0, result.planned());
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
     }
@@ -393,7 +394,7 @@ class ReconcilerTest {
         cluster.service("web", 3, 1).service("api", 4, 1);
         loadMaster.failNext("showvs", new LoadMasterException("showvs vs=3: no answer from LoadMaster"
                 + " https://10.0.0.2 (SocketTimeoutException: Read timed out)", 0));
-        PassResult result = reconciler.runOnce(Trigger.TIMER);
+        PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(1, loadMaster.calls("showvs"), "VS 4 is not tried: one timeout per pass, not one per VS");
         assertEquals(0, loadMaster.calls("addrs"));
         assertEquals(2, result.problems());
@@ -408,7 +409,7 @@ class ReconcilerTest {
         Reconciler dryRun = new Reconciler(cluster, loadMaster, FileOwnershipLedger.readOnly(stateDir),
                 Clock.systemUTC(), new Reconciler.Options(BindingPolicy.allowAll(), RemovalPolicy.defaults(
                         Duration.ofSeconds(10)), List.of(), false, true, false, false), new AgentMetrics("test"));
-        PassResult result = dryRun.runOnce(Trigger.ONCE);
+        PassResult result = dryRun.runOnce(StartedBy.ONCE);
         assertEquals(2, result.planned());
         assertEquals(0, result.applied());
         assertTrue(result.converged(), "a clean dry run would converge");
@@ -421,19 +422,19 @@ class ReconcilerTest {
     void recoversFromACrashBetweenRecordingAndAdding() throws IOException {
         ledger.update(VS3, o -> o.withMember(ScriptedSource.ref("web"), pod(1))); // written ahead, then the agent died
         cluster.service("web", 3, 1);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
         ledger.update(VS3, o -> o.withMember(ScriptedSource.ref("web"), pod(7))); // the same, for a pod gone since
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals(Set.of(pod(1)), ledger.snapshot().get(VS3).members());
     }
 
     @Test
     void movesRealServersWhenTheServiceIsPointedAtAnotherVirtualService() {
         cluster.service("web", 3, 2);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         cluster.service("web", 4, 2);
-        reconciler.runOnce(Trigger.TIMER);
+        reconciler.runOnce(StartedBy.TIMER);
         assertEquals(List.of(), loadMaster.realServers(VS3));
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS4));
     }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import kubelmagent.model.PassResult;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.log.JournalFormatter;
@@ -116,10 +117,10 @@ class SafePassesTest {
     void scalingDownDisablesFirstAndDeletesOnTheNextPassEvenAcrossARestart() throws Exception {
         cluster.service("web", 3, 5);
         Reconciler agent = reconciler();
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 2);
         log.clear();
-        PassResult first = agent.runOnce(Trigger.TIMER);
+        PassResult first = agent.runOnce(StartedBy.TIMER);
         assertEquals(3, first.applied());
         assertEquals(List.of(pod(1), pod(2), pod(3), pod(4), pod(5)), loadMaster.realServers(VS3));
         assertFalse(enabled(pod(3)));
@@ -131,7 +132,7 @@ class SafePassesTest {
         assertEquals(Retiring.gone(clock.now, 1), ledger.snapshot().get(VS3).retiring().get(pod(3)));
         clock.now = clock.now.plusSeconds(10);
         log.clear();
-        PassResult second = reconciler().runOnce(Trigger.TIMER);
+        PassResult second = reconciler().runOnce(StartedBy.TIMER);
         assertEquals(3, second.applied());
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
         assertTrue(log.contains("<5>[pass #1] removed RS 10.244.1.3:8080 from VS 3 (shop/web): no longer a ready"
@@ -143,29 +144,29 @@ class SafePassesTest {
     void aTerminatingPodIsDrainedWithModrsAndDeletedWhenItIsGone() throws Exception {
         cluster.service("web", 3, 3);
         Reconciler agent = reconciler();
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         cluster.drain("web", 3);
         log.clear();
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         assertFalse(enabled(pod(3)));
         assertTrue(enabled(pod(2)));
         assertTrue(log.contains("<5>[pass #2] disabled RS 10.244.1.3:8080 in VS 3 (shop/web): its endpoint is"
                 + " terminating; draining for at most 50 s"), log.toString());
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         assertEquals(1, loadMaster.calls("modrs"), "never re-enabled while it terminates, nor disabled twice");
 
         cluster.service("web", 3, 2); // the pod is gone
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
     }
 
     @Test
     void theGuardHoldsAMassRemovalLogsItAtErrAndForceRemovalsLetsItThroughOnce() throws Exception {
         cluster.service("web", 3, 10);
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 1);
         log.clear();
-        PassResult held = reconciler().runOnce(Trigger.TIMER);
+        PassResult held = reconciler().runOnce(StartedBy.TIMER);
         assertEquals(9, held.held());
         assertEquals(0, loadMaster.calls("modrs"));
         assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] VS 3 (shop/web): holding 9 take-out(s) this"
@@ -176,9 +177,9 @@ class SafePassesTest {
 
         Reconciler forced = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), false, false,
                 true, false));
-        assertEquals(9, forced.runOnce(Trigger.ONCE).applied());
+        assertEquals(9, forced.runOnce(StartedBy.ONCE).applied());
         clock.now = clock.now.plusSeconds(10);
-        assertEquals(0, forced.runOnce(Trigger.TIMER).held(), "the deletes of disabled RS are not take-outs");
+        assertEquals(0, forced.runOnce(StartedBy.TIMER).held(), "the deletes of disabled RS are not take-outs");
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
     }
 
@@ -187,9 +188,9 @@ class SafePassesTest {
         cluster.service("web", 3, 10);
         Reconciler forced = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), false, false,
                 true, false));
-        forced.runOnce(Trigger.TIMER);
+        forced.runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 1);
-        assertEquals(9, forced.runOnce(Trigger.TIMER).held());
+        assertEquals(9, forced.runOnce(StartedBy.TIMER).held());
     }
 
     @Test
@@ -198,7 +199,7 @@ class SafePassesTest {
         loadMaster.failNext("showvs", new LoadMasterException("LoadMaster at https://lm could not be reached"
                 + " for showvs vs=3 (connect timed out)", 0));
         log.clear();
-        PassResult r = reconciler().runOnce(Trigger.TIMER);
+        PassResult r = reconciler().runOnce(StartedBy.TIMER);
         assertEquals(3, r.problems());
         List<String> errs = log.stream().filter(l -> l.startsWith("<3>")).toList();
         assertEquals(List.of("<3>[pass #1] LoadMaster at https://lm could not be reached for showvs vs=3 (connect"
@@ -212,7 +213,7 @@ class SafePassesTest {
         Reconciler agent = reconciler(Reconciler.Options.of(new BindingPolicy(List.of(
                 new BindingPolicy.Binding("team-*", java.util.Set.of(VS3)))), DEFAULTS));
         log.clear();
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         assertEquals(List.of(), loadMaster.realServers(VS3));
         assertTrue(log.contains("<3>[pass #1] shop/web: vsid=\"3\" is not allowed for namespace shop by"
                 + " policy.bindings in agent.yaml (team-* → VS 3), so the Service is not applied; ask NetOps to"
@@ -226,12 +227,12 @@ class SafePassesTest {
         cluster.service("web", 3, 2);
         Reconciler adopting = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS,
                 List.of(kubelmagent.model.Cidr.parse("10.244.1.0/24")), false, false, false, true));
-        adopting.runOnce(Trigger.ONCE);
+        adopting.runOnce(StartedBy.ONCE);
         assertEquals(java.util.Set.of(pod(1), pod(2)), ledger.snapshot().get(VS3).members());
         assertTrue(log.stream().anyMatch(l -> l.startsWith("<5>[pass #1] adopted RS 10.244.1.1:8080 in VS 3"
                 + " (shop/web)")), log.toString());
         cluster.service("web", 3, 1);
-        adopting.runOnce(Trigger.TIMER);
+        adopting.runOnce(StartedBy.TIMER);
         assertFalse(enabled(pod(2)), "an adopted RS is the agent's to take out");
     }
 
@@ -240,14 +241,14 @@ class SafePassesTest {
     @Test
     void theCapacityGuardRemembersItsPeakAcrossARestart() throws Exception {
         cluster.service("web", 3, 10);
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 6);
-        assertEquals(4, reconciler().runOnce(Trigger.TIMER).applied(), "4 of 10 is within the limits");
+        assertEquals(4, reconciler().runOnce(StartedBy.TIMER).applied(), "4 of 10 is within the limits");
         ledger.close(); // the agent restarts
         ledger = FileOwnershipLedger.open(stateDir);
         clock.now = clock.now.plusSeconds(10);
         cluster.service("web", 3, 2);
-        PassResult after = reconciler().runOnce(Trigger.TIMER);
+        PassResult after = reconciler().runOnce(StartedBy.TIMER);
         assertEquals(4, after.held(), "6 -> 2 is a drop of 8 from the peak of 10 seen 10 s ago");
         assertTrue(enabled(pod(3)));
     }
@@ -255,10 +256,10 @@ class SafePassesTest {
     @Test
     void aVirtualServiceThatIsGoneForAMomentKeepsItsOwnershipAndIsCleanedUpWhenItComesBack() throws Exception {
         cluster.service("web", 3, 3);
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         loadMaster.removeVirtualService(VS3); // a configuration restore in progress
         log.clear();
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         assertEquals(java.util.Set.of(pod(1), pod(2), pod(3)), ledger.snapshot().get(VS3).members());
         loadMaster.addVirtualService(3, "10.0.0.3", 80); // restored, with its Real Servers
         for (int i = 1; i <= 3; i++) {
@@ -266,21 +267,21 @@ class SafePassesTest {
         }
         cluster.service("web", 3, 1);
         clock.now = clock.now.plusSeconds(10);
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         clock.now = clock.now.plusSeconds(10);
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3), "still the agent's to remove");
     }
 
     @Test
     void aVirtualServiceUnknownForConfirmationsPassesIsLetGoWithAnErrLine() {
         cluster.service("web", 3, 2);
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         loadMaster.removeVirtualService(VS3);
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         clock.now = clock.now.plusSeconds(10);
         log.clear();
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         assertEquals(null, ledger.snapshot().owned().get(VS3));
         assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] VS 3: no longer tracking 2 Real Server(s), the"
                 + " LoadMaster has answered Unknown VS for VS 3 in 2 passes in a row over 10 s")), log.toString());
@@ -289,18 +290,18 @@ class SafePassesTest {
     @Test
     void againstALedgerOfAnotherLoadMasterNothingIsTakenOutAndTheErrLineSaysWhatToDo() throws Exception {
         cluster.service("web", 3, 3);
-        reconciler().runOnce(Trigger.TIMER);
-        ledger.recordLoadMaster("https://10.0.0.2"); // as if written against another appliance
+        reconciler().runOnce(StartedBy.TIMER);
+        ledger.record(l -> l.withLoadMaster("https://10.0.0.2")); // as if written against another appliance
         cluster.service("web", 3, 1);
         log.clear();
-        PassResult r = reconciler().runOnce(Trigger.TIMER);
+        PassResult r = reconciler().runOnce(StartedBy.TIMER);
         assertEquals(0, loadMaster.calls("modrs"));
         assertEquals(1, r.problems());
         assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] the ownership ledger was written for"
                 + " LoadMaster https://10.0.0.2, but loadmaster.url is now in-memory")), log.toString());
         Reconciler adopting = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS,
                 List.of(kubelmagent.model.Cidr.parse("10.244.0.0/16")), false, false, false, true));
-        assertEquals(2, adopting.runOnce(Trigger.ONCE).applied(), "--adopt accepts it and the take-outs go on");
+        assertEquals(2, adopting.runOnce(StartedBy.ONCE).applied(), "--adopt accepts it and the take-outs go on");
         assertFalse(enabled(pod(3)));
     }
 
@@ -308,13 +309,13 @@ class SafePassesTest {
     void aRealServerAPersonDisabledIsNotEnabledAgainAfterAReadinessBlip() throws Exception {
         cluster.service("web", 3, 2);
         Reconciler agent = reconciler();
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         loadMaster.modifyRealServerByHand(VS3, pod(2), false, 1000); // a person is debugging that pod
         cluster.service("web", 3, 1);
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 2);
-        agent.runOnce(Trigger.TIMER);
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         assertFalse(enabled(pod(2)));
         assertEquals(0, loadMaster.calls("modrs"));
     }
@@ -322,24 +323,24 @@ class SafePassesTest {
     @Test
     void aRestartRightAfterTheDisableDoesNotConfirmTheDelete() throws Exception {
         cluster.service("web", 3, 2);
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 1);
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         clock.now = clock.now.plusSeconds(2); // crash loop, or an operator's --once
-        reconciler().runOnce(Trigger.ONCE);
+        reconciler().runOnce(StartedBy.ONCE);
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
         clock.now = clock.now.plusSeconds(8);
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
     }
 
     @Test
     void aServiceWhoseEndpointsCannotBeReadDoesNotStopRemovalsElsewhere() throws Exception {
         cluster.service("web", 3, 3).service("api", 4, 2);
-        reconciler().runOnce(Trigger.TIMER);
+        reconciler().runOnce(StartedBy.TIMER);
         cluster.unreadable("api", 4).service("web", 3, 2);
         log.clear();
-        PassResult r = reconciler().runOnce(Trigger.TIMER);
+        PassResult r = reconciler().runOnce(StartedBy.TIMER);
         assertFalse(enabled(pod(3)), "web's gone pod is taken out");
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VirtualServiceId.of(4)));
         assertFalse(r.complete(), "the pass did not read everything");
@@ -353,17 +354,17 @@ class SafePassesTest {
                 false, false));
         cluster.service("web", 3, 2);
         log.clear();
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         assertEquals(0, loadMaster.calls("addrs"));
         assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] the LoadMaster does not accept non-local Real"
                 + " Servers")), log.toString());
         loadMaster.setNonLocalRealServers(true);
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         assertEquals(2, loadMaster.calls("addrs"), "read again while off: the agent resumes at once");
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         assertEquals(2, loadMaster.calls("get"), "while on, read again only every 5 minutes");
         clock.now = clock.now.plus(Reconciler.NON_LOCAL_CHECK);
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         assertEquals(3, loadMaster.calls("get"));
     }
 
@@ -373,7 +374,7 @@ class SafePassesTest {
         Reconciler agent = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), true, false,
                 false, false));
         cluster.service("web", 3, 2).service("api", 4, 1);
-        agent.runOnce(Trigger.TIMER);
+        agent.runOnce(StartedBy.TIMER);
         assertEquals(List.of(), loadMaster.realServers(VS3));
         assertEquals(List.of(pod(1)), loadMaster.realServers(VirtualServiceId.of(4)));
         assertTrue(log.stream().anyMatch(l -> l.contains("shop/web: VS 3 (10.0.0.3:80/tcp) has Transparency on")),

@@ -1,7 +1,7 @@
 package kubelmagent.sync;
 
 /** What started a pass; shown in the pass's summary line. */
-public enum Trigger {
+public enum StartedBy {
     /** The Quartz schedule. */
     TIMER("timer"),
     /** {@code --once} on the command line. */
@@ -9,7 +9,7 @@ public enum Trigger {
 
     private final String label;
 
-    Trigger(String label) {
+    StartedBy(String label) {
         this.label = label;
     }
 

@@ -1,4 +1,4 @@
-package kubelmagent.sync;
+package kubelmagent.model;
 
 import java.time.Duration;
 
