@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 import com.sun.net.httpserver.HttpServer;
 
@@ -70,6 +71,7 @@ public final class LoadMasterSimulator implements AutoCloseable {
         private Path stateFile;
         private Path workDir;
         private Boolean nonLocalRs;
+        private LongSupplier nanoClock = System::nanoTime;
 
         private Options() {}
 
@@ -123,6 +125,12 @@ public final class LoadMasterSimulator implements AutoCloseable {
          */
         public Options nonLocalRs(boolean on) {
             this.nonLocalRs = on;
+            return this;
+        }
+
+        /** The clock of the read-after-write delay, for tests that move time by hand; System.nanoTime by default. */
+        Options nanoClock(LongSupplier nanoClock) {
+            this.nanoClock = nanoClock;
             return this;
         }
 
@@ -189,7 +197,7 @@ public final class LoadMasterSimulator implements AutoCloseable {
      *                     cannot be bound
      */
     public static LoadMasterSimulator start(Options options) throws IOException {
-        SimulatedLoadMaster engine = new SimulatedLoadMaster();
+        SimulatedLoadMaster engine = new SimulatedLoadMaster(options.nanoClock);
         if (options.stateFile != null && Files.exists(options.stateFile)) {
             StateFile.load(engine, options.stateFile);
         }

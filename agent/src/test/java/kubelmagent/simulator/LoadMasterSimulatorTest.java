@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,12 +31,15 @@ class LoadMasterSimulatorTest {
     private static final String USER = "bal";
     private static final String PASSWORD = "s3cret:x";
 
+    /** The simulator's clock for the read-after-write delay, moved by hand. */
+    private static final AtomicLong NOW = new AtomicLong();
     private static LoadMasterSimulator lm;
     private static SimulatorHttp http;
 
     @BeforeAll
     static void start() throws IOException {
-        lm = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().apiKey(KEY).credentials(USER, PASSWORD));
+        lm = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().apiKey(KEY).credentials(USER, PASSWORD)
+                .nanoClock(NOW::get));
         http = new SimulatorHttp(lm);
     }
 
@@ -268,7 +272,7 @@ class LoadMasterSimulatorTest {
         lm.engine().faults().readAfterWriteDelay(Duration.ofMillis(400));
         assertEquals(200, http.get("/access/addrs?vs=3&rs=10.0.0.20&rsport=80&apikey=" + KEY).status());
         assertFalse(http.get("/access/showvs?vs=3&apikey=" + KEY).text().contains("<Rs>"));
-        Thread.sleep(450);
+        NOW.addAndGet(Duration.ofMillis(400).toNanos());
         assertTrue(http.get("/access/showvs?vs=3&apikey=" + KEY).text().contains("<Addr>10.0.0.20</Addr>"));
     }
 
