@@ -48,7 +48,7 @@ import kubelmagent.simulator.SimulatedLoadMaster;
  * failure); {@code -Dcrash.trials=N} changes the number of trials. Kill moments depend on timing, so a
  * replay draws the same desired states and kill points, not necessarily the same interleavings.
  */
-class CrashConsistencyTest {
+class CrashConsistencyIT {
 
     private static final long DEFAULT_SEED = 20261129L;
     private static final int DEFAULT_TRIALS = 100;
@@ -129,7 +129,7 @@ class CrashConsistencyTest {
     void killedAnywhereInALargeApplyTheAgentEndsAtDesiredPlusHandMadeAfterRestarts() throws Exception {
         long seed = Long.getLong("crash.seed", DEFAULT_SEED);
         int trials = Integer.getInteger("crash.trials", DEFAULT_TRIALS);
-        System.out.println("CrashConsistencyTest: seed " + seed + " (replay with -Dcrash.seed=" + seed + "), "
+        System.out.println("CrashConsistencyIT: seed " + seed + " (replay with -Dcrash.seed=" + seed + "), "
                 + trials + " trials");
         Random random = new Random(seed);
         long started = System.nanoTime();
@@ -149,7 +149,7 @@ class CrashConsistencyTest {
             Timing timing = timeOneWholeRun();
             assertTrue(timing.writes() >= 100, "the first pass should make at least 100 addrs calls, made "
                     + timing.writes());
-            System.out.printf("CrashConsistencyTest: first pass %d writes; %d ms to the first write, %d µs per write,"
+            System.out.printf("CrashConsistencyIT: first pass %d writes; %d ms to the first write, %d µs per write,"
                     + " %d ms in all%n", timing.writes(), ms(timing.toFirstWriteNanos()),
                     TimeUnit.NANOSECONDS.toMicros(timing.perWriteNanos()), ms(timing.wholeRunNanos()));
             int runs = converge(seed, 0, desired);
@@ -184,7 +184,7 @@ class CrashConsistencyTest {
             }
 
             long elapsed = System.nanoTime() - started;
-            System.out.printf("CrashConsistencyTest: seed %d, %d trials in %d s: kills landed %d mid-apply,"
+            System.out.printf("CrashConsistencyIT: seed %d, %d trials in %d s: kills landed %d mid-apply,"
                     + " %d before the first write, %d after the apply; %d runs ended before the kill;"
                     + " %d restarts in all (at most %d for one trial); %d s in killed runs, %d s in restarts%n",
                     seed, trials,

@@ -34,7 +34,7 @@ import kubelmagent.sync.StartedBy;
  * every wanted Real Server in place and in service, make no duplicate, and log few err lines (one per
  * cause, not one per Service); once the fault clears, the agent must converge. The matrix is printed.
  */
-class FaultMatrixTest {
+class FaultMatrixIT {
 
     static final String HAND_MADE = "10.0.5.5:8080";
     static final int PASSES_UNDER_FAULT = 2;

@@ -40,7 +40,7 @@ import kubelmagent.simulator.LoadMasterSimulator;
  * shows up in any log record (message, parameters, exception chain), on stdout or stderr, in the
  * text of the loaded configuration, or in a configuration error.
  */
-class LogSecrecyTest {
+class LogSecrecyIT {
 
     private static final String TOKEN = "kube-token-1f9c3a7e-SECRET";
     private static final String WRONG_TOKEN = "kube-token-wrong-8d2b64-SECRET";

@@ -26,7 +26,7 @@ import kubelmagent.simulator.LoadMasterSimulator;
  * The agent as an operator runs it: {@code --config agent.yaml --once}, over verified TLS, against
  * the stand-in Kubernetes API server and a fake LoadMaster.
  */
-class MainTest {
+class MainIT {
 
     @TempDir
     Path dir;

@@ -20,7 +20,7 @@ import kubelmagent.demo.StandInKubernetesApi;
 import kubelmagent.simulator.LoadMasterSimulator;
 
 /** The agent as systemd runs it: its own JVM, on the schedule, until SIGTERM. */
-class ServiceProcessTest {
+class ServiceProcessIT {
 
     @TempDir
     Path dir;

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SimulatorCliTest {
+class SimulatorCliIT {
 
     @Test
     void parsesTheOptions(@TempDir Path dir) throws Exception {
