@@ -9,7 +9,7 @@ import java.util.TreeMap;
  *
  * @param loadMaster the address of the LoadMaster the entries were made on ({@code https://10.0.0.2}); null
  *                   until the first pass records it
- * @param owned      the entries, by Virtual Service; none of them empty
+ * @param owned      the entries, by Virtual Service (sorted); none of them empty
  * @param capacity   the capacity guard's memory
  */
 public record Ledger(String loadMaster, Map<VirtualServiceId, Ownership> owned, CapacityHistory capacity) {
@@ -19,7 +19,7 @@ public record Ledger(String loadMaster, Map<VirtualServiceId, Ownership> owned, 
     public Ledger {
         TreeMap<VirtualServiceId, Ownership> copy = new TreeMap<>(owned);
         copy.values().removeIf(Ownership::isEmpty);
-        owned = Map.copyOf(copy);
+        owned = Sorted.map(copy);
     }
 
     /** A ledger of these entries, for the LoadMaster at {@code loadMaster}, with no capacity history. */

@@ -13,8 +13,8 @@ import java.util.TreeSet;
  *
  * @param service    the Service the Real Servers were added for (the one bound to the VS now, once a pass
  *                   has applied it); null only in {@link #NONE}
- * @param members    the owned Real Servers
- * @param retiring   the owned members on their way out, and why
+ * @param members    the owned Real Servers, sorted
+ * @param retiring   the owned members on their way out, and why; sorted
  * @param vsIdentity what the VS was when the agent first held Real Servers of it ({@link VirtualService#identity()}),
  *                   so another VS with the same Index (another appliance) is never mistaken for it; null until
  *                   a pass has read the VS
@@ -27,10 +27,10 @@ public record Ownership(ServiceRef service, Set<Member> members, Map<Member, Ret
     public static final Ownership NONE = new Ownership(null, Set.of(), Map.of(), null, null);
 
     public Ownership {
-        members = Set.copyOf(new TreeSet<>(members));
+        members = Sorted.set(members);
         TreeMap<Member, Retiring> onlyOwned = new TreeMap<>(retiring);
         onlyOwned.keySet().retainAll(members);
-        retiring = Map.copyOf(onlyOwned);
+        retiring = Sorted.map(onlyOwned);
     }
 
     /** Owned members, none of them retiring, VS not yet identified. */

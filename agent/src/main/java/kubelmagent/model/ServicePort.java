@@ -11,19 +11,19 @@ import java.util.TreeSet;
  * @param name     the port's name; empty for a Service's single unnamed port
  * @param port     the Service port ({@code spec.ports[].port})
  * @param protocol {@code TCP}, {@code UDP} or {@code SCTP}
- * @param members  ready endpoints, deduplicated
+ * @param members  ready endpoints, deduplicated, sorted
  * @param draining endpoints that are terminating but still serving (EndpointSlice conditions
- *                 {@code terminating: true}, {@code serving: true}); never also in {@code members}
+ *                 {@code terminating: true}, {@code serving: true}); never also in {@code members}; sorted
  */
 public record ServicePort(String name, int port, String protocol, Set<Member> members, Set<Member> draining) {
 
     public ServicePort {
         name = name == null ? "" : name;
         protocol = protocol == null ? "TCP" : protocol;
-        members = Set.copyOf(new TreeSet<>(members));
+        members = Sorted.set(members);
         TreeSet<Member> onlyDraining = new TreeSet<>(draining);
         onlyDraining.removeAll(members);
-        draining = Set.copyOf(onlyDraining);
+        draining = Sorted.set(onlyDraining);
     }
 
     /** A port with no terminating endpoints. */

@@ -1,5 +1,6 @@
 package kubelmagent.plan;
 
+import java.util.Collections;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -49,7 +50,7 @@ public sealed interface LedgerStep extends Step {
      */
     record Release(VirtualServiceId vs, Set<Member> members, String reason, boolean vsDeleted) implements OnVs {
         public Release {
-            members = Set.copyOf(members);
+            members = Collections.unmodifiableSortedSet(new TreeSet<>(members));
         }
 
         @Override
@@ -65,7 +66,7 @@ public sealed interface LedgerStep extends Step {
         @Override
         public Report done(Ledger start) {
             return new Report(vsDeleted ? Priority.ERR : Priority.INFO, "VS " + vs + ": no longer tracking "
-                    + members.size() + " Real Server(s), " + reason + ": " + new TreeSet<>(members));
+                    + members.size() + " Real Server(s), " + reason + ": " + members);
         }
     }
 

@@ -365,7 +365,7 @@ public final class Planner {
             planApplied(id, vs, applied, owned, desired.complete(), current, trusted, vsPlan);
         } else if (!owned.isEmpty() && !bindings.holds(id, owned) && desired.complete() && trusted) {
             Map<Member, RealServer> present = byMember(vs.realServers());
-            for (Member m : new TreeSet<>(owned.members())) {
+            for (Member m : owned.members()) {
                 if (present.containsKey(m)) {
                     retireAbsent(m, owned.service(), present.get(m), owned.retiring().get(m),
                             "Service no longer bound to VS " + id + " (deleted, unlabelled, or vsid changed)", vsPlan);
@@ -437,7 +437,7 @@ public final class Planner {
                     + " on a subnet of the LoadMaster"));
         }
         Map<Member, RealServer> present = byMember(vs.realServers());
-        for (Member m : new TreeSet<>(port.members())) {
+        for (Member m : port.members()) {
             if (refused.contains(m)) {
                 continue;
             }
@@ -460,14 +460,14 @@ public final class Planner {
             }
         }
         if (trusted) {
-            for (Member m : new TreeSet<>(port.draining())) {
+            for (Member m : port.draining()) {
                 if (owned.members().contains(m) && present.containsKey(m) && !refused.contains(m)) {
                     drain(m, ref, present.get(m), owned.retiring().get(m), vsPlan);
                 }
             }
         }
         if (complete && trusted) {
-            for (Member m : new TreeSet<>(owned.members())) {
+            for (Member m : owned.members()) {
                 if (present.containsKey(m) && !port.members().contains(m) && !port.draining().contains(m)
                         && !refused.contains(m)) {
                     retireAbsent(m, ref, present.get(m), owned.retiring().get(m), "no longer a ready endpoint",
