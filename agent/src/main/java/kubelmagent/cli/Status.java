@@ -211,21 +211,11 @@ final class Status {
         CHANGE_KINDS.forEach(kind -> counts.put(kind, 0));
         for (Change c : in.plan().changes()) {
             if (c.vs().equals(id)) {
-                counts.merge(kind(c), 1, Integer::sum);
+                counts.merge(c.kind().label(), 1, Integer::sum);
             }
         }
         counts.put("held", (int) in.plan().held().stream().filter(c -> c.vs().equals(id)).count());
         return counts;
-    }
-
-    private static String kind(Change c) {
-        if (c instanceof Change.AddRealServer) {
-            return "add";
-        }
-        if (c instanceof Change.RemoveRealServer) {
-            return "remove";
-        }
-        return c instanceof Change.DisableRealServer ? "disable" : "enable";
     }
 
     /** The table's cells of one row. */

@@ -1,6 +1,7 @@
 package kubelmagent.plan;
 
 import java.util.List;
+import java.util.Locale;
 
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
@@ -20,6 +21,21 @@ public sealed interface Change extends Step
     /** The Service the change is made for. */
     ServiceRef service();
 
+    Kind kind();
+
+    /** The kinds of change, in the order a plan applies them within one VS: make before break. */
+    enum Kind {
+        ADD,
+        ENABLE,
+        DISABLE,
+        REMOVE;
+
+        /** {@code add}, {@code enable}, ...: the label in metrics and {@code status}. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** The ledger entry of the Virtual Service once this change has taken effect. */
     Ownership recorded(Ownership before);
 
@@ -30,6 +46,11 @@ public sealed interface Change extends Step
 
     /** Add a ready endpoint that the Virtual Service lacks. */
     record AddRealServer(VirtualServiceId vs, Member member, ServiceRef service) implements Change {
+        @Override
+        public Kind kind() {
+            return Kind.ADD;
+        }
+
         @Override
         public String describe() {
             return "add RS " + member + " to VS " + vs + " (" + service + ")";
@@ -53,6 +74,11 @@ public sealed interface Change extends Step
 
     /** Enable again a Real Server the agent disabled, because its endpoint is ready again. */
     record EnableRealServer(VirtualServiceId vs, Member member, ServiceRef service) implements Change {
+        @Override
+        public Kind kind() {
+            return Kind.ENABLE;
+        }
+
         @Override
         public String describe() {
             return "re-enable RS " + member + " in VS " + vs + " (" + service + "): its endpoint is ready again";
@@ -84,6 +110,11 @@ public sealed interface Change extends Step
     record DisableRealServer(VirtualServiceId vs, Member member, ServiceRef service, Retiring next, String reason)
             implements Change {
         @Override
+        public Kind kind() {
+            return Kind.DISABLE;
+        }
+
+        @Override
         public String describe() {
             return "disable RS " + member + " in VS " + vs + " (" + service + "): " + reason;
         }
@@ -111,6 +142,11 @@ public sealed interface Change extends Step
      * @param reason why, for the log: e.g. {@code no longer a ready endpoint}
      */
     record RemoveRealServer(VirtualServiceId vs, Member member, ServiceRef service, String reason) implements Change {
+        @Override
+        public Kind kind() {
+            return Kind.REMOVE;
+        }
+
         @Override
         public String describe() {
             return "remove RS " + member + " from VS " + vs + " (" + service + "): " + reason;

@@ -701,21 +701,11 @@ public final class Planner {
             List<Change> changes = new ArrayList<>();
             perVs.values().forEach(v -> changes.addAll(v.changes));
             // Per VS: adds, then re-enables, disables and removes (make before break); members sorted.
-            changes.sort(Comparator.comparing(Change::vs).thenComparingInt(Builder::rank)
+            changes.sort(Comparator.comparing(Change::vs).thenComparing(Change::kind)
                     .thenComparing(Change::member));
             List<Step> steps = new ArrayList<>(ledger);
             steps.addAll(changes);
             return new Plan(steps, held, problems, bound);
-        }
-
-        private static int rank(Change c) {
-            if (c instanceof Change.AddRealServer) {
-                return 0;
-            }
-            if (c instanceof Change.EnableRealServer) {
-                return 1;
-            }
-            return c instanceof Change.DisableRealServer ? 2 : 3;
         }
     }
 }

@@ -293,22 +293,12 @@ public final class Reconciler {
                 loadMaster.setRealServerEnabled(change.vs(), change.member(),
                         change instanceof Change.EnableRealServer);
             }
-            metrics.realServerChanged(change.vs().index(), verb(change));
+            metrics.realServerChanged(change.vs().index(), change.kind().label());
             return Sent.DONE;
         } catch (LoadMasterException e) {
             metrics.error(AgentMetrics.Cause.LOADMASTER_WRITE);
             return change instanceof Change.AddRealServer add && e.isRefusal() ? refused(add, e) : failed(change, e);
         }
-    }
-
-    private static String verb(Change change) {
-        if (change instanceof Change.AddRealServer) {
-            return "add";
-        }
-        if (change instanceof Change.RemoveRealServer) {
-            return "remove";
-        }
-        return change instanceof Change.EnableRealServer ? "enable" : "disable";
     }
 
     private static Sent failed(Change change, LoadMasterException e) {
