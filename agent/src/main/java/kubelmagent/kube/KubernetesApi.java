@@ -1,15 +1,11 @@
 package kubelmagent.kube;
 
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
-import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLPeerUnverifiedException;
 
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.core5.http.HttpHeaders;
@@ -23,6 +19,7 @@ import kubelmagent.http.Backoff;
 import kubelmagent.http.NoAnswer;
 import kubelmagent.http.Redaction;
 import kubelmagent.http.Reply;
+import kubelmagent.http.RetryRule;
 import kubelmagent.http.Secret;
 import kubelmagent.http.Transport;
 import kubelmagent.kube.wire.ListMeta;
@@ -32,8 +29,9 @@ import kubelmagent.log.Log;
 
 /**
  * GETs objects and paginated lists from the Kubernetes API and parses them. A GET that fails in a way
- * worth retrying (no answer, a timeout, a 5xx, a 429) is sent again per the {@link Backoff}, no sooner
- * than the server's {@code Retry-After} allows (up to the backoff's cap). Every failure that remains
+ * worth retrying by the one {@link RetryRule} (a timeout, a dropped connection, an answer cut short, a
+ * 5xx, and here a 429: API Priority and Fairness asks the client to come back) is sent again per the
+ * {@link Backoff}, no sooner than the server's {@code Retry-After} allows (up to the backoff's cap). Every failure that remains
  * becomes a {@link KubernetesApiException} whose message says what went wrong and what to do; it never
  * contains the bearer token.
  */
@@ -49,6 +47,7 @@ final class KubernetesApi implements AutoCloseable {
     private final String base;
     private final ApiFailures failures;
     private final Backoff backoff;
+    private final RetryRule retries;
 
     KubernetesApi(Transport transport, URI server, ApiFailures failures, Backoff backoff) {
         this.transport = transport;
@@ -56,6 +55,7 @@ final class KubernetesApi implements AutoCloseable {
         this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.failures = failures;
         this.backoff = backoff;
+        this.retries = new RetryRule(backoff, true);
     }
 
     /**
@@ -145,7 +145,7 @@ final class KubernetesApi implements AutoCloseable {
             made++;
             try {
                 Reply answer = send(request, token);
-                if (worthRetrying(answer.status())) {
+                if (retries.worthRetrying(answer.status(), true)) {
                     Duration wait = answer.retryAfter().compareTo(backoff.cap()) < 0 ? answer.retryAfter() : backoff.cap();
                     notBeforeNanos = System.nanoTime() + wait.toNanos();
                     throw statusFailure(request, answer, token);
@@ -180,7 +180,7 @@ final class KubernetesApi implements AutoCloseable {
         try {
             return transport.send(get, command, redaction(token));
         } catch (NoAnswer e) {
-            throw new KubernetesApiException(redact(failures.noAnswer(request, e), token), true, worthRetrying(e),
+            throw new KubernetesApiException(redact(failures.noAnswer(request, e), token), true, retries.worthRetrying(e.kind(), true),
                     e.cause());
         }
     }
@@ -204,26 +204,12 @@ final class KubernetesApi implements AutoCloseable {
 
     private KubernetesApiException statusFailure(ApiRequest request, Reply answer, Secret token) {
         String message = failures.status(request, answer.status(), kubernetesMessage(answer.text()));
-        return new KubernetesApiException(redact(message, token), false, worthRetrying(answer.status()), null);
+        return new KubernetesApiException(redact(message, token), false, retries.worthRetrying(answer.status(), true), null);
     }
 
     private KubernetesApiException interrupted(ApiRequest request, InterruptedException e) {
         Thread.currentThread().interrupt();
         return new KubernetesApiException(failures.interrupted(request), true, false, e);
-    }
-
-    /** A 5xx or a 429 may well pass a moment later; 401, 403, 404, 410 and other 4xx will not. */
-    private static boolean worthRetrying(int code) {
-        return code == 429 || (code >= 500 && code <= 599);
-    }
-
-    /**
-     * An answer cut short may come whole the next time, and no answer may come; but a certificate the
-     * agent refuses will be refused again.
-     */
-    private static boolean worthRetrying(NoAnswer noAnswer) {
-        IOException e = noAnswer.failure();
-        return noAnswer.duringBody() || !(e instanceof SSLHandshakeException || e instanceof SSLPeerUnverifiedException);
     }
 
     /** The {@code message} of a Kubernetes {@code Status} body, or null if the body is not one. */

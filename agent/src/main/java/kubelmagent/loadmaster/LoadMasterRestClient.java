@@ -1,9 +1,6 @@
 package kubelmagent.loadmaster;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.SocketException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +10,8 @@ import java.util.Map;
 import java.util.Objects;
 
 import org.apache.hc.client5.http.classic.methods.HttpPost;
-import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpHeaders;
-import org.apache.hc.core5.http.NoHttpResponseException;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.w3c.dom.Element;
 
@@ -24,6 +19,7 @@ import kubelmagent.http.Backoff;
 import kubelmagent.http.NoAnswer;
 import kubelmagent.http.Redaction;
 import kubelmagent.http.Reply;
+import kubelmagent.http.RetryRule;
 import kubelmagent.http.Secret;
 import kubelmagent.http.Transport;
 import kubelmagent.log.Log;
@@ -68,8 +64,9 @@ import kubelmagent.model.VirtualServiceId;
  *
  * <p><b>Retries.</b> Reads ({@code showvs}, {@code get}) are tried up to three times ({@link Backoff#READS}: capped
  * exponential backoff with full jitter, at most 0.6 s of waiting) when no answer came (connection
- * refused, reset or dropped, timeout) or the LoadMaster answered 5xx; never after a 4xx, a refusal in
- * the envelope, an answer that cannot be read, or a TLS failure. {@code addrs}, {@code delrs} and
+ * refused, reset or dropped, timeout, an answer cut short) or the LoadMaster answered 5xx; never after a
+ * 4xx (429 included), a refusal in the envelope, an answer that cannot be read, or a TLS failure: the
+ * one {@link RetryRule} of both clients, with 429 not worth retrying. {@code addrs}, {@code delrs} and
  * {@code modrs} are never retried this way: the first attempt may have taken effect, so the caller
  * reads the VS again on its next pass instead.
  *
@@ -103,7 +100,8 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     private final LoadMasterConnection connection;
     private final String base;
-    private final Backoff reads;
+    /** Reads are retried per the one rule; a 429 is a refusal, as any other 4xx. */
+    private final RetryRule retries;
     private final Transport transport;
     /** Whether the client authenticates with an API key; otherwise with HTTP Basic, if a username is set. */
     private final boolean usesApiKey;
@@ -130,7 +128,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     private LoadMasterRestClient(LoadMasterConnection c, Backoff reads, ApiObserver observer) {
         this.connection = Objects.requireNonNull(c, "connection");
         this.base = base(c.url());
-        this.reads = Objects.requireNonNull(reads, "reads");
+        this.retries = new RetryRule(Objects.requireNonNull(reads, "reads"), false);
         this.usesApiKey = c.apiKey() != null && !c.apiKey().isEmpty();
         this.credentialFile = usesApiKey ? c.apiKeyFile() : c.username() != null ? c.passwordFile() : null;
         this.apiKey = c.apiKey();
@@ -221,7 +219,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     }
 
     private Element callWithRetries(ApiCall call) throws LoadMasterException {
-        Backoff backoff = call.read() ? reads : Backoff.NONE;
+        Backoff backoff = retries.backoffFor(call.read());
         try {
             return backoff.run(() -> callOnce(call), LoadMasterException.class, e -> tryAgain(call, e));
         } catch (InterruptedException e) {
@@ -230,11 +228,14 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         }
     }
 
-    /** A read is tried again when no answer came for a reason that may pass, or the LoadMaster answered 5xx. */
-    private static boolean tryAgain(ApiCall call, LoadMasterException failure) {
-        boolean again = failure instanceof NoAnswerException
-                ? ((NoAnswerException) failure).worthRetrying
-                : failure.status() >= 500 && failure.status() < 600;
+    /**
+     * A read is tried again when no answer came for a reason that may pass, or the LoadMaster answered
+     * 5xx (in the HTTP status or the envelope's {@code stat}); see {@link RetryRule}.
+     */
+    private boolean tryAgain(ApiCall call, LoadMasterException failure) {
+        boolean again = failure instanceof NoAnswerException noAnswer
+                ? retries.worthRetrying(noAnswer.kind, call.read())
+                : retries.worthRetrying(failure.status(), call.read());
         if (again) {
             LOG.debug(call.description() + ": trying again");
         }
@@ -249,7 +250,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         } catch (NoAnswer e) {
             LOG.debug(d + ": no answer after " + e.elapsed().toMillis() + " ms (" + describe(e.failure()) + ")");
             throw new NoAnswerException(d + ": no answer from LoadMaster " + base + " (" + describe(e.failure()) + ")",
-                    e.cause(), worthRetrying(e.failure()));
+                    e.cause(), e.kind());
         }
         LOG.debug(d + ": " + answer.status() + " in " + answer.elapsed().toMillis() + " ms");
         return interpret(call, answer);
@@ -344,28 +345,13 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
         private static final long serialVersionUID = 1L;
 
-        /** Whether another attempt may get an answer; see {@link #worthRetrying(IOException)}. */
-        private final boolean worthRetrying;
+        /** What kind of failure it was, for the {@link RetryRule}. */
+        private final NoAnswer.Kind kind;
 
-        NoAnswerException(String message, IOException cause, boolean worthRetrying) {
+        NoAnswerException(String message, IOException cause, NoAnswer.Kind kind) {
             super(message, 0, cause);
-            this.worthRetrying = worthRetrying;
+            this.kind = kind;
         }
-    }
-
-    /**
-     * Whether a failure to get an answer may pass, so that a read is worth another attempt: a refused,
-     * reset, closed or dropped connection, or a timeout (as around HA failovers and restarts). Not a
-     * TLS failure (an untrusted certificate stays untrusted) or an unknown host name.
-     */
-    static boolean worthRetrying(IOException e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof InterruptedIOException || t instanceof SocketException || t instanceof EOFException
-                    || t instanceof NoHttpResponseException || t instanceof ConnectionClosedException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The message when the LoadMaster refuses the credential read again as well. */
