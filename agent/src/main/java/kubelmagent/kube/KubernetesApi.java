@@ -31,9 +31,9 @@ import kubelmagent.log.Log;
  * GETs objects and paginated lists from the Kubernetes API and parses them. A GET that fails in a way
  * worth retrying by the one {@link RetryRule} (a timeout, a dropped connection, an answer cut short, a
  * 5xx, and here a 429: API Priority and Fairness asks the client to come back) is sent again per the
- * {@link Backoff}, no sooner than the server's {@code Retry-After} allows (up to the backoff's cap). Every failure that remains
- * becomes a {@link KubernetesApiException} whose message says what went wrong and what to do; it never
- * contains the bearer token.
+ * {@link Backoff}, no sooner than the server's {@code Retry-After} allows (up to the backoff's cap).
+ * Every failure that remains becomes a {@link KubernetesApiException} whose message says what went
+ * wrong and what to do; it never contains the bearer token.
  */
 final class KubernetesApi implements AutoCloseable {
 
@@ -46,7 +46,6 @@ final class KubernetesApi implements AutoCloseable {
     private final Transport transport;
     private final String base;
     private final ApiFailures failures;
-    private final Backoff backoff;
     private final RetryRule retries;
 
     KubernetesApi(Transport transport, URI server, ApiFailures failures, Backoff backoff) {
@@ -54,7 +53,6 @@ final class KubernetesApi implements AutoCloseable {
         String url = server.toString();
         this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.failures = failures;
-        this.backoff = backoff;
         this.retries = new RetryRule(backoff, true);
     }
 
@@ -116,7 +114,8 @@ final class KubernetesApi implements AutoCloseable {
     private Reply fetch(ApiRequest request, Secret token) throws KubernetesApiException {
         Attempts attempts = new Attempts(request, token);
         try {
-            return backoff.run(attempts::next, KubernetesApiException.class, KubernetesApiException::worthRetrying);
+            return retries.backoffFor(true).run(attempts::next, KubernetesApiException.class,
+                    KubernetesApiException::worthRetrying);
         } catch (InterruptedException e) {
             throw interrupted(request, e);
         }
@@ -140,13 +139,14 @@ final class KubernetesApi implements AutoCloseable {
             if (made > 0) {
                 awaitRetryAfter();
                 LOG.debug("Kubernetes API: sending " + request.describe() + " again (attempt " + (made + 1) + " of "
-                        + backoff.attempts() + ") after: " + lastFailure.getMessage());
+                        + retries.backoff().attempts() + ") after: " + lastFailure.getMessage());
             }
             made++;
             try {
                 Reply answer = send(request, token);
                 if (retries.worthRetrying(answer.status(), true)) {
-                    Duration wait = answer.retryAfter().compareTo(backoff.cap()) < 0 ? answer.retryAfter() : backoff.cap();
+                    Duration cap = retries.backoff().cap();
+                    Duration wait = answer.retryAfter().compareTo(cap) < 0 ? answer.retryAfter() : cap;
                     notBeforeNanos = System.nanoTime() + wait.toNanos();
                     throw statusFailure(request, answer, token);
                 }
@@ -180,8 +180,8 @@ final class KubernetesApi implements AutoCloseable {
         try {
             return transport.send(get, command, redaction(token));
         } catch (NoAnswer e) {
-            throw new KubernetesApiException(redact(failures.noAnswer(request, e), token), true, retries.worthRetrying(e.kind(), true),
-                    e.cause());
+            throw new KubernetesApiException(redact(failures.noAnswer(request, e), token), true,
+                    retries.worthRetrying(e.kind(), true), e.cause());
         }
     }
 
@@ -204,7 +204,8 @@ final class KubernetesApi implements AutoCloseable {
 
     private KubernetesApiException statusFailure(ApiRequest request, Reply answer, Secret token) {
         String message = failures.status(request, answer.status(), kubernetesMessage(answer.text()));
-        return new KubernetesApiException(redact(message, token), false, retries.worthRetrying(answer.status(), true), null);
+        return new KubernetesApiException(redact(message, token), false, retries.worthRetrying(answer.status(), true),
+                null);
     }
 
     private KubernetesApiException interrupted(ApiRequest request, InterruptedException e) {

@@ -133,7 +133,8 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         this.credentialFile = usesApiKey ? c.apiKeyFile() : c.username() != null ? c.passwordFile() : null;
         this.apiKey = c.apiKey();
         this.password = c.password();
-        this.transport = Transport.create(c.tls(), c.timeout(), MAX_BODY_BYTES, Objects.requireNonNull(observer, "observer"));
+        this.transport = Transport.create(c.tls(), c.timeout(), MAX_BODY_BYTES,
+                Objects.requireNonNull(observer, "observer"));
     }
 
     @Override

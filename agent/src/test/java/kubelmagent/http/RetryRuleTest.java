@@ -102,8 +102,9 @@ class RetryRuleTest {
     }
 
     @Test
-    void retriesAnyBodyCutShortButNotATimeoutAsBrokenOff() {
-        assertEquals(NoAnswer.Kind.BROKEN_OFF, NoAnswer.classify(new IOException("CRLF expected at end of chunk"), true));
+    void takesAnyBodyCutShortForBrokenOffButAStalledOneForATimeout() {
+        IOException badChunk = new IOException("CRLF expected at end of chunk");
+        assertEquals(NoAnswer.Kind.BROKEN_OFF, NoAnswer.classify(badChunk, true));
         assertEquals(NoAnswer.Kind.TIMEOUT, NoAnswer.classify(new SocketTimeoutException("Read timed out"), true));
     }
 
