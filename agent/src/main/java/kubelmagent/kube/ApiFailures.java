@@ -11,6 +11,8 @@ import javax.net.ssl.SSLException;
 
 import org.apache.hc.core5.http.impl.EnglishReasonPhraseCatalog;
 
+import kubelmagent.http.NoAnswer;
+
 /**
  * Turns a failed Kubernetes API request into an operator-facing sentence: what was asked, what came
  * back, and what to do about it.
@@ -110,20 +112,10 @@ final class ApiFailures {
                 + " (or bind a ClusterRole that has it there)";
     }
 
-    /** An answer had begun but its body could not be read to the end. */
-    static final class BrokenOff extends IOException {
-
-        private static final long serialVersionUID = 1L;
-
-        BrokenOff(IOException cause) {
-            super(cause);
-        }
-    }
-
     /** No (whole) answer came: connection refused, timeout, TLS, name resolution, connection lost. */
-    String noAnswer(ApiRequest request, IOException failure) {
-        IOException e = failure instanceof BrokenOff && failure.getCause() instanceof IOException cause ? cause : failure;
-        if (failure instanceof BrokenOff && !(e instanceof InterruptedIOException)) {
+    String noAnswer(ApiRequest request, NoAnswer failure) {
+        IOException e = failure.failure();
+        if (failure.duringBody() && !(e instanceof InterruptedIOException)) {
             return "Kubernetes API at " + server + " broke off its answer to " + request.describe() + " ("
                     + summary(e) + "); the next pass retries — if this persists, check proxies and load balancers"
                     + " between this host and the API server";

@@ -6,8 +6,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 
 import kubelmagent.http.Backoff;
-import kubelmagent.http.HttpClients;
 import kubelmagent.http.Secret;
+import kubelmagent.http.Transport;
 import kubelmagent.log.Log;
 import kubelmagent.metrics.ApiObserver;
 import kubelmagent.model.DesiredState;
@@ -60,10 +60,10 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
         this.selector = selector;
         this.pageSize = pageSize;
         this.api = new KubernetesApi(
-                HttpClients.create(connection.tls(), connection.timeout()),
+                Transport.create(connection.tls(), connection.timeout(), KubernetesApi.MAX_BODY_BYTES, observer),
                 connection.server(),
                 new ApiFailures(connection.server(), connection.timeout(), ApiFailures.rejectedCredentials(connection)),
-                backoff, observer);
+                backoff);
     }
 
     @Override

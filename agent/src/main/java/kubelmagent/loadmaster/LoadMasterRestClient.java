@@ -1,35 +1,27 @@
 package kubelmagent.loadmaster;
 
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.net.SocketException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
 
 import org.apache.hc.client5.http.classic.methods.HttpPost;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.core5.http.ClassicHttpResponse;
-import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.ContentType;
-import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
-import org.apache.hc.core5.http.NoHttpResponseException;
 import org.apache.hc.core5.http.io.entity.StringEntity;
-import org.apache.hc.core5.io.CloseMode;
 import org.w3c.dom.Element;
 
 import kubelmagent.http.Backoff;
-import kubelmagent.http.HttpClients;
+import kubelmagent.http.NoAnswer;
+import kubelmagent.http.Redaction;
+import kubelmagent.http.Reply;
+import kubelmagent.http.RetryRule;
 import kubelmagent.http.Secret;
+import kubelmagent.http.Transport;
 import kubelmagent.log.Log;
 import kubelmagent.metrics.ApiObserver;
 import kubelmagent.model.IpAddress;
@@ -72,8 +64,9 @@ import kubelmagent.model.VirtualServiceId;
  *
  * <p><b>Retries.</b> Reads ({@code showvs}, {@code get}) are tried up to three times ({@link Backoff#READS}: capped
  * exponential backoff with full jitter, at most 0.6 s of waiting) when no answer came (connection
- * refused, reset or dropped, timeout) or the LoadMaster answered 5xx; never after a 4xx, a refusal in
- * the envelope, an answer that cannot be read, or a TLS failure. {@code addrs}, {@code delrs} and
+ * refused, reset or dropped, timeout, an answer cut short) or the LoadMaster answered 5xx; never after a
+ * 4xx (429 included), a refusal in the envelope, an answer that cannot be read, or a TLS failure: the
+ * one {@link RetryRule} of both clients, with 429 not worth retrying. {@code addrs}, {@code delrs} and
  * {@code modrs} are never retried this way: the first attempt may have taken effect, so the caller
  * reads the VS again on its next pass instead.
  *
@@ -107,8 +100,9 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     private final LoadMasterConnection connection;
     private final String base;
-    private final Backoff reads;
-    private final CloseableHttpClient http;
+    /** Reads are retried per the one rule; a 429 is a refusal, as any other 4xx. */
+    private final RetryRule retries;
+    private final Transport transport;
     /** Whether the client authenticates with an API key; otherwise with HTTP Basic, if a username is set. */
     private final boolean usesApiKey;
     /** The file to read again after a 401, or null when the credential was not given as a file. */
@@ -116,7 +110,6 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     /** The credentials in use: those configured, until a 401 makes the client read the file again. */
     private Secret apiKey;
     private Secret password;
-    private final ApiObserver observer;
 
     public LoadMasterRestClient(LoadMasterConnection c) {
         this(c, Backoff.READS, ApiObserver.NONE);
@@ -133,15 +126,15 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     }
 
     private LoadMasterRestClient(LoadMasterConnection c, Backoff reads, ApiObserver observer) {
-        this.observer = Objects.requireNonNull(observer, "observer");
         this.connection = Objects.requireNonNull(c, "connection");
         this.base = base(c.url());
-        this.reads = Objects.requireNonNull(reads, "reads");
+        this.retries = new RetryRule(Objects.requireNonNull(reads, "reads"), false);
         this.usesApiKey = c.apiKey() != null && !c.apiKey().isEmpty();
         this.credentialFile = usesApiKey ? c.apiKeyFile() : c.username() != null ? c.passwordFile() : null;
         this.apiKey = c.apiKey();
         this.password = c.password();
-        this.http = HttpClients.create(c.tls(), c.timeout());
+        this.transport = Transport.create(c.tls(), c.timeout(), MAX_BODY_BYTES,
+                Objects.requireNonNull(observer, "observer"));
     }
 
     @Override
@@ -191,7 +184,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     @Override
     public void close() {
-        http.close(CloseMode.GRACEFUL);
+        transport.close();
     }
 
     /**
@@ -227,7 +220,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     }
 
     private Element callWithRetries(ApiCall call) throws LoadMasterException {
-        Backoff backoff = call.read() ? reads : Backoff.NONE;
+        Backoff backoff = retries.backoffFor(call.read());
         try {
             return backoff.run(() -> callOnce(call), LoadMasterException.class, e -> tryAgain(call, e));
         } catch (InterruptedException e) {
@@ -236,11 +229,14 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         }
     }
 
-    /** A read is tried again when no answer came for a reason that may pass, or the LoadMaster answered 5xx. */
-    private static boolean tryAgain(ApiCall call, LoadMasterException failure) {
-        boolean again = failure instanceof NoAnswerException
-                ? ((NoAnswerException) failure).worthRetrying
-                : failure.status() >= 500 && failure.status() < 600;
+    /**
+     * A read is tried again when no answer came for a reason that may pass, or the LoadMaster answered
+     * 5xx (in the HTTP status or the envelope's {@code stat}); see {@link RetryRule}.
+     */
+    private boolean tryAgain(ApiCall call, LoadMasterException failure) {
+        boolean again = failure instanceof NoAnswerException noAnswer
+                ? retries.worthRetrying(noAnswer.kind, call.read())
+                : retries.worthRetrying(failure.status(), call.read());
         if (again) {
             LOG.debug(call.description() + ": trying again");
         }
@@ -249,22 +245,19 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     private Element callOnce(ApiCall call) throws LoadMasterException {
         String d = call.description();
-        long started = System.nanoTime();
-        Answer answer;
+        Reply answer;
         try {
-            answer = http.execute(request(call), LoadMasterRestClient::read);
-        } catch (IOException e) {
-            observer.requestFinished(call.command(), 0, Duration.ofNanos(System.nanoTime() - started));
-            LOG.debug(d + ": no answer after " + millisSince(started) + " ms (" + describe(e) + ")");
-            throw new NoAnswerException(d + ": no answer from LoadMaster " + base + " (" + describe(e) + ")",
-                    revealsSecret(e) ? null : e, worthRetrying(e));
+            answer = transport.send(request(call), call.command(), redaction());
+        } catch (NoAnswer e) {
+            LOG.debug(d + ": no answer after " + e.elapsed().toMillis() + " ms (" + describe(e.failure()) + ")");
+            throw new NoAnswerException(d + ": no answer from LoadMaster " + base + " (" + describe(e.failure()) + ")",
+                    e.cause(), e.kind());
         }
-        observer.requestFinished(call.command(), answer.status(), Duration.ofNanos(System.nanoTime() - started));
-        LOG.debug(d + ": " + answer.status() + " in " + millisSince(started) + " ms");
+        LOG.debug(d + ": " + answer.status() + " in " + answer.elapsed().toMillis() + " ms");
         return interpret(call, answer);
     }
 
-    private static Element interpret(ApiCall call, Answer answer) throws LoadMasterException {
+    private static Element interpret(ApiCall call, Reply answer) throws LoadMasterException {
         int status = answer.status();
         LoadMasterXml.Envelope envelope = null;
         String notAnEnvelope = null;
@@ -346,28 +339,6 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         return s.toString();
     }
 
-    private static Answer read(ClassicHttpResponse response) throws IOException {
-        HttpEntity entity = response.getEntity();
-        if (entity == null) {
-            return new Answer(response.getCode(), new byte[0], false);
-        }
-        try (InputStream in = entity.getContent()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                if (out.size() + n > MAX_BODY_BYTES) {
-                    return new Answer(response.getCode(), new byte[0], true);
-                }
-                out.write(buffer, 0, n);
-            }
-            return new Answer(response.getCode(), out.toByteArray(), false);
-        }
-    }
-
-    /** The HTTP status and the raw body (parsed as bytes so the XML declaration's encoding applies). */
-    private record Answer(int status, byte[] body, boolean tooLarge) {}
-
     // ---- failures
 
     /** No answer came: the call may or may not have taken effect. */
@@ -375,28 +346,13 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
         private static final long serialVersionUID = 1L;
 
-        /** Whether another attempt may get an answer; see {@link #worthRetrying(IOException)}. */
-        private final boolean worthRetrying;
+        /** What kind of failure it was, for the {@link RetryRule}. */
+        private final NoAnswer.Kind kind;
 
-        NoAnswerException(String message, IOException cause, boolean worthRetrying) {
+        NoAnswerException(String message, IOException cause, NoAnswer.Kind kind) {
             super(message, 0, cause);
-            this.worthRetrying = worthRetrying;
+            this.kind = kind;
         }
-    }
-
-    /**
-     * Whether a failure to get an answer may pass, so that a read is worth another attempt: a refused,
-     * reset, closed or dropped connection, or a timeout (as around HA failovers and restarts). Not a
-     * TLS failure (an untrusted certificate stays untrusted) or an unknown host name.
-     */
-    static boolean worthRetrying(IOException e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof InterruptedIOException || t instanceof SocketException || t instanceof EOFException
-                    || t instanceof NoHttpResponseException || t instanceof ConnectionClosedException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The message when the LoadMaster refuses the credential read again as well. */
@@ -445,43 +401,12 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         String text = message == null || message.isBlank()
                 ? e.getClass().getSimpleName()
                 : e.getClass().getSimpleName() + ": " + LoadMasterXml.oneLine(message);
-        return mask(text);
+        return redaction().apply(text);
     }
 
-    private String mask(String text) {
-        String result = text;
-        for (String secret : secrets()) {
-            result = result.replace(secret, "(secret)");
-            String encoded = encode(secret);
-            if (!encoded.equals(secret)) {
-                result = result.replace(encoded, "(secret)");
-            }
-        }
-        return result;
-    }
-
-    private boolean revealsSecret(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String s = String.valueOf(t.getMessage());
-            for (String secret : secrets()) {
-                if (s.contains(secret) || s.contains(encode(secret))) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private String[] secrets() {
-        String key = usesApiKey ? apiKey.reveal() : null;
-        String pw = password == null || password.isEmpty() ? null : password.reveal();
-        if (key != null && pw != null) {
-            return new String[] {key, pw};
-        }
-        if (key != null) {
-            return new String[] {key};
-        }
-        return pw != null ? new String[] {pw} : new String[0];
+    /** The credentials in use, to keep out of every message and log line. */
+    private Redaction redaction() {
+        return Redaction.of("(secret)", usesApiKey ? apiKey : null, password);
     }
 
     // ---- helpers
@@ -522,9 +447,5 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     private static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
-    }
-
-    private static long millisSince(long startedNanos) {
-        return (System.nanoTime() - startedNanos) / 1_000_000;
     }
 }

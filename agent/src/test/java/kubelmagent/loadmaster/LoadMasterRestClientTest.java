@@ -13,11 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.URLEncoder;
-import java.net.ConnectException;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,11 +25,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
 
-import org.apache.hc.client5.http.HttpHostConnectException;
-import org.apache.hc.core5.http.NoHttpResponseException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -747,25 +739,6 @@ class LoadMasterRestClientTest {
                 + base() + " ("), e.getMessage());
         assertEquals(0, e.status());
         assertFalse(e.isRefusal());
-    }
-
-    static Stream<Arguments> failuresWithoutAnswer() {
-        return Stream.of(
-                Arguments.of(new SocketTimeoutException("Read timed out"), true),
-                Arguments.of(new HttpHostConnectException("Connection refused"), true),
-                Arguments.of(new ConnectException("Connection refused"), true),
-                Arguments.of(new SocketException("Connection reset"), true),
-                Arguments.of(new NoHttpResponseException("10.0.0.2:443 failed to respond"), true),
-                Arguments.of(new SSLException("Connection reset", new SocketException("Connection reset")), true),
-                Arguments.of(new SSLHandshakeException("PKIX path building failed"), false),
-                Arguments.of(new UnknownHostException("lm.example: Name or service not known"), false),
-                Arguments.of(new IOException("something else"), false));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("failuresWithoutAnswer")
-    void retriesOnlyFailuresWithoutAnswerThatMayPass(IOException failure, boolean retried) {
-        assertEquals(retried, LoadMasterRestClient.worthRetrying(failure));
     }
 
     // ---- secrets
