@@ -17,7 +17,7 @@ import kubelmagent.simulator.Addresses.Subnet;
  * The LoadMaster's semantics, in memory: Virtual Services (with every field the captured answers
  * show), SubVSs, Real Servers, the box-wide counters, the {@code nonlocalrs} and {@code enableapi}
  * parameters, the refusal texts, call counters and the {@link Faults} the HTTP layer injects. Both
- * {@link LoadMasterSimulator} (over HTTP) and {@link kubelmagent.loadmaster.InMemoryLoadMaster}
+ * {@link LoadMasterSimulator} (over HTTP) and the tests' {@code kubelmagent.loadmaster.InMemoryLoadMaster}
  * (in process) run on it, so the rules live here once. All methods are synchronized.
  *
  * <p>Three groups of methods:
