@@ -36,9 +36,7 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 
-import kubelmagent.http.Pem;
 import kubelmagent.http.Secret;
-import kubelmagent.http.TlsSettings;
 import kubelmagent.kube.Kubeconfig;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.Selector;
@@ -49,6 +47,8 @@ import kubelmagent.model.BindingPolicy.Binding;
 import kubelmagent.model.Cidr;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.plan.RemovalPolicy;
+import kubelmagent.tls.Pem;
+import kubelmagent.tls.TlsSettings;
 
 /**
  * Reads and validates {@code agent.yaml} (see {@code conf/agent.yaml} for the commented example).

@@ -1,4 +1,4 @@
-package kubelmagent.http;
+package kubelmagent.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+
+import kubelmagent.http.HttpClients;
 
 class SelfSignedCertificateTest {
 
