@@ -25,6 +25,7 @@ import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 import kubelmagent.tls.TlsSettings;
+import kubelmagent.version.Version;
 
 /**
  * Builds the HTTP clients towards the Kubernetes API and the LoadMaster: verified TLS unless told

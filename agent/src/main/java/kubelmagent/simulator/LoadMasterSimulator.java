@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.sun.net.httpserver.HttpServer;
 
 import kubelmagent.http.LocalServers;
-import kubelmagent.http.ScratchDirectory;
 import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.Log;
 import kubelmagent.tls.SelfSignedCertificate;
