@@ -1,5 +1,7 @@
 package kubelmagent.cli;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +40,7 @@ public final class PassBenchmark {
         int services = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         int endpoints = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-        JournalLogging.install(JournalLogging.discard(), false);
+        JournalLogging.install(new PrintStream(OutputStream.nullOutputStream()), false);
         Path dir = Files.createTempDirectory("kube-lm-agent-bench");
         try (StandInKubernetesApi cluster = AgentFiles.cluster(dir); LoadMasterSimulator loadMaster = AgentFiles.loadMaster(dir)) {
             for (int s = 1; s <= services; s++) {
