@@ -4,12 +4,12 @@ import java.io.IOException;
 import java.time.Clock;
 
 import kubelmagent.config.AgentConfig;
-import kubelmagent.http.Version;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.sync.Reconciler;
+import kubelmagent.version.Version;
 
 /** The agent's parts, wired by hand from a configuration: ledger, Kubernetes source, LoadMaster client. */
 final class Agent implements AutoCloseable {

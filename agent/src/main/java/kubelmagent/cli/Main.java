@@ -16,7 +16,6 @@ import org.quartz.SchedulerException;
 import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigException;
 import kubelmagent.config.ConfigLoader;
-import kubelmagent.http.Version;
 import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.JournalLogging;
 import kubelmagent.log.LogFormat;
@@ -26,6 +25,7 @@ import kubelmagent.sync.AgentScheduler;
 import kubelmagent.model.PassResult;
 import kubelmagent.sync.Reconciler;
 import kubelmagent.sync.StartedBy;
+import kubelmagent.version.Version;
 
 /** Entry point: parses the command line, loads the configuration, wires the parts, and runs. */
 public final class Main {

@@ -6,8 +6,8 @@ import java.util.List;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.Selector;
 import kubelmagent.loadmaster.LoadMasterConnection;
-import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.Cidr;
+import kubelmagent.plan.BindingPolicy;
 import kubelmagent.plan.RemovalPolicy;
 
 /**

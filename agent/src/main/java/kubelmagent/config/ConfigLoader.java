@@ -36,19 +36,19 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 
-import kubelmagent.http.Pem;
 import kubelmagent.http.Secret;
-import kubelmagent.http.TlsSettings;
 import kubelmagent.kube.Kubeconfig;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.Selector;
 import kubelmagent.loadmaster.LoadMasterConnection;
 import kubelmagent.log.Text;
-import kubelmagent.model.BindingPolicy;
-import kubelmagent.model.BindingPolicy.Binding;
 import kubelmagent.model.Cidr;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.plan.BindingPolicy;
+import kubelmagent.plan.BindingPolicy.Binding;
 import kubelmagent.plan.RemovalPolicy;
+import kubelmagent.tls.Pem;
+import kubelmagent.tls.TlsSettings;
 
 /**
  * Reads and validates {@code agent.yaml} (see {@code conf/agent.yaml} for the commented example).

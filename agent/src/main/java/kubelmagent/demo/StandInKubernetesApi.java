@@ -30,7 +30,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsServer;
 
 import kubelmagent.http.LocalServers;
-import kubelmagent.http.SelfSignedCertificate;
+import kubelmagent.tls.SelfSignedCertificate;
 
 /**
  * A stand-in for the Kubernetes API server, for the demo and for end-to-end tests of the agent. It is

@@ -24,6 +24,9 @@ import org.apache.hc.core5.http.ssl.TLS;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
+import kubelmagent.tls.TlsSettings;
+import kubelmagent.version.Version;
+
 /**
  * Builds the HTTP clients towards the Kubernetes API and the LoadMaster: verified TLS unless told
  * otherwise, bounded timeouts, and none of the behaviour that could surprise an operator

@@ -7,6 +7,8 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 
+import kubelmagent.tls.SelfSignedCertificate;
+
 /**
  * Creates the JDK HTTP(S) servers: the agent's metrics endpoint and the local stand-ins (the LoadMaster
  * simulator, the stand-in Kubernetes API), so that they answer as promptly as real servers do. Every

@@ -14,6 +14,7 @@ import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.io.CloseMode;
 
+import kubelmagent.tls.TlsSettings;
 import kubelmagent.metrics.ApiObserver;
 
 /**

@@ -27,10 +27,10 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
-import kubelmagent.http.Pem;
 import kubelmagent.http.Secret;
-import kubelmagent.http.TlsSettings;
 import kubelmagent.log.Text;
+import kubelmagent.tls.Pem;
+import kubelmagent.tls.TlsSettings;
 
 /**
  * Reads a kubeconfig file into a {@link KubernetesConnection}: the chosen context's cluster

@@ -18,7 +18,7 @@ import kubelmagent.model.VirtualServiceId;
  * {@code addrs vs=3 rs=10.244.1.7:8080}; it never holds the request body (which may carry the API key)
  * or a credential.
  *
- * <p>{@link InMemoryLoadMaster} builds its refusals through the same methods, so the fake and the
+ * <p>The tests' {@code InMemoryLoadMaster} builds its refusals through the same methods, so the fake and the
  * real client word their failures identically.
  *
  * @param command     {@code showvs}, {@code get}, {@code addrs}, {@code delrs} or {@code modrs}

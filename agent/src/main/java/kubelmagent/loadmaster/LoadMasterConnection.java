@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import kubelmagent.http.Secret;
-import kubelmagent.http.TlsSettings;
+import kubelmagent.tls.TlsSettings;
 
 /**
  * How to reach and authenticate to the LoadMaster's REST API.

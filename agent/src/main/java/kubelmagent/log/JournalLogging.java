@@ -1,6 +1,5 @@
 package kubelmagent.log;
 
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,10 +97,5 @@ public final class JournalLogging {
         public void close() {
             flush();
         }
-    }
-
-    /** For tests: a stream that discards everything. */
-    public static PrintStream discard() {
-        return new PrintStream(OutputStream.nullOutputStream());
     }
 }

@@ -15,7 +15,7 @@ public final class Text {
     /**
      * {@code "value"}: escaped so it stays on one line and cannot be mistaken for the message around
      * it, and cut after {@code max} characters so a pasted blob cannot flood the journal. Only for
-     * values that are not secrets. The result is also a valid JSON string literal.
+     * values that are not secrets.
      */
     public static String quote(String value, int max) {
         StringBuilder out = new StringBuilder(Math.min(value.length(), max) + 8).append('"');

@@ -45,6 +45,18 @@ public record Cidr(String network, int prefix) {
         return new Cidr(text.substring(0, slash).strip(), Integer.parseInt(prefix));
     }
 
+    /**
+     * The network of {@code ipv4Prefix} bits (for an IPv4 address) or {@code ipv6Prefix} bits (IPv6) that
+     * {@code address} lies in, written with {@code address} itself: e.g. the /24 around {@code 10.0.0.7},
+     * or with 32 and 128 the address alone. Null when {@code address} is not an IP literal.
+     *
+     * @throws IllegalArgumentException if the prefix length does not fit the address
+     */
+    public static Cidr around(String address, int ipv4Prefix, int ipv6Prefix) {
+        byte[] bytes = IpAddress.parse(address);
+        return bytes == null ? null : new Cidr(address.strip(), bytes.length == 4 ? ipv4Prefix : ipv6Prefix);
+    }
+
     /** Whether {@code ip} (an IP literal) lies inside this network; false for anything else. */
     public boolean contains(String ip) {
         byte[] candidate = IpAddress.parse(ip);

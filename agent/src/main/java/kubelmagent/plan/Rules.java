@@ -3,7 +3,6 @@ package kubelmagent.plan;
 import java.time.Instant;
 import java.util.List;
 
-import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.Cidr;
 
 /**

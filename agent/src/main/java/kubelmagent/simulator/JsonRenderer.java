@@ -2,8 +2,6 @@ package kubelmagent.simulator;
 
 import java.nio.charset.StandardCharsets;
 
-import kubelmagent.log.Text;
-
 /**
  * Writes APIv2 answers as the captures show them: {@code code} first, the data fields flattened to the
  * top level (no {@code Data} wrapper), {@code status} last; flags as JSON booleans, indices and counts
@@ -74,8 +72,27 @@ final class JsonRenderer {
         }
     }
 
+    /** A JSON string literal: quotes, backslashes and control characters escaped, nothing else. */
     static String string(String text) {
-        return Text.quote(text, Integer.MAX_VALUE);
+        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c)) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
     }
 
     private static byte[] bytes(CharSequence s) {

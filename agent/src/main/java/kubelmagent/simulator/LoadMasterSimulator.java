@@ -17,10 +17,9 @@ import java.util.function.LongSupplier;
 import com.sun.net.httpserver.HttpServer;
 
 import kubelmagent.http.LocalServers;
-import kubelmagent.http.ScratchDirectory;
-import kubelmagent.http.SelfSignedCertificate;
 import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.Log;
+import kubelmagent.tls.SelfSignedCertificate;
 
 /**
  * A LoadMaster simulator: the LoadMaster API over HTTPS (or HTTP) on top of a

@@ -11,13 +11,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
-import kubelmagent.simulator.Addresses.Subnet;
+import kubelmagent.model.Cidr;
+import kubelmagent.model.IpAddress;
 
 /**
  * The LoadMaster's semantics, in memory: Virtual Services (with every field the captured answers
  * show), SubVSs, Real Servers, the box-wide counters, the {@code nonlocalrs} and {@code enableapi}
  * parameters, the refusal texts, call counters and the {@link Faults} the HTTP layer injects. Both
- * {@link LoadMasterSimulator} (over HTTP) and {@link kubelmagent.loadmaster.InMemoryLoadMaster}
+ * {@link LoadMasterSimulator} (over HTTP) and the tests' {@code kubelmagent.loadmaster.InMemoryLoadMaster}
  * (in process) run on it, so the rules live here once. All methods are synchronized.
  *
  * <p>Three groups of methods:
@@ -62,7 +63,7 @@ public final class SimulatedLoadMaster {
     private final Map<String, Integer> calls = new TreeMap<>();
     private final Map<ErrorText, String> texts = new EnumMap<>(ErrorText.class);
     private final Faults faults = new Faults();
-    private List<Subnet> localSubnets = List.of();
+    private List<Cidr> localSubnets = List.of();
     private boolean nonLocalRs;
     private boolean apiEnabled = true;
     private int lastVsIndex;
@@ -151,7 +152,7 @@ public final class SimulatedLoadMaster {
             throws RefusalException {
         String addr = address.strip().toLowerCase(Locale.ROOT);
         String prot = protocol.strip().toLowerCase(Locale.ROOT);
-        if (Addresses.parse(addr) == null) {
+        if (IpAddress.parse(addr) == null) {
             throw refusal(ErrorText.INVALID_ADDRESS);
         }
         if (port < 1 || port > 65535) {
@@ -205,15 +206,14 @@ public final class SimulatedLoadMaster {
             throw refusal(ErrorText.PARENT_VS);
         }
         String addr = address.strip().toLowerCase(Locale.ROOT);
-        byte[] bytes = Addresses.parse(addr);
-        if (bytes == null) {
+        if (IpAddress.parse(addr) == null) {
             throw refusal(ErrorText.INVALID_ADDRESS);
         }
         checkPort(port, "rsport");
         if (findRs(v, addr, port) != null) {
             throw refusal(ErrorText.DUPLICATE_RS);
         }
-        if (!isLocal(v, bytes)) {
+        if (!isLocal(v, addr)) {
             if (!(nonLocalRs && nonLocal)) {
                 throw refusal(ErrorText.NON_LOCAL);
             }
@@ -456,15 +456,15 @@ public final class SimulatedLoadMaster {
      * /64 around each VS's address.
      */
     public synchronized void setLocalSubnets(List<String> cidrs) {
-        List<Subnet> parsed = new ArrayList<>();
+        List<Cidr> parsed = new ArrayList<>();
         for (String cidr : cidrs) {
-            parsed.add(Subnet.parse(cidr));
+            parsed.add(localSubnet(cidr));
         }
         localSubnets = List.copyOf(parsed);
     }
 
     public synchronized List<String> localSubnets() {
-        return localSubnets.stream().map(Subnet::toString).toList();
+        return localSubnets.stream().map(Cidr::toString).toList();
     }
 
     /** Replaces a refusal text; null restores the default. */
@@ -564,7 +564,7 @@ public final class SimulatedLoadMaster {
                 v = new Vs(s.index(), "", 0, parent.protocol, parent.index, slot);
                 parent.subVs.add(v.index);
             } else {
-                if (s.address() == null || Addresses.parse(s.address()) == null || s.port() == null) {
+                if (s.address() == null || IpAddress.parse(s.address()) == null || s.port() == null) {
                     throw new IllegalArgumentException("VS " + s.index() + " needs an IP address and a port");
                 }
                 v = new Vs(s.index(), s.address().strip().toLowerCase(Locale.ROOT), s.port(),
@@ -598,9 +598,9 @@ public final class SimulatedLoadMaster {
             }
             loaded.put(v.index, v);
         }
-        List<Subnet> subnets = new ArrayList<>();
+        List<Cidr> subnets = new ArrayList<>();
         for (String cidr : state.localSubnets() == null ? List.<String>of() : state.localSubnets()) {
-            subnets.add(Subnet.parse(cidr));
+            subnets.add(localSubnet(cidr));
         }
         services.clear();
         services.putAll(loaded);
@@ -640,7 +640,7 @@ public final class SimulatedLoadMaster {
     }
 
     private Vs findByAddress(String address, int port, String protocol) {
-        byte[] wanted = Addresses.parse(address);
+        byte[] wanted = IpAddress.parse(address);
         for (Vs v : services.values()) {
             if (v.parent == 0 && v.port == port && v.protocol.equalsIgnoreCase(protocol)
                     && sameAddress(v.address, address, wanted)) {
@@ -684,7 +684,7 @@ public final class SimulatedLoadMaster {
     }
 
     private static Rs findRs(Vs v, String address, int port) {
-        byte[] wanted = Addresses.parse(address);
+        byte[] wanted = IpAddress.parse(address);
         for (Rs rs : v.realServers) {
             if (rs.port == port && sameAddress(rs.addr, address, wanted)) {
                 return rs;
@@ -694,17 +694,32 @@ public final class SimulatedLoadMaster {
     }
 
     private static boolean sameAddress(String have, String wanted, byte[] wantedBytes) {
-        byte[] haveBytes = Addresses.parse(have);
+        byte[] haveBytes = IpAddress.parse(have);
         return haveBytes != null && wantedBytes != null ? Arrays.equals(haveBytes, wantedBytes) : have.equals(wanted);
     }
 
-    private boolean isLocal(Vs v, byte[] address) {
+    private boolean isLocal(Vs v, String address) {
         if (!localSubnets.isEmpty()) {
             return localSubnets.stream().anyMatch(s -> s.contains(address));
         }
         Vs top = v.parent == 0 ? v : services.get(v.parent);
-        Subnet around = top == null ? null : Subnet.around(top.address);
+        Cidr around = top == null ? null : Cidr.around(top.address, 24, 64);
         return around != null && around.contains(address);
+    }
+
+    /** A local subnet such as {@code 10.0.0.0/24}; a bare address is a subnet of its own (/32 or /128). */
+    private static Cidr localSubnet(String text) {
+        String problem;
+        try {
+            Cidr cidr = text.indexOf('/') < 0 ? Cidr.around(text, 32, 128) : Cidr.parse(text);
+            if (cidr != null) {
+                return cidr;
+            }
+            problem = "not an IPv4 or IPv6 address";
+        } catch (IllegalArgumentException e) {
+            problem = e.getMessage();
+        }
+        throw new IllegalArgumentException("not a subnet (expected e.g. 10.0.0.0/24): " + text + " (" + problem + ")");
     }
 
     private boolean visible(Rs rs) {

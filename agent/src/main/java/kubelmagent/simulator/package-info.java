@@ -5,7 +5,7 @@
  * <h2>Parts</h2>
  * <ul>
  *   <li>{@link kubelmagent.simulator.SimulatedLoadMaster}: the engine, LoadMaster semantics in memory
- *       (also behind {@link kubelmagent.loadmaster.InMemoryLoadMaster});</li>
+ *       (also behind the tests' {@code kubelmagent.loadmaster.InMemoryLoadMaster});</li>
  *   <li>{@link kubelmagent.simulator.LoadMasterSimulator}: the HTTP(S) server and its in-process
  *       facade ({@code start(Options)}, {@code url()}, {@code caFile()}, {@code engine()},
  *       {@code close()}); {@link kubelmagent.simulator.SimulatorCli}: the program;</li>

@@ -28,12 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 import kubelmagent.config.ConfigException;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
-import kubelmagent.http.ScratchDirectory;
 import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.simulator.LoadMasterSimulator;
+import kubelmagent.simulator.ScratchDirectory;
 import kubelmagent.simulator.SimRealServer;
 import kubelmagent.simulator.SimulatedLoadMaster;
 

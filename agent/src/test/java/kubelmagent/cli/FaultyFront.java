@@ -29,8 +29,8 @@ import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 
 import kubelmagent.http.HttpClients;
-import kubelmagent.http.Pem;
-import kubelmagent.http.TlsSettings;
+import kubelmagent.tls.Pem;
+import kubelmagent.tls.TlsSettings;
 
 /**
  * An HTTPS front that forwards every request to a real stand-in (the Kubernetes API stand-in or the

@@ -1,5 +1,7 @@
 package kubelmagent.cli;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +13,6 @@ import java.util.List;
 import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
-import kubelmagent.http.ScratchDirectory;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.log.JournalLogging;
@@ -19,6 +20,7 @@ import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.model.PassResult;
+import kubelmagent.simulator.ScratchDirectory;
 import kubelmagent.sync.Reconciler;
 import kubelmagent.sync.StartedBy;
 
@@ -38,7 +40,7 @@ public final class PassBenchmark {
         int services = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         int endpoints = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-        JournalLogging.install(JournalLogging.discard(), false);
+        JournalLogging.install(new PrintStream(OutputStream.nullOutputStream()), false);
         Path dir = Files.createTempDirectory("kube-lm-agent-bench");
         try (StandInKubernetesApi cluster = AgentFiles.cluster(dir); LoadMasterSimulator loadMaster = AgentFiles.loadMaster(dir)) {
             for (int s = 1; s <= services; s++) {

@@ -18,9 +18,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.Cidr;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.plan.BindingPolicy;
 import kubelmagent.plan.RemovalPolicy;
 
 /** The keys that make removals cautious ({@code sync.*}), {@code policy.bindings} and {@code kubernetes.podCidrs}. */

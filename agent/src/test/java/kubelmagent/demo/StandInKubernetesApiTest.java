@@ -33,9 +33,7 @@ import com.google.gson.JsonParser;
 import kubelmagent.demo.StandInKubernetesApi.Endpoint;
 import kubelmagent.demo.StandInKubernetesApi.Port;
 import kubelmagent.http.HttpClients;
-import kubelmagent.http.Pem;
 import kubelmagent.http.Secret;
-import kubelmagent.http.TlsSettings;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.kube.Selector;
@@ -46,6 +44,8 @@ import kubelmagent.model.Member;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.tls.Pem;
+import kubelmagent.tls.TlsSettings;
 
 /**
  * The stand-in as the agent sees it: read through the agent's own {@link KubernetesSource}, and, where the

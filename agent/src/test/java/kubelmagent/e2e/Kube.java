@@ -24,8 +24,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import kubelmagent.http.HttpClients;
-import kubelmagent.http.Pem;
-import kubelmagent.http.TlsSettings;
+import kubelmagent.tls.Pem;
+import kubelmagent.tls.TlsSettings;
 
 /**
  * A small REST client to a real API server, as the cluster's admin or as any bearer token: what the

@@ -23,7 +23,7 @@ import okhttp3.HttpUrl;
 
 import kubelmagent.http.Backoff;
 import kubelmagent.http.Secret;
-import kubelmagent.http.TlsSettings;
+import kubelmagent.tls.TlsSettings;
 
 /**
  * A Kubernetes API server on MockWebServer that answers by route: the URL path, plus the Service

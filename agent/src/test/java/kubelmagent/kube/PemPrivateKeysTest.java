@@ -11,8 +11,10 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.util.Base64;
-import java.util.List;
 
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.DERSequence;
 import org.junit.jupiter.api.Test;
 
 class PemPrivateKeysTest {
@@ -46,8 +48,9 @@ class PemPrivateKeysTest {
     @Test
     void rejectsASec1KeyThatDoesNotNameItsCurve() throws IOException {
         // the same key with its [0] parameters left out
-        List<Der.Element> fields = Der.parse(derOf(Pki.EC_SEC1_KEY, "EC PRIVATE KEY")).children();
-        byte[] withoutCurve = Der.encode(Der.SEQUENCE, fields.get(0).encoded(), fields.get(1).encoded());
+        ASN1Sequence fields = ASN1Sequence.getInstance(derOf(Pki.EC_SEC1_KEY, "EC PRIVATE KEY"));
+        byte[] withoutCurve = new DERSequence(new ASN1Encodable[] {fields.getObjectAt(0), fields.getObjectAt(1)})
+                .getEncoded();
 
         IOException e = assertThrows(IOException.class,
                 () -> PemPrivateKeys.parse(pem("EC PRIVATE KEY", withoutCurve).getBytes(StandardCharsets.US_ASCII)));

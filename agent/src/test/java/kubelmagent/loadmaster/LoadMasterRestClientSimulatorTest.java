@@ -18,9 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import kubelmagent.http.Backoff;
-import kubelmagent.http.Pem;
 import kubelmagent.http.Secret;
-import kubelmagent.http.TlsSettings;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
@@ -28,6 +26,8 @@ import kubelmagent.model.VirtualServiceId;
 import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.simulator.SimRealServer;
 import kubelmagent.simulator.SimulatedLoadMaster;
+import kubelmagent.tls.Pem;
+import kubelmagent.tls.TlsSettings;
 
 /**
  * The agent's LoadMaster client against the simulator, over verified HTTPS: the behaviours

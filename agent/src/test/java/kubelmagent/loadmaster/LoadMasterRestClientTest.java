@@ -42,11 +42,11 @@ import mockwebserver3.RecordedRequest;
 
 import kubelmagent.http.Backoff;
 import kubelmagent.http.Secret;
-import kubelmagent.http.TlsSettings;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.tls.TlsSettings;
 
 class LoadMasterRestClientTest {
 

@@ -1,7 +1,10 @@
 package kubelmagent.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,6 +62,37 @@ class CidrTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cidr.parse(text));
 
         assertEquals(message, e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource({
+        "10.0.0.7, 10.0.0.7/24",
+        "' 10.0.0.7 ', 10.0.0.7/24",
+        "fd00::7, fd00::7/64",
+    })
+    void makesTheNetworkAroundAnAddress(String address, String network) {
+        Cidr around = Cidr.around(address, 24, 64);
+
+        assertEquals(network, around.toString());
+        assertTrue(around.contains("10.0.0.255") || around.contains("fd00::ffff"));
+        assertFalse(around.contains("10.0.1.7") || around.contains("fd00:0:0:1::7"));
+    }
+
+    @Test
+    void makesANetworkOfOneAddress() {
+        Cidr host = Cidr.around("192.0.2.9", 32, 128);
+
+        assertEquals(new Cidr("192.0.2.9", 32), host);
+        assertTrue(host.contains("192.0.2.9"));
+        assertFalse(host.contains("192.0.2.10"));
+        assertEquals(new Cidr("2001:db8::9", 128), Cidr.around("2001:db8::9", 32, 128));
+    }
+
+    @Test
+    void hasNoNetworkAroundWhatIsNotAnAddress() {
+        assertNull(Cidr.around("pods.example", 24, 64));
+        assertNull(Cidr.around(null, 24, 64));
+        assertThrows(IllegalArgumentException.class, () -> Cidr.around("10.0.0.7", 33, 64));
     }
 
     @Test

@@ -20,7 +20,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.CapacityHistory;
 import kubelmagent.model.CurrentState;
 import kubelmagent.model.DesiredService;

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.CapacityHistory;
 import kubelmagent.model.Cidr;
 import kubelmagent.model.CurrentState;

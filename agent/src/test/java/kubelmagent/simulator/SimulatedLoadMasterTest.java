@@ -160,6 +160,20 @@ class SimulatedLoadMasterTest {
     }
 
     @Test
+    void takesABareAddressAsALocalSubnetOfItsOwnAndRefusesWhatIsNoSubnet() throws Exception {
+        lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "web");
+        lm.setLocalSubnets(List.of("10.244.1.7", "fd00::/64"));
+        lm.addrs(VS1, "10.244.1.7", 80, Map.of(), false);
+        lm.addrs(VS1, "fd00::8", 80, Map.of(), false);
+        assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.8", 80, Map.of(), false));
+        assertEquals(List.of("10.244.1.7/32", "fd00::/64"), lm.localSubnets());
+        assertEquals("not a subnet (expected e.g. 10.0.0.0/24): 10.0.0.0/33 (the prefix length of an IPv4 network"
+                + " is 0 to 32)", assertThrows(IllegalArgumentException.class,
+                () -> lm.setLocalSubnets(List.of("10.0.0.0/33"))).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> lm.setLocalSubnets(List.of("lan")));
+    }
+
+    @Test
     void refusesNonLocalRealServersOnATransparentVirtualServiceWithAConfigurableText() throws Exception {
         lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "web");
         lm.setNonLocalRs(true);

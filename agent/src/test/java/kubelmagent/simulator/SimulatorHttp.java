@@ -12,8 +12,8 @@ import java.time.Duration;
 import javax.net.ssl.SSLContext;
 
 import kubelmagent.http.HttpClients;
-import kubelmagent.http.Pem;
-import kubelmagent.http.TlsSettings;
+import kubelmagent.tls.Pem;
+import kubelmagent.tls.TlsSettings;
 
 /** A plain JDK HTTP client for the simulator tests, trusting the simulator's own certificate. */
 final class SimulatorHttp {

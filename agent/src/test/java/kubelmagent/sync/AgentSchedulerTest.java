@@ -21,9 +21,9 @@ import kubelmagent.config.Schedule;
 import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
 import kubelmagent.metrics.AgentMetrics;
-import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.DesiredState;
 import kubelmagent.ownership.FileOwnershipLedger;
+import kubelmagent.plan.BindingPolicy;
 import kubelmagent.plan.RemovalPolicy;
 
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)

@@ -30,11 +30,11 @@ import kubelmagent.loadmaster.LoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
-import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.Member;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
+import kubelmagent.plan.BindingPolicy;
 import kubelmagent.plan.RemovalPolicy;
 
 class ReconcilerTest {

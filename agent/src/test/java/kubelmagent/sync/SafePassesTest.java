@@ -26,12 +26,12 @@ import kubelmagent.loadmaster.InMemoryLoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
-import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.Retiring;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
+import kubelmagent.plan.BindingPolicy;
 import kubelmagent.plan.RemovalPolicy;
 
 /**

@@ -1,4 +1,4 @@
-package kubelmagent.http;
+package kubelmagent.tls;
 
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;

@@ -1,4 +1,4 @@
-package kubelmagent.http;
+package kubelmagent.version;
 
 /** The agent's version, from the jar manifest ({@code dev} when run from classes). */
 public final class Version {

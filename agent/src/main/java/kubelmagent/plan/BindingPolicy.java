@@ -1,10 +1,12 @@
-package kubelmagent.model;
+package kubelmagent.plan;
 
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+
+import kubelmagent.model.VirtualServiceId;
 
 /**
  * Which namespaces may bind which Virtual Services ({@code policy.bindings} in agent.yaml). Without a

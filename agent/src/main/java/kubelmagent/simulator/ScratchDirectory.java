@@ -1,4 +1,4 @@
-package kubelmagent.http;
+package kubelmagent.simulator;
 
 import java.io.IOException;
 import java.nio.file.Files;

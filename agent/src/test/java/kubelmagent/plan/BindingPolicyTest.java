@@ -1,4 +1,4 @@
-package kubelmagent.model;
+package kubelmagent.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import kubelmagent.model.BindingPolicy.Binding;
+import kubelmagent.model.VirtualServiceId;
+import kubelmagent.plan.BindingPolicy.Binding;
 
 class BindingPolicyTest {
 

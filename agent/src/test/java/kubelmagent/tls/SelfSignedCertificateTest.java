@@ -1,4 +1,4 @@
-package kubelmagent.http;
+package kubelmagent.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+
+import kubelmagent.http.HttpClients;
 
 class SelfSignedCertificateTest {
 
@@ -49,6 +52,21 @@ class SelfSignedCertificateTest {
         } finally {
             server.stop(0);
         }
+    }
+
+    @Test
+    void namesLocalhostAndLoopbackAndIsItsOwnCaForTenYears() throws Exception {
+        X509Certificate cert = SelfSignedCertificate.generate(dir, "kube-lm-agent test").certificate();
+
+        assertEquals("CN=kube-lm-agent test", cert.getSubjectX500Principal().getName());
+        assertEquals(cert.getSubjectX500Principal(), cert.getIssuerX500Principal());
+        cert.verify(cert.getPublicKey());
+        assertEquals("EC", cert.getPublicKey().getAlgorithm());
+        assertEquals("SHA256withECDSA", cert.getSigAlgName());
+        assertEquals(List.of(List.of(2, "localhost"), List.of(7, "127.0.0.1"), List.of(7, "0:0:0:0:0:0:0:1")),
+                List.copyOf(cert.getSubjectAlternativeNames()));
+        assertTrue(cert.getBasicConstraints() >= 0, "a CA");
+        assertEquals(Duration.ofDays(3650), Duration.between(cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant()));
     }
 
     @Test

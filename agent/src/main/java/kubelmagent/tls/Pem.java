@@ -1,4 +1,4 @@
-package kubelmagent.http;
+package kubelmagent.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

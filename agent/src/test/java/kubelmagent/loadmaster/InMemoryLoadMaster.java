@@ -20,7 +20,7 @@ import kubelmagent.simulator.SimulatedLoadMaster;
 import kubelmagent.simulator.VsRef;
 
 /**
- * A LoadMaster in memory, for reconciler tests and the demo mode: the {@link LoadMaster} interface
+ * A LoadMaster in memory, for reconciler tests: the {@link LoadMaster} interface
  * over the simulator's engine ({@link SimulatedLoadMaster}), which holds the appliance's rules as far
  * as they are known (see the team's LoadMaster API notes):
  * <ul>
