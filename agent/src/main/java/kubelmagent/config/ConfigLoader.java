@@ -37,7 +37,6 @@ import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 
 import kubelmagent.http.Pem;
-import kubelmagent.http.Secret;
 import kubelmagent.http.TlsSettings;
 import kubelmagent.kube.Kubeconfig;
 import kubelmagent.kube.KubernetesConnection;
@@ -49,6 +48,7 @@ import kubelmagent.model.BindingPolicy.Binding;
 import kubelmagent.model.Cidr;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.plan.RemovalPolicy;
+import kubelmagent.secret.Secret;
 
 /**
  * Reads and validates {@code agent.yaml} (see {@code conf/agent.yaml} for the commented example).

@@ -8,8 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-import kubelmagent.http.Secret;
 import kubelmagent.model.Problem;
+import kubelmagent.secret.Secret;
 
 /**
  * The bearer token for one pass. A token file is read again every time, because projected

@@ -28,9 +28,9 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
 import kubelmagent.http.Pem;
-import kubelmagent.http.Secret;
 import kubelmagent.http.TlsSettings;
 import kubelmagent.log.Text;
+import kubelmagent.secret.Secret;
 
 /**
  * Reads a kubeconfig file into a {@link KubernetesConnection}: the chosen context's cluster

@@ -25,12 +25,12 @@ import com.google.gson.JsonParseException;
 import com.google.gson.Strictness;
 
 import kubelmagent.http.Backoff;
-import kubelmagent.http.Secret;
 import kubelmagent.kube.wire.ListMeta;
 import kubelmagent.kube.wire.ListPage;
 import kubelmagent.kube.wire.Status;
 import kubelmagent.log.Log;
 import kubelmagent.metrics.ApiObserver;
+import kubelmagent.secret.Secret;
 
 /**
  * GETs objects and paginated lists from the Kubernetes API and parses them. A GET that fails in a way

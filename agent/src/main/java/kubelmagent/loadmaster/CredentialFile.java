@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-import kubelmagent.http.Secret;
+import kubelmagent.secret.Secret;
 
 /**
  * Reads a LoadMaster credential file (the API key or the password) again, as the configuration

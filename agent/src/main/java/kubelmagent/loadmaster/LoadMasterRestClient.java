@@ -29,13 +29,13 @@ import org.w3c.dom.Element;
 
 import kubelmagent.http.Backoff;
 import kubelmagent.http.HttpClients;
-import kubelmagent.http.Secret;
 import kubelmagent.log.Log;
 import kubelmagent.metrics.ApiObserver;
 import kubelmagent.model.IpAddress;
 import kubelmagent.model.Member;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.secret.Secret;
 
 /**
  * {@link LoadMaster} over the LoadMaster's APIv1: {@code POST <url>/access/<command>} with the parameters

@@ -34,7 +34,6 @@ import kubelmagent.demo.StandInKubernetesApi.Endpoint;
 import kubelmagent.demo.StandInKubernetesApi.Port;
 import kubelmagent.http.HttpClients;
 import kubelmagent.http.Pem;
-import kubelmagent.http.Secret;
 import kubelmagent.http.TlsSettings;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.KubernetesSource;
@@ -46,6 +45,7 @@ import kubelmagent.model.Member;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.secret.Secret;
 
 /**
  * The stand-in as the agent sees it: read through the agent's own {@link KubernetesSource}, and, where the

@@ -31,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import mockwebserver3.RecordedRequest;
 
-import kubelmagent.http.Secret;
 import kubelmagent.http.TlsSettings;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
@@ -39,6 +38,7 @@ import kubelmagent.model.Member;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.secret.Secret;
 
 /** Discovery, listing, pagination and authentication of {@link KubernetesSource}. */
 class KubernetesSourceTest {

@@ -34,11 +34,11 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 
 import kubelmagent.http.Backoff;
-import kubelmagent.http.Secret;
 import kubelmagent.http.TlsSettings;
 import kubelmagent.loadmaster.LoadMasterRestClientTest.Op;
 import kubelmagent.model.Member;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.secret.Secret;
 
 /**
  * A 401 makes the client read its credential file again and try once more; and no credential, old or

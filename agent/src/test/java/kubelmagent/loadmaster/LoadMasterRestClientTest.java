@@ -49,12 +49,12 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 
 import kubelmagent.http.Backoff;
-import kubelmagent.http.Secret;
 import kubelmagent.http.TlsSettings;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.secret.Secret;
 
 class LoadMasterRestClientTest {
 
