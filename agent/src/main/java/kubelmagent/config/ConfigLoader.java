@@ -49,6 +49,7 @@ import kubelmagent.model.Cidr;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.plan.RemovalPolicy;
 import kubelmagent.secret.Secret;
+import kubelmagent.secret.SecretFile;
 
 /**
  * Reads and validates {@code agent.yaml} (see {@code conf/agent.yaml} for the commented example).
@@ -110,7 +111,6 @@ public final class ConfigLoader {
             + " View/Modify Services)";
 
     private static final int MAX_CONFIG_BYTES = 1 << 20;
-    private static final int MAX_SECRET_BYTES = 64 << 10;
     private static final int MAX_FILE_BYTES = 4 << 20;
 
     /** The user-info part of a URL, which may hold a password: never echoed. */
@@ -265,7 +265,7 @@ public final class ConfigLoader {
             s.problem("context", "must be a context name" + Problems.got(context));
             context = null;
         }
-        SecretFile tokenFile = readSecret(s, "tokenFile", "token");
+        Credential tokenFile = readSecret(s, "tokenFile", "token");
         List<X509Certificate> cas = caFile(s);
         Boolean insecure = s.bool("insecureSkipTlsVerify");
         List<String> namespaces = namespaces(s);
@@ -301,7 +301,7 @@ public final class ConfigLoader {
      * the kubeconfig user's credentials (token or client certificate); {@code caFile} and
      * {@code insecureSkipTlsVerify}, when either is given, replace the cluster's trust settings.
      */
-    private KubernetesConnection fromKubeconfig(YamlSection s, Path file, String context, SecretFile tokenFile,
+    private KubernetesConnection fromKubeconfig(YamlSection s, Path file, String context, Credential tokenFile,
             List<X509Certificate> cas, Boolean insecure, Duration timeout) {
         KubernetesConnection base;
         try {
@@ -388,9 +388,9 @@ public final class ConfigLoader {
 
     private LoadMasterConnection loadMaster(YamlSection s) {
         URI url = httpsUrl(s, "url", false, "set apiKeyFile, or username and passwordFile, instead");
-        SecretFile apiKey = readSecret(s, "apiKeyFile", "API key");
+        Credential apiKey = readSecret(s, "apiKeyFile", "API key");
         String username = username(s);
-        SecretFile password = readSecret(s, "passwordFile", "password");
+        Credential password = readSecret(s, "passwordFile", "password");
         List<X509Certificate> cas = caFile(s);
         Boolean insecure = s.bool("insecureSkipTlsVerify");
         Boolean nonLocal = s.bool("nonLocal");
@@ -728,7 +728,7 @@ public final class ConfigLoader {
     private record FileContent(Path path, byte[] bytes) {}
 
     /** A credential and the file it came from. */
-    private record SecretFile(Path path, Secret secret) {}
+    private record Credential(Path path, Secret secret) {}
 
     /** A file given under {@code key}, read whole; null if absent or unreadable (a problem is reported). */
     private FileContent readFile(YamlSection s, String key, int maxBytes) {
@@ -749,11 +749,11 @@ public final class ConfigLoader {
     }
 
     /**
-     * A credential file: one non-empty line. A bare file name is looked up in {@code $CREDENTIALS_DIRECTORY}
-     * when systemd set it. Its content never goes into a problem; its permissions are checked (a
+     * A credential file, read by {@link SecretFile}: one non-empty line. A bare file name is looked up in
+     * {@code $CREDENTIALS_DIRECTORY} when systemd set it. Its content never goes into a problem; its permissions are checked (a
      * warning if other users can read it). Null if absent or unusable (a problem is reported).
      */
-    private SecretFile readSecret(YamlSection s, String key, String what) {
+    private Credential readSecret(YamlSection s, String key, String what) {
         String text = s.scalar(key, FILE_PATH);
         if (text == null) {
             return null;
@@ -763,25 +763,16 @@ public final class ConfigLoader {
         if (path == null) {
             return null;
         }
-        byte[] bytes;
+        Secret secret;
         try {
-            bytes = readBytes(path, MAX_SECRET_BYTES);
-        } catch (FileProblem e) {
+            secret = SecretFile.read(path, what, SecretFile.Form.LINE);
+        } catch (SecretFile.UnusableException e) {
             s.problem(key, e.getMessage() + (credential.isPresent() && Files.notExists(path)
                     ? CredentialFiles.notInCredentialsDirectory(text) : ""));
             return null;
         }
-        Secret secret = Secret.of(new String(bytes, StandardCharsets.UTF_8));
-        if (secret.isEmpty()) {
-            s.problem(key, path + " is empty");
-            return null;
-        }
-        if (secret.reveal().indexOf('\n') >= 0 || secret.reveal().indexOf('\r') >= 0) {
-            s.problem(key, path + " has more than one line; it must hold only the " + what);
-            return null;
-        }
         warnIfExposed(s, key, path, "the " + what);
-        return new SecretFile(path, secret);
+        return new Credential(path, secret);
     }
 
     /** A warning, under {@code key}, if other users can read the credential {@code what} in {@code file}. */
