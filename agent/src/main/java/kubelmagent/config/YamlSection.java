@@ -1,6 +1,7 @@
 package kubelmagent.config;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,6 +74,11 @@ final class YamlSection {
         YamlSection section = new YamlSection(path, mapping, true, problems);
         section.readKeys(mapping, knownKeys);
         return section;
+    }
+
+    /** A mapping found at {@code path} below this one, such as an item of a list; problems go where this one's go. */
+    YamlSection mappingAt(Node value, String path, List<String> knownKeys) {
+        return of(value, path, knownKeys, problems);
     }
 
     static String mappingExpected(Node node) {
@@ -148,6 +154,11 @@ final class YamlSection {
     /** The value node of {@code key}; null if absent or empty. */
     Node value(String key) {
         return has(key) ? entries.get(key).getValueNode() : null;
+    }
+
+    /** A problem with {@code node}, found at {@code nodePath} (an item of a list, say). */
+    void problemAt(Node node, String nodePath, String message) {
+        problems.at(node, nodePath, message);
     }
 
     /** A problem with the value of {@code key}. */
@@ -249,6 +260,33 @@ final class YamlSection {
         }
         problem(key, mustBe + Problems.got(text));
         return null;
+    }
+
+    /** An item of a list of scalars and its path; {@code text} is null if it is not a usable scalar (reported). */
+    record Item(Node node, String path, String text) {}
+
+    /**
+     * The items of the list under {@code key}, each checked to be a scalar: an empty item is reported as
+     * {@code itemMustBe (got nothing)}, a list or mapping as {@code itemMustBe (got a list)}. Null if the key is
+     * absent or not a list (a problem {@code listMustBe (got ...)} is reported).
+     */
+    List<Item> scalarItems(String key, String listMustBe, String itemMustBe) {
+        List<Node> nodes = list(key, listMustBe);
+        if (nodes == null) {
+            return null;
+        }
+        List<Item> items = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node node = nodes.get(i);
+            String itemPath = path(key) + "[" + i + "]";
+            if (isNull(node)) {
+                problems.at(node, itemPath, itemMustBe + " (got nothing)");
+                items.add(new Item(node, itemPath, null));
+            } else {
+                items.add(new Item(node, itemPath, scalarText(node, itemPath, itemMustBe)));
+            }
+        }
+        return items;
     }
 
     /** The items of a list; null if absent, or not a list (a problem {@code mustBe (got ...)} is reported). */
