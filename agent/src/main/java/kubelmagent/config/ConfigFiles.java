@@ -14,6 +14,8 @@ import kubelmagent.http.Pem;
 import kubelmagent.log.Text;
 import kubelmagent.secret.Secret;
 import kubelmagent.secret.SecretFile;
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
 
 /**
  * The files {@code agent.yaml} names, read while it is loaded: relative paths are taken relative to

@@ -22,6 +22,8 @@ import org.yaml.snakeyaml.nodes.Node;
 import kubelmagent.kube.Selector;
 import kubelmagent.loadmaster.LoadMasterConnection;
 import kubelmagent.model.BindingPolicy;
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
 
 /**
  * Reads and validates {@code agent.yaml} (see {@code conf/agent.yaml} for the commented example): reads

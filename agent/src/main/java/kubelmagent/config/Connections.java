@@ -12,6 +12,7 @@ import kubelmagent.http.TlsSettings;
 import kubelmagent.kube.Kubeconfig;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.loadmaster.LoadMasterConnection;
+import kubelmagent.yaml.YamlSection;
 
 /**
  * How the validated values of {@code kubernetes} and {@code loadmaster} become connections, in one
@@ -27,7 +28,7 @@ final class Connections {
 
     /** {@code timeout} of the section: the time one request may take. */
     static Duration timeout(YamlSection s) {
-        Duration timeout = s.duration("timeout", MIN_TIMEOUT, MAX_TIMEOUT);
+        Duration timeout = Durations.read(s, "timeout", MIN_TIMEOUT, MAX_TIMEOUT);
         return timeout != null ? timeout : ConfigLoader.DEFAULT_TIMEOUT;
     }
 

@@ -4,6 +4,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.regex.Pattern;
 
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
+
 /**
  * An https URL in {@code agent.yaml} ({@code kubernetes.server}, {@code loadmaster.url}). A URL is echoed
  * in problems, except its user-info and query, which may hold a password or an API key.

@@ -12,6 +12,8 @@ import kubelmagent.config.ConfigFiles.Credential;
 import kubelmagent.config.ConfigFiles.FileContent;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.model.Cidr;
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
 
 /**
  * The {@code kubernetes} section: how to reach the API server ({@code server} with {@code tokenFile},

@@ -7,6 +7,8 @@ import java.util.List;
 
 import kubelmagent.config.ConfigFiles.Credential;
 import kubelmagent.loadmaster.LoadMasterConnection;
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
 
 /**
  * The {@code loadmaster} section: the LoadMaster's URL, its API key or user name and password, how

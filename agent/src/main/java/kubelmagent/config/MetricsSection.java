@@ -5,6 +5,9 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
+
 /** The {@code metrics} section: where to serve /metrics, /healthz and /readyz. */
 final class MetricsSection {
 

@@ -8,9 +8,11 @@ import java.util.regex.Pattern;
 
 import org.yaml.snakeyaml.nodes.Node;
 
-import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.BindingPolicy.Binding;
+import kubelmagent.model.BindingPolicy;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
 
 /** The {@code policy} section: which namespaces may bind which Virtual Services. */
 final class PolicySection {

@@ -3,6 +3,8 @@ package kubelmagent.config;
 import java.util.List;
 
 import kubelmagent.kube.Selector;
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
 
 /** The {@code selector} section: which Services the agent syncs, and where they name their Virtual Service. */
 final class SelectorSection {

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 import kubelmagent.plan.RemovalPolicy;
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
 
 /**
  * The {@code sync} section: when passes run, where the ledger lives, and how cautiously Real Servers
@@ -31,14 +33,14 @@ record SyncSection(Schedule schedule, Path stateDir, RemovalPolicy removals, Dur
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,3}(\\.[0-9]{0,12})?|\\.[0-9]{1,12}");
 
     static SyncSection read(YamlSection s) {
-        Duration interval = s.duration("interval", MIN_INTERVAL, MAX_INTERVAL);
+        Duration interval = Durations.read(s, "interval", MIN_INTERVAL, MAX_INTERVAL);
         Schedule.Cron cron = cron(s);
         Path stateDir = stateDir(s);
-        Duration drainTimeout = s.duration("drainTimeout");
+        Duration drainTimeout = Durations.read(s, "drainTimeout");
         Integer confirmations = s.integer("removalConfirmations", 1);
         Double maxFraction = removalFraction(s);
         Integer maxMinimum = s.integer("maxRemovalMinimum", 0);
-        Duration window = s.duration("removalWindow", MIN_REMOVAL_WINDOW, MAX_REMOVAL_WINDOW);
+        Duration window = Durations.read(s, "removalWindow", MIN_REMOVAL_WINDOW, MAX_REMOVAL_WINDOW);
         if (s.has("interval") && s.has("cron")) {
             s.sectionProblem("set either interval or cron, not both");
         }
