@@ -1,6 +1,7 @@
 package kubelmagent.kube;
 
 import java.io.IOException;
+import java.io.StringReader;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.CharacterCodingException;
@@ -16,21 +17,30 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 import kubelmagent.http.Pem;
 import kubelmagent.http.TlsSettings;
 import kubelmagent.log.Text;
 import kubelmagent.secret.Secret;
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
 
 /**
  * Reads a kubeconfig file into a {@link KubernetesConnection}: the chosen context's cluster
@@ -43,7 +53,11 @@ public final class Kubeconfig {
     /** The alias of the client certificate in {@link TlsSettings#clientKeyStore()}. */
     static final String CLIENT_ALIAS = "client";
 
-    private Kubeconfig() {}
+    /** YAML 1.1's words for true, lowercased; anything else with the boolean tag is false. */
+    private static final Set<String> TRUE = Set.of("true", "yes", "on");
+
+    private final Path file;
+    private final Path dir;
 
     /**
      * @param file    the kubeconfig
@@ -52,37 +66,50 @@ public final class Kubeconfig {
      * @throws IOException with an operator-facing message naming the file and what is wrong
      */
     public static KubernetesConnection read(Path file, String context, Duration timeout) throws IOException {
-        YamlNode root = load(file);
-        Path dir = file.toAbsolutePath().getParent();
+        return new Kubeconfig(file).connection(context, timeout);
+    }
 
-        String contextName = context != null && !context.isBlank() ? context : root.string("current-context")
-                .orElseThrow(() -> root.error("has no current-context; set one (kubectl config use-context NAME)"
+    private Kubeconfig(Path file) {
+        this.file = file;
+        this.dir = file.toAbsolutePath().getParent();
+    }
+
+    private KubernetesConnection connection(String context, Duration timeout) throws IOException {
+        YamlSection root = load();
+
+        String contextName = context != null && !context.isBlank() ? context : string(root, "current-context")
+                .orElseThrow(() -> error(root, "has no current-context; set one (kubectl config use-context NAME)"
                         + " or name the context to use"));
-        YamlNode contextNode = root.named("contexts", contextName, "context");
-        YamlNode cluster = root.named("clusters", contextNode.requiredString("cluster"), "cluster");
-        Optional<String> userName = contextNode.string("user");
+        YamlSection contextNode = named(root, "contexts", contextName, "context");
+        YamlSection cluster = named(root, "clusters", requiredString(contextNode, "cluster"), "cluster");
+        Optional<String> userName = string(contextNode, "user");
 
         URI server = server(cluster);
         TlsSettings tls;
         Secret token = null;
         Path tokenFile = null;
         if (userName.isEmpty()) {
-            tls = new TlsSettings(certificateAuthorities(cluster, dir), null, insecure(cluster));
+            tls = new TlsSettings(certificateAuthorities(cluster), null, insecure(cluster));
         } else {
-            YamlNode user = root.named("users", userName.get(), "user");
+            YamlSection user = named(root, "users", userName.get(), "user");
             rejectUnsupported(user);
-            token = user.string("token").map(Secret::of).orElse(null);
-            tokenFile = user.string("tokenFile").map(dir::resolve).map(Path::normalize).orElse(null);
-            KeyStore clientKeyStore = clientKeyStore(user, dir);
+            token = string(user, "token").map(Secret::of).orElse(null);
+            tokenFile = string(user, "tokenFile").map(dir::resolve).map(Path::normalize).orElse(null);
+            KeyStore clientKeyStore = clientKeyStore(user);
             if (token == null && tokenFile == null && clientKeyStore == null) {
-                throw user.error("has no token, tokenFile or client certificate");
+                throw error(user, "has no token, tokenFile or client certificate");
             }
-            tls = new TlsSettings(certificateAuthorities(cluster, dir), clientKeyStore, insecure(cluster));
+            tls = new TlsSettings(certificateAuthorities(cluster), clientKeyStore, insecure(cluster));
         }
         return new KubernetesConnection(server, tls, tokenFile, token, timeout);
     }
 
-    private static YamlNode load(Path file) throws IOException {
+    /**
+     * The document's root mapping. load() rejects, in SnakeYAML's words, what is not a valid document
+     * (syntax, duplicate keys, unknown tags), as it always did; compose() then gives the nodes, which
+     * keep their text as written and their lines, for the agent's one YAML walker, {@link YamlSection}.
+     */
+    private YamlSection load() throws IOException {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -91,9 +118,11 @@ public final class Kubeconfig {
         }
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
-        Object document;
+        Yaml yaml = new Yaml(new SafeConstructor(options));
+        Node document;
         try {
-            document = new Yaml(new SafeConstructor(options)).load(text);
+            yaml.load(text);
+            document = yaml.compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
             // Not e.getMessage(): it quotes the offending line, which may hold a token or key.
             String where = e.getProblemMark() == null ? ""
@@ -102,15 +131,17 @@ public final class Kubeconfig {
         } catch (YAMLException e) {
             throw new IOException(file + ": is not valid YAML (" + e.getClass().getSimpleName() + ")");
         }
-        YamlNode root = new YamlNode(file, "", document);
-        if (!(document instanceof Map)) {
-            throw root.error("is not a kubeconfig (expected a YAML mapping with clusters, contexts and users)");
+        if (!(document instanceof MappingNode mapping)) {
+            throw new IOException(file + ": is not a kubeconfig (expected a YAML mapping with clusters, contexts"
+                    + " and users)");
         }
-        return root;
+        // Its keys are kubectl's: any is taken, and what the walker would report on its own (a key
+        // that is not a name, say) is no concern of the agent's, which looks up only the keys it needs.
+        return YamlSection.root(mapping, YamlSection.ANY_KEY, new Problems());
     }
 
-    private static URI server(YamlNode cluster) throws IOException {
-        String text = cluster.requiredString("server");
+    private URI server(YamlSection cluster) throws IOException {
+        String text = requiredString(cluster, "server");
         URI uri;
         try {
             uri = new URI(text);
@@ -118,85 +149,85 @@ public final class Kubeconfig {
             uri = null;
         }
         if (uri == null || !"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            throw cluster.error("server", "\"" + text + "\" is not an https URL such as https://10.0.0.10:6443");
+            throw error(cluster, "server", "\"" + text + "\" is not an https URL such as https://10.0.0.10:6443");
         }
         if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
             // not quoted: a user-info part may hold a password
-            throw cluster.error("server", "must be a plain https URL such as https://10.0.0.10:6443, without a user"
+            throw error(cluster, "server", "must be a plain https URL such as https://10.0.0.10:6443, without a user"
                     + " name, password, query or fragment");
         }
         return uri;
     }
 
-    private static boolean insecure(YamlNode cluster) throws IOException {
+    private boolean insecure(YamlSection cluster) throws IOException {
         for (String unsupported : List.of("tls-server-name", "proxy-url")) {
             if (cluster.has(unsupported)) {
-                throw cluster.error(unsupported, "is not supported; remove it (use a server URL whose host the"
+                throw error(cluster, unsupported, "is not supported; remove it (use a server URL whose host the"
                         + " API server's certificate names, reachable without a proxy)");
             }
         }
-        boolean insecure = cluster.bool("insecure-skip-tls-verify");
+        boolean insecure = bool(cluster, "insecure-skip-tls-verify");
         if (insecure && (cluster.has("certificate-authority-data") || cluster.has("certificate-authority"))) {
-            throw cluster.error("insecure-skip-tls-verify", "cannot be true while a certificate authority is set;"
+            throw error(cluster, "insecure-skip-tls-verify", "cannot be true while a certificate authority is set;"
                     + " remove one of them");
         }
         return insecure;
     }
 
-    private static List<X509Certificate> certificateAuthorities(YamlNode cluster, Path dir) throws IOException {
-        Optional<Loaded> pem = bytes(cluster, "certificate-authority-data", "certificate-authority", dir);
+    private List<X509Certificate> certificateAuthorities(YamlSection cluster) throws IOException {
+        Optional<Loaded> pem = bytes(cluster, "certificate-authority-data", "certificate-authority");
         if (pem.isEmpty()) {
             return List.of(); // the system trust store
         }
         try {
             return Pem.parseCertificates(pem.get().bytes());
         } catch (IOException e) {
-            throw pem.get().error(e.getMessage());
+            throw error(pem.get(), e.getMessage());
         }
     }
 
-    private static void rejectUnsupported(YamlNode user) throws IOException {
+    private void rejectUnsupported(YamlSection user) throws IOException {
         if (user.has("exec")) {
-            throw user.error("uses an exec credential plugin, which the agent does not support; use a service-account"
+            throw error(user, "uses an exec credential plugin, which the agent does not support; use a service-account"
                     + " token instead (token or tokenFile)");
         }
         if (user.has("auth-provider")) {
-            throw user.error("uses an auth-provider, which the agent does not support; use a service-account token"
+            throw error(user, "uses an auth-provider, which the agent does not support; use a service-account token"
                     + " instead (token or tokenFile)");
         }
         if (user.has("username") || user.has("password")) {
-            throw user.error("uses basic authentication, which Kubernetes no longer supports; use a service-account"
+            throw error(user, "uses basic authentication, which Kubernetes no longer supports; use a service-account"
                     + " token instead (token or tokenFile)");
         }
     }
 
     /** The client certificate and key as a key store for {@link TlsSettings}; null if the user has none. */
-    private static KeyStore clientKeyStore(YamlNode user, Path dir) throws IOException {
-        Optional<Loaded> certificatePem = bytes(user, "client-certificate-data", "client-certificate", dir);
-        Optional<Loaded> keyPem = bytes(user, "client-key-data", "client-key", dir);
+    private KeyStore clientKeyStore(YamlSection user) throws IOException {
+        Optional<Loaded> certificatePem = bytes(user, "client-certificate-data", "client-certificate");
+        Optional<Loaded> keyPem = bytes(user, "client-key-data", "client-key");
         if (certificatePem.isEmpty() && keyPem.isEmpty()) {
             return null;
         }
         if (keyPem.isEmpty()) {
-            throw user.error("has a client certificate but no client-key-data or client-key");
+            throw error(user, "has a client certificate but no client-key-data or client-key");
         }
         if (certificatePem.isEmpty()) {
-            throw user.error("has a client key but no client-certificate-data or client-certificate");
+            throw error(user, "has a client key but no client-certificate-data or client-certificate");
         }
         List<X509Certificate> chain;
         try {
             chain = Pem.parseCertificates(certificatePem.get().bytes());
         } catch (IOException e) {
-            throw certificatePem.get().error(e.getMessage());
+            throw error(certificatePem.get(), e.getMessage());
         }
         PrivateKey key;
         try {
             key = PemPrivateKeys.parse(keyPem.get().bytes());
         } catch (IOException e) {
-            throw keyPem.get().error(e.getMessage());
+            throw error(keyPem.get(), e.getMessage());
         }
         if (!belongTogether(key, chain.get(0).getPublicKey())) {
-            throw user.error("the key in " + keyPem.get().key() + " does not belong to the certificate in "
+            throw error(user, "the key in " + keyPem.get().key() + " does not belong to the certificate in "
                     + certificatePem.get().key());
         }
         try {
@@ -205,7 +236,7 @@ public final class Kubeconfig {
             store.setKeyEntry(CLIENT_ALIAS, key, new char[0], chain.toArray(new X509Certificate[0]));
             return store;
         } catch (GeneralSecurityException e) {
-            throw user.error("the client certificate and key cannot be used (" + e.getClass().getSimpleName() + ")");
+            throw error(user, "the client certificate and key cannot be used (" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -232,17 +263,17 @@ public final class Kubeconfig {
      * The content of {@code dataKey} (base64, inline) or else of the file named by {@code fileKey}
      * (relative to {@code dir}); empty if neither is set.
      */
-    private static Optional<Loaded> bytes(YamlNode node, String dataKey, String fileKey, Path dir) throws IOException {
-        Optional<String> data = node.string(dataKey);
+    private Optional<Loaded> bytes(YamlSection node, String dataKey, String fileKey) throws IOException {
+        Optional<String> data = string(node, dataKey);
         if (data.isPresent()) {
             try {
                 byte[] bytes = Base64.getDecoder().decode(data.get().replaceAll("\\s", ""));
                 return Optional.of(new Loaded(node, dataKey, bytes));
             } catch (IllegalArgumentException e) {
-                throw node.error(dataKey, "is not valid base64");
+                throw error(node, dataKey, "is not valid base64");
             }
         }
-        Optional<String> name = node.string(fileKey);
+        Optional<String> name = string(node, fileKey);
         if (name.isEmpty()) {
             return Optional.empty();
         }
@@ -250,15 +281,108 @@ public final class Kubeconfig {
         try {
             return Optional.of(new Loaded(node, fileKey, Files.readAllBytes(path)));
         } catch (IOException e) {
-            throw node.error(fileKey, "cannot read " + path + " (" + Text.ioReason(e) + ")");
+            throw error(node, fileKey, "cannot read " + path + " (" + Text.ioReason(e) + ")");
         }
     }
 
     /** Bytes read from {@code key} of {@code parent}, for error messages that say where they came from. */
-    private record Loaded(YamlNode parent, String key, byte[] bytes) {
+    private record Loaded(YamlSection parent, String key, byte[] bytes) {}
 
-        IOException error(String what) {
-            return parent.error(key, what);
+    // ---- the kubeconfig's reading of the walker's values ---------------------------------------
+
+    /** An error about a mapping: {@code /etc/k.yaml: users[admin].user: <what>} ({@code /etc/k.yaml: <what>} for the root). */
+    private IOException error(YamlSection s, String what) {
+        return new IOException(file + ": " + (s.path().isEmpty() ? "" : s.path() + ": ") + what);
+    }
+
+    /** An error about one of a mapping's keys: {@code /etc/k.yaml: users[admin].user.token: <what>}. */
+    private IOException error(YamlSection s, String key, String what) {
+        return new IOException(file + ": " + s.path(key) + ": " + what);
+    }
+
+    private IOException error(Loaded loaded, String what) {
+        return error(loaded.parent(), loaded.key(), what);
+    }
+
+    /** The mapping below {@code key}; an error if it is absent or not a mapping. */
+    private YamlSection mapping(YamlSection s, String key) throws IOException {
+        Node value = s.value(key);
+        if (value == null) {
+            throw error(s, "has no " + key);
         }
+        if (!(value instanceof MappingNode)) {
+            throw error(s, key, "must be a mapping");
+        }
+        return s.section(key, YamlSection.ANY_KEY);
+    }
+
+    /** A scalar below {@code key}, as written but without surrounding whitespace; empty if absent or blank. */
+    private Optional<String> string(YamlSection s, String key) throws IOException {
+        Node value = s.value(key);
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (!(value instanceof ScalarNode scalar)) {
+            throw error(s, key, "must be a single value");
+        }
+        String text = scalar.getValue().strip();
+        return text.isEmpty() ? Optional.empty() : Optional.of(text);
+    }
+
+    /** A scalar below {@code key} that must be there. */
+    private String requiredString(YamlSection s, String key) throws IOException {
+        Optional<String> text = string(s, key);
+        if (text.isEmpty()) {
+            throw error(s, "has no " + key);
+        }
+        return text.get();
+    }
+
+    /**
+     * A YAML boolean below {@code key}; false if absent. YAML 1.1's words count, as they did when the
+     * kubeconfig was loaded into Java objects: true, yes and on, in any of their three spellings.
+     */
+    private boolean bool(YamlSection s, String key) throws IOException {
+        Node value = s.value(key);
+        if (value == null) {
+            return false;
+        }
+        if (value instanceof ScalarNode scalar && Tag.BOOL.equals(value.getTag())) {
+            return TRUE.contains(scalar.getValue().toLowerCase(Locale.ROOT));
+        }
+        throw error(s, key, "must be true or false");
+    }
+
+    /**
+     * In a kubeconfig list such as {@code users: [{name: admin, user: {...}}]}, the {@code field} of
+     * the entry named {@code name}: {@code users[admin].user}.
+     */
+    private YamlSection named(YamlSection root, String list, String name, String field) throws IOException {
+        List<String> names = new ArrayList<>();
+        for (Node entry : list(root, list)) {
+            if (!(entry instanceof MappingNode)) {
+                continue;
+            }
+            YamlSection candidate = root.mappingAt(entry, list + "[" + name + "]", YamlSection.ANY_KEY);
+            if (candidate.value("name") instanceof ScalarNode entryName) {
+                if (entryName.getValue().equals(name)) {
+                    return mapping(candidate, field);
+                }
+                names.add(entryName.getValue());
+            }
+        }
+        throw error(root, list, "has no entry named \"" + name + "\""
+                + (names.isEmpty() ? "" : " (it has: " + String.join(", ", names) + ")"));
+    }
+
+    private List<Node> list(YamlSection s, String key) throws IOException {
+        Node value = s.value(key);
+        if (value == null) {
+            return List.of();
+        }
+        if (value instanceof SequenceNode sequence) {
+            return sequence.getValue();
+        }
+        throw error(s, key, "must be a list");
     }
 }

@@ -13,8 +13,8 @@ import org.yaml.snakeyaml.nodes.Tag;
 import kubelmagent.log.Text;
 
 /**
- * Collects the problems found in {@code agent.yaml}, each as {@code path: message (got value)}, and
- * hands them back in document order: each problem is anchored to the YAML node it is about, and
+ * Collects the problems found in a YAML document such as {@code agent.yaml}, each as
+ * {@code path: message (got value)}, and hands them back in document order: each problem is anchored to the YAML node it is about, and
  * problems about a section as a whole (a missing key, two keys that exclude each other) come after
  * the problems of that section's keys.
  */

@@ -1,6 +1,7 @@
 package kubelmagent.yaml;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,13 +16,21 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
 /**
- * One mapping of {@code agent.yaml} (the root, or a section such as {@code kubernetes}), read from
- * SnakeYAML's node tree so that every value keeps its position and its text exactly as written.
- * Reports, to {@link Problems}: a value that is not a mapping, keys that are not known (with the
- * list of known keys), duplicate keys, and values of the wrong type. A key whose value is empty
- * ({@code key:} or {@code key: null}) counts as absent.
+ * One mapping of a YAML document (the root, or a section such as {@code kubernetes} of
+ * {@code agent.yaml} or {@code users[admin].user} of a kubeconfig), read from SnakeYAML's node tree so
+ * that every value keeps its position (its line) and its text exactly as written. The one walker of
+ * YAML in the agent: the configuration loader and {@code kube.Kubeconfig} both use it. Reports, to
+ * {@link Problems}: a value that is not a mapping, keys that are not known (with the list of known
+ * keys; none for {@link #ANY_KEY}), duplicate keys, and values of the wrong type. A key whose value is
+ * empty ({@code key:} or {@code key: null}) counts as absent.
  */
 public final class YamlSection {
+
+    /**
+     * Known keys for a mapping whose keys are someone else's to define (a kubeconfig's are kubectl's):
+     * any key is taken, and only the keys asked for are looked at.
+     */
+    public static final List<String> ANY_KEY = Collections.unmodifiableList(new ArrayList<>(0));
 
     private static final String MAPPING = "must be a mapping of indented \"key: value\" lines";
 
@@ -91,7 +100,7 @@ public final class YamlSection {
                 continue;
             }
             String key = scalarKey.getValue();
-            if (!knownKeys.contains(key)) {
+            if (knownKeys != ANY_KEY && !knownKeys.contains(key)) { // the one instance, not any empty list
                 String shown = PLAIN_KEY.matcher(key).matches() ? key : Problems.quote(key);
                 problems.at(keyNode, path(shown), "unknown key" + suggestion(key, knownKeys)
                         + " (known keys: " + String.join(", ", knownKeys) + ")");
@@ -137,6 +146,11 @@ public final class YamlSection {
 
     public String path(String key) {
         return path.isEmpty() ? key : path + "." + key;
+    }
+
+    /** Where this mapping is, such as {@code kubernetes} or {@code users[admin].user}; empty for the root. */
+    public String path() {
+        return path;
     }
 
     public String displayPath() {
