@@ -120,7 +120,8 @@ public final class ConfigLoader {
 
         YamlSection top = YamlSection.root((MappingNode) root, ROOT_KEYS, problems);
         KubernetesSection kubernetes = KubernetesSection.read(top.section("kubernetes", KubernetesSection.KEYS), files);
-        LoadMasterConnection loadMaster = LoadMasterSection.read(top.section("loadmaster", LoadMasterSection.KEYS), files);
+        LoadMasterConnection loadMaster =
+                LoadMasterSection.read(top.section("loadmaster", LoadMasterSection.KEYS), files);
         SyncSection sync = SyncSection.read(top.section("sync", SyncSection.KEYS));
         Selector selector = SelectorSection.read(top.section("selector", SelectorSection.KEYS));
         BindingPolicy policy = PolicySection.read(top);

@@ -1,7 +1,6 @@
 package kubelmagent.kube;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.CharacterCodingException;
@@ -17,29 +16,14 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
-
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
-import org.yaml.snakeyaml.nodes.Tag;
 
 import kubelmagent.http.Pem;
 import kubelmagent.http.TlsSettings;
 import kubelmagent.log.Text;
 import kubelmagent.secret.Secret;
-import kubelmagent.yaml.Problems;
 import kubelmagent.yaml.YamlSection;
 
 /**
@@ -53,10 +37,7 @@ public final class Kubeconfig {
     /** The alias of the client certificate in {@link TlsSettings#clientKeyStore()}. */
     static final String CLIENT_ALIAS = "client";
 
-    /** YAML 1.1's words for true, lowercased; anything else with the boolean tag is false. */
-    private static final Set<String> TRUE = Set.of("true", "yes", "on");
-
-    private final Path file;
+    private final KubeconfigDocument doc;
     private final Path dir;
 
     /**
@@ -66,23 +47,25 @@ public final class Kubeconfig {
      * @throws IOException with an operator-facing message naming the file and what is wrong
      */
     public static KubernetesConnection read(Path file, String context, Duration timeout) throws IOException {
-        return new Kubeconfig(file).connection(context, timeout);
+        return new Kubeconfig(KubeconfigDocument.load(file), file.toAbsolutePath().getParent()).connection(context,
+                timeout);
     }
 
-    private Kubeconfig(Path file) {
-        this.file = file;
-        this.dir = file.toAbsolutePath().getParent();
+    /** @param dir where relative paths in the kubeconfig start, as kubectl has them */
+    private Kubeconfig(KubeconfigDocument doc, Path dir) {
+        this.doc = doc;
+        this.dir = dir;
     }
 
     private KubernetesConnection connection(String context, Duration timeout) throws IOException {
-        YamlSection root = load();
+        YamlSection root = doc.root();
 
-        String contextName = context != null && !context.isBlank() ? context : string(root, "current-context")
-                .orElseThrow(() -> error(root, "has no current-context; set one (kubectl config use-context NAME)"
+        String contextName = context != null && !context.isBlank() ? context : doc.string(root, "current-context")
+                .orElseThrow(() -> doc.error(root, "has no current-context; set one (kubectl config use-context NAME)"
                         + " or name the context to use"));
-        YamlSection contextNode = named(root, "contexts", contextName, "context");
-        YamlSection cluster = named(root, "clusters", requiredString(contextNode, "cluster"), "cluster");
-        Optional<String> userName = string(contextNode, "user");
+        YamlSection contextNode = doc.named("contexts", contextName, "context");
+        YamlSection cluster = doc.named("clusters", doc.requiredString(contextNode, "cluster"), "cluster");
+        Optional<String> userName = doc.string(contextNode, "user");
 
         URI server = server(cluster);
         TlsSettings tls;
@@ -91,57 +74,21 @@ public final class Kubeconfig {
         if (userName.isEmpty()) {
             tls = new TlsSettings(certificateAuthorities(cluster), null, insecure(cluster));
         } else {
-            YamlSection user = named(root, "users", userName.get(), "user");
+            YamlSection user = doc.named("users", userName.get(), "user");
             rejectUnsupported(user);
-            token = string(user, "token").map(Secret::of).orElse(null);
-            tokenFile = string(user, "tokenFile").map(dir::resolve).map(Path::normalize).orElse(null);
+            token = doc.string(user, "token").map(Secret::of).orElse(null);
+            tokenFile = doc.string(user, "tokenFile").map(dir::resolve).map(Path::normalize).orElse(null);
             KeyStore clientKeyStore = clientKeyStore(user);
             if (token == null && tokenFile == null && clientKeyStore == null) {
-                throw error(user, "has no token, tokenFile or client certificate");
+                throw doc.error(user, "has no token, tokenFile or client certificate");
             }
             tls = new TlsSettings(certificateAuthorities(cluster), clientKeyStore, insecure(cluster));
         }
         return new KubernetesConnection(server, tls, tokenFile, token, timeout);
     }
 
-    /**
-     * The document's root mapping. load() rejects, in SnakeYAML's words, what is not a valid document
-     * (syntax, duplicate keys, unknown tags), as it always did; compose() then gives the nodes, which
-     * keep their text as written and their lines, for the agent's one YAML walker, {@link YamlSection}.
-     */
-    private YamlSection load() throws IOException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IOException("cannot read kubeconfig " + file + " (" + Text.ioReason(e) + ")", e);
-        }
-        LoaderOptions options = new LoaderOptions();
-        options.setAllowDuplicateKeys(false);
-        Yaml yaml = new Yaml(new SafeConstructor(options));
-        Node document;
-        try {
-            yaml.load(text);
-            document = yaml.compose(new StringReader(text));
-        } catch (MarkedYAMLException e) {
-            // Not e.getMessage(): it quotes the offending line, which may hold a token or key.
-            String where = e.getProblemMark() == null ? ""
-                    : " at line " + (e.getProblemMark().getLine() + 1) + ", column " + (e.getProblemMark().getColumn() + 1);
-            throw new IOException(file + ": is not valid YAML" + where + ": " + e.getProblem());
-        } catch (YAMLException e) {
-            throw new IOException(file + ": is not valid YAML (" + e.getClass().getSimpleName() + ")");
-        }
-        if (!(document instanceof MappingNode mapping)) {
-            throw new IOException(file + ": is not a kubeconfig (expected a YAML mapping with clusters, contexts"
-                    + " and users)");
-        }
-        // Its keys are kubectl's: any is taken, and what the walker would report on its own (a key
-        // that is not a name, say) is no concern of the agent's, which looks up only the keys it needs.
-        return YamlSection.root(mapping, YamlSection.ANY_KEY, new Problems());
-    }
-
     private URI server(YamlSection cluster) throws IOException {
-        String text = requiredString(cluster, "server");
+        String text = doc.requiredString(cluster, "server");
         URI uri;
         try {
             uri = new URI(text);
@@ -149,11 +96,12 @@ public final class Kubeconfig {
             uri = null;
         }
         if (uri == null || !"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            throw error(cluster, "server", "\"" + text + "\" is not an https URL such as https://10.0.0.10:6443");
+            throw doc.error(cluster, "server", "\"" + text + "\" is not an https URL such as https://10.0.0.10:6443");
         }
         if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
             // not quoted: a user-info part may hold a password
-            throw error(cluster, "server", "must be a plain https URL such as https://10.0.0.10:6443, without a user"
+            throw doc.error(cluster, "server", "must be a plain https URL such as https://10.0.0.10:6443, without a"
+                    + " user"
                     + " name, password, query or fragment");
         }
         return uri;
@@ -162,13 +110,13 @@ public final class Kubeconfig {
     private boolean insecure(YamlSection cluster) throws IOException {
         for (String unsupported : List.of("tls-server-name", "proxy-url")) {
             if (cluster.has(unsupported)) {
-                throw error(cluster, unsupported, "is not supported; remove it (use a server URL whose host the"
+                throw doc.error(cluster, unsupported, "is not supported; remove it (use a server URL whose host the"
                         + " API server's certificate names, reachable without a proxy)");
             }
         }
-        boolean insecure = bool(cluster, "insecure-skip-tls-verify");
+        boolean insecure = doc.bool(cluster, "insecure-skip-tls-verify");
         if (insecure && (cluster.has("certificate-authority-data") || cluster.has("certificate-authority"))) {
-            throw error(cluster, "insecure-skip-tls-verify", "cannot be true while a certificate authority is set;"
+            throw doc.error(cluster, "insecure-skip-tls-verify", "cannot be true while a certificate authority is set;"
                     + " remove one of them");
         }
         return insecure;
@@ -188,15 +136,17 @@ public final class Kubeconfig {
 
     private void rejectUnsupported(YamlSection user) throws IOException {
         if (user.has("exec")) {
-            throw error(user, "uses an exec credential plugin, which the agent does not support; use a service-account"
+            throw doc.error(user, "uses an exec credential plugin, which the agent does not support; use a"
+                    + " service-account"
                     + " token instead (token or tokenFile)");
         }
         if (user.has("auth-provider")) {
-            throw error(user, "uses an auth-provider, which the agent does not support; use a service-account token"
+            throw doc.error(user, "uses an auth-provider, which the agent does not support; use a service-account token"
                     + " instead (token or tokenFile)");
         }
         if (user.has("username") || user.has("password")) {
-            throw error(user, "uses basic authentication, which Kubernetes no longer supports; use a service-account"
+            throw doc.error(user, "uses basic authentication, which Kubernetes no longer supports; use a"
+                    + " service-account"
                     + " token instead (token or tokenFile)");
         }
     }
@@ -209,10 +159,10 @@ public final class Kubeconfig {
             return null;
         }
         if (keyPem.isEmpty()) {
-            throw error(user, "has a client certificate but no client-key-data or client-key");
+            throw doc.error(user, "has a client certificate but no client-key-data or client-key");
         }
         if (certificatePem.isEmpty()) {
-            throw error(user, "has a client key but no client-certificate-data or client-certificate");
+            throw doc.error(user, "has a client key but no client-certificate-data or client-certificate");
         }
         List<X509Certificate> chain;
         try {
@@ -227,7 +177,7 @@ public final class Kubeconfig {
             throw error(keyPem.get(), e.getMessage());
         }
         if (!belongTogether(key, chain.get(0).getPublicKey())) {
-            throw error(user, "the key in " + keyPem.get().key() + " does not belong to the certificate in "
+            throw doc.error(user, "the key in " + keyPem.get().key() + " does not belong to the certificate in "
                     + certificatePem.get().key());
         }
         try {
@@ -236,7 +186,8 @@ public final class Kubeconfig {
             store.setKeyEntry(CLIENT_ALIAS, key, new char[0], chain.toArray(new X509Certificate[0]));
             return store;
         } catch (GeneralSecurityException e) {
-            throw error(user, "the client certificate and key cannot be used (" + e.getClass().getSimpleName() + ")");
+            throw doc.error(user, "the client certificate and key cannot be used (" + e.getClass().getSimpleName()
+                    + ")");
         }
     }
 
@@ -264,16 +215,16 @@ public final class Kubeconfig {
      * (relative to {@code dir}); empty if neither is set.
      */
     private Optional<Loaded> bytes(YamlSection node, String dataKey, String fileKey) throws IOException {
-        Optional<String> data = string(node, dataKey);
+        Optional<String> data = doc.string(node, dataKey);
         if (data.isPresent()) {
             try {
                 byte[] bytes = Base64.getDecoder().decode(data.get().replaceAll("\\s", ""));
                 return Optional.of(new Loaded(node, dataKey, bytes));
             } catch (IllegalArgumentException e) {
-                throw error(node, dataKey, "is not valid base64");
+                throw doc.error(node, dataKey, "is not valid base64");
             }
         }
-        Optional<String> name = string(node, fileKey);
+        Optional<String> name = doc.string(node, fileKey);
         if (name.isEmpty()) {
             return Optional.empty();
         }
@@ -281,108 +232,14 @@ public final class Kubeconfig {
         try {
             return Optional.of(new Loaded(node, fileKey, Files.readAllBytes(path)));
         } catch (IOException e) {
-            throw error(node, fileKey, "cannot read " + path + " (" + Text.ioReason(e) + ")");
+            throw doc.error(node, fileKey, "cannot read " + path + " (" + Text.ioReason(e) + ")");
         }
     }
 
     /** Bytes read from {@code key} of {@code parent}, for error messages that say where they came from. */
     private record Loaded(YamlSection parent, String key, byte[] bytes) {}
 
-    // ---- the kubeconfig's reading of the walker's values ---------------------------------------
-
-    /** An error about a mapping: {@code /etc/k.yaml: users[admin].user: <what>} ({@code /etc/k.yaml: <what>} for the root). */
-    private IOException error(YamlSection s, String what) {
-        return new IOException(file + ": " + (s.path().isEmpty() ? "" : s.path() + ": ") + what);
-    }
-
-    /** An error about one of a mapping's keys: {@code /etc/k.yaml: users[admin].user.token: <what>}. */
-    private IOException error(YamlSection s, String key, String what) {
-        return new IOException(file + ": " + s.path(key) + ": " + what);
-    }
-
     private IOException error(Loaded loaded, String what) {
-        return error(loaded.parent(), loaded.key(), what);
-    }
-
-    /** The mapping below {@code key}; an error if it is absent or not a mapping. */
-    private YamlSection mapping(YamlSection s, String key) throws IOException {
-        Node value = s.value(key);
-        if (value == null) {
-            throw error(s, "has no " + key);
-        }
-        if (!(value instanceof MappingNode)) {
-            throw error(s, key, "must be a mapping");
-        }
-        return s.section(key, YamlSection.ANY_KEY);
-    }
-
-    /** A scalar below {@code key}, as written but without surrounding whitespace; empty if absent or blank. */
-    private Optional<String> string(YamlSection s, String key) throws IOException {
-        Node value = s.value(key);
-        if (value == null) {
-            return Optional.empty();
-        }
-        if (!(value instanceof ScalarNode scalar)) {
-            throw error(s, key, "must be a single value");
-        }
-        String text = scalar.getValue().strip();
-        return text.isEmpty() ? Optional.empty() : Optional.of(text);
-    }
-
-    /** A scalar below {@code key} that must be there. */
-    private String requiredString(YamlSection s, String key) throws IOException {
-        Optional<String> text = string(s, key);
-        if (text.isEmpty()) {
-            throw error(s, "has no " + key);
-        }
-        return text.get();
-    }
-
-    /**
-     * A YAML boolean below {@code key}; false if absent. YAML 1.1's words count, as they did when the
-     * kubeconfig was loaded into Java objects: true, yes and on, in any of their three spellings.
-     */
-    private boolean bool(YamlSection s, String key) throws IOException {
-        Node value = s.value(key);
-        if (value == null) {
-            return false;
-        }
-        if (value instanceof ScalarNode scalar && Tag.BOOL.equals(value.getTag())) {
-            return TRUE.contains(scalar.getValue().toLowerCase(Locale.ROOT));
-        }
-        throw error(s, key, "must be true or false");
-    }
-
-    /**
-     * In a kubeconfig list such as {@code users: [{name: admin, user: {...}}]}, the {@code field} of
-     * the entry named {@code name}: {@code users[admin].user}.
-     */
-    private YamlSection named(YamlSection root, String list, String name, String field) throws IOException {
-        List<String> names = new ArrayList<>();
-        for (Node entry : list(root, list)) {
-            if (!(entry instanceof MappingNode)) {
-                continue;
-            }
-            YamlSection candidate = root.mappingAt(entry, list + "[" + name + "]", YamlSection.ANY_KEY);
-            if (candidate.value("name") instanceof ScalarNode entryName) {
-                if (entryName.getValue().equals(name)) {
-                    return mapping(candidate, field);
-                }
-                names.add(entryName.getValue());
-            }
-        }
-        throw error(root, list, "has no entry named \"" + name + "\""
-                + (names.isEmpty() ? "" : " (it has: " + String.join(", ", names) + ")"));
-    }
-
-    private List<Node> list(YamlSection s, String key) throws IOException {
-        Node value = s.value(key);
-        if (value == null) {
-            return List.of();
-        }
-        if (value instanceof SequenceNode sequence) {
-            return sequence.getValue();
-        }
-        throw error(s, key, "must be a list");
+        return doc.error(loaded.parent(), loaded.key(), what);
     }
 }

@@ -133,7 +133,8 @@ public final class SecretFile {
             return Optional.of(file + " has mode " + mode + ", which lets every user on this host read " + what
                     + "; run: chmod 0600 " + file);
         }
-        if (permissions.contains(PosixFilePermission.GROUP_READ) && agentGroup != null && !agentGroup.equals(fileGroup)) {
+        if (permissions.contains(PosixFilePermission.GROUP_READ) && agentGroup != null
+                && !agentGroup.equals(fileGroup)) {
             String group = attributes.group().getName();
             return Optional.of(file + " has mode " + mode + " and group " + group + ", which lets the members of "
                     + group + " read " + what + "; run: chmod 0600 " + file);

@@ -14,9 +14,9 @@ import kubelmagent.log.Text;
 
 /**
  * Collects the problems found in a YAML document such as {@code agent.yaml}, each as
- * {@code path: message (got value)}, and hands them back in document order: each problem is anchored to the YAML node it is about, and
- * problems about a section as a whole (a missing key, two keys that exclude each other) come after
- * the problems of that section's keys.
+ * {@code path: message (got value)}, and hands them back in document order: each problem is anchored
+ * to the YAML node it is about, and problems about a section as a whole (a missing key, two keys that
+ * exclude each other) come after the problems of that section's keys.
  */
 public final class Problems {
 
