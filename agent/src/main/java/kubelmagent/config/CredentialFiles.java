@@ -3,11 +3,10 @@ package kubelmagent.config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+
+import kubelmagent.secret.SecretFile;
 
 /**
  * Where the credential files named in {@code agent.yaml} are, and whether other users can read them.
@@ -56,39 +55,10 @@ final class CredentialFiles {
 
     /**
      * Why {@code file}'s permissions let other users read {@code what} (e.g. "the token"): it is readable
-     * by everyone, or by a group other than the agent's. Empty when it is not, or when the file system
-     * has no POSIX permissions.
+     * by everyone, or by a group other than the agent's, as {@link SecretFile#exposure} judges it.
      */
     Optional<String> exposure(Path file, String what) {
-        PosixFileAttributes attributes;
-        Integer fileGroup;
-        try {
-            attributes = Files.readAttributes(file, PosixFileAttributes.class);
-            fileGroup = (Integer) Files.getAttribute(file, "unix:gid");
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return Optional.empty();
-        }
-        Set<PosixFilePermission> permissions = attributes.permissions();
-        String mode = mode(permissions);
-        if (permissions.contains(PosixFilePermission.OTHERS_READ)) {
-            return Optional.of(file + " has mode " + mode + ", which lets every user on this host read " + what
-                    + "; run: chmod 0600 " + file);
-        }
-        if (permissions.contains(PosixFilePermission.GROUP_READ) && agentGroup != null && !agentGroup.equals(fileGroup)) {
-            String group = attributes.group().getName();
-            return Optional.of(file + " has mode " + mode + " and group " + group + ", which lets the members of "
-                    + group + " read " + what + "; run: chmod 0600 " + file);
-        }
-        return Optional.empty();
-    }
-
-    /** {@code 0644}: the permission bits in octal. */
-    private static String mode(Set<PosixFilePermission> permissions) {
-        int bits = 0;
-        for (PosixFilePermission permission : permissions) {
-            bits |= 1 << (8 - permission.ordinal());
-        }
-        return String.format("0%03o", bits);
+        return SecretFile.exposure(file, what, agentGroup);
     }
 
     /** The group of this process, as the owner of {@code /proc/self}; null where there is no such file. */

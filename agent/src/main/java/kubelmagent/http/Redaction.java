@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import kubelmagent.secret.Secret;
+
 /**
  * The secrets one request carries (a bearer token, an API key, a password) and what stands in for them
  * in text: belt and braces, so that no server- or library-supplied text carries a secret into a

@@ -15,7 +15,7 @@ import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.io.CloseMode;
 
 import kubelmagent.tls.TlsSettings;
-import kubelmagent.metrics.ApiObserver;
+import kubelmagent.http.ApiObserver;
 
 /**
  * Sends one request and reads its answer, for both the Kubernetes and the LoadMaster client: it times

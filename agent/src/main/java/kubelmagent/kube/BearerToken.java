@@ -1,15 +1,10 @@
 package kubelmagent.kube;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-import kubelmagent.http.Secret;
 import kubelmagent.model.Problem;
+import kubelmagent.secret.Secret;
+import kubelmagent.secret.SecretFile;
 
 /**
  * The bearer token for one pass. A token file is read again every time, because projected
@@ -18,9 +13,6 @@ import kubelmagent.model.Problem;
 final class BearerToken {
 
     static final String SUBJECT = "Kubernetes token";
-
-    /** Far more than any JWT; guards against a tokenFile pointing at something that is not one. */
-    private static final int MAX_BYTES = 64 * 1024;
 
     private BearerToken() {}
 
@@ -34,28 +26,11 @@ final class BearerToken {
     }
 
     private static Secret read(Path file) throws TokenException {
-        byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(MAX_BYTES + 1);
-        } catch (NoSuchFileException e) {
-            throw new TokenException(file, "does not exist");
-        } catch (AccessDeniedException e) {
-            throw new TokenException(file, "cannot be read by the agent's user (permission denied)");
-        } catch (IOException e) {
-            throw new TokenException(file, "cannot be read (" + e.getClass().getSimpleName() + ")");
+        try {
+            return SecretFile.read(file, "token", SecretFile.Form.TOKEN);
+        } catch (SecretFile.UnusableException e) {
+            throw new TokenException(file, e.reason());
         }
-        if (bytes.length > MAX_BYTES) {
-            throw new TokenException(file, "is larger than " + MAX_BYTES + " bytes, so it is not a token");
-        }
-        Secret token = Secret.of(new String(bytes, StandardCharsets.UTF_8));
-        if (token.isEmpty()) {
-            throw new TokenException(file, "is empty");
-        }
-        if (!token.reveal().chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            throw new TokenException(file, "holds more than one token: it has spaces, line breaks or non-ASCII"
-                    + " characters inside");
-        }
-        return token;
     }
 
     /** The token file could not be used; {@link #problem()} says why without showing its content. */

@@ -18,7 +18,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import org.yaml.snakeyaml.LoaderOptions;
@@ -27,10 +26,11 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
-import kubelmagent.http.Secret;
 import kubelmagent.log.Text;
 import kubelmagent.tls.Pem;
 import kubelmagent.tls.TlsSettings;
+import kubelmagent.secret.Secret;
+import kubelmagent.yaml.YamlSection;
 
 /**
  * Reads a kubeconfig file into a {@link KubernetesConnection}: the chosen context's cluster
@@ -43,7 +43,8 @@ public final class Kubeconfig {
     /** The alias of the client certificate in {@link TlsSettings#clientKeyStore()}. */
     static final String CLIENT_ALIAS = "client";
 
-    private Kubeconfig() {}
+    private final KubeconfigDocument doc;
+    private final Path dir;
 
     /**
      * @param file    the kubeconfig
@@ -52,65 +53,48 @@ public final class Kubeconfig {
      * @throws IOException with an operator-facing message naming the file and what is wrong
      */
     public static KubernetesConnection read(Path file, String context, Duration timeout) throws IOException {
-        YamlNode root = load(file);
-        Path dir = file.toAbsolutePath().getParent();
+        return new Kubeconfig(KubeconfigDocument.load(file), file.toAbsolutePath().getParent()).connection(context,
+                timeout);
+    }
 
-        String contextName = context != null && !context.isBlank() ? context : root.string("current-context")
-                .orElseThrow(() -> root.error("has no current-context; set one (kubectl config use-context NAME)"
+    /** @param dir where relative paths in the kubeconfig start, as kubectl has them */
+    private Kubeconfig(KubeconfigDocument doc, Path dir) {
+        this.doc = doc;
+        this.dir = dir;
+    }
+
+    private KubernetesConnection connection(String context, Duration timeout) throws IOException {
+        YamlSection root = doc.root();
+
+        String contextName = context != null && !context.isBlank() ? context : doc.string(root, "current-context")
+                .orElseThrow(() -> doc.error(root, "has no current-context; set one (kubectl config use-context NAME)"
                         + " or name the context to use"));
-        YamlNode contextNode = root.named("contexts", contextName, "context");
-        YamlNode cluster = root.named("clusters", contextNode.requiredString("cluster"), "cluster");
-        Optional<String> userName = contextNode.string("user");
+        YamlSection contextNode = doc.named("contexts", contextName, "context");
+        YamlSection cluster = doc.named("clusters", doc.requiredString(contextNode, "cluster"), "cluster");
+        Optional<String> userName = doc.string(contextNode, "user");
 
         URI server = server(cluster);
         TlsSettings tls;
         Secret token = null;
         Path tokenFile = null;
         if (userName.isEmpty()) {
-            tls = new TlsSettings(certificateAuthorities(cluster, dir), null, insecure(cluster));
+            tls = new TlsSettings(certificateAuthorities(cluster), null, insecure(cluster));
         } else {
-            YamlNode user = root.named("users", userName.get(), "user");
+            YamlSection user = doc.named("users", userName.get(), "user");
             rejectUnsupported(user);
-            token = user.string("token").map(Secret::of).orElse(null);
-            tokenFile = user.string("tokenFile").map(dir::resolve).map(Path::normalize).orElse(null);
-            KeyStore clientKeyStore = clientKeyStore(user, dir);
+            token = doc.string(user, "token").map(Secret::of).orElse(null);
+            tokenFile = doc.string(user, "tokenFile").map(dir::resolve).map(Path::normalize).orElse(null);
+            KeyStore clientKeyStore = clientKeyStore(user);
             if (token == null && tokenFile == null && clientKeyStore == null) {
-                throw user.error("has no token, tokenFile or client certificate");
+                throw doc.error(user, "has no token, tokenFile or client certificate");
             }
-            tls = new TlsSettings(certificateAuthorities(cluster, dir), clientKeyStore, insecure(cluster));
+            tls = new TlsSettings(certificateAuthorities(cluster), clientKeyStore, insecure(cluster));
         }
         return new KubernetesConnection(server, tls, tokenFile, token, timeout);
     }
 
-    private static YamlNode load(Path file) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IOException("cannot read kubeconfig " + file + " (" + Text.ioReason(e) + ")", e);
-        }
-        LoaderOptions options = new LoaderOptions();
-        options.setAllowDuplicateKeys(false);
-        Object document;
-        try {
-            document = new Yaml(new SafeConstructor(options)).load(text);
-        } catch (MarkedYAMLException e) {
-            // Not e.getMessage(): it quotes the offending line, which may hold a token or key.
-            String where = e.getProblemMark() == null ? ""
-                    : " at line " + (e.getProblemMark().getLine() + 1) + ", column " + (e.getProblemMark().getColumn() + 1);
-            throw new IOException(file + ": is not valid YAML" + where + ": " + e.getProblem());
-        } catch (YAMLException e) {
-            throw new IOException(file + ": is not valid YAML (" + e.getClass().getSimpleName() + ")");
-        }
-        YamlNode root = new YamlNode(file, "", document);
-        if (!(document instanceof Map)) {
-            throw root.error("is not a kubeconfig (expected a YAML mapping with clusters, contexts and users)");
-        }
-        return root;
-    }
-
-    private static URI server(YamlNode cluster) throws IOException {
-        String text = cluster.requiredString("server");
+    private URI server(YamlSection cluster) throws IOException {
+        String text = doc.requiredString(cluster, "server");
         URI uri;
         try {
             uri = new URI(text);
@@ -118,85 +102,88 @@ public final class Kubeconfig {
             uri = null;
         }
         if (uri == null || !"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            throw cluster.error("server", "\"" + text + "\" is not an https URL such as https://10.0.0.10:6443");
+            throw doc.error(cluster, "server", "\"" + text + "\" is not an https URL such as https://10.0.0.10:6443");
         }
         if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
             // not quoted: a user-info part may hold a password
-            throw cluster.error("server", "must be a plain https URL such as https://10.0.0.10:6443, without a user"
+            throw doc.error(cluster, "server", "must be a plain https URL such as https://10.0.0.10:6443, without a"
+                    + " user"
                     + " name, password, query or fragment");
         }
         return uri;
     }
 
-    private static boolean insecure(YamlNode cluster) throws IOException {
+    private boolean insecure(YamlSection cluster) throws IOException {
         for (String unsupported : List.of("tls-server-name", "proxy-url")) {
             if (cluster.has(unsupported)) {
-                throw cluster.error(unsupported, "is not supported; remove it (use a server URL whose host the"
+                throw doc.error(cluster, unsupported, "is not supported; remove it (use a server URL whose host the"
                         + " API server's certificate names, reachable without a proxy)");
             }
         }
-        boolean insecure = cluster.bool("insecure-skip-tls-verify");
+        boolean insecure = doc.bool(cluster, "insecure-skip-tls-verify");
         if (insecure && (cluster.has("certificate-authority-data") || cluster.has("certificate-authority"))) {
-            throw cluster.error("insecure-skip-tls-verify", "cannot be true while a certificate authority is set;"
+            throw doc.error(cluster, "insecure-skip-tls-verify", "cannot be true while a certificate authority is set;"
                     + " remove one of them");
         }
         return insecure;
     }
 
-    private static List<X509Certificate> certificateAuthorities(YamlNode cluster, Path dir) throws IOException {
-        Optional<Loaded> pem = bytes(cluster, "certificate-authority-data", "certificate-authority", dir);
+    private List<X509Certificate> certificateAuthorities(YamlSection cluster) throws IOException {
+        Optional<Loaded> pem = bytes(cluster, "certificate-authority-data", "certificate-authority");
         if (pem.isEmpty()) {
             return List.of(); // the system trust store
         }
         try {
             return Pem.parseCertificates(pem.get().bytes());
         } catch (IOException e) {
-            throw pem.get().error(e.getMessage());
+            throw error(pem.get(), e.getMessage());
         }
     }
 
-    private static void rejectUnsupported(YamlNode user) throws IOException {
+    private void rejectUnsupported(YamlSection user) throws IOException {
         if (user.has("exec")) {
-            throw user.error("uses an exec credential plugin, which the agent does not support; use a service-account"
+            throw doc.error(user, "uses an exec credential plugin, which the agent does not support; use a"
+                    + " service-account"
                     + " token instead (token or tokenFile)");
         }
         if (user.has("auth-provider")) {
-            throw user.error("uses an auth-provider, which the agent does not support; use a service-account token"
+            throw doc.error(user, "uses an auth-provider, which the agent does not support; use a service-account token"
                     + " instead (token or tokenFile)");
         }
         if (user.has("username") || user.has("password")) {
-            throw user.error("uses basic authentication, which Kubernetes no longer supports; use a service-account"
+            throw doc.error(user, "uses basic authentication, which Kubernetes no longer supports; use a"
+                    + " service-account"
                     + " token instead (token or tokenFile)");
         }
     }
 
     /** The client certificate and key as a key store for {@link TlsSettings}; null if the user has none. */
-    private static KeyStore clientKeyStore(YamlNode user, Path dir) throws IOException {
-        Optional<Loaded> certificatePem = bytes(user, "client-certificate-data", "client-certificate", dir);
-        Optional<Loaded> keyPem = bytes(user, "client-key-data", "client-key", dir);
+    private KeyStore clientKeyStore(YamlSection user) throws IOException {
+        Optional<Loaded> certificatePem = bytes(user, "client-certificate-data", "client-certificate");
+        Optional<Loaded> keyPem = bytes(user, "client-key-data", "client-key");
         if (certificatePem.isEmpty() && keyPem.isEmpty()) {
             return null;
         }
         if (keyPem.isEmpty()) {
-            throw user.error("has a client certificate but no client-key-data or client-key");
+            throw doc.error(user, "has a client certificate but no client-key-data or client-key");
         }
         if (certificatePem.isEmpty()) {
-            throw user.error("has a client key but no client-certificate-data or client-certificate");
+            throw doc.error(user, "has a client key but no client-certificate-data or client-certificate");
         }
         List<X509Certificate> chain;
         try {
             chain = Pem.parseCertificates(certificatePem.get().bytes());
         } catch (IOException e) {
-            throw certificatePem.get().error(e.getMessage());
+            throw error(certificatePem.get(), e.getMessage());
         }
         PrivateKey key;
         try {
             key = PemPrivateKeys.parse(keyPem.get().bytes());
         } catch (IOException e) {
-            throw keyPem.get().error(e.getMessage());
+            throw error(keyPem.get(), e.getMessage());
         }
         if (!belongTogether(key, chain.get(0).getPublicKey())) {
-            throw user.error("the key in " + keyPem.get().key() + " does not belong to the certificate in "
+            throw doc.error(user, "the key in " + keyPem.get().key() + " does not belong to the certificate in "
                     + certificatePem.get().key());
         }
         try {
@@ -205,7 +192,8 @@ public final class Kubeconfig {
             store.setKeyEntry(CLIENT_ALIAS, key, new char[0], chain.toArray(new X509Certificate[0]));
             return store;
         } catch (GeneralSecurityException e) {
-            throw user.error("the client certificate and key cannot be used (" + e.getClass().getSimpleName() + ")");
+            throw doc.error(user, "the client certificate and key cannot be used (" + e.getClass().getSimpleName()
+                    + ")");
         }
     }
 
@@ -232,17 +220,17 @@ public final class Kubeconfig {
      * The content of {@code dataKey} (base64, inline) or else of the file named by {@code fileKey}
      * (relative to {@code dir}); empty if neither is set.
      */
-    private static Optional<Loaded> bytes(YamlNode node, String dataKey, String fileKey, Path dir) throws IOException {
-        Optional<String> data = node.string(dataKey);
+    private Optional<Loaded> bytes(YamlSection node, String dataKey, String fileKey) throws IOException {
+        Optional<String> data = doc.string(node, dataKey);
         if (data.isPresent()) {
             try {
                 byte[] bytes = Base64.getDecoder().decode(data.get().replaceAll("\\s", ""));
                 return Optional.of(new Loaded(node, dataKey, bytes));
             } catch (IllegalArgumentException e) {
-                throw node.error(dataKey, "is not valid base64");
+                throw doc.error(node, dataKey, "is not valid base64");
             }
         }
-        Optional<String> name = node.string(fileKey);
+        Optional<String> name = doc.string(node, fileKey);
         if (name.isEmpty()) {
             return Optional.empty();
         }
@@ -250,15 +238,14 @@ public final class Kubeconfig {
         try {
             return Optional.of(new Loaded(node, fileKey, Files.readAllBytes(path)));
         } catch (IOException e) {
-            throw node.error(fileKey, "cannot read " + path + " (" + Text.ioReason(e) + ")");
+            throw doc.error(node, fileKey, "cannot read " + path + " (" + Text.ioReason(e) + ")");
         }
     }
 
     /** Bytes read from {@code key} of {@code parent}, for error messages that say where they came from. */
-    private record Loaded(YamlNode parent, String key, byte[] bytes) {
+    private record Loaded(YamlSection parent, String key, byte[] bytes) {}
 
-        IOException error(String what) {
-            return parent.error(key, what);
-        }
+    private IOException error(Loaded loaded, String what) {
+        return doc.error(loaded.parent(), loaded.key(), what);
     }
 }

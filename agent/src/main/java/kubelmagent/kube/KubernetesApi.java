@@ -20,12 +20,15 @@ import kubelmagent.http.NoAnswer;
 import kubelmagent.http.Redaction;
 import kubelmagent.http.Reply;
 import kubelmagent.http.RetryRule;
-import kubelmagent.http.Secret;
 import kubelmagent.http.Transport;
+
 import kubelmagent.kube.wire.ListMeta;
 import kubelmagent.kube.wire.ListPage;
 import kubelmagent.kube.wire.Status;
 import kubelmagent.log.Log;
+
+import kubelmagent.http.ApiObserver;
+import kubelmagent.secret.Secret;
 
 /**
  * GETs objects and paginated lists from the Kubernetes API and parses them. A GET that fails in a way

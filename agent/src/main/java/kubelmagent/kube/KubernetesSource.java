@@ -6,12 +6,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 
 import kubelmagent.http.Backoff;
-import kubelmagent.http.Secret;
 import kubelmagent.http.Transport;
+import kubelmagent.http.HttpClients;
 import kubelmagent.log.Log;
-import kubelmagent.metrics.ApiObserver;
+import kubelmagent.http.ApiObserver;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Problem;
+import kubelmagent.secret.Secret;
 
 /**
  * Reads the desired state from the Kubernetes API: the Services carrying the agent's label, the

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import kubelmagent.http.Secret;
 import kubelmagent.kube.wire.ApiGroup;
 import kubelmagent.kube.wire.EndpointSliceList;
 import kubelmagent.kube.wire.Endpoints;
@@ -17,6 +16,7 @@ import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.SkippedService;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.secret.Secret;
 
 /**
  * One read of the desired state: find out where endpoints live, list the labelled Services, check

@@ -4,8 +4,8 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import kubelmagent.http.Secret;
 import kubelmagent.tls.TlsSettings;
+import kubelmagent.secret.Secret;
 
 /**
  * How to reach and authenticate to the LoadMaster's REST API.

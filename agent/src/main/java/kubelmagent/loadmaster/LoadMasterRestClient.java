@@ -20,14 +20,16 @@ import kubelmagent.http.NoAnswer;
 import kubelmagent.http.Redaction;
 import kubelmagent.http.Reply;
 import kubelmagent.http.RetryRule;
-import kubelmagent.http.Secret;
 import kubelmagent.http.Transport;
+import kubelmagent.http.HttpClients;
 import kubelmagent.log.Log;
-import kubelmagent.metrics.ApiObserver;
+import kubelmagent.http.ApiObserver;
 import kubelmagent.model.IpAddress;
 import kubelmagent.model.Member;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.secret.Secret;
+import kubelmagent.secret.SecretFile;
 
 /**
  * {@link LoadMaster} over the LoadMaster's APIv1: {@code POST <url>/access/<command>} with the parameters
@@ -373,8 +375,8 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     private void readCredentialAgain(ApiCall call) throws LoadMasterException {
         Secret fresh;
         try {
-            fresh = CredentialFile.read(credentialFile, credentialName());
-        } catch (CredentialFile.UnusableException e) {
+            fresh = SecretFile.read(credentialFile, credentialName(), SecretFile.Form.LINE);
+        } catch (SecretFile.UnusableException e) {
             String fix = usesApiKey
                     ? "write the current API key into it (LoadMaster UI: Certificates & Security > Remote Access"
                             + " > API key) or fix loadmaster.apiKeyFile in the configuration"
@@ -382,7 +384,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
                             + " into it or fix loadmaster.passwordFile in the configuration";
             throw new LoadMasterException(call.description() + ": LoadMaster at " + base
                     + " answered 401 Unauthorized, and the " + credentialName() + " file " + credentialFile + " "
-                    + e.getMessage() + "; " + fix, 401);
+                    + e.reason() + "; " + fix, 401);
         }
         if (usesApiKey) {
             apiKey = fresh;

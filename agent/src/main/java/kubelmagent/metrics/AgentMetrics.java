@@ -15,6 +15,7 @@ import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 
+import kubelmagent.http.ApiObserver;
 import kubelmagent.model.PassResult;
 
 /**

@@ -8,11 +8,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CountDownLatch;
 
-import kubelmagent.http.Secret;
 import kubelmagent.log.JournalLogging;
 import kubelmagent.log.Log;
 import kubelmagent.log.LogFormat;
 import kubelmagent.log.Text;
+import kubelmagent.secret.Secret;
 
 /**
  * The simulator as a program:

@@ -400,9 +400,9 @@ class ConfigFuzzTest {
 
     private String randomKey(Random random) {
         List<String> known = new ArrayList<>(ConfigLoader.ROOT_KEYS);
-        known.addAll(ConfigLoader.SYNC_KEYS);
-        known.addAll(ConfigLoader.KUBERNETES_KEYS);
-        known.addAll(ConfigLoader.BINDING_KEYS);
+        known.addAll(SyncSection.KEYS);
+        known.addAll(KubernetesSection.KEYS);
+        known.addAll(PolicySection.BINDING_KEYS);
         return random.nextInt(3) == 0 ? randomString(random) : known.get(random.nextInt(known.size()));
     }
 

@@ -117,12 +117,12 @@ class ShippedConfigTest {
     void theShippedExampleMentionsEveryKeyInItsSection() throws IOException {
         String text = shipped();
         Map<String, List<String>> sections = Map.of(
-                "kubernetes", ConfigLoader.KUBERNETES_KEYS,
-                "loadmaster", ConfigLoader.LOADMASTER_KEYS,
-                "sync", ConfigLoader.SYNC_KEYS,
-                "selector", ConfigLoader.SELECTOR_KEYS,
-                "policy", ConfigLoader.POLICY_KEYS,
-                "metrics", ConfigLoader.METRICS_KEYS);
+                "kubernetes", KubernetesSection.KEYS,
+                "loadmaster", LoadMasterSection.KEYS,
+                "sync", SyncSection.KEYS,
+                "selector", SelectorSection.KEYS,
+                "policy", PolicySection.KEYS,
+                "metrics", MetricsSection.KEYS);
         assertEquals(ConfigLoader.ROOT_KEYS.size(), sections.size());
         sections.forEach((section, keys) -> {
             Matcher m = Pattern.compile("(?ms)^" + section + ":\\n(.*?)(?=^\\S|\\z)").matcher(text);

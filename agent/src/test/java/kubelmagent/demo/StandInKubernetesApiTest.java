@@ -33,7 +33,7 @@ import com.google.gson.JsonParser;
 import kubelmagent.demo.StandInKubernetesApi.Endpoint;
 import kubelmagent.demo.StandInKubernetesApi.Port;
 import kubelmagent.http.HttpClients;
-import kubelmagent.http.Secret;
+
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.kube.Selector;
@@ -46,6 +46,7 @@ import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.tls.Pem;
 import kubelmagent.tls.TlsSettings;
+import kubelmagent.secret.Secret;
 
 /**
  * The stand-in as the agent sees it: read through the agent's own {@link KubernetesSource}, and, where the

@@ -25,6 +25,7 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.SocketEffect;
 
+import kubelmagent.secret.Secret;
 import kubelmagent.tls.TlsSettings;
 
 /** One request, sent once: what the transport makes of each way an answer can come, or not. */

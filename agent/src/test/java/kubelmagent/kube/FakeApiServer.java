@@ -22,8 +22,8 @@ import mockwebserver3.RecordedRequest;
 import okhttp3.HttpUrl;
 
 import kubelmagent.http.Backoff;
-import kubelmagent.http.Secret;
 import kubelmagent.tls.TlsSettings;
+import kubelmagent.secret.Secret;
 
 /**
  * A Kubernetes API server on MockWebServer that answers by route: the URL path, plus the Service

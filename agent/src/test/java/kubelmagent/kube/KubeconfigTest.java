@@ -190,6 +190,42 @@ class KubeconfigTest {
         assertTrue(connection.tls().insecureSkipTlsVerify());
     }
 
+    @ParameterizedTest
+    @CsvSource({"yes, true", "On, true", "FALSE, false", "off, false"})
+    void readsInsecureSkipTlsVerifyAsYamlOneOneDoesAndTheTokenAsWritten(String flag, boolean insecure)
+            throws IOException {
+        Path file = kubeconfig("""
+                clusters:
+                - {name: lab, cluster: {server: "https://10.0.0.10:6443", insecure-skip-tls-verify: %s}}
+                contexts:
+                - {name: lab, context: {cluster: lab, user: agent}}
+                current-context: lab
+                users:
+                - {name: agent, user: {token: 0123}}
+                """.formatted(flag));
+
+        KubernetesConnection connection = Kubeconfig.read(file, null, TIMEOUT);
+
+        assertEquals(insecure, connection.tls().insecureSkipTlsVerify());
+        assertEquals("0123", connection.staticToken().reveal(), "not the octal number 83");
+    }
+
+    @Test
+    void refusesAQuotedFlag() throws IOException {
+        Path file = kubeconfig("""
+                clusters:
+                - {name: lab, cluster: {server: "https://10.0.0.10:6443", insecure-skip-tls-verify: "yes"}}
+                contexts:
+                - {name: lab, context: {cluster: lab, user: agent}}
+                current-context: lab
+                users:
+                - {name: agent, user: {token: abc}}
+                """);
+
+        assertEquals(file + ": clusters[lab].cluster.insecure-skip-tls-verify: must be true or false",
+                failure(file).getMessage());
+    }
+
     @Test
     void usesTheNamedContextInsteadOfTheCurrentOne() throws IOException {
         Path file = kubeconfig("""

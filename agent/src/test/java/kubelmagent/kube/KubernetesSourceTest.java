@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import mockwebserver3.RecordedRequest;
 
-import kubelmagent.http.Secret;
+
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Member;
@@ -39,6 +39,7 @@ import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.tls.TlsSettings;
+import kubelmagent.secret.Secret;
 
 /** Discovery, listing, pagination and authentication of {@link KubernetesSource}. */
 class KubernetesSourceTest {

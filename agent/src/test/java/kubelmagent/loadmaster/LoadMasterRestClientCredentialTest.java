@@ -34,11 +34,12 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 
 import kubelmagent.http.Backoff;
-import kubelmagent.http.Secret;
 import kubelmagent.loadmaster.LoadMasterRestClientTest.Op;
 import kubelmagent.model.Member;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.tls.TlsSettings;
+import kubelmagent.secret.Secret;
+import kubelmagent.secret.SecretFile;
 
 /**
  * A 401 makes the client read its credential file again and try once more; and no credential, old or
@@ -164,7 +165,7 @@ class LoadMasterRestClientCredentialTest {
                 Arguments.of(Auth.API_KEY, "", "is empty"),
                 Arguments.of(Auth.API_KEY, " \n", "is empty"),
                 Arguments.of(Auth.API_KEY, ROTATED_KEY + "\n" + KEY + "\n", "has more than one line; it must hold only the API key"),
-                Arguments.of(Auth.API_KEY, "x".repeat(CredentialFile.MAX_BYTES + 1),
+                Arguments.of(Auth.API_KEY, "x".repeat(SecretFile.MAX_BYTES + 1),
                         "is larger than 65536 bytes, so it does not hold only the API key"),
                 Arguments.of(Auth.PASSWORD, null, "does not exist"),
                 Arguments.of(Auth.PASSWORD, ROTATED_PASSWORD + "\r\nsecond", "has more than one line; it must hold only the password"));

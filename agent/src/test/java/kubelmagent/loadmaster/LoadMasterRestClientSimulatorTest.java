@@ -18,11 +18,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import kubelmagent.http.Backoff;
-import kubelmagent.http.Secret;
+
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.secret.Secret;
 import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.simulator.SimRealServer;
 import kubelmagent.simulator.SimulatedLoadMaster;

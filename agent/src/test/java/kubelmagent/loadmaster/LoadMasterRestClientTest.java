@@ -41,12 +41,13 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 
 import kubelmagent.http.Backoff;
-import kubelmagent.http.Secret;
+
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.tls.TlsSettings;
+import kubelmagent.secret.Secret;
 
 class LoadMasterRestClientTest {
 

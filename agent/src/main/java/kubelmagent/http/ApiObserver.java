@@ -1,4 +1,4 @@
-package kubelmagent.metrics;
+package kubelmagent.http;
 
 import java.time.Duration;
 
@@ -7,7 +7,7 @@ import java.time.Duration;
  * hook the Kubernetes and LoadMaster clients need for request metrics. It has no Prometheus types, so
  * a client that accepts one stays testable with a lambda.
  *
- * <p>Get one from {@link AgentMetrics#kubernetesObserver()} or {@link AgentMetrics#loadMasterObserver()}.
+ * <p>The agent gets one from {@code AgentMetrics.kubernetesObserver()} or {@code AgentMetrics.loadMasterObserver()}.
  */
 @FunctionalInterface
 public interface ApiObserver {

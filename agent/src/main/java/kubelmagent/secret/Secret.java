@@ -1,4 +1,4 @@
-package kubelmagent.http;
+package kubelmagent.secret;
 
 /**
  * A credential (token, API key, password). Its {@link #toString()} never shows the value, so it cannot

@@ -1,6 +1,7 @@
-package kubelmagent.config;
+package kubelmagent.yaml;
 
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,16 +16,23 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
 /**
- * One mapping of {@code agent.yaml} (the root, or a section such as {@code kubernetes}), read from
- * SnakeYAML's node tree so that every value keeps its position and its text exactly as written.
- * Reports, to {@link Problems}: a value that is not a mapping, keys that are not known (with the
- * list of known keys), duplicate keys, and values of the wrong type. A key whose value is empty
- * ({@code key:} or {@code key: null}) counts as absent.
+ * One mapping of a YAML document (the root, or a section such as {@code kubernetes} of
+ * {@code agent.yaml} or {@code users[admin].user} of a kubeconfig), read from SnakeYAML's node tree so
+ * that every value keeps its position (its line) and its text exactly as written. The one walker of
+ * YAML in the agent: the configuration loader and {@code kube.Kubeconfig} both use it. Reports, to
+ * {@link Problems}: a value that is not a mapping, keys that are not known (with the list of known
+ * keys; none for {@link #ANY_KEY}), duplicate keys, and values of the wrong type. A key whose value is
+ * empty ({@code key:} or {@code key: null}) counts as absent.
  */
-final class YamlSection {
+public final class YamlSection {
+
+    /**
+     * Known keys for a mapping whose keys are someone else's to define (a kubeconfig's are kubectl's):
+     * any key is taken, and only the keys asked for are looked at.
+     */
+    public static final List<String> ANY_KEY = Collections.unmodifiableList(new ArrayList<>(0));
 
     private static final String MAPPING = "must be a mapping of indented \"key: value\" lines";
-    private static final String DURATION = "must be a duration such as 500ms, 10s, 5m or 1h";
 
     /** A key shown in a path as it is; any other (empty, spaces, controls, ...) is shown quoted. */
     private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_-]+");
@@ -46,14 +54,14 @@ final class YamlSection {
     }
 
     /** The document's root mapping; the caller has checked it is a {@link MappingNode}. */
-    static YamlSection root(MappingNode root, List<String> knownKeys, Problems problems) {
+    public static YamlSection root(MappingNode root, List<String> knownKeys, Problems problems) {
         YamlSection section = new YamlSection("", root, true, problems);
         section.readKeys(root, knownKeys);
         return section;
     }
 
     /** The mapping under {@code key}; absent or empty gives a section with no keys. */
-    YamlSection section(String key, List<String> knownKeys) {
+    public YamlSection section(String key, List<String> knownKeys) {
         NodeTuple tuple = entries.get(key);
         if (tuple == null) {
             return new YamlSection(path(key), null, true, problems);
@@ -62,7 +70,7 @@ final class YamlSection {
     }
 
     /** A mapping found at {@code path}, such as an item of a list; empty gives a section with no keys. */
-    static YamlSection of(Node value, String path, List<String> knownKeys, Problems problems) {
+    public static YamlSection of(Node value, String path, List<String> knownKeys, Problems problems) {
         if (isNull(value)) {
             return new YamlSection(path, value, true, problems);
         }
@@ -75,7 +83,12 @@ final class YamlSection {
         return section;
     }
 
-    static String mappingExpected(Node node) {
+    /** A mapping found at {@code path} below this one, such as an item of a list; problems go where this one's go. */
+    public YamlSection mappingAt(Node value, String path, List<String> knownKeys) {
+        return of(value, path, knownKeys, problems);
+    }
+
+    public static String mappingExpected(Node node) {
         return MAPPING + Problems.gotKind(node);
     }
 
@@ -87,7 +100,7 @@ final class YamlSection {
                 continue;
             }
             String key = scalarKey.getValue();
-            if (!knownKeys.contains(key)) {
+            if (knownKeys != ANY_KEY && !knownKeys.contains(key)) { // the one instance, not any empty list
                 String shown = PLAIN_KEY.matcher(key).matches() ? key : Problems.quote(key);
                 problems.at(keyNode, path(shown), "unknown key" + suggestion(key, knownKeys)
                         + " (known keys: " + String.join(", ", knownKeys) + ")");
@@ -127,44 +140,54 @@ final class YamlSection {
         return node.getStartMark().getLine() + 1;
     }
 
-    static boolean isNull(Node node) {
+    public static boolean isNull(Node node) {
         return node instanceof ScalarNode && Tag.NULL.equals(node.getTag());
     }
 
-    String path(String key) {
+    public String path(String key) {
         return path.isEmpty() ? key : path + "." + key;
     }
 
-    String displayPath() {
+    /** Where this mapping is, such as {@code kubernetes} or {@code users[admin].user}; empty for the root. */
+    public String path() {
+        return path;
+    }
+
+    public String displayPath() {
         return path.isEmpty() ? "(root)" : path;
     }
 
     /** Whether {@code key} is given with a non-empty value. */
-    boolean has(String key) {
+    public boolean has(String key) {
         NodeTuple tuple = entries.get(key);
         return tuple != null && !isNull(tuple.getValueNode());
     }
 
     /** The value node of {@code key}; null if absent or empty. */
-    Node value(String key) {
+    public Node value(String key) {
         return has(key) ? entries.get(key).getValueNode() : null;
     }
 
+    /** A problem with {@code node}, found at {@code nodePath} (an item of a list, say). */
+    public void problemAt(Node node, String nodePath, String message) {
+        problems.at(node, nodePath, message);
+    }
+
     /** A problem with the value of {@code key}. */
-    void problem(String key, String message) {
+    public void problem(String key, String message) {
         NodeTuple tuple = entries.get(key);
         problems.at(tuple == null ? anchor : tuple.getValueNode(), path(key), message);
     }
 
     /** A problem with {@code key} found only by looking at the whole section (e.g. "is required"). */
-    void missing(String key, String message) {
+    public void missing(String key, String message) {
         if (usable) {
             problems.after(anchor, path(key), message);
         }
     }
 
     /** A problem with the section as a whole. */
-    void sectionProblem(String message) {
+    public void sectionProblem(String message) {
         if (usable) {
             problems.after(anchor, displayPath(), message);
         }
@@ -174,7 +197,7 @@ final class YamlSection {
      * The text of a scalar value; null if absent, or if it is not a scalar (then a problem
      * {@code mustBe (got a list)} is reported).
      */
-    String scalar(String key, String mustBe) {
+    public String scalar(String key, String mustBe) {
         Node node = value(key);
         if (node == null) {
             return null;
@@ -182,7 +205,7 @@ final class YamlSection {
         return scalarText(node, path(key), mustBe);
     }
 
-    String scalarText(Node node, String nodePath, String mustBe) {
+    public String scalarText(Node node, String nodePath, String mustBe) {
         if (!(node instanceof ScalarNode scalar)) {
             problems.at(node, nodePath, mustBe + Problems.gotKind(node));
             return null;
@@ -195,7 +218,7 @@ final class YamlSection {
     }
 
     /** {@code true}/{@code false}; null if absent or not a boolean (a problem is reported). */
-    Boolean bool(String key) {
+    public Boolean bool(String key) {
         String text = scalar(key, "must be true or false");
         if (text == null) {
             return null;
@@ -211,33 +234,8 @@ final class YamlSection {
         }
     }
 
-    /** A duration within {@code [min, max]}; null if absent or invalid (a problem is reported). */
-    Duration duration(String key, Duration min, Duration max) {
-        Duration duration = duration(key);
-        if (duration != null && (duration.compareTo(min) < 0 || duration.compareTo(max) > 0)) {
-            problem(key, "must be between " + Durations.format(min) + " and " + Durations.format(max)
-                    + Problems.got(scalar(key, DURATION)));
-            return null;
-        }
-        return duration;
-    }
-
-    /** A duration, zero or more; null if absent or invalid (a problem is reported). */
-    Duration duration(String key) {
-        String text = scalar(key, DURATION);
-        if (text == null) {
-            return null;
-        }
-        try {
-            return Durations.parse(text);
-        } catch (IllegalArgumentException e) {
-            problem(key, e.getMessage() + Problems.got(text));
-            return null;
-        }
-    }
-
     /** A whole number from {@code min} up (written in decimal digits); null if absent or invalid (a problem is reported). */
-    Integer integer(String key, int min) {
+    public Integer integer(String key, int min) {
         String mustBe = "must be a whole number, " + min + " or more";
         String text = scalar(key, mustBe);
         if (text == null) {
@@ -251,8 +249,35 @@ final class YamlSection {
         return null;
     }
 
+    /** An item of a list of scalars and its path; {@code text} is null if it is not a usable scalar (reported). */
+    public record Item(Node node, String path, String text) {}
+
+    /**
+     * The items of the list under {@code key}, each checked to be a scalar: an empty item is reported as
+     * {@code itemMustBe (got nothing)}, a list or mapping as {@code itemMustBe (got a list)}. Null if the key is
+     * absent or not a list (a problem {@code listMustBe (got ...)} is reported).
+     */
+    public List<Item> scalarItems(String key, String listMustBe, String itemMustBe) {
+        List<Node> nodes = list(key, listMustBe);
+        if (nodes == null) {
+            return null;
+        }
+        List<Item> items = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node node = nodes.get(i);
+            String itemPath = path(key) + "[" + i + "]";
+            if (isNull(node)) {
+                problems.at(node, itemPath, itemMustBe + " (got nothing)");
+                items.add(new Item(node, itemPath, null));
+            } else {
+                items.add(new Item(node, itemPath, scalarText(node, itemPath, itemMustBe)));
+            }
+        }
+        return items;
+    }
+
     /** The items of a list; null if absent, or not a list (a problem {@code mustBe (got ...)} is reported). */
-    List<Node> list(String key, String mustBe) {
+    public List<Node> list(String key, String mustBe) {
         Node node = value(key);
         if (node == null) {
             return null;

@@ -1,4 +1,4 @@
-package kubelmagent.config;
+package kubelmagent.yaml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

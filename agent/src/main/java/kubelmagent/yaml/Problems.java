@@ -1,4 +1,4 @@
-package kubelmagent.config;
+package kubelmagent.yaml;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,12 +13,12 @@ import org.yaml.snakeyaml.nodes.Tag;
 import kubelmagent.log.Text;
 
 /**
- * Collects the problems found in {@code agent.yaml}, each as {@code path: message (got value)}, and
- * hands them back in document order: each problem is anchored to the YAML node it is about, and
- * problems about a section as a whole (a missing key, two keys that exclude each other) come after
- * the problems of that section's keys.
+ * Collects the problems found in a YAML document such as {@code agent.yaml}, each as
+ * {@code path: message (got value)}, and hands them back in document order: each problem is anchored
+ * to the YAML node it is about, and problems about a section as a whole (a missing key, two keys that
+ * exclude each other) come after the problems of that section's keys.
  */
-final class Problems {
+public final class Problems {
 
     /** Longest value echoed back; anything longer is cut, so a pasted blob cannot flood the log. */
     private static final int MAX_ECHO = 200;
@@ -30,17 +30,17 @@ final class Problems {
     private final List<Entry> entries = new ArrayList<>();
 
     /** A problem about {@code node} (or, if null, about the document as a whole: it sorts last). */
-    void at(Node node, String path, String message) {
+    public void at(Node node, String path, String message) {
         add(node == null ? END_OF_DOCUMENT : node.getStartMark().getIndex() * 2L, path, message);
     }
 
     /** A problem that sorts just after everything inside {@code node}; last if {@code node} is null. */
-    void after(Node node, String path, String message) {
+    public void after(Node node, String path, String message) {
         add(node == null ? END_OF_DOCUMENT : Math.max(0, node.getEndMark().getIndex() * 2L - 1), path, message);
     }
 
     /** A problem with no place in the document (the file itself, a YAML syntax error). */
-    void atStart(String path, String message) {
+    public void atStart(String path, String message) {
         add(-1, path, message);
     }
 
@@ -48,11 +48,11 @@ final class Problems {
         entries.add(new Entry(position, entries.size(), path + ": " + message));
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return entries.isEmpty();
     }
 
-    List<String> inDocumentOrder() {
+    public List<String> inDocumentOrder() {
         return entries.stream()
                 .sorted(Comparator.comparingLong(Entry::position).thenComparingInt(Entry::sequence))
                 .map(Entry::text)
@@ -60,16 +60,16 @@ final class Problems {
     }
 
     /** {@code  (got "value")}, escaped and shortened. Only for values that are not secrets. */
-    static String got(String value) {
+    public static String got(String value) {
         return " (got " + quote(value) + ")";
     }
 
     /** {@code  (got a list)}: what kind of YAML value a node is, for type mismatches. */
-    static String gotKind(Node node) {
+    public static String gotKind(Node node) {
         return " (got " + kind(node) + ")";
     }
 
-    static String kind(Node node) {
+    public static String kind(Node node) {
         if (node instanceof MappingNode) {
             return "a mapping";
         }
@@ -92,7 +92,7 @@ final class Problems {
         return "an unsupported value";
     }
 
-    static String quote(String value) {
+    public static String quote(String value) {
         return Text.quote(value, MAX_ECHO);
     }
 }
