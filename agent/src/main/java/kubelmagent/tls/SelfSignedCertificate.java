@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.HexFormat;
-import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -128,11 +127,6 @@ public record SelfSignedCertificate(Path keyStore, char[] password, Path pem) {
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot use " + keyStore + ": " + e.getMessage(), e);
         }
-    }
-
-    /** How an agent trusts it: this certificate as the only CA. */
-    public TlsSettings trustedBy() throws IOException {
-        return TlsSettings.trusting(List.of(certificate()));
     }
 
     private KeyStore load() throws IOException, GeneralSecurityException {
