@@ -2,7 +2,6 @@ package kubelmagent.cli;
 
 import java.io.IOException;
 import java.time.Clock;
-
 import kubelmagent.config.AgentConfig;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
@@ -20,8 +19,12 @@ final class Agent implements AutoCloseable {
     final Reconciler reconciler;
     final AgentMetrics metrics;
 
-    private Agent(FileOwnershipLedger ledger, KubernetesSource source, LoadMasterRestClient loadMaster,
-            Reconciler.Options options, AgentMetrics metrics) {
+    private Agent(
+            FileOwnershipLedger ledger,
+            KubernetesSource source,
+            LoadMasterRestClient loadMaster,
+            Reconciler.Options options,
+            AgentMetrics metrics) {
         this.ledger = ledger;
         this.source = source;
         this.loadMaster = loadMaster;
@@ -34,8 +37,16 @@ final class Agent implements AutoCloseable {
      * @throws IOException if the state directory cannot be used; the message says why and what to do
      */
     static Agent open(AgentConfig config, boolean dryRun) throws IOException {
-        return open(config, new Reconciler.Options(config.policy(), config.removals(), config.podCidrs(),
-                config.loadMaster().nonLocal(), dryRun, false, false));
+        return open(
+                config,
+                new Reconciler.Options(
+                        config.policy(),
+                        config.removals(),
+                        config.podCidrs(),
+                        config.loadMaster().nonLocal(),
+                        dryRun,
+                        false,
+                        false));
     }
 
     /**
@@ -44,19 +55,23 @@ final class Agent implements AutoCloseable {
      */
     static Agent open(AgentConfig config, Reconciler.Options options) throws IOException {
         boolean dryRun = options.dryRun();
-        FileOwnershipLedger ledger = dryRun
-                ? FileOwnershipLedger.readOnly(config.stateDir())
-                : FileOwnershipLedger.open(config.stateDir());
+        FileOwnershipLedger ledger =
+                dryRun ? FileOwnershipLedger.readOnly(config.stateDir()) : FileOwnershipLedger.open(config.stateDir());
         AgentMetrics metrics = new AgentMetrics(Version.current());
-        return new Agent(ledger,
-                new KubernetesSource(config.kubernetes(), config.namespaces(), config.selector(),
-                        metrics.kubernetesObserver()),
-                new LoadMasterRestClient(config.loadMaster(), metrics.loadMasterObserver()), options, metrics);
+        return new Agent(
+                ledger,
+                new KubernetesSource(
+                        config.kubernetes(), config.namespaces(), config.selector(), metrics.kubernetesObserver()),
+                new LoadMasterRestClient(config.loadMaster(), metrics.loadMasterObserver()),
+                options,
+                metrics);
     }
 
     @Override
     public void close() throws IOException {
-        try (ledger; source; loadMaster) {
+        try (ledger;
+                source;
+                loadMaster) {
             // closes all three, in reverse order
         }
     }

@@ -2,7 +2,6 @@ package kubelmagent.cli;
 
 import java.nio.file.Path;
 import java.util.List;
-
 import kubelmagent.log.LogFormat;
 
 /**
@@ -23,11 +22,23 @@ import kubelmagent.log.LogFormat;
  * @param logFormat   {@code --log-format journal|text}; null: text on a terminal outside systemd, else journal
  * @param json        {@code status --output json}: print the status as JSON instead of a table
  */
-record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig, boolean version, boolean demo,
-        boolean debug, boolean help, boolean forceRemovals, boolean adopt, boolean status, LogFormat logFormat,
+record Arguments(
+        Path config,
+        boolean once,
+        boolean dryRun,
+        boolean checkConfig,
+        boolean version,
+        boolean demo,
+        boolean debug,
+        boolean help,
+        boolean forceRemovals,
+        boolean adopt,
+        boolean status,
+        LogFormat logFormat,
         boolean json) {
 
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: kube-lm-agent --config FILE [--once] [--dry-run] [--force-removals] [--adopt] [--debug]",
             "       kube-lm-agent --config FILE --check-config",
             "       kube-lm-agent status --config FILE [--output table|json]",
@@ -127,8 +138,20 @@ record Arguments(Path config, boolean once, boolean dryRun, boolean checkConfig,
                 throw new IllegalArgumentException("--force-removals and --adopt need --config");
             }
         }
-        return new Arguments(config, once, dryRun, checkConfig, version, demo, debug, help, forceRemovals, adopt, status,
-                logFormat, "json".equals(output));
+        return new Arguments(
+                config,
+                once,
+                dryRun,
+                checkConfig,
+                version,
+                demo,
+                debug,
+                help,
+                forceRemovals,
+                adopt,
+                status,
+                logFormat,
+                "json".equals(output));
     }
 
     /** The value after option {@code a}, at {@code i}. */

@@ -10,16 +10,15 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-
 import kubelmagent.config.ConfigException;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
 import kubelmagent.log.Log;
+import kubelmagent.model.PassResult;
 import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.simulator.ScratchDirectory;
 import kubelmagent.simulator.SimRealServer;
 import kubelmagent.simulator.SimVirtualService;
-import kubelmagent.model.PassResult;
 import kubelmagent.sync.StartedBy;
 
 /**
@@ -61,18 +60,24 @@ final class Demo {
         String token = secret();
         String apiKey = secret();
         try (LoadMasterSimulator loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
-                        .apiKey(apiKey).nonLocalRs(true).workDir(work.resolve("loadmaster")));
+                        .apiKey(apiKey)
+                        .nonLocalRs(true)
+                        .workDir(work.resolve("loadmaster")));
                 StandInKubernetesApi cluster = StandInKubernetesApi.start(work, token)) {
             SimVirtualService vs = loadMaster.engine().addVirtualService("10.0.0.100", 80, "tcp", "web");
             loadMaster.engine().addRealServerByHand(vs.index(), HAND_MADE, 8080);
-            cluster.service("shop", "web", Map.of("kempLB", "Enabled", "app", "web"),
+            cluster.service(
+                    "shop",
+                    "web",
+                    Map.of("kempLB", "Enabled", "app", "web"),
                     Map.of("vsid", String.valueOf(vs.index())),
                     List.of(StandInKubernetesApi.Port.tcp("http", 80, 8080)));
             Path config = writeConfig(work, cluster, loadMaster, token, apiKey);
             LOG.info("demo: LoadMaster simulator at " + loadMaster.url() + " with VS " + vs.index()
                     + " (10.0.0.100:80, holding a Real Server added by hand, " + HAND_MADE + ":8080);"
                     + " stand-in Kubernetes API at " + cluster.url() + " with Service shop/web (vsid \""
-                    + vs.index() + "\"); agent configuration " + config + (dryRun ? "; dry run: nothing is changed" : ""));
+                    + vs.index() + "\"); agent configuration " + config
+                    + (dryRun ? "; dry run: nothing is changed" : ""));
 
             boolean converged = true;
             try (Agent agent = Agent.open(ConfigLoader.load(config), dryRun)) {
@@ -119,7 +124,9 @@ final class Demo {
         disabled.sort(Comparator.naturalOrder());
         LOG.info("demo: VS " + vs + " now has " + fromPods.size() + " Real Servers for shop/web's pods " + fromPods
                 + " and " + byHand.size() + " added by hand " + byHand
-                + (disabled.isEmpty() ? "" : "; disabled until the next pass confirms their pods are gone: " + disabled));
+                + (disabled.isEmpty()
+                        ? ""
+                        : "; disabled until the next pass confirms their pods are gone: " + disabled));
     }
 
     private static boolean hasDisabled(LoadMasterSimulator loadMaster, int vs) {
@@ -130,25 +137,29 @@ final class Demo {
      * Writes {@code agent.yaml} for the two stand-ins into {@code work}, with the token and API key files
      * it names; each side trusts its stand-in's own certificate.
      */
-    static Path writeConfig(Path work, StandInKubernetesApi cluster, LoadMasterSimulator loadMaster,
-            String token, String apiKey) throws IOException {
+    static Path writeConfig(
+            Path work, StandInKubernetesApi cluster, LoadMasterSimulator loadMaster, String token, String apiKey)
+            throws IOException {
         Files.writeString(work.resolve("token"), token + "\n");
         Files.writeString(work.resolve("lm-apikey"), apiKey + "\n");
         Path config = work.resolve("agent.yaml");
-        Files.writeString(config, String.join("\n",
-                "kubernetes:",
-                "  server: " + cluster.url(),
-                "  tokenFile: token",
-                "  caFile: " + cluster.caFile(),
-                "  podCidrs: [10.244.0.0/16]",
-                "loadmaster:",
-                "  url: " + loadMaster.url(),
-                "  apiKeyFile: lm-apikey",
-                "  caFile: " + loadMaster.caFile(),
-                "sync:",
-                "  interval: " + INTERVAL.toSeconds() + "s",
-                "  stateDir: " + work.resolve("state"),
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "kubernetes:",
+                        "  server: " + cluster.url(),
+                        "  tokenFile: token",
+                        "  caFile: " + cluster.caFile(),
+                        "  podCidrs: [10.244.0.0/16]",
+                        "loadmaster:",
+                        "  url: " + loadMaster.url(),
+                        "  apiKeyFile: lm-apikey",
+                        "  caFile: " + loadMaster.caFile(),
+                        "sync:",
+                        "  interval: " + INTERVAL.toSeconds() + "s",
+                        "  stateDir: " + work.resolve("state"),
+                        ""));
         return config;
     }
 

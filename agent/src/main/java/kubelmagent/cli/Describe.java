@@ -15,16 +15,27 @@ final class Describe {
         return "Kubernetes " + c.kubernetes().server()
                 + " (namespaces: " + (c.namespaces().isEmpty() ? "all" : String.join(", ", c.namespaces())) + ")"
                 + ", LoadMaster " + c.loadMaster().url()
-                + " (" + (c.loadMaster().apiKey() != null ? "API key" : "user " + c.loadMaster().username()) + ")"
-                + ", selector " + c.selector().labelSelector() + " with annotation " + c.selector().vsidAnnotation()
+                + " ("
+                + (c.loadMaster().apiKey() != null
+                        ? "API key"
+                        : "user " + c.loadMaster().username()) + ")"
+                + ", selector " + c.selector().labelSelector() + " with annotation "
+                + c.selector().vsidAnnotation()
                 + ", passes " + c.schedule().describe()
                 + ", state in " + c.stateDir()
                 + ", policy: " + c.policy().describe()
-                + ", pod networks: " + (c.podCidrs().isEmpty() ? "not checked" : c.podCidrs().stream()
-                        .map(Object::toString).collect(java.util.stream.Collectors.joining(", ")))
+                + ", pod networks: "
+                + (c.podCidrs().isEmpty()
+                        ? "not checked"
+                        : c.podCidrs().stream()
+                                .map(Object::toString)
+                                .collect(java.util.stream.Collectors.joining(", ")))
                 + ", removals: " + removals(c.removals())
-                + ", metrics " + (c.metricsListen() == null ? "off" : "on " + c.metricsListen().getAddress()
-                        .getHostAddress() + ":" + c.metricsListen().getPort());
+                + ", metrics "
+                + (c.metricsListen() == null
+                        ? "off"
+                        : "on " + c.metricsListen().getAddress().getHostAddress() + ":"
+                                + c.metricsListen().getPort());
     }
 
     private static String removals(RemovalPolicy r) {
@@ -55,14 +66,16 @@ final class Describe {
                     + " networks");
         }
         if (c.kubernetes().tls().insecureSkipTlsVerify()) {
-            LOG.warning("TLS verification towards the Kubernetes API " + c.kubernetes().server() + " is OFF"
+            LOG.warning("TLS verification towards the Kubernetes API "
+                    + c.kubernetes().server() + " is OFF"
                     + " (kubernetes.insecureSkipTlsVerify: true): anyone on the path can read the token and feed"
                     + " false endpoints; set kubernetes.caFile to the cluster CA instead");
         }
         if (c.loadMaster().tls().insecureSkipTlsVerify()) {
-            LOG.warning("TLS verification towards the LoadMaster " + c.loadMaster().url() + " is OFF"
-                    + " (loadmaster.insecureSkipTlsVerify: true): anyone on the path can read the API credentials;"
-                    + " export the LoadMaster's certificate and set loadmaster.caFile instead");
+            LOG.warning(
+                    "TLS verification towards the LoadMaster " + c.loadMaster().url() + " is OFF"
+                            + " (loadmaster.insecureSkipTlsVerify: true): anyone on the path can read the API credentials;"
+                            + " export the LoadMaster's certificate and set loadmaster.caFile instead");
         }
     }
 }

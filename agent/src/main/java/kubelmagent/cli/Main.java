@@ -10,28 +10,27 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
-
-import org.quartz.SchedulerException;
-
 import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigException;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.JournalLogging;
-import kubelmagent.log.LogFormat;
 import kubelmagent.log.Log;
+import kubelmagent.log.LogFormat;
 import kubelmagent.metrics.MetricsServer;
-import kubelmagent.sync.AgentScheduler;
 import kubelmagent.model.PassResult;
+import kubelmagent.sync.AgentScheduler;
 import kubelmagent.sync.Reconciler;
 import kubelmagent.sync.StartedBy;
 import kubelmagent.version.Version;
+import org.quartz.SchedulerException;
 
 /** Entry point: parses the command line, loads the configuration, wires the parts, and runs. */
 public final class Main {
 
     /** Exit codes, after sysexits.h where one fits. */
     static final int OK = 0;
+
     static final int FAILED = 1;
     static final int USAGE = 64;
     static final int CONFIG = 78;
@@ -76,7 +75,8 @@ public final class Main {
         boolean terminal = LogFormat.onTerminal();
         LogFormat format = args.logFormat() != null ? args.logFormat() : LogFormat.guess(terminal, System.getenv());
         PrintStream logs = args.status()
-                ? new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8) : out;
+                ? new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8)
+                : out;
         JournalLogging.install(logs, args.debug(), format.formatter(LogFormat.colour(terminal, System.getenv())));
         if (args.demo()) {
             return Demo.run(args.once(), args.dryRun());
@@ -105,17 +105,28 @@ public final class Main {
                     + " only Real Servers inside them that match a ready endpoint are adopted; add it and run again");
             return CONFIG;
         }
-        return runAgent(args.config(), config, args.once(), new Reconciler.Options(config.policy(),
-                config.removals(), config.podCidrs(), config.loadMaster().nonLocal(), args.dryRun(),
-                args.forceRemovals(), args.adopt()));
+        return runAgent(
+                args.config(),
+                config,
+                args.once(),
+                new Reconciler.Options(
+                        config.policy(),
+                        config.removals(),
+                        config.podCidrs(),
+                        config.loadMaster().nonLocal(),
+                        args.dryRun(),
+                        args.forceRemovals(),
+                        args.adopt()));
     }
 
     private static int runAgent(Path file, AgentConfig config, boolean once, Reconciler.Options options) {
         LOG.info("kube-lm-agent " + Version.current() + " starting with " + file
                 + (options.dryRun() ? " (dry run: nothing is changed)" : "")
                 + (options.forceRemovals() ? " (--force-removals: the first pass ignores the capacity guard)" : "")
-                + (options.adopt() ? " (--adopt: the first pass accepts the LoadMaster as it is and adopts the Real"
-                        + " Servers that match ready endpoints inside " + options.podCidrs() + ")" : "")
+                + (options.adopt()
+                        ? " (--adopt: the first pass accepts the LoadMaster as it is and adopts the Real"
+                                + " Servers that match ready endpoints inside " + options.podCidrs() + ")"
+                        : "")
                 + ": " + Describe.config(config));
         Describe.warnAboutRiskySettings(config);
         Agent agent;
@@ -132,8 +143,10 @@ public final class Main {
             }
             MetricsServer metrics;
             try {
-                metrics = config.metricsListen() == null ? null : MetricsServer.start(config.metricsListen(),
-                        agent.metrics, config.readyWithin(), Clock.systemUTC());
+                metrics = config.metricsListen() == null
+                        ? null
+                        : MetricsServer.start(
+                                config.metricsListen(), agent.metrics, config.readyWithin(), Clock.systemUTC());
             } catch (IOException e) {
                 LOG.err(e.getMessage());
                 return FAILED;
@@ -174,16 +187,19 @@ public final class Main {
             return FAILED;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("stopping: waiting for a running pass to finish");
-            try {
-                scheduler.close();
-            } catch (SchedulerException e) {
-                LOG.warning("the schedule did not stop cleanly: " + e.getMessage());
-            }
-            LOG.info("stopped");
-            stopped.countDown();
-        }, "shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            LOG.info("stopping: waiting for a running pass to finish");
+                            try {
+                                scheduler.close();
+                            } catch (SchedulerException e) {
+                                LOG.warning("the schedule did not stop cleanly: " + e.getMessage());
+                            }
+                            LOG.info("stopped");
+                            stopped.countDown();
+                        },
+                        "shutdown"));
         try {
             stopped.await();
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package kubelmagent.cli;
 
+import com.google.gson.GsonBuilder;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,9 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-
-import com.google.gson.GsonBuilder;
-
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
@@ -58,12 +56,25 @@ final class Status {
      *                       Service
      * @param problem        why the Service or VS needs attention, or null
      */
-    record Row(String service, boolean noLongerBound, VirtualServiceId vs, Integer ready, Integer draining,
-            String loadMaster, Integer realServers, Integer enabled, Integer agents, Integer disabledByHand,
-            Integer handMade, Map<String, Integer> nextPass, String problem) {
+    record Row(
+            String service,
+            boolean noLongerBound,
+            VirtualServiceId vs,
+            Integer ready,
+            Integer draining,
+            String loadMaster,
+            Integer realServers,
+            Integer enabled,
+            Integer agents,
+            Integer disabledByHand,
+            Integer handMade,
+            Map<String, Integer> nextPass,
+            String problem) {
 
         boolean inStep() {
-            return problem == null && nextPass != null && nextPass.values().stream().allMatch(n -> n == 0);
+            return problem == null
+                    && nextPass != null
+                    && nextPass.values().stream().allMatch(n -> n == 0);
         }
     }
 
@@ -73,12 +84,18 @@ final class Status {
     static Report report(Reconciler.Inspection in) {
         List<String> messages = new ArrayList<>();
         if (!in.desired().complete()) {
-            messages.add("Kubernetes could not be read completely: " + in.desired().problems().stream()
-                    .filter(p -> p.service() == null).map(Problem::message).collect(Collectors.joining("; ")));
+            messages.add("Kubernetes could not be read completely: "
+                    + in.desired().problems().stream()
+                            .filter(p -> p.service() == null)
+                            .map(Problem::message)
+                            .collect(Collectors.joining("; ")));
         }
         in.plan().problems().stream().filter(p -> p.service() == null).forEach(p -> messages.add(p.message()));
-        boolean inStep = in.desired().complete() && in.plan().changes().isEmpty() && in.plan().held().isEmpty()
-                && in.desired().problems().isEmpty() && in.plan().problems().isEmpty();
+        boolean inStep = in.desired().complete()
+                && in.plan().changes().isEmpty()
+                && in.plan().held().isEmpty()
+                && in.desired().problems().isEmpty()
+                && in.plan().problems().isEmpty();
         return new Report(rows(in), messages, in.desired().complete(), inStep);
     }
 
@@ -86,8 +103,9 @@ final class Status {
     static boolean print(Reconciler.Inspection in, PrintStream out) {
         Report report = report(in);
         List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"SERVICE", "VS", "READY", "DRAINING", "ON LM (ENABLED)", "AGENT'S", "HAND-MADE",
-            "NEXT PASS", "PROBLEM"});
+        cells.add(new String[] {
+            "SERVICE", "VS", "READY", "DRAINING", "ON LM (ENABLED)", "AGENT'S", "HAND-MADE", "NEXT PASS", "PROBLEM"
+        });
         for (Row r : report.rows()) {
             cells.add(cells(r));
         }
@@ -105,9 +123,12 @@ final class Status {
             out.println(line.toString().stripTrailing());
         }
         report.messages().forEach(out::println);
-        out.println(report.rows().isEmpty() ? "no Service is bound to a Virtual Service"
-                : report.inStep() ? "everything is in step"
-                : "the next pass would change or report something (see NEXT PASS, PROBLEM)");
+        out.println(
+                report.rows().isEmpty()
+                        ? "no Service is bound to a Virtual Service"
+                        : report.inStep()
+                                ? "everything is in step"
+                                : "the next pass would change or report something (see NEXT PASS, PROBLEM)");
         return report.inStep();
     }
 
@@ -138,7 +159,12 @@ final class Status {
             services.add(row);
         }
         json.put("services", services);
-        out.println(new GsonBuilder().serializeNulls().setPrettyPrinting().disableHtmlEscaping().create().toJson(json));
+        out.println(new GsonBuilder()
+                .serializeNulls()
+                .setPrettyPrinting()
+                .disableHtmlEscaping()
+                .create()
+                .toJson(json));
         return report.inStep();
     }
 
@@ -158,25 +184,50 @@ final class Status {
         for (DesiredService s : in.desired().services()) {
             VirtualService vs = in.current().virtualServices().get(s.vs());
             ServicePort port = Planner.servingPort(s, vs);
-            rows.put(s.service().toString(), row(s.service().toString(), false, s.vs(),
-                    port == null ? null : port.members().size(), port == null ? null : port.draining().size(), vs, in,
-                    problems.remove(s.service())));
+            rows.put(
+                    s.service().toString(),
+                    row(
+                            s.service().toString(),
+                            false,
+                            s.vs(),
+                            port == null ? null : port.members().size(),
+                            port == null ? null : port.draining().size(),
+                            vs,
+                            in,
+                            problems.remove(s.service())));
         }
-        problems.forEach((ref, message) -> rows.put(ref.toString(),
+        problems.forEach((ref, message) -> rows.put(
+                ref.toString(),
                 new Row(ref.toString(), false, null, null, null, null, null, null, null, null, null, null, message)));
         for (var owned : in.ledger().owned().entrySet()) {
             boolean bound = in.desired().services().stream().anyMatch(s -> s.vs().equals(owned.getKey()));
             if (!bound) {
                 String name = owned.getValue().service().toString();
-                rows.put(name + " (no longer bound)", row(name, true, owned.getKey(), 0, 0,
-                        in.current().virtualServices().get(owned.getKey()), in, null));
+                rows.put(
+                        name + " (no longer bound)",
+                        row(
+                                name,
+                                true,
+                                owned.getKey(),
+                                0,
+                                0,
+                                in.current().virtualServices().get(owned.getKey()),
+                                in,
+                                null));
             }
         }
         return new ArrayList<>(rows.values());
     }
 
-    private static Row row(String service, boolean noLongerBound, VirtualServiceId id, Integer ready,
-            Integer draining, VirtualService vs, Reconciler.Inspection in, String problem) {
+    private static Row row(
+            String service,
+            boolean noLongerBound,
+            VirtualServiceId id,
+            Integer ready,
+            Integer draining,
+            VirtualService vs,
+            Reconciler.Inspection in,
+            String problem) {
         Ownership owned = in.ledger().get(id);
         Set<Member> mine = owned.members();
         String loadMaster = null;
@@ -187,17 +238,33 @@ final class Status {
         if (vs != null) {
             loadMaster = "read";
             realServers = vs.realServers().size();
-            enabled = (int) vs.realServers().stream().filter(RealServer::enabled).count();
-            handMade = (int) vs.realServers().stream().filter(rs -> !mine.contains(rs.member())).count();
-            disabledByHand = (int) vs.realServers().stream().filter(rs -> !rs.enabled() && mine.contains(rs.member())
-                    && !disabledByAgent(owned, rs.member())).count();
+            enabled =
+                    (int) vs.realServers().stream().filter(RealServer::enabled).count();
+            handMade = (int) vs.realServers().stream()
+                    .filter(rs -> !mine.contains(rs.member()))
+                    .count();
+            disabledByHand = (int) vs.realServers().stream()
+                    .filter(rs -> !rs.enabled() && mine.contains(rs.member()) && !disabledByAgent(owned, rs.member()))
+                    .count();
         } else if (in.current().missing().contains(id)) {
             loadMaster = "no such VS";
         } else if (in.current().unreadable().containsKey(id)) {
             loadMaster = "unreadable";
         }
-        return new Row(service, noLongerBound, id, ready, draining, loadMaster, realServers, enabled, mine.size(),
-                disabledByHand, handMade, nextPass(id, in), problem);
+        return new Row(
+                service,
+                noLongerBound,
+                id,
+                ready,
+                draining,
+                loadMaster,
+                realServers,
+                enabled,
+                mine.size(),
+                disabledByHand,
+                handMade,
+                nextPass(id, in),
+                problem);
     }
 
     private static boolean disabledByAgent(Ownership owned, Member m) {
@@ -214,7 +281,8 @@ final class Status {
                 counts.merge(c.kind().label(), 1, Integer::sum);
             }
         }
-        counts.put("held", (int) in.plan().held().stream().filter(c -> c.vs().equals(id)).count());
+        counts.put("held", (int)
+                in.plan().held().stream().filter(c -> c.vs().equals(id)).count());
         return counts;
     }
 
@@ -223,16 +291,26 @@ final class Status {
         if (r.vs() == null) {
             return new String[] {r.service(), "-", "-", "-", "-", "-", "-", "-", orEmpty(r.problem())};
         }
-        String onLm = r.realServers() != null ? r.realServers() + " (" + r.enabled() + ")"
+        String onLm = r.realServers() != null
+                ? r.realServers() + " (" + r.enabled() + ")"
                 : r.loadMaster() != null ? r.loadMaster() : "-";
         String agents = r.agents() + (r.disabledByHand() > 0 ? " (" + r.disabledByHand() + " disabled by hand)" : "");
-        String drift = r.nextPass().entrySet().stream().filter(e -> e.getValue() > 0)
-                .sorted(Map.Entry.comparingByKey()).map(e -> e.getKey() + " " + e.getValue())
+        String drift = r.nextPass().entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey() + " " + e.getValue())
                 .collect(Collectors.joining(", "));
-        return new String[] {r.service() + (r.noLongerBound() ? " (no longer bound)" : ""), r.vs().toString(),
-            r.ready() == null ? "?" : r.ready().toString(), r.draining() == null ? "?" : r.draining().toString(),
-            onLm, agents, r.handMade() == null ? "-" : r.handMade().toString(), drift.isEmpty() ? "in step" : drift,
-            orEmpty(r.problem())};
+        return new String[] {
+            r.service() + (r.noLongerBound() ? " (no longer bound)" : ""),
+            r.vs().toString(),
+            r.ready() == null ? "?" : r.ready().toString(),
+            r.draining() == null ? "?" : r.draining().toString(),
+            onLm,
+            agents,
+            r.handMade() == null ? "-" : r.handMade().toString(),
+            drift.isEmpty() ? "in step" : drift,
+            orEmpty(r.problem())
+        };
     }
 
     private static String orEmpty(String s) {

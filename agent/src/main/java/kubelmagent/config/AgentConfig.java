@@ -2,7 +2,6 @@ package kubelmagent.config;
 
 import java.nio.file.Path;
 import java.util.List;
-
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.Selector;
 import kubelmagent.loadmaster.LoadMasterConnection;

@@ -9,11 +9,10 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import kubelmagent.tls.Pem;
 import kubelmagent.log.Text;
 import kubelmagent.secret.Secret;
 import kubelmagent.secret.SecretFile;
+import kubelmagent.tls.Pem;
 import kubelmagent.yaml.Problems;
 import kubelmagent.yaml.YamlSection;
 
@@ -86,8 +85,12 @@ final class ConfigFiles {
         try {
             secret = SecretFile.read(path, what, SecretFile.Form.LINE);
         } catch (SecretFile.UnusableException e) {
-            s.problem(key, e.getMessage() + (credential.isPresent() && Files.notExists(path)
-                    ? CredentialFiles.notInCredentialsDirectory(text) : ""));
+            s.problem(
+                    key,
+                    e.getMessage()
+                            + (credential.isPresent() && Files.notExists(path)
+                                    ? CredentialFiles.notInCredentialsDirectory(text)
+                                    : ""));
             return null;
         }
         warnIfExposed(s, key, path, "the " + what);
@@ -119,8 +122,10 @@ final class ConfigFiles {
 
     private Path resolve(YamlSection s, String key, String text) {
         if (text.startsWith("~")) {
-            s.problem(key, "must be an absolute path or one relative to this file's directory; ~ is not expanded"
-                    + Problems.got(text));
+            s.problem(
+                    key,
+                    "must be an absolute path or one relative to this file's directory; ~ is not expanded"
+                            + Problems.got(text));
             return null;
         }
         try {

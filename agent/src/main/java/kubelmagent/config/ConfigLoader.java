@@ -9,7 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
+import kubelmagent.kube.Selector;
+import kubelmagent.loadmaster.LoadMasterConnection;
+import kubelmagent.plan.BindingPolicy;
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -18,21 +22,6 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
-
-import kubelmagent.kube.Kubeconfig;
-import kubelmagent.kube.KubernetesConnection;
-import kubelmagent.kube.Selector;
-import kubelmagent.loadmaster.LoadMasterConnection;
-import kubelmagent.log.Text;
-import kubelmagent.model.Cidr;
-import kubelmagent.model.VirtualServiceId;
-import kubelmagent.plan.BindingPolicy;
-import kubelmagent.plan.BindingPolicy.Binding;
-import kubelmagent.plan.RemovalPolicy;
-import kubelmagent.tls.Pem;
-import kubelmagent.tls.TlsSettings;
-import kubelmagent.yaml.Problems;
-import kubelmagent.yaml.YamlSection;
 
 /**
  * Reads and validates {@code agent.yaml} (see {@code conf/agent.yaml} for the commented example): reads
@@ -86,7 +75,8 @@ public final class ConfigLoader {
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes))
@@ -137,9 +127,19 @@ public final class ConfigLoader {
         InetSocketAddress metricsListen = MetricsSection.listen(top.section("metrics", MetricsSection.KEYS));
         failIfAny(fileName);
 
-        return new AgentConfig(kubernetes.connection(), kubernetes.namespaces(), selector, loadMaster,
-                sync.schedule(), sync.stateDir(), sync.removals(), policy, kubernetes.podCidrs(), metricsListen,
-                sync.passGap().multipliedBy(3), files.warnings());
+        return new AgentConfig(
+                kubernetes.connection(),
+                kubernetes.namespaces(),
+                selector,
+                loadMaster,
+                sync.schedule(),
+                sync.stateDir(),
+                sync.removals(),
+                policy,
+                kubernetes.podCidrs(),
+                metricsListen,
+                sync.passGap().multipliedBy(3),
+                files.warnings());
     }
 
     private void failIfAny(String fileName) throws ConfigException {
@@ -173,7 +173,10 @@ public final class ConfigLoader {
         Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
         StringBuilder message = new StringBuilder("not valid YAML");
         if (mark != null) {
-            message.append(" at line ").append(mark.getLine() + 1).append(", column ").append(mark.getColumn() + 1);
+            message.append(" at line ")
+                    .append(mark.getLine() + 1)
+                    .append(", column ")
+                    .append(mark.getColumn() + 1);
         }
         message.append(": ");
         if (e.getContext() != null) {

@@ -6,12 +6,11 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
-
 import kubelmagent.config.ConfigFiles.Credential;
-import kubelmagent.tls.TlsSettings;
 import kubelmagent.kube.Kubeconfig;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.loadmaster.LoadMasterConnection;
+import kubelmagent.tls.TlsSettings;
 import kubelmagent.yaml.YamlSection;
 
 /**
@@ -38,10 +37,10 @@ final class Connections {
     }
 
     /** {@code kubernetes.server} with {@code tokenFile}. */
-    static KubernetesConnection kubernetes(URI server, List<X509Certificate> cas, Boolean insecure,
-            Credential tokenFile, Duration timeout) {
-        return new KubernetesConnection(server, tls(cas, insecure), tokenFile != null ? tokenFile.path() : null, null,
-                timeout);
+    static KubernetesConnection kubernetes(
+            URI server, List<X509Certificate> cas, Boolean insecure, Credential tokenFile, Duration timeout) {
+        return new KubernetesConnection(
+                server, tls(cas, insecure), tokenFile != null ? tokenFile.path() : null, null, timeout);
     }
 
     /**
@@ -50,8 +49,15 @@ final class Connections {
      * {@code insecureSkipTlsVerify}, when either is given, replace the cluster's trust settings.
      * Null if the kubeconfig is unusable (a problem is reported under {@code kubeconfig}).
      */
-    static KubernetesConnection fromKubeconfig(YamlSection s, ConfigFiles files, Path file, String context,
-            Credential tokenFile, List<X509Certificate> cas, Boolean insecure, Duration timeout) {
+    static KubernetesConnection fromKubeconfig(
+            YamlSection s,
+            ConfigFiles files,
+            Path file,
+            String context,
+            Credential tokenFile,
+            List<X509Certificate> cas,
+            Boolean insecure,
+            Duration timeout) {
         KubernetesConnection base;
         try {
             base = Kubeconfig.read(file, context, timeout);
@@ -77,10 +83,24 @@ final class Connections {
     }
 
     /** {@code loadmaster}: the API key, or the user name and password. */
-    static LoadMasterConnection loadMaster(URI url, List<X509Certificate> cas, Boolean insecure, Credential apiKey,
-            String username, Credential password, Boolean nonLocal, Duration timeout) {
-        return new LoadMasterConnection(url, tls(cas, insecure), apiKey != null ? apiKey.secret() : null,
-                apiKey != null ? apiKey.path() : null, username, password != null ? password.secret() : null,
-                password != null ? password.path() : null, !Boolean.FALSE.equals(nonLocal), timeout);
+    static LoadMasterConnection loadMaster(
+            URI url,
+            List<X509Certificate> cas,
+            Boolean insecure,
+            Credential apiKey,
+            String username,
+            Credential password,
+            Boolean nonLocal,
+            Duration timeout) {
+        return new LoadMasterConnection(
+                url,
+                tls(cas, insecure),
+                apiKey != null ? apiKey.secret() : null,
+                apiKey != null ? apiKey.path() : null,
+                username,
+                password != null ? password.secret() : null,
+                password != null ? password.path() : null,
+                !Boolean.FALSE.equals(nonLocal),
+                timeout);
     }
 }

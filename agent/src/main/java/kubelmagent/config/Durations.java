@@ -3,7 +3,6 @@ package kubelmagent.config;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import kubelmagent.yaml.Problems;
 import kubelmagent.yaml.YamlSection;
 
@@ -63,8 +62,8 @@ public final class Durations {
     static Duration read(YamlSection s, String key, Duration min, Duration max) {
         Duration duration = read(s, key);
         if (duration != null && (duration.compareTo(min) < 0 || duration.compareTo(max) > 0)) {
-            s.problem(key, "must be between " + format(min) + " and " + format(max)
-                    + Problems.got(s.scalar(key, FORMS)));
+            s.problem(
+                    key, "must be between " + format(min) + " and " + format(max) + Problems.got(s.scalar(key, FORMS)));
             return null;
         }
         return duration;

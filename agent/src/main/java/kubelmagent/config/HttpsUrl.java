@@ -3,7 +3,6 @@ package kubelmagent.config;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.regex.Pattern;
-
 import kubelmagent.yaml.Problems;
 import kubelmagent.yaml.YamlSection;
 
@@ -33,7 +32,8 @@ final class HttpsUrl {
             return null;
         }
         boolean hasUserInfo = USER_INFO.matcher(text).find();
-        String shown = QUERY.matcher(USER_INFO.matcher(text).replaceFirst("$1***@")).replaceFirst("?***");
+        String shown =
+                QUERY.matcher(USER_INFO.matcher(text).replaceFirst("$1***@")).replaceFirst("?***");
         URI uri;
         try {
             uri = new URI(text);
@@ -45,8 +45,10 @@ final class HttpsUrl {
             s.problem(key, "must not contain a user name or password; " + credentialsHint + Problems.got(shown));
             return null;
         }
-        if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null
-                || uri.getPort() == 0 || uri.getPort() > 65535) {
+        if (!"https".equalsIgnoreCase(uri.getScheme())
+                || uri.getHost() == null
+                || uri.getPort() == 0
+                || uri.getPort() > 65535) {
             s.problem(key, HTTPS_URL + Problems.got(shown));
             return null;
         }

@@ -38,12 +38,16 @@ final class KubeNames {
         String name = s;
         if (slash >= 0) {
             String prefix = s.substring(0, slash);
-            if (prefix.isEmpty() || prefix.length() > MAX_PREFIX || !DNS_SUBDOMAIN.matcher(prefix).matches()) {
+            if (prefix.isEmpty()
+                    || prefix.length() > MAX_PREFIX
+                    || !DNS_SUBDOMAIN.matcher(prefix).matches()) {
                 return false;
             }
             name = s.substring(slash + 1);
         }
-        return !name.isEmpty() && name.length() <= MAX_NAME && NAME.matcher(name).matches();
+        return !name.isEmpty()
+                && name.length() <= MAX_NAME
+                && NAME.matcher(name).matches();
     }
 
     /** A label value: empty, or up to 63 characters of the name pattern. */

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
 import kubelmagent.config.ConfigFiles.Credential;
 import kubelmagent.config.ConfigFiles.FileContent;
 import kubelmagent.kube.KubernetesConnection;
@@ -23,8 +22,16 @@ import kubelmagent.yaml.YamlSection;
  */
 record KubernetesSection(KubernetesConnection connection, List<String> namespaces, List<Cidr> podCidrs) {
 
-    static final List<String> KEYS = List.of("server", "kubeconfig", "context", "tokenFile", "caFile",
-            "insecureSkipTlsVerify", "namespaces", "timeout", "podCidrs");
+    static final List<String> KEYS = List.of(
+            "server",
+            "kubeconfig",
+            "context",
+            "tokenFile",
+            "caFile",
+            "insecureSkipTlsVerify",
+            "namespaces",
+            "timeout",
+            "podCidrs");
 
     static final String NAMESPACE_LIST = "must be a list of names";
     static final String NAMESPACE_NAME = "must be a namespace name (lowercase letters, digits and '-')";
@@ -68,8 +75,8 @@ record KubernetesSection(KubernetesConnection connection, List<String> namespace
         if (hasServer && !hasKubeconfig && server != null) {
             connection = Connections.kubernetes(server, cas, insecure, tokenFile, timeout);
         } else if (hasKubeconfig && !hasServer && kubeconfig != null && (context != null || !s.has("context"))) {
-            connection = Connections.fromKubeconfig(s, files, kubeconfig.path(), context, tokenFile, cas, insecure,
-                    timeout);
+            connection =
+                    Connections.fromKubeconfig(s, files, kubeconfig.path(), context, tokenFile, cas, insecure, timeout);
         }
         return new KubernetesSection(connection, namespaces, podCidrs);
     }
@@ -87,8 +94,11 @@ record KubernetesSection(KubernetesConnection connection, List<String> namespace
                 continue;
             }
             if (!KubeNames.isNamespaceName(name)) {
-                s.problemAt(item.node(), item.path(),
-                        (name.length() > KubeNames.MAX_NAME ? NAMESPACE_TOO_LONG : NAMESPACE_NAME) + Problems.got(name));
+                s.problemAt(
+                        item.node(),
+                        item.path(),
+                        (name.length() > KubeNames.MAX_NAME ? NAMESPACE_TOO_LONG : NAMESPACE_NAME)
+                                + Problems.got(name));
             } else if (!seen.add(name)) {
                 s.problemAt(item.node(), item.path(), "is listed twice" + Problems.got(name));
             } else {

@@ -4,7 +4,6 @@ import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
-
 import kubelmagent.config.ConfigFiles.Credential;
 import kubelmagent.loadmaster.LoadMasterConnection;
 import kubelmagent.yaml.Problems;

@@ -4,7 +4,6 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import kubelmagent.yaml.Problems;
 import kubelmagent.yaml.YamlSection;
 
@@ -39,8 +38,9 @@ final class MetricsSection {
                 if (!address.isUnresolved()) {
                     return address;
                 }
-                s.problem("listen", "host " + host + " does not resolve to an address of this machine"
-                        + Problems.got(text));
+                s.problem(
+                        "listen",
+                        "host " + host + " does not resolve to an address of this machine" + Problems.got(text));
                 return null;
             }
         }

@@ -5,14 +5,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
-
-import org.yaml.snakeyaml.nodes.Node;
-
-import kubelmagent.plan.BindingPolicy.Binding;
-import kubelmagent.plan.BindingPolicy;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.plan.BindingPolicy;
+import kubelmagent.plan.BindingPolicy.Binding;
 import kubelmagent.yaml.Problems;
 import kubelmagent.yaml.YamlSection;
+import org.yaml.snakeyaml.nodes.Node;
 
 /** The {@code policy} section: which namespaces may bind which Virtual Services. */
 final class PolicySection {
@@ -24,8 +22,8 @@ final class PolicySection {
     static final String NAMESPACE_PATTERN = "must be a namespace name (lowercase letters, digits and '-'), in which"
             + " * stands for any run of characters and ? for one";
     static final String VSID_LIST = "must be a list of Virtual Service ids, e.g. [3, 4]";
-    static final String VSID = "must be a Virtual Service id: a whole number of 1 or more (the Id column of"
-            + " View/Modify Services)";
+    static final String VSID =
+            "must be a Virtual Service id: a whole number of 1 or more (the Id column of" + " View/Modify Services)";
 
     /** Decimal digits that fit an int when they are at most 9. */
     private static final Pattern VSID_DIGITS = Pattern.compile("[0-9]{1,9}");
@@ -40,8 +38,10 @@ final class PolicySection {
         }
         List<Node> items = s.list("bindings", BINDING_LIST);
         if (!s.has("bindings")) {
-            s.missing("bindings", "is required with policy: list which namespaces may bind which Virtual Services,"
-                    + " write [] to allow none, or remove policy to let any namespace bind any Virtual Service");
+            s.missing(
+                    "bindings",
+                    "is required with policy: list which namespaces may bind which Virtual Services,"
+                            + " write [] to allow none, or remove policy to let any namespace bind any Virtual Service");
         }
         if (items == null) {
             return BindingPolicy.allowAll();
@@ -80,8 +80,9 @@ final class PolicySection {
             return null;
         }
         if (items.isEmpty()) {
-            rule.problem("vsids", "must list at least one Virtual Service id; remove the rule to allow the namespace"
-                    + " none");
+            rule.problem(
+                    "vsids",
+                    "must list at least one Virtual Service id; remove the rule to allow the namespace" + " none");
             return null;
         }
         Set<VirtualServiceId> vsids = new TreeSet<>();

@@ -3,7 +3,6 @@ package kubelmagent.config;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.Date;
-
 import org.quartz.CronExpression;
 
 /**
@@ -64,7 +63,7 @@ public record Schedule(Duration interval, String cron) {
             throw new IllegalArgumentException("never fires from now on");
         }
         Date second = parsed.getNextValidTimeAfter(first);
-        return new Cron(expression, second == null ? Duration.ZERO
-                : Duration.ofMillis(second.getTime() - first.getTime()));
+        return new Cron(
+                expression, second == null ? Duration.ZERO : Duration.ofMillis(second.getTime() - first.getTime()));
     }
 }

@@ -1,7 +1,6 @@
 package kubelmagent.config;
 
 import java.util.List;
-
 import kubelmagent.kube.Selector;
 import kubelmagent.yaml.Problems;
 import kubelmagent.yaml.YamlSection;

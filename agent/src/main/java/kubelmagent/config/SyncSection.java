@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
-
 import kubelmagent.plan.RemovalPolicy;
 import kubelmagent.yaml.Problems;
 import kubelmagent.yaml.YamlSection;
@@ -19,8 +18,15 @@ import kubelmagent.yaml.YamlSection;
  */
 record SyncSection(Schedule schedule, Path stateDir, RemovalPolicy removals, Duration passGap) {
 
-    static final List<String> KEYS = List.of("interval", "cron", "stateDir", "drainTimeout",
-            "removalConfirmations", "maxRemovalFraction", "maxRemovalMinimum", "removalWindow");
+    static final List<String> KEYS = List.of(
+            "interval",
+            "cron",
+            "stateDir",
+            "drainTimeout",
+            "removalConfirmations",
+            "maxRemovalFraction",
+            "maxRemovalMinimum",
+            "removalWindow");
 
     static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
     static final Duration MAX_INTERVAL = Duration.ofHours(24);
@@ -44,17 +50,22 @@ record SyncSection(Schedule schedule, Path stateDir, RemovalPolicy removals, Dur
         if (s.has("interval") && s.has("cron")) {
             s.sectionProblem("set either interval or cron, not both");
         }
-        Schedule schedule = cron != null ? Schedule.cron(cron.expression())
+        Schedule schedule = cron != null
+                ? Schedule.cron(cron.expression())
                 : Schedule.every(orDefault(interval, ConfigLoader.DEFAULT_INTERVAL));
         Duration passGap = cron != null ? cron.gap() : schedule.interval();
         // The window must see a drop spread over passes: at least two pass gaps.
         Duration shortestWindow = passGap.multipliedBy(2);
         if (window != null && window.compareTo(shortestWindow) < 0) {
-            s.problem("removalWindow", "must be at least two pass intervals (" + Durations.format(shortestWindow)
-                    + "), or a take-out spread over passes would not be seen" + Problems.got(Durations.format(window)));
+            s.problem(
+                    "removalWindow",
+                    "must be at least two pass intervals (" + Durations.format(shortestWindow)
+                            + "), or a take-out spread over passes would not be seen"
+                            + Problems.got(Durations.format(window)));
         }
         Duration defaultWindow = RemovalPolicy.DEFAULT_WINDOW.compareTo(passGap.multipliedBy(3)) >= 0
-                ? RemovalPolicy.DEFAULT_WINDOW : passGap.multipliedBy(3);
+                ? RemovalPolicy.DEFAULT_WINDOW
+                : passGap.multipliedBy(3);
         RemovalPolicy removals = new RemovalPolicy(
                 orDefault(drainTimeout, RemovalPolicy.defaultDrainTimeout(passGap)),
                 confirmations != null ? confirmations : RemovalPolicy.DEFAULT_CONFIRMATIONS,
@@ -62,8 +73,8 @@ record SyncSection(Schedule schedule, Path stateDir, RemovalPolicy removals, Dur
                 maxFraction != null ? maxFraction : RemovalPolicy.DEFAULT_MAX_FRACTION,
                 maxMinimum != null ? maxMinimum : RemovalPolicy.DEFAULT_MAX_MINIMUM,
                 window != null && window.compareTo(shortestWindow) >= 0 ? window : defaultWindow);
-        return new SyncSection(schedule, stateDir != null ? stateDir : ConfigLoader.DEFAULT_STATE_DIR, removals,
-                passGap);
+        return new SyncSection(
+                schedule, stateDir != null ? stateDir : ConfigLoader.DEFAULT_STATE_DIR, removals, passGap);
     }
 
     private static Schedule.Cron cron(YamlSection s) {

@@ -33,7 +33,12 @@ record LabelSelector(List<Requirement> requirements) {
         }
     }
 
-    enum Operator { EQUALS, NOT_EQUALS, EXISTS, DOES_NOT_EXIST }
+    enum Operator {
+        EQUALS,
+        NOT_EQUALS,
+        EXISTS,
+        DOES_NOT_EXIST
+    }
 
     /**
      * @param text the query parameter as sent; null or blank selects everything
@@ -56,7 +61,10 @@ record LabelSelector(List<Requirement> requirements) {
         int ne = part.indexOf("!=");
         int eq = part.indexOf('=');
         if (ne > 0) {
-            r = new Requirement(part.substring(0, ne).strip(), Operator.NOT_EQUALS, part.substring(ne + 2).strip());
+            r = new Requirement(
+                    part.substring(0, ne).strip(),
+                    Operator.NOT_EQUALS,
+                    part.substring(ne + 2).strip());
         } else if (eq > 0) {
             String value = part.startsWith("==", eq) ? part.substring(eq + 2) : part.substring(eq + 1);
             r = new Requirement(part.substring(0, eq).strip(), Operator.EQUALS, value.strip());
@@ -65,7 +73,8 @@ record LabelSelector(List<Requirement> requirements) {
         } else {
             r = new Requirement(part, Operator.EXISTS, null);
         }
-        if (r.key().isEmpty() || !TOKEN.matcher(r.key()).matches()
+        if (r.key().isEmpty()
+                || !TOKEN.matcher(r.key()).matches()
                 || (r.value() != null && !TOKEN.matcher(r.value()).matches())) {
             throw new IllegalArgumentException("unable to parse requirement: \"" + part + "\" in \"" + whole
                     + "\" (this stand-in understands key=value, key==value, key!=value, key and !key)");

@@ -1,5 +1,9 @@
 package kubelmagent.demo;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -23,12 +27,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsServer;
-
 import kubelmagent.http.LocalServers;
 import kubelmagent.tls.SelfSignedCertificate;
 
@@ -73,16 +71,25 @@ public final class StandInKubernetesApi implements AutoCloseable {
 
     /** The {@code endpointslice.kubernetes.io/managed-by} value and maximum slice size of the real controller. */
     private static final String SLICE_CONTROLLER = "endpointslice-controller.k8s.io";
+
     private static final int MAX_ENDPOINTS_PER_SLICE = 100;
     private static final int REMEMBERED_CONTINUE_TOKENS = 1024;
     private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
     /** Who the 403 messages say was refused. */
     private static final String USER = "system:serviceaccount:kube-lm-agent:kube-lm-agent";
+
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
-    private static final String DISCOVERY = GSON.toJson(object("kind", "APIGroup", "apiVersion", "v1",
-            "name", "discovery.k8s.io",
-            "versions", List.of(object("groupVersion", "discovery.k8s.io/v1", "version", "v1")),
-            "preferredVersion", object("groupVersion", "discovery.k8s.io/v1", "version", "v1")));
+    private static final String DISCOVERY = GSON.toJson(object(
+            "kind",
+            "APIGroup",
+            "apiVersion",
+            "v1",
+            "name",
+            "discovery.k8s.io",
+            "versions",
+            List.of(object("groupVersion", "discovery.k8s.io/v1", "version", "v1")),
+            "preferredVersion",
+            object("groupVersion", "discovery.k8s.io/v1", "version", "v1")));
 
     /** One entry of a Service's {@code spec.ports}; {@code targetPort} is what endpoints serve on. */
     public record Port(String name, int port, int targetPort, String protocol) {
@@ -133,27 +140,64 @@ public final class StandInKubernetesApi implements AutoCloseable {
      * A Service as the caller last set it (versions are the model's revision at its last change), with the
      * objects served for it, rendered once when it changes, as the API server keeps objects serialized.
      */
-    private record Service(String namespace, String name, Map<String, String> labels, Map<String, String> annotations,
-            List<Port> ports, List<Endpoint> endpoints, String created, long serviceVersion, long endpointsVersion,
-            Stored json, List<Stored> slices, String endpointsJson) {
+    private record Service(
+            String namespace,
+            String name,
+            Map<String, String> labels,
+            Map<String, String> annotations,
+            List<Port> ports,
+            List<Endpoint> endpoints,
+            String created,
+            long serviceVersion,
+            long endpointsVersion,
+            Stored json,
+            List<Stored> slices,
+            String endpointsJson) {
 
-        static Service of(String namespace, String name, Map<String, String> labels, Map<String, String> annotations,
-                List<Port> ports, List<Endpoint> endpoints, String created, long serviceVersion, long endpointsVersion) {
-            Service s = new Service(namespace, name, labels, annotations, ports, endpoints, created, serviceVersion,
-                    endpointsVersion, null, List.of(), null);
-            return new Service(namespace, name, labels, annotations, ports, endpoints, created, serviceVersion,
-                    endpointsVersion, new Stored(key(namespace, name), labels, GSON.toJson(StandInKubernetesApi.service(s))),
-                    StandInKubernetesApi.slices(s), GSON.toJson(StandInKubernetesApi.endpoints(s)));
+        static Service of(
+                String namespace,
+                String name,
+                Map<String, String> labels,
+                Map<String, String> annotations,
+                List<Port> ports,
+                List<Endpoint> endpoints,
+                String created,
+                long serviceVersion,
+                long endpointsVersion) {
+            Service s = new Service(
+                    namespace,
+                    name,
+                    labels,
+                    annotations,
+                    ports,
+                    endpoints,
+                    created,
+                    serviceVersion,
+                    endpointsVersion,
+                    null,
+                    List.of(),
+                    null);
+            return new Service(
+                    namespace,
+                    name,
+                    labels,
+                    annotations,
+                    ports,
+                    endpoints,
+                    created,
+                    serviceVersion,
+                    endpointsVersion,
+                    new Stored(key(namespace, name), labels, GSON.toJson(StandInKubernetesApi.service(s))),
+                    StandInKubernetesApi.slices(s),
+                    GSON.toJson(StandInKubernetesApi.endpoints(s)));
         }
     }
 
     /** A list item as JSON, with what lists select and page by. */
-    private record Stored(String key, Map<String, String> labels, String json) {
-    }
+    private record Stored(String key, Map<String, String> labels, String json) {}
 
     /** What a continue token stands for: the rest of one list as it was when its first page was read. */
-    private record Snapshot(List<Stored> items, int offset, long resourceVersion) {
-    }
+    private record Snapshot(List<Stored> items, int offset, long resourceVersion) {}
 
     /** The next {@code remaining} requests to a path fail with {@code code}. */
     private static final class Fault {
@@ -167,11 +211,9 @@ public final class StandInKubernetesApi implements AutoCloseable {
     }
 
     /** A parsed request path: the RBAC view of it (for 403 and 404 messages) and what to answer. */
-    private record Route(String verb, String group, String resource, String namespace, String name) {
-    }
+    private record Route(String verb, String group, String resource, String namespace, String name) {}
 
-    private record Answer(int code, String json) {
-    }
+    private record Answer(int code, String json) {}
 
     /** An error answer, thrown from deep inside a handler. */
     private static final class ApiError extends Exception {
@@ -220,8 +262,8 @@ public final class StandInKubernetesApi implements AutoCloseable {
         if (token == null || token.isBlank()) {
             throw new IllegalArgumentException("the stand-in needs a non-empty bearer token");
         }
-        SelfSignedCertificate certificate = SelfSignedCertificate.generate(workDir.resolve("kubernetes-api"),
-                "kube-lm-agent stand-in Kubernetes API");
+        SelfSignedCertificate certificate = SelfSignedCertificate.generate(
+                workDir.resolve("kubernetes-api"), "kube-lm-agent stand-in Kubernetes API");
         HttpsServer server = LocalServers.https(new InetSocketAddress("127.0.0.1", 0), certificate);
         AtomicInteger threads = new AtomicInteger();
         ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
@@ -252,15 +294,28 @@ public final class StandInKubernetesApi implements AutoCloseable {
      * @param labels      e.g. {@code kempLB=Enabled}
      * @param annotations e.g. {@code vsid=3}
      */
-    public StandInKubernetesApi service(String namespace, String name, Map<String, String> labels,
-            Map<String, String> annotations, List<Port> ports) {
+    public StandInKubernetesApi service(
+            String namespace,
+            String name,
+            Map<String, String> labels,
+            Map<String, String> annotations,
+            List<Port> ports) {
         String key = key(namespace, name);
         synchronized (lock) {
             Service old = services.get(key);
             long version = ++revision;
-            services.put(key, Service.of(namespace, name, Map.copyOf(labels), Map.copyOf(annotations), List.copyOf(ports),
-                    old == null ? List.of() : old.endpoints(), old == null ? now() : old.created(), version,
-                    old == null ? version : old.endpointsVersion()));
+            services.put(
+                    key,
+                    Service.of(
+                            namespace,
+                            name,
+                            Map.copyOf(labels),
+                            Map.copyOf(annotations),
+                            List.copyOf(ports),
+                            old == null ? List.of() : old.endpoints(),
+                            old == null ? now() : old.created(),
+                            version,
+                            old == null ? version : old.endpointsVersion()));
         }
         return this;
     }
@@ -273,8 +328,18 @@ public final class StandInKubernetesApi implements AutoCloseable {
             if (s == null) {
                 throw new IllegalArgumentException("no Service " + key + "; add it with service(...) first");
             }
-            services.put(key, Service.of(s.namespace(), s.name(), s.labels(), s.annotations(), s.ports(),
-                    List.copyOf(endpoints), s.created(), s.serviceVersion(), ++revision));
+            services.put(
+                    key,
+                    Service.of(
+                            s.namespace(),
+                            s.name(),
+                            s.labels(),
+                            s.annotations(),
+                            s.ports(),
+                            List.copyOf(endpoints),
+                            s.created(),
+                            s.serviceVersion(),
+                            ++revision));
         }
         return this;
     }
@@ -391,7 +456,8 @@ public final class StandInKubernetesApi implements AutoCloseable {
         String path = exchange.getRequestURI().getPath();
         Route route = route(path);
         if (!"GET".equals(exchange.getRequestMethod())) {
-            return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null);
+            return status(
+                    405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null);
         }
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
         synchronized (lock) {
@@ -431,16 +497,30 @@ public final class StandInKubernetesApi implements AutoCloseable {
         if (p.length == 4 && p[1].equals("api") && p[2].equals("v1") && p[3].equals("services")) {
             return new Route("list", "", "services", null, null);
         }
-        if (p.length == 6 && p[1].equals("api") && p[2].equals("v1") && p[3].equals("namespaces") && !p[4].isEmpty()
+        if (p.length == 6
+                && p[1].equals("api")
+                && p[2].equals("v1")
+                && p[3].equals("namespaces")
+                && !p[4].isEmpty()
                 && p[5].equals("services")) {
             return new Route("list", "", "services", p[4], null);
         }
-        if (p.length == 7 && p[1].equals("api") && p[2].equals("v1") && p[3].equals("namespaces") && !p[4].isEmpty()
-                && p[5].equals("endpoints") && !p[6].isEmpty()) {
+        if (p.length == 7
+                && p[1].equals("api")
+                && p[2].equals("v1")
+                && p[3].equals("namespaces")
+                && !p[4].isEmpty()
+                && p[5].equals("endpoints")
+                && !p[6].isEmpty()) {
             return new Route("get", "", "endpoints", p[4], p[6]);
         }
-        if (p.length == 7 && p[1].equals("apis") && p[2].equals("discovery.k8s.io") && p[3].equals("v1")
-                && p[4].equals("namespaces") && !p[5].isEmpty() && p[6].equals("endpointslices")) {
+        if (p.length == 7
+                && p[1].equals("apis")
+                && p[2].equals("discovery.k8s.io")
+                && p[3].equals("v1")
+                && p[4].equals("namespaces")
+                && !p[5].isEmpty()
+                && p[6].equals("endpointslices")) {
             return new Route("list", "discovery.k8s.io", "endpointslices", p[5], null);
         }
         return null;
@@ -477,7 +557,9 @@ public final class StandInKubernetesApi implements AutoCloseable {
         // The agent asks for one Service's slices: look that one up rather than render every slice.
         var only = selector.equalTo(SERVICE_NAME_LABEL);
         var candidates = only.isPresent()
-                ? (services.containsKey(key(namespace, only.get())) ? List.of(services.get(key(namespace, only.get()))) : List.<Service>of())
+                ? (services.containsKey(key(namespace, only.get()))
+                        ? List.of(services.get(key(namespace, only.get())))
+                        : List.<Service>of())
                 : services.values();
         List<Stored> items = new ArrayList<>();
         for (Service s : candidates) {
@@ -493,8 +575,14 @@ public final class StandInKubernetesApi implements AutoCloseable {
     }
 
     /** One page of a list, from {@code items} or, given a continue token, from the snapshot it stands for. */
-    private String list(String kind, String apiVersion, String path, Map<String, String> query,
-            LabelSelector selector, List<Stored> items) throws ApiError {
+    private String list(
+            String kind,
+            String apiVersion,
+            String path,
+            Map<String, String> query,
+            LabelSelector selector,
+            List<Stored> items)
+            throws ApiError {
         int limit;
         try {
             limit = Integer.parseInt(query.getOrDefault("limit", "0"));
@@ -510,7 +598,9 @@ public final class StandInKubernetesApi implements AutoCloseable {
                 throw new ApiError(failure(410, null, path));
             }
         }
-        int end = limit > 0 ? Math.min(from.items().size(), from.offset() + limit) : from.items().size();
+        int end = limit > 0
+                ? Math.min(from.items().size(), from.offset() + limit)
+                : from.items().size();
         Map<String, Object> metadata = object("resourceVersion", Long.toString(from.resourceVersion()));
         if (end < from.items().size()) {
             String next = continueToken(from.resourceVersion(), from.items().get(end - 1));
@@ -528,14 +618,16 @@ public final class StandInKubernetesApi implements AutoCloseable {
         StringBuilder json = new StringBuilder(length);
         json.append(head, 0, head.length() - 1).append(",\"items\":[");
         for (int i = from.offset(); i < end; i++) {
-            json.append(i == from.offset() ? "" : ",").append(from.items().get(i).json());
+            json.append(i == from.offset() ? "" : ",")
+                    .append(from.items().get(i).json());
         }
         return json.append("]}").toString();
     }
 
     /** Shaped like the real server's: base64url of {@code {"v":"meta.k8s.io/v1","rv":N,"start":"ns/name\0"}}. */
     private static String continueToken(long resourceVersion, Stored lastItem) {
-        String json = GSON.toJson(object("v", "meta.k8s.io/v1", "rv", resourceVersion, "start", lastItem.key() + "\u0000"));
+        String json =
+                GSON.toJson(object("v", "meta.k8s.io/v1", "rv", resourceVersion, "start", lastItem.key() + "\u0000"));
         return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -550,18 +642,49 @@ public final class StandInKubernetesApi implements AutoCloseable {
     private static Map<String, Object> service(Service s) {
         List<Object> ports = new ArrayList<>();
         for (Port p : s.ports()) {
-            ports.add(object("name", p.name().isEmpty() ? null : p.name(), "protocol", p.protocol(), "port", p.port(),
-                    "targetPort", p.targetPort()));
+            ports.add(object(
+                    "name",
+                    p.name().isEmpty() ? null : p.name(),
+                    "protocol",
+                    p.protocol(),
+                    "port",
+                    p.port(),
+                    "targetPort",
+                    p.targetPort()));
         }
-        String clusterIp = "10.96." + (Math.floorMod(key(s.namespace(), s.name()).hashCode(), 250) + 1) + "."
-                + (Math.floorMod(key(s.name(), s.namespace()).hashCode(), 250) + 1);
+        String clusterIp =
+                "10.96." + (Math.floorMod(key(s.namespace(), s.name()).hashCode(), 250) + 1) + "."
+                        + (Math.floorMod(key(s.name(), s.namespace()).hashCode(), 250) + 1);
         return object(
-                "metadata", metadata(s.namespace(), s.name(), uid("service", s), s.serviceVersion(), s.created(),
-                        s.labels(), s.annotations()),
-                "spec", object("ports", ports, "selector", Map.of("app.kubernetes.io/name", s.name()),
-                        "clusterIP", clusterIp, "clusterIPs", List.of(clusterIp), "type", "ClusterIP",
-                        "sessionAffinity", "None", "ipFamilies", List.of("IPv4"), "ipFamilyPolicy", "SingleStack",
-                        "internalTrafficPolicy", "Cluster"),
+                "metadata",
+                        metadata(
+                                s.namespace(),
+                                s.name(),
+                                uid("service", s),
+                                s.serviceVersion(),
+                                s.created(),
+                                s.labels(),
+                                s.annotations()),
+                "spec",
+                        object(
+                                "ports",
+                                ports,
+                                "selector",
+                                Map.of("app.kubernetes.io/name", s.name()),
+                                "clusterIP",
+                                clusterIp,
+                                "clusterIPs",
+                                List.of(clusterIp),
+                                "type",
+                                "ClusterIP",
+                                "sessionAffinity",
+                                "None",
+                                "ipFamilies",
+                                List.of("IPv4"),
+                                "ipFamilyPolicy",
+                                "SingleStack",
+                                "internalTrafficPolicy",
+                                "Cluster"),
                 "status", object("loadBalancer", Map.of()));
     }
 
@@ -577,24 +700,60 @@ public final class StandInKubernetesApi implements AutoCloseable {
         List<Stored> slices = new ArrayList<>();
         int count = Math.max(1, (s.endpoints().size() + MAX_ENDPOINTS_PER_SLICE - 1) / MAX_ENDPOINTS_PER_SLICE);
         for (int i = 0; i < count; i++) {
-            List<Endpoint> chunk = s.endpoints().subList(i * MAX_ENDPOINTS_PER_SLICE,
-                    Math.min(s.endpoints().size(), (i + 1) * MAX_ENDPOINTS_PER_SLICE));
+            List<Endpoint> chunk = s.endpoints()
+                    .subList(
+                            i * MAX_ENDPOINTS_PER_SLICE,
+                            Math.min(s.endpoints().size(), (i + 1) * MAX_ENDPOINTS_PER_SLICE));
             List<Object> endpoints = new ArrayList<>();
             for (Endpoint e : chunk) {
-                endpoints.add(object("addresses", List.of(e.ip()),
-                        "conditions", object("ready", e.ready(), "serving", e.serving(), "terminating", e.terminating()),
-                        "nodeName", node(e), "targetRef", pod(s, e)));
+                endpoints.add(object(
+                        "addresses",
+                        List.of(e.ip()),
+                        "conditions",
+                        object("ready", e.ready(), "serving", e.serving(), "terminating", e.terminating()),
+                        "nodeName",
+                        node(e),
+                        "targetRef",
+                        pod(s, e)));
             }
             String name = s.name() + "-" + suffix(key(s.namespace(), s.name()) + "#" + i);
-            Map<String, Object> metadata = metadata(s.namespace(), name, uid("endpointslice", s, i), s.endpointsVersion(),
-                    s.created(), labels, Map.of("endpoints.kubernetes.io/last-change-trigger-time", s.created()));
+            Map<String, Object> metadata = metadata(
+                    s.namespace(),
+                    name,
+                    uid("endpointslice", s, i),
+                    s.endpointsVersion(),
+                    s.created(),
+                    labels,
+                    Map.of("endpoints.kubernetes.io/last-change-trigger-time", s.created()));
             metadata.put("generateName", s.name() + "-");
-            metadata.put("ownerReferences", List.of(object("apiVersion", "v1", "kind", "Service", "name", s.name(),
-                    "uid", uid("service", s), "controller", true, "blockOwnerDeletion", true)));
+            metadata.put(
+                    "ownerReferences",
+                    List.of(object(
+                            "apiVersion",
+                            "v1",
+                            "kind",
+                            "Service",
+                            "name",
+                            s.name(),
+                            "uid",
+                            uid("service", s),
+                            "controller",
+                            true,
+                            "blockOwnerDeletion",
+                            true)));
             // A Service without endpoints still has one (placeholder) slice, with neither endpoints nor ports.
-            slices.add(new Stored(key(s.namespace(), name), labels, GSON.toJson(object("metadata", metadata,
-                    "addressType", "IPv4", "endpoints", chunk.isEmpty() ? null : endpoints,
-                    "ports", chunk.isEmpty() ? null : ports))));
+            slices.add(new Stored(
+                    key(s.namespace(), name),
+                    labels,
+                    GSON.toJson(object(
+                            "metadata",
+                            metadata,
+                            "addressType",
+                            "IPv4",
+                            "endpoints",
+                            chunk.isEmpty() ? null : endpoints,
+                            "ports",
+                            chunk.isEmpty() ? null : ports))));
         }
         return slices;
     }
@@ -609,29 +768,70 @@ public final class StandInKubernetesApi implements AutoCloseable {
         }
         List<Object> ports = new ArrayList<>();
         for (Port p : s.ports()) {
-            ports.add(object("name", p.name().isEmpty() ? null : p.name(), "port", p.targetPort(), "protocol", p.protocol()));
+            ports.add(object(
+                    "name", p.name().isEmpty() ? null : p.name(), "port", p.targetPort(), "protocol", p.protocol()));
         }
-        List<Object> subsets = ready.isEmpty() && notReady.isEmpty() ? null : List.of(object(
-                "addresses", ready.isEmpty() ? null : ready,
-                "notReadyAddresses", notReady.isEmpty() ? null : notReady,
-                "ports", ports));
-        return object("kind", "Endpoints", "apiVersion", "v1",
-                "metadata", metadata(s.namespace(), s.name(), uid("endpoints", s), s.endpointsVersion(), s.created(),
-                        s.labels(), Map.of("endpoints.kubernetes.io/last-change-trigger-time", s.created())),
-                "subsets", subsets);
+        List<Object> subsets = ready.isEmpty() && notReady.isEmpty()
+                ? null
+                : List.of(object(
+                        "addresses", ready.isEmpty() ? null : ready,
+                        "notReadyAddresses", notReady.isEmpty() ? null : notReady,
+                        "ports", ports));
+        return object(
+                "kind",
+                "Endpoints",
+                "apiVersion",
+                "v1",
+                "metadata",
+                metadata(
+                        s.namespace(),
+                        s.name(),
+                        uid("endpoints", s),
+                        s.endpointsVersion(),
+                        s.created(),
+                        s.labels(),
+                        Map.of("endpoints.kubernetes.io/last-change-trigger-time", s.created())),
+                "subsets",
+                subsets);
     }
 
-    private static Map<String, Object> metadata(String namespace, String name, String uid, long resourceVersion,
-            String created, Map<String, String> labels, Map<String, String> annotations) {
-        return object("name", name, "namespace", namespace, "uid", uid, "resourceVersion", Long.toString(resourceVersion),
-                "creationTimestamp", created, "labels", labels.isEmpty() ? null : new TreeMap<>(labels),
-                "annotations", annotations.isEmpty() ? null : new TreeMap<>(annotations));
+    private static Map<String, Object> metadata(
+            String namespace,
+            String name,
+            String uid,
+            long resourceVersion,
+            String created,
+            Map<String, String> labels,
+            Map<String, String> annotations) {
+        return object(
+                "name",
+                name,
+                "namespace",
+                namespace,
+                "uid",
+                uid,
+                "resourceVersion",
+                Long.toString(resourceVersion),
+                "creationTimestamp",
+                created,
+                "labels",
+                labels.isEmpty() ? null : new TreeMap<>(labels),
+                "annotations",
+                annotations.isEmpty() ? null : new TreeMap<>(annotations));
     }
 
     private static Map<String, Object> pod(Service s, Endpoint e) {
         String name = s.name() + "-" + suffix(s.name()) + "-" + suffix(e.ip());
-        return object("kind", "Pod", "namespace", s.namespace(), "name", name,
-                "uid", UUID.nameUUIDFromBytes(("pod/" + s.namespace() + "/" + name).getBytes(StandardCharsets.UTF_8)).toString());
+        return object(
+                "kind",
+                "Pod",
+                "namespace",
+                s.namespace(),
+                "name",
+                name,
+                "uid",
+                UUID.nameUUIDFromBytes(("pod/" + s.namespace() + "/" + name).getBytes(StandardCharsets.UTF_8))
+                        .toString());
     }
 
     private static String node(Endpoint e) {
@@ -647,49 +847,98 @@ public final class StandInKubernetesApi implements AutoCloseable {
                 return status(401, "Unauthorized", "Unauthorized", null);
             case 403:
                 if (route == null || route.resource() == null) {
-                    return status(403, "Forbidden", "forbidden: User \"" + USER + "\" cannot get path \"" + path + "\"",
+                    return status(
+                            403,
+                            "Forbidden",
+                            "forbidden: User \"" + USER + "\" cannot get path \"" + path + "\"",
                             object());
                 }
                 String qualified = route.group().isEmpty() ? route.resource() : route.resource() + "." + route.group();
-                return status(403, "Forbidden", qualified + (route.name() == null ? "" : " \"" + route.name() + "\"")
+                return status(
+                        403,
+                        "Forbidden",
+                        qualified + (route.name() == null ? "" : " \"" + route.name() + "\"")
                                 + " is forbidden: User \"" + USER + "\" cannot " + route.verb() + " resource \""
                                 + route.resource() + "\" in API group \"" + route.group() + "\""
-                                + (route.namespace() == null ? " at the cluster scope"
+                                + (route.namespace() == null
+                                        ? " at the cluster scope"
                                         : " in the namespace \"" + route.namespace() + "\""),
-                        object("name", route.name(), "group", route.group().isEmpty() ? null : route.group(),
-                                "kind", route.resource()));
+                        object(
+                                "name",
+                                route.name(),
+                                "group",
+                                route.group().isEmpty() ? null : route.group(),
+                                "kind",
+                                route.resource()));
             case 404:
                 if (route != null && route.name() != null) {
-                    return status(404, "NotFound", route.resource() + " \"" + route.name() + "\" not found",
+                    return status(
+                            404,
+                            "NotFound",
+                            route.resource() + " \"" + route.name() + "\" not found",
                             object("name", route.name(), "kind", route.resource()));
                 }
                 return status(404, "NotFound", "the server could not find the requested resource", object());
             case 410:
-                return status(410, "Expired", "The provided continue parameter is too old to display a consistent list"
-                        + " result. You can start a new list without the continue parameter, or use the continue token"
-                        + " in this response to retrieve the remainder of the results. Continuing with the provided token"
-                        + " results in an inconsistent list - objects that were created, modified, or deleted between the"
-                        + " time the first chunk was returned and now may show up in the list.", null);
+                return status(
+                        410,
+                        "Expired",
+                        "The provided continue parameter is too old to display a consistent list"
+                                + " result. You can start a new list without the continue parameter, or use the continue token"
+                                + " in this response to retrieve the remainder of the results. Continuing with the provided token"
+                                + " results in an inconsistent list - objects that were created, modified, or deleted between the"
+                                + " time the first chunk was returned and now may show up in the list.",
+                        null);
             case 429:
-                return status(429, "TooManyRequests", "Too many requests, please try again later.",
+                return status(
+                        429,
+                        "TooManyRequests",
+                        "Too many requests, please try again later.",
                         object("retryAfterSeconds", 1));
             case 500:
-                return status(500, "InternalError", "Internal error occurred: etcdserver: request timed out",
+                return status(
+                        500,
+                        "InternalError",
+                        "Internal error occurred: etcdserver: request timed out",
                         object("causes", List.of(object("message", "etcdserver: request timed out"))));
             case 503:
                 return status(503, "ServiceUnavailable", "the server is currently unable to handle the request", null);
             case 504:
-                return status(504, "Timeout", "the server was unable to return a response in the time allotted,"
-                        + " but may still be processing the request", null);
+                return status(
+                        504,
+                        "Timeout",
+                        "the server was unable to return a response in the time allotted,"
+                                + " but may still be processing the request",
+                        null);
             default:
-                return status(code, code >= 500 ? "InternalError" : "BadRequest",
-                        "failure injected by the stand-in Kubernetes API", null);
+                return status(
+                        code,
+                        code >= 500 ? "InternalError" : "BadRequest",
+                        "failure injected by the stand-in Kubernetes API",
+                        null);
         }
     }
 
     private static Answer status(int code, String reason, String message, Map<String, Object> details) {
-        return new Answer(code, GSON.toJson(object("kind", "Status", "apiVersion", "v1", "metadata", Map.of(),
-                "status", "Failure", "message", message, "reason", reason, "details", details, "code", code)));
+        return new Answer(
+                code,
+                GSON.toJson(object(
+                        "kind",
+                        "Status",
+                        "apiVersion",
+                        "v1",
+                        "metadata",
+                        Map.of(),
+                        "status",
+                        "Failure",
+                        "message",
+                        message,
+                        "reason",
+                        reason,
+                        "details",
+                        details,
+                        "code",
+                        code)));
     }
 
     // ---- helpers ----

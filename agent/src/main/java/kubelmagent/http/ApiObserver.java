@@ -13,7 +13,7 @@ import java.time.Duration;
 public interface ApiObserver {
 
     /** Does nothing: for clients built without metrics (tests, {@code status}). */
-    ApiObserver NONE = (command, status, elapsed) -> { };
+    ApiObserver NONE = (command, status, elapsed) -> {};
 
     /**
      * One request is over. Called once per attempt, so a read retried twice reports three requests.

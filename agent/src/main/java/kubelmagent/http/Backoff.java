@@ -79,6 +79,8 @@ public record Backoff(int attempts, Duration first, Duration cap) {
         for (int i = 2; i < n && bound < limit; i++) {
             bound = bound > limit / 2 ? limit : bound * 2;
         }
-        return bound <= 0 ? Duration.ZERO : Duration.ofMillis(ThreadLocalRandom.current().nextLong(bound + 1));
+        return bound <= 0
+                ? Duration.ZERO
+                : Duration.ofMillis(ThreadLocalRandom.current().nextLong(bound + 1));
     }
 }

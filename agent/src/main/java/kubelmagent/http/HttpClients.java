@@ -4,13 +4,13 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
-
+import kubelmagent.tls.TlsSettings;
+import kubelmagent.version.Version;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -23,9 +23,6 @@ import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.http.ssl.TLS;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
-
-import kubelmagent.tls.TlsSettings;
-import kubelmagent.version.Version;
 
 /**
  * Builds the HTTP clients towards the Kubernetes API and the LoadMaster: verified TLS unless told
@@ -40,10 +37,20 @@ public final class HttpClients {
     public static CloseableHttpClient create(TlsSettings tls, Duration timeout) {
         SSLContext sslContext = sslContext(tls);
         DefaultClientTlsStrategy tlsStrategy = tls.insecureSkipTlsVerify()
-                ? new DefaultClientTlsStrategy(sslContext, new String[] {TLS.V_1_3.id, TLS.V_1_2.id}, null,
-                        null, HostnameVerificationPolicy.CLIENT, NoopHostnameVerifier.INSTANCE)
-                : new DefaultClientTlsStrategy(sslContext, new String[] {TLS.V_1_3.id, TLS.V_1_2.id}, null,
-                        null, HostnameVerificationPolicy.BOTH, null);
+                ? new DefaultClientTlsStrategy(
+                        sslContext,
+                        new String[] {TLS.V_1_3.id, TLS.V_1_2.id},
+                        null,
+                        null,
+                        HostnameVerificationPolicy.CLIENT,
+                        NoopHostnameVerifier.INSTANCE)
+                : new DefaultClientTlsStrategy(
+                        sslContext,
+                        new String[] {TLS.V_1_3.id, TLS.V_1_2.id},
+                        null,
+                        null,
+                        HostnameVerificationPolicy.BOTH,
+                        null);
         Timeout t = Timeout.of(timeout);
         var connections = PoolingHttpClientConnectionManagerBuilder.create()
                 .setTlsSocketStrategy(tlsStrategy)
@@ -54,7 +61,10 @@ public final class HttpClients {
                         // and writes are never retried: check connections idle for over a second.
                         .setValidateAfterInactivity(TimeValue.ofSeconds(1))
                         .build())
-                .setDefaultSocketConfig(SocketConfig.custom().setTcpNoDelay(true).setSoTimeout(t).build())
+                .setDefaultSocketConfig(SocketConfig.custom()
+                        .setTcpNoDelay(true)
+                        .setSoTimeout(t)
+                        .build())
                 .setMaxConnTotal(4)
                 .setMaxConnPerRoute(4)
                 .build();
@@ -90,7 +100,8 @@ public final class HttpClients {
                 for (X509Certificate ca : tls.trustedCas()) {
                     trustStore.setCertificateEntry("ca-" + i++, ca);
                 }
-                TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                TrustManagerFactory factory =
+                        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 factory.init(trustStore);
                 trustManagers = factory.getTrustManagers();
             }

@@ -1,12 +1,10 @@
 package kubelmagent.http;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import kubelmagent.tls.SelfSignedCertificate;
 
 /**

@@ -6,9 +6,7 @@ import java.io.InterruptedIOException;
 import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.time.Duration;
-
 import javax.net.ssl.SSLException;
-
 import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.NoHttpResponseException;
 
@@ -88,8 +86,10 @@ public final class NoAnswer extends Exception {
         if (duringBody) {
             return Kind.BROKEN_OFF;
         }
-        if (has(failure, SocketException.class) || has(failure, EOFException.class)
-                || has(failure, NoHttpResponseException.class) || has(failure, ConnectionClosedException.class)) {
+        if (has(failure, SocketException.class)
+                || has(failure, EOFException.class)
+                || has(failure, NoHttpResponseException.class)
+                || has(failure, ConnectionClosedException.class)) {
             return Kind.CONNECTION;
         }
         if (has(failure, SSLException.class)) {

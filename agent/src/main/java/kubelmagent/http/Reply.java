@@ -3,7 +3,6 @@ package kubelmagent.http;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-
 import org.apache.hc.core5.http.ContentType;
 
 /**
@@ -18,8 +17,8 @@ import org.apache.hc.core5.http.ContentType;
  * @param retryAfter  what a {@code Retry-After} header in seconds asks for; zero without one, or in another form
  * @param elapsed     from sending the request to having read the answer
  */
-public record Reply(int status, String contentType, byte[] body, boolean tooLarge, Duration retryAfter,
-        Duration elapsed) {
+public record Reply(
+        int status, String contentType, byte[] body, boolean tooLarge, Duration retryAfter, Duration elapsed) {
 
     /** The body as text, in the charset the {@code Content-Type} names, else UTF-8. */
     public String text() {

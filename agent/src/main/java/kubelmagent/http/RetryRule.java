@@ -41,9 +41,10 @@ public record RetryRule(Backoff backoff, boolean throttlingPasses) {
 
     /** Whether a request that got no whole answer is worth sending again. */
     public boolean worthRetrying(NoAnswer.Kind failure, boolean idempotent) {
-        return idempotent && switch (failure) {
-            case TIMEOUT, CONNECTION, BROKEN_OFF -> true;
-            case TLS, UNKNOWN_HOST, OTHER -> false;
-        };
+        return idempotent
+                && switch (failure) {
+                    case TIMEOUT, CONNECTION, BROKEN_OFF -> true;
+                    case TLS, UNKNOWN_HOST, OTHER -> false;
+                };
     }
 }

@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.Objects;
-
+import kubelmagent.tls.TlsSettings;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
@@ -13,9 +13,6 @@ import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.io.CloseMode;
-
-import kubelmagent.tls.TlsSettings;
-import kubelmagent.http.ApiObserver;
 
 /**
  * Sends one request and reads its answer, for both the Kubernetes and the LoadMaster client: it times

@@ -6,12 +6,9 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
-
 import javax.net.ssl.SSLException;
-
-import org.apache.hc.core5.http.impl.EnglishReasonPhraseCatalog;
-
 import kubelmagent.http.NoAnswer;
+import org.apache.hc.core5.http.impl.EnglishReasonPhraseCatalog;
 
 /**
  * Turns a failed Kubernetes API request into an operator-facing sentence: what was asked, what came
@@ -153,7 +150,8 @@ final class ApiFailures {
             return start + " with an empty body; the next pass retries";
         }
         if (!contentType.toLowerCase(Locale.ROOT).contains("json")) {
-            return start + " with a body that is not JSON (Content-Type " + (contentType.isEmpty() ? "not set" : contentType)
+            return start + " with a body that is not JSON (Content-Type "
+                    + (contentType.isEmpty() ? "not set" : contentType)
                     + ", " + length + " characters); check that the server URL " + server
                     + " points at the Kubernetes API server and not at a proxy or login page";
         }

@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * @param path      the URL path below the server URL, e.g. {@code /api/v1/services}
  * @param query     query parameters, unencoded, in order
  */
-record ApiRequest(String verb, String apiGroup, String resource, String namespace, String path, Map<String, String> query) {
+record ApiRequest(
+        String verb, String apiGroup, String resource, String namespace, String path, Map<String, String> query) {
 
     static final String DISCOVERY_GROUP = "discovery.k8s.io";
 
@@ -39,15 +40,26 @@ record ApiRequest(String verb, String apiGroup, String resource, String namespac
 
     /** The EndpointSlices of one Service, in {@code discovery.k8s.io/{version}}. */
     static ApiRequest listEndpointSlices(String version, String namespace, String service) {
-        String path = "/apis/" + DISCOVERY_GROUP + "/" + version + "/namespaces/" + segment(namespace) + "/endpointslices";
-        return new ApiRequest("list", DISCOVERY_GROUP, "endpointslices", namespace, path,
+        String path =
+                "/apis/" + DISCOVERY_GROUP + "/" + version + "/namespaces/" + segment(namespace) + "/endpointslices";
+        return new ApiRequest(
+                "list",
+                DISCOVERY_GROUP,
+                "endpointslices",
+                namespace,
+                path,
                 Map.of("labelSelector", "kubernetes.io/service-name=" + service));
     }
 
     /** The core/v1 Endpoints of one Service. */
     static ApiRequest getEndpoints(String namespace, String service) {
-        return new ApiRequest("get", "", "endpoints", namespace,
-                "/api/v1/namespaces/" + segment(namespace) + "/endpoints/" + segment(service), Map.of());
+        return new ApiRequest(
+                "get",
+                "",
+                "endpoints",
+                namespace,
+                "/api/v1/namespaces/" + segment(namespace) + "/endpoints/" + segment(service),
+                Map.of());
     }
 
     /** The same request with one more query parameter (or a new value for it). */
@@ -67,9 +79,10 @@ record ApiRequest(String verb, String apiGroup, String resource, String namespac
         if (query.isEmpty()) {
             return path;
         }
-        return path + "?" + query.entrySet().stream()
-                .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
-                .collect(Collectors.joining("&"));
+        return path + "?"
+                + query.entrySet().stream()
+                        .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
+                        .collect(Collectors.joining("&"));
     }
 
     /** For messages: {@code GET /api/v1/services} (the query is left out). */

@@ -1,7 +1,6 @@
 package kubelmagent.kube;
 
 import java.nio.file.Path;
-
 import kubelmagent.model.Problem;
 import kubelmagent.secret.Secret;
 import kubelmagent.secret.SecretFile;

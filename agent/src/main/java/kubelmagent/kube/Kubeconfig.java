@@ -3,11 +3,8 @@ package kubelmagent.kube;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -19,17 +16,10 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
-
 import kubelmagent.log.Text;
+import kubelmagent.secret.Secret;
 import kubelmagent.tls.Pem;
 import kubelmagent.tls.TlsSettings;
-import kubelmagent.secret.Secret;
 import kubelmagent.yaml.YamlSection;
 
 /**
@@ -53,8 +43,9 @@ public final class Kubeconfig {
      * @throws IOException with an operator-facing message naming the file and what is wrong
      */
     public static KubernetesConnection read(Path file, String context, Duration timeout) throws IOException {
-        return new Kubeconfig(KubeconfigDocument.load(file), file.toAbsolutePath().getParent()).connection(context,
-                timeout);
+        return new Kubeconfig(
+                        KubeconfigDocument.load(file), file.toAbsolutePath().getParent())
+                .connection(context, timeout);
     }
 
     /** @param dir where relative paths in the kubeconfig start, as kubectl has them */
@@ -66,9 +57,13 @@ public final class Kubeconfig {
     private KubernetesConnection connection(String context, Duration timeout) throws IOException {
         YamlSection root = doc.root();
 
-        String contextName = context != null && !context.isBlank() ? context : doc.string(root, "current-context")
-                .orElseThrow(() -> doc.error(root, "has no current-context; set one (kubectl config use-context NAME)"
-                        + " or name the context to use"));
+        String contextName = context != null && !context.isBlank()
+                ? context
+                : doc.string(root, "current-context")
+                        .orElseThrow(() -> doc.error(
+                                root,
+                                "has no current-context; set one (kubectl config use-context NAME)"
+                                        + " or name the context to use"));
         YamlSection contextNode = doc.named("contexts", contextName, "context");
         YamlSection cluster = doc.named("clusters", doc.requiredString(contextNode, "cluster"), "cluster");
         Optional<String> userName = doc.string(contextNode, "user");
@@ -83,7 +78,10 @@ public final class Kubeconfig {
             YamlSection user = doc.named("users", userName.get(), "user");
             rejectUnsupported(user);
             token = doc.string(user, "token").map(Secret::of).orElse(null);
-            tokenFile = doc.string(user, "tokenFile").map(dir::resolve).map(Path::normalize).orElse(null);
+            tokenFile = doc.string(user, "tokenFile")
+                    .map(dir::resolve)
+                    .map(Path::normalize)
+                    .orElse(null);
             KeyStore clientKeyStore = clientKeyStore(user);
             if (token == null && tokenFile == null && clientKeyStore == null) {
                 throw doc.error(user, "has no token, tokenFile or client certificate");
@@ -106,9 +104,12 @@ public final class Kubeconfig {
         }
         if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
             // not quoted: a user-info part may hold a password
-            throw doc.error(cluster, "server", "must be a plain https URL such as https://10.0.0.10:6443, without a"
-                    + " user"
-                    + " name, password, query or fragment");
+            throw doc.error(
+                    cluster,
+                    "server",
+                    "must be a plain https URL such as https://10.0.0.10:6443, without a"
+                            + " user"
+                            + " name, password, query or fragment");
         }
         return uri;
     }
@@ -116,14 +117,19 @@ public final class Kubeconfig {
     private boolean insecure(YamlSection cluster) throws IOException {
         for (String unsupported : List.of("tls-server-name", "proxy-url")) {
             if (cluster.has(unsupported)) {
-                throw doc.error(cluster, unsupported, "is not supported; remove it (use a server URL whose host the"
-                        + " API server's certificate names, reachable without a proxy)");
+                throw doc.error(
+                        cluster,
+                        unsupported,
+                        "is not supported; remove it (use a server URL whose host the"
+                                + " API server's certificate names, reachable without a proxy)");
             }
         }
         boolean insecure = doc.bool(cluster, "insecure-skip-tls-verify");
         if (insecure && (cluster.has("certificate-authority-data") || cluster.has("certificate-authority"))) {
-            throw doc.error(cluster, "insecure-skip-tls-verify", "cannot be true while a certificate authority is set;"
-                    + " remove one of them");
+            throw doc.error(
+                    cluster,
+                    "insecure-skip-tls-verify",
+                    "cannot be true while a certificate authority is set;" + " remove one of them");
         }
         return insecure;
     }
@@ -142,18 +148,24 @@ public final class Kubeconfig {
 
     private void rejectUnsupported(YamlSection user) throws IOException {
         if (user.has("exec")) {
-            throw doc.error(user, "uses an exec credential plugin, which the agent does not support; use a"
-                    + " service-account"
-                    + " token instead (token or tokenFile)");
+            throw doc.error(
+                    user,
+                    "uses an exec credential plugin, which the agent does not support; use a"
+                            + " service-account"
+                            + " token instead (token or tokenFile)");
         }
         if (user.has("auth-provider")) {
-            throw doc.error(user, "uses an auth-provider, which the agent does not support; use a service-account token"
-                    + " instead (token or tokenFile)");
+            throw doc.error(
+                    user,
+                    "uses an auth-provider, which the agent does not support; use a service-account token"
+                            + " instead (token or tokenFile)");
         }
         if (user.has("username") || user.has("password")) {
-            throw doc.error(user, "uses basic authentication, which Kubernetes no longer supports; use a"
-                    + " service-account"
-                    + " token instead (token or tokenFile)");
+            throw doc.error(
+                    user,
+                    "uses basic authentication, which Kubernetes no longer supports; use a"
+                            + " service-account"
+                            + " token instead (token or tokenFile)");
         }
     }
 
@@ -183,8 +195,10 @@ public final class Kubeconfig {
             throw error(keyPem.get(), e.getMessage());
         }
         if (!belongTogether(key, chain.get(0).getPublicKey())) {
-            throw doc.error(user, "the key in " + keyPem.get().key() + " does not belong to the certificate in "
-                    + certificatePem.get().key());
+            throw doc.error(
+                    user,
+                    "the key in " + keyPem.get().key() + " does not belong to the certificate in "
+                            + certificatePem.get().key());
         }
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
@@ -192,8 +206,10 @@ public final class Kubeconfig {
             store.setKeyEntry(CLIENT_ALIAS, key, new char[0], chain.toArray(new X509Certificate[0]));
             return store;
         } catch (GeneralSecurityException e) {
-            throw doc.error(user, "the client certificate and key cannot be used (" + e.getClass().getSimpleName()
-                    + ")");
+            throw doc.error(
+                    user,
+                    "the client certificate and key cannot be used ("
+                            + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -203,7 +219,8 @@ public final class Kubeconfig {
             return false;
         }
         try {
-            Signature signature = Signature.getInstance("RSA".equals(key.getAlgorithm()) ? "SHA256withRSA" : "SHA256withECDSA");
+            Signature signature =
+                    Signature.getInstance("RSA".equals(key.getAlgorithm()) ? "SHA256withRSA" : "SHA256withECDSA");
             byte[] probe = "kube-lm-agent".getBytes(StandardCharsets.US_ASCII);
             signature.initSign(key);
             signature.update(probe);

@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-
+import kubelmagent.log.Text;
+import kubelmagent.yaml.Problems;
+import kubelmagent.yaml.YamlSection;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -21,10 +23,6 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
-
-import kubelmagent.log.Text;
-import kubelmagent.yaml.Problems;
-import kubelmagent.yaml.YamlSection;
 
 /**
  * A kubeconfig file as YAML, walked with the agent's one YAML walker, {@link YamlSection}, and looked
@@ -66,7 +64,8 @@ final class KubeconfigDocument {
             document = yaml.compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
             // Not e.getMessage(): it quotes the offending line, which may hold a token or key.
-            String where = e.getProblemMark() == null ? ""
+            String where = e.getProblemMark() == null
+                    ? ""
                     : " at line " + (e.getProblemMark().getLine() + 1) + ", column "
                             + (e.getProblemMark().getColumn() + 1);
             throw new IOException(file + ": is not valid YAML" + where + ": " + e.getProblem());
@@ -74,8 +73,8 @@ final class KubeconfigDocument {
             throw new IOException(file + ": is not valid YAML (" + e.getClass().getSimpleName() + ")");
         }
         if (!(document instanceof MappingNode mapping)) {
-            throw new IOException(file + ": is not a kubeconfig (expected a YAML mapping with clusters, contexts"
-                    + " and users)");
+            throw new IOException(
+                    file + ": is not a kubeconfig (expected a YAML mapping with clusters, contexts" + " and users)");
         }
         // Its keys are kubectl's: any is taken, and what the walker would report on its own (a key
         // that is not a name, say) is no concern of the agent's, which looks up only the keys it needs.
@@ -164,8 +163,11 @@ final class KubeconfigDocument {
                 names.add(entryName.getValue());
             }
         }
-        throw error(root, list, "has no entry named \"" + name + "\""
-                + (names.isEmpty() ? "" : " (it has: " + String.join(", ", names) + ")"));
+        throw error(
+                root,
+                list,
+                "has no entry named \"" + name + "\""
+                        + (names.isEmpty() ? "" : " (it has: " + String.join(", ", names) + ")"));
     }
 
     List<Node> list(YamlSection s, String key) throws IOException {

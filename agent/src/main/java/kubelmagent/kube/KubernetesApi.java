@@ -1,34 +1,28 @@
 package kubelmagent.kube;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import com.google.gson.Strictness;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
-import org.apache.hc.client5.http.classic.methods.HttpGet;
-import org.apache.hc.core5.http.HttpHeaders;
-
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
-import com.google.gson.Strictness;
-
 import kubelmagent.http.Backoff;
 import kubelmagent.http.NoAnswer;
 import kubelmagent.http.Redaction;
 import kubelmagent.http.Reply;
 import kubelmagent.http.RetryRule;
 import kubelmagent.http.Transport;
-
 import kubelmagent.kube.wire.ListMeta;
 import kubelmagent.kube.wire.ListPage;
 import kubelmagent.kube.wire.Status;
 import kubelmagent.log.Log;
-
-import kubelmagent.http.ApiObserver;
 import kubelmagent.secret.Secret;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.core5.http.HttpHeaders;
 
 /**
  * GETs objects and paginated lists from the Kubernetes API and parses them. A GET that fails in a way
@@ -41,7 +35,8 @@ import kubelmagent.secret.Secret;
 final class KubernetesApi implements AutoCloseable {
 
     private static final Log LOG = Log.get(KubernetesApi.class);
-    private static final Gson GSON = new GsonBuilder().setStrictness(Strictness.STRICT).create();
+    private static final Gson GSON =
+            new GsonBuilder().setStrictness(Strictness.STRICT).create();
 
     /** Kubernetes lists are read whole, however long (a page holds at most {@code pageSize} items). */
     static final int MAX_BODY_BYTES = Integer.MAX_VALUE;
@@ -117,8 +112,8 @@ final class KubernetesApi implements AutoCloseable {
     private Reply fetch(ApiRequest request, Secret token) throws KubernetesApiException {
         Attempts attempts = new Attempts(request, token);
         try {
-            return retries.backoffFor(true).run(attempts::next, KubernetesApiException.class,
-                    KubernetesApiException::worthRetrying);
+            return retries.backoffFor(true)
+                    .run(attempts::next, KubernetesApiException.class, KubernetesApiException::worthRetrying);
         } catch (InterruptedException e) {
             throw interrupted(request, e);
         }
@@ -183,8 +178,11 @@ final class KubernetesApi implements AutoCloseable {
         try {
             return transport.send(get, command, redaction(token));
         } catch (NoAnswer e) {
-            throw new KubernetesApiException(redact(failures.noAnswer(request, e), token), true,
-                    retries.worthRetrying(e.kind(), true), e.cause());
+            throw new KubernetesApiException(
+                    redact(failures.noAnswer(request, e), token),
+                    true,
+                    retries.worthRetrying(e.kind(), true),
+                    e.cause());
         }
     }
 
@@ -207,8 +205,8 @@ final class KubernetesApi implements AutoCloseable {
 
     private KubernetesApiException statusFailure(ApiRequest request, Reply answer, Secret token) {
         String message = failures.status(request, answer.status(), kubernetesMessage(answer.text()));
-        return new KubernetesApiException(redact(message, token), false, retries.worthRetrying(answer.status(), true),
-                null);
+        return new KubernetesApiException(
+                redact(message, token), false, retries.worthRetrying(answer.status(), true), null);
     }
 
     private KubernetesApiException interrupted(ApiRequest request, InterruptedException e) {

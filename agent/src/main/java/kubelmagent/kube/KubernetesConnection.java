@@ -3,9 +3,8 @@ package kubelmagent.kube;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import kubelmagent.tls.TlsSettings;
 import kubelmagent.secret.Secret;
+import kubelmagent.tls.TlsSettings;
 
 /**
  * How to reach and authenticate to the Kubernetes API server.
@@ -16,5 +15,4 @@ import kubelmagent.secret.Secret;
  * @param staticToken a bearer token taken from a kubeconfig; or null
  * @param timeout     connect and read timeout for each request
  */
-public record KubernetesConnection(URI server, TlsSettings tls, Path tokenFile, Secret staticToken, Duration timeout) {
-}
+public record KubernetesConnection(URI server, TlsSettings tls, Path tokenFile, Secret staticToken, Duration timeout) {}

@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-
+import kubelmagent.http.ApiObserver;
 import kubelmagent.http.Backoff;
 import kubelmagent.http.Transport;
-import kubelmagent.http.HttpClients;
 import kubelmagent.log.Log;
-import kubelmagent.http.ApiObserver;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Problem;
 import kubelmagent.secret.Secret;
@@ -40,19 +38,28 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
     }
 
     /** @param observer told how long each request took, for the metrics */
-    public KubernetesSource(KubernetesConnection connection, List<String> namespaces, Selector selector,
-            ApiObserver observer) {
+    public KubernetesSource(
+            KubernetesConnection connection, List<String> namespaces, Selector selector, ApiObserver observer) {
         this(connection, namespaces, selector, DEFAULT_PAGE_SIZE, Backoff.READS, observer);
     }
 
     /** @param backoff how failed reads are retried within a pass */
-    KubernetesSource(KubernetesConnection connection, List<String> namespaces, Selector selector, int pageSize,
+    KubernetesSource(
+            KubernetesConnection connection,
+            List<String> namespaces,
+            Selector selector,
+            int pageSize,
             Backoff backoff) {
         this(connection, namespaces, selector, pageSize, backoff, ApiObserver.NONE);
     }
 
-    private KubernetesSource(KubernetesConnection connection, List<String> namespaces, Selector selector, int pageSize,
-            Backoff backoff, ApiObserver observer) {
+    private KubernetesSource(
+            KubernetesConnection connection,
+            List<String> namespaces,
+            Selector selector,
+            int pageSize,
+            Backoff backoff,
+            ApiObserver observer) {
         if (pageSize < 1) {
             throw new IllegalArgumentException("page size must be at least 1 (got " + pageSize + ")");
         }
@@ -81,9 +88,11 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
         try {
             state = pass.run();
         } catch (RuntimeException e) {
-            state = DesiredState.unknown(new Problem(ReadPass.API_SUBJECT, "reading Kubernetes failed unexpectedly ("
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
-                    + "); the next pass retries — please report this as a bug"));
+            state = DesiredState.unknown(new Problem(
+                    ReadPass.API_SUBJECT,
+                    "reading Kubernetes failed unexpectedly ("
+                            + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                            + "); the next pass retries — please report this as a bug"));
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug(summary(state, pass.endpointsApi(), api.requestCount() - requestsBefore));

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
-
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -42,12 +41,13 @@ final class PemPrivateKeys {
                     case "ENCRYPTED PRIVATE KEY":
                         throw encrypted();
                     default:
-                        // EC PARAMETERS, CERTIFICATE, ...: look further
+                    // EC PARAMETERS, CERTIFICATE, ...: look further
                 }
             }
         }
-        throw new IOException("no PEM private key found (expected a \"-----BEGIN PRIVATE KEY-----\", \"RSA PRIVATE KEY\""
-                + " or \"EC PRIVATE KEY\" block)");
+        throw new IOException(
+                "no PEM private key found (expected a \"-----BEGIN PRIVATE KEY-----\", \"RSA PRIVATE KEY\""
+                        + " or \"EC PRIVATE KEY\" block)");
     }
 
     private static PemObject next(PemReader reader) throws IOException {
@@ -79,7 +79,8 @@ final class PemPrivateKeys {
         try {
             switch (type) {
                 case "RSA PRIVATE KEY":
-                    return new PrivateKeyInfo(new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption, DERNull.INSTANCE),
+                    return new PrivateKeyInfo(
+                            new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption, DERNull.INSTANCE),
                             RSAPrivateKey.getInstance(der));
                 case "EC PRIVATE KEY":
                     ECPrivateKey sec1 = ECPrivateKey.getInstance(der);
@@ -94,16 +95,20 @@ final class PemPrivateKeys {
             }
         } catch (IllegalArgumentException | IllegalStateException | ClassCastException e) {
             // Bouncy Castle's messages about malformed ASN.1 are not shown: they may quote the bytes
-            throw new IOException("PRIVATE KEY".equals(type) ? "the private key is not valid PKCS#8"
-                    : "the \"" + type + "\" block is not a valid private key");
+            throw new IOException(
+                    "PRIVATE KEY".equals(type)
+                            ? "the private key is not valid PKCS#8"
+                            : "the \"" + type + "\" block is not a valid private key");
         }
     }
 
     private static PrivateKey toPrivateKey(PrivateKeyInfo info) throws IOException {
         String algorithm;
-        if (PKCSObjectIdentifiers.rsaEncryption.equals(info.getPrivateKeyAlgorithm().getAlgorithm())) {
+        if (PKCSObjectIdentifiers.rsaEncryption.equals(
+                info.getPrivateKeyAlgorithm().getAlgorithm())) {
             algorithm = "RSA";
-        } else if (X9ObjectIdentifiers.id_ecPublicKey.equals(info.getPrivateKeyAlgorithm().getAlgorithm())) {
+        } else if (X9ObjectIdentifiers.id_ecPublicKey.equals(
+                info.getPrivateKeyAlgorithm().getAlgorithm())) {
             algorithm = "EC";
         } else {
             throw new IOException("the private key is neither RSA nor EC; only those are supported");
@@ -112,8 +117,8 @@ final class PemPrivateKeys {
             return new JcaPEMKeyConverter().getPrivateKey(info);
         } catch (PEMException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IOException("the " + algorithm + " private key cannot be read (" + cause.getClass().getSimpleName()
-                    + ")");
+            throw new IOException("the " + algorithm + " private key cannot be read ("
+                    + cause.getClass().getSimpleName() + ")");
         }
     }
 }

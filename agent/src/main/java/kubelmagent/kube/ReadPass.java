@@ -3,7 +3,6 @@ package kubelmagent.kube;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
 import kubelmagent.kube.wire.ApiGroup;
 import kubelmagent.kube.wire.EndpointSliceList;
 import kubelmagent.kube.wire.Endpoints;
@@ -71,7 +70,8 @@ final class ReadPass {
     }
 
     private EndpointsApi discoverEndpointsApi() throws KubernetesApiException {
-        Optional<ApiGroup> group = api.getIfExists(ApiRequest.discovery(ApiRequest.DISCOVERY_GROUP), token, ApiGroup.class);
+        Optional<ApiGroup> group =
+                api.getIfExists(ApiRequest.discovery(ApiRequest.DISCOVERY_GROUP), token, ApiGroup.class);
         if (group.isEmpty()) {
             return EndpointsApi.CORE_ENDPOINTS;
         }
@@ -91,24 +91,27 @@ final class ReadPass {
         }
         List<Service> all = new ArrayList<>();
         for (String namespace : namespaces) {
-            all.addAll(api.listAll(ApiRequest.listServices(namespace, labelSelector), token, pageSize, ServiceList.class));
+            all.addAll(
+                    api.listAll(ApiRequest.listServices(namespace, labelSelector), token, pageSize, ServiceList.class));
         }
         return all;
     }
 
     private void add(Service service) {
-        ServiceRef ref = new ServiceRef(service.metadata().namespace(), service.metadata().name());
+        ServiceRef ref = new ServiceRef(
+                service.metadata().namespace(), service.metadata().name());
         Optional<VirtualServiceId> vs = virtualService(ref, service);
         if (vs.isEmpty()) {
             return;
         }
         if (unreachableAt != null) {
-            skipped.add(new SkippedService(ref, vs.get(), ServiceProblems.notReadAfterUnreachable(ref, unreachableAt),
-                    true));
+            skipped.add(new SkippedService(
+                    ref, vs.get(), ServiceProblems.notReadAfterUnreachable(ref, unreachableAt), true));
             return;
         }
         try {
-            services.add(new DesiredService(ref, vs.get(), readPorts(ref, service.spec().ports())));
+            services.add(new DesiredService(
+                    ref, vs.get(), readPorts(ref, service.spec().ports())));
         } catch (KubernetesApiException e) {
             skipped.add(new SkippedService(ref, vs.get(), ServiceProblems.endpointsUnreadable(ref, e), true));
             if (e.serverUnreachable()) {
@@ -142,8 +145,8 @@ final class ReadPass {
 
     private List<ServicePort> readPorts(ServiceRef ref, List<ServiceList.Port> ports) throws KubernetesApiException {
         if (endpointsApi == EndpointsApi.CORE_ENDPOINTS) {
-            List<Endpoints.Subset> subsets = api
-                    .getIfExists(ApiRequest.getEndpoints(ref.namespace(), ref.name()), token, Endpoints.class)
+            List<Endpoints.Subset> subsets = api.getIfExists(
+                            ApiRequest.getEndpoints(ref.namespace(), ref.name()), token, Endpoints.class)
                     .map(Endpoints::subsets)
                     .orElse(List.of());
             return ServicePorts.fromEndpoints(ports, subsets);

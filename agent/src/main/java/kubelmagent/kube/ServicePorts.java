@@ -5,7 +5,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-
 import kubelmagent.kube.wire.EndpointSliceList.Conditions;
 import kubelmagent.kube.wire.EndpointSliceList.Endpoint;
 import kubelmagent.kube.wire.EndpointSliceList.EndpointSlice;
@@ -62,7 +61,11 @@ final class ServicePorts {
             Set<Member> members = new HashSet<>();
             for (Endpoints.Subset subset : subsets) {
                 for (Endpoints.Port endpointPort : subset.ports()) {
-                    if (matches(servicePort.name(), servicePort.protocol(), endpointPort.name(), endpointPort.protocol())
+                    if (matches(
+                                    servicePort.name(),
+                                    servicePort.protocol(),
+                                    endpointPort.name(),
+                                    endpointPort.protocol())
                             && isPort(endpointPort.port())) {
                         for (Endpoints.Address address : subset.addresses()) {
                             addMember(members, address.ip(), endpointPort.port());
@@ -91,7 +94,11 @@ final class ServicePorts {
     }
 
     /** What an EndpointSlice endpoint is to the agent. */
-    private enum EndpointState { READY, DRAINING, LEFT_OUT }
+    private enum EndpointState {
+        READY,
+        DRAINING,
+        LEFT_OUT
+    }
 
     /**
      * Kubernetes: a nil {@code ready} is to be read as ready; {@code serving} and {@code terminating} are
@@ -113,7 +120,8 @@ final class ServicePorts {
         }
     }
 
-    private static boolean matches(String serviceName, String serviceProtocol, String endpointName, String endpointProtocol) {
+    private static boolean matches(
+            String serviceName, String serviceProtocol, String endpointName, String endpointProtocol) {
         return Objects.equals(orEmpty(serviceName), orEmpty(endpointName))
                 && Objects.equals(protocol(serviceProtocol), protocol(endpointProtocol));
     }

@@ -12,19 +12,26 @@ final class ServiceProblems {
     private ServiceProblems() {}
 
     static Problem missingVsid(ServiceRef service, Selector selector) {
-        return problem(service, "labelled " + selector.labelSelector() + " but has no " + selector.vsidAnnotation()
-                + " annotation; add " + selector.vsidAnnotation() + ": \"<Virtual Service Id>\" or remove the label");
+        return problem(
+                service,
+                "labelled " + selector.labelSelector() + " but has no " + selector.vsidAnnotation()
+                        + " annotation; add " + selector.vsidAnnotation()
+                        + ": \"<Virtual Service Id>\" or remove the label");
     }
 
     static Problem invalidVsid(ServiceRef service, Selector selector, String value) {
-        return problem(service, "annotation " + selector.vsidAnnotation() + "=" + Text.quote(value, MAX_VALUE_SHOWN)
-                + " is not a Virtual Service id; set it to the Id of the Virtual Service on the LoadMaster, e.g. "
-                + selector.vsidAnnotation() + ": \"3\"");
+        return problem(
+                service,
+                "annotation " + selector.vsidAnnotation() + "=" + Text.quote(value, MAX_VALUE_SHOWN)
+                        + " is not a Virtual Service id; set it to the Id of the Virtual Service on the LoadMaster, e.g. "
+                        + selector.vsidAnnotation() + ": \"3\"");
     }
 
     static Problem externalName(ServiceRef service, Selector selector) {
-        return problem(service, "is an ExternalName Service, which has no endpoints; the agent cannot put it behind"
-                + " a Virtual Service — remove the " + selector.labelSelector() + " label");
+        return problem(
+                service,
+                "is an ExternalName Service, which has no endpoints; the agent cannot put it behind"
+                        + " a Virtual Service — remove the " + selector.labelSelector() + " label");
     }
 
     static Problem endpointsUnreadable(ServiceRef service, KubernetesApiException why) {
@@ -32,8 +39,10 @@ final class ServiceProblems {
     }
 
     static Problem notReadAfterUnreachable(ServiceRef service, ServiceRef failed) {
-        return problem(service, "left out of this pass because the Kubernetes API stopped answering while the"
-                + " endpoints of " + failed + " were read (see that problem)");
+        return problem(
+                service,
+                "left out of this pass because the Kubernetes API stopped answering while the" + " endpoints of "
+                        + failed + " were read (see that problem)");
     }
 
     private static Problem problem(ServiceRef service, String text) {

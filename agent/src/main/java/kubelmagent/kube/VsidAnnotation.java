@@ -2,7 +2,6 @@ package kubelmagent.kube;
 
 import java.util.Optional;
 import java.util.regex.Pattern;
-
 import kubelmagent.model.VirtualServiceId;
 
 /** Reads the {@code vsid} annotation: a LoadMaster Virtual Service id, a positive decimal integer. */

@@ -3,7 +3,6 @@ package kubelmagent.loadmaster;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
 import kubelmagent.model.Member;
 import kubelmagent.model.VirtualServiceId;
 

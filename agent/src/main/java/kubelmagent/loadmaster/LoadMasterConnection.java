@@ -3,9 +3,8 @@ package kubelmagent.loadmaster;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import kubelmagent.tls.TlsSettings;
 import kubelmagent.secret.Secret;
+import kubelmagent.tls.TlsSettings;
 
 /**
  * How to reach and authenticate to the LoadMaster's REST API.
@@ -23,12 +22,26 @@ import kubelmagent.secret.Secret;
  *                     own subnets are accepted) and with {@code modrs}
  * @param timeout      connect and read timeout for each request
  */
-public record LoadMasterConnection(URI url, TlsSettings tls, Secret apiKey, Path apiKeyFile, String username,
-        Secret password, Path passwordFile, boolean nonLocal, Duration timeout) {
+public record LoadMasterConnection(
+        URI url,
+        TlsSettings tls,
+        Secret apiKey,
+        Path apiKeyFile,
+        String username,
+        Secret password,
+        Path passwordFile,
+        boolean nonLocal,
+        Duration timeout) {
 
     /** Credentials given as values, with no file to read again after a 401. */
     public LoadMasterConnection(
-            URI url, TlsSettings tls, Secret apiKey, String username, Secret password, boolean nonLocal, Duration timeout) {
+            URI url,
+            TlsSettings tls,
+            Secret apiKey,
+            String username,
+            Secret password,
+            boolean nonLocal,
+            Duration timeout) {
         this(url, tls, apiKey, null, username, password, null, nonLocal, timeout);
     }
 }

@@ -8,28 +8,25 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
-
-import org.apache.hc.client5.http.classic.methods.HttpPost;
-import org.apache.hc.core5.http.ContentType;
-import org.apache.hc.core5.http.HttpHeaders;
-import org.apache.hc.core5.http.io.entity.StringEntity;
-import org.w3c.dom.Element;
-
+import kubelmagent.http.ApiObserver;
 import kubelmagent.http.Backoff;
 import kubelmagent.http.NoAnswer;
 import kubelmagent.http.Redaction;
 import kubelmagent.http.Reply;
 import kubelmagent.http.RetryRule;
 import kubelmagent.http.Transport;
-import kubelmagent.http.HttpClients;
 import kubelmagent.log.Log;
-import kubelmagent.http.ApiObserver;
 import kubelmagent.model.IpAddress;
 import kubelmagent.model.Member;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.secret.Secret;
 import kubelmagent.secret.SecretFile;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.io.entity.StringEntity;
+import org.w3c.dom.Element;
 
 /**
  * {@link LoadMaster} over the LoadMaster's APIv1: {@code POST <url>/access/<command>} with the parameters
@@ -95,8 +92,8 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     static final String HINT_401 = "check the API key in loadmaster.apiKeyFile (or username/passwordFile)"
             + " and that the user may use the API";
-    static final String HINT_403 = "the API user lacks permission for Real Server changes"
-            + " (System Administration > User Management)";
+    static final String HINT_403 =
+            "the API user lacks permission for Real Server changes" + " (System Administration > User Management)";
     static final String HINT_404 = "the API is disabled or the URL is wrong;"
             + " enable it under Certificates & Security > Remote Access > Enable API Interface";
 
@@ -104,6 +101,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     private final String base;
     /** Reads are retried per the one rule; a 429 is a refusal, as any other 4xx. */
     private final RetryRule retries;
+
     private final Transport transport;
     /** Whether the client authenticates with an API key; otherwise with HTTP Basic, if a username is set. */
     private final boolean usesApiKey;
@@ -111,6 +109,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     private final Path credentialFile;
     /** The credentials in use: those configured, until a 401 makes the client read the file again. */
     private Secret apiKey;
+
     private Secret password;
 
     public LoadMasterRestClient(LoadMasterConnection c) {
@@ -135,8 +134,8 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         this.credentialFile = usesApiKey ? c.apiKeyFile() : c.username() != null ? c.passwordFile() : null;
         this.apiKey = c.apiKey();
         this.password = c.password();
-        this.transport = Transport.create(c.tls(), c.timeout(), MAX_BODY_BYTES,
-                Objects.requireNonNull(observer, "observer"));
+        this.transport =
+                Transport.create(c.tls(), c.timeout(), MAX_BODY_BYTES, Objects.requireNonNull(observer, "observer"));
     }
 
     @Override
@@ -151,8 +150,10 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         try {
             return LoadMasterXml.virtualService(success, vs);
         } catch (LoadMasterXml.UnreadableDataException e) {
-            throw new LoadMasterException(call.description()
-                    + ": LoadMaster sent a Virtual Service the agent cannot read (" + e.getMessage() + ")", 0);
+            throw new LoadMasterException(
+                    call.description() + ": LoadMaster sent a Virtual Service the agent cannot read (" + e.getMessage()
+                            + ")",
+                    0);
         }
     }
 
@@ -163,8 +164,9 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         try {
             return LoadMasterXml.flagSetting(success, "nonlocalrs");
         } catch (LoadMasterXml.UnreadableDataException e) {
-            throw new LoadMasterException(call.description()
-                    + ": LoadMaster sent an answer the agent cannot read (" + e.getMessage() + ")", 0);
+            throw new LoadMasterException(
+                    call.description() + ": LoadMaster sent an answer the agent cannot read (" + e.getMessage() + ")",
+                    0);
         }
     }
 
@@ -252,8 +254,10 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
             answer = transport.send(request(call), call.command(), redaction());
         } catch (NoAnswer e) {
             LOG.debug(d + ": no answer after " + e.elapsed().toMillis() + " ms (" + describe(e.failure()) + ")");
-            throw new NoAnswerException(d + ": no answer from LoadMaster " + base + " (" + describe(e.failure()) + ")",
-                    e.cause(), e.kind());
+            throw new NoAnswerException(
+                    d + ": no answer from LoadMaster " + base + " (" + describe(e.failure()) + ")",
+                    e.cause(),
+                    e.kind());
         }
         LOG.debug(d + ": " + answer.status() + " in " + answer.elapsed().toMillis() + " ms");
         return interpret(call, answer);
@@ -277,7 +281,9 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         if (status >= 200 && status < 300) {
             if (envelope == null) {
                 throw new LoadMasterException(
-                        d + ": LoadMaster sent a response that is not a LoadMaster XML envelope (" + notAnEnvelope + ")", 0);
+                        d + ": LoadMaster sent a response that is not a LoadMaster XML envelope (" + notAnEnvelope
+                                + ")",
+                        0);
             }
             if (envelope.ok()) {
                 return envelope.success();
@@ -287,8 +293,10 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
                 // HTTP said 2xx, the envelope says fail: believe the envelope.
                 throw call.refusal(envelope.stat(), text);
             }
-            throw new LoadMasterException(d + ": LoadMaster sent a response that is not a LoadMaster XML envelope"
-                    + " (code=\"fail\" with stat " + envelope.stat() + ": \"" + text + "\")", 0);
+            throw new LoadMasterException(
+                    d + ": LoadMaster sent a response that is not a LoadMaster XML envelope"
+                            + " (code=\"fail\" with stat " + envelope.stat() + ": \"" + text + "\")",
+                    0);
         }
 
         String text = envelope == null ? null : envelope.errorText();
@@ -296,8 +304,9 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
             case 401:
                 throw new LoadMasterException(d + ": LoadMaster answered 401 Unauthorized: " + HINT_401, status);
             case 403:
-                throw new LoadMasterException(d + ": LoadMaster answered 403"
-                        + (text == null ? "" : " \"" + text + "\"") + ": " + HINT_403, status);
+                throw new LoadMasterException(
+                        d + ": LoadMaster answered 403" + (text == null ? "" : " \"" + text + "\"") + ": " + HINT_403,
+                        status);
             case 404:
                 throw new LoadMasterException(d + ": LoadMaster answered 404: " + HINT_404, status);
             default:
@@ -305,16 +314,17 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         }
         if (status >= 300 && status < 400) {
             // Never follow: a redirected POST could take the form body, API key included, elsewhere.
-            throw new LoadMasterException(d + ": LoadMaster answered " + status
-                    + ": a redirect, which the agent does not follow; check the scheme and address in loadmaster.url",
+            throw new LoadMasterException(
+                    d + ": LoadMaster answered " + status
+                            + ": a redirect, which the agent does not follow; check the scheme and address in loadmaster.url",
                     status);
         }
         if (text != null) {
             throw call.refusal(status, text);
         }
         String why = envelope != null ? "an envelope without an error text" : notAnEnvelope;
-        throw new LoadMasterException(d + ": LoadMaster answered " + status
-                + " with no LoadMaster XML envelope (" + why + ")", status);
+        throw new LoadMasterException(
+                d + ": LoadMaster answered " + status + " with no LoadMaster XML envelope (" + why + ")", status);
     }
 
     // ---- requests
@@ -382,9 +392,12 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
                             + " > API key) or fix loadmaster.apiKeyFile in the configuration"
                     : "write the current password of user " + connection.username()
                             + " into it or fix loadmaster.passwordFile in the configuration";
-            throw new LoadMasterException(call.description() + ": LoadMaster at " + base
-                    + " answered 401 Unauthorized, and the " + credentialName() + " file " + credentialFile + " "
-                    + e.reason() + "; " + fix, 401);
+            throw new LoadMasterException(
+                    call.description() + ": LoadMaster at " + base
+                            + " answered 401 Unauthorized, and the " + credentialName() + " file " + credentialFile
+                            + " "
+                            + e.reason() + "; " + fix,
+                    401);
         }
         if (usesApiKey) {
             apiKey = fresh;

@@ -6,23 +6,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
-
+import kubelmagent.model.Member;
+import kubelmagent.model.RealServer;
+import kubelmagent.model.VirtualService;
+import kubelmagent.model.VirtualServiceId;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.xml.sax.ErrorHandler;
 import org.xml.sax.SAXException;
 import org.xml.sax.SAXParseException;
-
-import kubelmagent.model.Member;
-import kubelmagent.model.RealServer;
-import kubelmagent.model.VirtualService;
-import kubelmagent.model.VirtualServiceId;
 
 /**
  * Reads APIv1 XML answers: the {@code <Response stat=".." code="..">} envelope and the {@code showvs}
@@ -149,8 +146,17 @@ final class LoadMasterXml {
             realServers.add(realServer(rs, "<Rs> #" + n));
         }
         // MasterVS above 0 makes it a parent even if its SubVSs are not listed: never add RS to it.
-        return new VirtualService(VirtualServiceId.of(index), address, port, protocol, nickName, subVsIds,
-                masterVs > 0, realServers, masterVsId > 0 ? VirtualServiceId.of(masterVsId) : null, transparent);
+        return new VirtualService(
+                VirtualServiceId.of(index),
+                address,
+                port,
+                protocol,
+                nickName,
+                subVsIds,
+                masterVs > 0,
+                realServers,
+                masterVsId > 0 ? VirtualServiceId.of(masterVsId) : null,
+                transparent);
     }
 
     /**
@@ -316,8 +322,8 @@ final class LoadMasterXml {
     }
 
     private static boolean looksLikeHtml(byte[] body) {
-        String head = new String(body, 0, Math.min(body.length, 1024), StandardCharsets.ISO_8859_1)
-                .toLowerCase(Locale.ROOT);
+        String head =
+                new String(body, 0, Math.min(body.length, 1024), StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
         return head.contains("<html") || head.contains("<!doctype html");
     }
 

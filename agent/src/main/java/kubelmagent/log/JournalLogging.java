@@ -18,8 +18,7 @@ public final class JournalLogging {
 
     /** Loggers that could print credentials (request headers, wire dumps): never shown. */
     private static final String[] SECRET_BEARING = {
-        "org.apache.hc.client5.http.headers",
-        "org.apache.hc.client5.http.wire",
+        "org.apache.hc.client5.http.headers", "org.apache.hc.client5.http.wire",
     };
 
     /**

@@ -9,7 +9,6 @@ import java.util.logging.Formatter;
  * entry's priority, and no time of their own) or for a person at a terminal (local time and a level word).
  */
 public enum LogFormat {
-
     JOURNAL,
     TEXT;
 

@@ -1,5 +1,11 @@
 package kubelmagent.metrics;
 
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -7,14 +13,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Gauge;
-import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.core.metrics.Info;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.Unit;
-
 import kubelmagent.http.ApiObserver;
 import kubelmagent.model.PassResult;
 
@@ -49,14 +47,23 @@ public final class AgentMetrics {
 
     /** Pass results: the values of {@code kube_lm_agent_passes_total{result}}. */
     public static final String CONVERGED = "converged";
+
     public static final String CHANGED = "changed";
     public static final String PROBLEMS = "problems";
     public static final String FAILED = "failed";
     public static final String INCOMPLETE = "incomplete";
 
     static final Set<String> APIS = Set.of(KUBERNETES, LOADMASTER);
-    static final Set<String> COMMANDS = Set.of("showvs", "get", "addrs", "delrs", "modrs",
-            "discovery", "list_services", "list_endpointslices", "list_endpoints");
+    static final Set<String> COMMANDS = Set.of(
+            "showvs",
+            "get",
+            "addrs",
+            "delrs",
+            "modrs",
+            "discovery",
+            "list_services",
+            "list_endpointslices",
+            "list_endpoints");
     static final Set<String> CHANGES = Set.of("add", "remove", "disable", "enable");
     static final Set<String> OUTCOMES = Set.of("2xx", "3xx", "4xx", "5xx", "error");
 
@@ -174,7 +181,8 @@ public final class AgentMetrics {
      *                   and no change failed
      */
     public void passFinished(PassResult pass, Instant finishedAt) {
-        passes.labelValues(result(pass.complete(), pass.applied(), pass.failed(), pass.problems())).inc();
+        passes.labelValues(result(pass.complete(), pass.applied(), pass.failed(), pass.problems()))
+                .inc();
         passDuration.observe(seconds(pass.elapsed()));
         boundVirtualServices.set(pass.bound());
         heldRemovals.set(pass.held());
@@ -217,7 +225,9 @@ public final class AgentMetrics {
      * @param change {@code add}, {@code remove}, {@code disable} or {@code enable}
      */
     public void realServerChanged(int vs, String change) {
-        realServerChanges.labelValues(vs > 0 ? Integer.toString(vs) : OTHER, bounded(change, CHANGES)).inc();
+        realServerChanges
+                .labelValues(vs > 0 ? Integer.toString(vs) : OTHER, bounded(change, CHANGES))
+                .inc();
     }
 
     public void error(Cause cause) {
@@ -232,7 +242,8 @@ public final class AgentMetrics {
      * @param outcome {@code 2xx}, {@code 3xx}, {@code 4xx}, {@code 5xx} or {@code error} (see {@link #outcome(int)})
      */
     public void apiRequest(String api, String command, String outcome, Duration elapsed) {
-        apiRequestDuration.labelValues(bounded(api, APIS), bounded(command, COMMANDS), bounded(outcome, OUTCOMES))
+        apiRequestDuration
+                .labelValues(bounded(api, APIS), bounded(command, COMMANDS), bounded(outcome, OUTCOMES))
                 .observe(seconds(elapsed));
     }
 

@@ -1,5 +1,12 @@
 package kubelmagent.metrics;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,16 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
-
-import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
-import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
-import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-
 import kubelmagent.http.LocalServers;
 
 /**
@@ -105,8 +102,9 @@ public final class MetricsServer implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    private static void route(HttpExchange exchange, HttpHandler scrape, AgentMetrics metrics, Duration readyWithin,
-            Clock clock) throws IOException {
+    private static void route(
+            HttpExchange exchange, HttpHandler scrape, AgentMetrics metrics, Duration readyWithin, Clock clock)
+            throws IOException {
         try {
             String path = exchange.getRequestURI().getPath();
             String method = exchange.getRequestMethod();
@@ -165,12 +163,13 @@ public final class MetricsServer implements AutoCloseable {
             return new Readiness(true, "ready: last successful pass " + age.getSeconds() + " s ago");
         }
         long ageUp = age.getSeconds() + (age.getNano() > 0 ? 1 : 0); // more than readyWithin, also when rounded
-        return new Readiness(false, "not ready: last successful pass " + ageUp + " s ago, more than "
-                + seconds(readyWithin) + " s");
+        return new Readiness(
+                false, "not ready: last successful pass " + ageUp + " s ago, more than " + seconds(readyWithin) + " s");
     }
 
     private static String seconds(Duration d) {
-        return d.getNano() == 0 ? Long.toString(d.getSeconds())
+        return d.getNano() == 0
+                ? Long.toString(d.getSeconds())
                 : BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString();
     }
 
@@ -197,13 +196,15 @@ public final class MetricsServer implements AutoCloseable {
      */
     private static void startAsDaemon(HttpServer server) throws IOException {
         RuntimeException[] failure = new RuntimeException[1];
-        Thread starter = new Thread(() -> {
-            try {
-                server.start();
-            } catch (RuntimeException e) {
-                failure[0] = e;
-            }
-        }, "metrics-http-start");
+        Thread starter = new Thread(
+                () -> {
+                    try {
+                        server.start();
+                    } catch (RuntimeException e) {
+                        failure[0] = e;
+                    }
+                },
+                "metrics-http-start");
         starter.setDaemon(true);
         starter.start();
         try {
@@ -215,7 +216,8 @@ public final class MetricsServer implements AutoCloseable {
         }
         if (failure[0] != null) {
             server.stop(0);
-            throw new IOException(CONFIG_KEY + ": cannot start the metrics server: " + failure[0].getMessage(), failure[0]);
+            throw new IOException(
+                    CONFIG_KEY + ": cannot start the metrics server: " + failure[0].getMessage(), failure[0]);
         }
     }
 
@@ -230,8 +232,10 @@ public final class MetricsServer implements AutoCloseable {
 
     /** {@code 127.0.0.1:9464}, {@code [::1]:9464}. */
     static String describe(InetSocketAddress a) {
-        String host = a.getAddress() instanceof Inet6Address || a.getHostString().contains(":")
-                ? "[" + a.getHostString() + "]" : a.getHostString();
+        String host =
+                a.getAddress() instanceof Inet6Address || a.getHostString().contains(":")
+                        ? "[" + a.getHostString() + "]"
+                        : a.getHostString();
         return host + ":" + a.getPort();
     }
 

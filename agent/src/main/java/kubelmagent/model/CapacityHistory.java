@@ -86,10 +86,11 @@ public record CapacityHistory(Map<VirtualServiceId, List<Sample>> perVs, List<Sa
         return next;
     }
 
-    private static Map<VirtualServiceId, List<Sample>> pruned(Map<VirtualServiceId, List<Sample>> perVs, Instant now,
-            Duration window) {
+    private static Map<VirtualServiceId, List<Sample>> pruned(
+            Map<VirtualServiceId, List<Sample>> perVs, Instant now, Duration window) {
         Map<VirtualServiceId, List<Sample>> next = new TreeMap<>();
-        perVs.forEach((vs, samples) -> next.put(vs, samples.stream().filter(s -> alive(s, now, window)).toList()));
+        perVs.forEach((vs, samples) ->
+                next.put(vs, samples.stream().filter(s -> alive(s, now, window)).toList()));
         return next;
     }
 }

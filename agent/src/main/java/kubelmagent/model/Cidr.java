@@ -65,7 +65,8 @@ public record Cidr(String network, int prefix) {
             return false;
         }
         int bits = base.length * 8;
-        BigInteger mask = prefix == 0 ? BigInteger.ZERO
+        BigInteger mask = prefix == 0
+                ? BigInteger.ZERO
                 : BigInteger.ONE.shiftLeft(prefix).subtract(BigInteger.ONE).shiftLeft(bits - prefix);
         return new BigInteger(1, candidate).and(mask).equals(new BigInteger(1, base).and(mask));
     }

@@ -13,8 +13,8 @@ import java.util.List;
  *                     endpoints that could not be read, ...); each keeps its Real Servers
  * @param readProblems what went wrong with the read as a whole (the Service list, discovery, the token)
  */
-public record DesiredState(boolean complete, List<DesiredService> services, List<SkippedService> skipped,
-        List<Problem> readProblems) {
+public record DesiredState(
+        boolean complete, List<DesiredService> services, List<SkippedService> skipped, List<Problem> readProblems) {
 
     public DesiredState {
         services = List.copyOf(services);

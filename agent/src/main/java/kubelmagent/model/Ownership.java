@@ -20,8 +20,8 @@ import java.util.TreeSet;
  *                   a pass has read the VS
  * @param missing    since when the LoadMaster has answered {@code Unknown VS} for it, or null
  */
-public record Ownership(ServiceRef service, Set<Member> members, Map<Member, Retiring> retiring, String vsIdentity,
-        VsMissing missing) {
+public record Ownership(
+        ServiceRef service, Set<Member> members, Map<Member, Retiring> retiring, String vsIdentity, VsMissing missing) {
 
     /** No entry: what a transition starts from for a Virtual Service the ledger does not hold. */
     public static final Ownership NONE = new Ownership(null, Set.of(), Map.of(), null, null);

@@ -16,8 +16,17 @@ import java.time.Duration;
  * @param dryRun   whether the plan was only printed
  * @param elapsed  wall time of the pass
  */
-public record PassResult(long number, int bound, int planned, int applied, int failed, int held, int problems,
-        boolean complete, boolean dryRun, Duration elapsed) {
+public record PassResult(
+        long number,
+        int bound,
+        int planned,
+        int applied,
+        int failed,
+        int held,
+        int problems,
+        boolean complete,
+        boolean dryRun,
+        Duration elapsed) {
 
     /**
      * Every bound Service is in step with its Virtual Service (in a dry run: would be, once the plan

@@ -8,5 +8,4 @@ package kubelmagent.model;
  * @param enabled {@code Enable}
  * @param weight  {@code Weight}
  */
-public record RealServer(int rsIndex, Member member, boolean enabled, int weight) {
-}
+public record RealServer(int rsIndex, Member member, boolean enabled, int weight) {}

@@ -40,14 +40,27 @@ public record VirtualService(
     }
 
     /** A VS (not a SubVS, not transparent) that is a parent when {@code parent} says so or it lists SubVSs. */
-    public VirtualService(VirtualServiceId id, String address, int port, String protocol, String nickName,
-            List<VirtualServiceId> subVsIds, boolean parent, List<RealServer> realServers) {
+    public VirtualService(
+            VirtualServiceId id,
+            String address,
+            int port,
+            String protocol,
+            String nickName,
+            List<VirtualServiceId> subVsIds,
+            boolean parent,
+            List<RealServer> realServers) {
         this(id, address, port, protocol, nickName, subVsIds, parent, realServers, null, false);
     }
 
     /** A VS that is a parent exactly when it lists SubVS children. */
-    public VirtualService(VirtualServiceId id, String address, int port, String protocol, String nickName,
-            List<VirtualServiceId> subVsIds, List<RealServer> realServers) {
+    public VirtualService(
+            VirtualServiceId id,
+            String address,
+            int port,
+            String protocol,
+            String nickName,
+            List<VirtualServiceId> subVsIds,
+            List<RealServer> realServers) {
         this(id, address, port, protocol, nickName, subVsIds, false, realServers);
     }
 
@@ -57,8 +70,8 @@ public record VirtualService(
 
     /** The same VS holding other Real Servers. */
     public VirtualService withRealServers(List<RealServer> others) {
-        return new VirtualService(id, address, port, protocol, nickName, subVsIds, parent, others, masterVsId,
-                transparent);
+        return new VirtualService(
+                id, address, port, protocol, nickName, subVsIds, parent, others, masterVsId, transparent);
     }
 
     /**
@@ -70,8 +83,8 @@ public record VirtualService(
         if (address.isEmpty()) {
             return masterVsId == null ? "VS without address" : "SubVS of VS " + masterVsId;
         }
-        String host = address.indexOf(':') >= 0 ? "[" + IpAddress.canonical(address) + "]"
-                : IpAddress.canonical(address);
+        String host =
+                address.indexOf(':') >= 0 ? "[" + IpAddress.canonical(address) + "]" : IpAddress.canonical(address);
         return host + ":" + port + "/" + protocol.toLowerCase(java.util.Locale.ROOT);
     }
 

@@ -1,5 +1,8 @@
 package kubelmagent.ownership;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -19,11 +22,6 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
-
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
-
 import kubelmagent.log.Log;
 import kubelmagent.model.CapacityHistory;
 import kubelmagent.model.Ledger;
@@ -45,10 +43,12 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
     private static final String LOCK_NAME = "lock";
     /** Format 2 added the LoadMaster, the VS identities, Unknown VS counts, who disabled what, and capacity. */
     private static final int FORMAT = 2;
+
     private static final Log LOG = Log.get(FileOwnershipLedger.class);
     private static final String ADOPT_HINT = "To take over Real Servers that match ready endpoints inside"
             + " kubernetes.podCidrs, run the agent once with --adopt.";
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     private final Path file;
     private final FileChannel lockChannel;
@@ -84,8 +84,8 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
         }
         if (lock == null) {
             channel.close();
-            throw new IOException("another kube-lm-agent is running with state directory " + stateDir
-                    + " (" + lockFile + " is locked); stop it first, or give this one its own sync.stateDir");
+            throw new IOException("another kube-lm-agent is running with state directory " + stateDir + " (" + lockFile
+                    + " is locked); stop it first, or give this one its own sync.stateDir");
         }
         Path file = stateDir.resolve(FILE_NAME);
         try {
@@ -149,8 +149,10 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
         try {
             write(toWire(next));
         } catch (IOException e) {
-            throw new IOException("cannot write the ownership ledger " + file + ": " + e.getMessage()
-                    + "; check that the state directory is writable and the disk is not full", e);
+            throw new IOException(
+                    "cannot write the ownership ledger " + file + ": " + e.getMessage()
+                            + "; check that the state directory is writable and the disk is not full",
+                    e);
         }
         content = next;
     }
@@ -158,8 +160,8 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
     private void write(LedgerFile wire) throws IOException {
         Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
         byte[] bytes = GSON.toJson(wire).getBytes(StandardCharsets.UTF_8);
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel out = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
             while (buffer.hasRemaining()) {
                 out.write(buffer);
@@ -202,21 +204,33 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
                     if (m.retiring != null) {
                         // Format 1 did not say who disabled it; the agent did, but for the rare RS it found disabled.
                         boolean byAgent = m.retiring.disabledByAgent == null || m.retiring.disabledByAgent;
-                        retiring.put(member, new Retiring(Retiring.Reason.valueOf(m.retiring.reason),
-                                Instant.parse(m.retiring.since), m.retiring.absentReads, byAgent));
+                        retiring.put(
+                                member,
+                                new Retiring(
+                                        Retiring.Reason.valueOf(m.retiring.reason),
+                                        Instant.parse(m.retiring.since),
+                                        m.retiring.absentReads,
+                                        byAgent));
                     }
                 }
-                VsMissing missing = entry.missing == null ? null
+                VsMissing missing = entry.missing == null
+                        ? null
                         : new VsMissing(Instant.parse(entry.missing.since), entry.missing.passes);
                 if (!members.isEmpty()) {
-                    owned.put(VirtualServiceId.of(Integer.parseInt(e.getKey())), new Ownership(
-                            new ServiceRef(service[0], service[1]), members, retiring, entry.identity, missing));
+                    owned.put(
+                            VirtualServiceId.of(Integer.parseInt(e.getKey())),
+                            new Ownership(
+                                    new ServiceRef(service[0], service[1]),
+                                    members,
+                                    retiring,
+                                    entry.identity,
+                                    missing));
                 }
             }
             return new Ledger(wire.loadMaster, owned, capacity(wire.capacity));
         } catch (RuntimeException e) {
-            throw new DamagedLedgerException("the ownership ledger " + file + " is damaged (" + e.getMessage() + ")",
-                    e);
+            throw new DamagedLedgerException(
+                    "the ownership ledger " + file + " is damaged (" + e.getMessage() + ")", e);
         }
     }
 
@@ -226,31 +240,37 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
         }
         Map<VirtualServiceId, List<CapacityHistory.Sample>> perVs = new TreeMap<>();
         if (wire.perVirtualService != null) {
-            wire.perVirtualService.forEach((vs, samples) -> perVs.put(VirtualServiceId.of(Integer.parseInt(vs)),
-                    samples(samples)));
+            wire.perVirtualService.forEach(
+                    (vs, samples) -> perVs.put(VirtualServiceId.of(Integer.parseInt(vs)), samples(samples)));
         }
         return new CapacityHistory(perVs, samples(wire.total));
     }
 
     private static List<CapacityHistory.Sample> samples(List<SampleWire> wire) {
-        return wire == null ? List.of()
-                : wire.stream().map(w -> new CapacityHistory.Sample(w.inService, Instant.parse(w.at))).toList();
+        return wire == null
+                ? List.of()
+                : wire.stream()
+                        .map(w -> new CapacityHistory.Sample(w.inService, Instant.parse(w.at)))
+                        .toList();
     }
 
     private static List<SampleWire> samplesWire(List<CapacityHistory.Sample> samples) {
-        return samples.stream().map(s -> {
-            SampleWire w = new SampleWire();
-            w.inService = s.count();
-            w.at = s.at().toString();
-            return w;
-        }).toList();
+        return samples.stream()
+                .map(s -> {
+                    SampleWire w = new SampleWire();
+                    w.inService = s.count();
+                    w.at = s.at().toString();
+                    return w;
+                })
+                .toList();
     }
 
     private static LedgerFile toWire(Ledger ledger) {
         CapacityHistory capacity = ledger.capacity();
         LedgerFile wire = new LedgerFile();
         wire.format = FORMAT;
-        wire.note = "Real Servers that kube-lm-agent added and may remove. Written by the agent; do not edit while it runs.";
+        wire.note =
+                "Real Servers that kube-lm-agent added and may remove. Written by the agent; do not edit while it runs.";
         wire.loadMaster = ledger.loadMaster();
         wire.virtualServices = new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
         ledger.owned().forEach((vs, o) -> {
@@ -262,29 +282,32 @@ public final class FileOwnershipLedger implements OwnershipLedger, AutoCloseable
                 entry.missing.since = o.missing().since().toString();
                 entry.missing.passes = o.missing().passes();
             }
-            entry.realServers = o.members().stream().sorted().map(m -> {
-                MemberWire w = new MemberWire();
-                w.ip = m.ip();
-                w.port = m.port();
-                Retiring r = o.retiring().get(m);
-                if (r != null) {
-                    w.retiring = new RetiringWire();
-                    w.retiring.reason = r.reason().name();
-                    w.retiring.since = r.since().toString();
-                    w.retiring.absentReads = r.absentReads();
-                    w.retiring.disabledByAgent = r.disabledByAgent();
-                }
-                return w;
-            }).toList();
+            entry.realServers = o.members().stream()
+                    .sorted()
+                    .map(m -> {
+                        MemberWire w = new MemberWire();
+                        w.ip = m.ip();
+                        w.port = m.port();
+                        Retiring r = o.retiring().get(m);
+                        if (r != null) {
+                            w.retiring = new RetiringWire();
+                            w.retiring.reason = r.reason().name();
+                            w.retiring.since = r.since().toString();
+                            w.retiring.absentReads = r.absentReads();
+                            w.retiring.disabledByAgent = r.disabledByAgent();
+                        }
+                        return w;
+                    })
+                    .toList();
             wire.virtualServices.put(vs.toString(), entry);
         });
         if (!capacity.isEmpty()) {
             wire.capacity = new CapacityWire();
             wire.capacity.total = samplesWire(capacity.total());
-            wire.capacity.perVirtualService = new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a),
-                    Integer.parseInt(b)));
-            capacity.perVs().forEach((vs, samples) -> wire.capacity.perVirtualService.put(vs.toString(),
-                    samplesWire(samples)));
+            wire.capacity.perVirtualService =
+                    new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
+            capacity.perVs()
+                    .forEach((vs, samples) -> wire.capacity.perVirtualService.put(vs.toString(), samplesWire(samples)));
         }
         return wire;
     }

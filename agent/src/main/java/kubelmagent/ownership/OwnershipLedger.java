@@ -2,7 +2,6 @@ package kubelmagent.ownership;
 
 import java.io.IOException;
 import java.util.function.UnaryOperator;
-
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.VirtualServiceId;

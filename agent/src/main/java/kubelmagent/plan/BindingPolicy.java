@@ -5,7 +5,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-
 import kubelmagent.model.VirtualServiceId;
 
 /**
@@ -36,8 +35,9 @@ public record BindingPolicy(List<Binding> bindings) {
 
         @Override
         public String toString() {
-            return namespace + " → VS " + new TreeSet<>(vsids).stream().map(VirtualServiceId::toString)
-                    .collect(Collectors.joining(", "));
+            return namespace + " → VS "
+                    + new TreeSet<>(vsids)
+                            .stream().map(VirtualServiceId::toString).collect(Collectors.joining(", "));
         }
     }
 
@@ -54,8 +54,7 @@ public record BindingPolicy(List<Binding> bindings) {
     }
 
     public boolean allows(String namespace, VirtualServiceId vs) {
-        return bindings == null
-                || bindings.stream().anyMatch(b -> b.vsids().contains(vs) && b.matches(namespace));
+        return bindings == null || bindings.stream().anyMatch(b -> b.vsids().contains(vs) && b.matches(namespace));
     }
 
     /** For the startup line: {@code any namespace may bind any VS}, or the rules. */

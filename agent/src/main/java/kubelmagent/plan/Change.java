@@ -2,7 +2,6 @@ package kubelmagent.plan;
 
 import java.util.List;
 import java.util.Locale;
-
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
@@ -91,8 +90,10 @@ public sealed interface Change extends Step
 
         @Override
         public Report done(Ledger start) {
-            return new Report(Priority.NOTICE, "re-enabled RS " + member + " in VS " + vs + " (" + service + "):"
-                    + " its endpoint is ready again");
+            return new Report(
+                    Priority.NOTICE,
+                    "re-enabled RS " + member + " in VS " + vs + " (" + service + "):"
+                            + " its endpoint is ready again");
         }
 
         @Override
@@ -126,8 +127,8 @@ public sealed interface Change extends Step
 
         @Override
         public Report done(Ledger start) {
-            return new Report(Priority.NOTICE, "disabled RS " + member + " in VS " + vs + " (" + service + "): "
-                    + reason);
+            return new Report(
+                    Priority.NOTICE, "disabled RS " + member + " in VS " + vs + " (" + service + "): " + reason);
         }
 
         @Override
@@ -159,8 +160,8 @@ public sealed interface Change extends Step
 
         @Override
         public Report done(Ledger start) {
-            return new Report(Priority.NOTICE, "removed RS " + member + " from VS " + vs + " (" + service + "): "
-                    + reason);
+            return new Report(
+                    Priority.NOTICE, "removed RS " + member + " from VS " + vs + " (" + service + "): " + reason);
         }
 
         @Override

@@ -3,7 +3,6 @@ package kubelmagent.plan;
 import java.util.Collections;
 import java.util.Set;
 import java.util.TreeSet;
-
 import kubelmagent.model.CapacityHistory;
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
@@ -65,8 +64,10 @@ public sealed interface LedgerStep extends Step {
 
         @Override
         public Report done(Ledger start) {
-            return new Report(vsDeleted ? Priority.ERR : Priority.INFO, "VS " + vs + ": no longer tracking "
-                    + members.size() + " Real Server(s), " + reason + ": " + members);
+            return new Report(
+                    vsDeleted ? Priority.ERR : Priority.INFO,
+                    "VS " + vs + ": no longer tracking " + members.size() + " Real Server(s), " + reason + ": "
+                            + members);
         }
     }
 
@@ -97,8 +98,10 @@ public sealed interface LedgerStep extends Step {
 
         @Override
         public Report done(Ledger start) {
-            return new Report(Priority.NOTICE, "adopted RS " + member + " in VS " + vs + " (" + service + "): it"
-                    + " matches a ready endpoint inside kubernetes.podCidrs, so the agent now owns it");
+            return new Report(
+                    Priority.NOTICE,
+                    "adopted RS " + member + " in VS " + vs + " (" + service + "): it"
+                            + " matches a ready endpoint inside kubernetes.podCidrs, so the agent now owns it");
         }
     }
 
@@ -116,8 +119,11 @@ public sealed interface LedgerStep extends Step {
 
         @Override
         public Report done(Ledger start) {
-            return new Report(Priority.INFO, "VS " + vs + ": the Real Servers the agent added for "
-                    + start.get(vs).service() + " are now tracked for " + service + ", the Service bound to it now");
+            return new Report(
+                    Priority.INFO,
+                    "VS " + vs + ": the Real Servers the agent added for "
+                            + start.get(vs).service() + " are now tracked for " + service
+                            + ", the Service bound to it now");
         }
     }
 
@@ -143,7 +149,8 @@ public sealed interface LedgerStep extends Step {
 
         @Override
         public String describe() {
-            return missing == null ? "record that VS " + vs + " exists again"
+            return missing == null
+                    ? "record that VS " + vs + " exists again"
                     : "record that VS " + vs + " answered Unknown VS";
         }
     }
@@ -175,8 +182,12 @@ public sealed interface LedgerStep extends Step {
 
         @Override
         public Report done(Ledger start) {
-            return start.loadMaster() == null ? null : new Report(Priority.NOTICE, "the ownership ledger now"
-                    + " describes LoadMaster " + address + " (it described " + start.loadMaster() + ")");
+            return start.loadMaster() == null
+                    ? null
+                    : new Report(
+                            Priority.NOTICE,
+                            "the ownership ledger now" + " describes LoadMaster " + address + " (it described "
+                                    + start.loadMaster() + ")");
         }
     }
 }

@@ -2,7 +2,6 @@ package kubelmagent.plan;
 
 import java.util.List;
 import java.util.Set;
-
 import kubelmagent.model.Problem;
 import kubelmagent.model.VirtualServiceId;
 

@@ -15,7 +15,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import kubelmagent.model.CapacityHistory;
 import kubelmagent.model.CurrentState;
 import kubelmagent.model.DesiredService;
@@ -118,7 +117,8 @@ public final class Planner {
             Map<ServiceRef, DesiredService> readable = new LinkedHashMap<>();
             // A claim the binding policy does not allow is no claim: it neither holds the VS nor conflicts.
             for (SkippedService s : desired.skipped()) {
-                boolean allowed = s.vs() != null && rules.policy().allows(s.service().namespace(), s.vs());
+                boolean allowed =
+                        s.vs() != null && rules.policy().allows(s.service().namespace(), s.vs());
                 b.skip(s.service(), allowed ? s.vs() : null);
                 if (allowed) {
                     claimants.computeIfAbsent(s.vs(), k -> new ArrayList<>()).add(s.service());
@@ -130,10 +130,13 @@ public final class Planner {
                     readable.put(s.service(), s);
                 } else {
                     b.skip(s.service(), null);
-                    plan.problem(Problem.of(s.service(), s.service() + ": vsid=\"" + s.vs() + "\" is not allowed for"
-                            + " namespace " + s.service().namespace() + " by policy.bindings in agent.yaml ("
-                            + rules.policy().describe() + "), so the Service is not applied; ask NetOps to allow it,"
-                            + " or use a Virtual Service the policy gives this namespace"));
+                    plan.problem(Problem.of(
+                            s.service(),
+                            s.service() + ": vsid=\"" + s.vs() + "\" is not allowed for"
+                                    + " namespace " + s.service().namespace() + " by policy.bindings in agent.yaml ("
+                                    + rules.policy().describe()
+                                    + "), so the Service is not applied; ask NetOps to allow it,"
+                                    + " or use a Virtual Service the policy gives this namespace"));
                 }
             }
             b.claimed.addAll(claimants.keySet());
@@ -141,12 +144,16 @@ public final class Planner {
                 VirtualServiceId id = claim.getKey();
                 List<ServiceRef> refs = claim.getValue();
                 if (refs.size() > 1) {
-                    String names = refs.stream().map(ServiceRef::toString).sorted().collect(Collectors.joining(", "));
+                    String names =
+                            refs.stream().map(ServiceRef::toString).sorted().collect(Collectors.joining(", "));
                     for (ServiceRef ref : refs) {
                         b.skip(ref, id);
-                        plan.problem(Problem.of(ref, ref + ": Services " + names + " all claim VS " + id + " (vsid=\""
-                                + id + "\"); one Virtual Service serves one Service, so none of them is applied and VS "
-                                + id + " is left as it is; give each Service its own Virtual Service"));
+                        plan.problem(Problem.of(
+                                ref,
+                                ref + ": Services " + names + " all claim VS " + id + " (vsid=\""
+                                        + id
+                                        + "\"); one Virtual Service serves one Service, so none of them is applied and VS "
+                                        + id + " is left as it is; give each Service its own Virtual Service"));
                     }
                     continue;
                 }
@@ -179,17 +186,21 @@ public final class Planner {
             boolean changed = true;
             while (changed) {
                 changed = false;
-                for (var it = applied.entrySet().iterator(); it.hasNext();) {
+                for (var it = applied.entrySet().iterator(); it.hasNext(); ) {
                     var e = it.next();
                     ServiceRef owner = ledger.get(e.getKey()).service();
                     ServiceRef ref = e.getValue().ref();
                     if (owner != null && !owner.equals(ref) && skipped.contains(owner)) {
                         it.remove();
                         skip(ref, e.getKey());
-                        plan.problem(Problem.of(ref, ref + ": VS " + e.getKey() + " holds Real Servers the agent"
-                                + " added for " + owner + ", which is left out of this pass (see its problem); a"
-                                + " skipped Service keeps its Real Servers, so VS " + e.getKey() + " is left as it is"
-                                + " until " + owner + " is fixed or deleted"));
+                        plan.problem(Problem.of(
+                                ref,
+                                ref + ": VS " + e.getKey() + " holds Real Servers the agent"
+                                        + " added for " + owner
+                                        + ", which is left out of this pass (see its problem); a"
+                                        + " skipped Service keeps its Real Servers, so VS " + e.getKey()
+                                        + " is left as it is"
+                                        + " until " + owner + " is fixed or deleted"));
                         changed = true;
                     }
                 }
@@ -207,15 +218,20 @@ public final class Planner {
         VirtualServiceId id = service.vs();
         ServiceRef ref = service.service();
         if (current.missing().contains(id)) {
-            plan.problem(Problem.of(ref, ref + ": vsid=\"" + id + "\" but the LoadMaster has no VS " + id
-                    + " (Unknown VS); the agent never creates Virtual Services: ask NetOps to create it,"
-                    + " or set vsid to the Id of an existing one"));
+            plan.problem(Problem.of(
+                    ref,
+                    ref + ": vsid=\"" + id + "\" but the LoadMaster has no VS " + id
+                            + " (Unknown VS); the agent never creates Virtual Services: ask NetOps to create it,"
+                            + " or set vsid to the Id of an existing one"));
             return null;
         }
         String unreadable = current.unreadable().get(id);
         if (unreadable != null) {
-            plan.problem(new Problem(ref.toString(), ref + ": VS " + id + " could not be read, so it is left"
-                    + " unchanged this pass: " + unreadable, ref, unreadable));
+            plan.problem(new Problem(
+                    ref.toString(),
+                    ref + ": VS " + id + " could not be read, so it is left" + " unchanged this pass: " + unreadable,
+                    ref,
+                    unreadable));
             return null;
         }
         VirtualService vs = current.virtualServices().get(id);
@@ -223,11 +239,16 @@ public final class Planner {
             throw new IllegalArgumentException("current state lacks bound VS " + id);
         }
         if (vs.hasSubVirtualServices()) {
-            plan.problem(Problem.of(ref, ref + ": vsid=\"" + id + "\" names " + vs.describe()
-                    + ", which has SubVSs; Real Servers go on a SubVS: set vsid to "
-                    + (vs.subVsIds().isEmpty() ? "the Id of one of its SubVSs"
-                            : "one of " + vs.subVsIds().stream().map(VirtualServiceId::toString)
-                                    .collect(Collectors.joining(", ")))));
+            plan.problem(Problem.of(
+                    ref,
+                    ref + ": vsid=\"" + id + "\" names " + vs.describe()
+                            + ", which has SubVSs; Real Servers go on a SubVS: set vsid to "
+                            + (vs.subVsIds().isEmpty()
+                                    ? "the Id of one of its SubVSs"
+                                    : "one of "
+                                            + vs.subVsIds().stream()
+                                                    .map(VirtualServiceId::toString)
+                                                    .collect(Collectors.joining(", ")))));
             return null;
         }
         ServicePort port = servingPort(service, vs);
@@ -236,16 +257,18 @@ public final class Planner {
         }
         List<ServicePort> ports = service.ports();
         if (ports.isEmpty()) {
-            plan.problem(Problem.of(ref, ref + ": the Service has no ports; give it the port that "
-                    + vs.describe() + " serves"));
+            plan.problem(Problem.of(
+                    ref, ref + ": the Service has no ports; give it the port that " + vs.describe() + " serves"));
             return null;
         }
         String listed = ports.stream().map(ServicePort::describe).collect(Collectors.joining(", "));
-        plan.problem(Problem.of(ref, ref + ": the Service has several ports (" + listed + ") and "
-                + (matching(ports, vs).isEmpty() ? "none of them equals" : "more than one matches")
-                + " the port of " + vs.describe() + "; set the Service port that should be load balanced to "
-                + (vs.port() > 0 ? String.valueOf(vs.port()) : "the VS port")
-                + ", or bind a single-port Service"));
+        plan.problem(Problem.of(
+                ref,
+                ref + ": the Service has several ports (" + listed + ") and "
+                        + (matching(ports, vs).isEmpty() ? "none of them equals" : "more than one matches")
+                        + " the port of " + vs.describe() + "; set the Service port that should be load balanced to "
+                        + (vs.port() > 0 ? String.valueOf(vs.port()) : "the VS port")
+                        + ", or bind a single-port Service"));
         return null;
     }
 
@@ -267,9 +290,12 @@ public final class Planner {
     }
 
     private static List<ServicePort> matching(List<ServicePort> ports, VirtualService vs) {
-        List<ServicePort> matching = ports.stream().filter(p -> p.port() == vs.port()).toList();
+        List<ServicePort> matching =
+                ports.stream().filter(p -> p.port() == vs.port()).toList();
         if (matching.size() > 1) {
-            matching = matching.stream().filter(p -> p.protocol().equalsIgnoreCase(vs.protocol())).toList();
+            matching = matching.stream()
+                    .filter(p -> p.protocol().equalsIgnoreCase(vs.protocol()))
+                    .toList();
         }
         return matching;
     }
@@ -291,28 +317,40 @@ public final class Planner {
             plan.ledger(new LedgerStep.LoadMaster(now));
             return true;
         }
-        plan.problem(new Problem("LoadMaster", "the ownership ledger was written for LoadMaster " + recorded
-                + ", but loadmaster.url is now " + now + ": the agent adds Real Servers but disables, enables"
-                + " and removes none until you say which LoadMaster this is. If it is the same appliance (a new"
-                + " address, or the other unit of its HA pair), run the agent once with --adopt; if it is another"
-                + " appliance, stop the agent, move owned-real-servers.json in sync.stateDir aside and start it"
-                + " again (then run once with --adopt to take back the Real Servers that match ready endpoints)"));
+        plan.problem(
+                new Problem(
+                        "LoadMaster",
+                        "the ownership ledger was written for LoadMaster " + recorded
+                                + ", but loadmaster.url is now " + now
+                                + ": the agent adds Real Servers but disables, enables"
+                                + " and removes none until you say which LoadMaster this is. If it is the same appliance (a new"
+                                + " address, or the other unit of its HA pair), run the agent once with --adopt; if it is another"
+                                + " appliance, stop the agent, move owned-real-servers.json in sync.stateDir aside and start it"
+                                + " again (then run once with --adopt to take back the Real Servers that match ready endpoints)"));
         return false;
     }
 
     private static void checkNonLocal(CurrentState current, Rules rules, Builder plan) {
         if (rules.nonLocal() && Boolean.FALSE.equals(current.nonLocalRealServers())) {
-            plan.problem(new Problem("LoadMaster", "the LoadMaster does not accept non-local Real Servers, so no"
-                    + " Real Server is added: turn on System Configuration > Miscellaneous Options > Network Options"
-                    + " > Enable Non-Local Real Servers, or set loadmaster.nonLocal: false if every pod IP is on a"
-                    + " subnet of the LoadMaster"));
+            plan.problem(new Problem(
+                    "LoadMaster",
+                    "the LoadMaster does not accept non-local Real Servers, so no"
+                            + " Real Server is added: turn on System Configuration > Miscellaneous Options > Network Options"
+                            + " > Enable Non-Local Real Servers, or set loadmaster.nonLocal: false if every pod IP is on a"
+                            + " subnet of the LoadMaster"));
         }
     }
 
     // ---- one Virtual Service --------------------------------------------------------------------------------
 
-    private static VsPlan planVs(VirtualServiceId id, DesiredState desired, CurrentState current, Ownership owned,
-            Bindings bindings, boolean sameLoadMaster, Builder plan) {
+    private static VsPlan planVs(
+            VirtualServiceId id,
+            DesiredState desired,
+            CurrentState current,
+            Ownership owned,
+            Bindings bindings,
+            boolean sameLoadMaster,
+            Builder plan) {
         Rules rules = plan.rules;
         VsPlan vsPlan = new VsPlan(id, plan);
         Applied applied = bindings.applied.get(id);
@@ -323,12 +361,17 @@ public final class Planner {
         VirtualService vs = current.virtualServices().get(id);
         if (vs == null) {
             String unreadable = current.unreadable().get(id);
-            vsPlan.before = owned.members().size() - (int) owned.retiring().values().stream()
-                    .filter(Retiring::disabledByAgent).count();
+            vsPlan.before = owned.members().size()
+                    - (int) owned.retiring().values().stream()
+                            .filter(Retiring::disabledByAgent)
+                            .count();
             if (applied == null && !owned.isEmpty() && !bindings.holds(id, owned)) {
-                plan.problem(new Problem("VS " + id, "VS " + id + ", which holds Real Servers the agent added for "
-                        + owned.service() + ", could not be read and is left unchanged this pass: " + unreadable,
-                        null, unreadable));
+                plan.problem(new Problem(
+                        "VS " + id,
+                        "VS " + id + ", which holds Real Servers the agent added for " + owned.service()
+                                + ", could not be read and is left unchanged this pass: " + unreadable,
+                        null,
+                        unreadable));
             }
             return vsPlan;
         }
@@ -346,18 +389,26 @@ public final class Planner {
                 plan.ledger(new LedgerStep.Identify(id, vs.identity()));
             } else if (!owned.vsIdentity().equals(vs.identity())) {
                 if (rules.adopt()) {
-                    plan.ledger(new LedgerStep.Release(id, owned.members(), "they were recorded for VS " + id
-                            + " when it was " + owned.vsIdentity() + ", and it is " + vs.identity() + " now (--adopt)", false));
+                    plan.ledger(new LedgerStep.Release(
+                            id,
+                            owned.members(),
+                            "they were recorded for VS " + id + " when it was " + owned.vsIdentity() + ", and it is "
+                                    + vs.identity() + " now (--adopt)",
+                            false));
                     owned = Ownership.NONE;
                     vsPlan.before = 0;
                 } else {
                     trusted = false;
-                    plan.problem(new Problem("VS " + id, "VS " + id + " is " + vs.identity() + " on the LoadMaster,"
-                            + " but the ledger recorded its Real Servers there when VS " + id + " was "
-                            + owned.vsIdentity() + ": the agent adds Real Servers to it but disables, enables and"
-                            + " removes none. If it is the same Virtual Service (its address was changed), run the"
-                            + " agent once with --adopt; the ledger then forgets the Real Servers recorded for the old"
-                            + " one (they stay on the LoadMaster) and takes over those matching ready endpoints"));
+                    plan.problem(
+                            new Problem(
+                                    "VS " + id,
+                                    "VS " + id + " is " + vs.identity() + " on the LoadMaster,"
+                                            + " but the ledger recorded its Real Servers there when VS " + id + " was "
+                                            + owned.vsIdentity()
+                                            + ": the agent adds Real Servers to it but disables, enables and"
+                                            + " removes none. If it is the same Virtual Service (its address was changed), run the"
+                                            + " agent once with --adopt; the ledger then forgets the Real Servers recorded for the old"
+                                            + " one (they stay on the LoadMaster) and takes over those matching ready endpoints"));
                 }
             }
         }
@@ -367,12 +418,22 @@ public final class Planner {
             Map<Member, RealServer> present = byMember(vs.realServers());
             for (Member m : owned.members()) {
                 if (present.containsKey(m)) {
-                    retireAbsent(m, owned.service(), present.get(m), owned.retiring().get(m),
-                            "Service no longer bound to VS " + id + " (deleted, unlabelled, or vsid changed)", vsPlan);
+                    retireAbsent(
+                            m,
+                            owned.service(),
+                            present.get(m),
+                            owned.retiring().get(m),
+                            "Service no longer bound to VS " + id + " (deleted, unlabelled, or vsid changed)",
+                            vsPlan);
                 }
             }
-            release(id, owned.members().stream().filter(m -> !present.containsKey(m)).toList(),
-                    "they are gone from the LoadMaster", plan);
+            release(
+                    id,
+                    owned.members().stream()
+                            .filter(m -> !present.containsKey(m))
+                            .toList(),
+                    "they are gone from the LoadMaster",
+                    plan);
         }
         return vsPlan;
     }
@@ -392,24 +453,40 @@ public final class Planner {
         VsMissing next = before == null ? new VsMissing(now, 1) : new VsMissing(before.since(), before.passes() + 1);
         Duration elapsed = Duration.between(next.since(), now);
         if (next.passes() >= removals.confirmations() && elapsed.compareTo(removals.confirmationInterval()) >= 0) {
-            plan.ledger(new LedgerStep.Release(id, owned.members(), "the LoadMaster has answered Unknown VS for VS " + id
-                    + " in " + next.passes() + " passes in a row over " + elapsed.toSeconds() + " s, so the ledger lets"
-                    + " go of the Real Servers the agent added there for " + owned.service() + "; if VS " + id
-                    + " comes back, they count as hand-made", true));
+            plan.ledger(new LedgerStep.Release(
+                    id,
+                    owned.members(),
+                    "the LoadMaster has answered Unknown VS for VS " + id
+                            + " in " + next.passes() + " passes in a row over " + elapsed.toSeconds()
+                            + " s, so the ledger lets"
+                            + " go of the Real Servers the agent added there for " + owned.service() + "; if VS " + id
+                            + " comes back, they count as hand-made",
+                    true));
             return;
         }
         plan.ledger(new LedgerStep.Missing(id, next));
         if (reportHere) {
-            plan.problem(new Problem("VS " + id, "VS " + id + ", which holds " + owned.members().size()
-                    + " Real Server(s) the agent added for " + owned.service() + ", is unknown to the LoadMaster"
-                    + " (Unknown VS); the ledger keeps them until the LoadMaster has said so in "
-                    + removals.confirmations() + " passes in a row, at least " + removals.confirmationInterval()
-                    .toSeconds() + " s apart from the first, so a VS that comes back is managed as before"));
+            plan.problem(new Problem(
+                    "VS " + id,
+                    "VS " + id + ", which holds " + owned.members().size()
+                            + " Real Server(s) the agent added for " + owned.service()
+                            + ", is unknown to the LoadMaster"
+                            + " (Unknown VS); the ledger keeps them until the LoadMaster has said so in "
+                            + removals.confirmations() + " passes in a row, at least "
+                            + removals.confirmationInterval().toSeconds()
+                            + " s apart from the first, so a VS that comes back is managed as before"));
         }
     }
 
-    private static void planApplied(VirtualServiceId id, VirtualService vs, Applied applied, Ownership owned,
-            boolean complete, CurrentState current, boolean trusted, VsPlan vsPlan) {
+    private static void planApplied(
+            VirtualServiceId id,
+            VirtualService vs,
+            Applied applied,
+            Ownership owned,
+            boolean complete,
+            CurrentState current,
+            boolean trusted,
+            VsPlan vsPlan) {
         Builder plan = vsPlan.plan;
         Rules rules = plan.rules;
         ServiceRef ref = applied.ref();
@@ -419,22 +496,32 @@ public final class Planner {
             plan.ledger(new LedgerStep.Owner(id, ref));
         }
         Set<Member> refused = Stream.concat(port.members().stream(), port.draining().stream())
-                .filter(m -> !rules.allowsAddress(m.ip())).collect(Collectors.toCollection(TreeSet::new));
+                .filter(m -> !rules.allowsAddress(m.ip()))
+                .collect(Collectors.toCollection(TreeSet::new));
         if (!refused.isEmpty()) {
-            plan.problem(Problem.of(ref, ref + ": endpoint address(es) " + refused.stream().map(Member::ip).distinct()
-                    .limit(10).collect(Collectors.joining(", ")) + (refused.size() > 10 ? ", ..." : "")
-                    + " are outside kubernetes.podCidrs (" + rules.podCidrs().stream().map(Object::toString)
-                    .collect(Collectors.joining(", ")) + "), so they are not made Real Servers (and the agent's"
-                    + " Real Servers there are left as they are); if they are pods, add their network to"
-                    + " kubernetes.podCidrs, otherwise find out who wrote them into the Service's endpoints"));
+            plan.problem(Problem.of(
+                    ref,
+                    ref + ": endpoint address(es) "
+                            + refused.stream()
+                                    .map(Member::ip)
+                                    .distinct()
+                                    .limit(10)
+                                    .collect(Collectors.joining(", ")) + (refused.size() > 10 ? ", ..." : "")
+                            + " are outside kubernetes.podCidrs ("
+                            + rules.podCidrs().stream().map(Object::toString).collect(Collectors.joining(", "))
+                            + "), so they are not made Real Servers (and the agent's"
+                            + " Real Servers there are left as they are); if they are pods, add their network to"
+                            + " kubernetes.podCidrs, otherwise find out who wrote them into the Service's endpoints"));
         }
         boolean adds = !(rules.nonLocal() && Boolean.FALSE.equals(current.nonLocalRealServers()));
         if (rules.nonLocal() && vs.transparent()) {
             adds = false;
-            plan.problem(Problem.of(ref, ref + ": " + vs.describe() + " has Transparency on, which refuses non-local"
-                    + " Real Servers, so none is added to it: turn Transparency off (Virtual Services > View/Modify"
-                    + " Services > Modify > Standard Options), or set loadmaster.nonLocal: false if every pod IP is"
-                    + " on a subnet of the LoadMaster"));
+            plan.problem(Problem.of(
+                    ref,
+                    ref + ": " + vs.describe() + " has Transparency on, which refuses non-local"
+                            + " Real Servers, so none is added to it: turn Transparency off (Virtual Services > View/Modify"
+                            + " Services > Modify > Standard Options), or set loadmaster.nonLocal: false if every pod IP is"
+                            + " on a subnet of the LoadMaster"));
         }
         Map<Member, RealServer> present = byMember(vs.realServers());
         for (Member m : port.members()) {
@@ -455,7 +542,9 @@ public final class Planner {
                     // person, who keeps it so: either way it is no longer on its way out.
                     plan.ledger(new LedgerStep.Mark(id, m, null));
                 }
-            } else if (!owned.members().contains(m) && rules.adopt() && !rules.podCidrs().isEmpty()) {
+            } else if (!owned.members().contains(m)
+                    && rules.adopt()
+                    && !rules.podCidrs().isEmpty()) {
                 plan.ledger(new LedgerStep.Adopt(id, m, ref));
             }
         }
@@ -468,16 +557,23 @@ public final class Planner {
         }
         if (complete && trusted) {
             for (Member m : owned.members()) {
-                if (present.containsKey(m) && !port.members().contains(m) && !port.draining().contains(m)
+                if (present.containsKey(m)
+                        && !port.members().contains(m)
+                        && !port.draining().contains(m)
                         && !refused.contains(m)) {
-                    retireAbsent(m, ref, present.get(m), owned.retiring().get(m), "no longer a ready endpoint",
-                            vsPlan);
+                    retireAbsent(m, ref, present.get(m), owned.retiring().get(m), "no longer a ready endpoint", vsPlan);
                 }
             }
         }
         if (trusted) {
-            release(id, owned.members().stream().filter(m -> !present.containsKey(m) && !port.members().contains(m))
-                    .toList(), "they are gone from the LoadMaster", plan);
+            release(
+                    id,
+                    owned.members().stream()
+                            .filter(m ->
+                                    !present.containsKey(m) && !port.members().contains(m))
+                            .toList(),
+                    "they are gone from the LoadMaster",
+                    plan);
         }
     }
 
@@ -489,19 +585,41 @@ public final class Planner {
         Instant now = rules.now();
         if (retiring != null && retiring.reason() == Retiring.Reason.DRAINING) {
             if (!now.isBefore(retiring.since().plus(timeout))) {
-                vsPlan.change(new Change.RemoveRealServer(id, m, ref, "its endpoint is still terminating after the"
-                        + " drain timeout of " + timeout.toSeconds() + " s"), rs.enabled() ? -1 : 0, rs.enabled());
+                vsPlan.change(
+                        new Change.RemoveRealServer(
+                                id,
+                                m,
+                                ref,
+                                "its endpoint is still terminating after the" + " drain timeout of "
+                                        + timeout.toSeconds() + " s"),
+                        rs.enabled() ? -1 : 0,
+                        rs.enabled());
             } else if (rs.enabled() && retiring.disabledByAgent()) {
                 // Recorded as draining but still enabled: the disable did not happen (a crash, a lost answer).
-                vsPlan.change(new Change.DisableRealServer(id, m, ref, retiring, "its endpoint is terminating;"
-                        + " draining until the drain timeout of " + timeout.toSeconds() + " s"), -1, true);
+                vsPlan.change(
+                        new Change.DisableRealServer(
+                                id,
+                                m,
+                                ref,
+                                retiring,
+                                "its endpoint is terminating;" + " draining until the drain timeout of "
+                                        + timeout.toSeconds() + " s"),
+                        -1,
+                        true);
             }
             return;
         }
         Retiring next = Retiring.draining(now);
         if (rs.enabled()) {
-            vsPlan.change(new Change.DisableRealServer(id, m, ref, next, "its endpoint is terminating; draining for"
-                    + " at most " + timeout.toSeconds() + " s"), -1, true);
+            vsPlan.change(
+                    new Change.DisableRealServer(
+                            id,
+                            m,
+                            ref,
+                            next,
+                            "its endpoint is terminating; draining for" + " at most " + timeout.toSeconds() + " s"),
+                    -1,
+                    true);
         } else {
             boolean byAgent = retiring != null && retiring.disabledByAgent();
             vsPlan.plan.ledger(new LedgerStep.Mark(id, m, byAgent ? next : next.foundDisabled()));
@@ -509,15 +627,17 @@ public final class Planner {
     }
 
     /** An owned, present Real Server that no complete read shows as an endpoint any more. */
-    private static void retireAbsent(Member m, ServiceRef ref, RealServer rs, Retiring retiring, String reason,
-            VsPlan vsPlan) {
+    private static void retireAbsent(
+            Member m, ServiceRef ref, RealServer rs, Retiring retiring, String reason, VsPlan vsPlan) {
         Rules rules = vsPlan.plan.rules;
         RemovalPolicy removals = rules.removals();
         VirtualServiceId id = vsPlan.id;
         Instant now = rules.now();
         if (retiring != null && retiring.reason() == Retiring.Reason.DRAINING) {
-            vsPlan.change(new Change.RemoveRealServer(id, m, ref, "its endpoint finished terminating"),
-                    rs.enabled() ? -1 : 0, rs.enabled());
+            vsPlan.change(
+                    new Change.RemoveRealServer(id, m, ref, "its endpoint finished terminating"),
+                    rs.enabled() ? -1 : 0,
+                    rs.enabled());
             return;
         }
         int absentReads = (retiring == null ? 0 : retiring.absentReads()) + 1;
@@ -529,21 +649,35 @@ public final class Planner {
         if (rs.enabled()) {
             // First absence; or the ledger says it was disabled and it is enabled again (the disable never took
             // effect, or a person enabled it while its endpoint is gone): disable it, and count from now.
-            vsPlan.change(new Change.DisableRealServer(id, m, ref, Retiring.gone(now, absentReads), reason
-                    + "; removed if the next read confirms it"), -1, true);
+            vsPlan.change(
+                    new Change.DisableRealServer(
+                            id,
+                            m,
+                            ref,
+                            Retiring.gone(now, absentReads),
+                            reason + "; removed if the next read confirms it"),
+                    -1,
+                    true);
             return;
         }
         if (retiring == null) {
-            vsPlan.plan.ledger(new LedgerStep.Mark(id, m, Retiring.gone(now, absentReads).foundDisabled()));
+            vsPlan.plan.ledger(
+                    new LedgerStep.Mark(id, m, Retiring.gone(now, absentReads).foundDisabled()));
             return;
         }
         Duration disabledFor = Duration.between(retiring.since(), now);
         if (absentReads >= confirmations && disabledFor.compareTo(removals.confirmationInterval()) >= 0) {
-            vsPlan.change(new Change.RemoveRealServer(id, m, ref, reason + ", confirmed by " + absentReads
-                    + " reads over " + disabledFor.toSeconds() + " s"), 0, false);
+            vsPlan.change(
+                    new Change.RemoveRealServer(
+                            id,
+                            m,
+                            ref,
+                            reason + ", confirmed by " + absentReads + " reads over " + disabledFor.toSeconds() + " s"),
+                    0,
+                    false);
         } else {
-            vsPlan.plan.ledger(new LedgerStep.Mark(id, m, new Retiring(retiring.reason(), retiring.since(),
-                    absentReads, retiring.disabledByAgent())));
+            vsPlan.plan.ledger(new LedgerStep.Mark(
+                    id, m, new Retiring(retiring.reason(), retiring.since(), absentReads, retiring.disabledByAgent())));
         }
     }
 
@@ -578,21 +712,27 @@ public final class Planner {
             int peak = history.peak(v.id, v.before, now, window);
             if (removals.guarded() && !v.takeOuts.isEmpty() && tooLow(peak, v.after(), removals)) {
                 String owner = v.takeOuts.get(0).service().toString();
-                plan.problem(new Problem("VS " + v.id, "VS " + v.id + " (" + owner + "): " + holding(v.takeOuts.size(),
-                        v.after(), v.after() + v.takeOuts.size(), peak, removals) + "; first held: "
-                        + v.takeOuts.get(0).describe()));
+                plan.problem(new Problem(
+                        "VS " + v.id,
+                        "VS " + v.id + " (" + owner + "): "
+                                + holding(v.takeOuts.size(), v.after(), v.after() + v.takeOuts.size(), peak, removals)
+                                + "; first held: "
+                                + v.takeOuts.get(0).describe()));
                 v.hold();
             }
             beforeTotal += v.before;
             afterTotal += v.after();
         }
         int peakTotal = history.peakTotal(beforeTotal, now, window);
-        List<VsPlan> withTakeOuts = perVs.values().stream().filter(v -> !v.takeOuts.isEmpty()).toList();
+        List<VsPlan> withTakeOuts =
+                perVs.values().stream().filter(v -> !v.takeOuts.isEmpty()).toList();
         if (removals.guarded() && !withTakeOuts.isEmpty() && tooLow(peakTotal, afterTotal, removals)) {
             int held = withTakeOuts.stream().mapToInt(v -> v.takeOuts.size()).sum();
-            plan.problem(new Problem("removal guard", "all Virtual Services: " + holding(held, afterTotal,
-                    afterTotal + held, peakTotal, removals) + "; first held: " + withTakeOuts.get(0).takeOuts.get(0)
-                    .describe()));
+            plan.problem(new Problem(
+                    "removal guard",
+                    "all Virtual Services: " + holding(held, afterTotal, afterTotal + held, peakTotal, removals)
+                            + "; first held: "
+                            + withTakeOuts.get(0).takeOuts.get(0).describe()));
             for (VsPlan v : withTakeOuts) {
                 afterTotal += v.takeOuts.size();
                 v.hold();
@@ -701,8 +841,8 @@ public final class Planner {
             List<Change> changes = new ArrayList<>();
             perVs.values().forEach(v -> changes.addAll(v.changes));
             // Per VS: adds, then re-enables, disables and removes (make before break); members sorted.
-            changes.sort(Comparator.comparing(Change::vs).thenComparing(Change::kind)
-                    .thenComparing(Change::member));
+            changes.sort(
+                    Comparator.comparing(Change::vs).thenComparing(Change::kind).thenComparing(Change::member));
             List<Step> steps = new ArrayList<>(ledger);
             steps.addAll(changes);
             return new Plan(steps, held, problems, bound);

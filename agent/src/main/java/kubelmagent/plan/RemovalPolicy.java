@@ -20,8 +20,13 @@ import java.time.Duration;
  * @param maxMinimum     see {@code maxFraction}
  * @param window         how long the guard remembers a peak ({@code sync.removalWindow})
  */
-public record RemovalPolicy(Duration drainTimeout, int confirmations, Duration confirmationInterval,
-        double maxFraction, int maxMinimum, Duration window) {
+public record RemovalPolicy(
+        Duration drainTimeout,
+        int confirmations,
+        Duration confirmationInterval,
+        double maxFraction,
+        int maxMinimum,
+        Duration window) {
 
     public static final int DEFAULT_CONFIRMATIONS = 2;
     public static final double DEFAULT_MAX_FRACTION = 0.5;
@@ -51,8 +56,13 @@ public record RemovalPolicy(Duration drainTimeout, int confirmations, Duration c
 
     /** The defaults for passes every {@code interval}: drain timeout 2 × interval + 30 s. */
     public static RemovalPolicy defaults(Duration interval) {
-        return new RemovalPolicy(defaultDrainTimeout(interval), DEFAULT_CONFIRMATIONS, interval, DEFAULT_MAX_FRACTION,
-                DEFAULT_MAX_MINIMUM, DEFAULT_WINDOW);
+        return new RemovalPolicy(
+                defaultDrainTimeout(interval),
+                DEFAULT_CONFIRMATIONS,
+                interval,
+                DEFAULT_MAX_FRACTION,
+                DEFAULT_MAX_MINIMUM,
+                DEFAULT_WINDOW);
     }
 
     public static Duration defaultDrainTimeout(Duration interval) {

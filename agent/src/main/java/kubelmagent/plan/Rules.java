@@ -2,7 +2,6 @@ package kubelmagent.plan;
 
 import java.time.Instant;
 import java.util.List;
-
 import kubelmagent.model.Cidr;
 
 /**
@@ -19,8 +18,13 @@ import kubelmagent.model.Cidr;
  *                  inside {@code podCidrs} are taken into the ledger, and the ledger accepts the LoadMaster
  *                  and the Virtual Services as they are now
  */
-public record Rules(BindingPolicy policy, RemovalPolicy removals, Instant now, List<Cidr> podCidrs,
-        boolean nonLocal, boolean adopt) {
+public record Rules(
+        BindingPolicy policy,
+        RemovalPolicy removals,
+        Instant now,
+        List<Cidr> podCidrs,
+        boolean nonLocal,
+        boolean adopt) {
 
     public Rules {
         podCidrs = List.copyOf(podCidrs);

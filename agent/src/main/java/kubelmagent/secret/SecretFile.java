@@ -12,7 +12,6 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Optional;
 import java.util.Set;
-
 import kubelmagent.log.Text;
 
 /**
@@ -106,7 +105,8 @@ public final class SecretFile {
     }
 
     private static UnusableException tooLarge(Path file, String what) {
-        return new UnusableException(file + " is larger than " + (MAX_BYTES >> 10) + " KiB; is it the right file?",
+        return new UnusableException(
+                file + " is larger than " + (MAX_BYTES >> 10) + " KiB; is it the right file?",
                 "is larger than " + MAX_BYTES + " bytes, so it does not hold only the " + what);
     }
 
@@ -133,7 +133,8 @@ public final class SecretFile {
             return Optional.of(file + " has mode " + mode + ", which lets every user on this host read " + what
                     + "; run: chmod 0600 " + file);
         }
-        if (permissions.contains(PosixFilePermission.GROUP_READ) && agentGroup != null
+        if (permissions.contains(PosixFilePermission.GROUP_READ)
+                && agentGroup != null
                 && !agentGroup.equals(fileGroup)) {
             String group = attributes.group().getName();
             return Optional.of(file + " has mode " + mode + " and group " + group + ", which lets the members of "

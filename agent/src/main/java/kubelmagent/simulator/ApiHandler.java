@@ -1,5 +1,11 @@
 package kubelmagent.simulator;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,14 +13,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-
 import kubelmagent.log.Log;
 
 /**
@@ -43,8 +41,8 @@ final class ApiHandler implements HttpHandler {
     }
 
     /** One parsed API request; {@code apiKey}, {@code apiUser} and {@code apiPass} are credentials sent, or null. */
-    private record Request(Format format, String command, Params params, String apiKey, String apiUser,
-            String apiPass) {}
+    private record Request(
+            Format format, String command, Params params, String apiKey, String apiUser, String apiPass) {}
 
     /** An answer: HTTP status, content type and body. */
     private record Answer(int status, String contentType, byte[] body) {}
@@ -58,7 +56,9 @@ final class ApiHandler implements HttpHandler {
         } catch (RuntimeException e) {
             LOG.err("simulator: failed to answer " + exchange.getRequestURI().getPath() + ": " + e, e);
             try {
-                send(exchange, new Answer(500, XmlRenderer.CONTENT_TYPE, XmlRenderer.error(500, Faults.INTERNAL_ERROR)));
+                send(
+                        exchange,
+                        new Answer(500, XmlRenderer.CONTENT_TYPE, XmlRenderer.error(500, Faults.INTERNAL_ERROR)));
             } catch (IOException | RuntimeException ignored) {
                 // the connection is gone
             }
@@ -96,9 +96,11 @@ final class ApiHandler implements HttpHandler {
                 || engine.faults().revoked()) {
             LOG.debug("simulator: " + request.command() + ": 401");
             exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"LoadMaster\"");
-            send(exchange, request.format() == Format.JSON
-                    ? new Answer(401, JsonRenderer.CONTENT_TYPE, JsonRenderer.error(401, "Unauthorized"))
-                    : new Answer(401, "text/html", new byte[0]));
+            send(
+                    exchange,
+                    request.format() == Format.JSON
+                            ? new Answer(401, JsonRenderer.CONTENT_TYPE, JsonRenderer.error(401, "Unauthorized"))
+                            : new Answer(401, "text/html", new byte[0]));
             return;
         }
         Faults.Fault fault = engine.faults().take(request.command());
@@ -136,7 +138,9 @@ final class ApiHandler implements HttpHandler {
             exchange.close(); // before any header: the connection is closed, the client reads EOF
             return;
         }
-        send(exchange, error(request.format(), fault.status(), fault.text() == null ? Faults.INTERNAL_ERROR : fault.text()));
+        send(
+                exchange,
+                error(request.format(), fault.status(), fault.text() == null ? Faults.INTERNAL_ERROR : fault.text()));
     }
 
     private static Answer error(Format format, int stat, String text) {

@@ -45,7 +45,8 @@ final class Auth {
         if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             String pair;
             try {
-                pair = new String(Base64.getDecoder().decode(authorization.substring(6).strip()), StandardCharsets.UTF_8);
+                pair = new String(
+                        Base64.getDecoder().decode(authorization.substring(6).strip()), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
                 return false;
             }

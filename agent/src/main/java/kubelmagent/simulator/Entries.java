@@ -3,7 +3,6 @@ package kubelmagent.simulator;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-
 import kubelmagent.simulator.VsFields.Kind;
 
 /**

@@ -149,7 +149,7 @@ public final class Faults {
 
     /** Takes the first queued fault for {@code command}, or null. */
     synchronized Fault take(String command) {
-        for (Iterator<Fault> it = queue.iterator(); it.hasNext();) {
+        for (Iterator<Fault> it = queue.iterator(); it.hasNext(); ) {
             Fault f = it.next();
             if (f.command().equals("*") || f.command().equalsIgnoreCase(command)) {
                 it.remove();

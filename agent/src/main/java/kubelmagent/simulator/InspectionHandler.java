@@ -1,10 +1,5 @@
 package kubelmagent.simulator;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -13,7 +8,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import kubelmagent.log.Log;
 
 /**
@@ -40,7 +38,8 @@ import kubelmagent.log.Log;
 final class InspectionHandler implements HttpHandler {
 
     private static final Log LOG = Log.get(LoadMasterSimulator.class);
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     private final SimulatedLoadMaster engine;
 
@@ -84,7 +83,8 @@ final class InspectionHandler implements HttpHandler {
             f.latency(Duration.ofMillis(o.get("latencyMs").getAsLong()));
         }
         if (o.has("readAfterWriteDelayMs")) {
-            f.readAfterWriteDelay(Duration.ofMillis(o.get("readAfterWriteDelayMs").getAsLong()));
+            f.readAfterWriteDelay(
+                    Duration.ofMillis(o.get("readAfterWriteDelayMs").getAsLong()));
         }
         if (o.has("unauthorizedAfter")) {
             f.unauthorizedAfter(o.get("unauthorizedAfter").getAsInt());

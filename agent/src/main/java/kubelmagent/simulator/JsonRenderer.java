@@ -18,7 +18,10 @@ final class JsonRenderer {
         Entries data = Views.data(reply, Format.JSON);
         StringBuilder s = new StringBuilder("{ \"code\": 200,").append(CRLF);
         if (data == null) {
-            s.append("  \"message\": ").append(string(((Reply.Message) reply).text())).append(',').append(CRLF);
+            s.append("  \"message\": ")
+                    .append(string(((Reply.Message) reply).text()))
+                    .append(',')
+                    .append(CRLF);
         } else {
             for (Entries.Entry e : data.list()) {
                 s.append(' ');
@@ -31,9 +34,18 @@ final class JsonRenderer {
 
     /** {@code {"code": 422, "message": "Unknown VS", "status": "fail"}}. */
     static byte[] error(int stat, String text) {
-        return bytes(new StringBuilder("{ \"code\": ").append(stat).append(',').append(CRLF)
-                .append("  \"message\": ").append(string(text)).append(',').append(CRLF)
-                .append("  \"status\": \"fail\"").append(CRLF).append('}').append(CRLF));
+        return bytes(new StringBuilder("{ \"code\": ")
+                .append(stat)
+                .append(',')
+                .append(CRLF)
+                .append("  \"message\": ")
+                .append(string(text))
+                .append(',')
+                .append(CRLF)
+                .append("  \"status\": \"fail\"")
+                .append(CRLF)
+                .append('}')
+                .append(CRLF));
     }
 
     private static void object(StringBuilder s, Entries entries) {
@@ -58,7 +70,9 @@ final class JsonRenderer {
         } else if (e instanceof Entries.Opts opts) {
             s.append('[').append(CRLF);
             for (int i = 0; i < opts.values().size(); i++) {
-                s.append(string(opts.values().get(i))).append(i + 1 < opts.values().size() ? "," : "").append(CRLF);
+                s.append(string(opts.values().get(i)))
+                        .append(i + 1 < opts.values().size() ? "," : "")
+                        .append(CRLF);
             }
             s.append(']');
         } else {

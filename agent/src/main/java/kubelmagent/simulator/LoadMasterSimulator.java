@@ -1,5 +1,6 @@
 package kubelmagent.simulator;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -13,9 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
-
-import com.sun.net.httpserver.HttpServer;
-
 import kubelmagent.http.LocalServers;
 import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.Log;
@@ -178,8 +176,14 @@ public final class LoadMasterSimulator implements AutoCloseable {
     private final Path ownedWorkDir;
     private boolean closed;
 
-    private LoadMasterSimulator(SimulatedLoadMaster engine, HttpServer server, ExecutorService executor, URI url,
-            Path caFile, Path stateFile, Path ownedWorkDir) {
+    private LoadMasterSimulator(
+            SimulatedLoadMaster engine,
+            HttpServer server,
+            ExecutorService executor,
+            URI url,
+            Path caFile,
+            Path stateFile,
+            Path ownedWorkDir) {
         this.engine = engine;
         this.server = server;
         this.executor = executor;
@@ -214,7 +218,8 @@ public final class LoadMasterSimulator implements AutoCloseable {
             HttpServer server;
             Path caFile = null;
             if (options.https) {
-                SelfSignedCertificate cert = SelfSignedCertificate.generate(workDir, "kube-lm-agent LoadMaster simulator");
+                SelfSignedCertificate cert =
+                        SelfSignedCertificate.generate(workDir, "kube-lm-agent LoadMaster simulator");
                 server = LocalServers.https(address, cert);
                 caFile = cert.pem();
             } else {
@@ -241,7 +246,8 @@ public final class LoadMasterSimulator implements AutoCloseable {
             if (host.indexOf(':') >= 0) {
                 host = "[" + host + "]";
             }
-            URI url = URI.create((options.https ? "https" : "http") + "://" + host + ":" + server.getAddress().getPort());
+            URI url = URI.create((options.https ? "https" : "http") + "://" + host + ":"
+                    + server.getAddress().getPort());
             LOG.info("LoadMaster simulator listening on " + url + (auth.open() ? " (no credentials required)" : "")
                     + (caFile == null ? "" : "; CA certificate " + caFile));
             return new LoadMasterSimulator(engine, server, executor, url, caFile, options.stateFile, owned);

@@ -19,5 +19,4 @@ public record SimRealServer(
         int follow,
         boolean enabled,
         boolean critical,
-        int nrules) {
-}
+        int nrules) {}

@@ -16,5 +16,4 @@ public record SimSubVs(
         int weight,
         int limit,
         boolean enabled,
-        boolean critical) {
-}
+        boolean critical) {}

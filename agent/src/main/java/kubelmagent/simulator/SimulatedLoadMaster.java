@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
-
 import kubelmagent.model.Cidr;
 import kubelmagent.model.IpAddress;
 
@@ -199,8 +198,8 @@ public final class SimulatedLoadMaster {
      * {@code weight}, {@code forward}, {@code enable}, {@code limit}, {@code ratelimit}, {@code follow},
      * {@code critical} among {@code params}. Answers the new Real Server.
      */
-    public synchronized SimRealServer addrs(VsRef ref, String address, int port, Map<String, String> params,
-            boolean nonLocal) throws RefusalException {
+    public synchronized SimRealServer addrs(
+            VsRef ref, String address, int port, Map<String, String> params, boolean nonLocal) throws RefusalException {
         Vs v = find(ref);
         if (!v.subVs.isEmpty()) {
             throw refusal(ErrorText.PARENT_VS);
@@ -289,7 +288,8 @@ public final class SimulatedLoadMaster {
     // ==== set-up (a person in the WUI; not counted as calls)
 
     /** Adds a Virtual Service with the next free Index. */
-    public synchronized SimVirtualService addVirtualService(String address, int port, String protocol, String nickName) {
+    public synchronized SimVirtualService addVirtualService(
+            String address, int port, String protocol, String nickName) {
         return addVirtualService(lastVsIndex + 1, address, port, protocol, nickName);
     }
 
@@ -348,8 +348,8 @@ public final class SimulatedLoadMaster {
     }
 
     /** A person adds a Real Server; no non-local rule or address check applies. */
-    public synchronized SimRealServer addRealServerByHand(int vsIndex, String address, int port, boolean enabled,
-            int weight) {
+    public synchronized SimRealServer addRealServerByHand(
+            int vsIndex, String address, int port, boolean enabled, int weight) {
         Vs v = existing(vsIndex);
         if (!v.subVs.isEmpty()) {
             throw new IllegalStateException("VS " + vsIndex + " has SubVSs; add the Real Server to a SubVS");
@@ -373,7 +373,8 @@ public final class SimulatedLoadMaster {
     }
 
     /** A person enables or disables a Real Server, or changes its weight; it keeps its RsIndex. */
-    public synchronized void modifyRealServerByHand(int vsIndex, String address, int port, boolean enabled, int weight) {
+    public synchronized void modifyRealServerByHand(
+            int vsIndex, String address, int port, boolean enabled, int weight) {
         Rs rs = existingRs(vsIndex, address, port);
         rs.enabled = enabled;
         rs.weight = weight;
@@ -523,14 +524,32 @@ public final class SimulatedLoadMaster {
             });
             List<StateFile.RsState> rss = new ArrayList<>();
             for (Rs rs : v.realServers) {
-                rss.add(new StateFile.RsState(rs.rsIndex, rs.addr, rs.port, rs.status, rs.dnsName, rs.forward,
-                        rs.weight, rs.limit, rs.rateLimit, rs.follow, rs.enabled, rs.critical));
+                rss.add(new StateFile.RsState(
+                        rs.rsIndex,
+                        rs.addr,
+                        rs.port,
+                        rs.status,
+                        rs.dnsName,
+                        rs.forward,
+                        rs.weight,
+                        rs.limit,
+                        rs.rateLimit,
+                        rs.follow,
+                        rs.enabled,
+                        rs.critical));
             }
-            list.add(new StateFile.VsState(v.index, v.parent == 0 ? v.address : null, v.parent == 0 ? v.port : null,
-                    v.protocol, v.parent == 0 ? null : v.parent, v.parent == 0 ? null : v.slotRsIndex, changed, rss));
+            list.add(new StateFile.VsState(
+                    v.index,
+                    v.parent == 0 ? v.address : null,
+                    v.parent == 0 ? v.port : null,
+                    v.protocol,
+                    v.parent == 0 ? null : v.parent,
+                    v.parent == 0 ? null : v.slotRsIndex,
+                    changed,
+                    rss));
         }
-        return new StateFile.State(nonLocalRs, apiEnabled, localSubnets(), lastVsIndex, lastRsIndex, list,
-                new TreeMap<>(calls));
+        return new StateFile.State(
+                nonLocalRs, apiEnabled, localSubnets(), lastVsIndex, lastRsIndex, list, new TreeMap<>(calls));
     }
 
     /** Replaces the VSs and settings with {@code state}; counters stay. */
@@ -548,8 +567,8 @@ public final class SimulatedLoadMaster {
         }
         // parents first, so that SubVSs find them
         List<StateFile.VsState> ordered = new ArrayList<>(vss);
-        ordered.sort((a, b) -> Boolean.compare(a.parent() != null && a.parent() != 0,
-                b.parent() != null && b.parent() != 0));
+        ordered.sort((a, b) ->
+                Boolean.compare(a.parent() != null && a.parent() != 0, b.parent() != null && b.parent() != 0));
         for (StateFile.VsState s : ordered) {
             if (s.index() <= 0 || loaded.containsKey(s.index())) {
                 throw new IllegalArgumentException("VS index " + s.index() + " is not positive or not unique");
@@ -567,8 +586,13 @@ public final class SimulatedLoadMaster {
                 if (s.address() == null || IpAddress.parse(s.address()) == null || s.port() == null) {
                     throw new IllegalArgumentException("VS " + s.index() + " needs an IP address and a port");
                 }
-                v = new Vs(s.index(), s.address().strip().toLowerCase(Locale.ROOT), s.port(),
-                        s.protocol() == null ? "tcp" : s.protocol().strip().toLowerCase(Locale.ROOT), 0, 0);
+                v = new Vs(
+                        s.index(),
+                        s.address().strip().toLowerCase(Locale.ROOT),
+                        s.port(),
+                        s.protocol() == null ? "tcp" : s.protocol().strip().toLowerCase(Locale.ROOT),
+                        0,
+                        0);
             }
             if (s.settings() != null) {
                 try {
@@ -583,8 +607,11 @@ public final class SimulatedLoadMaster {
                 }
             }
             for (StateFile.RsState r : s.realServers() == null ? List.<StateFile.RsState>of() : s.realServers()) {
-                Rs rs = new Rs(r.rsIndex() == null ? ++maxRs : r.rsIndex(),
-                        r.addr().strip().toLowerCase(Locale.ROOT), r.port(), nanoClock.getAsLong());
+                Rs rs = new Rs(
+                        r.rsIndex() == null ? ++maxRs : r.rsIndex(),
+                        r.addr().strip().toLowerCase(Locale.ROOT),
+                        r.port(),
+                        nanoClock.getAsLong());
                 rs.status = r.status() == null ? rs.status : r.status();
                 rs.dnsName = r.dnsName() == null ? rs.dnsName : r.dnsName();
                 rs.forward = r.forward() == null ? rs.forward : r.forward();
@@ -642,7 +669,9 @@ public final class SimulatedLoadMaster {
     private Vs findByAddress(String address, int port, String protocol) {
         byte[] wanted = IpAddress.parse(address);
         for (Vs v : services.values()) {
-            if (v.parent == 0 && v.port == port && v.protocol.equalsIgnoreCase(protocol)
+            if (v.parent == 0
+                    && v.port == port
+                    && v.protocol.equalsIgnoreCase(protocol)
                     && sameAddress(v.address, address, wanted)) {
                 return v;
             }
@@ -847,8 +876,8 @@ public final class SimulatedLoadMaster {
             Vs sub = services.get(i);
             if (sub != null) {
                 String name = sub.settings.getOrDefault("NickName", "");
-                subs.add(new SimSubVs(sub.index, sub.slotRsIndex, name.isEmpty() ? "-" : name, "Down", "nat", 1000, 0,
-                        true, false));
+                subs.add(new SimSubVs(
+                        sub.index, sub.slotRsIndex, name.isEmpty() ? "-" : name, "Down", "nat", 1000, 0, true, false));
             }
         }
         List<SimRealServer> rss = new ArrayList<>();
@@ -861,7 +890,20 @@ public final class SimulatedLoadMaster {
     }
 
     private static SimRealServer snapshot(int vsIndex, Rs rs) {
-        return new SimRealServer(vsIndex, rs.rsIndex, rs.addr, rs.port, rs.status, rs.dnsName, rs.forward, rs.weight,
-                rs.limit, rs.rateLimit, rs.follow, rs.enabled, rs.critical, 0);
+        return new SimRealServer(
+                vsIndex,
+                rs.rsIndex,
+                rs.addr,
+                rs.port,
+                rs.status,
+                rs.dnsName,
+                rs.forward,
+                rs.weight,
+                rs.limit,
+                rs.rateLimit,
+                rs.follow,
+                rs.enabled,
+                rs.critical,
+                0);
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CountDownLatch;
-
 import kubelmagent.log.JournalLogging;
 import kubelmagent.log.Log;
 import kubelmagent.log.LogFormat;
@@ -36,7 +35,8 @@ public final class SimulatorCli {
     /** sysexits.h EX_USAGE, as the agent uses. */
     static final int USAGE = 64;
 
-    static final String USAGE_TEXT = String.join("\n",
+    static final String USAGE_TEXT = String.join(
+            "\n",
             "usage: java -cp kube-lm-agent.jar kubelmagent.simulator.LoadMasterSimulator [options]",
             "",
             "A LoadMaster simulator (APIv1 /access/<cmd>, APIv2 /accessv2) for trying the agent without an",
@@ -66,8 +66,8 @@ public final class SimulatorCli {
     private SimulatorCli() {}
 
     /** Parsed command line; {@code logFormat} null: guess; {@code help}: print the usage and exit. */
-    record Arguments(LoadMasterSimulator.Options options, Path caOut, boolean debug, LogFormat logFormat,
-            boolean help) {}
+    record Arguments(
+            LoadMasterSimulator.Options options, Path caOut, boolean debug, LogFormat logFormat, boolean help) {}
 
     /** Thrown for a wrong command line; the message says what is wrong. */
     static final class UsageException extends Exception {
@@ -96,8 +96,8 @@ public final class SimulatorCli {
             return OK;
         }
         boolean terminal = LogFormat.onTerminal();
-        LogFormat format = arguments.logFormat() != null ? arguments.logFormat()
-                : LogFormat.guess(terminal, System.getenv());
+        LogFormat format =
+                arguments.logFormat() != null ? arguments.logFormat() : LogFormat.guess(terminal, System.getenv());
         JournalLogging.install(err, arguments.debug(), format.formatter(LogFormat.colour(terminal, System.getenv())));
         Log log = Log.get(SimulatorCli.class);
         LoadMasterSimulator simulator;
@@ -121,10 +121,13 @@ public final class SimulatorCli {
             }
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            simulator.close();
-            stopped.countDown();
-        }, "lm-simulator-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            simulator.close();
+                            stopped.countDown();
+                        },
+                        "lm-simulator-shutdown"));
         out.println("LoadMaster simulator ready: url=" + simulator.url() + " caFile=" + (ca == null ? "-" : ca));
         out.flush();
         try {
@@ -136,7 +139,8 @@ public final class SimulatorCli {
     }
 
     static Arguments parse(String[] args) throws UsageException {
-        LoadMasterSimulator.Options options = LoadMasterSimulator.Options.defaults().port(8443);
+        LoadMasterSimulator.Options options =
+                LoadMasterSimulator.Options.defaults().port(8443);
         Path caOut = null;
         boolean debug = false;
         String user = null;

@@ -1,5 +1,8 @@
 package kubelmagent.simulator;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,10 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
-
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
 
 /**
  * The simulator's state as JSON: to preload a demo or a test, to save the result on exit, and as the
@@ -41,18 +40,43 @@ import com.google.gson.JsonParseException;
  */
 public final class StateFile {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     private StateFile() {}
 
-    record State(Boolean nonlocalrs, Boolean apiEnabled, List<String> localSubnets, Integer lastVsIndex,
-            Integer lastRsIndex, List<VsState> virtualServices, Map<String, Integer> calls) {}
+    record State(
+            Boolean nonlocalrs,
+            Boolean apiEnabled,
+            List<String> localSubnets,
+            Integer lastVsIndex,
+            Integer lastRsIndex,
+            List<VsState> virtualServices,
+            Map<String, Integer> calls) {}
 
-    record VsState(int index, String address, Integer port, String protocol, Integer parent, Integer slotRsIndex,
-            Map<String, String> settings, List<RsState> realServers) {}
+    record VsState(
+            int index,
+            String address,
+            Integer port,
+            String protocol,
+            Integer parent,
+            Integer slotRsIndex,
+            Map<String, String> settings,
+            List<RsState> realServers) {}
 
-    record RsState(Integer rsIndex, String addr, int port, String status, String dnsName, String forward,
-            Integer weight, Integer limit, Integer rateLimit, Integer follow, Boolean enable, Boolean critical) {}
+    record RsState(
+            Integer rsIndex,
+            String addr,
+            int port,
+            String status,
+            String dnsName,
+            String forward,
+            Integer weight,
+            Integer limit,
+            Integer rateLimit,
+            Integer follow,
+            Boolean enable,
+            Boolean critical) {}
 
     /** The engine's state as JSON. */
     public static String toJson(SimulatedLoadMaster engine) {

@@ -2,7 +2,6 @@ package kubelmagent.simulator;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import kubelmagent.simulator.VsFields.Field;
 import kubelmagent.simulator.VsFields.Kind;
 

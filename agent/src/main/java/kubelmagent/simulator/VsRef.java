@@ -17,7 +17,11 @@ public record VsRef(int index, String address, int port, String protocol) {
     }
 
     public static VsRef address(String address, int port, String protocol) {
-        return new VsRef(0, address.strip().toLowerCase(Locale.ROOT), port, protocol.strip().toLowerCase(Locale.ROOT));
+        return new VsRef(
+                0,
+                address.strip().toLowerCase(Locale.ROOT),
+                port,
+                protocol.strip().toLowerCase(Locale.ROOT));
     }
 
     public boolean byIndex() {

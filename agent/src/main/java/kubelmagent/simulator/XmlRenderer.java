@@ -18,9 +18,14 @@ final class XmlRenderer {
 
     static byte[] reply(Reply reply) {
         Entries data = Views.data(reply, Format.XML);
-        StringBuilder s = new StringBuilder(DECLARATION).append("<Response stat=\"200\" code=\"ok\">").append(CRLF);
+        StringBuilder s = new StringBuilder(DECLARATION)
+                .append("<Response stat=\"200\" code=\"ok\">")
+                .append(CRLF);
         if (data == null) {
-            s.append("<Success>").append(escape(((Reply.Message) reply).text())).append("</Success>").append(CRLF);
+            s.append("<Success>")
+                    .append(escape(((Reply.Message) reply).text()))
+                    .append("</Success>")
+                    .append(CRLF);
         } else {
             s.append("<Success><Data>");
             entries(s, data);
@@ -31,9 +36,16 @@ final class XmlRenderer {
 
     static byte[] error(int stat, String text) {
         return bytes(new StringBuilder(DECLARATION)
-                .append("<Response stat=\"").append(stat).append("\" code=\"fail\">").append(CRLF)
-                .append("<Error>").append(escape(text)).append("</Error>").append(CRLF)
-                .append("</Response>").append(CRLF));
+                .append("<Response stat=\"")
+                .append(stat)
+                .append("\" code=\"fail\">")
+                .append(CRLF)
+                .append("<Error>")
+                .append(escape(text))
+                .append("</Error>")
+                .append(CRLF)
+                .append("</Response>")
+                .append(CRLF));
     }
 
     private static void entries(StringBuilder s, Entries entries) {
@@ -58,7 +70,14 @@ final class XmlRenderer {
     }
 
     private static void element(StringBuilder s, String name, String value) {
-        s.append('<').append(name).append('>').append(escape(value)).append("</").append(name).append('>').append(CRLF);
+        s.append('<')
+                .append(name)
+                .append('>')
+                .append(escape(value))
+                .append("</")
+                .append(name)
+                .append('>')
+                .append(CRLF);
     }
 
     static String escape(String text) {

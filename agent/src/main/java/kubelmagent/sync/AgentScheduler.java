@@ -2,7 +2,7 @@ package kubelmagent.sync;
 
 import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
-
+import kubelmagent.config.Schedule;
 import org.quartz.CronScheduleBuilder;
 import org.quartz.JobBuilder;
 import org.quartz.JobDetail;
@@ -12,8 +12,6 @@ import org.quartz.SimpleScheduleBuilder;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.impl.StdSchedulerFactory;
-
-import kubelmagent.config.Schedule;
 
 /**
  * Runs passes on the configured schedule with Quartz: one worker thread, passes never overlap, and
@@ -50,18 +48,25 @@ public final class AgentScheduler implements AutoCloseable {
         scheduler.getContext().put(SyncJob.PASS, (Runnable) agentScheduler::runPass);
 
         JobDetail job = JobBuilder.newJob(SyncJob.class).withIdentity("sync").build();
-        TriggerBuilder<Trigger> trigger = TriggerBuilder.newTrigger().withIdentity("sync").startNow();
+        TriggerBuilder<Trigger> trigger =
+                TriggerBuilder.newTrigger().withIdentity("sync").startNow();
         Trigger t = schedule.interval() != null
                 ? trigger.withSchedule(SimpleScheduleBuilder.simpleSchedule()
-                        .withIntervalInMilliseconds(schedule.interval().toMillis())
-                        .repeatForever()
-                        .withMisfireHandlingInstructionNextWithRemainingCount()).build()
+                                .withIntervalInMilliseconds(schedule.interval().toMillis())
+                                .repeatForever()
+                                .withMisfireHandlingInstructionNextWithRemainingCount())
+                        .build()
                 : trigger.withSchedule(CronScheduleBuilder.cronSchedule(schedule.cron())
-                        .withMisfireHandlingInstructionDoNothing()).build();
+                                .withMisfireHandlingInstructionDoNothing())
+                        .build();
         scheduler.scheduleJob(job, t);
         if (schedule.cron() != null) {
             // A cron schedule may not fire for a while: run the first pass now, as with an interval.
-            scheduler.scheduleJob(TriggerBuilder.newTrigger().withIdentity("first-pass").forJob(job).startNow().build());
+            scheduler.scheduleJob(TriggerBuilder.newTrigger()
+                    .withIdentity("first-pass")
+                    .forJob(job)
+                    .startNow()
+                    .build());
         }
         scheduler.start();
         return agentScheduler;

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import kubelmagent.log.Log;
 import kubelmagent.model.Problem;
 

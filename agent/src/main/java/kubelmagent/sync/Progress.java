@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
-
 import kubelmagent.log.Log;
 
 /**
@@ -15,6 +14,7 @@ final class Progress {
 
     /** More changes than this, and the apply says at its start how many there are. */
     static final int MANY = 50;
+
     static final Duration EVERY = Duration.ofSeconds(5);
 
     private static final Log LOG = Log.get(Reconciler.class);
@@ -47,8 +47,8 @@ final class Progress {
             lastLine = now;
             Duration elapsed = Duration.between(started, now);
             Duration left = elapsed.multipliedBy(total - done).dividedBy(done);
-            LOG.info("applying: " + count(done) + " of " + count(total) + " changes, " + count(failed) + " failed, about "
-                    + roughly(left) + " left");
+            LOG.info("applying: " + count(done) + " of " + count(total) + " changes, " + count(failed)
+                    + " failed, about " + roughly(left) + " left");
         }
     }
 

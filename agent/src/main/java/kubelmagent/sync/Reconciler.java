@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
-
 import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.loadmaster.LoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
@@ -60,6 +59,7 @@ public final class Reconciler {
     private final AgentMetrics metrics;
     /** The LoadMaster's {@code nonlocalrs} as last read, when it was read, and the last failure to read it. */
     private Boolean nonLocalRealServers;
+
     private Instant nonLocalCheckedAt;
     private String nonLocalFailure;
 
@@ -76,8 +76,14 @@ public final class Reconciler {
      * @param adopt          the first pass adopts matching Real Servers and accepts the LoadMaster as it is
      *                       ({@code --adopt})
      */
-    public record Options(BindingPolicy policy, RemovalPolicy removals, List<Cidr> podCidrs, boolean nonLocal,
-            boolean dryRun, boolean forceRemovals, boolean adopt) {
+    public record Options(
+            BindingPolicy policy,
+            RemovalPolicy removals,
+            List<Cidr> podCidrs,
+            boolean nonLocal,
+            boolean dryRun,
+            boolean forceRemovals,
+            boolean adopt) {
 
         public Options {
             podCidrs = List.copyOf(podCidrs);
@@ -92,8 +98,13 @@ public final class Reconciler {
     /** How often the LoadMaster's {@code nonlocalrs} is read again while it is on. */
     static final Duration NON_LOCAL_CHECK = Duration.ofMinutes(5);
 
-    public Reconciler(DesiredStateSource source, LoadMaster loadMaster, OwnershipLedger ledger, Clock clock,
-            Options options, AgentMetrics metrics) {
+    public Reconciler(
+            DesiredStateSource source,
+            LoadMaster loadMaster,
+            OwnershipLedger ledger,
+            Clock clock,
+            Options options,
+            AgentMetrics metrics) {
         this.metrics = metrics;
         this.source = source;
         this.loadMaster = loadMaster;
@@ -116,9 +127,12 @@ public final class Reconciler {
                 return r;
             } catch (RuntimeException e) {
                 metrics.error(AgentMetrics.Cause.INTERNAL);
-                LOG.err("pass #" + number + " (" + startedBy + ") stopped by an unexpected error; nothing more is"
-                        + " changed this pass, the next pass starts afresh", e);
-                return new PassResult(number, 0, 0, 0, 0, 0, 1, false, dryRun, Duration.between(start, clock.instant()));
+                LOG.err(
+                        "pass #" + number + " (" + startedBy + ") stopped by an unexpected error; nothing more is"
+                                + " changed this pass, the next pass starts afresh",
+                        e);
+                return new PassResult(
+                        number, 0, 0, 0, 0, 0, 1, false, dryRun, Duration.between(start, clock.instant()));
             }
         });
     }
@@ -134,9 +148,10 @@ public final class Reconciler {
     }
 
     private Rules rules(Instant now, boolean first) {
-        RemovalPolicy removals = first && options.forceRemovals() ? options.removals().forced() : options.removals();
-        return new Rules(options.policy(), removals, now, options.podCidrs(), options.nonLocal(),
-                first && options.adopt());
+        RemovalPolicy removals =
+                first && options.forceRemovals() ? options.removals().forced() : options.removals();
+        return new Rules(
+                options.policy(), removals, now, options.podCidrs(), options.nonLocal(), first && options.adopt());
     }
 
     /** Reads Kubernetes, the ledger and the LoadMaster, and plans: the first half of every pass. */
@@ -177,8 +192,16 @@ public final class Reconciler {
             }
             applyTook = progress.elapsed();
         }
-        PassResult result = new PassResult(number, plan.bound().size(), plan.changes().size(), applied, failed,
-                plan.held().size(), problems.size(), desired.everythingRead(), dryRun,
+        PassResult result = new PassResult(
+                number,
+                plan.bound().size(),
+                plan.changes().size(),
+                applied,
+                failed,
+                plan.held().size(),
+                problems.size(),
+                desired.everythingRead(),
+                dryRun,
                 Duration.between(start, clock.instant()));
         report(startedBy, result, desired, applyTook);
         return result;
@@ -229,8 +252,9 @@ public final class Reconciler {
      * soon as NetOps turns it on). A failed read keeps what was known, and is logged once.
      */
     private void checkNonLocal(Instant now) {
-        if (!options.nonLocal() || (Boolean.TRUE.equals(nonLocalRealServers)
-                && now.isBefore(nonLocalCheckedAt.plus(NON_LOCAL_CHECK)))) {
+        if (!options.nonLocal()
+                || (Boolean.TRUE.equals(nonLocalRealServers)
+                        && now.isBefore(nonLocalCheckedAt.plus(NON_LOCAL_CHECK)))) {
             return;
         }
         try {
@@ -290,8 +314,8 @@ public final class Reconciler {
             } else if (change instanceof Change.RemoveRealServer) {
                 loadMaster.deleteRealServer(change.vs(), change.member());
             } else {
-                loadMaster.setRealServerEnabled(change.vs(), change.member(),
-                        change instanceof Change.EnableRealServer);
+                loadMaster.setRealServerEnabled(
+                        change.vs(), change.member(), change instanceof Change.EnableRealServer);
             }
             metrics.realServerChanged(change.vs().index(), change.kind().label());
             return Sent.DONE;
@@ -368,15 +392,26 @@ public final class Reconciler {
     /** @param applyTook how long the changes took to apply; null in a dry run */
     private void report(StartedBy startedBy, PassResult r, DesiredState desired, Duration applyTook) {
         StringBuilder line = new StringBuilder()
-                .append("pass #").append(r.number()).append(" (").append(startedBy).append(") ")
-                .append(dryRun ? "dry run, " : "").append("done in ").append(r.elapsed().toMillis()).append(" ms")
+                .append("pass #")
+                .append(r.number())
+                .append(" (")
+                .append(startedBy)
+                .append(") ")
+                .append(dryRun ? "dry run, " : "")
+                .append("done in ")
+                .append(r.elapsed().toMillis())
+                .append(" ms")
                 .append(applyTook != null && r.planned() > 0 ? " (apply " + applyTook.toMillis() + " ms)" : "")
                 .append(": ")
-                .append(r.bound()).append(" Virtual Service(s) bound, ");
+                .append(r.bound())
+                .append(" Virtual Service(s) bound, ");
         if (dryRun) {
             line.append(r.planned()).append(" change(s) planned, none applied");
         } else {
-            line.append(r.applied()).append(" change(s) applied, ").append(r.failed()).append(" failed");
+            line.append(r.applied())
+                    .append(" change(s) applied, ")
+                    .append(r.failed())
+                    .append(" failed");
         }
         if (r.held() > 0) {
             line.append(", ").append(r.held()).append(" take-out(s) held by the capacity guard");

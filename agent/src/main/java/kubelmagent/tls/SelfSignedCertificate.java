@@ -21,7 +21,6 @@ import java.util.Date;
 import java.util.HexFormat;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -81,7 +80,9 @@ public record SelfSignedCertificate(Path keyStore, char[] password, Path pem) {
         try {
             String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                     .encodeToString(certificate.getEncoded());
-            Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n" + base64 + "\n-----END CERTIFICATE-----\n",
+            Files.writeString(
+                    pem,
+                    "-----BEGIN CERTIFICATE-----\n" + base64 + "\n-----END CERTIFICATE-----\n",
                     StandardCharsets.US_ASCII);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot encode the certificate: " + e.getMessage(), e);
@@ -95,14 +96,16 @@ public record SelfSignedCertificate(Path keyStore, char[] password, Path pem) {
         Instant now = Instant.now();
         BigInteger serial = new BigInteger(63, random).add(BigInteger.ONE);
         JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial, Date.from(now),
-                Date.from(now.plus(VALIDITY)), name, keys.getPublic())
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                        name, serial, Date.from(now), Date.from(now.plus(VALIDITY)), name, keys.getPublic())
                 .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
                     new GeneralName(GeneralName.dNSName, "localhost"),
                     new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                    new GeneralName(GeneralName.iPAddress, "::1")}))
+                    new GeneralName(GeneralName.iPAddress, "::1")
+                }))
                 .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
-                .addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()));
+                .addExtension(
+                        Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()));
         ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate());
         return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
     }

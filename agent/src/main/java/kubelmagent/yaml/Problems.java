@@ -3,14 +3,12 @@ package kubelmagent.yaml;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-
+import kubelmagent.log.Text;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
-
-import kubelmagent.log.Text;
 
 /**
  * Collects the problems found in a YAML document such as {@code agent.yaml}, each as

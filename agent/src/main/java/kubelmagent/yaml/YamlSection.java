@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
-
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -102,14 +101,19 @@ public final class YamlSection {
             String key = scalarKey.getValue();
             if (knownKeys != ANY_KEY && !knownKeys.contains(key)) { // the one instance, not any empty list
                 String shown = PLAIN_KEY.matcher(key).matches() ? key : Problems.quote(key);
-                problems.at(keyNode, path(shown), "unknown key" + suggestion(key, knownKeys)
-                        + " (known keys: " + String.join(", ", knownKeys) + ")");
+                problems.at(
+                        keyNode,
+                        path(shown),
+                        "unknown key" + suggestion(key, knownKeys) + " (known keys: " + String.join(", ", knownKeys)
+                                + ")");
                 continue;
             }
             NodeTuple first = entries.get(key);
             if (first != null) {
-                problems.at(keyNode, path(key), "duplicate key (on lines " + line(first.getKeyNode()) + " and "
-                        + line(keyNode) + ")");
+                problems.at(
+                        keyNode,
+                        path(key),
+                        "duplicate key (on lines " + line(first.getKeyNode()) + " and " + line(keyNode) + ")");
                 continue;
             }
             entries.put(key, tuple);
@@ -211,7 +215,10 @@ public final class YamlSection {
             return null;
         }
         if (!node.getTag().getValue().startsWith(Tag.PREFIX)) {
-            problems.at(node, nodePath, "YAML tags are not supported (got " + node.getTag().getValue() + ")");
+            problems.at(
+                    node,
+                    nodePath,
+                    "YAML tags are not supported (got " + node.getTag().getValue() + ")");
             return null;
         }
         return scalar.getValue();

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-
 import kubelmagent.demo.StandInKubernetesApi;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Retiring;
@@ -38,7 +37,9 @@ final class AgentFiles {
      */
     static LoadMasterSimulator loadMaster(Path dir, int... vsIndexes) throws IOException {
         LoadMasterSimulator simulator = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
-                .apiKey(API_KEY).nonLocalRs(true).workDir(dir.resolve("loadmaster")));
+                .apiKey(API_KEY)
+                .nonLocalRs(true)
+                .workDir(dir.resolve("loadmaster")));
         for (int index : vsIndexes) {
             simulator.engine().addVirtualService(index, "10.0.0." + index, 80, "tcp", "vs" + index);
         }
@@ -47,7 +48,10 @@ final class AgentFiles {
 
     /** The Real Servers of a VS as {@code ip:port}, sorted. */
     static List<String> realServers(LoadMasterSimulator loadMaster, int vs) {
-        return loadMaster.engine().realServers(vs).stream().map(rs -> rs.addr() + ":" + rs.port()).sorted().toList();
+        return loadMaster.engine().realServers(vs).stream()
+                .map(rs -> rs.addr() + ":" + rs.port())
+                .sorted()
+                .toList();
     }
 
     /**
@@ -55,7 +59,11 @@ final class AgentFiles {
      * {@code vsid}, with one port {@code http} 80 → 8080, and sets its ready pods.
      */
     static void service(StandInKubernetesApi cluster, String namespace, String name, String vsid, String... podIps) {
-        cluster.service(namespace, name, Map.of("kempLB", "Enabled", "app", name), Map.of("vsid", vsid),
+        cluster.service(
+                        namespace,
+                        name,
+                        Map.of("kempLB", "Enabled", "app", name),
+                        Map.of("vsid", vsid),
                         List.of(StandInKubernetesApi.Port.tcp("http", 80, 8080)))
                 .scale(namespace, name, podIps);
     }
@@ -67,14 +75,17 @@ final class AgentFiles {
      */
     static void awaitConfirmationGap(Path stateDir) throws IOException, InterruptedException {
         Instant due = Instant.MIN;
-        for (Ownership o : FileOwnershipLedger.readOnly(stateDir).snapshot().owned().values()) {
+        for (Ownership o :
+                FileOwnershipLedger.readOnly(stateDir).snapshot().owned().values()) {
             for (Retiring r : o.retiring().values()) {
-                if (r.reason() == Retiring.Reason.GONE && r.since().plus(Demo.INTERVAL).isAfter(due)) {
+                if (r.reason() == Retiring.Reason.GONE
+                        && r.since().plus(Demo.INTERVAL).isAfter(due)) {
                     due = r.since().plus(Demo.INTERVAL);
                 }
             }
         }
-        for (Duration left = Duration.between(Instant.now(), due); !left.isNegative() && !left.isZero();
+        for (Duration left = Duration.between(Instant.now(), due);
+                !left.isNegative() && !left.isZero();
                 left = Duration.between(Instant.now(), due)) {
             Thread.sleep(left.toMillis() + 1);
         }

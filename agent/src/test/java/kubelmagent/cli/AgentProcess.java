@@ -27,8 +27,8 @@ final class AgentProcess {
         }
     }
 
-    private static final Pattern SUMMARY =
-            Pattern.compile("pass #\\d+ \\(once\\) done in \\d+ ms(?: \\(apply \\d+ ms\\))?: .*?(\\d+) change\\(s\\) applied,"
+    private static final Pattern SUMMARY = Pattern.compile(
+            "pass #\\d+ \\(once\\) done in \\d+ ms(?: \\(apply \\d+ ms\\))?: .*?(\\d+) change\\(s\\) applied,"
                     + " (\\d+) failed");
 
     private final Process process;
@@ -47,19 +47,20 @@ final class AgentProcess {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "--config", config.toString()));
+        command.addAll(List.of(
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", config.toString()));
         command.addAll(List.of(agentArgs));
         try {
-            return new AgentProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+            return new AgentProcess(
+                    new ProcessBuilder(command).redirectErrorStream(true).start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
     }
 
     private void drainOutput() {
-        try (BufferedReader out = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
                 synchronized (lines) {

@@ -20,11 +20,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import kubelmagent.config.ConfigException;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
@@ -36,6 +31,9 @@ import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.simulator.ScratchDirectory;
 import kubelmagent.simulator.SimRealServer;
 import kubelmagent.simulator.SimulatedLoadMaster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent is killed with SIGKILL at a random moment of a large apply, the desired state changes, and
@@ -55,10 +53,12 @@ class CrashConsistencyIT {
 
     /** Pod IPs are drawn from this many; a Service has between {@link #MIN_PODS} and {@link #MAX_PODS}. */
     private static final int POD_POOL = 160;
+
     private static final int MIN_PODS = 100;
     private static final int MAX_PODS = 140;
     /** The first (measured) pass adds this many, from an empty LoadMaster. */
     private static final int FIRST_PODS = 120;
+
     private static final int POD_PORT = 8080;
 
     private static final int VS_A = 1;
@@ -70,6 +70,7 @@ class CrashConsistencyIT {
     private static final int MAX_RUNS_TO_CONVERGE = 8;
     /** A run that changes nothing, this many times in a row, is convergence (a removal takes two passes). */
     private static final int QUIET_RUNS_FOR_CONVERGENCE = 2;
+
     private static final int RUN_TIMEOUT_SECONDS = 60;
     private static final int SIGKILL_EXIT_STATUS = 128 + 9;
 
@@ -97,7 +98,10 @@ class CrashConsistencyIT {
 
     /** Where a kill landed, judged afterwards from the LoadMaster's write count and the agent's output. */
     enum KillLanding {
-        BEFORE_THE_FIRST_WRITE, MID_APPLY, AFTER_THE_APPLY, NOT_KILLED
+        BEFORE_THE_FIRST_WRITE,
+        MID_APPLY,
+        AFTER_THE_APPLY,
+        NOT_KILLED
     }
 
     /** Where the test means to kill: after some writes to the LoadMaster plus a delay, or after a delay alone. */
@@ -111,8 +115,7 @@ class CrashConsistencyIT {
     }
 
     /** The first pass, timed: from process start to the first write, and the mean time between writes. */
-    record Timing(long toFirstWriteNanos, long perWriteNanos, int writes, long wholeRunNanos) {
-    }
+    record Timing(long toFirstWriteNanos, long perWriteNanos, int writes, long wholeRunNanos) {}
 
     private StandInKubernetesApi cluster;
     private LoadMasterSimulator loadMaster;
@@ -129,8 +132,8 @@ class CrashConsistencyIT {
     void killedAnywhereInALargeApplyTheAgentEndsAtDesiredPlusHandMadeAfterRestarts() throws Exception {
         long seed = Long.getLong("crash.seed", DEFAULT_SEED);
         int trials = Integer.getInteger("crash.trials", DEFAULT_TRIALS);
-        System.out.println("CrashConsistencyIT: seed " + seed + " (replay with -Dcrash.seed=" + seed + "), "
-                + trials + " trials");
+        System.out.println(
+                "CrashConsistencyIT: seed " + seed + " (replay with -Dcrash.seed=" + seed + "), " + trials + " trials");
         Random random = new Random(seed);
         long started = System.nanoTime();
 
@@ -147,11 +150,16 @@ class CrashConsistencyIT {
             Desired desired = new Desired(true, VS_A, randomPods(random, FIRST_PODS));
             publish(desired);
             Timing timing = timeOneWholeRun();
-            assertTrue(timing.writes() >= 100, "the first pass should make at least 100 addrs calls, made "
-                    + timing.writes());
-            System.out.printf("CrashConsistencyIT: first pass %d writes; %d ms to the first write, %d µs per write,"
-                    + " %d ms in all%n", timing.writes(), ms(timing.toFirstWriteNanos()),
-                    TimeUnit.NANOSECONDS.toMicros(timing.perWriteNanos()), ms(timing.wholeRunNanos()));
+            assertTrue(
+                    timing.writes() >= 100,
+                    "the first pass should make at least 100 addrs calls, made " + timing.writes());
+            System.out.printf(
+                    "CrashConsistencyIT: first pass %d writes; %d ms to the first write, %d µs per write,"
+                            + " %d ms in all%n",
+                    timing.writes(),
+                    ms(timing.toFirstWriteNanos()),
+                    TimeUnit.NANOSECONDS.toMicros(timing.perWriteNanos()),
+                    ms(timing.wholeRunNanos()));
             int runs = converge(seed, 0, desired);
             verify(seed, 0, desired, null);
 
@@ -179,21 +187,32 @@ class CrashConsistencyIT {
                 restartNanos += System.nanoTime() - restartStart;
                 restarts += runs;
                 mostRuns = Math.max(mostRuns, runs);
-                verify(seed, trial, desired, "kill " + point + " (" + landing + ") in a run towards " + before + " → "
-                        + "then changed to " + desired);
+                verify(
+                        seed,
+                        trial,
+                        desired,
+                        "kill " + point + " (" + landing + ") in a run towards " + before + " → " + "then changed to "
+                                + desired);
             }
 
             long elapsed = System.nanoTime() - started;
-            System.out.printf("CrashConsistencyIT: seed %d, %d trials in %d s: kills landed %d mid-apply,"
-                    + " %d before the first write, %d after the apply; %d runs ended before the kill;"
-                    + " %d restarts in all (at most %d for one trial); %d s in killed runs, %d s in restarts%n",
-                    seed, trials,
-                    TimeUnit.NANOSECONDS.toSeconds(elapsed), landings.getOrDefault(KillLanding.MID_APPLY, 0),
+            System.out.printf(
+                    "CrashConsistencyIT: seed %d, %d trials in %d s: kills landed %d mid-apply,"
+                            + " %d before the first write, %d after the apply; %d runs ended before the kill;"
+                            + " %d restarts in all (at most %d for one trial); %d s in killed runs, %d s in restarts%n",
+                    seed,
+                    trials,
+                    TimeUnit.NANOSECONDS.toSeconds(elapsed),
+                    landings.getOrDefault(KillLanding.MID_APPLY, 0),
                     landings.getOrDefault(KillLanding.BEFORE_THE_FIRST_WRITE, 0),
                     landings.getOrDefault(KillLanding.AFTER_THE_APPLY, 0),
-                    landings.getOrDefault(KillLanding.NOT_KILLED, 0), restarts, mostRuns,
-                    TimeUnit.NANOSECONDS.toSeconds(killedRunNanos), TimeUnit.NANOSECONDS.toSeconds(restartNanos));
-            assertTrue(landings.getOrDefault(KillLanding.MID_APPLY, 0) >= trials / 2,
+                    landings.getOrDefault(KillLanding.NOT_KILLED, 0),
+                    restarts,
+                    mostRuns,
+                    TimeUnit.NANOSECONDS.toSeconds(killedRunNanos),
+                    TimeUnit.NANOSECONDS.toSeconds(restartNanos));
+            assertTrue(
+                    landings.getOrDefault(KillLanding.MID_APPLY, 0) >= trials / 2,
                     "most kills should land in the middle of an apply; landings " + landings + " (seed " + seed + ")");
         } finally {
             if (stateDir != null && !stateDir.startsWith(dir)) {
@@ -207,12 +226,13 @@ class CrashConsistencyIT {
     private void addHandMadeRealServers() {
         SimulatedLoadMaster engine = loadMaster.engine();
         // One shares its address with a pod the Service may have: the agent must still never touch it.
-        handMade.put(VS_A, List.of(
-                engine.addRealServerByHand(VS_A, "192.168.50.10", 8080, true, 1000),
-                engine.addRealServerByHand(VS_A, "192.168.50.11", 9090, false, 7),
-                engine.addRealServerByHand(VS_A, podIp(5), POD_PORT, true, 300)));
-        handMade.put(VS_B, List.of(
-                engine.addRealServerByHand(VS_B, "192.168.60.20", 8080, true, 500)));
+        handMade.put(
+                VS_A,
+                List.of(
+                        engine.addRealServerByHand(VS_A, "192.168.50.10", 8080, true, 1000),
+                        engine.addRealServerByHand(VS_A, "192.168.50.11", 9090, false, 7),
+                        engine.addRealServerByHand(VS_A, podIp(5), POD_PORT, true, 300)));
+        handMade.put(VS_B, List.of(engine.addRealServerByHand(VS_B, "192.168.60.20", 8080, true, 500)));
     }
 
     /**
@@ -238,8 +258,10 @@ class CrashConsistencyIT {
     private Path writeConfig() throws IOException, ConfigException {
         Path file = Demo.writeConfig(dir, cluster, loadMaster, AgentFiles.KUBE_TOKEN, AgentFiles.API_KEY);
         String demo = Files.readString(file);
-        Files.writeString(file, demo.replace("stateDir: " + dir.resolve("state"), "stateDir: " + stateDir)
-                + "  removalConfirmations: 2\n  maxRemovalFraction: 1.0\n");
+        Files.writeString(
+                file,
+                demo.replace("stateDir: " + dir.resolve("state"), "stateDir: " + stateDir)
+                        + "  removalConfirmations: 2\n  maxRemovalFraction: 1.0\n");
         ConfigLoader.load(file); // fails the test at once if the file is not valid
         return file;
     }
@@ -264,9 +286,13 @@ class CrashConsistencyIT {
     }
 
     private void publish(Desired desired) {
-        Map<String, String> labels = desired.labelled() ? Map.of("kempLB", "Enabled", "app", NAME)
-                : Map.of("app", NAME);
-        cluster.service(NAMESPACE, NAME, labels, Map.of("vsid", String.valueOf(desired.vs())),
+        Map<String, String> labels =
+                desired.labelled() ? Map.of("kempLB", "Enabled", "app", NAME) : Map.of("app", NAME);
+        cluster.service(
+                NAMESPACE,
+                NAME,
+                labels,
+                Map.of("vsid", String.valueOf(desired.vs())),
                 List.of(StandInKubernetesApi.Port.tcp("http", 80, POD_PORT)));
         cluster.scale(NAMESPACE, NAME, desired.podIps().toArray(String[]::new));
     }
@@ -422,13 +448,15 @@ class CrashConsistencyIT {
         for (int run = 1; run <= MAX_RUNS_TO_CONVERGE; run++) {
             awaitConfirmationGap();
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            int status = Main.run(List.of("--config", config.toString(), "--once"),
+            int status = Main.run(
+                    List.of("--config", config.toString(), "--once"),
                     new PrintStream(bytes, true, StandardCharsets.UTF_8));
             List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
             String prefix = "[restart " + run + "] ";
             lines.forEach(line -> trialOutput.add(prefix + line));
             outputs.add("run " + run + " (exit " + status + "):\n    " + String.join("\n    ", lines));
-            boolean changedNothing = AgentProcess.summary(lines).map(AgentProcess.PassSummary::changedNothing)
+            boolean changedNothing = AgentProcess.summary(lines)
+                    .map(AgentProcess.PassSummary::changedNothing)
                     .orElse(false);
             quiet = changedNothing ? quiet + 1 : 0;
             if (quiet == QUIET_RUNS_FOR_CONVERGENCE) {
@@ -461,7 +489,8 @@ class CrashConsistencyIT {
     private void verify(long seed, int trial, Desired desired, String history) throws IOException {
         List<String> differences = new ArrayList<>();
         SortedSet<String> suspects = new TreeSet<>(); // the Real Servers named in the differences
-        Map<VirtualServiceId, Ownership> ledger = FileOwnershipLedger.readOnly(stateDir).snapshot().owned();
+        Map<VirtualServiceId, Ownership> ledger =
+                FileOwnershipLedger.readOnly(stateDir).snapshot().owned();
         for (int vs : List.of(VS_A, VS_B)) {
             List<SimRealServer> present = loadMaster.engine().realServers(vs);
             Map<String, Integer> counts = new TreeMap<>();
@@ -496,7 +525,9 @@ class CrashConsistencyIT {
             SortedSet<String> changedByHand = new TreeSet<>();
             for (SimRealServer h : handMade.get(vs)) {
                 SimRealServer now = present.stream()
-                        .filter(rs -> rs.addr().equals(h.addr()) && rs.port() == h.port()).findFirst().orElse(null);
+                        .filter(rs -> rs.addr().equals(h.addr()) && rs.port() == h.port())
+                        .findFirst()
+                        .orElse(null);
                 if (now != null && !now.equals(h)) {
                     changedByHand.add("was " + h + ", is " + now);
                     suspects.add(h.addr() + ":" + h.port());
@@ -535,10 +566,14 @@ class CrashConsistencyIT {
             }
         }
         if (!differences.isEmpty()) {
-            List<String> killedRun = trialOutput.stream().filter(line -> line.startsWith("[killed run]")).toList();
-            List<String> about = new ArrayList<>(killedRun.subList(Math.max(0, killedRun.size() - 3),
-                    killedRun.size()));
-            trialOutput.stream().filter(line -> suspects.stream().anyMatch(line::contains)).limit(30)
+            List<String> killedRun = trialOutput.stream()
+                    .filter(line -> line.startsWith("[killed run]"))
+                    .toList();
+            List<String> about =
+                    new ArrayList<>(killedRun.subList(Math.max(0, killedRun.size() - 3), killedRun.size()));
+            trialOutput.stream()
+                    .filter(line -> suspects.stream().anyMatch(line::contains))
+                    .limit(30)
                     .forEach(about::add);
             fail("seed " + seed + ", trial " + trial + " (" + (history == null ? "first pass" : history) + "): "
                     + String.join("; ", differences) + "\nthe killed run's last lines, then every line this trial"

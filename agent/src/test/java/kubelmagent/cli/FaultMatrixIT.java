@@ -16,17 +16,15 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
-
+import kubelmagent.config.ConfigLoader;
+import kubelmagent.demo.StandInKubernetesApi;
+import kubelmagent.model.PassResult;
+import kubelmagent.simulator.LoadMasterSimulator;
+import kubelmagent.simulator.SimRealServer;
+import kubelmagent.sync.StartedBy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import kubelmagent.config.ConfigLoader;
-import kubelmagent.demo.StandInKubernetesApi;
-import kubelmagent.simulator.LoadMasterSimulator;
-import kubelmagent.simulator.SimRealServer;
-import kubelmagent.model.PassResult;
-import kubelmagent.sync.StartedBy;
 
 /**
  * Fail-static, fault by fault: the agent (its real clients, ledger and default safety rules) runs passes
@@ -43,14 +41,20 @@ class FaultMatrixIT {
     @TempDir
     Path dir;
 
-    record Outcome(int passes, int wrongRemovals, int duplicates, int maxErrLines, int passesToConverge,
-            String firstErr) {}
+    record Outcome(
+            int passes, int wrongRemovals, int duplicates, int maxErrLines, int passesToConverge, String firstErr) {}
 
     @Test
     void everyKubernetesFaultIsFailStatic() throws Exception {
-        for (FaultyFront.Fault f : List.of(FaultyFront.Fault.UNREACHABLE, FaultyFront.Fault.SLOW,
-                FaultyFront.Fault.UNAUTHORIZED, FaultyFront.Fault.FORBIDDEN, FaultyFront.Fault.STALE_CONTINUE,
-                FaultyFront.Fault.SERVER_ERROR, FaultyFront.Fault.TRUNCATED, FaultyFront.Fault.INVALID,
+        for (FaultyFront.Fault f : List.of(
+                FaultyFront.Fault.UNREACHABLE,
+                FaultyFront.Fault.SLOW,
+                FaultyFront.Fault.UNAUTHORIZED,
+                FaultyFront.Fault.FORBIDDEN,
+                FaultyFront.Fault.STALE_CONTINUE,
+                FaultyFront.Fault.SERVER_ERROR,
+                FaultyFront.Fault.TRUNCATED,
+                FaultyFront.Fault.INVALID,
                 FaultyFront.Fault.EOF_IN_BODY)) {
             check("Kubernetes", f);
         }
@@ -58,9 +62,15 @@ class FaultMatrixIT {
 
     @Test
     void everyLoadMasterFaultIsFailStatic() throws Exception {
-        for (FaultyFront.Fault f : List.of(FaultyFront.Fault.UNREACHABLE, FaultyFront.Fault.SLOW,
-                FaultyFront.Fault.UNAUTHORIZED, FaultyFront.Fault.SERVER_ERROR, FaultyFront.Fault.TRUNCATED,
-                FaultyFront.Fault.INVALID, FaultyFront.Fault.EOF_IN_BODY, FaultyFront.Fault.EOF_AFTER_WRITE)) {
+        for (FaultyFront.Fault f : List.of(
+                FaultyFront.Fault.UNREACHABLE,
+                FaultyFront.Fault.SLOW,
+                FaultyFront.Fault.UNAUTHORIZED,
+                FaultyFront.Fault.SERVER_ERROR,
+                FaultyFront.Fault.TRUNCATED,
+                FaultyFront.Fault.INVALID,
+                FaultyFront.Fault.EOF_IN_BODY,
+                FaultyFront.Fault.EOF_AFTER_WRITE)) {
             check("LoadMaster", f);
         }
     }
@@ -68,8 +78,16 @@ class FaultMatrixIT {
     private void check(String side, FaultyFront.Fault fault) throws Exception {
         Path work = Files.createTempDirectory(dir, side + "-" + fault);
         Outcome o = run(work, side, fault);
-        MATRIX.put(side + ": " + fault.label, String.format("%6d %8d %10d %9d %10d   %s", o.passes(),
-                o.wrongRemovals(), o.duplicates(), o.maxErrLines(), o.passesToConverge(), o.firstErr()));
+        MATRIX.put(
+                side + ": " + fault.label,
+                String.format(
+                        "%6d %8d %10d %9d %10d   %s",
+                        o.passes(),
+                        o.wrongRemovals(),
+                        o.duplicates(),
+                        o.maxErrLines(),
+                        o.passesToConverge(),
+                        o.firstErr()));
         String row = side + " / " + fault.label + ": " + o;
         assertEquals(0, o.wrongRemovals(), row);
         assertEquals(0, o.duplicates(), row);
@@ -92,9 +110,17 @@ class FaultMatrixIT {
             Path config = config(work, kube, lm);
             try (Agent agent = Agent.open(ConfigLoader.load(config), false)) {
                 passUntilConverged(agent, work.resolve("state"));
-                Map<Integer, List<String>> wanted = Map.of(1, List.of(HAND_MADE, "10.244.1.1:8080", "10.244.1.2:8080",
-                        "10.244.1.3:8080", "10.244.1.4:8080", "10.244.1.5:8080"),
-                        2, List.of("10.244.2.1:8080", "10.244.2.2:8080", "10.244.2.3:8080"));
+                Map<Integer, List<String>> wanted = Map.of(
+                        1,
+                        List.of(
+                                HAND_MADE,
+                                "10.244.1.1:8080",
+                                "10.244.1.2:8080",
+                                "10.244.1.3:8080",
+                                "10.244.1.4:8080",
+                                "10.244.1.5:8080"),
+                        2,
+                        List.of("10.244.2.1:8080", "10.244.2.2:8080", "10.244.2.3:8080"));
                 assertEnabled(loadMaster, wanted, "before the fault");
 
                 cluster.scale("shop", "web", pods(1, 2, 3, 4, 5, 7));
@@ -114,16 +140,27 @@ class FaultMatrixIT {
                 }
                 (side.equals("Kubernetes") ? kube : lm).set(FaultyFront.Fault.NONE);
                 int converged = passUntilConverged(agent, work.resolve("state"));
-                Map<Integer, List<String>> end = Map.of(1, List.of(HAND_MADE, "10.244.1.1:8080", "10.244.1.2:8080",
-                        "10.244.1.3:8080", "10.244.1.4:8080", "10.244.1.5:8080", "10.244.1.7:8080"),
-                        2, wanted.get(2));
+                Map<Integer, List<String>> end = Map.of(
+                        1,
+                        List.of(
+                                HAND_MADE,
+                                "10.244.1.1:8080",
+                                "10.244.1.2:8080",
+                                "10.244.1.3:8080",
+                                "10.244.1.4:8080",
+                                "10.244.1.5:8080",
+                                "10.244.1.7:8080"),
+                        2,
+                        wanted.get(2));
                 for (var vs : end.entrySet()) {
-                    assertEquals(vs.getValue().stream().sorted().toList(), AgentFiles.realServers(loadMaster, vs.getKey()),
+                    assertEquals(
+                            vs.getValue().stream().sorted().toList(),
+                            AgentFiles.realServers(loadMaster, vs.getKey()),
                             side + " / " + fault.label + ": VS " + vs.getKey() + " after recovery");
                 }
                 assertEnabled(loadMaster, end, side + " / " + fault.label + " after recovery");
-                return new Outcome(PASSES_UNDER_FAULT, wrong, duplicates + duplicates(loadMaster), maxErr, converged,
-                        firstErr);
+                return new Outcome(
+                        PASSES_UNDER_FAULT, wrong, duplicates + duplicates(loadMaster), maxErr, converged, firstErr);
             }
         }
     }
@@ -191,7 +228,9 @@ class FaultMatrixIT {
     private static int duplicates(LoadMasterSimulator lm) {
         int n = 0;
         for (int vs : List.of(1, 2)) {
-            List<String> all = lm.engine().realServers(vs).stream().map(rs -> rs.addr() + ":" + rs.port()).toList();
+            List<String> all = lm.engine().realServers(vs).stream()
+                    .map(rs -> rs.addr() + ":" + rs.port())
+                    .toList();
             n += all.size() - (int) all.stream().distinct().count();
         }
         return n;
@@ -210,33 +249,38 @@ class FaultMatrixIT {
         Files.writeString(work.resolve("token"), AgentFiles.KUBE_TOKEN + "\n");
         Files.writeString(work.resolve("lm-apikey"), AgentFiles.API_KEY + "\n");
         Path config = work.resolve("agent.yaml");
-        Files.writeString(config, String.join("\n",
-                "kubernetes:",
-                "  server: " + kube.url(),
-                "  tokenFile: token",
-                "  caFile: " + ca,
-                "  timeout: 1s",
-                "loadmaster:",
-                "  url: " + lm.url(),
-                "  apiKeyFile: lm-apikey",
-                "  caFile: " + ca,
-                "  timeout: 1s",
-                "sync:",
-                "  interval: " + Demo.INTERVAL.toSeconds() + "s",
-                "  stateDir: " + work.resolve("state"),
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "kubernetes:",
+                        "  server: " + kube.url(),
+                        "  tokenFile: token",
+                        "  caFile: " + ca,
+                        "  timeout: 1s",
+                        "loadmaster:",
+                        "  url: " + lm.url(),
+                        "  apiKeyFile: lm-apikey",
+                        "  caFile: " + ca,
+                        "  timeout: 1s",
+                        "sync:",
+                        "  interval: " + Demo.INTERVAL.toSeconds() + "s",
+                        "  stateDir: " + work.resolve("state"),
+                        ""));
         return config;
     }
 
     @AfterAll
     static void printTheMatrix() {
         System.out.println();
-        System.out.println(String.format("%-58s %6s %8s %10s %9s %10s   %s", "fault", "passes", "removed", "duplicates",
-                "err/pass", "converged", "first err line under the fault"));
+        System.out.println(String.format(
+                "%-58s %6s %8s %10s %9s %10s   %s",
+                "fault", "passes", "removed", "duplicates", "err/pass", "converged", "first err line under the fault"));
         MATRIX.forEach((fault, row) -> System.out.println(String.format("%-58s %s", fault, row)));
         System.out.println("(removed = wanted Real Servers missing or disabled after a pass under the fault, summed;"
                 + " converged = passes after the fault cleared)");
-        System.out.println(MATRIX.entrySet().stream().map(Map.Entry::getKey).collect(Collectors.joining(", ",
-                MATRIX.size() + " faults: ", "")));
+        System.out.println(MATRIX.entrySet().stream()
+                .map(Map.Entry::getKey)
+                .collect(Collectors.joining(", ", MATRIX.size() + " faults: ", "")));
     }
 }

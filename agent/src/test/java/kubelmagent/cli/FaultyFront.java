@@ -1,5 +1,7 @@
 package kubelmagent.cli;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -15,22 +17,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
+import kubelmagent.http.HttpClients;
+import kubelmagent.tls.Pem;
+import kubelmagent.tls.TlsSettings;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
-
-import kubelmagent.http.HttpClients;
-import kubelmagent.tls.Pem;
-import kubelmagent.tls.TlsSettings;
 
 /**
  * An HTTPS front that forwards every request to a real stand-in (the Kubernetes API stand-in or the
@@ -75,8 +71,11 @@ final class FaultyFront implements AutoCloseable {
     FaultyFront(URI target, Path targetCa, Duration slowness) throws IOException {
         this.target = target;
         this.slowness = slowness;
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .sslContext(trusting(targetCa)).connectTimeout(Duration.ofSeconds(5)).build();
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .sslContext(trusting(targetCa))
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         server.useHttps(serverContext().getSocketFactory());
         server.setDispatcher(new Dispatcher() {
             @Override
@@ -110,7 +109,9 @@ final class FaultyFront implements AutoCloseable {
         Fault f = fault;
         switch (f) {
             case UNREACHABLE:
-                return new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build();
+                return new MockResponse.Builder()
+                        .onResponseStart(new SocketEffect.CloseSocket())
+                        .build();
             case UNAUTHORIZED:
                 return status(401, "Unauthorized");
             case FORBIDDEN:
@@ -125,7 +126,9 @@ final class FaultyFront implements AutoCloseable {
             case EOF_AFTER_WRITE:
                 if (LOADMASTER_WRITES.contains(path)) {
                     forward(request); // the LoadMaster did it; the answer is lost
-                    return new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build();
+                    return new MockResponse.Builder()
+                            .onResponseStart(new SocketEffect.CloseSocket())
+                            .build();
                 }
                 break;
             default:
@@ -135,19 +138,25 @@ final class FaultyFront implements AutoCloseable {
         if (up == null) {
             return status(502, "stand-in did not answer");
         }
-        MockResponse.Builder answer = new MockResponse.Builder().code(up.status())
-                .setHeader("Content-Type", up.contentType());
+        MockResponse.Builder answer =
+                new MockResponse.Builder().code(up.status()).setHeader("Content-Type", up.contentType());
         switch (f) {
             case SLOW:
-                return answer.body(up.body()).headersDelay(slowness.toMillis(), TimeUnit.MILLISECONDS).build();
+                return answer.body(up.body())
+                        .headersDelay(slowness.toMillis(), TimeUnit.MILLISECONDS)
+                        .build();
             case TRUNCATED:
-                return answer.body(up.body().substring(0, up.body().length() / 2)).build();
+                return answer.body(up.body().substring(0, up.body().length() / 2))
+                        .build();
             case INVALID:
                 return answer.setHeader("Content-Type", "text/html")
-                        .body("<html><body><h1>502 Bad Gateway</h1></body></html>").build();
+                        .body("<html><body><h1>502 Bad Gateway</h1></body></html>")
+                        .build();
             case EOF_IN_BODY:
-                return answer.body(up.body() + " ".repeat(4096)).throttleBody(256, 5, TimeUnit.MILLISECONDS)
-                        .onResponseBody(new SocketEffect.CloseSocket()).build();
+                return answer.body(up.body() + " ".repeat(4096))
+                        .throttleBody(256, 5, TimeUnit.MILLISECONDS)
+                        .onResponseBody(new SocketEffect.CloseSocket())
+                        .build();
             case STALE_CONTINUE:
                 return answer.body(withContinueToken(up.body())).build();
             default:
@@ -172,21 +181,25 @@ final class FaultyFront implements AutoCloseable {
     record Upstream(int status, String contentType, String body) {}
 
     private Upstream forward(RecordedRequest request) {
-        HttpRequest.Builder out = HttpRequest.newBuilder(URI.create(target.toString().replaceAll("/$", "")
-                + request.getTarget())).timeout(Duration.ofSeconds(10));
+        HttpRequest.Builder out = HttpRequest.newBuilder(
+                        URI.create(target.toString().replaceAll("/$", "") + request.getTarget()))
+                .timeout(Duration.ofSeconds(10));
         for (String name : List.of("Authorization", "Accept", "Content-Type")) {
             String value = request.getHeaders().get(name);
             if (value != null) {
                 out.header(name, value);
             }
         }
-        byte[] body = request.getBody() == null ? new byte[0] : request.getBody().toByteArray();
-        out.method(request.getMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofByteArray(body));
+        byte[] body =
+                request.getBody() == null ? new byte[0] : request.getBody().toByteArray();
+        out.method(
+                request.getMethod(),
+                body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         try {
-            HttpResponse<String> r = client.send(out.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Upstream(r.statusCode(), r.headers().firstValue("Content-Type").orElse("application/json"),
-                    r.body());
+            HttpResponse<String> r =
+                    client.send(out.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Upstream(
+                    r.statusCode(), r.headers().firstValue("Content-Type").orElse("application/json"), r.body());
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {
@@ -196,9 +209,12 @@ final class FaultyFront implements AutoCloseable {
     }
 
     private static MockResponse status(int code, String reason) {
-        return new MockResponse.Builder().code(code).setHeader("Content-Type", "application/json")
+        return new MockResponse.Builder()
+                .code(code)
+                .setHeader("Content-Type", "application/json")
                 .body("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"" + reason
-                        + "\",\"code\":" + code + "}").build();
+                        + "\",\"code\":" + code + "}")
+                .build();
     }
 
     private static SSLContext serverContext() throws IOException {

@@ -22,17 +22,15 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigException;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
 import kubelmagent.simulator.LoadMasterSimulator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real passes ({@code --once --debug}, as an operator runs them) against the stand-in Kubernetes API and
@@ -50,8 +48,15 @@ class LogSecrecyIT {
     private static final String PASSWORD = "lm-password-b7d3f015-SECRET";
     private static final String WRONG_PASSWORD = "lm-password-wrong-93ae27-SECRET";
 
-    private static final List<String> SECRETS = List.of(TOKEN, WRONG_TOKEN, API_KEY, WRONG_API_KEY, PASSWORD,
-            WRONG_PASSWORD, basic(PASSWORD), basic(WRONG_PASSWORD));
+    private static final List<String> SECRETS = List.of(
+            TOKEN,
+            WRONG_TOKEN,
+            API_KEY,
+            WRONG_API_KEY,
+            PASSWORD,
+            WRONG_PASSWORD,
+            basic(PASSWORD),
+            basic(WRONG_PASSWORD));
 
     /** Loggers that get the capturing handler: the agent's, and the libraries' (HttpClient, Quartz, Gson). */
     private static final List<String> LOGGERS = List.of("kubelmagent", "org", "com");
@@ -120,16 +125,20 @@ class LogSecrecyIT {
     /** Both stand-ins, the LoadMaster with an API key, and a labelled Service with two ready pods. */
     private Path startWithApiKey(String tokenInFile, String apiKeyInFile) throws IOException {
         cluster = StandInKubernetesApi.start(dir, TOKEN);
-        loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().apiKey(API_KEY)
-                .nonLocalRs(true).workDir(dir.resolve("loadmaster")));
+        loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
+                .apiKey(API_KEY)
+                .nonLocalRs(true)
+                .workDir(dir.resolve("loadmaster")));
         return withService(Demo.writeConfig(dir, cluster, loadMaster, tokenInFile, apiKeyInFile));
     }
 
     /** Both stand-ins, the LoadMaster with a user and password, and a labelled Service. */
     private Path startWithPassword(String passwordInFile) throws IOException {
         cluster = StandInKubernetesApi.start(dir, TOKEN);
-        loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().credentials(USER, PASSWORD)
-                .nonLocalRs(true).workDir(dir.resolve("loadmaster")));
+        loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
+                .credentials(USER, PASSWORD)
+                .nonLocalRs(true)
+                .workDir(dir.resolve("loadmaster")));
         Path config = withService(Demo.writeConfig(dir, cluster, loadMaster, TOKEN, "unused"));
         Files.writeString(dir.resolve("lm-password"), passwordInFile + "\n");
         replace(config, "  apiKeyFile: lm-apikey\n", "  username: " + USER + "\n  passwordFile: lm-password\n");
@@ -137,8 +146,15 @@ class LogSecrecyIT {
     }
 
     private Path withService(Path config) {
-        int vs = loadMaster.engine().addVirtualService("10.0.0.3", 80, "tcp", "web").index();
-        cluster.service("shop", "web", Map.of("kempLB", "Enabled"), Map.of("vsid", String.valueOf(vs)),
+        int vs = loadMaster
+                .engine()
+                .addVirtualService("10.0.0.3", 80, "tcp", "web")
+                .index();
+        cluster.service(
+                "shop",
+                "web",
+                Map.of("kempLB", "Enabled"),
+                Map.of("vsid", String.valueOf(vs)),
                 List.of(StandInKubernetesApi.Port.tcp("http", 80, 8080)));
         cluster.scale("shop", "web", "10.244.1.7", "10.244.1.8");
         return config;
@@ -260,9 +276,11 @@ class LogSecrecyIT {
     void keepsCredentialsOutOfTheErrorsOfAnUntrustedCertificate() throws IOException {
         Path config = startWithApiKey(TOKEN, API_KEY);
         String text = Files.readString(config);
-        Files.writeString(config, text.replace("  caFile: " + cluster.caFile() + "\n", "  caFile: LM-CA\n")
-                .replace("  caFile: " + loadMaster.caFile() + "\n", "  caFile: " + cluster.caFile() + "\n")
-                .replace("  caFile: LM-CA\n", "  caFile: " + loadMaster.caFile() + "\n"));
+        Files.writeString(
+                config,
+                text.replace("  caFile: " + cluster.caFile() + "\n", "  caFile: LM-CA\n")
+                        .replace("  caFile: " + loadMaster.caFile() + "\n", "  caFile: " + cluster.caFile() + "\n")
+                        .replace("  caFile: LM-CA\n", "  caFile: " + loadMaster.caFile() + "\n"));
 
         assertEquals(1, run(config, "--once"));
 
@@ -274,12 +292,14 @@ class LogSecrecyIT {
         Path config = startWithApiKey(TOKEN, API_KEY);
         Files.writeString(dir.resolve("token"), TOKEN + "\n" + WRONG_TOKEN + "\n");
         Files.writeString(dir.resolve("lm-password"), PASSWORD + "\n" + WRONG_PASSWORD + "\n");
-        replace(config, "  apiKeyFile: lm-apikey\n", "  apiKeyFile: lm-apikey\n  username: " + USER
-                + "\n  passwordFile: lm-password\n  password: " + PASSWORD + "\n");
+        replace(
+                config,
+                "  apiKeyFile: lm-apikey\n",
+                "  apiKeyFile: lm-apikey\n  username: " + USER + "\n  passwordFile: lm-password\n  password: "
+                        + PASSWORD + "\n");
 
         assertEquals(78, run(config, "--check-config"));
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> ConfigLoader.load(config));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(config));
 
         assertSaid("kubernetes.tokenFile");
         assertNoSecretIn(e.getMessage() + e.problems());
@@ -300,7 +320,8 @@ class LogSecrecyIT {
             assertNoSecretIn(config.loadMaster().toString());
             assertNoSecretIn(String.valueOf(config.loadMaster().apiKey()));
             assertNoSecretIn(String.valueOf(config.loadMaster().password()));
-            assertNoSecretIn(config.kubernetes().tls().toString() + config.loadMaster().tls());
+            assertNoSecretIn(
+                    config.kubernetes().tls().toString() + config.loadMaster().tls());
             assertNoSecretIn(config.warnings().toString());
         }
         assertEquals(API_KEY, apiKeyConfig.loadMaster().apiKey().reveal(), "the key was really loaded");

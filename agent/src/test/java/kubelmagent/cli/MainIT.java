@@ -13,14 +13,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
+import kubelmagent.demo.StandInKubernetesApi;
+import kubelmagent.simulator.LoadMasterSimulator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import kubelmagent.demo.StandInKubernetesApi;
-import kubelmagent.simulator.LoadMasterSimulator;
 
 /**
  * The agent as an operator runs it: {@code --config agent.yaml --once}, over verified TLS, against
@@ -68,10 +66,17 @@ class MainIT {
         assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), AgentFiles.realServers(loadMaster, 3));
         assertEquals(2, loadMaster.engine().calls("addrs"));
         assertEquals(0, loadMaster.engine().calls("delrs"));
-        assertTrue(r.has("<5>[pass #1] added RS 10.244.1.7:8080 to VS 3 (shop/web)"), r.lines().toString());
-        assertTrue(r.lines().get(0).startsWith("<6>kube-lm-agent dev starting with " + config + ": Kubernetes "
-                + cluster.url() + " (namespaces: all), LoadMaster " + loadMaster.url() + " (API key), selector"
-                + " kempLB=Enabled with annotation vsid, passes every 1s, state in "), r.lines().get(0));
+        assertTrue(
+                r.has("<5>[pass #1] added RS 10.244.1.7:8080 to VS 3 (shop/web)"),
+                r.lines().toString());
+        assertTrue(
+                r.lines()
+                        .get(0)
+                        .startsWith("<6>kube-lm-agent dev starting with " + config + ": Kubernetes "
+                                + cluster.url() + " (namespaces: all), LoadMaster " + loadMaster.url()
+                                + " (API key), selector"
+                                + " kempLB=Enabled with annotation vsid, passes every 1s, state in "),
+                r.lines().get(0));
     }
 
     @Test
@@ -81,10 +86,16 @@ class MainIT {
         cluster.scale("shop", "web", "10.244.1.9");
         Run disabling = run("--config", config.toString(), "--once");
         assertEquals(0, disabling.code());
-        assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080", "10.244.1.9:8080"),
-                AgentFiles.realServers(loadMaster, 3), "the first run only disables");
-        assertEquals(List.of(false, false, true), loadMaster.engine().realServers(3).stream()
-                .sorted(java.util.Comparator.comparing(rs -> rs.addr())).map(rs -> rs.enabled()).toList());
+        assertEquals(
+                List.of("10.244.1.7:8080", "10.244.1.8:8080", "10.244.1.9:8080"),
+                AgentFiles.realServers(loadMaster, 3),
+                "the first run only disables");
+        assertEquals(
+                List.of(false, false, true),
+                loadMaster.engine().realServers(3).stream()
+                        .sorted(java.util.Comparator.comparing(rs -> rs.addr()))
+                        .map(rs -> rs.enabled())
+                        .toList());
         AgentFiles.awaitConfirmationGap(dir.resolve("state"));
         Run r = run("--config", config.toString(), "--once");
         assertEquals(0, r.code());
@@ -102,7 +113,8 @@ class MainIT {
         assertEquals(1, r.code());
         assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), AgentFiles.realServers(loadMaster, 3));
         assertEquals(0, loadMaster.engine().calls("delrs"));
-        assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("<3>[pass #1] Kubernetes API answered 500")),
+        assertTrue(
+                r.lines().stream().anyMatch(l -> l.startsWith("<3>[pass #1] Kubernetes API answered 500")),
                 r.lines().toString());
     }
 
@@ -113,7 +125,9 @@ class MainIT {
         assertEquals(0, r.code());
         assertEquals(List.of(), AgentFiles.realServers(loadMaster, 3));
         assertEquals(0, loadMaster.engine().calls("addrs"));
-        assertTrue(r.has("<5>[pass #1] dry run: would add RS 10.244.1.7:8080 to VS 3 (shop/web)"), r.lines().toString());
+        assertTrue(
+                r.has("<5>[pass #1] dry run: would add RS 10.244.1.7:8080 to VS 3 (shop/web)"),
+                r.lines().toString());
         assertFalse(Files.exists(dir.resolve("state").resolve("owned-real-servers.json")));
     }
 
@@ -121,7 +135,8 @@ class MainIT {
     void neverLogsTheTokenOrTheApiKey() {
         AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
         AgentFiles.service(cluster, "shop", "bad", "x");
-        List<String> all = new ArrayList<>(run("--config", config.toString(), "--once", "--debug").lines());
+        List<String> all = new ArrayList<>(
+                run("--config", config.toString(), "--once", "--debug").lines());
         cluster.failNext("/api/v1/services", 1, 401);
         all.addAll(run("--config", config.toString(), "--once", "--debug").lines());
         loadMaster.close();
@@ -136,46 +151,66 @@ class MainIT {
     void checksTheConfigurationAndListsEveryProblem() throws IOException {
         assertEquals(0, run("--config", config.toString(), "--check-config").code());
         Path bad = dir.resolve("bad.yaml");
-        Files.writeString(bad, "kubernetes:\n  server: http://k8s\n  tokenFile: token\nloadmaster:\n  url: ftp://x\n"
-                + "  apiKeyFile: lm-apikey\n  colour: blue\n");
+        Files.writeString(
+                bad,
+                "kubernetes:\n  server: http://k8s\n  tokenFile: token\nloadmaster:\n  url: ftp://x\n"
+                        + "  apiKeyFile: lm-apikey\n  colour: blue\n");
         Run r = run("--config", bad.toString(), "--check-config");
         assertEquals(78, r.code());
-        assertTrue(r.has("<3>" + bad + ": kubernetes.server: must be an https URL (got \"http://k8s\")"), r.lines().toString());
-        assertTrue(r.has("<3>" + bad + ": loadmaster.url: must be an https URL (got \"ftp://x\")"), r.lines().toString());
-        assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("<3>" + bad + ": loadmaster.colour: unknown key")),
+        assertTrue(
+                r.has("<3>" + bad + ": kubernetes.server: must be an https URL (got \"http://k8s\")"),
+                r.lines().toString());
+        assertTrue(
+                r.has("<3>" + bad + ": loadmaster.url: must be an https URL (got \"ftp://x\")"),
+                r.lines().toString());
+        assertTrue(
+                r.lines().stream().anyMatch(l -> l.startsWith("<3>" + bad + ": loadmaster.colour: unknown key")),
                 r.lines().toString());
         assertEquals(78, run("--config", bad.toString(), "--once").code(), "the agent refuses to start too");
     }
 
     @Test
     void warnsAtEveryStartWhenEndpointAddressesAreNotChecked() throws IOException {
-        assertTrue(run("--config", config.toString(), "--check-config").lines().stream()
-                .noneMatch(l -> l.contains("kubernetes.podCidrs")), "the demo's configuration sets them");
+        assertTrue(
+                run("--config", config.toString(), "--check-config").lines().stream()
+                        .noneMatch(l -> l.contains("kubernetes.podCidrs")),
+                "the demo's configuration sets them");
         Files.writeString(config, Files.readString(config).replace("  podCidrs: [10.244.0.0/16]\n", ""));
         Run r = run("--config", config.toString(), "--check-config");
         assertEquals(0, r.code(), r.lines().toString());
-        assertTrue(r.has("<4>no pod networks (kubernetes.podCidrs in agent.yaml): endpoint addresses are not checked,"
-                + " so whoever can write an EndpointSlice, or the Endpoints of a Service without selector, can make any"
-                + " address the LoadMaster reaches a Real Server; set kubernetes.podCidrs to the cluster's pod"
-                + " networks"), r.lines().toString());
+        assertTrue(
+                r.has("<4>no pod networks (kubernetes.podCidrs in agent.yaml): endpoint addresses are not checked,"
+                        + " so whoever can write an EndpointSlice, or the Endpoints of a Service without selector, can make any"
+                        + " address the LoadMaster reaches a Real Server; set kubernetes.podCidrs to the cluster's pod"
+                        + " networks"),
+                r.lines().toString());
     }
 
     @Test
     void warnsAtEveryStartWhenTlsVerificationIsOff() throws IOException {
-        Files.writeString(config, Files.readString(config).replace("  caFile: " + cluster.caFile() + "\n  podCidrs:",
-                "  insecureSkipTlsVerify: true\n  podCidrs:"));
+        Files.writeString(
+                config,
+                Files.readString(config)
+                        .replace(
+                                "  caFile: " + cluster.caFile() + "\n  podCidrs:",
+                                "  insecureSkipTlsVerify: true\n  podCidrs:"));
         AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
         Run r = run("--config", config.toString(), "--once");
         assertEquals(0, r.code(), r.lines().toString());
-        assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("<4>TLS verification towards the Kubernetes API "
-                + cluster.url() + " is OFF")), r.lines().toString());
+        assertTrue(
+                r.lines().stream()
+                        .anyMatch(l -> l.startsWith(
+                                "<4>TLS verification towards the Kubernetes API " + cluster.url() + " is OFF")),
+                r.lines().toString());
     }
 
     @Test
     void answersVersionHelpAndUsageErrors() {
         Run version = run("--version");
         assertEquals(0, version.code());
-        assertTrue(version.lines().get(0).startsWith("kube-lm-agent "), version.lines().toString());
+        assertTrue(
+                version.lines().get(0).startsWith("kube-lm-agent "),
+                version.lines().toString());
         assertEquals(0, run("--help").code());
         Run usage = run("--once");
         assertEquals(64, usage.code());
@@ -189,16 +224,27 @@ class MainIT {
         Run r = run("--demo");
         String all = String.join("\n", r.lines());
         assertEquals(0, r.code(), all);
-        assertTrue(r.has("<6>demo: VS 1 now has 3 Real Servers for shop/web's pods [10.244.1.11:8080, 10.244.1.12:8080,"
-                + " 10.244.1.13:8080] and 1 added by hand [10.0.5.5:8080]"), all);
-        assertTrue(r.has("<6>demo: VS 1 now has 5 Real Servers for shop/web's pods [10.244.1.11:8080, 10.244.1.12:8080,"
-                + " 10.244.1.13:8080, 10.244.1.14:8080, 10.244.1.15:8080] and 1 added by hand [10.0.5.5:8080]"), all);
-        assertTrue(r.has("<6>demo: VS 1 now has 2 Real Servers for shop/web's pods [10.244.1.11:8080, 10.244.1.12:8080]"
-                + " and 1 added by hand [10.0.5.5:8080]"), all);
-        assertTrue(r.has("<5>[pass #3] disabled RS 10.244.1.15:8080 in VS 1 (shop/web): no longer a ready endpoint;"
-                + " removed if the next read confirms it"), all);
-        assertTrue(r.lines().stream().anyMatch(l -> l.startsWith("<5>[pass #4] removed RS 10.244.1.15:8080 from VS 1"
-                + " (shop/web): no longer a ready endpoint, confirmed by 2 reads over ")), all);
+        assertTrue(
+                r.has("<6>demo: VS 1 now has 3 Real Servers for shop/web's pods [10.244.1.11:8080, 10.244.1.12:8080,"
+                        + " 10.244.1.13:8080] and 1 added by hand [10.0.5.5:8080]"),
+                all);
+        assertTrue(
+                r.has("<6>demo: VS 1 now has 5 Real Servers for shop/web's pods [10.244.1.11:8080, 10.244.1.12:8080,"
+                        + " 10.244.1.13:8080, 10.244.1.14:8080, 10.244.1.15:8080] and 1 added by hand [10.0.5.5:8080]"),
+                all);
+        assertTrue(
+                r.has("<6>demo: VS 1 now has 2 Real Servers for shop/web's pods [10.244.1.11:8080, 10.244.1.12:8080]"
+                        + " and 1 added by hand [10.0.5.5:8080]"),
+                all);
+        assertTrue(
+                r.has("<5>[pass #3] disabled RS 10.244.1.15:8080 in VS 1 (shop/web): no longer a ready endpoint;"
+                        + " removed if the next read confirms it"),
+                all);
+        assertTrue(
+                r.lines().stream()
+                        .anyMatch(l -> l.startsWith("<5>[pass #4] removed RS 10.244.1.15:8080 from VS 1"
+                                + " (shop/web): no longer a ready endpoint, confirmed by 2 reads over ")),
+                all);
     }
 
     @Test
@@ -207,8 +253,10 @@ class MainIT {
         String all = String.join("\n", r.lines());
         assertEquals(0, r.code(), all);
         assertTrue(r.has("<5>[pass #1] dry run: would add RS 10.244.1.11:8080 to VS 1 (shop/web)"), all);
-        assertTrue(r.has("<6>demo: VS 1 now has 0 Real Servers for shop/web's pods [] and 1 added by hand"
-                + " [10.0.5.5:8080]"), all);
+        assertTrue(
+                r.has("<6>demo: VS 1 now has 0 Real Servers for shop/web's pods [] and 1 added by hand"
+                        + " [10.0.5.5:8080]"),
+                all);
     }
 
     // --- status: the table a person reads, and that it changes nothing ---
@@ -224,7 +272,11 @@ class MainIT {
     void showsEachServiceItsVirtualServiceAndWhatTheNextPassWouldDoWithoutDoingIt() {
         AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7", "10.244.1.8", "10.244.1.9");
         AgentFiles.service(cluster, "shop", "api", "4", "10.244.2.1");
-        cluster.service("shop", "broken", Map.of("kempLB", "Enabled"), Map.of("vsid", "four"),
+        cluster.service(
+                "shop",
+                "broken",
+                Map.of("kempLB", "Enabled"),
+                Map.of("vsid", "four"),
                 List.of(StandInKubernetesApi.Port.tcp("http", 80, 8080)));
         loadMaster.engine().addRealServerByHand(3, "10.0.5.5", 8080);
         assertEquals(1, run("--config", config.toString(), "--once").code()); // the broken Service makes --once exit 1
@@ -233,16 +285,36 @@ class MainIT {
 
         List<String> table = status(1, "status", "--config", config.toString());
 
-        assertEquals(0, loadMaster.engine().calls("addrs") + loadMaster.engine().calls("delrs")
-                + loadMaster.engine().calls("modrs"), "status changes nothing");
-        assertEquals(List.of("SERVICE", "VS", "READY", "DRAINING", "ON", "LM", "(ENABLED)", "AGENT'S", "HAND-MADE",
-                "NEXT", "PASS", "PROBLEM"), List.of(table.get(0).split(" +")));
+        assertEquals(
+                0,
+                loadMaster.engine().calls("addrs")
+                        + loadMaster.engine().calls("delrs")
+                        + loadMaster.engine().calls("modrs"),
+                "status changes nothing");
+        assertEquals(
+                List.of(
+                        "SERVICE",
+                        "VS",
+                        "READY",
+                        "DRAINING",
+                        "ON",
+                        "LM",
+                        "(ENABLED)",
+                        "AGENT'S",
+                        "HAND-MADE",
+                        "NEXT",
+                        "PASS",
+                        "PROBLEM"),
+                List.of(table.get(0).split(" +")));
         assertEquals("shop/api 4 1 0 1 (1) 1 0 in step", table.get(1).replaceAll(" +", " "));
-        assertTrue(table.get(2).replaceAll(" +", " ").startsWith("shop/broken - - - - - - - shop/broken: annotation"
-                + " vsid=\"four\""), table.get(2));
+        assertTrue(
+                table.get(2)
+                        .replaceAll(" +", " ")
+                        .startsWith("shop/broken - - - - - - - shop/broken: annotation" + " vsid=\"four\""),
+                table.get(2));
         assertEquals("shop/web 3 3 0 4 (4) 3 1 add 1, disable 1", table.get(3).replaceAll(" +", " "));
-        assertEquals("the next pass would change or report something (see NEXT PASS, PROBLEM)",
-                table.get(table.size() - 1));
+        assertEquals(
+                "the next pass would change or report something (see NEXT PASS, PROBLEM)", table.get(table.size() - 1));
     }
 
     @Test
@@ -260,7 +332,9 @@ class MainIT {
         assertEquals(0, run("--config", config.toString(), "--once").code());
         cluster.delete("shop", "web");
         List<String> table = status(1, "status", "--config", config.toString());
-        assertEquals("shop/web (no longer bound) 3 0 0 1 (1) 1 0 disable 1", table.get(1).replaceAll(" +", " "));
+        assertEquals(
+                "shop/web (no longer bound) 3 0 0 1 (1) 1 0 disable 1",
+                table.get(1).replaceAll(" +", " "));
     }
 
     @Test
@@ -269,13 +343,19 @@ class MainIT {
         assertEquals(0, run("--config", config.toString(), "--once").code());
         loadMaster.engine().modifyRealServerByHand(3, "10.244.1.8", 8080, false, 1000);
         List<String> table = status(0, "status", "--config", config.toString());
-        assertEquals("shop/web 3 2 0 2 (1) 2 (1 disabled by hand) 0 in step", table.get(1).replaceAll(" +", " "));
+        assertEquals(
+                "shop/web 3 2 0 2 (1) 2 (1 disabled by hand) 0 in step",
+                table.get(1).replaceAll(" +", " "));
     }
 
     @Test
     void printsTheSameFactsAsJsonForScripts() {
         AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7", "10.244.1.8", "10.244.1.9");
-        cluster.service("shop", "broken", Map.of("kempLB", "Enabled"), Map.of("vsid", "four"),
+        cluster.service(
+                "shop",
+                "broken",
+                Map.of("kempLB", "Enabled"),
+                Map.of("vsid", "four"),
                 List.of(StandInKubernetesApi.Port.tcp("http", 80, 8080)));
         loadMaster.engine().addRealServerByHand(3, "10.0.5.5", 8080);
         run("--config", config.toString(), "--once");
@@ -283,8 +363,8 @@ class MainIT {
 
         List<String> lines = status(1, "status", "--config", config.toString(), "--output", "json");
 
-        com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(String.join("\n", lines))
-                .getAsJsonObject();
+        com.google.gson.JsonObject json =
+                com.google.gson.JsonParser.parseString(String.join("\n", lines)).getAsJsonObject();
         assertEquals(List.of("inStep", "kubernetesReadComplete", "messages", "services"), List.copyOf(json.keySet()));
         assertFalse(json.get("inStep").getAsBoolean());
         assertTrue(json.get("kubernetesReadComplete").getAsBoolean());
@@ -295,13 +375,30 @@ class MainIT {
         assertTrue(broken.get("virtualService").isJsonNull());
         assertTrue(broken.get("problem").getAsString().startsWith("shop/broken: annotation vsid=\"four\""));
         com.google.gson.JsonObject web = services.get(1).getAsJsonObject();
-        assertEquals(List.of("service", "noLongerBound", "virtualService", "ready", "draining", "loadMaster",
-                "realServers", "enabled", "agents", "agentsDisabledByHand", "handMade", "nextPass", "inStep", "problem"),
-                List.copyOf(web.keySet()), "stable keys, documented in the README");
-        assertEquals("{\"service\":\"shop/web\",\"noLongerBound\":false,\"virtualService\":3,\"ready\":3,\"draining\":0,"
-                + "\"loadMaster\":\"read\",\"realServers\":4,\"enabled\":4,\"agents\":3,\"agentsDisabledByHand\":0,"
-                + "\"handMade\":1,\"nextPass\":{\"add\":1,\"enable\":0,\"disable\":1,\"remove\":0,\"held\":0},"
-                + "\"inStep\":false,\"problem\":null}", web.toString());
+        assertEquals(
+                List.of(
+                        "service",
+                        "noLongerBound",
+                        "virtualService",
+                        "ready",
+                        "draining",
+                        "loadMaster",
+                        "realServers",
+                        "enabled",
+                        "agents",
+                        "agentsDisabledByHand",
+                        "handMade",
+                        "nextPass",
+                        "inStep",
+                        "problem"),
+                List.copyOf(web.keySet()),
+                "stable keys, documented in the README");
+        assertEquals(
+                "{\"service\":\"shop/web\",\"noLongerBound\":false,\"virtualService\":3,\"ready\":3,\"draining\":0,"
+                        + "\"loadMaster\":\"read\",\"realServers\":4,\"enabled\":4,\"agents\":3,\"agentsDisabledByHand\":0,"
+                        + "\"handMade\":1,\"nextPass\":{\"add\":1,\"enable\":0,\"disable\":1,\"remove\":0,\"held\":0},"
+                        + "\"inStep\":false,\"problem\":null}",
+                web.toString());
     }
 
     @Test
@@ -311,24 +408,34 @@ class MainIT {
         java.util.regex.Pattern line = java.util.regex.Pattern.compile(
                 "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d (error  |warning|notice |info   |debug  ) .+");
         assertTrue(text.lines().stream().allMatch(l -> line.matcher(l).matches()), String.join("\n", text.lines()));
-        assertTrue(text.lines().stream().anyMatch(l -> l.endsWith(" notice  [pass #1] added RS 10.244.1.11:8080 to VS 1"
-                + " (shop/web)")), String.join("\n", text.lines()));
+        assertTrue(
+                text.lines().stream()
+                        .anyMatch(l ->
+                                l.endsWith(" notice  [pass #1] added RS 10.244.1.11:8080 to VS 1" + " (shop/web)")),
+                String.join("\n", text.lines()));
         assertTrue(text.lines().stream().noneMatch(l -> l.contains("\u001b[")), "no colour into a pipe");
 
         Run journal = run("--demo", "--once");
         assertTrue(journal.lines().stream().allMatch(l -> l.matches("<[3-7]>.+")), "not a terminal: journal lines");
-        assertTrue(run("--demo", "--once", "--log-format=journal").has("<5>[pass #1] added RS 10.244.1.11:8080 to VS 1"
-                + " (shop/web)"));
+        assertTrue(run("--demo", "--once", "--log-format=journal")
+                .has("<5>[pass #1] added RS 10.244.1.11:8080 to VS 1" + " (shop/web)"));
     }
 
     @Test
     void refusesAWrongLogFormatOrOutputWithTheUsage() {
         Run format = run("--demo", "--log-format", "xml");
         assertEquals(64, format.code());
-        assertEquals("kube-lm-agent: --log-format takes journal or text", format.lines().get(0));
-        assertEquals(64, run("status", "--config", config.toString(), "--output", "yaml").code());
-        assertEquals("kube-lm-agent: --output goes with status", run("--config", config.toString(), "--once",
-                "--output", "json").lines().get(0));
+        assertEquals(
+                "kube-lm-agent: --log-format takes journal or text",
+                format.lines().get(0));
+        assertEquals(
+                64,
+                run("status", "--config", config.toString(), "--output", "yaml").code());
+        assertEquals(
+                "kube-lm-agent: --output goes with status",
+                run("--config", config.toString(), "--once", "--output", "json")
+                        .lines()
+                        .get(0));
     }
 
     @Test

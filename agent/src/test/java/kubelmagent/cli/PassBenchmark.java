@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
 import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
@@ -17,9 +16,9 @@ import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.log.JournalLogging;
 import kubelmagent.metrics.AgentMetrics;
+import kubelmagent.model.PassResult;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.simulator.LoadMasterSimulator;
-import kubelmagent.model.PassResult;
 import kubelmagent.simulator.ScratchDirectory;
 import kubelmagent.sync.Reconciler;
 import kubelmagent.sync.StartedBy;
@@ -42,25 +41,38 @@ public final class PassBenchmark {
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         JournalLogging.install(new PrintStream(OutputStream.nullOutputStream()), false);
         Path dir = Files.createTempDirectory("kube-lm-agent-bench");
-        try (StandInKubernetesApi cluster = AgentFiles.cluster(dir); LoadMasterSimulator loadMaster = AgentFiles.loadMaster(dir)) {
+        try (StandInKubernetesApi cluster = AgentFiles.cluster(dir);
+                LoadMasterSimulator loadMaster = AgentFiles.loadMaster(dir)) {
             for (int s = 1; s <= services; s++) {
-                loadMaster.engine().addVirtualService(s, "10.0." + (s / 250) + "." + (s % 250 + 1), 80, "tcp", "vs" + s);
+                loadMaster
+                        .engine()
+                        .addVirtualService(s, "10.0." + (s / 250) + "." + (s % 250 + 1), 80, "tcp", "vs" + s);
                 AgentFiles.service(cluster, "bench", "svc-" + s, String.valueOf(s), pods(s, 0, endpoints));
             }
             AgentConfig config = ConfigLoader.load(AgentFiles.write(dir, cluster, loadMaster));
             try (FileOwnershipLedger ledger = FileOwnershipLedger.open(config.stateDir());
-                    KubernetesSource source = new KubernetesSource(config.kubernetes(), config.namespaces(), config.selector());
+                    KubernetesSource source =
+                            new KubernetesSource(config.kubernetes(), config.namespaces(), config.selector());
                     LoadMasterRestClient lm = new LoadMasterRestClient(config.loadMaster())) {
-                Reconciler reconciler = new Reconciler(source, lm, ledger, Clock.systemUTC(),
-                        Reconciler.Options.of(config.policy(), config.removals()), new AgentMetrics("test"));
+                Reconciler reconciler = new Reconciler(
+                        source,
+                        lm,
+                        ledger,
+                        Clock.systemUTC(),
+                        Reconciler.Options.of(config.policy(), config.removals()),
+                        new AgentMetrics("test"));
 
                 int k8sBefore = cluster.requests();
                 long t0 = System.nanoTime();
                 PassResult first = reconciler.runOnce(StartedBy.ONCE);
                 long firstMs = (System.nanoTime() - t0) / 1_000_000;
                 check(first, services * endpoints);
-                System.out.printf("first pass: %d ms, %d adds, %d Kubernetes requests, %d showvs, %d addrs%n",
-                        firstMs, first.applied(), cluster.requests() - k8sBefore, loadMaster.engine().calls("showvs"),
+                System.out.printf(
+                        "first pass: %d ms, %d adds, %d Kubernetes requests, %d showvs, %d addrs%n",
+                        firstMs,
+                        first.applied(),
+                        cluster.requests() - k8sBefore,
+                        loadMaster.engine().calls("showvs"),
                         loadMaster.engine().calls("addrs"));
 
                 for (int i = 0; i < 5; i++) {
@@ -75,7 +87,8 @@ public final class PassBenchmark {
                     steady[i] = System.nanoTime() - s0;
                     allocated += allocatedBytes() - a0;
                 }
-                System.out.printf("steady pass (no change), %d rounds: %s; allocated %.1f MiB per pass%n",
+                System.out.printf(
+                        "steady pass (no change), %d rounds: %s; allocated %.1f MiB per pass%n",
                         rounds, stats(steady), allocated / (double) rounds / (1 << 20));
 
                 long[] churn = new long[rounds];
@@ -85,20 +98,24 @@ public final class PassBenchmark {
                         cluster.scale("bench", "svc-" + s, pods(s, i + 1, endpoints));
                     }
                     long c0 = System.nanoTime();
-                    check(reconciler.runOnce(StartedBy.ONCE), 2 * services); // the new pods added, the gone ones disabled
+                    check(
+                            reconciler.runOnce(StartedBy.ONCE),
+                            2 * services); // the new pods added, the gone ones disabled
                     churn[i] = System.nanoTime() - c0;
                     AgentFiles.awaitConfirmationGap(config.stateDir()); // the delete waits one interval (1 s)
                     long d0 = System.nanoTime();
                     check(reconciler.runOnce(StartedBy.ONCE), services); // the next read confirms: deleted
                     confirm[i] = System.nanoTime() - d0;
                 }
-                System.out.printf("churn pass (1 pod replaced per Service: %d adds + %d disables), %d rounds: %s%n",
+                System.out.printf(
+                        "churn pass (1 pod replaced per Service: %d adds + %d disables), %d rounds: %s%n",
                         services, services, rounds, stats(churn));
                 System.out.printf("confirming pass (%d deletes), %d rounds: %s%n", services, rounds, stats(confirm));
 
                 Runtime rt = Runtime.getRuntime();
                 System.gc();
-                System.out.printf("heap used after GC: %.1f MiB (JVM max %.0f MiB)%n",
+                System.out.printf(
+                        "heap used after GC: %.1f MiB (JVM max %.0f MiB)%n",
                         (rt.totalMemory() - rt.freeMemory()) / (double) (1 << 20), rt.maxMemory() / (double) (1 << 20));
             }
         } finally {
@@ -118,7 +135,8 @@ public final class PassBenchmark {
 
     private static void check(PassResult r, int expectedChanges) {
         if (!r.converged() || r.applied() != expectedChanges) {
-            throw new IllegalStateException("unexpected pass result " + r + " (expected " + expectedChanges + " changes)");
+            throw new IllegalStateException(
+                    "unexpected pass result " + r + " (expected " + expectedChanges + " changes)");
         }
     }
 
@@ -129,7 +147,8 @@ public final class PassBenchmark {
 
     private static String stats(long[] nanos) {
         long[] ms = Arrays.stream(nanos).map(n -> n / 1_000_000).sorted().toArray();
-        return String.format("median %d ms, p90 %d ms, min %d ms, max %d ms",
+        return String.format(
+                "median %d ms, p90 %d ms, min %d ms, max %d ms",
                 ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.9) - 1], ms[0], ms[ms.length - 1]);
     }
 }

@@ -10,14 +10,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
+import kubelmagent.demo.StandInKubernetesApi;
+import kubelmagent.simulator.LoadMasterSimulator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import kubelmagent.demo.StandInKubernetesApi;
-import kubelmagent.simulator.LoadMasterSimulator;
 
 /** The agent as systemd runs it: its own JVM, on the schedule, until SIGTERM. */
 class ServiceProcessIT {
@@ -45,16 +43,22 @@ class ServiceProcessIT {
             try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
                 port = free.getLocalPort();
             }
-            java.nio.file.Files.writeString(config, "metrics:\n  listen: 127.0.0.1:" + port + "\n",
-                    java.nio.file.StandardOpenOption.APPEND);
-            agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", config.toString())
+            java.nio.file.Files.writeString(
+                    config, "metrics:\n  listen: 127.0.0.1:" + port + "\n", java.nio.file.StandardOpenOption.APPEND);
+            agent = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            Main.class.getName(),
+                            "--config",
+                            config.toString())
                     .redirectErrorStream(true)
                     .start();
             List<String> lines = new ArrayList<>();
             List<String> scrapes = new ArrayList<>();
-            try (BufferedReader out = new BufferedReader(
-                    new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = out.readLine()) != null) {
                     lines.add(line);
@@ -71,25 +75,30 @@ class ServiceProcessIT {
             assertTrue(lines.contains("<5>[pass #1] added RS 10.244.1.7:8080 to VS 3 (shop/web)"), lines.toString());
             assertEquals("<6>stopped", lines.get(lines.size() - 1), lines.toString());
             assertEquals(List.of("10.244.1.7:8080"), AgentFiles.realServers(loadMaster, 3));
-            assertTrue(lines.contains("<6>serving /metrics, /healthz and /readyz on http://127.0.0.1:" + port),
+            assertTrue(
+                    lines.contains("<6>serving /metrics, /healthz and /readyz on http://127.0.0.1:" + port),
                     lines.toString());
             assertEquals("200 ok", scrapes.get(0));
             assertTrue(scrapes.get(1).startsWith("200 ready: last successful pass "), scrapes.get(1));
             String metrics = scrapes.get(2);
             assertTrue(metrics.contains("kube_lm_agent_passes_total{result=\"changed\"} 1.0"), metrics);
-            assertTrue(metrics.contains("kube_lm_agent_real_server_changes_total{change=\"add\",vs=\"3\"} 1.0"),
-                    metrics);
+            assertTrue(
+                    metrics.contains("kube_lm_agent_real_server_changes_total{change=\"add\",vs=\"3\"} 1.0"), metrics);
             assertTrue(metrics.contains("kube_lm_agent_bound_virtual_services 1.0"), metrics);
-            assertTrue(metrics.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
-                    + "command=\"addrs\",outcome=\"2xx\"} 1"), metrics);
+            assertTrue(
+                    metrics.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
+                            + "command=\"addrs\",outcome=\"2xx\"} 1"),
+                    metrics);
         }
     }
 
     /** {@code 200 ok}: the status and the body of a GET on the agent's metrics port. */
     private static String get(int port, String path) throws Exception {
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
         return r.statusCode() + " " + r.body().strip();
     }
 }

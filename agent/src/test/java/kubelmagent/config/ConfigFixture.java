@@ -21,6 +21,7 @@ final class ConfigFixture {
 
     /** Distinctive credential values: a test fails if one of them shows up in a problem. */
     static final String API_KEY = "ApiKey-7d41c0ffee-DO-NOT-LOG";
+
     static final String PASSWORD = "Passw0rd-hunter2-DO-NOT-LOG";
     static final String TOKEN = "eyJhbGciOiJSUzI1NiJ9.TOKEN-DO-NOT-LOG.c2ln";
     static final String KUBECONFIG_TOKEN = "kubeconfig-token-DO-NOT-LOG";
@@ -118,7 +119,8 @@ final class ConfigFixture {
         StringBuilder out = new StringBuilder();
         sections.forEach((name, keys) -> {
             out.append(name).append(":\n");
-            keys.forEach((key, value) -> out.append("  ").append(key).append(": ").append(value).append('\n'));
+            keys.forEach((key, value) ->
+                    out.append("  ").append(key).append(": ").append(value).append('\n'));
         });
         return out.toString();
     }
@@ -132,7 +134,8 @@ final class ConfigFixture {
     }
 
     List<String> problemsOf(String yaml) {
-        return assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "agent.yaml", dir)).problems();
+        return assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "agent.yaml", dir))
+                .problems();
     }
 
     /** {@code text} with {@code {dir}} replaced by this fixture's directory. */

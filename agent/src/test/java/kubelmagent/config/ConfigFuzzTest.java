@@ -21,7 +21,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-
+import kubelmagent.log.Text;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,8 +31,6 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.representer.Representer;
-
-import kubelmagent.log.Text;
 
 /**
  * Mutated {@code agent.yaml} documents: whatever the text, {@link ConfigLoader} returns a configuration
@@ -45,16 +43,14 @@ class ConfigFuzzTest {
     private static final long CASE_TIMEOUT_SECONDS = 10;
 
     /** Valid documents the mutations start from; files are those of {@link ConfigFixture}. */
-    private static final List<String> VALID = List.of(
-            """
+    private static final List<String> VALID = List.of("""
             kubernetes:
               server: https://10.0.0.10:6443
               tokenFile: token
             loadmaster:
               url: https://10.0.0.2
               apiKeyFile: lm-apikey
-            """,
-            """
+            """, """
             kubernetes:
               server: https://k8s.example.com:6443/
               tokenFile: token
@@ -86,8 +82,7 @@ class ConfigFuzzTest {
                   vsids: [3, "4"]
                 - namespace: "team-*"
                   vsids: [7]
-            """,
-            """
+            """, """
             kubernetes:
               kubeconfig: kubeconfig
               context: lab
@@ -104,30 +99,142 @@ class ConfigFuzzTest {
 
     /** Scalars that have broken parsers before: types, limits, encodings, paths, YAML specials. */
     private static final List<String> SCALARS = List.of(
-            "", " ", "~", "null", "true", "yes", "off", "0", "-1", "1", "2", "007", "+3", "0.5", ".5", "1e309", "-0",
-            "9".repeat(400), "-" + "9".repeat(60), "0." + "0".repeat(300) + "1", ".inf", "-.inf", ".nan", "0x1F",
-            "0o17", "1_000", "2001-12-14", "2001-12-14t21:59:43.10-05:00", "10s", "-5s", "0ms", "999999999h",
-            "1000000000s", "10 s", "https://10.0.0.2", "http://x", "https://a:b@c/?apikey=x#f", "https://[::1]:0",
-            "https://x:99999", "token", "lm-apikey", "lm-password", "kube-ca.crt", "kubeconfig", "empty", "big",
-            "key.pem", "/dev/null", "/", ".", "..", "../../etc/passwd", "~/token", "ünïcødé", "日本語", "emoji 😀",
-            "\u0000", "\u0007", "\t", "a\nb", "\r\n", "\u202Etxt.exe", "\uFEFF", "*", "?", "shop-*", "Shop_1",
-            "a".repeat(64), "10.244.0.0/16", "10.244.0.0/33", "::/0", "fd00:::1/64", "0 */5 * * * ?",
-            "0 0 0 1 1 ? 2001", "* * * * *", "0 0 12 * * *", "kempLB=Enabled", "=", "kempLB=", "/vsid", "vsid",
-            "%", "@", "`", "!", "&a", "*a", "!!binary", "<<", "- x", "? x", "{", "[", "]", "}", ",", "#", "'", "\"");
+            "",
+            " ",
+            "~",
+            "null",
+            "true",
+            "yes",
+            "off",
+            "0",
+            "-1",
+            "1",
+            "2",
+            "007",
+            "+3",
+            "0.5",
+            ".5",
+            "1e309",
+            "-0",
+            "9".repeat(400),
+            "-" + "9".repeat(60),
+            "0." + "0".repeat(300) + "1",
+            ".inf",
+            "-.inf",
+            ".nan",
+            "0x1F",
+            "0o17",
+            "1_000",
+            "2001-12-14",
+            "2001-12-14t21:59:43.10-05:00",
+            "10s",
+            "-5s",
+            "0ms",
+            "999999999h",
+            "1000000000s",
+            "10 s",
+            "https://10.0.0.2",
+            "http://x",
+            "https://a:b@c/?apikey=x#f",
+            "https://[::1]:0",
+            "https://x:99999",
+            "token",
+            "lm-apikey",
+            "lm-password",
+            "kube-ca.crt",
+            "kubeconfig",
+            "empty",
+            "big",
+            "key.pem",
+            "/dev/null",
+            "/",
+            ".",
+            "..",
+            "../../etc/passwd",
+            "~/token",
+            "ünïcødé",
+            "日本語",
+            "emoji 😀",
+            "\u0000",
+            "\u0007",
+            "\t",
+            "a\nb",
+            "\r\n",
+            "\u202Etxt.exe",
+            "\uFEFF",
+            "*",
+            "?",
+            "shop-*",
+            "Shop_1",
+            "a".repeat(64),
+            "10.244.0.0/16",
+            "10.244.0.0/33",
+            "::/0",
+            "fd00:::1/64",
+            "0 */5 * * * ?",
+            "0 0 0 1 1 ? 2001",
+            "* * * * *",
+            "0 0 12 * * *",
+            "kempLB=Enabled",
+            "=",
+            "kempLB=",
+            "/vsid",
+            "vsid",
+            "%",
+            "@",
+            "`",
+            "!",
+            "&a",
+            "*a",
+            "!!binary",
+            "<<",
+            "- x",
+            "? x",
+            "{",
+            "[",
+            "]",
+            "}",
+            ",",
+            "#",
+            "'",
+            "\"");
 
     /** Characters that matter to YAML, plus control and odd Unicode. */
-    private static final String JUNK = "{}[]:,&*!|>'\"%@`#-?\t\n\r \\\u0000\u0001\u001B\u0085\u00A0\u2028\uFFFE\uFFFF"
-            + "\uD800\uDC00é日😀";
+    private static final String JUNK =
+            "{}[]:,&*!|>'\"%@`#-?\t\n\r \\\u0000\u0001\u001B\u0085\u00A0\u2028\uFFFE\uFFFF" + "\uD800\uDC00é日😀";
 
     /** Documents tried once each, before the generated ones. */
     private static final List<String> SPECIAL_DOCUMENTS = List.of(
-            "", "---", "...", "---\n...\n", "\uFEFF", "# nothing", "~", "[]", "{}", "42", "'text'", "- a\n- b",
-            "%YAML 1.1\n---\nkubernetes: {}\n", "%TAG ! tag:example.com,2000:\n---\n!x {}\n",
-            "kubernetes: {}\n---\nloadmaster: {}\n", "!!python/object/apply:os.system ['id']\n",
-            "kubernetes: !!binary aGVsbG8=\n", "kubernetes: &k {a: *k}\n", "&a [*a]\n", "? [a, b]\n: c\n",
-            "? {a: b}\n: c\n", "<<: {kubernetes: {}}\n", "kubernetes:\n\tserver: x\n", "kubernetes: [\n",
-            "kubernetes: \"unterminated\n", "'" + "x".repeat(5000), "[".repeat(5000) + "]".repeat(5000),
-            "{a: ".repeat(500) + "}".repeat(500), "- ".repeat(2000) + "x", "k: v\n".repeat((1 << 18) + 1),
+            "",
+            "---",
+            "...",
+            "---\n...\n",
+            "\uFEFF",
+            "# nothing",
+            "~",
+            "[]",
+            "{}",
+            "42",
+            "'text'",
+            "- a\n- b",
+            "%YAML 1.1\n---\nkubernetes: {}\n",
+            "%TAG ! tag:example.com,2000:\n---\n!x {}\n",
+            "kubernetes: {}\n---\nloadmaster: {}\n",
+            "!!python/object/apply:os.system ['id']\n",
+            "kubernetes: !!binary aGVsbG8=\n",
+            "kubernetes: &k {a: *k}\n",
+            "&a [*a]\n",
+            "? [a, b]\n: c\n",
+            "? {a: b}\n: c\n",
+            "<<: {kubernetes: {}}\n",
+            "kubernetes:\n\tserver: x\n",
+            "kubernetes: [\n",
+            "kubernetes: \"unterminated\n",
+            "'" + "x".repeat(5000),
+            "[".repeat(5000) + "]".repeat(5000),
+            "{a: ".repeat(500) + "}".repeat(500),
+            "- ".repeat(2000) + "x",
+            "k: v\n".repeat((1 << 18) + 1),
             "a: " + "b".repeat(200_000) + "\n");
 
     @TempDir
@@ -167,13 +274,15 @@ class ConfigFuzzTest {
         System.out.println("ConfigFuzzTest seed: " + seed + " (rerun with -Dfuzz.seed=" + seed + ")");
         Random random = new Random(seed);
         for (String valid : VALID) {
-            assertNotNull(ConfigLoader.parse(valid, "agent.yaml", fixture.dir, new CredentialFiles(Map.of(), null)),
+            assertNotNull(
+                    ConfigLoader.parse(valid, "agent.yaml", fixture.dir, new CredentialFiles(Map.of(), null)),
                     "the starting documents are valid");
         }
         int loaded = 0;
         int rejected = 0;
         for (int i = 0; i < CASES; i++) {
-            Case c = i < SPECIAL_DOCUMENTS.size() ? new Case("special document", SPECIAL_DOCUMENTS.get(i), null)
+            Case c = i < SPECIAL_DOCUMENTS.size()
+                    ? new Case("special document", SPECIAL_DOCUMENTS.get(i), null)
                     : generate(random);
             if (check(c, seed, i)) {
                 loaded++;
@@ -254,10 +363,14 @@ class ConfigFuzzTest {
             assertFalse(problem.problems().isEmpty(), where);
             for (String p : problem.problems()) {
                 int colon = p.indexOf(": ");
-                assertTrue(colon > 0 && !p.substring(0, colon).isBlank(),
+                assertTrue(
+                        colon > 0 && !p.substring(0, colon).isBlank(),
                         () -> "no path in \"" + p + "\" for " + where.get());
                 assertFalse(p.substring(colon + 2).isBlank(), () -> "no message in \"" + p + "\" for " + where.get());
-                for (String secret : List.of(ConfigFixture.TOKEN, ConfigFixture.API_KEY, ConfigFixture.PASSWORD,
+                for (String secret : List.of(
+                        ConfigFixture.TOKEN,
+                        ConfigFixture.API_KEY,
+                        ConfigFixture.PASSWORD,
                         ConfigFixture.KUBECONFIG_TOKEN)) {
                     assertFalse(p.contains(secret), () -> "a credential leaked into \"" + p + "\" for " + where.get());
                 }
@@ -411,7 +524,8 @@ class ConfigFuzzTest {
         StringBuilder s = new StringBuilder();
         int junk = JUNK.codePointCount(0, JUNK.length());
         for (int i = random.nextInt(20); i > 0; i--) {
-            int codePoint = random.nextInt(4) == 0 ? random.nextInt(0x30000)
+            int codePoint = random.nextInt(4) == 0
+                    ? random.nextInt(0x30000)
                     : JUNK.codePointAt(JUNK.offsetByCodePoints(0, random.nextInt(junk)));
             if (!Character.isSurrogate((char) codePoint) || codePoint > Character.MAX_VALUE) {
                 s.appendCodePoint(codePoint);

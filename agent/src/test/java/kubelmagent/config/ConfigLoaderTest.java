@@ -13,17 +13,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-
+import kubelmagent.kube.KubernetesConnection;
+import kubelmagent.kube.Selector;
+import kubelmagent.loadmaster.LoadMasterConnection;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import kubelmagent.kube.KubernetesConnection;
-import kubelmagent.kube.Selector;
-import kubelmagent.loadmaster.LoadMasterConnection;
 
 class ConfigLoaderTest {
 
@@ -83,8 +81,7 @@ class ConfigLoaderTest {
 
     @Test
     void loadsAConfigThatSetsEveryKey() throws ConfigException {
-        AgentConfig config = fixture
-                .with("kubernetes", """
+        AgentConfig config = fixture.with("kubernetes", """
                         server: https://k8s.example.com:6443/
                         caFile: kube-ca.crt
                         insecureSkipTlsVerify: false
@@ -104,7 +101,8 @@ class ConfigLoaderTest {
                         vsidAnnotation: lb.example.com/vsid""")
                 .load();
 
-        assertEquals(URI.create("https://k8s.example.com:6443"), config.kubernetes().server());
+        assertEquals(
+                URI.create("https://k8s.example.com:6443"), config.kubernetes().server());
         assertEquals(1, config.kubernetes().tls().trustedCas().size());
         assertEquals(Duration.ofSeconds(30), config.kubernetes().timeout());
         assertEquals(List.of("shop", "payments-2"), config.namespaces());
@@ -119,8 +117,7 @@ class ConfigLoaderTest {
 
     @Test
     void acceptsInsecureSkipTlsVerifyWithoutCaFile() throws ConfigException {
-        AgentConfig config = fixture
-                .with("kubernetes", "insecureSkipTlsVerify: true")
+        AgentConfig config = fixture.with("kubernetes", "insecureSkipTlsVerify: true")
                 .with("loadmaster", "insecureSkipTlsVerify: True")
                 .load();
 
@@ -133,13 +130,15 @@ class ConfigLoaderTest {
         AgentConfig config = fixture.with("kubernetes", "server: https://rancher.example.com/k8s/clusters/c-m-1/")
                 .load();
 
-        assertEquals(URI.create("https://rancher.example.com/k8s/clusters/c-m-1"), config.kubernetes().server());
+        assertEquals(
+                URI.create("https://rancher.example.com/k8s/clusters/c-m-1"),
+                config.kubernetes().server());
     }
 
     @Test
     void authenticatesToTheLoadMasterWithUsernameAndPasswordFile() throws ConfigException {
-        AgentConfig config = fixture
-                .with("loadmaster", "-apiKeyFile\nusername: kube-lm-agent\npasswordFile: lm-password")
+        AgentConfig config = fixture.with(
+                        "loadmaster", "-apiKeyFile\nusername: kube-lm-agent\npasswordFile: lm-password")
                 .load();
 
         assertNull(config.loadMaster().apiKey());
@@ -213,7 +212,9 @@ class ConfigLoaderTest {
             throw new java.io.UncheckedIOException(e);
         }
 
-        assertEquals(URI.create("https://10.0.0.2"), ConfigLoader.load(file).loadMaster().url());
+        assertEquals(
+                URI.create("https://10.0.0.2"),
+                ConfigLoader.load(file).loadMaster().url());
     }
 
     // ---- kubeconfig ------------------------------------------------------------------------------
@@ -243,7 +244,8 @@ class ConfigLoaderTest {
 
     @Test
     void letsTokenFileOverrideTheKubeconfigsCredentials() throws ConfigException {
-        AgentConfig config = fixture.with("kubernetes", "-server\nkubeconfig: kubeconfig").load();
+        AgentConfig config =
+                fixture.with("kubernetes", "-server\nkubeconfig: kubeconfig").load();
 
         KubernetesConnection kube = config.kubernetes();
         assertEquals(URI.create("https://10.0.0.20:6443"), kube.server());
@@ -255,8 +257,8 @@ class ConfigLoaderTest {
 
     @Test
     void letsInsecureSkipTlsVerifyOverrideTheKubeconfigsCertificateSettings() throws ConfigException {
-        AgentConfig config = fixture
-                .with("kubernetes", "-server\n-tokenFile\nkubeconfig: kubeconfig\ninsecureSkipTlsVerify: true")
+        AgentConfig config = fixture.with(
+                        "kubernetes", "-server\n-tokenFile\nkubeconfig: kubeconfig\ninsecureSkipTlsVerify: true")
                 .load();
 
         assertTrue(config.kubernetes().tls().insecureSkipTlsVerify());
@@ -265,8 +267,8 @@ class ConfigLoaderTest {
 
     @Test
     void reportsWhatIsWrongWithTheKubeconfig() {
-        List<String> problems = fixture
-                .with("kubernetes", "-server\n-tokenFile\nkubeconfig: kubeconfig\ncontext: no-such-context")
+        List<String> problems = fixture.with(
+                        "kubernetes", "-server\n-tokenFile\nkubeconfig: kubeconfig\ncontext: no-such-context")
                 .problems();
 
         assertEquals(1, problems.size(), problems.toString());
@@ -280,146 +282,265 @@ class ConfigLoaderTest {
         return Stream.of(
                 // kubernetes
                 bad("kubernetes", "server: ftp://x", "kubernetes.server: must be an https URL (got \"ftp://x\")"),
-                bad("kubernetes", "server: http://10.0.0.10:6443",
+                bad(
+                        "kubernetes",
+                        "server: http://10.0.0.10:6443",
                         "kubernetes.server: must be an https URL (got \"http://10.0.0.10:6443\")"),
-                bad("kubernetes", "server: https://admin:s3cret@10.0.0.10:6443",
+                bad(
+                        "kubernetes",
+                        "server: https://admin:s3cret@10.0.0.10:6443",
                         "kubernetes.server: must not contain a user name or password; use tokenFile instead"
                                 + " (got \"https://***@10.0.0.10:6443\")"),
-                bad("kubernetes", "server: https://10.0.0.10:6443/?watch=1",
+                bad(
+                        "kubernetes",
+                        "server: https://10.0.0.10:6443/?watch=1",
                         "kubernetes.server: must not have a query or fragment (got \"https://10.0.0.10:6443/?***\")"),
-                bad("kubernetes", "server: [https://10.0.0.10]", "kubernetes.server: must be an https URL (got a list)"),
+                bad(
+                        "kubernetes",
+                        "server: [https://10.0.0.10]",
+                        "kubernetes.server: must be an https URL (got a list)"),
                 bad("kubernetes", "kubeconfig: kubeconfig", "kubernetes: set either server or kubeconfig, not both"),
                 bad("kubernetes", "-server", "kubernetes: set either server or kubeconfig"),
                 bad("kubernetes", "server:", "kubernetes: set either server or kubeconfig"),
                 bad("kubernetes", "-tokenFile", "kubernetes.tokenFile: is required with server"),
                 bad("kubernetes", "context: prod", "kubernetes.context: applies only with kubeconfig"),
-                bad("kubernetes", "-server\n-tokenFile\nkubeconfig: missing",
+                bad(
+                        "kubernetes",
+                        "-server\n-tokenFile\nkubeconfig: missing",
                         "kubernetes.kubeconfig: cannot read {dir}/missing: No such file or directory"),
-                bad("kubernetes", "tokenFile: missing",
+                bad(
+                        "kubernetes",
+                        "tokenFile: missing",
                         "kubernetes.tokenFile: cannot read {dir}/missing: No such file or directory"),
                 bad("kubernetes", "tokenFile: empty", "kubernetes.tokenFile: {dir}/empty is empty"),
                 bad("kubernetes", "tokenFile: blank", "kubernetes.tokenFile: {dir}/blank is empty"),
                 bad("kubernetes", "tokenFile: .", "kubernetes.tokenFile: cannot read {dir}: Is a directory"),
-                bad("kubernetes", "tokenFile: two-lines",
+                bad(
+                        "kubernetes",
+                        "tokenFile: two-lines",
                         "kubernetes.tokenFile: {dir}/two-lines has more than one line; it must hold only the token"),
                 bad("kubernetes", "tokenFile: \"\"", "kubernetes.tokenFile: must be a file path (got \"\")"),
-                bad("kubernetes", "tokenFile: ~/token",
+                bad(
+                        "kubernetes",
+                        "tokenFile: ~/token",
                         "kubernetes.tokenFile: must be an absolute path or one relative to this file's directory;"
                                 + " ~ is not expanded (got \"~/token\")"),
-                bad("kubernetes", "caFile: missing.crt",
+                bad(
+                        "kubernetes",
+                        "caFile: missing.crt",
                         "kubernetes.caFile: cannot read {dir}/missing.crt: No such file or directory"),
                 bad("kubernetes", "caFile: empty", "kubernetes.caFile: {dir}/empty is empty"),
-                bad("kubernetes", "caFile: key.pem", "kubernetes.caFile: {dir}/key.pem: no PEM certificate found"
-                        + " (a \"-----BEGIN CERTIFICATE-----\" block is expected)"),
-                bad("kubernetes", "caFile: kube-ca.crt\ninsecureSkipTlsVerify: true",
+                bad(
+                        "kubernetes",
+                        "caFile: key.pem",
+                        "kubernetes.caFile: {dir}/key.pem: no PEM certificate found"
+                                + " (a \"-----BEGIN CERTIFICATE-----\" block is expected)"),
+                bad(
+                        "kubernetes",
+                        "caFile: kube-ca.crt\ninsecureSkipTlsVerify: true",
                         "kubernetes: set caFile or insecureSkipTlsVerify: true, not both"),
-                bad("kubernetes", "insecureSkipTlsVerify: yes",
+                bad(
+                        "kubernetes",
+                        "insecureSkipTlsVerify: yes",
                         "kubernetes.insecureSkipTlsVerify: must be true or false (got \"yes\")"),
                 bad("kubernetes", "namespaces: shop", "kubernetes.namespaces: must be a list of names (got a string)"),
-                bad("kubernetes", "namespaces: {shop: 1}",
+                bad(
+                        "kubernetes",
+                        "namespaces: {shop: 1}",
                         "kubernetes.namespaces: must be a list of names (got a mapping)"),
-                bad("kubernetes", "namespaces: [shop, Shop_1]",
+                bad(
+                        "kubernetes",
+                        "namespaces: [shop, Shop_1]",
                         "kubernetes.namespaces[1]: " + NAMESPACE_NAME + " (got \"Shop_1\")"),
-                bad("kubernetes", "namespaces: [-shop]", "kubernetes.namespaces[0]: " + NAMESPACE_NAME + " (got \"-shop\")"),
-                bad("kubernetes", "namespaces: [shop, ~]", "kubernetes.namespaces[1]: " + NAMESPACE_NAME + " (got nothing)"),
-                bad("kubernetes", "namespaces: [[shop]]", "kubernetes.namespaces[0]: " + NAMESPACE_NAME + " (got a list)"),
-                bad("kubernetes", "namespaces: [" + "a".repeat(64) + "]",
+                bad(
+                        "kubernetes",
+                        "namespaces: [-shop]",
+                        "kubernetes.namespaces[0]: " + NAMESPACE_NAME + " (got \"-shop\")"),
+                bad(
+                        "kubernetes",
+                        "namespaces: [shop, ~]",
+                        "kubernetes.namespaces[1]: " + NAMESPACE_NAME + " (got nothing)"),
+                bad(
+                        "kubernetes",
+                        "namespaces: [[shop]]",
+                        "kubernetes.namespaces[0]: " + NAMESPACE_NAME + " (got a list)"),
+                bad(
+                        "kubernetes",
+                        "namespaces: [" + "a".repeat(64) + "]",
                         "kubernetes.namespaces[0]: must be a namespace name of at most 63 characters (got \""
                                 + "a".repeat(64) + "\")"),
-                bad("kubernetes", "namespaces: [shop, web, shop]",
+                bad(
+                        "kubernetes",
+                        "namespaces: [shop, web, shop]",
                         "kubernetes.namespaces[2]: is listed twice (got \"shop\")"),
                 bad("kubernetes", "timeout: ten", "kubernetes.timeout: " + DURATION + " (got \"ten\")"),
                 bad("kubernetes", "timeout: 10", "kubernetes.timeout: " + DURATION + " (got \"10\")"),
                 bad("kubernetes", "timeout: 500ms", "kubernetes.timeout: must be between 1s and 5m (got \"500ms\")"),
                 bad("kubernetes", "timeout: 6m", "kubernetes.timeout: must be between 1s and 5m (got \"6m\")"),
                 bad("kubernetes", "foo: bar", "kubernetes.foo: unknown key (known keys: " + KUBERNETES_KEYS + ")"),
-                bad("kubernetes", "TokenFile: token",
-                        "kubernetes.TokenFile: unknown key, did you mean tokenFile? (known keys: " + KUBERNETES_KEYS + ")"),
-                bad("kubernetes", "insecure-skip-tls-verify: true", "kubernetes.insecure-skip-tls-verify: unknown key,"
-                        + " did you mean insecureSkipTlsVerify? (known keys: " + KUBERNETES_KEYS + ")"),
+                bad(
+                        "kubernetes",
+                        "TokenFile: token",
+                        "kubernetes.TokenFile: unknown key, did you mean tokenFile? (known keys: " + KUBERNETES_KEYS
+                                + ")"),
+                bad(
+                        "kubernetes",
+                        "insecure-skip-tls-verify: true",
+                        "kubernetes.insecure-skip-tls-verify: unknown key,"
+                                + " did you mean insecureSkipTlsVerify? (known keys: " + KUBERNETES_KEYS + ")"),
                 // loadmaster
                 bad("loadmaster", "url: ftp://x", "loadmaster.url: must be an https URL (got \"ftp://x\")"),
                 bad("loadmaster", "url: 10.0.0.2", "loadmaster.url: must be an https URL (got \"10.0.0.2\")"),
                 bad("loadmaster", "url: https://", "loadmaster.url: must be an https URL (got \"https://\")"),
-                bad("loadmaster", "url: https://10.0.0.2:70000",
+                bad(
+                        "loadmaster",
+                        "url: https://10.0.0.2:70000",
                         "loadmaster.url: must be an https URL (got \"https://10.0.0.2:70000\")"),
-                bad("loadmaster", "url: https://bal:1fr0g@10.0.0.2",
+                bad(
+                        "loadmaster",
+                        "url: https://bal:1fr0g@10.0.0.2",
                         "loadmaster.url: must not contain a user name or password; set apiKeyFile, or username and"
                                 + " passwordFile, instead (got \"https://***@10.0.0.2\")"),
-                bad("loadmaster", "url: https://10.0.0.2/access",
+                bad(
+                        "loadmaster",
+                        "url: https://10.0.0.2/access",
                         "loadmaster.url: must have no path, only https://host or https://host:port"
                                 + " (got \"https://10.0.0.2/access\")"),
-                bad("loadmaster", "url: https://10.0.0.2/#top",
+                bad(
+                        "loadmaster",
+                        "url: https://10.0.0.2/#top",
                         "loadmaster.url: must not have a query or fragment (got \"https://10.0.0.2/#top\")"),
                 bad("loadmaster", "-url", "loadmaster.url: is required"),
                 bad("loadmaster", "-apiKeyFile", "loadmaster: set apiKeyFile, or username and passwordFile"),
-                bad("loadmaster", "username: bal",
+                bad(
+                        "loadmaster",
+                        "username: bal",
                         "loadmaster: set apiKeyFile, or username and passwordFile, not both"),
-                bad("loadmaster", "passwordFile: lm-password",
+                bad(
+                        "loadmaster",
+                        "passwordFile: lm-password",
                         "loadmaster: set apiKeyFile, or username and passwordFile, not both"),
                 bad("loadmaster", "-apiKeyFile\nusername: bal", "loadmaster.passwordFile: is required with username"),
-                bad("loadmaster", "-apiKeyFile\npasswordFile: lm-password",
+                bad(
+                        "loadmaster",
+                        "-apiKeyFile\npasswordFile: lm-password",
                         "loadmaster.username: is required with passwordFile"),
-                bad("loadmaster", "-apiKeyFile\nusername: \"bal:x\"\npasswordFile: lm-password",
+                bad(
+                        "loadmaster",
+                        "-apiKeyFile\nusername: \"bal:x\"\npasswordFile: lm-password",
                         "loadmaster.username: must be a user name without spaces, ':' or control characters"
                                 + " (got \"bal:x\")"),
-                bad("loadmaster", "apiKeyFile: /nonexistent/lm-apikey",
+                bad(
+                        "loadmaster",
+                        "apiKeyFile: /nonexistent/lm-apikey",
                         "loadmaster.apiKeyFile: cannot read /nonexistent/lm-apikey: No such file or directory"),
                 bad("loadmaster", "apiKeyFile: empty", "loadmaster.apiKeyFile: {dir}/empty is empty"),
-                bad("loadmaster", "apiKeyFile: big",
+                bad(
+                        "loadmaster",
+                        "apiKeyFile: big",
                         "loadmaster.apiKeyFile: {dir}/big is larger than 64 KiB; is it the right file?"),
-                bad("loadmaster", "apiKeyFile: two-lines",
+                bad(
+                        "loadmaster",
+                        "apiKeyFile: two-lines",
                         "loadmaster.apiKeyFile: {dir}/two-lines has more than one line; it must hold only the API key"),
-                bad("loadmaster", "-apiKeyFile\nusername: bal\npasswordFile: empty",
+                bad(
+                        "loadmaster",
+                        "-apiKeyFile\nusername: bal\npasswordFile: empty",
                         "loadmaster.passwordFile: {dir}/empty is empty"),
-                bad("loadmaster", "caFile: key.pem", "loadmaster.caFile: {dir}/key.pem: no PEM certificate found"
-                        + " (a \"-----BEGIN CERTIFICATE-----\" block is expected)"),
-                bad("loadmaster", "caFile: lm-ca.crt\ninsecureSkipTlsVerify: true",
+                bad(
+                        "loadmaster",
+                        "caFile: key.pem",
+                        "loadmaster.caFile: {dir}/key.pem: no PEM certificate found"
+                                + " (a \"-----BEGIN CERTIFICATE-----\" block is expected)"),
+                bad(
+                        "loadmaster",
+                        "caFile: lm-ca.crt\ninsecureSkipTlsVerify: true",
                         "loadmaster: set caFile or insecureSkipTlsVerify: true, not both"),
                 bad("loadmaster", "nonLocal: yes", "loadmaster.nonLocal: must be true or false (got \"yes\")"),
                 bad("loadmaster", "nonLocal: 1", "loadmaster.nonLocal: must be true or false (got \"1\")"),
                 bad("loadmaster", "nonLocal: [true]", "loadmaster.nonLocal: must be true or false (got a list)"),
                 bad("loadmaster", "timeout: 0s", "loadmaster.timeout: must be between 1s and 5m (got \"0s\")"),
                 bad("loadmaster", "foo: 1", "loadmaster.foo: unknown key (known keys: " + LOADMASTER_KEYS + ")"),
-                bad("loadmaster", "apiKey: " + ConfigFixture.API_KEY, "loadmaster.apiKey: unknown key, did you mean"
-                        + " apiKeyFile? It takes the path of a file that holds the value (known keys: "
-                        + LOADMASTER_KEYS + ")"),
+                bad(
+                        "loadmaster",
+                        "apiKey: " + ConfigFixture.API_KEY,
+                        "loadmaster.apiKey: unknown key, did you mean"
+                                + " apiKeyFile? It takes the path of a file that holds the value (known keys: "
+                                + LOADMASTER_KEYS + ")"),
                 // sync
                 bad("sync", "interval: ten", "sync.interval: " + DURATION + " (got \"ten\")"),
                 bad("sync", "interval: 500ms", "sync.interval: must be between 1s and 24h (got \"500ms\")"),
                 bad("sync", "interval: 25h", "sync.interval: must be between 1s and 24h (got \"25h\")"),
                 bad("sync", "interval: 10s\ncron: \"0/30 * * * * ?\"", "sync: set either interval or cron, not both"),
-                bad("sync", "cron: \"*/5 * * * *\"", "sync.cron: not a valid Quartz cron expression: it has 5 fields,"
-                        + " Quartz needs 6 or 7 starting with seconds, e.g. \"0 */5 * * * ?\" (got \"*/5 * * * *\")"),
-                bad("sync", "cron: \"0 0 12 ? * FOO\"", "sync.cron: not a valid Quartz cron expression:"
-                        + " Invalid Day-of-Week value: 'FOO' (got \"0 0 12 ? * FOO\")"),
-                bad("sync", "cron: \"0 0 12 * * *\"", "sync.cron: not a valid Quartz cron expression: Support for"
-                        + " specifying both a day-of-week AND a day-of-month parameter is not implemented;"
-                        + " put ? in one of the two (got \"0 0 12 * * *\")"),
-                bad("sync", "cron: \"0 0 0 1 1 ? 2001\"", "sync.cron: never fires from now on (got \"0 0 0 1 1 ? 2001\")"),
+                bad(
+                        "sync",
+                        "cron: \"*/5 * * * *\"",
+                        "sync.cron: not a valid Quartz cron expression: it has 5 fields,"
+                                + " Quartz needs 6 or 7 starting with seconds, e.g. \"0 */5 * * * ?\" (got \"*/5 * * * *\")"),
+                bad(
+                        "sync",
+                        "cron: \"0 0 12 ? * FOO\"",
+                        "sync.cron: not a valid Quartz cron expression:"
+                                + " Invalid Day-of-Week value: 'FOO' (got \"0 0 12 ? * FOO\")"),
+                bad(
+                        "sync",
+                        "cron: \"0 0 12 * * *\"",
+                        "sync.cron: not a valid Quartz cron expression: Support for"
+                                + " specifying both a day-of-week AND a day-of-month parameter is not implemented;"
+                                + " put ? in one of the two (got \"0 0 12 * * *\")"),
+                bad(
+                        "sync",
+                        "cron: \"0 0 0 1 1 ? 2001\"",
+                        "sync.cron: never fires from now on (got \"0 0 0 1 1 ? 2001\")"),
                 bad("sync", "stateDir: state", "sync.stateDir: must be an absolute path (got \"state\")"),
                 bad("sync", "stateDir: [/var/lib]", "sync.stateDir: must be an absolute path (got a list)"),
-                bad("sync", "every: 10s", "sync.every: unknown key (known keys: interval, cron, stateDir, drainTimeout, "
-                        + "removalConfirmations, maxRemovalFraction, maxRemovalMinimum, removalWindow)"),
+                bad(
+                        "sync",
+                        "every: 10s",
+                        "sync.every: unknown key (known keys: interval, cron, stateDir, drainTimeout, "
+                                + "removalConfirmations, maxRemovalFraction, maxRemovalMinimum, removalWindow)"),
                 // selector
-                bad("selector", "label: kempLB", "selector.label: must be key=value, e.g. kempLB=Enabled (got \"kempLB\")"),
-                bad("selector", "label: kemp LB=Enabled", "selector.label: " + LABEL_KEY + " (got \"kemp LB=Enabled\")"),
+                bad(
+                        "selector",
+                        "label: kempLB",
+                        "selector.label: must be key=value, e.g. kempLB=Enabled (got \"kempLB\")"),
+                bad(
+                        "selector",
+                        "label: kemp LB=Enabled",
+                        "selector.label: " + LABEL_KEY + " (got \"kemp LB=Enabled\")"),
                 bad("selector", "label: =Enabled", "selector.label: " + LABEL_KEY + " (got \"=Enabled\")"),
-                bad("selector", "label: Example.com/kempLB=Enabled",
+                bad(
+                        "selector",
+                        "label: Example.com/kempLB=Enabled",
                         "selector.label: " + LABEL_KEY + " (got \"Example.com/kempLB=Enabled\")"),
                 bad("selector", "label: kempLB=on off", "selector.label: " + LABEL_VALUE + " (got \"kempLB=on off\")"),
                 bad("selector", "label: kempLB=-on", "selector.label: " + LABEL_VALUE + " (got \"kempLB=-on\")"),
-                bad("selector", "label: kempLB=" + "x".repeat(64),
+                bad(
+                        "selector",
+                        "label: kempLB=" + "x".repeat(64),
                         "selector.label: " + LABEL_VALUE + " (got \"kempLB=" + "x".repeat(64) + "\")"),
-                bad("selector", "vsidAnnotation: v sid", "selector.vsidAnnotation: " + ANNOTATION_KEY + " (got \"v sid\")"),
-                bad("selector", "vsidAnnotation: [vsid]", "selector.vsidAnnotation: " + ANNOTATION_KEY + " (got a list)"),
-                bad("selector", "annotation: vsid",
+                bad(
+                        "selector",
+                        "vsidAnnotation: v sid",
+                        "selector.vsidAnnotation: " + ANNOTATION_KEY + " (got \"v sid\")"),
+                bad(
+                        "selector",
+                        "vsidAnnotation: [vsid]",
+                        "selector.vsidAnnotation: " + ANNOTATION_KEY + " (got a list)"),
+                bad(
+                        "selector",
+                        "annotation: vsid",
                         "selector.annotation: unknown key (known keys: label, vsidAnnotation)"),
                 // top level
-                bad("logging", "level: debug",
+                bad(
+                        "logging",
+                        "level: debug",
                         "logging: unknown key (known keys: kubernetes, loadmaster, sync, selector, policy, metrics)"),
-                bad("loadMaster", "url: https://10.0.0.2", "loadMaster: unknown key, did you mean loadmaster?"
-                        + " (known keys: kubernetes, loadmaster, sync, selector, policy, metrics)"));
+                bad(
+                        "loadMaster",
+                        "url: https://10.0.0.2",
+                        "loadMaster: unknown key, did you mean loadmaster?"
+                                + " (known keys: kubernetes, loadmaster, sync, selector, policy, metrics)"));
     }
 
     private static Arguments bad(String section, String lines, String expected) {
@@ -429,7 +550,8 @@ class ConfigLoaderTest {
     @ParameterizedTest(name = "{2}")
     @MethodSource("badValues")
     void reportsEachBadValueWithItsPathAndWhatWasGiven(String section, String lines, String expected) {
-        assertEquals(List.of(fixture.inDir(expected)), fixture.with(section, lines).problems());
+        assertEquals(
+                List.of(fixture.inDir(expected)), fixture.with(section, lines).problems());
     }
 
     // ---- whole-file problems ---------------------------------------------------------------------
@@ -439,20 +561,25 @@ class ConfigLoaderTest {
                 Arguments.of("", "(root): the file is empty; see conf/agent.yaml for an example"),
                 Arguments.of("# only a comment\n\n", "(root): the file is empty; see conf/agent.yaml for an example"),
                 Arguments.of("---\n", "(root): the file is empty; see conf/agent.yaml for an example"),
-                Arguments.of("- kubernetes\n",
-                        "(root): must be a mapping of indented \"key: value\" lines (got a list)"),
-                Arguments.of("kubernetes\n", "(root): must be a mapping of indented \"key: value\" lines (got a string)"),
-                Arguments.of("kubernetes:\n  server: https://10.0.0.10\n tokenFile: token\n",
+                Arguments.of(
+                        "- kubernetes\n", "(root): must be a mapping of indented \"key: value\" lines (got a list)"),
+                Arguments.of(
+                        "kubernetes\n", "(root): must be a mapping of indented \"key: value\" lines (got a string)"),
+                Arguments.of(
+                        "kubernetes:\n  server: https://10.0.0.10\n tokenFile: token\n",
                         "(root): not valid YAML at line 3, column 2: while parsing a block mapping:"
                                 + " expected <block end>, but found '<block mapping start>'"),
-                Arguments.of("kubernetes:\n\tserver: https://10.0.0.10\n",
+                Arguments.of(
+                        "kubernetes:\n\tserver: https://10.0.0.10\n",
                         "(root): not valid YAML at line 2, column 1: while scanning for the next token: found"
                                 + " character '\\t(TAB)' that cannot start any token. (Do not use \\t(TAB) for"
                                 + " indentation)"),
-                Arguments.of("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-                        + "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
+                Arguments.of(
+                        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                                + "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
                         "(root): not valid YAML: Number of aliases for non-scalar nodes exceeds the specified max=10"),
-                Arguments.of("one: 1\n---\ntwo: 2\n",
+                Arguments.of(
+                        "one: 1\n---\ntwo: 2\n",
                         "(root): not valid YAML at line 2, column 1: expected a single document in the stream:"
                                 + " but found another document"));
     }
@@ -479,9 +606,11 @@ class ConfigLoaderTest {
 
     @Test
     void reportsASectionThatIsNotAMappingOnlyOnce() {
-        String yaml = "kubernetes: https://10.0.0.10:6443\n" + fixture.yaml().substring(fixture.yaml().indexOf("loadmaster"));
+        String yaml = "kubernetes: https://10.0.0.10:6443\n"
+                + fixture.yaml().substring(fixture.yaml().indexOf("loadmaster"));
 
-        assertEquals(List.of("kubernetes: must be a mapping of indented \"key: value\" lines (got a string)"),
+        assertEquals(
+                List.of("kubernetes: must be a mapping of indented \"key: value\" lines (got a string)"),
                 fixture.problemsOf(yaml));
     }
 
@@ -489,19 +618,25 @@ class ConfigLoaderTest {
     void treatsAnEmptySectionAsMissingKeys() {
         String yaml = fixture.yaml().substring(0, fixture.yaml().indexOf("loadmaster")) + "loadmaster:\n";
 
-        assertEquals(List.of("loadmaster.url: is required", "loadmaster: set apiKeyFile, or username and passwordFile"),
+        assertEquals(
+                List.of("loadmaster.url: is required", "loadmaster: set apiKeyFile, or username and passwordFile"),
                 fixture.problemsOf(yaml));
     }
 
     @Test
     void reportsMissingSectionsAtTheEnd() {
-        assertEquals(List.of("kubernetes: set either server or kubeconfig", "loadmaster.url: is required",
-                "loadmaster: set apiKeyFile, or username and passwordFile"), fixture.problemsOf("sync:\n  interval: 5s\n"));
+        assertEquals(
+                List.of(
+                        "kubernetes: set either server or kubeconfig",
+                        "loadmaster.url: is required",
+                        "loadmaster: set apiKeyFile, or username and passwordFile"),
+                fixture.problemsOf("sync:\n  interval: 5s\n"));
     }
 
     @Test
     void rejectsYamlTags() {
-        List<String> problems = fixture.with("loadmaster", "apiKeyFile: !vault secret/lm").problems();
+        List<String> problems =
+                fixture.with("loadmaster", "apiKeyFile: !vault secret/lm").problems();
 
         assertEquals(List.of("loadmaster.apiKeyFile: YAML tags are not supported (got !vault)"), problems);
     }
@@ -523,7 +658,8 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(missing));
 
         assertEquals(List.of("(root): cannot read " + missing + ": No such file or directory"), e.problems());
-        assertEquals(missing + ": 1 problem(s): (root): cannot read " + missing + ": No such file or directory",
+        assertEquals(
+                missing + ": 1 problem(s): (root): cannot read " + missing + ": No such file or directory",
                 e.getMessage());
     }
 
@@ -571,11 +707,14 @@ class ConfigLoaderTest {
     void neverPutsASecretIntoAProblemEvenAmongOtherErrors() {
         fixture.write("password-two-lines", ConfigFixture.PASSWORD + "\n" + ConfigFixture.PASSWORD + "\n");
         List<String> secrets = List.of(ConfigFixture.API_KEY, ConfigFixture.PASSWORD, ConfigFixture.TOKEN, "1fr0g");
-        String yaml = fixture
-                .with("kubernetes", "tokenFile: two-lines\nnamespaces: [Bad_Name]\ntoken: " + ConfigFixture.TOKEN)
-                .with("loadmaster", "url: https://bal:1fr0g@10.0.0.2/?apikey=" + ConfigFixture.API_KEY
-                        + "\nusername: bal\npasswordFile: password-two-lines\npassword: " + ConfigFixture.PASSWORD
-                        + "\nnonLocal: maybe")
+        String yaml = fixture.with(
+                        "kubernetes", "tokenFile: two-lines\nnamespaces: [Bad_Name]\ntoken: " + ConfigFixture.TOKEN)
+                .with(
+                        "loadmaster",
+                        "url: https://bal:1fr0g@10.0.0.2/?apikey=" + ConfigFixture.API_KEY
+                                + "\nusername: bal\npasswordFile: password-two-lines\npassword: "
+                                + ConfigFixture.PASSWORD
+                                + "\nnonLocal: maybe")
                 .yaml();
 
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "agent.yaml", tempDir));
@@ -589,7 +728,8 @@ class ConfigLoaderTest {
 
     @Test
     void keepsTheApiKeyOutOfProblemsWhenTheKeyFileIsValid() {
-        List<String> problems = fixture.with("kubernetes", "timeout: forever").with("sync", "stateDir: relative")
+        List<String> problems = fixture.with("kubernetes", "timeout: forever")
+                .with("sync", "stateDir: relative")
                 .problems();
 
         assertEquals(2, problems.size(), problems.toString());

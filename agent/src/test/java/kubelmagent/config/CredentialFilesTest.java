@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +35,8 @@ class CredentialFilesTest {
     }
 
     private AgentConfig load(Map<String, String> environment, Integer agentGroup) throws ConfigException {
-        return ConfigLoader.parse(fixture.yaml(), "agent.yaml", fixture.dir, new CredentialFiles(environment, agentGroup));
+        return ConfigLoader.parse(
+                fixture.yaml(), "agent.yaml", fixture.dir, new CredentialFiles(environment, agentGroup));
     }
 
     private AgentConfig load() throws ConfigException {
@@ -69,14 +69,17 @@ class CredentialFilesTest {
         assertEquals(token, withKey.kubernetes().tokenFile());
         assertEquals("key-from-systemd", withKey.loadMaster().apiKey().reveal());
         assertEquals(credentials.resolve("lm-apikey"), withKey.loadMaster().apiKeyFile(), "read again from there");
-        assertEquals("password-from-systemd", withPassword.loadMaster().password().reveal());
-        assertEquals(credentials.resolve("lm-password"), withPassword.loadMaster().passwordFile());
+        assertEquals(
+                "password-from-systemd", withPassword.loadMaster().password().reveal());
+        assertEquals(
+                credentials.resolve("lm-password"), withPassword.loadMaster().passwordFile());
     }
 
     @Test
     void readsAPathWithASlashNextToAgentYamlEvenUnderSystemd() throws Exception {
         credential("token", "token-from-systemd");
-        fixture.with("kubernetes", "tokenFile: ./token").with("loadmaster", "apiKeyFile: " + fixture.dir.resolve("lm-apikey"));
+        fixture.with("kubernetes", "tokenFile: ./token")
+                .with("loadmaster", "apiKeyFile: " + fixture.dir.resolve("lm-apikey"));
 
         AgentConfig config = load(Map.of("CREDENTIALS_DIRECTORY", credentials.toString()), ownGroup);
 
@@ -99,13 +102,15 @@ class CredentialFilesTest {
         credential("token", "token-from-systemd");
         Path missing = credentials.resolve("lm-apikey");
 
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> load(Map.of("CREDENTIALS_DIRECTORY", credentials.toString()), ownGroup));
+        ConfigException e = assertThrows(
+                ConfigException.class, () -> load(Map.of("CREDENTIALS_DIRECTORY", credentials.toString()), ownGroup));
 
-        assertEquals(List.of("loadmaster.apiKeyFile: cannot read " + missing + ": No such file or directory; a bare"
-                + " file name is looked up in $CREDENTIALS_DIRECTORY (systemd's LoadCredential=): add"
-                + " LoadCredential=lm-apikey:/etc/kube-lm-agent/lm-apikey to the unit, or write ./lm-apikey for the"
-                + " file next to agent.yaml"), e.problems());
+        assertEquals(
+                List.of("loadmaster.apiKeyFile: cannot read " + missing + ": No such file or directory; a bare"
+                        + " file name is looked up in $CREDENTIALS_DIRECTORY (systemd's LoadCredential=): add"
+                        + " LoadCredential=lm-apikey:/etc/kube-lm-agent/lm-apikey to the unit, or write ./lm-apikey for the"
+                        + " file next to agent.yaml"),
+                e.problems());
     }
 
     // ---- permissions -----------------------------------------------------------------------------
@@ -131,24 +136,30 @@ class CredentialFilesTest {
 
         AgentConfig config = load();
 
-        assertEquals(List.of(
-                "kubernetes.tokenFile: " + token + " has mode 0644, which lets every user on this host read the"
-                        + " token; run: chmod 0600 " + token,
-                "loadmaster.apiKeyFile: " + apiKey + " has mode 0404, which lets every user on this host read the"
-                        + " API key; run: chmod 0600 " + apiKey), config.warnings());
+        assertEquals(
+                List.of(
+                        "kubernetes.tokenFile: " + token + " has mode 0644, which lets every user on this host read the"
+                                + " token; run: chmod 0600 " + token,
+                        "loadmaster.apiKeyFile: " + apiKey
+                                + " has mode 0404, which lets every user on this host read the"
+                                + " API key; run: chmod 0600 " + apiKey),
+                config.warnings());
     }
 
     @Test
     void warnsAboutACredentialFileAnotherGroupCanRead() throws Exception {
         Path password = fixture.dir.resolve("lm-password");
         chmod(password, "rw-r-----");
-        String group = Files.readAttributes(password, java.nio.file.attribute.PosixFileAttributes.class).group().getName();
+        String group = Files.readAttributes(password, java.nio.file.attribute.PosixFileAttributes.class)
+                .group()
+                .getName();
         fixture.with("loadmaster", "-apiKeyFile\nusername: bal\npasswordFile: lm-password");
 
         AgentConfig config = load(Map.of(), ownGroup + 1);
 
-        assertEquals(List.of("loadmaster.passwordFile: " + password + " has mode 0640 and group " + group + ", which"
-                + " lets the members of " + group + " read the password; run: chmod 0600 " + password),
+        assertEquals(
+                List.of("loadmaster.passwordFile: " + password + " has mode 0640 and group " + group + ", which"
+                        + " lets the members of " + group + " read the password; run: chmod 0600 " + password),
                 config.warnings());
     }
 
@@ -160,8 +171,10 @@ class CredentialFilesTest {
 
         AgentConfig config = load();
 
-        assertEquals(List.of("kubernetes.kubeconfig: " + kubeconfig + " has mode 0666, which lets every user on this"
-                + " host read the kubeconfig's credentials; run: chmod 0600 " + kubeconfig), config.warnings());
+        assertEquals(
+                List.of("kubernetes.kubeconfig: " + kubeconfig + " has mode 0666, which lets every user on this"
+                        + " host read the kubeconfig's credentials; run: chmod 0600 " + kubeconfig),
+                config.warnings());
     }
 
     @Test

@@ -7,7 +7,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,17 +35,27 @@ class MetricsKeyTest {
 
     @Test
     void takesHostAndPortIpv6InBracketsOrNothing() throws ConfigException {
-        assertEquals(new InetSocketAddress("0.0.0.0", 9100),
+        assertEquals(
+                new InetSocketAddress("0.0.0.0", 9100),
                 fixture.with("metrics", "listen: 0.0.0.0:9100").load().metricsListen());
-        assertEquals(new InetSocketAddress("::1", 9464),
-                new ConfigFixture(tempDir).with("metrics", "listen: \"[::1]:9464\"").load().metricsListen());
-        assertNull(new ConfigFixture(tempDir).with("metrics", "listen: \"\"").load().metricsListen(),
+        assertEquals(
+                new InetSocketAddress("::1", 9464),
+                new ConfigFixture(tempDir)
+                        .with("metrics", "listen: \"[::1]:9464\"")
+                        .load()
+                        .metricsListen());
+        assertNull(
+                new ConfigFixture(tempDir)
+                        .with("metrics", "listen: \"\"")
+                        .load()
+                        .metricsListen(),
                 "\"\" turns it off");
     }
 
     @Test
     void readinessFollowsACronSchedule() throws ConfigException {
-        assertEquals(Duration.ofMinutes(15),
+        assertEquals(
+                Duration.ofMinutes(15),
                 fixture.with("sync", "cron: \"0 */5 * * * ?\"").load().readyWithin());
     }
 
@@ -56,13 +65,13 @@ class MetricsKeyTest {
 
     @Test
     void refusesAnythingElseWithThePathAndWhatWasGiven() {
-        assertEquals(List.of("metrics.listen: " + MUST_BE + " (got \"9464\")"),
-                problems("listen: \"9464\""));
-        assertEquals(List.of("metrics.listen: " + MUST_BE + " (got \"127.0.0.1:70000\")"),
+        assertEquals(List.of("metrics.listen: " + MUST_BE + " (got \"9464\")"), problems("listen: \"9464\""));
+        assertEquals(
+                List.of("metrics.listen: " + MUST_BE + " (got \"127.0.0.1:70000\")"),
                 problems("listen: 127.0.0.1:70000"));
-        assertEquals(List.of("metrics.listen: " + MUST_BE + " (got \"http://127.0.0.1:9464\")"),
+        assertEquals(
+                List.of("metrics.listen: " + MUST_BE + " (got \"http://127.0.0.1:9464\")"),
                 problems("listen: http://127.0.0.1:9464"));
-        assertEquals(List.of("metrics.port: unknown key (known keys: listen)"),
-                problems("port: 9464"));
+        assertEquals(List.of("metrics.port: unknown key (known keys: listen)"), problems("port: 9464"));
     }
 }

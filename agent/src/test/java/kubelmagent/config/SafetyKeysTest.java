@@ -10,7 +10,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-
+import kubelmagent.model.Cidr;
+import kubelmagent.model.VirtualServiceId;
+import kubelmagent.plan.BindingPolicy;
+import kubelmagent.plan.RemovalPolicy;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,16 +21,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import kubelmagent.model.Cidr;
-import kubelmagent.model.VirtualServiceId;
-import kubelmagent.plan.BindingPolicy;
-import kubelmagent.plan.RemovalPolicy;
-
 /** The keys that make removals cautious ({@code sync.*}), {@code policy.bindings} and {@code kubernetes.podCidrs}. */
 class SafetyKeysTest {
 
-    private static final String VSID = "must be a Virtual Service id: a whole number of 1 or more (the Id column of"
-            + " View/Modify Services)";
+    private static final String VSID =
+            "must be a Virtual Service id: a whole number of 1 or more (the Id column of" + " View/Modify Services)";
     private static final String NAMESPACE_PATTERN = "must be a namespace name (lowercase letters, digits and '-'),"
             + " in which * stands for any run of characters and ? for one";
     private static final String FRACTION = "must be a fraction above 0 and at most 1, e.g. 0.5 for half";
@@ -48,8 +46,9 @@ class SafetyKeysTest {
     void removesCautiouslyByDefault() throws ConfigException {
         AgentConfig config = fixture.load();
 
-        assertEquals(new RemovalPolicy(Duration.ofSeconds(50), 2, Duration.ofSeconds(10), 0.5, 5,
-                Duration.ofMinutes(10)), config.removals());
+        assertEquals(
+                new RemovalPolicy(Duration.ofSeconds(50), 2, Duration.ofSeconds(10), 0.5, 5, Duration.ofMinutes(10)),
+                config.removals());
     }
 
     @Test
@@ -62,10 +61,15 @@ class SafetyKeysTest {
 
     @Test
     void takesTheRemovalWindowAsWrittenAndRefusesOneThatCannotSeeTwoPasses() {
-        assertEquals(Duration.ofHours(1), assertDoesNotThrow(() -> fixture.with("sync", "removalWindow: 1h").load())
-                .removals().window());
-        assertEquals(List.of("sync.removalWindow: must be at least two pass intervals (20s), or a take-out spread"
-                + " over passes would not be seen (got \"15s\")"),
+        assertEquals(
+                Duration.ofHours(1),
+                assertDoesNotThrow(
+                                () -> fixture.with("sync", "removalWindow: 1h").load())
+                        .removals()
+                        .window());
+        assertEquals(
+                List.of("sync.removalWindow: must be at least two pass intervals (20s), or a take-out spread"
+                        + " over passes would not be seen (got \"15s\")"),
                 fixture.with("sync", "removalWindow: 15s").problems());
     }
 
@@ -91,31 +95,49 @@ class SafetyKeysTest {
                 maxRemovalFraction: 1
                 maxRemovalMinimum: 0""").load();
 
-        assertEquals(new RemovalPolicy(Duration.ZERO, 1, Duration.ofSeconds(10), 1.0, 0, Duration.ofMinutes(10)),
+        assertEquals(
+                new RemovalPolicy(Duration.ZERO, 1, Duration.ofSeconds(10), 1.0, 0, Duration.ofMinutes(10)),
                 config.removals());
     }
 
     @Test
     void acceptsAFractionWrittenWithoutALeadingZeroOrInQuotes() throws ConfigException {
-        assertEquals(0.25, fixture.with("sync", "maxRemovalFraction: .25").load().removals().maxFraction());
-        assertEquals(0.3, fixture.with("sync", "maxRemovalFraction: \"0.3\"").load().removals().maxFraction());
+        assertEquals(
+                0.25,
+                fixture.with("sync", "maxRemovalFraction: .25")
+                        .load()
+                        .removals()
+                        .maxFraction());
+        assertEquals(
+                0.3,
+                fixture.with("sync", "maxRemovalFraction: \"0.3\"")
+                        .load()
+                        .removals()
+                        .maxFraction());
     }
 
     static Stream<Arguments> badSyncValues() {
         return Stream.of(
-                Arguments.of("drainTimeout: 30", "sync.drainTimeout: must be a duration such as 500ms, 10s, 5m or 1h"
-                        + " (got \"30\")"),
-                Arguments.of("drainTimeout: -5s", "sync.drainTimeout: must be a duration such as 500ms, 10s, 5m or 1h"
-                        + " (got \"-5s\")"),
-                Arguments.of("removalConfirmations: 0",
+                Arguments.of(
+                        "drainTimeout: 30",
+                        "sync.drainTimeout: must be a duration such as 500ms, 10s, 5m or 1h" + " (got \"30\")"),
+                Arguments.of(
+                        "drainTimeout: -5s",
+                        "sync.drainTimeout: must be a duration such as 500ms, 10s, 5m or 1h" + " (got \"-5s\")"),
+                Arguments.of(
+                        "removalConfirmations: 0",
                         "sync.removalConfirmations: must be a whole number, 1 or more (got \"0\")"),
-                Arguments.of("removalConfirmations: 2.5",
+                Arguments.of(
+                        "removalConfirmations: 2.5",
                         "sync.removalConfirmations: must be a whole number, 1 or more (got \"2.5\")"),
-                Arguments.of("removalConfirmations: 99999999999",
+                Arguments.of(
+                        "removalConfirmations: 99999999999",
                         "sync.removalConfirmations: must be a whole number, 1 or more (got \"99999999999\")"),
-                Arguments.of("removalConfirmations: [2]",
+                Arguments.of(
+                        "removalConfirmations: [2]",
                         "sync.removalConfirmations: must be a whole number, 1 or more (got a list)"),
-                Arguments.of("maxRemovalMinimum: -1",
+                Arguments.of(
+                        "maxRemovalMinimum: -1",
                         "sync.maxRemovalMinimum: must be a whole number, 0 or more (got \"-1\")"),
                 Arguments.of("maxRemovalFraction: 0", "sync.maxRemovalFraction: " + FRACTION + " (got \"0\")"),
                 Arguments.of("maxRemovalFraction: 1.01", "sync.maxRemovalFraction: " + FRACTION + " (got \"1.01\")"),
@@ -135,7 +157,10 @@ class SafetyKeysTest {
     @Test
     void letsAnyNamespaceBindAnyVirtualServiceWithoutAPolicy() throws ConfigException {
         assertTrue(fixture.load().policy().isAllowAll());
-        assertTrue(ConfigLoader.parse(fixture.yaml() + "policy:\n", "agent.yaml", fixture.dir).policy().isAllowAll(),
+        assertTrue(
+                ConfigLoader.parse(fixture.yaml() + "policy:\n", "agent.yaml", fixture.dir)
+                        .policy()
+                        .isAllowAll(),
                 "an empty policy: counts as absent");
     }
 
@@ -159,10 +184,14 @@ class SafetyKeysTest {
                         - 7
                 """;
 
-        BindingPolicy policy = ConfigLoader.parse(yaml, "agent.yaml", fixture.dir).policy();
+        BindingPolicy policy =
+                ConfigLoader.parse(yaml, "agent.yaml", fixture.dir).policy();
 
-        assertEquals(List.of(new BindingPolicy.Binding("shop", Set.of(VirtualServiceId.of(3), VirtualServiceId.of(4))),
-                new BindingPolicy.Binding("team-?-*", Set.of(VirtualServiceId.of(7)))), policy.bindings());
+        assertEquals(
+                List.of(
+                        new BindingPolicy.Binding("shop", Set.of(VirtualServiceId.of(3), VirtualServiceId.of(4))),
+                        new BindingPolicy.Binding("team-?-*", Set.of(VirtualServiceId.of(7)))),
+                policy.bindings());
         assertTrue(policy.allows("shop", VirtualServiceId.of(4)));
         assertTrue(policy.allows("team-a-payments", VirtualServiceId.of(7)));
         assertFalse(policy.allows("team-ab-payments", VirtualServiceId.of(7)));
@@ -171,42 +200,60 @@ class SafetyKeysTest {
 
     static Stream<Arguments> badPolicies() {
         return Stream.of(
-                Arguments.of("policy: [shop]", List.of(
-                        "policy: must be a mapping of indented \"key: value\" lines (got a list)")),
-                Arguments.of("policy:\n  rules: []", List.of(
-                        "policy.rules: unknown key (known keys: bindings)",
-                        "policy.bindings: is required with policy: list which namespaces may bind which Virtual"
-                                + " Services, write [] to allow none, or remove policy to let any namespace bind any"
-                                + " Virtual Service")),
-                Arguments.of("policy:\n  bindings: {namespace: shop, vsids: [3]}", List.of(
-                        "policy.bindings: must be a list of rules such as {namespace: shop, vsids: [3, 4]}"
-                                + " (got a mapping)")),
-                Arguments.of("policy:\n  bindings: [shop]", List.of(
-                        "policy.bindings[0]: must be a mapping of indented \"key: value\" lines (got a string)")),
-                Arguments.of("policy:\n  bindings:\n    - namespace: shop\n    - vsids: [3]", List.of(
-                        "policy.bindings[0].vsids: is required: the Virtual Service ids the namespace may bind, e.g."
-                                + " [3, 4]",
-                        "policy.bindings[1].namespace: is required: the namespace, or a pattern such as shop-*")),
-                Arguments.of("policy:\n  bindings:\n    - {namespace: Shop_1, vsids: [3], colour: red}", List.of(
-                        "policy.bindings[0].namespace: " + NAMESPACE_PATTERN + " (got \"Shop_1\")",
-                        "policy.bindings[0].colour: unknown key (known keys: namespace, vsids)")),
-                Arguments.of("policy:\n  bindings:\n    - {namespace: \"" + "a".repeat(64) + "\", vsids: [3]}", List.of(
-                        "policy.bindings[0].namespace: " + NAMESPACE_PATTERN + " (got \"" + "a".repeat(64) + "\")")),
-                Arguments.of("policy:\n  bindings:\n    - {namespace: shop, vsids: 3}", List.of(
-                        "policy.bindings[0].vsids: must be a list of Virtual Service ids, e.g. [3, 4] (got a number)")),
-                Arguments.of("policy:\n  bindings:\n    - {namespace: shop, vsids: []}", List.of(
-                        "policy.bindings[0].vsids: must list at least one Virtual Service id; remove the rule to allow"
-                                + " the namespace none")),
-                Arguments.of("policy:\n  bindings:\n    - {namespace: shop, vsids: [0, -3, 2.5, x, 99999999999, ~, [4]]}",
+                Arguments.of(
+                        "policy: [shop]",
+                        List.of("policy: must be a mapping of indented \"key: value\" lines (got a list)")),
+                Arguments.of(
+                        "policy:\n  rules: []",
                         List.of(
-                        "policy.bindings[0].vsids[0]: " + VSID + " (got \"0\")",
-                        "policy.bindings[0].vsids[1]: " + VSID + " (got \"-3\")",
-                        "policy.bindings[0].vsids[2]: " + VSID + " (got \"2.5\")",
-                        "policy.bindings[0].vsids[3]: " + VSID + " (got \"x\")",
-                        "policy.bindings[0].vsids[4]: " + VSID + " (got \"99999999999\")",
-                        "policy.bindings[0].vsids[5]: " + VSID + " (got nothing)",
-                        "policy.bindings[0].vsids[6]: " + VSID + " (got a list)")),
-                Arguments.of("policy:\n  bindings:\n    - {namespace: shop, vsids: [3]}\n    - {namespace: web, vsids: [\"٣\"]}",
+                                "policy.rules: unknown key (known keys: bindings)",
+                                "policy.bindings: is required with policy: list which namespaces may bind which Virtual"
+                                        + " Services, write [] to allow none, or remove policy to let any namespace bind any"
+                                        + " Virtual Service")),
+                Arguments.of(
+                        "policy:\n  bindings: {namespace: shop, vsids: [3]}",
+                        List.of("policy.bindings: must be a list of rules such as {namespace: shop, vsids: [3, 4]}"
+                                + " (got a mapping)")),
+                Arguments.of(
+                        "policy:\n  bindings: [shop]",
+                        List.of(
+                                "policy.bindings[0]: must be a mapping of indented \"key: value\" lines (got a string)")),
+                Arguments.of(
+                        "policy:\n  bindings:\n    - namespace: shop\n    - vsids: [3]",
+                        List.of(
+                                "policy.bindings[0].vsids: is required: the Virtual Service ids the namespace may bind, e.g."
+                                        + " [3, 4]",
+                                "policy.bindings[1].namespace: is required: the namespace, or a pattern such as shop-*")),
+                Arguments.of(
+                        "policy:\n  bindings:\n    - {namespace: Shop_1, vsids: [3], colour: red}",
+                        List.of(
+                                "policy.bindings[0].namespace: " + NAMESPACE_PATTERN + " (got \"Shop_1\")",
+                                "policy.bindings[0].colour: unknown key (known keys: namespace, vsids)")),
+                Arguments.of(
+                        "policy:\n  bindings:\n    - {namespace: \"" + "a".repeat(64) + "\", vsids: [3]}",
+                        List.of("policy.bindings[0].namespace: " + NAMESPACE_PATTERN + " (got \"" + "a".repeat(64)
+                                + "\")")),
+                Arguments.of(
+                        "policy:\n  bindings:\n    - {namespace: shop, vsids: 3}",
+                        List.of(
+                                "policy.bindings[0].vsids: must be a list of Virtual Service ids, e.g. [3, 4] (got a number)")),
+                Arguments.of(
+                        "policy:\n  bindings:\n    - {namespace: shop, vsids: []}",
+                        List.of(
+                                "policy.bindings[0].vsids: must list at least one Virtual Service id; remove the rule to allow"
+                                        + " the namespace none")),
+                Arguments.of(
+                        "policy:\n  bindings:\n    - {namespace: shop, vsids: [0, -3, 2.5, x, 99999999999, ~, [4]]}",
+                        List.of(
+                                "policy.bindings[0].vsids[0]: " + VSID + " (got \"0\")",
+                                "policy.bindings[0].vsids[1]: " + VSID + " (got \"-3\")",
+                                "policy.bindings[0].vsids[2]: " + VSID + " (got \"2.5\")",
+                                "policy.bindings[0].vsids[3]: " + VSID + " (got \"x\")",
+                                "policy.bindings[0].vsids[4]: " + VSID + " (got \"99999999999\")",
+                                "policy.bindings[0].vsids[5]: " + VSID + " (got nothing)",
+                                "policy.bindings[0].vsids[6]: " + VSID + " (got a list)")),
+                Arguments.of(
+                        "policy:\n  bindings:\n    - {namespace: shop, vsids: [3]}\n    - {namespace: web, vsids: [\"٣\"]}",
                         List.of("policy.bindings[1].vsids[0]: " + VSID + " (got \"٣\")")));
     }
 
@@ -220,7 +267,8 @@ class SafetyKeysTest {
 
     @Test
     void readsThePodNetworks() throws ConfigException {
-        AgentConfig config = fixture.with("kubernetes", "podCidrs: [10.244.0.0/16, \"fd00:10:244::/56\"]").load();
+        AgentConfig config = fixture.with("kubernetes", "podCidrs: [10.244.0.0/16, \"fd00:10:244::/56\"]")
+                .load();
 
         assertEquals(List.of(new Cidr("10.244.0.0", 16), new Cidr("fd00:10:244::", 56)), config.podCidrs());
         assertEquals(List.of(), fixture.with("kubernetes", "-podCidrs").load().podCidrs());
@@ -231,18 +279,21 @@ class SafetyKeysTest {
         List<String> problems = fixture.with("kubernetes", "podCidrs: [10.244.0.0/16, 10.244.0.0, 10.0.0.0/33, ~, [x]]")
                 .problems();
 
-        assertEquals(List.of(
-                "kubernetes.podCidrs[1]: must be a network such as 10.244.0.0/16: there is no / and prefix length"
-                        + " (got \"10.244.0.0\")",
-                "kubernetes.podCidrs[2]: must be a network such as 10.244.0.0/16: the prefix length of an IPv4 network"
-                        + " is 0 to 32 (got \"10.0.0.0/33\")",
-                "kubernetes.podCidrs[3]: must be a network such as 10.244.0.0/16 (got nothing)",
-                "kubernetes.podCidrs[4]: must be a network such as 10.244.0.0/16 (got a list)"), problems);
+        assertEquals(
+                List.of(
+                        "kubernetes.podCidrs[1]: must be a network such as 10.244.0.0/16: there is no / and prefix length"
+                                + " (got \"10.244.0.0\")",
+                        "kubernetes.podCidrs[2]: must be a network such as 10.244.0.0/16: the prefix length of an IPv4 network"
+                                + " is 0 to 32 (got \"10.0.0.0/33\")",
+                        "kubernetes.podCidrs[3]: must be a network such as 10.244.0.0/16 (got nothing)",
+                        "kubernetes.podCidrs[4]: must be a network such as 10.244.0.0/16 (got a list)"),
+                problems);
     }
 
     @Test
     void reportsPodNetworksThatAreNotAList() {
-        assertEquals(List.of("kubernetes.podCidrs: must be a list of networks such as [10.244.0.0/16] (got a string)"),
+        assertEquals(
+                List.of("kubernetes.podCidrs: must be a list of networks such as [10.244.0.0/16] (got a string)"),
                 fixture.with("kubernetes", "podCidrs: 10.244.0.0/16").problems());
     }
 }

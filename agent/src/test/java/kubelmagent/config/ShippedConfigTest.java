@@ -15,16 +15,14 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
+import kubelmagent.kube.Selector;
+import kubelmagent.model.VirtualServiceId;
+import kubelmagent.plan.RemovalPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import kubelmagent.kube.Selector;
-import kubelmagent.model.VirtualServiceId;
-import kubelmagent.plan.RemovalPolicy;
 
 /** Keeps {@code conf/agent.yaml}, the example operators start from, loadable and complete. */
 class ShippedConfigTest {
@@ -64,7 +62,8 @@ class ShippedConfigTest {
     @Test
     void theShippedExampleLoadsWithItsCommentedBindingsAndDrainTimeout() throws Exception {
         String text = uncomment(shipped(), "drainTimeout");
-        Matcher bindings = Pattern.compile("(?m)^  # (bindings:\\n)((?:  #   .*\\n)+)").matcher(text);
+        Matcher bindings =
+                Pattern.compile("(?m)^  # (bindings:\\n)((?:  #   .*\\n)+)").matcher(text);
         assertTrue(bindings.find(), "no commented-out policy.bindings in conf/agent.yaml");
         text = text.substring(0, bindings.start()) + "  " + bindings.group(1)
                 + bindings.group(2).replace("  #   ", "    ") + text.substring(bindings.end());
@@ -79,10 +78,14 @@ class ShippedConfigTest {
 
     static Stream<Arguments> alternatives() {
         return Stream.of(
-                Arguments.of("username and passwordFile instead of apiKeyFile",
-                        List.of("username", "passwordFile"), List.of("apiKeyFile")),
+                Arguments.of(
+                        "username and passwordFile instead of apiKeyFile",
+                        List.of("username", "passwordFile"),
+                        List.of("apiKeyFile")),
                 Arguments.of("cron instead of interval", List.of("cron"), List.of("interval")),
-                Arguments.of("kubeconfig and context instead of server", List.of("kubeconfig", "context"),
+                Arguments.of(
+                        "kubeconfig and context instead of server",
+                        List.of("kubeconfig", "context"),
                         List.of("server")));
     }
 
@@ -108,7 +111,8 @@ class ShippedConfigTest {
             assertEquals("0/30 * * * * ?", config.schedule().cron());
         }
         if (uncomment.contains("kubeconfig")) {
-            assertEquals(URI.create("https://10.0.0.20:6443"), config.kubernetes().server());
+            assertEquals(
+                    URI.create("https://10.0.0.20:6443"), config.kubernetes().server());
             assertEquals(dir().resolve("token"), config.kubernetes().tokenFile(), "tokenFile overrides the user");
         }
     }
@@ -125,10 +129,14 @@ class ShippedConfigTest {
                 "metrics", MetricsSection.KEYS);
         assertEquals(ConfigLoader.ROOT_KEYS.size(), sections.size());
         sections.forEach((section, keys) -> {
-            Matcher m = Pattern.compile("(?ms)^" + section + ":\\n(.*?)(?=^\\S|\\z)").matcher(text);
+            Matcher m = Pattern.compile("(?ms)^" + section + ":\\n(.*?)(?=^\\S|\\z)")
+                    .matcher(text);
             assertTrue(m.find(), "no section " + section);
             for (String key : keys) {
-                assertTrue(Pattern.compile("(?m)^  (# )?" + key + ":( |$)").matcher(m.group(1)).find(),
+                assertTrue(
+                        Pattern.compile("(?m)^  (# )?" + key + ":( |$)")
+                                .matcher(m.group(1))
+                                .find(),
                         () -> section + "." + key + " is not in conf/agent.yaml");
             }
         });
@@ -151,12 +159,13 @@ class ShippedConfigTest {
         Path dir = dir();
         Matcher context = Pattern.compile("(?m)^\\s*(?:# )?context: (\\S+)").matcher(text);
         String contextName = context.find() ? context.group(1) : "default";
-        Matcher files = Pattern.compile(Pattern.quote(ETC) + "([A-Za-z0-9._-]+)").matcher(text);
+        Matcher files =
+                Pattern.compile(Pattern.quote(ETC) + "([A-Za-z0-9._-]+)").matcher(text);
         while (files.find()) {
             String name = files.group(1);
-            String content = name.endsWith(".crt") ? ConfigFixture.caPem()
-                    : name.equals("kubeconfig") ? ConfigFixture.kubeconfig(contextName)
-                    : "secret-" + name + "\n";
+            String content = name.endsWith(".crt")
+                    ? ConfigFixture.caPem()
+                    : name.equals("kubeconfig") ? ConfigFixture.kubeconfig(contextName) : "secret-" + name + "\n";
             Files.writeString(dir.resolve(name), content);
         }
         Path file = dir.resolve("agent.yaml");

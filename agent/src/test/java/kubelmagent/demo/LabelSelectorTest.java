@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,20 +17,22 @@ class LabelSelectorTest {
     static final Map<String, String> WEB = Map.of("kempLB", "Enabled", "app", "web");
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "kempLB=Enabled              | true",
-        "kempLB==Enabled             | true",
-        "kempLB=Disabled             | false",
-        "kempLB!=Disabled            | true",
-        "kempLB                      | true",
-        "!kempLB                     | false",
-        "tier                        | false",
-        "!tier                       | true",
-        "tier!=front                 | true",
-        "kempLB=Enabled,app=web      | true",
-        "kempLB=Enabled, app=api     | false",
-        "' kempLB = Enabled '        | true",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "kempLB=Enabled              | true",
+                "kempLB==Enabled             | true",
+                "kempLB=Disabled             | false",
+                "kempLB!=Disabled            | true",
+                "kempLB                      | true",
+                "!kempLB                     | false",
+                "tier                        | false",
+                "!tier                       | true",
+                "tier!=front                 | true",
+                "kempLB=Enabled,app=web      | true",
+                "kempLB=Enabled, app=api     | false",
+                "' kempLB = Enabled '        | true",
+            })
     void matchesEveryRequirement(String selector, boolean matches) {
         assertEquals(matches, LabelSelector.parse(selector).matches(WEB), selector);
     }

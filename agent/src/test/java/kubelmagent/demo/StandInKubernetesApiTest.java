@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -16,24 +20,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-
-import org.apache.hc.client5.http.classic.methods.HttpGet;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.core5.http.io.entity.EntityUtils;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import com.google.gson.Gson;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
 import kubelmagent.demo.StandInKubernetesApi.Endpoint;
 import kubelmagent.demo.StandInKubernetesApi.Port;
 import kubelmagent.http.HttpClients;
-
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.kube.Selector;
@@ -44,9 +33,16 @@ import kubelmagent.model.Member;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
+import kubelmagent.secret.Secret;
 import kubelmagent.tls.Pem;
 import kubelmagent.tls.TlsSettings;
-import kubelmagent.secret.Secret;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stand-in as the agent sees it: read through the agent's own {@link KubernetesSource}, and, where the
@@ -77,8 +73,12 @@ class StandInKubernetesApiTest {
     }
 
     DesiredState readAsTheAgent(String token) throws IOException {
-        KubernetesConnection connection = new KubernetesConnection(api.url(),
-                TlsSettings.trusting(Pem.readCertificates(api.caFile())), null, Secret.of(token), Duration.ofSeconds(10));
+        KubernetesConnection connection = new KubernetesConnection(
+                api.url(),
+                TlsSettings.trusting(Pem.readCertificates(api.caFile())),
+                null,
+                Secret.of(token),
+                Duration.ofSeconds(10));
         try (KubernetesSource source = new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT)) {
             return source.read();
         }
@@ -93,7 +93,8 @@ class StandInKubernetesApiTest {
             List<String> names = new ArrayList<>();
             for (JsonElement item : body.getAsJsonArray("items")) {
                 JsonObject meta = item.getAsJsonObject().getAsJsonObject("metadata");
-                names.add(meta.get("namespace").getAsString() + "/" + meta.get("name").getAsString());
+                names.add(meta.get("namespace").getAsString() + "/"
+                        + meta.get("name").getAsString());
             }
             return names;
         }
@@ -115,7 +116,8 @@ class StandInKubernetesApiTest {
             get.addHeader("Authorization", "Bearer " + token);
         }
         return http.execute(get, response -> {
-            assertEquals("application/json", response.getFirstHeader("Content-Type").getValue());
+            assertEquals(
+                    "application/json", response.getFirstHeader("Content-Type").getValue());
             String body = EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
             return new Reply(response.getCode(), JsonParser.parseString(body).getAsJsonObject());
         });
@@ -152,47 +154,71 @@ class StandInKubernetesApiTest {
         DesiredState state = readAsTheAgent();
         assertTrue(state.complete(), state.problems().toString());
         assertEquals(List.of(), state.problems());
-        assertEquals(List.of(new DesiredService(new ServiceRef("shop", "web"), vs(3),
-                List.of(http("10.244.1.7", "10.244.1.8", "10.244.2.9")))), state.services());
+        assertEquals(
+                List.of(new DesiredService(
+                        new ServiceRef("shop", "web"), vs(3), List.of(http("10.244.1.7", "10.244.1.8", "10.244.2.9")))),
+                state.services());
     }
 
     @Test
     void theAgentDrainsTerminatingEndpointsAndLeavesOutThoseNotReady() throws IOException {
         api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP)
-                .endpoints("shop", "web", List.of(Endpoint.ready("10.244.1.7"), Endpoint.notReady("10.244.1.8"),
-                        Endpoint.terminating("10.244.1.9")));
+                .endpoints(
+                        "shop",
+                        "web",
+                        List.of(
+                                Endpoint.ready("10.244.1.7"),
+                                Endpoint.notReady("10.244.1.8"),
+                                Endpoint.terminating("10.244.1.9")));
         DesiredState state = readAsTheAgent();
         assertTrue(state.complete(), state.problems().toString());
-        assertEquals(List.of(http(List.of("10.244.1.7"), List.of("10.244.1.9"))), state.services().get(0).ports());
+        assertEquals(
+                List.of(http(List.of("10.244.1.7"), List.of("10.244.1.9"))),
+                state.services().get(0).ports());
 
         Reply slices = get("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector="
                 + q("kubernetes.io/service-name=web"));
         JsonObject slice = slices.body().getAsJsonArray("items").get(0).getAsJsonObject();
         assertEquals("IPv4", slice.get("addressType").getAsString());
         JsonObject terminating = slice.getAsJsonArray("endpoints").get(2).getAsJsonObject();
-        assertEquals("10.244.1.9", terminating.getAsJsonArray("addresses").get(0).getAsString());
-        assertEquals("{\"ready\":false,\"serving\":true,\"terminating\":true}", terminating.get("conditions").toString());
-        assertEquals("[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]", slice.get("ports").toString());
+        assertEquals(
+                "10.244.1.9", terminating.getAsJsonArray("addresses").get(0).getAsString());
+        assertEquals(
+                "{\"ready\":false,\"serving\":true,\"terminating\":true}",
+                terminating.get("conditions").toString());
+        assertEquals(
+                "[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]",
+                slice.get("ports").toString());
 
         Reply endpoints = get("/api/v1/namespaces/shop/endpoints/web");
         assertEquals("Endpoints", endpoints.string("kind"));
-        Endpoints.Subset subset = new Gson().fromJson(endpoints.body(), Endpoints.class).subsets().get(0);
-        assertEquals(List.of("10.244.1.7"), subset.addresses().stream().map(Endpoints.Address::ip).toList());
-        assertEquals(List.of("10.244.1.8"), subset.notReadyAddresses().stream().map(Endpoints.Address::ip).toList(),
+        Endpoints.Subset subset =
+                new Gson().fromJson(endpoints.body(), Endpoints.class).subsets().get(0);
+        assertEquals(
+                List.of("10.244.1.7"),
+                subset.addresses().stream().map(Endpoints.Address::ip).toList());
+        assertEquals(
+                List.of("10.244.1.8"),
+                subset.notReadyAddresses().stream().map(Endpoints.Address::ip).toList(),
                 "terminating pods are not in core/v1 Endpoints at all");
         assertEquals(List.of(new Endpoints.Port("http", 8080, "TCP")), subset.ports());
     }
 
     @Test
     void splitsALargeServiceIntoSlicesOfAHundredAndTheAgentReadsThemAll() throws IOException {
-        String[] ips = IntStream.range(0, 250).mapToObj(i -> "10.244." + (i / 200) + "." + (i % 200 + 1))
+        String[] ips = IntStream.range(0, 250)
+                .mapToObj(i -> "10.244." + (i / 200) + "." + (i % 200 + 1))
                 .toArray(String[]::new);
         api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP).scale("shop", "web", ips);
         Reply slices = get("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector="
                 + q("kubernetes.io/service-name=web"));
         assertEquals("EndpointSliceList", slices.string("kind"));
-        assertEquals(List.of(100, 100, 50), slices.body().getAsJsonArray("items").asList().stream()
-                .map(s -> s.getAsJsonObject().getAsJsonArray("endpoints").size()).toList());
+        assertEquals(
+                List.of(100, 100, 50),
+                slices.body().getAsJsonArray("items").asList().stream()
+                        .map(s ->
+                                s.getAsJsonObject().getAsJsonArray("endpoints").size())
+                        .toList());
         DesiredState state = readAsTheAgent();
         assertEquals(250, state.services().get(0).ports().get(0).members().size());
     }
@@ -204,17 +230,29 @@ class StandInKubernetesApiTest {
                 .service("shop", "plain", Map.of("app", "plain"), Map.of("vsid", "5"), HTTP)
                 .service("blog", "front", KEMP, Map.of("vsid", "6"), HTTP);
         DesiredState state = readAsTheAgent();
-        assertEquals(List.of(new ServiceRef("blog", "front"), new ServiceRef("shop", "web")),
+        assertEquals(
+                List.of(new ServiceRef("blog", "front"), new ServiceRef("shop", "web")),
                 state.services().stream().map(DesiredService::service).toList());
 
-        assertEquals(List.of("blog/front", "shop/internal", "shop/web"),
-                get("/api/v1/services?labelSelector=kempLB").names(), "kempLB exists");
-        assertEquals(List.of("shop/plain"), get("/api/v1/services?labelSelector=" + q("!kempLB")).names());
-        assertEquals(List.of("shop/web"), get("/api/v1/services?labelSelector=" + q("kempLB=Enabled,app=web")).names());
-        assertEquals(List.of("shop/internal", "shop/plain", "shop/web"),
-                get("/api/v1/namespaces/shop/services").names(), "a namespaced list, no selector");
-        assertEquals(List.of(), get("/api/v1/namespaces/shop/services?labelSelector=" + q("kempLB==Enabled,app=front"))
-                .names());
+        assertEquals(
+                List.of("blog/front", "shop/internal", "shop/web"),
+                get("/api/v1/services?labelSelector=kempLB").names(),
+                "kempLB exists");
+        assertEquals(
+                List.of("shop/plain"),
+                get("/api/v1/services?labelSelector=" + q("!kempLB")).names());
+        assertEquals(
+                List.of("shop/web"),
+                get("/api/v1/services?labelSelector=" + q("kempLB=Enabled,app=web"))
+                        .names());
+        assertEquals(
+                List.of("shop/internal", "shop/plain", "shop/web"),
+                get("/api/v1/namespaces/shop/services").names(),
+                "a namespaced list, no selector");
+        assertEquals(
+                List.of(),
+                get("/api/v1/namespaces/shop/services?labelSelector=" + q("kempLB==Enabled,app=front"))
+                        .names());
         Reply setBased = get("/api/v1/services?labelSelector=" + q("kempLB in (Enabled)"));
         assertEquals(400, setBased.code());
         assertEquals("BadRequest", setBased.string("reason"));
@@ -247,7 +285,8 @@ class StandInKubernetesApiTest {
         assertEquals(4, selected.names().size());
         assertEquals(null, selected.metadata("remainingItemCount"), "not counted for a list with a selector");
 
-        Reply expired = get("/api/v1/services?limit=2&continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MSwic3RhcnQiOiJ4In0");
+        Reply expired =
+                get("/api/v1/services?limit=2&continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MSwic3RhcnQiOiJ4In0");
         assertEquals(410, expired.code());
         assertEquals("Status", expired.string("kind"));
         assertEquals("Failure", expired.string("status"));
@@ -261,12 +300,16 @@ class StandInKubernetesApiTest {
         for (String token : new String[] {null, "someone-elses-token"}) {
             Reply refused = get("/api/v1/services", token);
             assertEquals(401, refused.code());
-            assertEquals("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
-                    + "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}", refused.body().toString());
+            assertEquals(
+                    "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+                            + "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}",
+                    refused.body().toString());
         }
         DesiredState state = readAsTheAgent("someone-elses-token");
         assertFalse(state.complete());
-        assertTrue(state.problems().get(0).message().contains("answered 401"), state.problems().toString());
+        assertTrue(
+                state.problems().get(0).message().contains("answered 401"),
+                state.problems().toString());
     }
 
     @Test
@@ -279,8 +322,13 @@ class StandInKubernetesApiTest {
         assertEquals("endpoints \"web\" not found", missing.string("message"));
         Reply discovery = get("/apis/discovery.k8s.io");
         assertEquals("APIGroup", discovery.string("kind"));
-        assertEquals("discovery.k8s.io/v1",
-                discovery.body().getAsJsonObject("preferredVersion").get("groupVersion").getAsString());
+        assertEquals(
+                "discovery.k8s.io/v1",
+                discovery
+                        .body()
+                        .getAsJsonObject("preferredVersion")
+                        .get("groupVersion")
+                        .getAsString());
     }
 
     @Test
@@ -290,7 +338,8 @@ class StandInKubernetesApiTest {
         int before = api.requests();
         DesiredState failed = readAsTheAgent();
         assertFalse(failed.complete());
-        assertTrue(failed.problems().get(0).message().startsWith("Kubernetes API answered 500"),
+        assertTrue(
+                failed.problems().get(0).message().startsWith("Kubernetes API answered 500"),
                 failed.problems().toString());
         assertEquals(1 + 3, api.requests() - before, "discovery, then every attempt at the list");
         api.failNext("/api/v1/services", 2, 500);
@@ -300,7 +349,8 @@ class StandInKubernetesApiTest {
         api.failNext("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", 1, 403);
         DesiredState forbidden = readAsTheAgent();
         assertFalse(forbidden.everythingRead());
-        assertTrue(forbidden.problems().get(0).message().contains("endpointslices.discovery.k8s.io is forbidden"),
+        assertTrue(
+                forbidden.problems().get(0).message().contains("endpointslices.discovery.k8s.io is forbidden"),
                 forbidden.problems().toString());
 
         api.failNext("/api/v1/services", 1, 429);
@@ -320,26 +370,41 @@ class StandInKubernetesApiTest {
         assertEquals(List.of(http(a, b, c)), readAsTheAgent().services().get(0).ports());
 
         api.terminating("shop", "web", c);
-        assertEquals(List.of(http(List.of(a, b), List.of(c))), readAsTheAgent().services().get(0).ports());
+        assertEquals(
+                List.of(http(List.of(a, b), List.of(c))),
+                readAsTheAgent().services().get(0).ports());
         JsonObject slice = get("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector="
-                + q("kubernetes.io/service-name=web")).body().getAsJsonArray("items").get(0).getAsJsonObject();
+                        + q("kubernetes.io/service-name=web"))
+                .body()
+                .getAsJsonArray("items")
+                .get(0)
+                .getAsJsonObject();
         List<String> conditions = slice.getAsJsonArray("endpoints").asList().stream()
                 .map(e -> e.getAsJsonObject().getAsJsonArray("addresses").get(0).getAsString() + " "
                         + e.getAsJsonObject().get("conditions"))
                 .toList();
-        assertEquals(List.of(a + " {\"ready\":true,\"serving\":true,\"terminating\":false}",
-                b + " {\"ready\":true,\"serving\":true,\"terminating\":false}",
-                c + " {\"ready\":false,\"serving\":true,\"terminating\":true}"), conditions);
-        Endpoints.Subset subset = new Gson().fromJson(get("/api/v1/namespaces/shop/endpoints/web").body(), Endpoints.class)
-                .subsets().get(0);
-        assertEquals(List.of(a, b), subset.addresses().stream().map(Endpoints.Address::ip).toList());
+        assertEquals(
+                List.of(
+                        a + " {\"ready\":true,\"serving\":true,\"terminating\":false}",
+                        b + " {\"ready\":true,\"serving\":true,\"terminating\":false}",
+                        c + " {\"ready\":false,\"serving\":true,\"terminating\":true}"),
+                conditions);
+        Endpoints.Subset subset = new Gson()
+                .fromJson(get("/api/v1/namespaces/shop/endpoints/web").body(), Endpoints.class)
+                .subsets()
+                .get(0);
+        assertEquals(
+                List.of(a, b),
+                subset.addresses().stream().map(Endpoints.Address::ip).toList());
         assertEquals(List.of(), subset.notReadyAddresses());
 
         api.scale("shop", "web", a, b);
         assertEquals(List.of(http(a, b)), readAsTheAgent().services().get(0).ports(), "the terminating pod is gone");
 
         api.scale("shop", "web", a).terminating("shop", "web", b, "10.244.2.1");
-        assertEquals(List.of(http(List.of(a), List.of(b, "10.244.2.1"))), readAsTheAgent().services().get(0).ports(),
+        assertEquals(
+                List.of(http(List.of(a), List.of(b, "10.244.2.1"))),
+                readAsTheAgent().services().get(0).ports(),
                 "an IP the Service did not have is added as terminating");
         assertThrows(IllegalArgumentException.class, () -> api.terminating("shop", "nothing", a));
     }
@@ -347,9 +412,12 @@ class StandInKubernetesApiTest {
     @Test
     void theAgentFollowsScalingAndDeletion() throws IOException {
         api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP).scale("shop", "web", "10.244.1.7", "10.244.1.8");
-        assertEquals(List.of(http("10.244.1.7", "10.244.1.8")), readAsTheAgent().services().get(0).ports());
+        assertEquals(
+                List.of(http("10.244.1.7", "10.244.1.8")),
+                readAsTheAgent().services().get(0).ports());
         api.scale("shop", "web", "10.244.1.9");
-        assertEquals(List.of(http("10.244.1.9")), readAsTheAgent().services().get(0).ports());
+        assertEquals(
+                List.of(http("10.244.1.9")), readAsTheAgent().services().get(0).ports());
         api.scale("shop", "web");
         assertEquals(List.of(http()), readAsTheAgent().services().get(0).ports(), "no pods, no members");
         api.delete("shop", "web");

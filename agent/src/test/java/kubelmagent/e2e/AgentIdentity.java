@@ -1,15 +1,13 @@
 package kubelmagent.e2e;
 
+import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
-
 import org.junit.jupiter.api.Assertions;
-
-import com.google.gson.JsonObject;
 
 /**
  * The agent's identity in the cluster, made from the manifest the project ships ({@code conf/rbac.yaml}):
@@ -23,7 +21,9 @@ final class AgentIdentity {
     private AgentIdentity() {}
 
     static Path manifest() {
-        return Path.of(System.getProperty("e2e.conf", "../conf")).resolve("rbac.yaml").toAbsolutePath();
+        return Path.of(System.getProperty("e2e.conf", "../conf"))
+                .resolve("rbac.yaml")
+                .toAbsolutePath();
     }
 
     /** Applies the shipped manifest once; returns the long-lived token Kubernetes put in its Secret. */
@@ -41,18 +41,31 @@ final class AgentIdentity {
 
     /** A second long-lived token of the same ServiceAccount, in its own Secret (deleting it revokes it). */
     static String newSecretToken(Kube admin, String secretName) throws Exception {
-        admin.post("/api/v1/namespaces/" + NAMESPACE + "/secrets", Map.of(
-                "metadata", Map.of("name", secretName,
-                        "annotations", Map.of("kubernetes.io/service-account.name", ACCOUNT)),
-                "type", "kubernetes.io/service-account-token"));
+        admin.post(
+                "/api/v1/namespaces/" + NAMESPACE + "/secrets",
+                Map.of(
+                        "metadata",
+                        Map.of(
+                                "name",
+                                secretName,
+                                "annotations",
+                                Map.of("kubernetes.io/service-account.name", ACCOUNT)),
+                        "type",
+                        "kubernetes.io/service-account-token"));
         return secretToken(admin, secretName);
     }
 
     /** A bound, expiring token from the TokenRequest API, as {@code kubectl create token} makes. */
     static String requestToken(Kube admin, Duration lifetime) {
-        JsonObject response = admin.post("/api/v1/namespaces/" + NAMESPACE + "/serviceaccounts/" + ACCOUNT + "/token",
-                Map.of("apiVersion", "authentication.k8s.io/v1", "kind", "TokenRequest",
-                        "spec", Map.of("expirationSeconds", lifetime.toSeconds())));
+        JsonObject response = admin.post(
+                "/api/v1/namespaces/" + NAMESPACE + "/serviceaccounts/" + ACCOUNT + "/token",
+                Map.of(
+                        "apiVersion",
+                        "authentication.k8s.io/v1",
+                        "kind",
+                        "TokenRequest",
+                        "spec",
+                        Map.of("expirationSeconds", lifetime.toSeconds())));
         return response.getAsJsonObject("status").get("token").getAsString();
     }
 
@@ -63,7 +76,11 @@ final class AgentIdentity {
         while (Instant.now().isBefore(deadline)) {
             JsonObject secret = admin.get(path);
             if (secret.has("data") && secret.getAsJsonObject("data").has("token")) {
-                return new String(Base64.getDecoder().decode(secret.getAsJsonObject("data").get("token").getAsString()),
+                return new String(
+                        Base64.getDecoder()
+                                .decode(secret.getAsJsonObject("data")
+                                        .get("token")
+                                        .getAsString()),
                         StandardCharsets.UTF_8);
             }
             Thread.sleep(200);

@@ -13,7 +13,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Assertions;
 
 /**
@@ -36,11 +35,16 @@ final class AgentProcess implements AutoCloseable {
     }
 
     static AgentProcess start(Path config) throws IOException {
-        Path jar = Path.of(System.getProperty("agent.jar", "target/kube-lm-agent.jar")).toAbsolutePath();
+        Path jar = Path.of(System.getProperty("agent.jar", "target/kube-lm-agent.jar"))
+                .toAbsolutePath();
         return new AgentProcess(new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
-                "--config", config.toString())
-                .redirectErrorStream(true).start());
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        jar.toString(),
+                        "--config",
+                        config.toString())
+                .redirectErrorStream(true)
+                .start());
     }
 
     private void read() {

@@ -1,5 +1,10 @@
 package kubelmagent.e2e;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,21 +16,12 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
 import javax.net.ssl.SSLContext;
-
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
 import kubelmagent.http.HttpClients;
 import kubelmagent.tls.Pem;
 import kubelmagent.tls.TlsSettings;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * A small REST client to a real API server, as the cluster's admin or as any bearer token: what the
@@ -46,8 +42,11 @@ final class Kube {
         this.server = server;
         this.caFile = caFile;
         this.token = token;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trusting(Pem.readCertificates(caFile)))
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .sslContext(trusting(Pem.readCertificates(caFile)))
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     /** The same server and CA, authenticated with another token. */
@@ -124,8 +123,11 @@ final class Kube {
                 .timeout(Duration.ofSeconds(15))
                 .header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
@@ -141,9 +143,10 @@ final class Kube {
         JsonElement parsed = response.body().isBlank() ? new JsonObject() : JsonParser.parseString(response.body());
         if (response.statusCode() / 100 != 2) {
             String message = parsed.isJsonObject() && parsed.getAsJsonObject().has("message")
-                    ? parsed.getAsJsonObject().get("message").getAsString() : response.body();
-            throw new KubeException(response.statusCode(), method + " " + path + " → " + response.statusCode()
-                    + ": " + message);
+                    ? parsed.getAsJsonObject().get("message").getAsString()
+                    : response.body();
+            throw new KubeException(
+                    response.statusCode(), method + " " + path + " → " + response.statusCode() + ": " + message);
         }
         return parsed.isJsonObject() ? parsed.getAsJsonObject() : new JsonObject();
     }

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -36,7 +35,8 @@ final class RealCluster {
         this.script = script;
         this.server = URI.create(Files.readString(dir.resolve("server")).trim());
         this.caFile = dir.resolve("pki/ca.crt");
-        this.admin = new Kube(server, caFile, Files.readString(dir.resolve("admin-token")).trim());
+        this.admin = new Kube(
+                server, caFile, Files.readString(dir.resolve("admin-token")).trim());
         this.nodes = new StandInNodes(admin);
     }
 
@@ -44,10 +44,22 @@ final class RealCluster {
     static synchronized RealCluster get() throws Exception {
         if (shared == null) {
             Path scripts = Path.of(System.getProperty("e2e.scripts", "e2e")).toAbsolutePath();
-            String bin = run("build-kubernetes", List.of(scripts.resolve("build-kubernetes").toString()), true);
+            String bin = run(
+                    "build-kubernetes",
+                    List.of(scripts.resolve("build-kubernetes").toString()),
+                    true);
             Path dir = Files.createTempDirectory("kube-lm-agent-e2e-");
-            run("cluster start", List.of(scripts.resolve("cluster").toString(), "start", dir.toString(),
-                    "--owner-pid", Long.toString(ProcessHandle.current().pid())), false, "K8S_BIN", bin);
+            run(
+                    "cluster start",
+                    List.of(
+                            scripts.resolve("cluster").toString(),
+                            "start",
+                            dir.toString(),
+                            "--owner-pid",
+                            Long.toString(ProcessHandle.current().pid())),
+                    false,
+                    "K8S_BIN",
+                    bin);
             RealCluster cluster = new RealCluster(dir, scripts.resolve("cluster"));
             Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "e2e-cluster-stop"));
             cluster.nodes.start();
@@ -61,18 +73,28 @@ final class RealCluster {
     }
 
     void startApiServer() throws Exception {
-        run("cluster apiserver-start", List.of(script.toString(), "apiserver-start", dir.toString()), false,
-                "K8S_BIN", binaries());
+        run(
+                "cluster apiserver-start",
+                List.of(script.toString(), "apiserver-start", dir.toString()),
+                false,
+                "K8S_BIN",
+                binaries());
     }
 
     private String binaries() throws Exception {
-        return run("build-kubernetes", List.of(script.resolveSibling("build-kubernetes").toString()), true);
+        return run(
+                "build-kubernetes",
+                List.of(script.resolveSibling("build-kubernetes").toString()),
+                true);
     }
 
     private void stop() {
         nodes.stop();
         try {
-            new ProcessBuilder(script.toString(), "stop", dir.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+            new ProcessBuilder(script.toString(), "stop", dir.toString())
+                    .inheritIO()
+                    .start()
+                    .waitFor(30, TimeUnit.SECONDS);
         } catch (IOException e) {
             System.err.println("[e2e] could not stop the cluster in " + dir + ": " + e);
         } catch (InterruptedException e) {
@@ -101,8 +123,8 @@ final class RealCluster {
         int status = process.waitFor();
         String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
         if (status != 0) {
-            String message = what + " failed (exit " + status + "): " + String.join("\n", lines.subList(
-                    Math.max(0, lines.size() - 20), lines.size()));
+            String message = what + " failed (exit " + status + "): "
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
             if (isBuild && !"required".equals(System.getenv("KUBE_LM_AGENT_E2E"))) {
                 Assumptions.abort("skipped: the Kubernetes binaries cannot be built on this machine. " + message);
             }

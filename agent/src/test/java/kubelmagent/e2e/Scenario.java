@@ -1,5 +1,7 @@
 package kubelmagent.e2e;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,10 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-
 import kubelmagent.simulator.LoadMasterSimulator;
 
 /**
@@ -33,8 +31,14 @@ final class Scenario implements AutoCloseable {
     final Path tokenFile;
     private AgentProcess agent;
 
-    Scenario(RealCluster cluster, Path dir, String namespace, String token, List<String> agentNamespaces,
-            int... vsIndexes) throws IOException {
+    Scenario(
+            RealCluster cluster,
+            Path dir,
+            String namespace,
+            String token,
+            List<String> agentNamespaces,
+            int... vsIndexes)
+            throws IOException {
         this.cluster = cluster;
         this.admin = cluster.admin;
         this.namespace = namespace;
@@ -42,29 +46,34 @@ final class Scenario implements AutoCloseable {
         createNamespace(namespace);
         // Pods get addresses outside the VSs' 10.0.0.0/24: switch non-local Real Servers on.
         loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
-                .apiKey(API_KEY).nonLocalRs(true).workDir(dir.resolve("loadmaster")));
+                .apiKey(API_KEY)
+                .nonLocalRs(true)
+                .workDir(dir.resolve("loadmaster")));
         for (int index : vsIndexes) {
             loadMaster.engine().addVirtualService(index, "10.0.0." + index, 80, "tcp", "vs" + index);
         }
         tokenFile = dir.resolve("token");
         replaceToken(token);
         Files.writeString(dir.resolve("lm-apikey"), API_KEY + "\n");
-        Files.writeString(dir.resolve("agent.yaml"), String.join("\n",
-                "kubernetes:",
-                "  server: " + cluster.server,
-                "  tokenFile: " + tokenFile,
-                "  caFile: " + cluster.caFile,
-                "  namespaces: [" + String.join(", ", agentNamespaces) + "]",
-                "loadmaster:",
-                "  url: " + loadMaster.url(),
-                "  apiKeyFile: lm-apikey",
-                "  caFile: " + loadMaster.caFile(),
-                "sync:",
-                "  interval: 1s",
-                "  stateDir: " + dir.resolve("state"),
-                "metrics:",
-                "  listen: \"\"",
-                ""));
+        Files.writeString(
+                dir.resolve("agent.yaml"),
+                String.join(
+                        "\n",
+                        "kubernetes:",
+                        "  server: " + cluster.server,
+                        "  tokenFile: " + tokenFile,
+                        "  caFile: " + cluster.caFile,
+                        "  namespaces: [" + String.join(", ", agentNamespaces) + "]",
+                        "loadmaster:",
+                        "  url: " + loadMaster.url(),
+                        "  apiKeyFile: lm-apikey",
+                        "  caFile: " + loadMaster.caFile(),
+                        "sync:",
+                        "  interval: 1s",
+                        "  stateDir: " + dir.resolve("state"),
+                        "metrics:",
+                        "  listen: \"\"",
+                        ""));
     }
 
     Scenario(RealCluster cluster, Path dir, String namespace, String token, int... vsIndexes) throws IOException {
@@ -102,24 +111,56 @@ final class Scenario implements AutoCloseable {
 
     /** A Deployment whose pods listen on container port {@code http} 8080. */
     void deployment(String namespace, String name, int replicas) {
-        admin.post("/apis/apps/v1/namespaces/" + namespace + "/deployments", Map.of(
-                "metadata", Map.of("name", name),
-                "spec", Map.of("replicas", replicas,
-                        "selector", Map.of("matchLabels", Map.of("app", name)),
-                        "template", Map.of(
-                                "metadata", Map.of("labels", Map.of("app", name)),
-                                "spec", Map.of("terminationGracePeriodSeconds", 30, "containers", List.of(Map.of(
-                                        "name", "web", "image", "registry.invalid/web:1",
-                                        "ports", List.of(Map.of("name", "http", "containerPort", 8080)))))))));
+        admin.post(
+                "/apis/apps/v1/namespaces/" + namespace + "/deployments",
+                Map.of(
+                        "metadata", Map.of("name", name),
+                        "spec",
+                                Map.of(
+                                        "replicas",
+                                        replicas,
+                                        "selector",
+                                        Map.of("matchLabels", Map.of("app", name)),
+                                        "template",
+                                        Map.of(
+                                                "metadata", Map.of("labels", Map.of("app", name)),
+                                                "spec",
+                                                        Map.of(
+                                                                "terminationGracePeriodSeconds",
+                                                                30,
+                                                                "containers",
+                                                                List.of(Map.of(
+                                                                        "name",
+                                                                        "web",
+                                                                        "image",
+                                                                        "registry.invalid/web:1",
+                                                                        "ports",
+                                                                        List.of(Map.of(
+                                                                                "name",
+                                                                                "http",
+                                                                                "containerPort",
+                                                                                8080)))))))));
     }
 
     /** A Service of the app's pods, labelled {@code kempLB=Enabled} and annotated {@code vsid}, port 80. */
     void service(String namespace, String name, String app, String vsid, Object targetPort) {
-        admin.post("/api/v1/namespaces/" + namespace + "/services", Map.of(
-                "metadata", Map.of("name", name, "labels", Map.of("kempLB", "Enabled"),
-                        "annotations", Map.of("vsid", vsid)),
-                "spec", Map.of("selector", Map.of("app", app),
-                        "ports", List.of(Map.of("name", "web", "port", 80, "targetPort", targetPort)))));
+        admin.post(
+                "/api/v1/namespaces/" + namespace + "/services",
+                Map.of(
+                        "metadata",
+                                Map.of(
+                                        "name",
+                                        name,
+                                        "labels",
+                                        Map.of("kempLB", "Enabled"),
+                                        "annotations",
+                                        Map.of("vsid", vsid)),
+                        "spec",
+                                Map.of(
+                                        "selector",
+                                        Map.of("app", app),
+                                        "ports",
+                                        List.of(Map.of("name", "web", "port", 80, "targetPort", targetPort)))));
     }
 
     void service(String name, String vsid, Object targetPort) {
@@ -128,7 +169,8 @@ final class Scenario implements AutoCloseable {
 
     /** {@code kubectl scale deployment NAME --replicas=N}: a patch of the scale subresource. */
     void scale(String deployment, int replicas) {
-        admin.patch("/apis/apps/v1/namespaces/" + namespace + "/deployments/" + deployment + "/scale",
+        admin.patch(
+                "/apis/apps/v1/namespaces/" + namespace + "/deployments/" + deployment + "/scale",
                 Map.of("spec", Map.of("replicas", replicas)));
     }
 
@@ -136,7 +178,8 @@ final class Scenario implements AutoCloseable {
     void label(String service, String key, String value) {
         Map<String, Object> labels = new HashMap<>();
         labels.put(key, value);
-        admin.patch("/api/v1/namespaces/" + namespace + "/services/" + service,
+        admin.patch(
+                "/api/v1/namespaces/" + namespace + "/services/" + service,
                 Map.of("metadata", Map.of("labels", labels)));
     }
 
@@ -155,7 +198,8 @@ final class Scenario implements AutoCloseable {
         for (JsonElement item : list.getAsJsonArray("items")) {
             JsonObject pod = item.getAsJsonObject();
             JsonObject status = pod.getAsJsonObject("status");
-            pods.put(pod.getAsJsonObject("metadata").get("name").getAsString(),
+            pods.put(
+                    pod.getAsJsonObject("metadata").get("name").getAsString(),
                     status.has("podIP") ? status.get("podIP").getAsString() : "");
         }
         return pods;
@@ -211,20 +255,28 @@ final class Scenario implements AutoCloseable {
 
     /** The Real Servers of a VS as {@code ip:port}, sorted. */
     List<String> realServers(int vs) {
-        return loadMaster.engine().realServers(vs).stream().map(rs -> rs.addr() + ":" + rs.port()).sorted().toList();
+        return loadMaster.engine().realServers(vs).stream()
+                .map(rs -> rs.addr() + ":" + rs.port())
+                .sorted()
+                .toList();
     }
 
     /** The disabled Real Servers of a VS as {@code ip:port}, sorted. */
     List<String> disabledRealServers(int vs) {
-        return loadMaster.engine().realServers(vs).stream().filter(rs -> !rs.enabled())
-                .map(rs -> rs.addr() + ":" + rs.port()).sorted().toList();
+        return loadMaster.engine().realServers(vs).stream()
+                .filter(rs -> !rs.enabled())
+                .map(rs -> rs.addr() + ":" + rs.port())
+                .sorted()
+                .toList();
     }
 
     /** Waits until the VS holds exactly these Real Servers. */
     void awaitRealServers(int vs, List<String> expected) throws InterruptedException {
         List<String> sorted = expected.stream().sorted().toList();
-        agent.await(() -> "VS " + vs + " to hold " + sorted + " (it holds " + realServers(vs) + ")",
-                () -> realServers(vs).equals(sorted), CONVERGE);
+        agent.await(
+                () -> "VS " + vs + " to hold " + sorted + " (it holds " + realServers(vs) + ")",
+                () -> realServers(vs).equals(sorted),
+                CONVERGE);
     }
 
     static List<String> plus(List<String> list, String... more) {

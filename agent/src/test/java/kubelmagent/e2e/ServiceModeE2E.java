@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -49,15 +48,20 @@ class ServiceModeE2E {
                 "list secrets", () -> agent.get("/api/v1/secrets"),
                 "list configmaps", () -> agent.get("/api/v1/configmaps"),
                 "list nodes", () -> agent.get("/api/v1/nodes"),
-                "create a service", () -> agent.post("/api/v1/namespaces/default/services", Map.of(
-                        "metadata", Map.of("name", "intruder"),
-                        "spec", Map.of("ports", List.of(Map.of("port", 80))))),
-                "patch a service", () -> agent.patch("/api/v1/namespaces/default/services/kubernetes",
-                        Map.of("metadata", Map.of("labels", Map.of("kempLB", "Enabled")))),
+                "create a service",
+                        () -> agent.post(
+                                "/api/v1/namespaces/default/services",
+                                Map.of(
+                                        "metadata", Map.of("name", "intruder"),
+                                        "spec", Map.of("ports", List.of(Map.of("port", 80))))),
+                "patch a service",
+                        () -> agent.patch(
+                                "/api/v1/namespaces/default/services/kubernetes",
+                                Map.of("metadata", Map.of("labels", Map.of("kempLB", "Enabled")))),
                 "delete endpoints", () -> agent.delete("/api/v1/namespaces/default/endpoints/kubernetes"));
         forbidden.forEach((what, call) -> {
-            Kube.KubeException e = org.junit.jupiter.api.Assertions.assertThrows(Kube.KubeException.class,
-                    call::run, what);
+            Kube.KubeException e =
+                    org.junit.jupiter.api.Assertions.assertThrows(Kube.KubeException.class, call::run, what);
             assertEquals(403, e.status, what + ": " + e.getMessage());
         });
     }
@@ -75,8 +79,10 @@ class ServiceModeE2E {
             s.awaitRealServers(1, three);
             agent.awaitPasses(1, Scenario.CONVERGE); // every line of the pass that added them has been read
             for (String rs : three) {
-                assertTrue(agent.lines().stream().anyMatch(l -> l.matches(
-                        "<5>\\[pass #\\d+] added RS " + rs.replace(".", "\\.") + " to VS 1 \\(e2e-scale/web\\)")),
+                assertTrue(
+                        agent.lines().stream()
+                                .anyMatch(l -> l.matches("<5>\\[pass #\\d+] added RS " + rs.replace(".", "\\.")
+                                        + " to VS 1 \\(e2e-scale/web\\)")),
                         agent::tail);
             }
 
@@ -90,7 +96,11 @@ class ServiceModeE2E {
             List<String> two = s.awaitReadyEndpoints("web", 2);
             s.awaitRealServers(1, two);
             agent.awaitPasses(1, Scenario.CONVERGE);
-            assertEquals(3, agent.linesSince(mark).stream().filter(l -> l.contains("] removed RS ")).count(),
+            assertEquals(
+                    3,
+                    agent.linesSince(mark).stream()
+                            .filter(l -> l.contains("] removed RS "))
+                            .count(),
                     agent::tail);
         }
     }
@@ -134,13 +144,19 @@ class ServiceModeE2E {
             cluster.nodes.finalizeTerminatingPodsAfter(Duration.ofSeconds(10));
             try {
                 s.scale("web", 2);
-                agent.await(() -> "one RS of VS 9 to be disabled (disabled: " + s.disabledRealServers(9) + ")",
-                        () -> s.disabledRealServers(9).size() == 1, Scenario.CONVERGE);
+                agent.await(
+                        () -> "one RS of VS 9 to be disabled (disabled: " + s.disabledRealServers(9) + ")",
+                        () -> s.disabledRealServers(9).size() == 1,
+                        Scenario.CONVERGE);
                 String draining = s.disabledRealServers(9).get(0);
                 assertEquals(three, s.realServers(9), "drained, not deleted");
-                agent.await(() -> "the agent to log the drain of " + draining, () -> agent.lines().stream().anyMatch(
-                        l -> l.startsWith("<5>") && l.contains("disabled RS " + draining
-                                + " in VS 9 (e2e-drain/web): its endpoint is terminating")), Scenario.CONVERGE);
+                agent.await(
+                        () -> "the agent to log the drain of " + draining,
+                        () -> agent.lines().stream()
+                                .anyMatch(l -> l.startsWith("<5>")
+                                        && l.contains("disabled RS " + draining
+                                                + " in VS 9 (e2e-drain/web): its endpoint is terminating")),
+                        Scenario.CONVERGE);
                 List<String> two = s.awaitReadyEndpoints("web", 2);
                 assertFalse(two.contains(draining));
                 s.awaitRealServers(9, two);
@@ -188,8 +204,11 @@ class ServiceModeE2E {
             AgentProcess agent = s.startAgent();
             agent.awaitPasses(3, Scenario.CONVERGE);
             assertEquals(List.of(), s.realServers(4));
-            assertTrue(agent.lines().stream().anyMatch(l -> l.startsWith("<3>")
-                    && l.contains("Services e2e-conflict/a, e2e-conflict/b all claim VS 4")), agent::tail);
+            assertTrue(
+                    agent.lines().stream()
+                            .anyMatch(l -> l.startsWith("<3>")
+                                    && l.contains("Services e2e-conflict/a, e2e-conflict/b all claim VS 4")),
+                    agent::tail);
 
             s.deleteService("b");
             s.awaitRealServers(4, a);
@@ -221,7 +240,8 @@ class ServiceModeE2E {
                 assertEquals(Scenario.plus(three, HAND_MADE).stream().sorted().toList(), s.realServers(5));
                 List<String> lines = agent.linesSince(mark);
                 assertTrue(lines.stream().anyMatch(l -> l.startsWith("<3>") && l.contains("403")), agent::tail);
-                assertTrue(lines.stream().anyMatch(l -> l.startsWith("<4>") && l.contains("nothing was removed")),
+                assertTrue(
+                        lines.stream().anyMatch(l -> l.startsWith("<4>") && l.contains("nothing was removed")),
                         agent::tail);
             } finally {
                 AgentIdentity.restoreBinding(cluster.admin);
@@ -238,9 +258,12 @@ class ServiceModeE2E {
             try {
                 AgentProcess restarted = s.startAgent();
                 restarted.awaitPasses(3, Scenario.CONVERGE);
-                assertEquals(Scenario.plus(threeAgain, HAND_MADE).stream().sorted().toList(), s.realServers(5));
-                assertTrue(restarted.lines().stream().anyMatch(l -> l.startsWith("<3>")
-                        && l.contains("could not be reached")), restarted::tail);
+                assertEquals(
+                        Scenario.plus(threeAgain, HAND_MADE).stream().sorted().toList(), s.realServers(5));
+                assertTrue(
+                        restarted.lines().stream()
+                                .anyMatch(l -> l.startsWith("<3>") && l.contains("could not be reached")),
+                        restarted::tail);
             } finally {
                 cluster.startApiServer();
             }
@@ -268,7 +291,8 @@ class ServiceModeE2E {
             List<String> one = s.awaitReadyEndpoints("web", 1);
             agent.awaitPasses(2, Scenario.CONVERGE);
             assertEquals(two, s.realServers(6));
-            assertTrue(agent.linesSince(mark).stream().anyMatch(l -> l.startsWith("<3>") && l.contains("401")),
+            assertTrue(
+                    agent.linesSince(mark).stream().anyMatch(l -> l.startsWith("<3>") && l.contains("401")),
                     agent::tail);
 
             s.replaceToken(AgentIdentity.requestToken(cluster.admin, Duration.ofHours(1)));

@@ -1,5 +1,7 @@
 package kubelmagent.e2e;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -9,9 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 
 /**
  * The scheduler and the kubelets of a cluster that has neither, played through the real API: it
@@ -24,9 +23,8 @@ final class StandInNodes {
 
     record Node(String name, String podPrefix, String address) {}
 
-    static final List<Node> NODES = List.of(
-            new Node("node-1", "10.244.1.", "192.168.50.11"),
-            new Node("node-2", "10.244.2.", "192.168.50.12"));
+    static final List<Node> NODES =
+            List.of(new Node("node-1", "10.244.1.", "192.168.50.11"), new Node("node-2", "10.244.2.", "192.168.50.12"));
 
     private final Kube admin;
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -48,13 +46,31 @@ final class StandInNodes {
     void start() {
         for (Node node : NODES) {
             if (!admin.exists("/api/v1/nodes/" + node.name())) {
-                admin.post("/api/v1/nodes", Map.of(
-                        "metadata", Map.of("name", node.name(), "labels", Map.of("kubernetes.io/hostname", node.name())),
-                        "spec", Map.of("podCIDR", node.podPrefix() + "0/24", "podCIDRs", List.of(node.podPrefix() + "0/24"))));
+                admin.post(
+                        "/api/v1/nodes",
+                        Map.of(
+                                "metadata",
+                                        Map.of(
+                                                "name",
+                                                node.name(),
+                                                "labels",
+                                                Map.of("kubernetes.io/hostname", node.name())),
+                                "spec",
+                                        Map.of(
+                                                "podCIDR",
+                                                node.podPrefix() + "0/24",
+                                                "podCIDRs",
+                                                List.of(node.podPrefix() + "0/24"))));
             }
-            admin.patch("/api/v1/nodes/" + node.name() + "/status", Map.of("status", Map.of(
-                    "conditions", List.of(Map.of("type", "Ready", "status", "True", "reason", "KubeletReady")),
-                    "addresses", List.of(Map.of("type", "InternalIP", "address", node.address())))));
+            admin.patch(
+                    "/api/v1/nodes/" + node.name() + "/status",
+                    Map.of(
+                            "status",
+                            Map.of(
+                                    "conditions",
+                                            List.of(Map.of(
+                                                    "type", "Ready", "status", "True", "reason", "KubeletReady")),
+                                    "addresses", List.of(Map.of("type", "InternalIP", "address", node.address())))));
         }
         loop.scheduleWithFixedDelay(this::tick, 0, 100, TimeUnit.MILLISECONDS);
     }
@@ -103,12 +119,22 @@ final class StandInNodes {
         JsonObject spec = pod.getAsJsonObject("spec");
         if (!spec.has("nodeName")) {
             Node node = NODES.get(bindings.getAndIncrement() % NODES.size());
-            ignoreMissing(() -> admin.post(path + "/binding", Map.of("apiVersion", "v1", "kind", "Binding",
-                    "metadata", Map.of("name", name),
-                    "target", Map.of("apiVersion", "v1", "kind", "Node", "name", node.name()))));
+            ignoreMissing(() -> admin.post(
+                    path + "/binding",
+                    Map.of(
+                            "apiVersion",
+                            "v1",
+                            "kind",
+                            "Binding",
+                            "metadata",
+                            Map.of("name", name),
+                            "target",
+                            Map.of("apiVersion", "v1", "kind", "Node", "name", node.name()))));
             return;
         }
-        Node node = NODES.stream().filter(n -> n.name().equals(spec.get("nodeName").getAsString())).findFirst()
+        Node node = NODES.stream()
+                .filter(n -> n.name().equals(spec.get("nodeName").getAsString()))
+                .findFirst()
                 .orElseThrow();
         JsonObject status = pod.getAsJsonObject("status");
         boolean ready = readiness.getOrDefault(namespace + "/" + name, true);
@@ -116,20 +142,35 @@ final class StandInNodes {
         if (ip != null && ready == isReady(status)) {
             return;
         }
-        String podIp = ip != null ? ip
-                : node.podPrefix() + nextHost.computeIfAbsent(node.name(), n -> new AtomicInteger(2)).getAndIncrement();
+        String podIp = ip != null
+                ? ip
+                : node.podPrefix()
+                        + nextHost.computeIfAbsent(node.name(), n -> new AtomicInteger(2))
+                                .getAndIncrement();
         String condition = ready ? "True" : "False";
-        ignoreMissing(() -> admin.patch(path + "/status", Map.of("status", Map.of(
-                "phase", "Running",
-                "hostIP", node.address(),
-                "podIP", podIp,
-                "podIPs", List.of(Map.of("ip", podIp)),
-                "startTime", status.has("startTime") ? status.get("startTime").getAsString() : Instant.now().toString(),
-                "conditions", List.of(
-                        Map.of("type", "Initialized", "status", "True"),
-                        Map.of("type", "Ready", "status", condition),
-                        Map.of("type", "ContainersReady", "status", condition),
-                        Map.of("type", "PodScheduled", "status", "True"))))));
+        ignoreMissing(() -> admin.patch(
+                path + "/status",
+                Map.of(
+                        "status",
+                        Map.of(
+                                "phase",
+                                "Running",
+                                "hostIP",
+                                node.address(),
+                                "podIP",
+                                podIp,
+                                "podIPs",
+                                List.of(Map.of("ip", podIp)),
+                                "startTime",
+                                status.has("startTime")
+                                        ? status.get("startTime").getAsString()
+                                        : Instant.now().toString(),
+                                "conditions",
+                                List.of(
+                                        Map.of("type", "Initialized", "status", "True"),
+                                        Map.of("type", "Ready", "status", condition),
+                                        Map.of("type", "ContainersReady", "status", condition),
+                                        Map.of("type", "PodScheduled", "status", "True"))))));
     }
 
     private static boolean isReady(JsonObject status) {

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,7 +40,8 @@ class BackoffTest {
     void readsWaitAtMostSixHundredMillisecondsInAll() {
         assertEquals(3, Backoff.READS.attempts());
         for (int i = 0; i < 1000; i++) {
-            long total = Backoff.READS.delayBefore(2).toMillis() + Backoff.READS.delayBefore(3).toMillis();
+            long total = Backoff.READS.delayBefore(2).toMillis()
+                    + Backoff.READS.delayBefore(3).toMillis();
             assertTrue(total <= 600, total + " ms");
         }
     }
@@ -66,13 +66,16 @@ class BackoffTest {
     @Test
     void returnsTheFirstSuccess() throws Exception {
         List<Integer> calls = new ArrayList<>();
-        String result = THREE_WITHOUT_WAITS.run(() -> {
-            calls.add(calls.size() + 1);
-            if (calls.size() < 2) {
-                throw new IOException("connection reset");
-            }
-            return "answer";
-        }, IOException.class, e -> true);
+        String result = THREE_WITHOUT_WAITS.run(
+                () -> {
+                    calls.add(calls.size() + 1);
+                    if (calls.size() < 2) {
+                        throw new IOException("connection reset");
+                    }
+                    return "answer";
+                },
+                IOException.class,
+                e -> true);
         assertEquals("answer", result);
         assertEquals(List.of(1, 2), calls);
     }
@@ -81,11 +84,16 @@ class BackoffTest {
     void givesUpAfterTheLastAttemptWithItsFailure() {
         List<IOException> thrown = new ArrayList<>();
         List<IOException> asked = new ArrayList<>();
-        IOException last = assertThrows(IOException.class, () -> THREE_WITHOUT_WAITS.run(() -> {
-            IOException e = new IOException("attempt " + (thrown.size() + 1));
-            thrown.add(e);
-            throw e;
-        }, IOException.class, e -> asked.add(e)));
+        IOException last = assertThrows(
+                IOException.class,
+                () -> THREE_WITHOUT_WAITS.run(
+                        () -> {
+                            IOException e = new IOException("attempt " + (thrown.size() + 1));
+                            thrown.add(e);
+                            throw e;
+                        },
+                        IOException.class,
+                        e -> asked.add(e)));
         assertEquals(3, thrown.size());
         assertSame(thrown.get(2), last);
         assertEquals(thrown.subList(0, 2), asked, "asked about every failure but the last");
@@ -94,10 +102,15 @@ class BackoffTest {
     @Test
     void stopsAtAFailureThatIsNotWorthRetrying() {
         List<String> attempts = new ArrayList<>();
-        IOException e = assertThrows(IOException.class, () -> THREE_WITHOUT_WAITS.run(() -> {
-            attempts.add("attempt");
-            throw new IOException(attempts.size() == 1 ? "503" : "404");
-        }, IOException.class, failure -> failure.getMessage().equals("503")));
+        IOException e = assertThrows(
+                IOException.class,
+                () -> THREE_WITHOUT_WAITS.run(
+                        () -> {
+                            attempts.add("attempt");
+                            throw new IOException(attempts.size() == 1 ? "503" : "404");
+                        },
+                        IOException.class,
+                        failure -> failure.getMessage().equals("503")));
         assertEquals("404", e.getMessage());
         assertEquals(2, attempts.size());
     }
@@ -105,10 +118,15 @@ class BackoffTest {
     @Test
     void neverRetriesARuntimeException() {
         List<String> attempts = new ArrayList<>();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> THREE_WITHOUT_WAITS.run(() -> {
-            attempts.add("attempt");
-            throw new IllegalStateException("a bug");
-        }, IOException.class, failure -> true));
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
+                () -> THREE_WITHOUT_WAITS.run(
+                        () -> {
+                            attempts.add("attempt");
+                            throw new IllegalStateException("a bug");
+                        },
+                        IOException.class,
+                        failure -> true));
         assertEquals("a bug", e.getMessage());
         assertEquals(1, attempts.size());
     }
@@ -116,10 +134,15 @@ class BackoffTest {
     @Test
     void triesOnceWithNone() {
         List<String> attempts = new ArrayList<>();
-        assertThrows(IOException.class, () -> Backoff.NONE.run(() -> {
-            attempts.add("attempt");
-            throw new IOException("connection reset");
-        }, IOException.class, failure -> true));
+        assertThrows(
+                IOException.class,
+                () -> Backoff.NONE.run(
+                        () -> {
+                            attempts.add("attempt");
+                            throw new IOException("connection reset");
+                        },
+                        IOException.class,
+                        failure -> true));
         assertEquals(1, attempts.size());
     }
 
@@ -129,10 +152,15 @@ class BackoffTest {
         List<String> attempts = new ArrayList<>();
         Thread.currentThread().interrupt();
         try {
-            assertThrows(InterruptedException.class, () -> slow.run(() -> {
-                attempts.add("attempt");
-                throw new IOException("connection reset");
-            }, IOException.class, failure -> true));
+            assertThrows(
+                    InterruptedException.class,
+                    () -> slow.run(
+                            () -> {
+                                attempts.add("attempt");
+                                throw new IOException("connection reset");
+                            },
+                            IOException.class,
+                            failure -> true));
         } finally {
             Thread.interrupted();
         }
@@ -143,7 +171,8 @@ class BackoffTest {
 
     @Test
     void refusesNonsense() {
-        assertEquals("attempts must be 1 or more (got 0)",
+        assertEquals(
+                "attempts must be 1 or more (got 0)",
                 assertThrows(IllegalArgumentException.class, () -> new Backoff(0, Duration.ZERO, Duration.ZERO))
                         .getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Backoff(2, Duration.ofMillis(-1), Duration.ZERO));

@@ -15,18 +15,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
+import kubelmagent.secret.Secret;
+import kubelmagent.tls.TlsSettings;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.SocketEffect;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.SocketEffect;
-
-import kubelmagent.secret.Secret;
-import kubelmagent.tls.TlsSettings;
 
 /** One request, sent once: what the transport makes of each way an answer can come, or not. */
 class TransportTest {
@@ -47,7 +44,10 @@ class TransportTest {
     }
 
     private Transport transport(Duration timeout) {
-        return Transport.create(TlsSettings.systemTrust(), timeout, CAP,
+        return Transport.create(
+                TlsSettings.systemTrust(),
+                timeout,
+                CAP,
                 (command, status, elapsed) -> observed.add(command + " " + status));
     }
 
@@ -63,8 +63,11 @@ class TransportTest {
 
     @Test
     void returnsTheStatusTheBodyAndTheContentTypeAndReportsTheRequest() throws Exception {
-        server.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
-                .body("{\"a\":1}").build());
+        server.enqueue(new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/json")
+                .body("{\"a\":1}")
+                .build());
 
         Reply reply = send(Duration.ofSeconds(5));
 
@@ -78,7 +81,11 @@ class TransportTest {
 
     @Test
     void returnsA5xxAsAnAnswerWithItsRetryAfter() throws Exception {
-        server.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", "7").body("busy").build());
+        server.enqueue(new MockResponse.Builder()
+                .code(503)
+                .addHeader("Retry-After", "7")
+                .body("busy")
+                .build());
 
         Reply reply = send(Duration.ofSeconds(5));
 
@@ -90,7 +97,9 @@ class TransportTest {
 
     @Test
     void ignoresARetryAfterThatIsADate() throws Exception {
-        server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")
+        server.enqueue(new MockResponse.Builder()
+                .code(429)
+                .addHeader("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")
                 .build());
 
         assertEquals(Duration.ZERO, send(Duration.ofSeconds(5)).retryAfter());
@@ -99,8 +108,11 @@ class TransportTest {
     @Test
     void decodesTheBodyInTheCharsetTheContentTypeNames() throws Exception {
         byte[] latin1 = "Grüße".getBytes(StandardCharsets.ISO_8859_1);
-        server.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "text/plain; charset=ISO-8859-1")
-                .body(new okio.Buffer().write(latin1)).build());
+        server.enqueue(new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "text/plain; charset=ISO-8859-1")
+                .body(new okio.Buffer().write(latin1))
+                .build());
 
         Reply reply = send(Duration.ofSeconds(5));
 
@@ -110,7 +122,8 @@ class TransportTest {
 
     @Test
     void readsABodyAsLongAsTheCap() throws Exception {
-        server.enqueue(new MockResponse.Builder().code(200).body("x".repeat(CAP)).build());
+        server.enqueue(
+                new MockResponse.Builder().code(200).body("x".repeat(CAP)).build());
 
         Reply reply = send(Duration.ofSeconds(5));
 
@@ -120,7 +133,8 @@ class TransportTest {
 
     @Test
     void stopsReadingABodyLongerThanTheCapAndSaysSo() throws Exception {
-        server.enqueue(new MockResponse.Builder().code(200).body("x".repeat(CAP + 1)).build());
+        server.enqueue(
+                new MockResponse.Builder().code(200).body("x".repeat(CAP + 1)).build());
 
         Reply reply = send(Duration.ofSeconds(5));
 
@@ -131,7 +145,10 @@ class TransportTest {
 
     @Test
     void aSlowAnswerIsATimeoutReportedWithStatusZero() {
-        server.enqueue(new MockResponse.Builder().code(200).headersDelay(2, TimeUnit.SECONDS).build());
+        server.enqueue(new MockResponse.Builder()
+                .code(200)
+                .headersDelay(2, TimeUnit.SECONDS)
+                .build());
 
         NoAnswer e = noAnswer(Duration.ofMillis(250));
 
@@ -144,8 +161,11 @@ class TransportTest {
 
     @Test
     void aBodyThatStallsIsATimeoutDuringTheBody() {
-        server.enqueue(new MockResponse.Builder().code(200).body("x".repeat(100))
-                .throttleBody(10, 2, TimeUnit.SECONDS).build());
+        server.enqueue(new MockResponse.Builder()
+                .code(200)
+                .body("x".repeat(100))
+                .throttleBody(10, 2, TimeUnit.SECONDS)
+                .build());
 
         NoAnswer e = noAnswer(Duration.ofMillis(250));
 
@@ -155,9 +175,12 @@ class TransportTest {
 
     @Test
     void aBodyCutShortByTheConnectionIsBrokenOff() {
-        server.enqueue(new MockResponse.Builder().code(200).body("x".repeat(CAP / 2))
+        server.enqueue(new MockResponse.Builder()
+                .code(200)
+                .body("x".repeat(CAP / 2))
                 .throttleBody(64, 5, TimeUnit.MILLISECONDS)
-                .onResponseBody(new SocketEffect.CloseSocket()).build());
+                .onResponseBody(new SocketEffect.CloseSocket())
+                .build());
 
         NoAnswer e = noAnswer(Duration.ofSeconds(5));
 
@@ -168,7 +191,9 @@ class TransportTest {
 
     @Test
     void aConnectionDroppedBeforeTheAnswerIsAConnectionFailure() {
-        server.enqueue(new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build());
+        server.enqueue(new MockResponse.Builder()
+                .onResponseStart(new SocketEffect.CloseSocket())
+                .build());
 
         NoAnswer e = noAnswer(Duration.ofSeconds(5));
 

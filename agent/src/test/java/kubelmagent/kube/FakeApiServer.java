@@ -14,16 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-
+import kubelmagent.http.Backoff;
+import kubelmagent.secret.Secret;
+import kubelmagent.tls.TlsSettings;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.HttpUrl;
-
-import kubelmagent.http.Backoff;
-import kubelmagent.tls.TlsSettings;
-import kubelmagent.secret.Secret;
 
 /**
  * A Kubernetes API server on MockWebServer that answers by route: the URL path, plus the Service
@@ -152,7 +150,10 @@ final class FakeApiServer implements AutoCloseable {
 
     /** An error Status with a {@code Retry-After} header, as the API server sends with a 429. */
     static MockResponse retryAfter(int code, String fixture, int seconds) {
-        return status(code, fixture).newBuilder().addHeader("Retry-After", Integer.toString(seconds)).build();
+        return status(code, fixture)
+                .newBuilder()
+                .addHeader("Retry-After", Integer.toString(seconds))
+                .build();
     }
 
     static MockResponse delayed(String fixture, Duration delay) {
@@ -186,7 +187,8 @@ final class FakeApiServer implements AutoCloseable {
     /** How long after {@code earlier} arrived {@code later} did. */
     Duration between(RecordedRequest earlier, RecordedRequest later) {
         synchronized (requests) {
-            return Duration.ofNanos(arrivalNanos.get(requests.indexOf(later)) - arrivalNanos.get(requests.indexOf(earlier)));
+            return Duration.ofNanos(
+                    arrivalNanos.get(requests.indexOf(later)) - arrivalNanos.get(requests.indexOf(earlier)));
         }
     }
 
@@ -196,7 +198,9 @@ final class FakeApiServer implements AutoCloseable {
 
     /** The requests whose path is {@code path}, in order. */
     List<RecordedRequest> requestsTo(String path) {
-        return requests().stream().filter(r -> r.getUrl().encodedPath().equals(path)).toList();
+        return requests().stream()
+                .filter(r -> r.getUrl().encodedPath().equals(path))
+                .toList();
     }
 
     @Override

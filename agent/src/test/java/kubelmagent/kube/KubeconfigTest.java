@@ -19,7 +19,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import javax.net.ssl.KeyManagerFactory;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -77,7 +76,9 @@ class KubeconfigTest {
         assertNull(connection.tokenFile());
         assertEquals(TIMEOUT, connection.timeout());
         assertEquals(1, connection.tls().trustedCas().size());
-        assertEquals("CN=kube-lm-agent test CA", connection.tls().trustedCas().get(0).getSubjectX500Principal().getName());
+        assertEquals(
+                "CN=kube-lm-agent test CA",
+                connection.tls().trustedCas().get(0).getSubjectX500Principal().getName());
         assertNull(connection.tls().clientKeyStore());
         assertFalse(connection.tls().insecureSkipTlsVerify());
     }
@@ -107,7 +108,8 @@ class KubeconfigTest {
     })
     void buildsAClientKeyStoreFromInlineCertificateAndKey(String certificate, String key, String algorithm)
             throws IOException, GeneralSecurityException {
-        KubernetesConnection connection = Kubeconfig.read(withUser("""
+        KubernetesConnection connection =
+                Kubeconfig.read(withUser("""
                 client-certificate-data: %s
                 client-key-data: %s
                 """.formatted(Pki.base64(certificate), Pki.base64(key))), null, TIMEOUT);
@@ -168,7 +170,9 @@ class KubeconfigTest {
 
         KubernetesConnection connection = Kubeconfig.read(file, null, TIMEOUT);
 
-        assertEquals("CN=kube-lm-agent test CA", connection.tls().trustedCas().get(0).getSubjectX500Principal().getName());
+        assertEquals(
+                "CN=kube-lm-agent test CA",
+                connection.tls().trustedCas().get(0).getSubjectX500Principal().getName());
         assertEquals(URI.create("https://kube.lab.example:6443/"), connection.server());
     }
 
@@ -222,7 +226,8 @@ class KubeconfigTest {
                 - {name: agent, user: {token: abc}}
                 """);
 
-        assertEquals(file + ": clusters[lab].cluster.insecure-skip-tls-verify: must be true or false",
+        assertEquals(
+                file + ": clusters[lab].cluster.insecure-skip-tls-verify: must be true or false",
                 failure(file).getMessage());
     }
 
@@ -264,8 +269,10 @@ class KubeconfigTest {
                 users: []
                 """);
 
-        assertEquals(file + ": has no current-context; set one (kubectl config use-context NAME) or name the context"
-                + " to use", failure(file).getMessage());
+        assertEquals(
+                file + ": has no current-context; set one (kubectl config use-context NAME) or name the context"
+                        + " to use",
+                failure(file).getMessage());
     }
 
     @Test
@@ -276,7 +283,8 @@ class KubeconfigTest {
                 current-context: lab
                 """);
 
-        assertEquals(file + ": clusters: has no entry named \"gone\"", failure(file).getMessage());
+        assertEquals(
+                file + ": clusters: has no entry named \"gone\"", failure(file).getMessage());
     }
 
     @Test
@@ -288,8 +296,10 @@ class KubeconfigTest {
                   args: [eks, get-token, --cluster-name, lab]
                 """);
 
-        assertEquals(file + ": users[agent].user: uses an exec credential plugin, which the agent does not support;"
-                + " use a service-account token instead (token or tokenFile)", failure(file).getMessage());
+        assertEquals(
+                file + ": users[agent].user: uses an exec credential plugin, which the agent does not support;"
+                        + " use a service-account token instead (token or tokenFile)",
+                failure(file).getMessage());
     }
 
     @Test
@@ -300,15 +310,18 @@ class KubeconfigTest {
                   config: {idp-issuer-url: "https://login.example"}
                 """);
 
-        assertTrue(failure(file).getMessage().startsWith(file + ": users[agent].user: uses an auth-provider, which the"
-                + " agent does not support"));
+        assertTrue(failure(file)
+                .getMessage()
+                .startsWith(
+                        file + ": users[agent].user: uses an auth-provider, which the" + " agent does not support"));
     }
 
     @Test
     void aUserWithoutCredentialsIsReported() throws IOException {
         Path file = withUser("as: someone-else");
 
-        assertEquals(file + ": users[agent].user: has no token, tokenFile or client certificate",
+        assertEquals(
+                file + ": users[agent].user: has no token, tokenFile or client certificate",
                 failure(file).getMessage());
     }
 
@@ -316,7 +329,8 @@ class KubeconfigTest {
     void aCertificateWithoutKeyIsReported() throws IOException {
         Path file = withUser("client-certificate-data: " + Pki.base64(Pki.RSA_CERT));
 
-        assertEquals(file + ": users[agent].user: has a client certificate but no client-key-data or client-key",
+        assertEquals(
+                file + ": users[agent].user: has a client certificate but no client-key-data or client-key",
                 failure(file).getMessage());
     }
 
@@ -327,8 +341,10 @@ class KubeconfigTest {
                 client-key-data: %s
                 """.formatted(Pki.base64(Pki.RSA_CERT), Pki.base64(Pki.EC_SEC1_KEY)));
 
-        assertEquals(file + ": users[agent].user: the key in client-key-data does not belong to the certificate in"
-                + " client-certificate-data", failure(file).getMessage());
+        assertEquals(
+                file + ": users[agent].user: the key in client-key-data does not belong to the certificate in"
+                        + " client-certificate-data",
+                failure(file).getMessage());
     }
 
     @Test
@@ -339,8 +355,10 @@ class KubeconfigTest {
                 client-key: missing.key
                 """);
 
-        assertEquals(file + ": users[agent].user.client-key: cannot read " + dir.toAbsolutePath().resolve("missing.key")
-                + " (No such file or directory)", failure(file).getMessage());
+        assertEquals(
+                file + ": users[agent].user.client-key: cannot read "
+                        + dir.toAbsolutePath().resolve("missing.key") + " (No such file or directory)",
+                failure(file).getMessage());
     }
 
     @Test
@@ -350,19 +368,23 @@ class KubeconfigTest {
                 MIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI
                 -----END ENCRYPTED PRIVATE KEY-----
                 """;
-        Path file = withUser("""
+        Path file = withUser(
+                """
                 client-certificate-data: %s
                 client-key-data: %s
                 """.formatted(Pki.base64(Pki.RSA_CERT), Base64.getEncoder().encodeToString(encrypted.getBytes())));
 
-        assertTrue(failure(file).getMessage().startsWith(file + ": users[agent].user.client-key-data: the private key"
-                + " is encrypted, which is not supported"));
+        assertTrue(failure(file)
+                .getMessage()
+                .startsWith(file + ": users[agent].user.client-key-data: the private key"
+                        + " is encrypted, which is not supported"));
     }
 
     @Test
     void keyErrorsNeverQuoteTheKey() throws IOException {
         String notAKey = "-----BEGIN PRIVATE KEY-----\nTUlJQ1NFQ1JFVEtFWU1BVEVSSUFM\n-----END PRIVATE KEY-----\n";
-        Path file = withUser("""
+        Path file = withUser(
+                """
                 client-certificate-data: %s
                 client-key-data: %s
                 """.formatted(Pki.base64(Pki.RSA_CERT), Base64.getEncoder().encodeToString(notAKey.getBytes())));
@@ -380,7 +402,9 @@ class KubeconfigTest {
                 client-key-data: %s
                 """.formatted(Pki.base64(Pki.RSA_PKCS8_KEY)));
 
-        assertEquals(file + ": users[agent].user.client-certificate-data: is not valid base64", failure(file).getMessage());
+        assertEquals(
+                file + ": users[agent].user.client-certificate-data: is not valid base64",
+                failure(file).getMessage());
     }
 
     @Test
@@ -410,8 +434,10 @@ class KubeconfigTest {
                 - {name: agent, user: {token: abc}}
                 """.formatted(server));
 
-        assertEquals(file + ": clusters[lab].cluster.server: \"" + server + "\" is not an https URL such as"
-                + " https://10.0.0.10:6443", failure(file).getMessage());
+        assertEquals(
+                file + ": clusters[lab].cluster.server: \"" + server + "\" is not an https URL such as"
+                        + " https://10.0.0.10:6443",
+                failure(file).getMessage());
     }
 
     @Test
@@ -428,15 +454,18 @@ class KubeconfigTest {
 
         String message = failure(file).getMessage();
 
-        assertEquals(file + ": clusters[lab].cluster.server: must be a plain https URL such as https://10.0.0.10:6443,"
-                + " without a user name, password, query or fragment", message);
+        assertEquals(
+                file + ": clusters[lab].cluster.server: must be a plain https URL such as https://10.0.0.10:6443,"
+                        + " without a user name, password, query or fragment",
+                message);
     }
 
     @Test
     void aFileThatIsNotAKubeconfigIsReported() throws IOException {
         Path file = kubeconfig("- just\n- a list\n");
 
-        assertEquals(file + ": is not a kubeconfig (expected a YAML mapping with clusters, contexts and users)",
+        assertEquals(
+                file + ": is not a kubeconfig (expected a YAML mapping with clusters, contexts and users)",
                 failure(file).getMessage());
     }
 
@@ -444,6 +473,8 @@ class KubeconfigTest {
     void aMissingFileIsNamed() {
         Path file = dir.resolve("nope.yaml");
 
-        assertEquals("cannot read kubeconfig " + file + " (No such file or directory)", failure(file).getMessage());
+        assertEquals(
+                "cannot read kubeconfig " + file + " (No such file or directory)",
+                failure(file).getMessage());
     }
 }

@@ -13,14 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.List;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** How {@link KubernetesSource} turns EndpointSlices into ready and draining members per Service port. */
 class KubernetesSourceEndpointsTest {
@@ -72,7 +70,8 @@ class KubernetesSourceEndpointsTest {
         // 10.244.2.11 is ready=false (terminating); 10.244.3.12 has no ready condition at all
         List<ServicePort> ports = webPortsFrom("endpointslices-web.json");
 
-        assertEquals(members("10.244.1.10:8080", "10.244.3.12:8080"), ports.get(0).members());
+        assertEquals(
+                members("10.244.1.10:8080", "10.244.3.12:8080"), ports.get(0).members());
     }
 
     @Test
@@ -83,11 +82,20 @@ class KubernetesSourceEndpointsTest {
         // slice 3 (http on 8080): 10.244.1.10 draining, a stale copy of the ready one in slice 1
         List<ServicePort> ports = webPortsFrom("endpointslices-web-draining.json");
 
-        assertEquals(List.of(
-                new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.5.20:9090"),
-                        members("10.244.2.11:8080", "10.244.5.21:9090")),
-                new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.5.20:9443"),
-                        members("10.244.2.11:8443", "10.244.5.21:9443"))),
+        assertEquals(
+                List.of(
+                        new ServicePort(
+                                "http",
+                                80,
+                                "TCP",
+                                members("10.244.1.10:8080", "10.244.5.20:9090"),
+                                members("10.244.2.11:8080", "10.244.5.21:9090")),
+                        new ServicePort(
+                                "https",
+                                443,
+                                "TCP",
+                                members("10.244.1.10:8443", "10.244.5.20:9443"),
+                                members("10.244.2.11:8443", "10.244.5.21:9443"))),
                 ports);
     }
 
@@ -95,11 +103,20 @@ class KubernetesSourceEndpointsTest {
     void drainsFromV1beta1SlicesOfKubernetes120WithTheTerminatingConditionGate() {
         List<ServicePort> ports = webPortsFromV1beta1("endpointslices-v1beta1-web-draining.json");
 
-        assertEquals(List.of(
-                new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.3.12:8080"),
-                        members("10.244.2.11:8080")),
-                new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.3.12:8443"),
-                        members("10.244.2.11:8443"))),
+        assertEquals(
+                List.of(
+                        new ServicePort(
+                                "http",
+                                80,
+                                "TCP",
+                                members("10.244.1.10:8080", "10.244.3.12:8080"),
+                                members("10.244.2.11:8080")),
+                        new ServicePort(
+                                "https",
+                                443,
+                                "TCP",
+                                members("10.244.1.10:8443", "10.244.3.12:8443"),
+                                members("10.244.2.11:8443"))),
                 ports);
     }
 
@@ -108,7 +125,8 @@ class KubernetesSourceEndpointsTest {
         // Kubernetes 1.20 without the gate: a terminating pod is only ready=false
         List<ServicePort> ports = webPortsFromV1beta1("endpointslices-v1beta1-web.json");
 
-        assertEquals(members("10.244.1.10:8080", "10.244.3.12:8080"), ports.get(0).members());
+        assertEquals(
+                members("10.244.1.10:8080", "10.244.3.12:8080"), ports.get(0).members());
         assertEquals(members(), ports.get(0).draining());
     }
 
@@ -120,7 +138,8 @@ class KubernetesSourceEndpointsTest {
 
         List<ServicePort> ports = webPorts();
 
-        assertEquals(members("10.244.1.10:8080", "10.244.3.12:8080"), ports.get(0).members());
+        assertEquals(
+                members("10.244.1.10:8080", "10.244.3.12:8080"), ports.get(0).members());
         assertEquals(members(), ports.get(0).draining(), "10.244.2.11 is among notReadyAddresses");
     }
 
@@ -135,7 +154,8 @@ class KubernetesSourceEndpointsTest {
     void skipsFqdnSlices() {
         List<ServicePort> ports = webPortsFrom("endpointslices-web.json");
 
-        assertTrue(ports.stream().flatMap(p -> p.members().stream()).noneMatch(m -> m.ip().contains("svc")),
+        assertTrue(
+                ports.stream().flatMap(p -> p.members().stream()).noneMatch(m -> m.ip().contains("svc")),
                 ports::toString);
     }
 
@@ -145,9 +165,10 @@ class KubernetesSourceEndpointsTest {
         // a slice without ports contributes no members
         List<ServicePort> ports = webPortsFrom("endpointslices-web-rollout.json");
 
-        assertEquals(List.of(
-                new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.5.20:9090")),
-                new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.5.20:9443"))),
+        assertEquals(
+                List.of(
+                        new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.5.20:9090")),
+                        new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.5.20:9443"))),
                 ports);
     }
 
@@ -155,7 +176,8 @@ class KubernetesSourceEndpointsTest {
     void keepsServicePortsInSpecOrderEvenWithoutEndpoints() {
         List<ServicePort> ports = webPortsFrom("endpointslices-empty.json");
 
-        assertEquals(List.of(new ServicePort("http", 80, "TCP", members()), new ServicePort("https", 443, "TCP", members())),
+        assertEquals(
+                List.of(new ServicePort("http", 80, "TCP", members()), new ServicePort("https", 443, "TCP", members())),
                 ports);
     }
 
@@ -174,9 +196,18 @@ class KubernetesSourceEndpointsTest {
         }
 
         // the slice also has syslog 6514/TCP, which must not match the Service's syslog 514/UDP
-        assertEquals(List.of(
-                new ServicePort("metrics", 9100, "TCP", members("10.244.1.30:9100", "10.244.2.31:9100", "10.244.2.32:9100")),
-                new ServicePort("syslog", 514, "UDP", members("10.244.1.30:5514", "10.244.2.31:5514", "10.244.2.32:5514"))),
+        assertEquals(
+                List.of(
+                        new ServicePort(
+                                "metrics",
+                                9100,
+                                "TCP",
+                                members("10.244.1.30:9100", "10.244.2.31:9100", "10.244.2.32:9100")),
+                        new ServicePort(
+                                "syslog",
+                                514,
+                                "UDP",
+                                members("10.244.1.30:5514", "10.244.2.31:5514", "10.244.2.32:5514"))),
                 byRef(state).get(new ServiceRef("shop", "metrics")).ports());
     }
 }

@@ -21,20 +21,17 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import mockwebserver3.MockResponse;
-import mockwebserver3.SocketEffect;
-
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Problem;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.SkippedService;
 import kubelmagent.model.VirtualServiceId;
+import mockwebserver3.MockResponse;
+import mockwebserver3.SocketEffect;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every failed or partial read is reported as incomplete, with a message that says what to do. */
 class KubernetesSourceFailureTest {
@@ -60,8 +57,8 @@ class KubernetesSourceFailureTest {
     }
 
     private DesiredState read(KubernetesConnection connection) {
-        try (KubernetesSource source = new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT, 2,
-                FakeApiServer.NO_WAIT)) {
+        try (KubernetesSource source =
+                new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT, 2, FakeApiServer.NO_WAIT)) {
             return source.read();
         } catch (IOException e) {
             throw new AssertionError(e);
@@ -105,9 +102,11 @@ class KubernetesSourceFailureTest {
 
         String message = unknownReadMessage(read(api.connection(tokenFile)));
 
-        assertEquals("Kubernetes API answered 401 Unauthorized to GET /api/v1/services: the token in " + tokenFile
-                + " was rejected; it may have expired — create a new one (kubectl create token <service-account>"
-                + " -n <namespace>) and write it to that file; Kubernetes said: \"Unauthorized\"", message);
+        assertEquals(
+                "Kubernetes API answered 401 Unauthorized to GET /api/v1/services: the token in " + tokenFile
+                        + " was rejected; it may have expired — create a new one (kubectl create token <service-account>"
+                        + " -n <namespace>) and write it to that file; Kubernetes said: \"Unauthorized\"",
+                message);
     }
 
     @Test
@@ -116,8 +115,10 @@ class KubernetesSourceFailureTest {
 
         String message = unknownReadMessage(read());
 
-        assertStartsWith("Kubernetes API answered 401 Unauthorized to GET /api/v1/services: the configured token was"
-                + " rejected; it may have expired or been revoked", message);
+        assertStartsWith(
+                "Kubernetes API answered 401 Unauthorized to GET /api/v1/services: the configured token was"
+                        + " rejected; it may have expired or been revoked",
+                message);
     }
 
     @Test
@@ -126,12 +127,14 @@ class KubernetesSourceFailureTest {
 
         String message = unknownReadMessage(read());
 
-        assertEquals("Kubernetes API answered 403 Forbidden to GET /api/v1/services: the account may not list services"
-                + " in all namespaces; add the RBAC rule {apiGroups: [\"\"], resources: [\"services\"], verbs:"
-                + " [\"list\"]} to the agent's ClusterRole and bind it with a ClusterRoleBinding, or name the"
-                + " namespaces to watch in the agent's configuration; Kubernetes said: \"services is forbidden: User"
-                + " \"system:serviceaccount:kube-lm-agent:kube-lm-agent\" cannot list resource \"services\" in API"
-                + " group \"\" at the cluster scope\"", message);
+        assertEquals(
+                "Kubernetes API answered 403 Forbidden to GET /api/v1/services: the account may not list services"
+                        + " in all namespaces; add the RBAC rule {apiGroups: [\"\"], resources: [\"services\"], verbs:"
+                        + " [\"list\"]} to the agent's ClusterRole and bind it with a ClusterRoleBinding, or name the"
+                        + " namespaces to watch in the agent's configuration; Kubernetes said: \"services is forbidden: User"
+                        + " \"system:serviceaccount:kube-lm-agent:kube-lm-agent\" cannot list resource \"services\" in API"
+                        + " group \"\" at the cluster scope\"",
+                message);
     }
 
     @Test
@@ -144,14 +147,17 @@ class KubernetesSourceFailureTest {
 
         assertTrue(state.complete(), "the Service list was read");
         assertFalse(state.everythingRead());
-        assertEquals(List.of(new ServiceRef("shop", "api")), state.services().stream().map(s -> s.service()).toList());
+        assertEquals(
+                List.of(new ServiceRef("shop", "api")),
+                state.services().stream().map(s -> s.service()).toList());
         assertEquals(1, state.problems().size());
         assertEquals("shop/web", state.problems().get(0).subject());
-        assertStartsWith("shop/web: left out of this pass because its endpoints could not be read: Kubernetes API"
-                + " answered 403 Forbidden to GET /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices: the account"
-                + " may not list endpointslices.discovery.k8s.io in namespace shop; add the RBAC rule {apiGroups:"
-                + " [\"discovery.k8s.io\"], resources: [\"endpointslices\"], verbs: [\"list\"]} to the agent's Role in"
-                + " that namespace (or bind a ClusterRole that has it there); Kubernetes said: \"endpointslices",
+        assertStartsWith(
+                "shop/web: left out of this pass because its endpoints could not be read: Kubernetes API"
+                        + " answered 403 Forbidden to GET /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices: the account"
+                        + " may not list endpointslices.discovery.k8s.io in namespace shop; add the RBAC rule {apiGroups:"
+                        + " [\"discovery.k8s.io\"], resources: [\"endpointslices\"], verbs: [\"list\"]} to the agent's Role in"
+                        + " that namespace (or bind a ClusterRole that has it there); Kubernetes said: \"endpointslices",
                 state.problems().get(0).message());
         assertNoToken(state);
     }
@@ -166,9 +172,11 @@ class KubernetesSourceFailureTest {
 
         assertTrue(state.complete(), "the Service list was read");
         assertFalse(state.everythingRead());
-        assertContains("403 Forbidden to GET /api/v1/namespaces/shop/endpoints/metrics: the account may not get"
-                + " endpoints in namespace shop; add the RBAC rule {apiGroups: [\"\"], resources: [\"endpoints\"],"
-                + " verbs: [\"get\"]}", state.problems().get(0).message());
+        assertContains(
+                "403 Forbidden to GET /api/v1/namespaces/shop/endpoints/metrics: the account may not get"
+                        + " endpoints in namespace shop; add the RBAC rule {apiGroups: [\"\"], resources: [\"endpoints\"],"
+                        + " verbs: [\"get\"]}",
+                state.problems().get(0).message());
     }
 
     @Test
@@ -181,12 +189,16 @@ class KubernetesSourceFailureTest {
 
         assertTrue(state.complete(), "the Service list was read");
         assertFalse(state.everythingRead());
-        assertEquals(List.of(new ServiceRef("shop", "web")), state.services().stream().map(s -> s.service()).toList());
-        assertEquals("shop/api: left out of this pass because its endpoints could not be read: Kubernetes API answered"
-                + " 500 Internal Server Error to GET /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices: the API"
-                + " server could not answer; the next pass retries — if this persists, check the API server's health"
-                + " (kubectl get --raw='/readyz?verbose'); Kubernetes said: \"Internal error occurred: etcdserver:"
-                + " request timed out\"", state.problems().get(0).message());
+        assertEquals(
+                List.of(new ServiceRef("shop", "web")),
+                state.services().stream().map(s -> s.service()).toList());
+        assertEquals(
+                "shop/api: left out of this pass because its endpoints could not be read: Kubernetes API answered"
+                        + " 500 Internal Server Error to GET /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices: the API"
+                        + " server could not answer; the next pass retries — if this persists, check the API server's health"
+                        + " (kubectl get --raw='/readyz?verbose'); Kubernetes said: \"Internal error occurred: etcdserver:"
+                        + " request timed out\"",
+                state.problems().get(0).message());
     }
 
     @Test
@@ -196,13 +208,19 @@ class KubernetesSourceFailureTest {
 
         String message = unknownReadMessage(read());
 
-        assertStartsWith("Kubernetes API answered 410 Gone to GET /api/v1/services: the list expired while it was being"
-                + " read page by page (its continue token is too old); the next pass starts the list again; Kubernetes"
-                + " said: \"The provided continue parameter is too old", message);
+        assertStartsWith(
+                "Kubernetes API answered 410 Gone to GET /api/v1/services: the list expired while it was being"
+                        + " read page by page (its continue token is too old); the next pass starts the list again; Kubernetes"
+                        + " said: \"The provided continue parameter is too old",
+                message);
         assertTrue(message.endsWith("…\""), message);
         assertTrue(message.length() < 500, message);
-        assertEquals(Arrays.asList(null, CONTINUE_SERVICES, null, CONTINUE_SERVICES), api.requestsTo(ALL_SERVICES)
-                .stream().map(r -> r.getUrl().queryParameter("continue")).toList(), "one restart from the first page");
+        assertEquals(
+                Arrays.asList(null, CONTINUE_SERVICES, null, CONTINUE_SERVICES),
+                api.requestsTo(ALL_SERVICES).stream()
+                        .map(r -> r.getUrl().queryParameter("continue"))
+                        .toList(),
+                "one restart from the first page");
     }
 
     @Test
@@ -212,8 +230,10 @@ class KubernetesSourceFailureTest {
         String message = unknownReadMessage(read());
 
         assertEquals(3, api.requestsTo(ALL_SERVICES).size());
-        assertStartsWith("Kubernetes API answered 500 Internal Server Error to GET /api/v1/services: the API server could"
-                + " not answer; the next pass retries", message);
+        assertStartsWith(
+                "Kubernetes API answered 500 Internal Server Error to GET /api/v1/services: the API server could"
+                        + " not answer; the next pass retries",
+                message);
         assertContains("Kubernetes said: \"Internal error occurred: etcdserver: request timed out\"", message);
     }
 
@@ -224,8 +244,10 @@ class KubernetesSourceFailureTest {
         String message = unknownReadMessage(read());
 
         assertEquals(3, api.requestsTo(ALL_SERVICES).size());
-        assertStartsWith("Kubernetes API answered 429 Too Many Requests to GET /api/v1/services: the API server is"
-                + " limiting this client's requests (API Priority and Fairness); the next pass retries", message);
+        assertStartsWith(
+                "Kubernetes API answered 429 Too Many Requests to GET /api/v1/services: the API server is"
+                        + " limiting this client's requests (API Priority and Fairness); the next pass retries",
+                message);
         assertContains("Kubernetes said: \"Too many requests, please try again later.\"", message);
     }
 
@@ -235,8 +257,11 @@ class KubernetesSourceFailureTest {
 
         String message = unknownReadMessage(read());
 
-        assertStartsWith("Kubernetes API answered 404 Not Found to GET /api/v1/services: the server does not serve this"
-                + " path; check that the server URL " + api.url() + " points at the Kubernetes API server itself", message);
+        assertStartsWith(
+                "Kubernetes API answered 404 Not Found to GET /api/v1/services: the server does not serve this"
+                        + " path; check that the server URL " + api.url()
+                        + " points at the Kubernetes API server itself",
+                message);
     }
 
     @Test
@@ -251,13 +276,19 @@ class KubernetesSourceFailureTest {
 
     @Test
     void anErrorWithoutAStatusBodyIsReportedWithoutAQuote() {
-        api.on(ALL_SERVICES, new MockResponse.Builder().code(502).addHeader("Content-Type", "text/html")
-                .body("<html><body><h1>502 Bad Gateway</h1></body></html>").build());
+        api.on(
+                ALL_SERVICES,
+                new MockResponse.Builder()
+                        .code(502)
+                        .addHeader("Content-Type", "text/html")
+                        .body("<html><body><h1>502 Bad Gateway</h1></body></html>")
+                        .build());
 
         String message = unknownReadMessage(read());
 
-        assertStartsWith("Kubernetes API answered 502 Bad Gateway to GET /api/v1/services: the API server could not"
-                + " answer", message);
+        assertStartsWith(
+                "Kubernetes API answered 502 Bad Gateway to GET /api/v1/services: the API server could not" + " answer",
+                message);
         assertFalse(message.contains("Kubernetes said"), message);
     }
 
@@ -269,7 +300,8 @@ class KubernetesSourceFailureTest {
         String message = unknownReadMessage(read());
 
         assertStartsWith("Kubernetes API answered GET /api/v1/services with JSON that could not be read (", message);
-        assertContains("the answer may have been cut short by a proxy or a dropped connection; the next pass retries",
+        assertContains(
+                "the answer may have been cut short by a proxy or a dropped connection; the next pass retries",
                 message);
         assertFalse(message.contains("\n"), message);
         assertFalse(message.contains("Troubleshooting"), message);
@@ -277,12 +309,14 @@ class KubernetesSourceFailureTest {
 
     @Test
     void aBodyCutShortByTheConnectionMakesTheReadUnknown() {
-        api.on(ALL_SERVICES, new MockResponse.Builder()
-                .addHeader("Content-Type", "application/json")
-                .body(fixture("services-shop.json"))
-                .throttleBody(512, 10, TimeUnit.MILLISECONDS)
-                .onResponseBody(new SocketEffect.CloseSocket())
-                .build());
+        api.on(
+                ALL_SERVICES,
+                new MockResponse.Builder()
+                        .addHeader("Content-Type", "application/json")
+                        .body(fixture("services-shop.json"))
+                        .throttleBody(512, 10, TimeUnit.MILLISECONDS)
+                        .onResponseBody(new SocketEffect.CloseSocket())
+                        .build());
 
         String message = unknownReadMessage(read());
 
@@ -294,14 +328,22 @@ class KubernetesSourceFailureTest {
     @Test
     void aBodyThatIsNotJsonMakesTheReadUnknown() {
         String page = "<!DOCTYPE html><html><head><title>Sign in</title></head><body>Sign in</body></html>";
-        api.on(ALL_SERVICES, new MockResponse.Builder().code(200).addHeader("Content-Type", "text/html; charset=utf-8")
-                .body(page).build());
+        api.on(
+                ALL_SERVICES,
+                new MockResponse.Builder()
+                        .code(200)
+                        .addHeader("Content-Type", "text/html; charset=utf-8")
+                        .body(page)
+                        .build());
 
         String message = unknownReadMessage(read());
 
-        assertStartsWith("Kubernetes API answered GET /api/v1/services with a body that is not JSON (Content-Type"
-                + " text/html; charset=utf-8, " + page.length() + " characters); check that the server URL " + api.url()
-                + " points at the Kubernetes API server and not at a proxy or login page", message);
+        assertStartsWith(
+                "Kubernetes API answered GET /api/v1/services with a body that is not JSON (Content-Type"
+                        + " text/html; charset=utf-8, " + page.length() + " characters); check that the server URL "
+                        + api.url()
+                        + " points at the Kubernetes API server and not at a proxy or login page",
+                message);
     }
 
     @Test
@@ -320,8 +362,10 @@ class KubernetesSourceFailureTest {
 
         String message = unknownReadMessage(read());
 
-        assertEquals("Kubernetes API answered GET /api/v1/services with the same continue token twice; the list was"
-                + " abandoned and the next pass retries", message);
+        assertEquals(
+                "Kubernetes API answered GET /api/v1/services with the same continue token twice; the list was"
+                        + " abandoned and the next pass retries",
+                message);
     }
 
     @Test
@@ -331,8 +375,10 @@ class KubernetesSourceFailureTest {
 
         String message = unknownReadMessage(read(connection));
 
-        assertStartsWith("Kubernetes API at " + api.url() + " could not be reached for GET /apis/discovery.k8s.io ("
-                + "HttpHostConnectException: Connect to ", message);
+        assertStartsWith(
+                "Kubernetes API at " + api.url() + " could not be reached for GET /apis/discovery.k8s.io ("
+                        + "HttpHostConnectException: Connect to ",
+                message);
         assertContains("Connection refused", message);
         assertContains("check the server URL and that the API server is up and reachable from this host", message);
     }
@@ -346,8 +392,10 @@ class KubernetesSourceFailureTest {
 
         assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofMillis(2500)) < 0);
         assertEquals(List.of(DISCOVERY, DISCOVERY, DISCOVERY), api.paths());
-        assertStartsWith("Kubernetes API at " + api.url() + " did not answer GET /apis/discovery.k8s.io within 250ms"
-                + " (SocketTimeoutException: Read timed out); the next pass retries", message);
+        assertStartsWith(
+                "Kubernetes API at " + api.url() + " did not answer GET /apis/discovery.k8s.io within 250ms"
+                        + " (SocketTimeoutException: Read timed out); the next pass retries",
+                message);
     }
 
     @Test
@@ -361,20 +409,32 @@ class KubernetesSourceFailureTest {
         assertTrue(state.complete(), "the Service list was read");
         assertFalse(state.everythingRead());
         assertEquals(List.of(), state.services());
-        assertEquals(List.of("shop/web", "shop/api"), state.problems().stream().map(Problem::subject).toList());
-        assertEquals(List.of(VirtualServiceId.of(3), VirtualServiceId.of(4)), state.skipped().stream()
-                .map(SkippedService::vs).toList(), "each skipped Service names its VS, whose Real Servers it keeps");
-        assertStartsWith("shop/web: left out of this pass because its endpoints could not be read: Kubernetes API at ",
+        assertEquals(
+                List.of("shop/web", "shop/api"),
+                state.problems().stream().map(Problem::subject).toList());
+        assertEquals(
+                List.of(VirtualServiceId.of(3), VirtualServiceId.of(4)),
+                state.skipped().stream().map(SkippedService::vs).toList(),
+                "each skipped Service names its VS, whose Real Servers it keeps");
+        assertStartsWith(
+                "shop/web: left out of this pass because its endpoints could not be read: Kubernetes API at ",
                 state.problems().get(0).message());
-        assertEquals("shop/api: left out of this pass because the Kubernetes API stopped answering while the endpoints"
-                + " of shop/web were read (see that problem)", state.problems().get(1).message());
+        assertEquals(
+                "shop/api: left out of this pass because the Kubernetes API stopped answering while the endpoints"
+                        + " of shop/web were read (see that problem)",
+                state.problems().get(1).message());
         assertEquals(2 + 3, api.requests().size(), "discovery, the Service list, three attempts at shop/web");
     }
 
     @Test
     void neverRepeatsTheTokenEvenWhenTheServerEchoesIt() {
-        api.on(ALL_SERVICES, json(401, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-                + "\"message\":\"invalid bearer token " + TOKEN + "\",\"reason\":\"Unauthorized\",\"code\":401}"));
+        api.on(
+                ALL_SERVICES,
+                json(
+                        401,
+                        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                                + "\"message\":\"invalid bearer token " + TOKEN
+                                + "\",\"reason\":\"Unauthorized\",\"code\":401}"));
 
         String message = unknownReadMessage(read());
 

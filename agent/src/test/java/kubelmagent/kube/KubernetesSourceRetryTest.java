@@ -19,20 +19,17 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
+import kubelmagent.http.Backoff;
+import kubelmagent.model.DesiredService;
+import kubelmagent.model.DesiredState;
+import mockwebserver3.MockResponse;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import mockwebserver3.MockResponse;
-import mockwebserver3.RecordedRequest;
-import mockwebserver3.SocketEffect;
-
-import kubelmagent.http.Backoff;
-import kubelmagent.model.DesiredService;
-import kubelmagent.model.DesiredState;
 
 /** Reads that fail in a way worth retrying are sent again within the pass; lists that expire are restarted once. */
 class KubernetesSourceRetryTest {
@@ -58,7 +55,8 @@ class KubernetesSourceRetryTest {
     }
 
     private DesiredState read(KubernetesConnection connection, int pageSize, Backoff backoff) {
-        try (KubernetesSource source = new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT, pageSize, backoff)) {
+        try (KubernetesSource source =
+                new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT, pageSize, backoff)) {
             return source.read();
         } catch (IOException e) {
             throw new AssertionError(e);
@@ -70,13 +68,20 @@ class KubernetesSourceRetryTest {
     }
 
     private static List<String> services(DesiredState state) {
-        return state.services().stream().map(DesiredService::service).map(Object::toString).toList();
+        return state.services().stream()
+                .map(DesiredService::service)
+                .map(Object::toString)
+                .toList();
     }
 
     @Test
     void sendsAGetAgainAfterServerErrorsAndThrottlingAndReadsCompletely() {
         api.on(DISCOVERY, status(503, "status-500.json"), json("discovery-v1.json"))
-                .on(ALL_SERVICES, status(500, "status-500.json"), status(429, "status-429.json"), json("services-shop.json"))
+                .on(
+                        ALL_SERVICES,
+                        status(500, "status-500.json"),
+                        status(429, "status-429.json"),
+                        json("services-shop.json"))
                 .on(endpointSlices("shop", "api"), status(504, "status-500.json"), json("endpointslices-api.json"));
 
         DesiredState state = read();
@@ -89,14 +94,18 @@ class KubernetesSourceRetryTest {
 
     @Test
     void sendsAGetAgainAfterAnAnswerCutShortAndAfterATimeout() {
-        api.on(ALL_SERVICES, new MockResponse.Builder()
-                        .addHeader("Content-Type", "application/json")
-                        .body(fixture("services-shop.json"))
-                        .throttleBody(512, 10, TimeUnit.MILLISECONDS)
-                        .onResponseBody(new SocketEffect.CloseSocket())
-                        .build(),
+        api.on(
+                        ALL_SERVICES,
+                        new MockResponse.Builder()
+                                .addHeader("Content-Type", "application/json")
+                                .body(fixture("services-shop.json"))
+                                .throttleBody(512, 10, TimeUnit.MILLISECONDS)
+                                .onResponseBody(new SocketEffect.CloseSocket())
+                                .build(),
                         json("services-shop.json"))
-                .on(endpointSlices("shop", "web"), delayed("endpointslices-web.json", Duration.ofSeconds(3)),
+                .on(
+                        endpointSlices("shop", "web"),
+                        delayed("endpointslices-web.json", Duration.ofSeconds(3)),
                         json("endpointslices-web.json"));
 
         DesiredState state = read(api.connection(Duration.ofMillis(250)), KubernetesSource.DEFAULT_PAGE_SIZE, NO_WAIT);
@@ -121,7 +130,8 @@ class KubernetesSourceRetryTest {
 
         assertFalse(state.complete());
         assertEquals(List.of(), state.services());
-        assertTrue(state.problems().get(0).message().startsWith("Kubernetes API answered " + code + " "),
+        assertTrue(
+                state.problems().get(0).message().startsWith("Kubernetes API answered " + code + " "),
                 state.problems()::toString);
         assertEquals(1, api.requestsTo(ALL_SERVICES).size());
     }
@@ -137,7 +147,8 @@ class KubernetesSourceRetryTest {
         List<RecordedRequest> lists = api.requestsTo(ALL_SERVICES);
         Duration waited = api.between(lists.get(0), lists.get(1));
         assertTrue(waited.compareTo(Duration.ofMillis(200)) >= 0, () -> "waited only " + waited);
-        assertTrue(waited.compareTo(Duration.ofSeconds(3)) < 0, () -> "Retry-After: 5 was not capped: waited " + waited);
+        assertTrue(
+                waited.compareTo(Duration.ofSeconds(3)) < 0, () -> "Retry-After: 5 was not capped: waited " + waited);
     }
 
     @Test
@@ -157,22 +168,29 @@ class KubernetesSourceRetryTest {
 
         DesiredState state;
         try {
-            state = read(api.connection(), KubernetesSource.DEFAULT_PAGE_SIZE, new Backoff(3, Duration.ZERO, Duration.ofSeconds(5)));
+            state = read(
+                    api.connection(),
+                    KubernetesSource.DEFAULT_PAGE_SIZE,
+                    new Backoff(3, Duration.ZERO, Duration.ofSeconds(5)));
         } finally {
             stopper.join();
             assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
         }
 
         assertFalse(state.complete());
-        assertEquals(List.of("reading Kubernetes was interrupted while GET /apis/discovery.k8s.io waited to be sent"
-                + " again (the agent is stopping)"), state.problems().stream().map(p -> p.message()).toList());
+        assertEquals(
+                List.of("reading Kubernetes was interrupted while GET /apis/discovery.k8s.io waited to be sent"
+                        + " again (the agent is stopping)"),
+                state.problems().stream().map(p -> p.message()).toList());
         assertEquals(List.of(DISCOVERY), api.paths());
     }
 
     @Test
     void restartsAListFromItsFirstPageWhenItsContinueTokenHasExpired() {
         api.on(ALL_SERVICES, json("services-page1.json"))
-                .on(page(ALL_SERVICES, CONTINUE_SERVICES), status(410, "status-410-expired.json"),
+                .on(
+                        page(ALL_SERVICES, CONTINUE_SERVICES),
+                        status(410, "status-410-expired.json"),
                         json("services-page2.json"))
                 .on(endpointSlices("shop", "metrics"), json("endpointslices-metrics.json"));
 
@@ -180,7 +198,10 @@ class KubernetesSourceRetryTest {
 
         assertTrue(state.complete(), () -> "problems: " + state.problems());
         assertEquals(List.of("shop/api", "shop/web", "shop/metrics"), services(state), "each Service once");
-        assertEquals(Arrays.asList(null, CONTINUE_SERVICES, null, CONTINUE_SERVICES), api.requestsTo(ALL_SERVICES)
-                .stream().map(r -> r.getUrl().queryParameter("continue")).toList());
+        assertEquals(
+                Arrays.asList(null, CONTINUE_SERVICES, null, CONTINUE_SERVICES),
+                api.requestsTo(ALL_SERVICES).stream()
+                        .map(r -> r.getUrl().queryParameter("continue"))
+                        .toList());
     }
 }

@@ -23,23 +23,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import mockwebserver3.RecordedRequest;
-
-
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Member;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
-import kubelmagent.tls.TlsSettings;
 import kubelmagent.secret.Secret;
+import kubelmagent.tls.TlsSettings;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Discovery, listing, pagination and authentication of {@link KubernetesSource}. */
 class KubernetesSourceTest {
@@ -66,8 +62,8 @@ class KubernetesSourceTest {
     }
 
     private DesiredState read(List<String> namespaces, int pageSize) {
-        try (KubernetesSource source = new KubernetesSource(api.connection(), namespaces, Selector.KEMP_DEFAULT, pageSize,
-                FakeApiServer.NO_WAIT)) {
+        try (KubernetesSource source = new KubernetesSource(
+                api.connection(), namespaces, Selector.KEMP_DEFAULT, pageSize, FakeApiServer.NO_WAIT)) {
             return source.read();
         } catch (IOException e) {
             throw new AssertionError(e);
@@ -91,7 +87,8 @@ class KubernetesSourceTest {
 
     static Set<Member> members(String... ipPorts) {
         return Arrays.stream(ipPorts)
-                .map(s -> new Member(s.substring(0, s.lastIndexOf(':')), Integer.parseInt(s.substring(s.lastIndexOf(':') + 1))))
+                .map(s -> new Member(
+                        s.substring(0, s.lastIndexOf(':')), Integer.parseInt(s.substring(s.lastIndexOf(':') + 1))))
                 .collect(Collectors.toSet());
     }
 
@@ -103,14 +100,29 @@ class KubernetesSourceTest {
 
         assertTrue(state.complete(), () -> "problems: " + state.problems());
         assertEquals(List.of(), state.problems());
-        assertEquals(List.of(
-                new DesiredService(new ServiceRef("shop", "web"), VirtualServiceId.of(3), List.of(
-                        new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.3.12:8080"),
-                                members("10.244.2.11:8080")),
-                        new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.3.12:8443"),
-                                members("10.244.2.11:8443")))),
-                new DesiredService(new ServiceRef("shop", "api"), VirtualServiceId.of(4), List.of(
-                        new ServicePort("", 8080, "TCP", members("10.244.1.20:8080", "10.244.2.21:8080"))))),
+        assertEquals(
+                List.of(
+                        new DesiredService(
+                                new ServiceRef("shop", "web"),
+                                VirtualServiceId.of(3),
+                                List.of(
+                                        new ServicePort(
+                                                "http",
+                                                80,
+                                                "TCP",
+                                                members("10.244.1.10:8080", "10.244.3.12:8080"),
+                                                members("10.244.2.11:8080")),
+                                        new ServicePort(
+                                                "https",
+                                                443,
+                                                "TCP",
+                                                members("10.244.1.10:8443", "10.244.3.12:8443"),
+                                                members("10.244.2.11:8443")))),
+                        new DesiredService(
+                                new ServiceRef("shop", "api"),
+                                VirtualServiceId.of(4),
+                                List.of(new ServicePort(
+                                        "", 8080, "TCP", members("10.244.1.20:8080", "10.244.2.21:8080"))))),
                 state.services());
     }
 
@@ -127,12 +139,17 @@ class KubernetesSourceTest {
         assertNull(list.getUrl().queryParameter("continue"));
         assertEquals("Bearer " + FakeApiServer.TOKEN, list.getHeaders().get("Authorization"));
         assertEquals("application/json", list.getHeaders().get("Accept"));
-        RecordedRequest slices = api.requestsTo("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices").get(0);
+        RecordedRequest slices = api.requestsTo("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices")
+                .get(0);
         assertEquals("kubernetes.io/service-name=web", slices.getUrl().queryParameter("labelSelector"));
         assertEquals("500", slices.getUrl().queryParameter("limit"));
-        assertEquals(List.of(DISCOVERY, ALL_SERVICES,
-                "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices",
-                "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices"), api.paths());
+        assertEquals(
+                List.of(
+                        DISCOVERY,
+                        ALL_SERVICES,
+                        "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices",
+                        "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices"),
+                api.paths());
     }
 
     @Test
@@ -148,7 +165,8 @@ class KubernetesSourceTest {
         DesiredState state = read(List.of(), 2);
 
         assertTrue(state.complete(), () -> "problems: " + state.problems());
-        assertEquals(List.of("shop/api", "shop/web", "shop/metrics"),
+        assertEquals(
+                List.of("shop/api", "shop/web", "shop/metrics"),
                 state.services().stream().map(s -> s.service().toString()).toList());
         List<RecordedRequest> servicePages = api.requestsTo(ALL_SERVICES);
         assertEquals(2, servicePages.size());
@@ -158,13 +176,16 @@ class KubernetesSourceTest {
         assertEquals("2", second.getUrl().queryParameter("limit"));
         assertEquals("kempLB=Enabled", second.getUrl().queryParameter("labelSelector"));
 
-        List<RecordedRequest> slicePages = api.requestsTo("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices")
-                .stream().filter(r -> "kubernetes.io/service-name=web".equals(r.getUrl().queryParameter("labelSelector")))
-                .toList();
+        List<RecordedRequest> slicePages =
+                api.requestsTo("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices").stream()
+                        .filter(r -> "kubernetes.io/service-name=web"
+                                .equals(r.getUrl().queryParameter("labelSelector")))
+                        .toList();
         assertEquals(2, slicePages.size());
         assertEquals(CONTINUE_SLICES, slicePages.get(1).getUrl().queryParameter("continue"));
         assertEquals("2", slicePages.get(1).getUrl().queryParameter("limit"));
-        assertEquals(members("10.244.1.10:8080", "10.244.3.12:8080"),
+        assertEquals(
+                members("10.244.1.10:8080", "10.244.3.12:8080"),
                 byRef(state).get(new ServiceRef("shop", "web")).ports().get(0).members());
     }
 
@@ -180,12 +201,16 @@ class KubernetesSourceTest {
         DesiredState state = read(List.of("shop", "blog"), 500);
 
         assertTrue(state.complete(), () -> "problems: " + state.problems());
-        assertEquals(List.of("shop/web", "shop/api", "blog/blog"),
+        assertEquals(
+                List.of("shop/web", "shop/api", "blog/blog"),
                 state.services().stream().map(s -> s.service().toString()).toList());
         assertEquals(List.of(), api.requestsTo(ALL_SERVICES));
         assertEquals(1, api.requestsTo(services("shop")).size());
-        assertEquals("kempLB=Enabled", api.requestsTo(services("blog")).get(0).getUrl().queryParameter("labelSelector"));
-        assertEquals(List.of(new ServicePort("http", 80, "TCP", Set.of())),
+        assertEquals(
+                "kempLB=Enabled",
+                api.requestsTo(services("blog")).get(0).getUrl().queryParameter("labelSelector"));
+        assertEquals(
+                List.of(new ServicePort("http", 80, "TCP", Set.of())),
                 byRef(state).get(new ServiceRef("blog", "blog")).ports());
     }
 
@@ -195,21 +220,24 @@ class KubernetesSourceTest {
         Path tokenFile = dir.resolve("token");
         Files.writeString(tokenFile, "first-token\n");
 
-        try (KubernetesSource source = new KubernetesSource(api.connection(tokenFile), List.of(), Selector.KEMP_DEFAULT)) {
+        try (KubernetesSource source =
+                new KubernetesSource(api.connection(tokenFile), List.of(), Selector.KEMP_DEFAULT)) {
             assertTrue(source.read().complete());
             Files.writeString(tokenFile, "rotated-token\n");
             assertTrue(source.read().complete());
         }
 
         List<String> sent = api.requestsTo(ALL_SERVICES).stream()
-                .map(r -> r.getHeaders().get("Authorization")).toList();
+                .map(r -> r.getHeaders().get("Authorization"))
+                .toList();
         assertEquals(List.of("Bearer first-token", "Bearer rotated-token"), sent);
     }
 
     @Test
     void sendsNoAuthorizationHeaderWithoutAToken() throws IOException {
         shopServesWebAndApi();
-        var connection = new KubernetesConnection(api.url(), TlsSettings.systemTrust(), null, null, Duration.ofSeconds(5));
+        var connection =
+                new KubernetesConnection(api.url(), TlsSettings.systemTrust(), null, null, Duration.ofSeconds(5));
 
         try (KubernetesSource source = new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT)) {
             assertTrue(source.read().complete());
@@ -224,15 +252,17 @@ class KubernetesSourceTest {
         Path tokenFile = dir.resolve("no-such-token");
 
         DesiredState state;
-        try (KubernetesSource source = new KubernetesSource(api.connection(tokenFile), List.of(), Selector.KEMP_DEFAULT)) {
+        try (KubernetesSource source =
+                new KubernetesSource(api.connection(tokenFile), List.of(), Selector.KEMP_DEFAULT)) {
             state = source.read();
         }
 
         assertFalse(state.complete());
         assertEquals(List.of(), state.services());
         assertEquals("Kubernetes token", state.problems().get(0).subject());
-        assertEquals("Kubernetes token file " + tokenFile + " does not exist; write a service-account token into it"
-                + " (kubectl create token <service-account> -n <namespace>) or fix tokenFile in the configuration",
+        assertEquals(
+                "Kubernetes token file " + tokenFile + " does not exist; write a service-account token into it"
+                        + " (kubectl create token <service-account> -n <namespace>) or fix tokenFile in the configuration",
                 state.problems().get(0).message());
         assertEquals(0, api.requests().size());
     }
@@ -243,12 +273,14 @@ class KubernetesSourceTest {
         Files.writeString(tokenFile, " \n");
 
         DesiredState state;
-        try (KubernetesSource source = new KubernetesSource(api.connection(tokenFile), List.of(), Selector.KEMP_DEFAULT)) {
+        try (KubernetesSource source =
+                new KubernetesSource(api.connection(tokenFile), List.of(), Selector.KEMP_DEFAULT)) {
             state = source.read();
         }
 
         assertFalse(state.complete());
-        assertTrue(state.problems().get(0).message().startsWith("Kubernetes token file " + tokenFile + " is empty; "),
+        assertTrue(
+                state.problems().get(0).message().startsWith("Kubernetes token file " + tokenFile + " is empty; "),
                 state.problems().get(0).message());
     }
 
@@ -258,7 +290,8 @@ class KubernetesSourceTest {
         Files.writeString(tokenFile, "secret-part-one\nsecret-part-two\n");
 
         DesiredState state;
-        try (KubernetesSource source = new KubernetesSource(api.connection(tokenFile), List.of(), Selector.KEMP_DEFAULT)) {
+        try (KubernetesSource source =
+                new KubernetesSource(api.connection(tokenFile), List.of(), Selector.KEMP_DEFAULT)) {
             state = source.read();
         }
 
@@ -277,7 +310,9 @@ class KubernetesSourceTest {
         DesiredState state = read();
 
         assertTrue(state.complete(), () -> "problems: " + state.problems());
-        assertTrue(api.paths().contains("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices"), api.paths()::toString);
+        assertTrue(
+                api.paths().contains("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices"),
+                api.paths()::toString);
         assertFalse(api.paths().stream().anyMatch(p -> p.contains("v1beta1")), api.paths()::toString);
     }
 
@@ -291,11 +326,15 @@ class KubernetesSourceTest {
         DesiredState state = read();
 
         assertTrue(state.complete(), () -> "problems: " + state.problems());
-        assertEquals(List.of(
-                new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.3.12:8080")),
-                new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.3.12:8443"))),
+        assertEquals(
+                List.of(
+                        new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.3.12:8080")),
+                        new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.3.12:8443"))),
                 byRef(state).get(new ServiceRef("shop", "web")).ports());
-        assertEquals(2, api.requestsTo("/apis/discovery.k8s.io/v1beta1/namespaces/shop/endpointslices").size());
+        assertEquals(
+                2,
+                api.requestsTo("/apis/discovery.k8s.io/v1beta1/namespaces/shop/endpointslices")
+                        .size());
     }
 
     @Test
@@ -308,12 +347,14 @@ class KubernetesSourceTest {
         DesiredState state = read();
 
         assertTrue(state.complete(), () -> "problems: " + state.problems());
-        assertEquals(List.of(
-                new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.3.12:8080")),
-                new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.3.12:8443"))),
+        assertEquals(
+                List.of(
+                        new ServicePort("http", 80, "TCP", members("10.244.1.10:8080", "10.244.3.12:8080")),
+                        new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.3.12:8443"))),
                 byRef(state).get(new ServiceRef("shop", "web")).ports(),
                 "notReadyAddresses are left out");
-        assertEquals(List.of(new ServicePort("", 8080, "TCP", Set.of())),
+        assertEquals(
+                List.of(new ServicePort("", 8080, "TCP", Set.of())),
                 byRef(state).get(new ServiceRef("shop", "api")).ports(),
                 "404 on Endpoints means no endpoints yet");
         assertFalse(api.paths().stream().anyMatch(p -> p.endsWith("/endpointslices")), api.paths()::toString);
@@ -334,8 +375,12 @@ class KubernetesSourceTest {
 
     @Test
     void keepsAPathPrefixOfTheServerUrl() throws IOException {
-        var connection = new KubernetesConnection(api.url().resolve("/k8s/clusters/c-m-4x2/"), TlsSettings.systemTrust(),
-                null, Secret.of(FakeApiServer.TOKEN), Duration.ofSeconds(5));
+        var connection = new KubernetesConnection(
+                api.url().resolve("/k8s/clusters/c-m-4x2/"),
+                TlsSettings.systemTrust(),
+                null,
+                Secret.of(FakeApiServer.TOKEN),
+                Duration.ofSeconds(5));
         api.on("/k8s/clusters/c-m-4x2" + DISCOVERY, json("discovery-v1.json"))
                 .on("/k8s/clusters/c-m-4x2" + ALL_SERVICES, json("services-empty.json"));
 
@@ -360,10 +405,12 @@ class KubernetesSourceTest {
             state = source.read();
         }
 
-        assertEquals("lb.example.com/managed=true",
+        assertEquals(
+                "lb.example.com/managed=true",
                 api.requestsTo(ALL_SERVICES).get(0).getUrl().queryParameter("labelSelector"));
-        assertEquals("shop/web: labelled lb.example.com/managed=true but has no lb.example.com/vsid annotation;"
-                + " add lb.example.com/vsid: \"<Virtual Service Id>\" or remove the label",
+        assertEquals(
+                "shop/web: labelled lb.example.com/managed=true but has no lb.example.com/vsid annotation;"
+                        + " add lb.example.com/vsid: \"<Virtual Service Id>\" or remove the label",
                 state.problems().get(0).message());
     }
 }

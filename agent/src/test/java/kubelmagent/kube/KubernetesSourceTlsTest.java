@@ -21,14 +21,12 @@ import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-
+import kubelmagent.model.DesiredState;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import kubelmagent.model.DesiredState;
 
 /** {@link KubernetesSource} over HTTPS, set up from a kubeconfig, against a server that requires a client certificate. */
 class KubernetesSourceTlsTest {
@@ -61,8 +59,10 @@ class KubernetesSourceTlsTest {
 
         KeyStore clientCas = KeyStore.getInstance(KeyStore.getDefaultType());
         clientCas.load(null, null);
-        clientCas.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(Pki.bytes(Pki.CA))));
+        clientCas.setCertificateEntry(
+                "ca",
+                CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new ByteArrayInputStream(Pki.bytes(Pki.CA))));
         TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         trustManagers.init(clientCas);
 
@@ -93,7 +93,8 @@ class KubernetesSourceTlsTest {
                   user:
                     client-certificate: %s
                     client-key: %s
-                """.formatted(api.server.getPort(), certificateAuthority.indent(4).stripTrailing(), certificate, key));
+                """.formatted(
+                        api.server.getPort(), certificateAuthority.indent(4).stripTrailing(), certificate, key));
         return file;
     }
 
@@ -110,7 +111,9 @@ class KubernetesSourceTlsTest {
 
         assertTrue(state.complete(), () -> "problems: " + state.problems());
         RecordedRequest request = api.requestsTo(ALL_SERVICES).get(0);
-        assertEquals("CN=kube-lm-agent,O=kube-lm-agent", request.getHandshake().peerPrincipal().getName());
+        assertEquals(
+                "CN=kube-lm-agent,O=kube-lm-agent",
+                request.getHandshake().peerPrincipal().getName());
         assertNull(request.getHeaders().get("Authorization"));
     }
 
@@ -119,8 +122,13 @@ class KubernetesSourceTlsTest {
         DesiredState state = read(kubeconfig("certificate-authority: ca.crt", Pki.EC_CERT, Pki.EC_SEC1_KEY));
 
         assertTrue(state.complete(), () -> "problems: " + state.problems());
-        assertEquals("CN=kube-lm-agent-ec,O=kube-lm-agent",
-                api.requestsTo(ALL_SERVICES).get(0).getHandshake().peerPrincipal().getName());
+        assertEquals(
+                "CN=kube-lm-agent-ec,O=kube-lm-agent",
+                api.requestsTo(ALL_SERVICES)
+                        .get(0)
+                        .getHandshake()
+                        .peerPrincipal()
+                        .getName());
     }
 
     @Test
@@ -130,10 +138,14 @@ class KubernetesSourceTlsTest {
 
         assertFalse(state.complete());
         String message = state.problems().get(0).message();
-        assertTrue(message.startsWith("Kubernetes API at https://127.0.0.1:" + api.server.getPort()
-                + " could not be reached securely for GET /apis/discovery.k8s.io (SSLHandshakeException: "), message);
-        assertTrue(message.contains("check that the configured CA (certificate-authority) issued the API server's"
-                + " certificate"), message);
+        assertTrue(
+                message.startsWith("Kubernetes API at https://127.0.0.1:" + api.server.getPort()
+                        + " could not be reached securely for GET /apis/discovery.k8s.io (SSLHandshakeException: "),
+                message);
+        assertTrue(
+                message.contains("check that the configured CA (certificate-authority) issued the API server's"
+                        + " certificate"),
+                message);
         assertEquals(0, api.requests().size());
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -16,16 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-
 import javax.net.ServerSocketFactory;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Member;
@@ -33,6 +26,9 @@ import kubelmagent.model.Problem;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Thousands of generated labelled Services, with every kind of {@code vsid} annotation, label and port,
@@ -51,16 +47,48 @@ class ServiceFuzzTest {
 
     /** vsid annotation values that do not. */
     private static final List<String> INVALID_VSIDS = List.of(
-            "", " ", "\t", "0", "00", "-3", "+3", "3.0", "3.5", "1e3", "0x1F", "2147483648", "99999999999999999999",
-            "[3]", "[3, 4]", "3,4", "3 4", "vs3", "three", "٣", "３", "³", "\u0000", "3\u0000", "null", "~", "true",
-            "\"3\"", "'3'", "3 # VS", "Ⅲ", "𝟑", "-0", "3-", "\u200B3");
+            "",
+            " ",
+            "\t",
+            "0",
+            "00",
+            "-3",
+            "+3",
+            "3.0",
+            "3.5",
+            "1e3",
+            "0x1F",
+            "2147483648",
+            "99999999999999999999",
+            "[3]",
+            "[3, 4]",
+            "3,4",
+            "3 4",
+            "vs3",
+            "three",
+            "٣",
+            "３",
+            "³",
+            "\u0000",
+            "3\u0000",
+            "null",
+            "~",
+            "true",
+            "\"3\"",
+            "'3'",
+            "3 # VS",
+            "Ⅲ",
+            "𝟑",
+            "-0",
+            "3-",
+            "\u200B3");
 
     private static final List<String> NAMESPACES = List.of("shop", "team-a", "default", "x", "a".repeat(63));
     private static final List<String> TYPES = List.of("ClusterIP", "NodePort", "LoadBalancer", "Headless", "");
     private static final List<String> PROTOCOLS = List.of("TCP", "UDP", "SCTP", "tcp", "QUIC", "", " ");
     private static final List<String> PORT_NAMES = List.of("http", "https", "", "metrics", "HTTP", "ünïcødé", "a b");
-    private static final List<Integer> PORTS = List.of(80, 443, 1, 65535, 0, -1, 65536, Integer.MAX_VALUE,
-            Integer.MIN_VALUE, 8080);
+    private static final List<Integer> PORTS =
+            List.of(80, 443, 1, 65535, 0, -1, 65536, Integer.MAX_VALUE, Integer.MIN_VALUE, 8080);
     private static final String TEXT = "aZ09-_./:= \t\n\"\\{}[]é日😀\u0000\u2028";
 
     private final FakeApiServer api = new FakeApiServer();
@@ -136,8 +164,13 @@ class ServiceFuzzTest {
             state = source.read();
         }
 
-        assertTrue(state.complete(), () -> "seed " + seed + ": " + state.problems().stream()
-                .filter(p -> p.service() == null).map(Problem::message).toList());
+        assertTrue(
+                state.complete(),
+                () -> "seed " + seed + ": "
+                        + state.problems().stream()
+                                .filter(p -> p.service() == null)
+                                .map(Problem::message)
+                                .toList());
         Map<ServiceRef, DesiredService> read = new HashMap<>();
         for (DesiredService s : state.services()) {
             assertNull(read.put(s.service(), s), () -> "seed " + seed + ": " + s.service() + " read twice");
@@ -145,7 +178,8 @@ class ServiceFuzzTest {
         Map<ServiceRef, Problem> problems = new HashMap<>();
         for (Problem p : state.problems()) {
             assertNotNull(p.service(), () -> "seed " + seed + ": a problem about no Service: " + p.message());
-            assertTrue(p.message().contains(p.service().toString()),
+            assertTrue(
+                    p.message().contains(p.service().toString()),
                     () -> "seed " + seed + ": the problem does not name " + p.service() + ": " + p.message());
             assertNull(problems.put(p.service(), p), () -> "seed " + seed + ": " + p.service() + " reported twice");
         }
@@ -161,8 +195,10 @@ class ServiceFuzzTest {
                 assertTrue(problems.containsKey(e.ref()), () -> "seed " + seed + ": " + e.ref() + " is not reported");
                 assertFalse(read.containsKey(e.ref()), () -> "seed " + seed + ": " + e.ref() + " was bound");
             } else {
-                assertFalse(problems.containsKey(e.ref()),
-                        () -> "seed " + seed + ": valid " + e.ref() + " reported: " + problems.get(e.ref()).message());
+                assertFalse(
+                        problems.containsKey(e.ref()),
+                        () -> "seed " + seed + ": valid " + e.ref() + " reported: "
+                                + problems.get(e.ref()).message());
                 DesiredService s = read.get(e.ref());
                 assertNotNull(s, () -> "seed " + seed + ": valid " + e.ref() + " was not read");
                 assertEquals(VirtualServiceId.of(e.vs()), s.vs(), "seed " + seed + ": " + e.ref());
@@ -205,7 +241,8 @@ class ServiceFuzzTest {
             metadata.getAsJsonObject("annotations").addProperty("vsid", value);
             vs = VALID_VSIDS.get(value);
         } else if (vsidKind < 9) {
-            metadata.getAsJsonObject("annotations").addProperty("vsid", INVALID_VSIDS.get(random.nextInt(INVALID_VSIDS.size())));
+            metadata.getAsJsonObject("annotations")
+                    .addProperty("vsid", INVALID_VSIDS.get(random.nextInt(INVALID_VSIDS.size())));
         }
         int typeKind = random.nextInt(20);
         if (typeKind == 0) {
@@ -246,7 +283,7 @@ class ServiceFuzzTest {
             case 0 -> port.addProperty("targetPort", PORTS.get(random.nextInt(PORTS.size())));
             case 1 -> port.addProperty("targetPort", PORT_NAMES.get(random.nextInt(PORT_NAMES.size())));
             case 2 -> port.add("targetPort", new JsonArray());
-            default -> { }
+            default -> {}
         }
         return port;
     }
@@ -258,8 +295,10 @@ class ServiceFuzzTest {
             int number = port.has("port") ? port.get("port").getAsInt() : 0;
             if (number >= 1 && number <= 65535) {
                 String name = port.has("name") ? port.get("name").getAsString() : "";
-                String protocol = port.has("protocol") && !port.get("protocol").getAsString().isEmpty()
-                        ? port.get("protocol").getAsString() : "TCP";
+                String protocol = port.has("protocol")
+                                && !port.get("protocol").getAsString().isEmpty()
+                        ? port.get("protocol").getAsString()
+                        : "TCP";
                 usable.add(new ServicePort(name, number, protocol, Set.of()));
             }
         }
@@ -269,7 +308,8 @@ class ServiceFuzzTest {
     private static String text(Random random) {
         StringBuilder s = new StringBuilder();
         for (int i = 1 + random.nextInt(12); i > 0; i--) {
-            s.appendCodePoint(TEXT.codePointAt(TEXT.offsetByCodePoints(0, random.nextInt(TEXT.codePointCount(0, TEXT.length())))));
+            s.appendCodePoint(TEXT.codePointAt(
+                    TEXT.offsetByCodePoints(0, random.nextInt(TEXT.codePointCount(0, TEXT.length())))));
         }
         return s.toString();
     }
@@ -285,8 +325,14 @@ class ServiceFuzzTest {
         return good;
     }
 
-    private DesiredService good(List<JsonObject> services, ServiceRef ref, String vsid, String portName, int port,
-            int targetPort, String... podIps) {
+    private DesiredService good(
+            List<JsonObject> services,
+            ServiceRef ref,
+            String vsid,
+            String portName,
+            int port,
+            int targetPort,
+            String... podIps) {
         JsonObject service = service(ref);
         service.getAsJsonObject("metadata").getAsJsonObject("annotations").addProperty("vsid", vsid);
         JsonObject servicePort = new JsonObject();
@@ -324,7 +370,9 @@ class ServiceFuzzTest {
         endpoints.add("subsets", subsets);
         api.on(FakeApiServer.endpoints(ref.namespace(), ref.name()), FakeApiServer.json(200, endpoints.toString()));
 
-        return new DesiredService(ref, VirtualServiceId.of(Integer.parseInt(vsid.strip())),
+        return new DesiredService(
+                ref,
+                VirtualServiceId.of(Integer.parseInt(vsid.strip())),
                 List.of(new ServicePort(portName, port, "TCP", Set.copyOf(members))));
     }
 
@@ -347,7 +395,9 @@ class ServiceFuzzTest {
             }
             list.add("metadata", meta);
             list.add("items", items);
-            String route = page == 0 ? FakeApiServer.ALL_SERVICES : FakeApiServer.page(FakeApiServer.ALL_SERVICES, "page-" + page);
+            String route = page == 0
+                    ? FakeApiServer.ALL_SERVICES
+                    : FakeApiServer.page(FakeApiServer.ALL_SERVICES, "page-" + page);
             api.on(route, FakeApiServer.json(200, list.toString()));
         }
     }

@@ -24,11 +24,16 @@ final class Answers {
 
     /** 401 as the LoadMaster sends it: no body, a Basic challenge. */
     static MockResponse unauthorized() {
-        return new MockResponse.Builder().code(401).addHeader("WWW-Authenticate", "Basic realm=\"LM\"").build();
+        return new MockResponse.Builder()
+                .code(401)
+                .addHeader("WWW-Authenticate", "Basic realm=\"LM\"")
+                .build();
     }
 
     /** The connection is closed before any answer. */
     static MockResponse dropped() {
-        return new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build();
+        return new MockResponse.Builder()
+                .onResponseStart(new SocketEffect.CloseSocket())
+                .build();
     }
 }

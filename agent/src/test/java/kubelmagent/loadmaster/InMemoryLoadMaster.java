@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
@@ -53,8 +52,8 @@ import kubelmagent.simulator.VsRef;
 public final class InMemoryLoadMaster implements LoadMaster {
 
     /** The command names {@link #calls} and {@link #failNext} accept. */
-    public static final Set<String> COMMANDS = Set.of(ApiCall.SHOWVS, ApiCall.GET, ApiCall.ADDRS, ApiCall.DELRS,
-            ApiCall.MODRS);
+    public static final Set<String> COMMANDS =
+            Set.of(ApiCall.SHOWVS, ApiCall.GET, ApiCall.ADDRS, ApiCall.DELRS, ApiCall.MODRS);
 
     private final SimulatedLoadMaster engine = new SimulatedLoadMaster();
     private final Map<String, Deque<Fault>> faults = new HashMap<>();
@@ -114,7 +113,8 @@ public final class InMemoryLoadMaster implements LoadMaster {
     }
 
     /** A person adds a Real Server with the given state. Not counted as an API call. */
-    public synchronized RealServer addRealServerByHand(VirtualServiceId vs, Member member, boolean enabled, int weight) {
+    public synchronized RealServer addRealServerByHand(
+            VirtualServiceId vs, Member member, boolean enabled, int weight) {
         return model(engine.addRealServerByHand(vs.index(), member.ip(), member.port(), enabled, weight));
     }
 
@@ -238,7 +238,9 @@ public final class InMemoryLoadMaster implements LoadMaster {
         ApiCall call = ApiCall.modrs(vs, member, enabled, false);
         Fault fault = begin(call);
         try {
-            engine.modrs(VsRef.index(vs.index()), RsRef.address(member.ip(), member.port()),
+            engine.modrs(
+                    VsRef.index(vs.index()),
+                    RsRef.address(member.ip(), member.port()),
                     Map.of("enable", enabled ? "Y" : "N"));
         } catch (RefusalException e) {
             throw call.refusal(e.stat(), e.text());
@@ -268,8 +270,16 @@ public final class InMemoryLoadMaster implements LoadMaster {
         v.subVs().forEach(s -> subs.add(VirtualServiceId.of(s.vsIndex())));
         List<RealServer> rss = new ArrayList<>();
         v.realServers().forEach(rs -> rss.add(model(rs)));
-        return new VirtualService(VirtualServiceId.of(v.index()), v.address(), v.port(), v.protocol(), v.nickName(),
-                subs, false, rss, v.isSubVs() ? VirtualServiceId.of(v.masterVsId()) : null,
+        return new VirtualService(
+                VirtualServiceId.of(v.index()),
+                v.address(),
+                v.port(),
+                v.protocol(),
+                v.nickName(),
+                subs,
+                false,
+                rss,
+                v.isSubVs() ? VirtualServiceId.of(v.masterVsId()) : null,
                 "Y".equals(v.setting("Transparent")));
     }
 

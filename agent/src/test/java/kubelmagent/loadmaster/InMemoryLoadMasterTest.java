@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
+import org.junit.jupiter.api.Test;
 
 class InMemoryLoadMasterTest {
 
@@ -22,17 +20,23 @@ class InMemoryLoadMasterTest {
     private static final Member A = new Member("10.244.1.7", 8080);
     private static final Member B = new Member("10.244.2.9", 8080);
 
-    private final InMemoryLoadMaster lm = new InMemoryLoadMaster()
-            .addVirtualService(3, "10.0.0.5", 443, "tcp", "web");
+    private final InMemoryLoadMaster lm = new InMemoryLoadMaster().addVirtualService(3, "10.0.0.5", 443, "tcp", "web");
 
     @Test
     void showsAVirtualServiceWithItsRealServersInTheOrderTheyWereAdded() throws Exception {
         lm.addRealServer(VS, B);
         lm.addRealServerByHand(VS, A, false, 50);
         VirtualService vs = lm.showVirtualService(VS);
-        assertEquals(new VirtualService(VS, "10.0.0.5", 443, "tcp", "web", List.of(), List.of(
-                new RealServer(1, B, true, 1000),
-                new RealServer(2, A, false, 50))), vs);
+        assertEquals(
+                new VirtualService(
+                        VS,
+                        "10.0.0.5",
+                        443,
+                        "tcp",
+                        "web",
+                        List.of(),
+                        List.of(new RealServer(1, B, true, 1000), new RealServer(2, A, false, 50))),
+                vs);
         assertEquals(List.of(A, B), lm.realServers(VS), "sorted");
     }
 
@@ -62,7 +66,8 @@ class InMemoryLoadMasterTest {
     void refusesADuplicateAdd() throws Exception {
         lm.addRealServer(VS, A);
         LoadMasterException e = assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, A));
-        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server already exists\"",
+        assertEquals(
+                "addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server already exists\"",
                 e.getMessage());
         assertTrue(e.isRefusal());
         assertFalse(e instanceof UnknownVirtualServiceException);
@@ -77,8 +82,10 @@ class InMemoryLoadMasterTest {
         assertFalse(lm.setNonLocalRealServers(false).nonLocalRealServersEnabled());
         assertEquals(3, lm.calls("get"));
         lm.failNext("get", new LoadMasterException("get param=nonlocalrs: no answer", 0));
-        assertEquals("get param=nonlocalrs: no answer",
-                assertThrows(LoadMasterException.class, lm::nonLocalRealServersEnabled).getMessage());
+        assertEquals(
+                "get param=nonlocalrs: no answer",
+                assertThrows(LoadMasterException.class, lm::nonLocalRealServersEnabled)
+                        .getMessage());
         assertEquals(List.of(A), lm.realServers(VS));
     }
 
@@ -105,10 +112,12 @@ class InMemoryLoadMasterTest {
         lm.addRealServer(VS, A);
         lm.addRealServerByHand(VS, B, true, 50);
         lm.setRealServerEnabled(VS, A, false);
-        assertEquals(List.of(new RealServer(1, A, false, 1000), new RealServer(2, B, true, 50)),
+        assertEquals(
+                List.of(new RealServer(1, A, false, 1000), new RealServer(2, B, true, 50)),
                 lm.showVirtualService(VS).realServers());
         lm.setRealServerEnabled(VS, A, true);
-        assertEquals(List.of(new RealServer(1, A, true, 1000), new RealServer(2, B, true, 50)),
+        assertEquals(
+                List.of(new RealServer(1, A, true, 1000), new RealServer(2, B, true, 50)),
                 lm.showVirtualService(VS).realServers());
         assertEquals(2, lm.calls("modrs"));
     }
@@ -119,11 +128,11 @@ class InMemoryLoadMasterTest {
         assertEquals("modrs vs=3 rs=10.244.1.7:8080 enable=N: LoadMaster answered 422 \"Unknown RS\"", rs.getMessage());
         assertTrue(rs.isRefusal());
         assertFalse(rs instanceof UnknownVirtualServiceException);
-        LoadMasterException vs = assertThrows(LoadMasterException.class,
-                () -> lm.setRealServerEnabled(MISSING, A, true));
+        LoadMasterException vs =
+                assertThrows(LoadMasterException.class, () -> lm.setRealServerEnabled(MISSING, A, true));
         assertInstanceOf(UnknownVirtualServiceException.class, vs);
-        assertEquals("modrs vs=99 rs=10.244.1.7:8080 enable=Y: LoadMaster answered 422 \"Unknown VS\"",
-                vs.getMessage());
+        assertEquals(
+                "modrs vs=99 rs=10.244.1.7:8080 enable=Y: LoadMaster answered 422 \"Unknown VS\"", vs.getMessage());
     }
 
     @Test
@@ -159,7 +168,12 @@ class InMemoryLoadMasterTest {
         lm.removeRealServerByHand(VirtualServiceId.of(7), A);
         lm.addRealServerByHand(VirtualServiceId.of(7), B);
         assertEquals(3, lm.showVirtualService(VS).realServers().get(0).rsIndex());
-        assertEquals(4, lm.showVirtualService(VirtualServiceId.of(7)).realServers().get(0).rsIndex());
+        assertEquals(
+                4,
+                lm.showVirtualService(VirtualServiceId.of(7))
+                        .realServers()
+                        .get(0)
+                        .rsIndex());
     }
 
     @Test
@@ -177,7 +191,9 @@ class InMemoryLoadMasterTest {
         assertFalse(lm.removeRealServerByHand(VS, A));
         lm.addRealServerByHand(VS, B);
         lm.modifyRealServerByHand(VS, B, false, 10);
-        assertEquals(new RealServer(2, B, false, 10), lm.showVirtualService(VS).realServers().get(0));
+        assertEquals(
+                new RealServer(2, B, false, 10),
+                lm.showVirtualService(VS).realServers().get(0));
         assertEquals(0, lm.calls("addrs"));
         assertEquals(0, lm.calls("delrs"));
         assertEquals(1, lm.calls("showvs"));
@@ -197,7 +213,8 @@ class InMemoryLoadMasterTest {
     @Test
     void failsTheNextCallOfACommandOnceWithoutEffect() throws Exception {
         LoadMasterException injected = new LoadMasterException(
-                "addrs vs=3 rs=10.244.1.7:8080: no answer from LoadMaster https://10.0.0.2 (SocketTimeoutException: Read timed out)", 0);
+                "addrs vs=3 rs=10.244.1.7:8080: no answer from LoadMaster https://10.0.0.2 (SocketTimeoutException: Read timed out)",
+                0);
         lm.failNext("addrs", injected);
         lm.showVirtualService(VS);
         assertEquals(injected, assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, A)));
@@ -238,7 +255,8 @@ class InMemoryLoadMasterTest {
         lm.removeVirtualService(VS);
         assertFalse(lm.hasVirtualService(VS));
         assertFalse(lm.hasVirtualService(VirtualServiceId.of(4)));
-        assertInstanceOf(UnknownVirtualServiceException.class,
+        assertInstanceOf(
+                UnknownVirtualServiceException.class,
                 assertThrows(LoadMasterException.class, () -> lm.showVirtualService(VS)));
     }
 

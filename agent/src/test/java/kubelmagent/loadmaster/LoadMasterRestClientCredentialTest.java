@@ -19,7 +19,16 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.stream.Stream;
-
+import kubelmagent.http.Backoff;
+import kubelmagent.loadmaster.LoadMasterRestClientTest.Op;
+import kubelmagent.model.Member;
+import kubelmagent.model.VirtualServiceId;
+import kubelmagent.secret.Secret;
+import kubelmagent.secret.SecretFile;
+import kubelmagent.tls.TlsSettings;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,18 +38,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
-
-import kubelmagent.http.Backoff;
-import kubelmagent.loadmaster.LoadMasterRestClientTest.Op;
-import kubelmagent.model.Member;
-import kubelmagent.model.VirtualServiceId;
-import kubelmagent.tls.TlsSettings;
-import kubelmagent.secret.Secret;
-import kubelmagent.secret.SecretFile;
-
 /**
  * A 401 makes the client read its credential file again and try once more; and no credential, old or
  * new, ever shows in an exception or a log line of the client.
@@ -49,6 +46,7 @@ class LoadMasterRestClientCredentialTest {
 
     /** Distinctive, with characters that URL encoding changes, so both forms can be looked for. */
     private static final String KEY = "configured-key-7Hq2+Zx/9=";
+
     private static final String ROTATED_KEY = "rotated-key-Pw4k+Lm/3=";
     private static final String USER = "bal";
     private static final String PASSWORD = "configured-pass-V8s!n&Q";
@@ -57,9 +55,13 @@ class LoadMasterRestClientCredentialTest {
     private static final VirtualServiceId VS = VirtualServiceId.of(3);
     private static final Backoff NO_WAITS = new Backoff(3, Duration.ZERO, Duration.ZERO);
 
-    enum Auth { API_KEY, PASSWORD }
+    enum Auth {
+        API_KEY,
+        PASSWORD
+    }
 
     private MockWebServer server;
+
     @TempDir
     Path dir;
 
@@ -83,7 +85,8 @@ class LoadMasterRestClientCredentialTest {
         server.enqueue(xml(200, "showvs-no-rs.xml"));
         server.enqueue(xml(200, "showvs-no-rs.xml"));
         List<String> log;
-        try (LogCapture capture = new LogCapture(); LoadMasterRestClient lm = client(Auth.API_KEY, file)) {
+        try (LogCapture capture = new LogCapture();
+                LoadMasterRestClient lm = client(Auth.API_KEY, file)) {
             lm.showVirtualService(VS);
             lm.showVirtualService(VS);
             log = capture.lines();
@@ -92,7 +95,9 @@ class LoadMasterRestClientCredentialTest {
         assertEquals("vs=3&apikey=" + encode(ROTATED_KEY), body(server.takeRequest()));
         assertEquals("vs=3&apikey=" + encode(ROTATED_KEY), body(server.takeRequest()));
         assertEquals(3, server.getRequestCount());
-        assertTrue(log.contains("INFO showvs vs=3: LoadMaster accepted the API key read again from " + file), log.toString());
+        assertTrue(
+                log.contains("INFO showvs vs=3: LoadMaster accepted the API key read again from " + file),
+                log.toString());
     }
 
     @Test
@@ -111,7 +116,9 @@ class LoadMasterRestClientCredentialTest {
         assertEquals("vs=3", body(second));
     }
 
-    @EnumSource(value = Op.class, names = {"ADDRS", "DELRS", "MODRS"})
+    @EnumSource(
+            value = Op.class,
+            names = {"ADDRS", "DELRS", "MODRS"})
     @ParameterizedTest
     void sendsAWriteOnceMoreAfterA401BecauseTheLoadMasterDidNotExecuteIt(Op op) throws Exception {
         Path file = Files.writeString(dir.resolve("lm-apikey"), ROTATED_KEY);
@@ -136,10 +143,12 @@ class LoadMasterRestClientCredentialTest {
         server.enqueue(unauthorized());
         server.enqueue(xml(200, "delrs.xml"));
         LoadMasterException e = failure(client(Auth.API_KEY, file), op);
-        assertEquals(description(op) + ": LoadMaster at " + base() + " refused the API key in " + file
-                + " (401 Unauthorized), also after reading the file again; check that the key is current"
-                + " (LoadMaster UI: Certificates & Security > Remote Access > API key) and that the file holds only"
-                + " the key", e.getMessage());
+        assertEquals(
+                description(op) + ": LoadMaster at " + base() + " refused the API key in " + file
+                        + " (401 Unauthorized), also after reading the file again; check that the key is current"
+                        + " (LoadMaster UI: Certificates & Security > Remote Access > API key) and that the file holds only"
+                        + " the key",
+                e.getMessage());
         assertEquals(401, e.status());
         assertTrue(e.isRefusal(), "a 401 was not executed");
         assertEquals(2, server.getRequestCount(), "once with the configured key, once with the file's");
@@ -151,10 +160,12 @@ class LoadMasterRestClientCredentialTest {
         server.enqueue(unauthorized());
         server.enqueue(unauthorized());
         LoadMasterException e = failure(client(Auth.PASSWORD, file), Op.SHOWVS);
-        assertEquals("showvs vs=3: LoadMaster at " + base() + " refused user bal with the password in " + file
-                + " (401 Unauthorized), also after reading the file again; check that the password is current,"
-                + " that the user may use the API (System Administration > User Management), and that the file"
-                + " holds only the password", e.getMessage());
+        assertEquals(
+                "showvs vs=3: LoadMaster at " + base() + " refused user bal with the password in " + file
+                        + " (401 Unauthorized), also after reading the file again; check that the password is current,"
+                        + " that the user may use the API (System Administration > User Management), and that the file"
+                        + " holds only the password",
+                e.getMessage());
         assertEquals(401, e.status());
         assertEquals(2, server.getRequestCount());
     }
@@ -164,11 +175,19 @@ class LoadMasterRestClientCredentialTest {
                 Arguments.of(Auth.API_KEY, null, "does not exist"),
                 Arguments.of(Auth.API_KEY, "", "is empty"),
                 Arguments.of(Auth.API_KEY, " \n", "is empty"),
-                Arguments.of(Auth.API_KEY, ROTATED_KEY + "\n" + KEY + "\n", "has more than one line; it must hold only the API key"),
-                Arguments.of(Auth.API_KEY, "x".repeat(SecretFile.MAX_BYTES + 1),
+                Arguments.of(
+                        Auth.API_KEY,
+                        ROTATED_KEY + "\n" + KEY + "\n",
+                        "has more than one line; it must hold only the API key"),
+                Arguments.of(
+                        Auth.API_KEY,
+                        "x".repeat(SecretFile.MAX_BYTES + 1),
                         "is larger than 65536 bytes, so it does not hold only the API key"),
                 Arguments.of(Auth.PASSWORD, null, "does not exist"),
-                Arguments.of(Auth.PASSWORD, ROTATED_PASSWORD + "\r\nsecond", "has more than one line; it must hold only the password"));
+                Arguments.of(
+                        Auth.PASSWORD,
+                        ROTATED_PASSWORD + "\r\nsecond",
+                        "has more than one line; it must hold only the password"));
     }
 
     @ParameterizedTest(name = "{0} file {2}")
@@ -185,8 +204,9 @@ class LoadMasterRestClientCredentialTest {
                 ? "write the current API key into it (LoadMaster UI: Certificates & Security > Remote Access > API key)"
                         + " or fix loadmaster.apiKeyFile in the configuration"
                 : "write the current password of user bal into it or fix loadmaster.passwordFile in the configuration";
-        assertEquals("showvs vs=3: LoadMaster at " + base() + " answered 401 Unauthorized, and the "
-                + (auth == Auth.API_KEY ? "API key" : "password") + " file " + file + " " + reason + "; " + fix,
+        assertEquals(
+                "showvs vs=3: LoadMaster at " + base() + " answered 401 Unauthorized, and the "
+                        + (auth == Auth.API_KEY ? "API key" : "password") + " file " + file + " " + reason + "; " + fix,
                 e.getMessage());
         assertEquals(401, e.status());
         assertEquals(1, server.getRequestCount(), "nothing to try again with");
@@ -198,7 +218,8 @@ class LoadMasterRestClientCredentialTest {
         server.enqueue(unauthorized());
         server.enqueue(xml(422, "error-already-exists.xml"));
         LoadMasterException e = failure(client(Auth.API_KEY, file), Op.ADDRS);
-        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server already exists\"",
+        assertEquals(
+                "addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server already exists\"",
                 e.getMessage());
         assertEquals(2, server.getRequestCount());
     }
@@ -221,8 +242,8 @@ class LoadMasterRestClientCredentialTest {
         server.enqueue(unauthorized());
         server.enqueue(xml(200, "showvs-no-rs.xml"));
         LoadMasterException e = failure(client(Auth.API_KEY, null), Op.SHOWVS);
-        assertEquals("showvs vs=3: LoadMaster answered 401 Unauthorized: " + LoadMasterRestClient.HINT_401,
-                e.getMessage());
+        assertEquals(
+                "showvs vs=3: LoadMaster answered 401 Unauthorized: " + LoadMasterRestClient.HINT_401, e.getMessage());
         assertEquals(1, server.getRequestCount());
     }
 
@@ -230,8 +251,13 @@ class LoadMasterRestClientCredentialTest {
 
     /** What the LoadMaster does to each call, and what the credential file holds. */
     enum Scenario {
-        REFUSED_AGAIN_AFTER_READING_THE_FILE, FILE_UNUSABLE, ACCEPTED_AFTER_READING_THE_FILE, INTERNAL_ERROR,
-        HTML_503, REFUSAL, DROPPED;
+        REFUSED_AGAIN_AFTER_READING_THE_FILE,
+        FILE_UNUSABLE,
+        ACCEPTED_AFTER_READING_THE_FILE,
+        INTERNAL_ERROR,
+        HTML_503,
+        REFUSAL,
+        DROPPED;
 
         List<MockResponse> answers(Op op) {
             int tries = op.read() ? 3 : 1;
@@ -241,7 +267,7 @@ class LoadMasterRestClientCredentialTest {
                     case INTERNAL_ERROR -> answers.add(xml(500, "error-internal.xml"));
                     case HTML_503 -> answers.add(xml(503, "server-error.html"));
                     case DROPPED -> answers.add(dropped());
-                    default -> { }
+                    default -> {}
                 }
             }
             switch (this) {
@@ -249,14 +275,15 @@ class LoadMasterRestClientCredentialTest {
                 case FILE_UNUSABLE -> answers.add(unauthorized());
                 case ACCEPTED_AFTER_READING_THE_FILE -> answers.addAll(List.of(unauthorized(), xml(200, op.success())));
                 case REFUSAL -> answers.add(xml(422, "error-unknown-rs.xml"));
-                default -> { }
+                default -> {}
             }
             return answers;
         }
     }
 
     static Stream<Arguments> secretScenarios() {
-        return Stream.of(Auth.values()).flatMap(auth -> Stream.of(Scenario.values()).map(s -> Arguments.of(auth, s)));
+        return Stream.of(Auth.values())
+                .flatMap(auth -> Stream.of(Scenario.values()).map(s -> Arguments.of(auth, s)));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -267,7 +294,8 @@ class LoadMasterRestClientCredentialTest {
         // An unusable file holds the secrets on two lines: the refusal must not quote them.
         Files.writeString(file, scenario == Scenario.FILE_UNUSABLE ? rotated + "\n" + KEY + PASSWORD : rotated + "\n");
         List<String> texts = new ArrayList<>();
-        try (LogCapture log = new LogCapture(); LoadMasterRestClient lm = client(auth, file)) {
+        try (LogCapture log = new LogCapture();
+                LoadMasterRestClient lm = client(auth, file)) {
             for (Op op : Op.values()) {
                 scenario.answers(op).forEach(server::enqueue);
                 if (scenario == Scenario.ACCEPTED_AFTER_READING_THE_FILE) {
@@ -320,10 +348,26 @@ class LoadMasterRestClientCredentialTest {
     private LoadMasterConnection connection(Auth auth, Path file) {
         URI url = URI.create(base());
         return auth == Auth.API_KEY
-                ? new LoadMasterConnection(url, TlsSettings.systemTrust(), Secret.of(KEY), file, null, null, null, true,
+                ? new LoadMasterConnection(
+                        url,
+                        TlsSettings.systemTrust(),
+                        Secret.of(KEY),
+                        file,
+                        null,
+                        null,
+                        null,
+                        true,
                         Duration.ofSeconds(5))
-                : new LoadMasterConnection(url, TlsSettings.systemTrust(), null, null, USER, Secret.of(PASSWORD), file,
-                        true, Duration.ofSeconds(5));
+                : new LoadMasterConnection(
+                        url,
+                        TlsSettings.systemTrust(),
+                        null,
+                        null,
+                        USER,
+                        Secret.of(PASSWORD),
+                        file,
+                        true,
+                        Duration.ofSeconds(5));
     }
 
     private static String description(Op op) {

@@ -9,16 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import kubelmagent.http.Backoff;
-
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
@@ -29,6 +20,12 @@ import kubelmagent.simulator.SimRealServer;
 import kubelmagent.simulator.SimulatedLoadMaster;
 import kubelmagent.tls.Pem;
 import kubelmagent.tls.TlsSettings;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The agent's LoadMaster client against the simulator, over verified HTTPS: the behaviours
@@ -50,8 +47,8 @@ class LoadMasterRestClientSimulatorTest {
 
     @BeforeAll
     static void start() throws IOException {
-        simulator = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().apiKey(KEY)
-                .credentials("bal", PASSWORD));
+        simulator = LoadMasterSimulator.start(
+                LoadMasterSimulator.Options.defaults().apiKey(KEY).credentials("bal", PASSWORD));
         tls = TlsSettings.trusting(Pem.readCertificates(simulator.caFile()));
     }
 
@@ -76,9 +73,18 @@ class LoadMasterRestClientSimulatorTest {
         lm.addRealServerByHand(3, "10.244.1.7", 8080);
         lm.addRealServerByHand(3, "10.244.2.9", 8080, false, 500);
         VirtualService vs = show();
-        assertEquals(new VirtualService(VS, "10.0.0.5", 443, "tcp", "caf\u00e9", List.of(), List.of(
-                new RealServer(1, new Member("10.244.1.7", 8080), true, 1000),
-                new RealServer(2, new Member("10.244.2.9", 8080), false, 500))), vs);
+        assertEquals(
+                new VirtualService(
+                        VS,
+                        "10.0.0.5",
+                        443,
+                        "tcp",
+                        "caf\u00e9",
+                        List.of(),
+                        List.of(
+                                new RealServer(1, new Member("10.244.1.7", 8080), true, 1000),
+                                new RealServer(2, new Member("10.244.2.9", 8080), false, 500))),
+                vs);
     }
 
     @Test
@@ -107,8 +113,18 @@ class LoadMasterRestClientSimulatorTest {
         try (LoadMasterRestClient client = client()) {
             vs = client.showVirtualService(VirtualServiceId.of(4));
         }
-        assertEquals(new VirtualService(VirtualServiceId.of(4), "", 0, "tcp", "sub", List.of(), false,
-                List.of(new RealServer(2, new Member("10.244.3.4", 9090), true, 1000)), VirtualServiceId.of(3), false),
+        assertEquals(
+                new VirtualService(
+                        VirtualServiceId.of(4),
+                        "",
+                        0,
+                        "tcp",
+                        "sub",
+                        List.of(),
+                        false,
+                        List.of(new RealServer(2, new Member("10.244.3.4", 9090), true, 1000)),
+                        VirtualServiceId.of(3),
+                        false),
                 vs);
     }
 
@@ -133,7 +149,8 @@ class LoadMasterRestClientSimulatorTest {
         try (LoadMasterRestClient client = client()) {
             client.addRealServer(VS, POD);
         }
-        assertEquals(List.of(new SimRealServer(3, 1, "10.244.1.7", 8080, "Down", "", "nat", 1000, 0, 0, 0, true, false, 0)),
+        assertEquals(
+                List.of(new SimRealServer(3, 1, "10.244.1.7", 8080, "Down", "", "nat", 1000, 0, 0, 0, true, false, 0)),
                 lm.realServers(3));
         assertEquals(1, lm.calls("addrs"));
     }
@@ -141,9 +158,10 @@ class LoadMasterRestClientSimulatorTest {
     @Test
     void addsAPodOutsideTheLoadMastersSubnetOnlyWithNonLocal() throws Exception {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
-        LoadMasterException e = failure(client(connection(Secret.of(KEY), null, null, false,
-                Duration.ofSeconds(5))), Op.ADDRS);
-        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server address is not on a local network\"",
+        LoadMasterException e =
+                failure(client(connection(Secret.of(KEY), null, null, false, Duration.ofSeconds(5))), Op.ADDRS);
+        assertEquals(
+                "addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server address is not on a local network\"",
                 e.getMessage());
         lm.setNonLocalRs(false);
         assertThrows(LoadMasterException.class, () -> Op.ADDRS.run(client()));
@@ -158,12 +176,16 @@ class LoadMasterRestClientSimulatorTest {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
         try (LoadMasterRestClient client = client()) {
             assertFalse(client.nonLocalRealServersEnabled());
-            assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422"
-                    + " \"Real Server address is not on a local network\"",
-                    assertThrows(LoadMasterException.class, () -> client.addRealServer(VS, POD)).getMessage());
+            assertEquals(
+                    "addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422"
+                            + " \"Real Server address is not on a local network\"",
+                    assertThrows(LoadMasterException.class, () -> client.addRealServer(VS, POD))
+                            .getMessage());
             client.addRealServer(VS, new Member("10.0.0.20", 8080)); // in the VS's /24: local
         }
-        assertEquals(List.of("10.0.0.20"), lm.realServers(3).stream().map(SimRealServer::addr).toList());
+        assertEquals(
+                List.of("10.0.0.20"),
+                lm.realServers(3).stream().map(SimRealServer::addr).toList());
     }
 
     @Test
@@ -173,12 +195,16 @@ class LoadMasterRestClientSimulatorTest {
         try (LoadMasterRestClient client = client()) {
             assertTrue(client.showVirtualService(VS).transparent());
             LoadMasterException e = assertThrows(LoadMasterException.class, () -> client.addRealServer(VS, POD));
-            assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422"
-                    + " \"Non-local Real Servers cannot be used on a transparent Virtual Service\"", e.getMessage());
+            assertEquals(
+                    "addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422"
+                            + " \"Non-local Real Servers cannot be used on a transparent Virtual Service\"",
+                    e.getMessage());
             assertTrue(e.isRefusal());
             client.addRealServer(VS, new Member("10.0.0.20", 8080));
         }
-        assertEquals(List.of("10.0.0.20"), lm.realServers(3).stream().map(SimRealServer::addr).toList());
+        assertEquals(
+                List.of("10.0.0.20"),
+                lm.realServers(3).stream().map(SimRealServer::addr).toList());
     }
 
     @Test
@@ -189,7 +215,9 @@ class LoadMasterRestClientSimulatorTest {
         try (LoadMasterRestClient client = client()) {
             client.deleteRealServer(VS, POD);
         }
-        assertEquals(List.of("10.244.2.9"), lm.realServers(3).stream().map(SimRealServer::addr).toList());
+        assertEquals(
+                List.of("10.244.2.9"),
+                lm.realServers(3).stream().map(SimRealServer::addr).toList());
     }
 
     @Test
@@ -199,14 +227,16 @@ class LoadMasterRestClientSimulatorTest {
         lm.addRealServerByHand(3, "10.244.2.9", 8080);
         try (LoadMasterRestClient client = client()) {
             client.setRealServerEnabled(VS, POD, false);
-            assertEquals(List.of(
-                    new RealServer(1, POD, false, 1000),
-                    new RealServer(2, new Member("10.244.2.9", 8080), true, 1000)),
+            assertEquals(
+                    List.of(
+                            new RealServer(1, POD, false, 1000),
+                            new RealServer(2, new Member("10.244.2.9", 8080), true, 1000)),
                     client.showVirtualService(VS).realServers());
             client.setRealServerEnabled(VS, POD, true);
-            assertEquals(List.of(
-                    new RealServer(1, POD, true, 1000),
-                    new RealServer(2, new Member("10.244.2.9", 8080), true, 1000)),
+            assertEquals(
+                    List.of(
+                            new RealServer(1, POD, true, 1000),
+                            new RealServer(2, new Member("10.244.2.9", 8080), true, 1000)),
                     client.showVirtualService(VS).realServers());
         }
         assertEquals(2, lm.calls("modrs"));
@@ -215,7 +245,10 @@ class LoadMasterRestClientSimulatorTest {
     // ---- failures with an answer
 
     enum Op {
-        SHOWVS, ADDRS, DELRS, MODRS;
+        SHOWVS,
+        ADDRS,
+        DELRS,
+        MODRS;
 
         void run(LoadMasterRestClient client) throws LoadMasterException {
             try (client) {
@@ -254,7 +287,9 @@ class LoadMasterRestClientSimulatorTest {
         assertEquals(expected + ": LoadMaster answered 422 \"Unknown RS\"", e.getMessage());
         assertTrue(e.isRefusal());
         assertFalse(e instanceof UnknownVirtualServiceException);
-        assertEquals(List.of(true), lm.realServers(3).stream().map(SimRealServer::enabled).toList());
+        assertEquals(
+                List.of(true),
+                lm.realServers(3).stream().map(SimRealServer::enabled).toList());
     }
 
     @Test
@@ -262,7 +297,8 @@ class LoadMasterRestClientSimulatorTest {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
         lm.addRealServerByHand(3, POD.ip(), POD.port());
         LoadMasterException e = failure(Op.ADDRS);
-        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server already exists\"",
+        assertEquals(
+                "addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server already exists\"",
                 e.getMessage());
         assertEquals(422, e.status());
     }
@@ -271,21 +307,25 @@ class LoadMasterRestClientSimulatorTest {
     void reportsRealServersRefusedOnAParent() {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
         lm.addSubVirtualService(3, 4, "a");
-        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Couldn't create RS\"",
+        assertEquals(
+                "addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Couldn't create RS\"",
                 failure(Op.ADDRS).getMessage());
     }
 
     @Test
     void reportsWrongCredentials() throws Exception {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
-        String expected = "showvs vs=3: LoadMaster answered 401 Unauthorized: check the API key in loadmaster.apiKeyFile"
-                + " (or username/passwordFile) and that the user may use the API";
-        LoadMasterException e = failure(client(connection(Secret.of("wrong"), null, null, true,
-                Duration.ofSeconds(5))), Op.SHOWVS);
+        String expected =
+                "showvs vs=3: LoadMaster answered 401 Unauthorized: check the API key in loadmaster.apiKeyFile"
+                        + " (or username/passwordFile) and that the user may use the API";
+        LoadMasterException e =
+                failure(client(connection(Secret.of("wrong"), null, null, true, Duration.ofSeconds(5))), Op.SHOWVS);
         assertEquals(expected, e.getMessage());
         assertEquals(401, e.status());
-        assertEquals(expected, failure(client(connection(null, "bal", Secret.of("wrong"), true,
-                Duration.ofSeconds(5))), Op.SHOWVS).getMessage());
+        assertEquals(
+                expected,
+                failure(client(connection(null, "bal", Secret.of("wrong"), true, Duration.ofSeconds(5))), Op.SHOWVS)
+                        .getMessage());
         Op.SHOWVS.run(client(connection(null, "bal", Secret.of(PASSWORD), true, Duration.ofSeconds(5))));
     }
 
@@ -295,7 +335,10 @@ class LoadMasterRestClientSimulatorTest {
         lm.faults().unauthorizedAfter(1);
         try (LoadMasterRestClient client = client()) {
             client.showVirtualService(VS);
-            assertEquals(401, assertThrows(LoadMasterException.class, () -> client.showVirtualService(VS)).status());
+            assertEquals(
+                    401,
+                    assertThrows(LoadMasterException.class, () -> client.showVirtualService(VS))
+                            .status());
         }
     }
 
@@ -304,8 +347,10 @@ class LoadMasterRestClientSimulatorTest {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
         lm.setApiEnabled(false);
         LoadMasterException e = failure(Op.SHOWVS);
-        assertEquals("showvs vs=3: LoadMaster answered 404: the API is disabled or the URL is wrong;"
-                + " enable it under Certificates & Security > Remote Access > Enable API Interface", e.getMessage());
+        assertEquals(
+                "showvs vs=3: LoadMaster answered 404: the API is disabled or the URL is wrong;"
+                        + " enable it under Certificates & Security > Remote Access > Enable API Interface",
+                e.getMessage());
         assertEquals(404, e.status());
     }
 
@@ -325,10 +370,12 @@ class LoadMasterRestClientSimulatorTest {
     void reportsInjectedRefusalsWithTheirHints() {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
         lm.faults().failNext("addrs", 403, "Incorrect permissions").failNext("addrs", 429, "Too many requests");
-        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 403 \"Incorrect permissions\": the API user"
-                + " lacks permission for Real Server changes (System Administration > User Management)",
+        assertEquals(
+                "addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 403 \"Incorrect permissions\": the API user"
+                        + " lacks permission for Real Server changes (System Administration > User Management)",
                 failure(Op.ADDRS).getMessage());
-        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 429 \"Too many requests\"",
+        assertEquals(
+                "addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 429 \"Too many requests\"",
                 failure(Op.ADDRS).getMessage());
         assertEquals(List.of(), lm.realServers(3));
     }
@@ -355,13 +402,14 @@ class LoadMasterRestClientSimulatorTest {
                     }
                 }
                 case "timeout" -> lm.faults().latency(Duration.ofMillis(500));
-                default -> { }
+                default -> {}
             }
             Duration timeout = failure.equals("timeout") ? Duration.ofMillis(200) : Duration.ofSeconds(5);
             for (Op op : Op.values()) {
-                LoadMasterRestClient client = client(withKey
-                        ? connection(Secret.of(KEY), null, null, true, timeout)
-                        : connection(null, "bal", Secret.of(PASSWORD), true, timeout));
+                LoadMasterRestClient client = client(
+                        withKey
+                                ? connection(Secret.of(KEY), null, null, true, timeout)
+                                : connection(null, "bal", Secret.of(PASSWORD), true, timeout));
                 LoadMasterException e = failure(client, op);
                 for (Throwable t = e; t != null; t = t.getCause()) {
                     String text = t.getMessage() + " " + t;
@@ -396,7 +444,8 @@ class LoadMasterRestClientSimulatorTest {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
         lm.faults().dropNext("showvs").dropNext("showvs").dropNext("showvs");
         LoadMasterException e = failure(Op.SHOWVS);
-        assertTrue(e.getMessage().startsWith("showvs vs=3: no answer from LoadMaster " + simulator.url() + " ("),
+        assertTrue(
+                e.getMessage().startsWith("showvs vs=3: no answer from LoadMaster " + simulator.url() + " ("),
                 e.getMessage());
         assertEquals(0, e.status());
         assertEquals(3, lm.calls("showvs"));
@@ -412,13 +461,18 @@ class LoadMasterRestClientSimulatorTest {
         String command = op.name().toLowerCase(java.util.Locale.ROOT);
         lm.faults().dropNext(command);
         LoadMasterException e = failure(op);
-        assertTrue(e.getMessage().startsWith(command + " vs=3 rs=10.244.1.7:8080" + (op == Op.MODRS ? " enable=N" : "")
-                + ": no answer from LoadMaster " + simulator.url() + " ("), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith(command + " vs=3 rs=10.244.1.7:8080" + (op == Op.MODRS ? " enable=N" : "")
+                                + ": no answer from LoadMaster " + simulator.url() + " ("),
+                e.getMessage());
         assertEquals(0, e.status());
         assertFalse(e.isRefusal());
         assertEquals(1, lm.calls(command));
-        assertEquals(op == Op.ADDRS ? List.of() : List.of(true),
-                lm.realServers(3).stream().map(SimRealServer::enabled).toList(), "dropped before it took effect");
+        assertEquals(
+                op == Op.ADDRS ? List.of() : List.of(true),
+                lm.realServers(3).stream().map(SimRealServer::enabled).toList(),
+                "dropped before it took effect");
     }
 
     @Test
@@ -428,7 +482,8 @@ class LoadMasterRestClientSimulatorTest {
         LoadMasterException e = failure(Op.ADDRS);
         assertEquals(0, e.status());
         assertEquals(1, lm.realServers(3).size(), "the LoadMaster applied it; the agent must re-read");
-        assertEquals("addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server already exists\"",
+        assertEquals(
+                "addrs vs=3 rs=10.244.1.7:8080: LoadMaster answered 422 \"Real Server already exists\"",
                 failure(Op.ADDRS).getMessage());
     }
 
@@ -436,10 +491,12 @@ class LoadMasterRestClientSimulatorTest {
     void retriesAReadThatTimedOutAndReportsTheLastTimeoutWithStatusZero() {
         lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
         lm.faults().latency(Duration.ofMillis(600));
-        LoadMasterException e = failure(client(connection(Secret.of(KEY), null, null, true,
-                Duration.ofMillis(200))), Op.SHOWVS);
-        assertEquals("showvs vs=3: no answer from LoadMaster " + simulator.url()
-                + " (SocketTimeoutException: Read timed out)", e.getMessage());
+        LoadMasterException e =
+                failure(client(connection(Secret.of(KEY), null, null, true, Duration.ofMillis(200))), Op.SHOWVS);
+        assertEquals(
+                "showvs vs=3: no answer from LoadMaster " + simulator.url()
+                        + " (SocketTimeoutException: Read timed out)",
+                e.getMessage());
         assertEquals(0, e.status());
         assertEquals(3, lm.calls("showvs"));
     }
@@ -468,8 +525,8 @@ class LoadMasterRestClientSimulatorTest {
         return new LoadMasterRestClient(c, NO_WAITS);
     }
 
-    private static LoadMasterConnection connection(Secret apiKey, String user, Secret password, boolean nonLocal,
-            Duration timeout) {
+    private static LoadMasterConnection connection(
+            Secret apiKey, String user, Secret password, boolean nonLocal, Duration timeout) {
         return new LoadMasterConnection(simulator.url(), tls, apiKey, user, password, nonLocal, timeout);
     }
 }

@@ -13,16 +13,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Stream;
-
+import kubelmagent.model.VirtualService;
+import kubelmagent.model.VirtualServiceId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import kubelmagent.model.VirtualService;
-import kubelmagent.model.VirtualServiceId;
 
 class LoadMasterXmlTest {
 
@@ -34,43 +32,64 @@ class LoadMasterXmlTest {
             + " which LoadMaster answers never have and the agent refuses";
 
     @ParameterizedTest
-    @CsvSource({"Y,true", "N,false", "y,true", "n,false", "1,true", "0,false", "true,true", "false,false",
-        "TRUE,true", "' N ',false"})
+    @CsvSource({
+        "Y,true",
+        "N,false",
+        "y,true",
+        "n,false",
+        "1,true",
+        "0,false",
+        "true,true",
+        "false,false",
+        "TRUE,true",
+        "' N ',false"
+    })
     void readsEnableLeniently(String text, boolean expected) throws Exception {
-        VirtualService vs = LoadMasterXml.virtualService(envelope(withRs("<Enable>" + text + "</Enable>")).success(),
-                VirtualServiceId.of(3));
+        VirtualService vs = LoadMasterXml.virtualService(
+                envelope(withRs("<Enable>" + text + "</Enable>")).success(), VirtualServiceId.of(3));
         assertEquals(expected, vs.realServers().get(0).enabled());
     }
 
     @ParameterizedTest
-    @CsvSource({"<Transparent>Y</Transparent>,true", "<Transparent>N</Transparent>,false",
-        "<Transparent>y</Transparent>,true", "'',false"})
+    @CsvSource({
+        "<Transparent>Y</Transparent>,true",
+        "<Transparent>N</Transparent>,false",
+        "<Transparent>y</Transparent>,true",
+        "'',false"
+    })
     void readsWhetherTheVirtualServiceIsTransparent(String element, boolean expected) throws Exception {
-        VirtualService vs = LoadMasterXml.virtualService(envelope(withVs(element)).success(), VirtualServiceId.of(3));
+        VirtualService vs =
+                LoadMasterXml.virtualService(envelope(withVs(element)).success(), VirtualServiceId.of(3));
         assertEquals(expected, vs.transparent());
     }
 
     @Test
     void readsTheParentOfASubVirtualServiceFromMasterVsId() throws Exception {
         VirtualService sub = LoadMasterXml.virtualService(
-                envelope(withVs("<MasterVS>0</MasterVS>\r\n<MasterVSID>7</MasterVSID>")).success(), VirtualServiceId.of(3));
+                envelope(withVs("<MasterVS>0</MasterVS>\r\n<MasterVSID>7</MasterVSID>"))
+                        .success(),
+                VirtualServiceId.of(3));
         assertEquals(VirtualServiceId.of(7), sub.masterVsId());
         assertFalse(sub.hasSubVirtualServices());
         for (String plain : new String[] {"<MasterVSID>0</MasterVSID>", ""}) {
-            assertNull(LoadMasterXml.virtualService(envelope(withVs(plain)).success(), VirtualServiceId.of(3))
-                    .masterVsId(), plain);
+            assertNull(
+                    LoadMasterXml.virtualService(envelope(withVs(plain)).success(), VirtualServiceId.of(3))
+                            .masterVsId(),
+                    plain);
         }
     }
 
     @Test
     void refusesATransparentFlagThatIsNeitherYesNorNoAndAMasterVsIdThatIsNoNumber() {
-        LoadMasterXml.UnreadableDataException e = assertThrows(LoadMasterXml.UnreadableDataException.class,
-                () -> LoadMasterXml.virtualService(envelope(withVs("<Transparent>2</Transparent>")).success(),
-                        VirtualServiceId.of(3)));
+        LoadMasterXml.UnreadableDataException e = assertThrows(
+                LoadMasterXml.UnreadableDataException.class,
+                () -> LoadMasterXml.virtualService(
+                        envelope(withVs("<Transparent>2</Transparent>")).success(), VirtualServiceId.of(3)));
         assertEquals("<Transparent> is not Y or N (got \"2\")", e.getMessage());
-        e = assertThrows(LoadMasterXml.UnreadableDataException.class,
-                () -> LoadMasterXml.virtualService(envelope(withVs("<MasterVSID>seven</MasterVSID>")).success(),
-                        VirtualServiceId.of(3)));
+        e = assertThrows(
+                LoadMasterXml.UnreadableDataException.class,
+                () -> LoadMasterXml.virtualService(
+                        envelope(withVs("<MasterVSID>seven</MasterVSID>")).success(), VirtualServiceId.of(3)));
         assertEquals("<MasterVSID> is not a number (got \"seven\")", e.getMessage());
     }
 
@@ -102,15 +121,17 @@ class LoadMasterXmlTest {
     @Test
     void honoursADeclaredUtf8Encoding() throws Exception {
         byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response stat=\"422\" code=\"fail\">"
-                + "<Error>Unknown VS \u00e9</Error></Response>").getBytes(StandardCharsets.UTF_8);
+                        + "<Error>Unknown VS \u00e9</Error></Response>")
+                .getBytes(StandardCharsets.UTF_8);
         assertEquals("Unknown VS \u00e9", envelope(body).errorText());
     }
 
     @Test
     void refusesDoctypes() {
         byte[] body = ("<?xml version=\"1.0\"?><!DOCTYPE Response [<!ENTITY a \"aaaaaaaaaa\">"
-                + "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><Response stat=\"200\" code=\"ok\">"
-                + "<Success>&b;</Success></Response>").getBytes(StandardCharsets.ISO_8859_1);
+                        + "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><Response stat=\"200\" code=\"ok\">"
+                        + "<Success>&b;</Success></Response>")
+                .getBytes(StandardCharsets.ISO_8859_1);
         LoadMasterXml.NotAnEnvelopeException e =
                 assertThrows(LoadMasterXml.NotAnEnvelopeException.class, () -> LoadMasterXml.envelope(body));
         assertEquals(DOCTYPE_REFUSED, e.getMessage());
@@ -119,15 +140,23 @@ class LoadMasterXmlTest {
     /** Ways to pull a local file into a document: a general entity, a parameter entity, an external DTD. */
     static Stream<Arguments> externalEntities() {
         return Stream.of(
-                Arguments.of("general entity in the error text", "<!DOCTYPE Response [<!ENTITY x SYSTEM \"FILE\">]>"
-                        + "<Response stat=\"422\" code=\"fail\"><Error>&x;</Error></Response>"),
-                Arguments.of("general entity in showvs data", "<!DOCTYPE Response [<!ENTITY x SYSTEM \"FILE\">]>"
-                        + "<Response stat=\"200\" code=\"ok\"><Success><Data><Index>3</Index>"
-                        + "<NickName>&x;</NickName></Data></Success></Response>"),
-                Arguments.of("parameter entity", "<!DOCTYPE Response [<!ENTITY % p SYSTEM \"FILE\"> %p;]>"
-                        + "<Response stat=\"200\" code=\"ok\"><Success>ok</Success></Response>"),
-                Arguments.of("external DTD", "<!DOCTYPE Response SYSTEM \"FILE\">"
-                        + "<Response stat=\"200\" code=\"ok\"><Success>ok</Success></Response>"));
+                Arguments.of(
+                        "general entity in the error text",
+                        "<!DOCTYPE Response [<!ENTITY x SYSTEM \"FILE\">]>"
+                                + "<Response stat=\"422\" code=\"fail\"><Error>&x;</Error></Response>"),
+                Arguments.of(
+                        "general entity in showvs data",
+                        "<!DOCTYPE Response [<!ENTITY x SYSTEM \"FILE\">]>"
+                                + "<Response stat=\"200\" code=\"ok\"><Success><Data><Index>3</Index>"
+                                + "<NickName>&x;</NickName></Data></Success></Response>"),
+                Arguments.of(
+                        "parameter entity",
+                        "<!DOCTYPE Response [<!ENTITY % p SYSTEM \"FILE\"> %p;]>"
+                                + "<Response stat=\"200\" code=\"ok\"><Success>ok</Success></Response>"),
+                Arguments.of(
+                        "external DTD",
+                        "<!DOCTYPE Response SYSTEM \"FILE\">"
+                                + "<Response stat=\"200\" code=\"ok\"><Success>ok</Success></Response>"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -152,8 +181,10 @@ class LoadMasterXmlTest {
             doctype.append("\">");
         }
         byte[] body = ("<?xml version=\"1.0\"?>" + doctype + "]><Response stat=\"200\" code=\"ok\">"
-                + "<Success>&lol9;</Success></Response>").getBytes(StandardCharsets.ISO_8859_1);
-        LoadMasterXml.NotAnEnvelopeException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
+                        + "<Success>&lol9;</Success></Response>")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        LoadMasterXml.NotAnEnvelopeException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(2),
                 () -> assertThrows(LoadMasterXml.NotAnEnvelopeException.class, () -> LoadMasterXml.envelope(body)));
         assertEquals(DOCTYPE_REFUSED, e.getMessage());
     }
@@ -171,15 +202,17 @@ class LoadMasterXmlTest {
     static byte[] xxe(String document, Path dir) throws IOException {
         Path secret = Files.writeString(dir.resolve("local-file.txt"), MARKER);
         return ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n"
-                + document.replace("FILE", secret.toUri().toString())).getBytes(StandardCharsets.ISO_8859_1);
+                        + document.replace("FILE", secret.toUri().toString()))
+                .getBytes(StandardCharsets.ISO_8859_1);
     }
 
     @Test
     void treatsAnEnvelopeWithoutCodeByItsContent() throws Exception {
         assertTrue(envelope("<Response><Success>Command completed ok</Success></Response>"
-                .getBytes(StandardCharsets.ISO_8859_1)).ok());
-        assertFalse(envelope("<Response><Error>Unknown VS</Error></Response>"
-                .getBytes(StandardCharsets.ISO_8859_1)).ok());
+                        .getBytes(StandardCharsets.ISO_8859_1))
+                .ok());
+        assertFalse(envelope("<Response><Error>Unknown VS</Error></Response>".getBytes(StandardCharsets.ISO_8859_1))
+                .ok());
     }
 
     private static LoadMasterXml.Envelope envelope(byte[] body) throws LoadMasterXml.NotAnEnvelopeException {
@@ -189,15 +222,16 @@ class LoadMasterXmlTest {
     /** A VS without Real Servers, with {@code extra} among its fields. */
     private static byte[] withVs(String extra) {
         return ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n<Response stat=\"200\" code=\"ok\">\r\n"
-                + "<Success><Data><Index>3</Index>\r\n<VSAddress>10.0.0.5</VSAddress>\r\n<VSPort>80</VSPort>\r\n"
-                + "<Protocol>tcp</Protocol>\r\n" + extra + "\r\n</Data></Success>\r\n</Response>\r\n")
+                        + "<Success><Data><Index>3</Index>\r\n<VSAddress>10.0.0.5</VSAddress>\r\n<VSPort>80</VSPort>\r\n"
+                        + "<Protocol>tcp</Protocol>\r\n" + extra + "\r\n</Data></Success>\r\n</Response>\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static byte[] withRs(String extra) {
         return ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n<Response stat=\"200\" code=\"ok\">\r\n"
-                + "<Success><Data><Index>3</Index>\r\n<VSAddress>10.0.0.5</VSAddress>\r\n<VSPort>80</VSPort>\r\n"
-                + "<Rs>\r\n<Addr>10.244.1.7</Addr>\r\n<Port>8080</Port>\r\n" + extra + "</Rs>\r\n"
-                + "</Data></Success>\r\n</Response>\r\n").getBytes(StandardCharsets.ISO_8859_1);
+                        + "<Success><Data><Index>3</Index>\r\n<VSAddress>10.0.0.5</VSAddress>\r\n<VSPort>80</VSPort>\r\n"
+                        + "<Rs>\r\n<Addr>10.244.1.7</Addr>\r\n<Port>8080</Port>\r\n" + extra + "</Rs>\r\n"
+                        + "</Data></Success>\r\n</Response>\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
     }
 }

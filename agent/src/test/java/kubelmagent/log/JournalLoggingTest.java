@@ -9,9 +9,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.LogManager;
-
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,7 +68,8 @@ class JournalLoggingTest {
         Log.get(JournalLoggingTest.class).err("first\nsecond\r\nthird", new IllegalStateException("boom\nbang"));
         List<String> lines = lines();
         assertEquals(1, lines.size(), lines.toString());
-        assertTrue(lines.get(0).startsWith("<3>first | second | third: java.lang.IllegalStateException: boom | bang (at "),
+        assertTrue(
+                lines.get(0).startsWith("<3>first | second | third: java.lang.IllegalStateException: boom | bang (at "),
                 lines.get(0));
     }
 
@@ -77,7 +77,9 @@ class JournalLoggingTest {
     void routesLibraryLogsThroughTheSamePathWithTheirLoggerName() {
         LoggerFactory.getLogger("org.quartz.core.JobRunShell").error("Job sync threw an unhandled Exception");
         LoggerFactory.getLogger("org.quartz.core.QuartzScheduler").info("Scheduler started");
-        assertEquals(List.of("<3>JobRunShell: Job sync threw an unhandled Exception"), lines(),
+        assertEquals(
+                List.of("<3>JobRunShell: Job sync threw an unhandled Exception"),
+                lines(),
                 "library info lines are kept out of the journal");
     }
 
@@ -112,11 +114,21 @@ class JournalLoggingTest {
     @Test
     void printsLocalTimeAndALevelWordForAPersonAtATerminal() {
         TerminalFormatter text = new TerminalFormatter(java.time.ZoneId.of("Europe/Berlin"), false);
-        assertEquals("2026-11-30 04:12:01 error   e\n", text.format(record(Level.SEVERE, "e")).replace("\r", ""));
-        assertEquals("2026-11-30 04:12:01 warning w\n", text.format(record(Level.WARNING, "w")).replace("\r", ""));
-        assertEquals("2026-11-30 04:12:01 notice  n\n", text.format(record(Log.NOTICE, "n")).replace("\r", ""));
-        assertEquals("2026-11-30 04:12:01 info    i\n", text.format(record(Level.INFO, "i")).replace("\r", ""));
-        assertEquals("2026-11-30 04:12:01 debug   d\n", text.format(record(Level.FINE, "d")).replace("\r", ""));
+        assertEquals(
+                "2026-11-30 04:12:01 error   e\n",
+                text.format(record(Level.SEVERE, "e")).replace("\r", ""));
+        assertEquals(
+                "2026-11-30 04:12:01 warning w\n",
+                text.format(record(Level.WARNING, "w")).replace("\r", ""));
+        assertEquals(
+                "2026-11-30 04:12:01 notice  n\n",
+                text.format(record(Log.NOTICE, "n")).replace("\r", ""));
+        assertEquals(
+                "2026-11-30 04:12:01 info    i\n",
+                text.format(record(Level.INFO, "i")).replace("\r", ""));
+        assertEquals(
+                "2026-11-30 04:12:01 debug   d\n",
+                text.format(record(Level.FINE, "d")).replace("\r", ""));
         String tagged = PassContext.run(42, () -> text.format(record(Log.NOTICE, "added RS 10.0.0.1:80 to VS 3")));
         assertEquals("2026-11-30 04:12:01 notice  [pass #42] added RS 10.0.0.1:80 to VS 3\n", tagged.replace("\r", ""));
     }
@@ -124,9 +136,12 @@ class JournalLoggingTest {
     @Test
     void coloursTheLevelWordOnlyWhenAsked() {
         TerminalFormatter colour = new TerminalFormatter(java.time.ZoneId.of("UTC"), true);
-        assertEquals("2026-11-30 03:12:01 \u001b[31merror  \u001b[0m e\n",
+        assertEquals(
+                "2026-11-30 03:12:01 \u001b[31merror  \u001b[0m e\n",
                 colour.format(record(Level.SEVERE, "e")).replace("\r", ""));
-        assertEquals("2026-11-30 03:12:01 info    i\n", colour.format(record(Level.INFO, "i")).replace("\r", ""),
+        assertEquals(
+                "2026-11-30 03:12:01 info    i\n",
+                colour.format(record(Level.INFO, "i")).replace("\r", ""),
                 "info stays in the terminal's own colour");
     }
 
@@ -140,13 +155,20 @@ class JournalLoggingTest {
         assertEquals(false, LogFormat.colour(false, java.util.Map.of()));
         assertEquals(LogFormat.TEXT, LogFormat.parse("text"));
         assertEquals(LogFormat.JOURNAL, LogFormat.parse("journal"));
-        assertEquals("--log-format takes journal or text", org.junit.jupiter.api.Assertions.assertThrows(
-                IllegalArgumentException.class, () -> LogFormat.parse("xml")).getMessage());
+        assertEquals(
+                "--log-format takes journal or text",
+                org.junit.jupiter.api.Assertions.assertThrows(
+                                IllegalArgumentException.class, () -> LogFormat.parse("xml"))
+                        .getMessage());
     }
 
     @Test
     void keepsTheJournalLineExactlyAsBefore() {
-        assertEquals("<5>[pass #42] added RS 10.0.0.1:80 to VS 3\n", PassContext.run(42, () -> new JournalFormatter()
-                .format(record(Log.NOTICE, "added RS 10.0.0.1:80 to VS 3"))).replace("\r", ""));
+        assertEquals(
+                "<5>[pass #42] added RS 10.0.0.1:80 to VS 3\n",
+                PassContext.run(
+                                42,
+                                () -> new JournalFormatter().format(record(Log.NOTICE, "added RS 10.0.0.1:80 to VS 3")))
+                        .replace("\r", ""));
     }
 }

@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-
+import kubelmagent.model.PassResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import kubelmagent.model.PassResult;
 
 class AgentMetricsTest {
 
@@ -19,23 +17,34 @@ class AgentMetricsTest {
 
     @ParameterizedTest(name = "complete={0} applied={1} failed={2} problems={3} -> {4}")
     @CsvSource({
-            "true,  0, 0, 0, converged",
-            "true,  3, 0, 0, changed",
-            "true,  3, 0, 1, problems",
-            "true,  0, 0, 2, problems",
-            "true,  3, 1, 1, failed",
-            "true,  0, 1, 0, failed",
-            "false, 0, 0, 0, incomplete",
-            "false, 2, 1, 3, incomplete",
+        "true,  0, 0, 0, converged",
+        "true,  3, 0, 0, changed",
+        "true,  3, 0, 1, problems",
+        "true,  0, 0, 2, problems",
+        "true,  3, 1, 1, failed",
+        "true,  0, 1, 0, failed",
+        "false, 0, 0, 0, incomplete",
+        "false, 2, 1, 3, incomplete",
     })
-    void passResultIsTheFirstOfIncompleteFailedProblemsChangedConverged(boolean complete, int applied, int failed,
-            int problems, String expected) {
+    void passResultIsTheFirstOfIncompleteFailedProblemsChangedConverged(
+            boolean complete, int applied, int failed, int problems, String expected) {
         assertEquals(expected, AgentMetrics.result(complete, applied, failed, problems));
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource({"200, 2xx", "204, 2xx", "302, 3xx", "401, 4xx", "429, 4xx", "500, 5xx", "599, 5xx",
-            "0, error", "-1, error", "600, error", "199, error"})
+    @CsvSource({
+        "200, 2xx",
+        "204, 2xx",
+        "302, 3xx",
+        "401, 4xx",
+        "429, 4xx",
+        "500, 5xx",
+        "599, 5xx",
+        "0, error",
+        "-1, error",
+        "600, error",
+        "199, error"
+    })
     void outcomeIsTheStatusClassOrErrorWhenNoAnswerCame(int status, String expected) {
         assertEquals(expected, AgentMetrics.outcome(status));
     }
@@ -49,7 +58,9 @@ class AgentMetricsTest {
         m.passFinished(new PassResult(1, 1, 1, 1, 1, 0, 0, true, false, Duration.ofMillis(10)), T.plusSeconds(10));
         assertEquals(Optional.empty(), m.lastSuccessfulPass());
 
-        m.passFinished(new PassResult(1, 1, 0, 0, 0, 0, 4, true, false, Duration.ofMillis(10)), T.plusSeconds(20)); // problems are not failures
+        m.passFinished(
+                new PassResult(1, 1, 0, 0, 0, 0, 4, true, false, Duration.ofMillis(10)),
+                T.plusSeconds(20)); // problems are not failures
         assertEquals(Optional.of(T.plusSeconds(20)), m.lastSuccessfulPass());
 
         m.passFinished(new PassResult(1, 1, 0, 0, 0, 0, 0, false, false, Duration.ofMillis(10)), T.plusSeconds(30));
@@ -70,10 +81,14 @@ class AgentMetricsTest {
         m.kubernetesObserver().requestFinished("list_services", 403, Duration.ofMillis(5));
         m.loadMasterObserver().requestFinished("addrs", 0, Duration.ofMillis(5));
         String text = Scrape.text(m);
-        assertTrue(text.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"kubernetes\","
-                + "command=\"list_services\",outcome=\"4xx\"} 1\n"), text);
-        assertTrue(text.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
-                + "command=\"addrs\",outcome=\"error\"} 1\n"), text);
+        assertTrue(
+                text.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"kubernetes\","
+                        + "command=\"list_services\",outcome=\"4xx\"} 1\n"),
+                text);
+        assertTrue(
+                text.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
+                        + "command=\"addrs\",outcome=\"error\"} 1\n"),
+                text);
     }
 
     @Test

@@ -24,11 +24,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-
+import kubelmagent.model.PassResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import kubelmagent.model.PassResult;
 
 /** Over real HTTP, on an ephemeral loopback port. */
 class MetricsServerTest {
@@ -39,7 +37,8 @@ class MetricsServerTest {
             + ".MetricFamily;encoding=delimited;q=0.5,application/openmetrics-text;version=1.0.0;q=0.4,"
             + "text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final MutableClock clock = new MutableClock(T);
     private final AgentMetrics metrics = new AgentMetrics("1.2.3");
@@ -55,7 +54,8 @@ class MetricsServerTest {
     @Test
     void metricsListEveryMetricWithItsLabelsAndValues() throws Exception {
         metrics.passFinished(new PassResult(1, 4, 3, 3, 0, 0, 0, true, false, Duration.ofMillis(250)), T);
-        metrics.passFinished(new PassResult(1, 5, 0, 0, 0, 2, 1, false, false, Duration.ofMillis(1500)), T.plusSeconds(10));
+        metrics.passFinished(
+                new PassResult(1, 5, 0, 0, 0, 2, 1, false, false, Duration.ofMillis(1500)), T.plusSeconds(10));
         metrics.realServerChanged(3, "add");
         metrics.realServerChanged(3, "add");
         metrics.realServerChanged(7, "remove");
@@ -69,7 +69,9 @@ class MetricsServerTest {
 
         HttpResponse<String> r = get("/metrics", null);
         assertEquals(200, r.statusCode());
-        assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(
+                "text/plain; version=0.0.4; charset=utf-8",
+                r.headers().firstValue("Content-Type").orElseThrow());
         String text = r.body();
 
         assertTrue(text.contains("# TYPE kube_lm_agent_passes_total counter\n"), text);
@@ -101,7 +103,8 @@ class MetricsServerTest {
         assertEquals(1, value(text, "kube_lm_agent_errors_total{cause=\"loadmaster_write\"}"));
         for (AgentMetrics.Cause cause : AgentMetrics.Cause.values()) {
             if (cause != AgentMetrics.Cause.LOADMASTER_WRITE) {
-                assertEquals(0, value(text, "kube_lm_agent_errors_total{cause=\"" + cause.label() + "\"}"), cause.label());
+                assertEquals(
+                        0, value(text, "kube_lm_agent_errors_total{cause=\"" + cause.label() + "\"}"), cause.label());
             }
         }
 
@@ -110,8 +113,12 @@ class MetricsServerTest {
         assertEquals(0.1, value(text, "kube_lm_agent_api_request_duration_seconds_sum{" + showvs + "}"), 1e-9);
         assertEquals(1, value(text, "kube_lm_agent_api_request_duration_seconds_bucket{" + showvs + ",le=\"0.025\"}"));
         assertEquals(2, value(text, "kube_lm_agent_api_request_duration_seconds_bucket{" + showvs + ",le=\"0.1\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_api_request_duration_seconds_count{api=\"kubernetes\","
-                + "command=\"list_endpointslices\",outcome=\"5xx\"}"));
+        assertEquals(
+                1,
+                value(
+                        text,
+                        "kube_lm_agent_api_request_duration_seconds_count{api=\"kubernetes\","
+                                + "command=\"list_endpointslices\",outcome=\"5xx\"}"));
 
         assertEquals(1, value(text, "kube_lm_agent_build_info{version=\"1.2.3\"}"));
     }
@@ -146,10 +153,14 @@ class MetricsServerTest {
         assertTrue(r.headers().firstValue("Content-Type").orElseThrow().startsWith("application/openmetrics-text"));
         assertTrue(r.body().endsWith("# EOF\n"), r.body());
 
-        r = get("/metrics", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
-                + "encoding=delimited,text/plain;version=0.0.4;q=0.5");
+        r = get(
+                "/metrics",
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+                        + "encoding=delimited,text/plain;version=0.0.4;q=0.5");
         assertEquals(200, r.statusCode());
-        assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(
+                "text/plain; version=0.0.4; charset=utf-8",
+                r.headers().firstValue("Content-Type").orElseThrow());
         assertEquals(1, value(r.body(), "kube_lm_agent_build_info{version=\"1.2.3\"}"));
     }
 
@@ -166,21 +177,41 @@ class MetricsServerTest {
         start();
 
         String text = get("/metrics", null).body();
-        assertEquals(50, value(text, "kube_lm_agent_api_request_duration_seconds_count{api=\"kubernetes\","
-                + "command=\"other\",outcome=\"2xx\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_api_request_duration_seconds_count{api=\"other\","
-                + "command=\"showvs\",outcome=\"2xx\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
-                + "command=\"showvs\",outcome=\"other\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_api_request_duration_seconds_count{api=\"other\","
-                + "command=\"other\",outcome=\"other\"}"));
+        assertEquals(
+                50,
+                value(
+                        text,
+                        "kube_lm_agent_api_request_duration_seconds_count{api=\"kubernetes\","
+                                + "command=\"other\",outcome=\"2xx\"}"));
+        assertEquals(
+                1,
+                value(
+                        text,
+                        "kube_lm_agent_api_request_duration_seconds_count{api=\"other\","
+                                + "command=\"showvs\",outcome=\"2xx\"}"));
+        assertEquals(
+                1,
+                value(
+                        text,
+                        "kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
+                                + "command=\"showvs\",outcome=\"other\"}"));
+        assertEquals(
+                1,
+                value(
+                        text,
+                        "kube_lm_agent_api_request_duration_seconds_count{api=\"other\","
+                                + "command=\"other\",outcome=\"other\"}"));
         assertEquals(1, value(text, "kube_lm_agent_real_server_changes_total{change=\"other\",vs=\"3\"}"));
         assertEquals(1, value(text, "kube_lm_agent_real_server_changes_total{change=\"add\",vs=\"other\"}"));
         assertFalse(text.contains("list_pods"), text);
         assertFalse(text.contains("etcd"), text);
         assertFalse(text.contains("teapot"), text);
         assertFalse(text.contains("rename"), text);
-        assertEquals(4, text.lines().filter(l -> l.startsWith("kube_lm_agent_api_request_duration_seconds_count")).count());
+        assertEquals(
+                4,
+                text.lines()
+                        .filter(l -> l.startsWith("kube_lm_agent_api_request_duration_seconds_count"))
+                        .count());
     }
 
     @Test
@@ -189,7 +220,9 @@ class MetricsServerTest {
         HttpResponse<String> r = get("/healthz", null);
         assertEquals(200, r.statusCode());
         assertEquals("ok\n", r.body());
-        assertEquals("text/plain; charset=utf-8", r.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(
+                "text/plain; charset=utf-8",
+                r.headers().firstValue("Content-Type").orElseThrow());
     }
 
     @Test
@@ -197,17 +230,23 @@ class MetricsServerTest {
         start();
         assertAnswer(503, "not ready: no successful pass yet\n", get("/readyz", null));
 
-        metrics.passFinished(new PassResult(1, 1, 1, 1, 0, 0, 0, false, false, Duration.ofMillis(40)), clock.instant()); // incomplete read
+        metrics.passFinished(
+                new PassResult(1, 1, 1, 1, 0, 0, 0, false, false, Duration.ofMillis(40)),
+                clock.instant()); // incomplete read
         assertAnswer(503, "not ready: no successful pass yet\n", get("/readyz", null));
 
-        metrics.passFinished(new PassResult(1, 1, 1, 1, 0, 0, 2, true, false, Duration.ofMillis(40)), clock.instant()); // problems are fine
+        metrics.passFinished(
+                new PassResult(1, 1, 1, 1, 0, 0, 2, true, false, Duration.ofMillis(40)),
+                clock.instant()); // problems are fine
         clock.advance(Duration.ofSeconds(3));
         assertAnswer(200, "ready: last successful pass 3 s ago\n", get("/readyz", null));
 
         clock.advance(Duration.ofSeconds(27)); // exactly readyWithin
         assertAnswer(200, "ready: last successful pass 30 s ago\n", get("/readyz", null));
 
-        metrics.passFinished(new PassResult(1, 1, 1, 1, 1, 0, 0, true, false, Duration.ofMillis(40)), clock.instant()); // a change failed
+        metrics.passFinished(
+                new PassResult(1, 1, 1, 1, 1, 0, 0, true, false, Duration.ofMillis(40)),
+                clock.instant()); // a change failed
         clock.advance(Duration.ofSeconds(65));
         assertAnswer(503, "not ready: last successful pass 95 s ago, more than 30 s\n", get("/readyz", null));
 
@@ -217,11 +256,14 @@ class MetricsServerTest {
 
     @Test
     void readinessWordsFractionsAndAClockThatSteppedBack() {
-        assertEquals(new MetricsServer.Readiness(false, "not ready: last successful pass 31 s ago, more than 30 s"),
+        assertEquals(
+                new MetricsServer.Readiness(false, "not ready: last successful pass 31 s ago, more than 30 s"),
                 MetricsServer.readiness(Optional.of(T), T.plusMillis(30_001), READY_WITHIN));
-        assertEquals(new MetricsServer.Readiness(false, "not ready: last successful pass 11 s ago, more than 10.5 s"),
+        assertEquals(
+                new MetricsServer.Readiness(false, "not ready: last successful pass 11 s ago, more than 10.5 s"),
                 MetricsServer.readiness(Optional.of(T), T.plusSeconds(11), Duration.ofMillis(10_500)));
-        assertEquals(new MetricsServer.Readiness(true, "ready: last successful pass 0 s ago"),
+        assertEquals(
+                new MetricsServer.Readiness(true, "ready: last successful pass 0 s ago"),
                 MetricsServer.readiness(Optional.of(T), T.minusSeconds(5), READY_WITHIN));
     }
 
@@ -231,8 +273,11 @@ class MetricsServerTest {
         assertAnswer(404, "not found: try /metrics, /healthz or /readyz\n", get("/", null));
         assertEquals(404, get("/metricsx", null).statusCode());
         assertEquals(404, get("/healthz/x", null).statusCode());
-        HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(uri("/healthz"))
-                .POST(HttpRequest.BodyPublishers.ofString("x")).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse<String> post = HTTP.send(
+                HttpRequest.newBuilder(uri("/healthz"))
+                        .POST(HttpRequest.BodyPublishers.ofString("x"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(405, post.statusCode());
         assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElseThrow());
@@ -242,11 +287,14 @@ class MetricsServerTest {
     void aPortInUseNamesTheAddressAndTheConfigKey() throws Exception {
         start();
         int port = server.address().getPort();
-        IOException e = assertThrows(IOException.class, () -> MetricsServer.start(
-                new InetSocketAddress("127.0.0.1", port), metrics, READY_WITHIN, clock));
-        assertEquals("metrics.listen: cannot listen on 127.0.0.1:" + port + ": the address is in use (another"
-                + " process, or another agent, holds the port); set metrics.listen to a free host:port, or to \"\""
-                + " to turn the metrics endpoints off", e.getMessage());
+        IOException e = assertThrows(
+                IOException.class,
+                () -> MetricsServer.start(new InetSocketAddress("127.0.0.1", port), metrics, READY_WITHIN, clock));
+        assertEquals(
+                "metrics.listen: cannot listen on 127.0.0.1:" + port + ": the address is in use (another"
+                        + " process, or another agent, holds the port); set metrics.listen to a free host:port, or to \"\""
+                        + " to turn the metrics endpoints off",
+                e.getMessage());
     }
 
     @Test
@@ -279,9 +327,13 @@ class MetricsServerTest {
                 assertFalse(t.isAlive(), t.getName() + " still runs after close()");
             }
         }
-        assertThrows(ConnectException.class, () -> HTTP.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/healthz")).timeout(Duration.ofSeconds(5)).build(),
-                HttpResponse.BodyHandlers.ofString()));
+        assertThrows(
+                ConnectException.class,
+                () -> HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()));
         try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             assertEquals(port, again.getLocalPort());
         }
@@ -289,16 +341,29 @@ class MetricsServerTest {
 
     @Test
     void anAddressThatCannotBeBoundNamesItselfAndTheConfigKey() {
-        IOException e = assertThrows(IOException.class, () -> MetricsServer.start(
-                InetSocketAddress.createUnresolved("no-such-host.invalid", 9464), metrics, READY_WITHIN, clock));
-        assertTrue(e.getMessage().startsWith("metrics.listen: cannot listen on no-such-host.invalid:9464: "),
+        IOException e = assertThrows(
+                IOException.class,
+                () -> MetricsServer.start(
+                        InetSocketAddress.createUnresolved("no-such-host.invalid", 9464),
+                        metrics,
+                        READY_WITHIN,
+                        clock));
+        assertTrue(
+                e.getMessage().startsWith("metrics.listen: cannot listen on no-such-host.invalid:9464: "),
                 e.getMessage());
         assertTrue(e.getMessage().endsWith("; check metrics.listen"), e.getMessage());
 
-        e = assertThrows(IOException.class, () -> MetricsServer.start(
-                new InetSocketAddress("192.0.2.1", 9464), metrics, READY_WITHIN, clock)); // TEST-NET-1: not ours
-        assertEquals("metrics.listen: cannot listen on 192.0.2.1:9464: no network interface of this host has that"
-                + " address; set metrics.listen to an address of this host, e.g. 127.0.0.1:9464", e.getMessage());
+        e = assertThrows(
+                IOException.class,
+                () -> MetricsServer.start(
+                        new InetSocketAddress("192.0.2.1", 9464),
+                        metrics,
+                        READY_WITHIN,
+                        clock)); // TEST-NET-1: not ours
+        assertEquals(
+                "metrics.listen: cannot listen on 192.0.2.1:9464: no network interface of this host has that"
+                        + " address; set metrics.listen to an address of this host, e.g. 127.0.0.1:9464",
+                e.getMessage());
     }
 
     @Test
@@ -308,8 +373,8 @@ class MetricsServerTest {
     }
 
     private void start() throws IOException {
-        server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), metrics,
-                READY_WITHIN, clock);
+        server = MetricsServer.start(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), metrics, READY_WITHIN, clock);
     }
 
     private URI uri(String path) {
@@ -330,7 +395,8 @@ class MetricsServerTest {
 
     /** The value of the one sample line that starts with {@code series} and a space. */
     static double value(String exposition, String series) {
-        List<String> lines = exposition.lines().filter(l -> l.startsWith(series + " ")).collect(Collectors.toList());
+        List<String> lines =
+                exposition.lines().filter(l -> l.startsWith(series + " ")).collect(Collectors.toList());
         assertEquals(1, lines.size(), () -> "expected one sample " + series + " in:\n" + exposition);
         return Double.parseDouble(lines.get(0).substring(series.length() + 1).trim());
     }

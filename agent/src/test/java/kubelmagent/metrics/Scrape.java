@@ -1,11 +1,10 @@
 package kubelmagent.metrics;
 
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 
 /** The Prometheus text exposition of an {@link AgentMetrics}, without HTTP. */
 final class Scrape {

@@ -42,22 +42,24 @@ class CidrTest {
     }
 
     @ParameterizedTest(name = "\"{0}\": {1}")
-    @CsvSource(delimiter = '|', value = {
-        "10.244.0.0        | there is no / and prefix length",
-        "''                | there is no / and prefix length",
-        "10.244.0.0/       | the prefix length after the / must be a number",
-        "10.244.0.0/x      | the prefix length after the / must be a number",
-        "10.244.0.0/-1     | the prefix length after the / must be a number",
-        "10.244.0.0/١٦     | the prefix length after the / must be a number",
-        "10.244.0.0/99999  | the prefix length after the / must be a number",
-        "10.244.0.0/33     | the prefix length of an IPv4 network is 0 to 32",
-        "fd00::/129        | the prefix length of an IPv6 network is 0 to 128",
-        "10.244.0.256/16   | the part before the / is not an IPv4 or IPv6 address",
-        "pods.example/16   | the part before the / is not an IPv4 or IPv6 address",
-        "fd00:::1/64       | the part before the / is not an IPv4 or IPv6 address",
-        ".:/8              | the part before the / is not an IPv4 or IPv6 address",
-        "/16               | the part before the / is not an IPv4 or IPv6 address",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "10.244.0.0        | there is no / and prefix length",
+                "''                | there is no / and prefix length",
+                "10.244.0.0/       | the prefix length after the / must be a number",
+                "10.244.0.0/x      | the prefix length after the / must be a number",
+                "10.244.0.0/-1     | the prefix length after the / must be a number",
+                "10.244.0.0/١٦     | the prefix length after the / must be a number",
+                "10.244.0.0/99999  | the prefix length after the / must be a number",
+                "10.244.0.0/33     | the prefix length of an IPv4 network is 0 to 32",
+                "fd00::/129        | the prefix length of an IPv6 network is 0 to 128",
+                "10.244.0.256/16   | the part before the / is not an IPv4 or IPv6 address",
+                "pods.example/16   | the part before the / is not an IPv4 or IPv6 address",
+                "fd00:::1/64       | the part before the / is not an IPv4 or IPv6 address",
+                ".:/8              | the part before the / is not an IPv4 or IPv6 address",
+                "/16               | the part before the / is not an IPv4 or IPv6 address",
+            })
     void saysWhatIsWrongWithoutRepeatingTheText(String text, String message) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cidr.parse(text));
 

@@ -17,10 +17,6 @@ import java.util.Set;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import kubelmagent.model.CapacityHistory;
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
@@ -29,6 +25,8 @@ import kubelmagent.model.Retiring;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.model.VsMissing;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class FileOwnershipLedgerTest {
 
@@ -47,7 +45,9 @@ class FileOwnershipLedgerTest {
             ledger.update(VS3, o -> o.withMember(WEB, B));
         }
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
-            assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A, B))), ledger.snapshot().owned());
+            assertEquals(
+                    Map.of(VS3, new Ownership(WEB, Set.of(A, B))),
+                    ledger.snapshot().owned());
         }
     }
 
@@ -57,7 +57,9 @@ class FileOwnershipLedgerTest {
             ledger.update(VS3, o -> o.withMember(WEB, A));
             ledger.update(VS3, o -> o.withMember(WEB, B));
             ledger.update(VS3, o -> o.without(List.of(A)));
-            assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(B))), ledger.snapshot().owned());
+            assertEquals(
+                    Map.of(VS3, new Ownership(WEB, Set.of(B))),
+                    ledger.snapshot().owned());
             ledger.update(VS3, o -> o.without(List.of(B)));
             assertEquals(Map.of(), ledger.snapshot().owned());
         }
@@ -81,8 +83,10 @@ class FileOwnershipLedgerTest {
         try (FileOwnershipLedger first = FileOwnershipLedger.open(dir)) {
             assertEquals(Map.of(), first.snapshot().owned());
             IOException e = assertThrows(IOException.class, () -> FileOwnershipLedger.open(dir));
-            assertEquals("another kube-lm-agent is running with state directory " + dir + " (" + dir.resolve("lock")
-                    + " is locked); stop it first, or give this one its own sync.stateDir", e.getMessage());
+            assertEquals(
+                    "another kube-lm-agent is running with state directory " + dir + " (" + dir.resolve("lock")
+                            + " is locked); stop it first, or give this one its own sync.stateDir",
+                    e.getMessage());
         }
     }
 
@@ -98,7 +102,9 @@ class FileOwnershipLedgerTest {
 
     @Test
     void readsAMissingStateDirectoryAsEmptyInADryRun() throws IOException {
-        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir.resolve("absent")).snapshot().owned());
+        assertEquals(
+                Map.of(),
+                FileOwnershipLedger.readOnly(dir.resolve("absent")).snapshot().owned());
     }
 
     @Test
@@ -128,18 +134,24 @@ class FileOwnershipLedgerTest {
         }
         List<Path> aside;
         try (var files = Files.list(dir)) {
-            aside = files.filter(f -> f.getFileName().toString().startsWith(FileOwnershipLedger.FILE_NAME + ".damaged-"))
+            aside = files.filter(
+                            f -> f.getFileName().toString().startsWith(FileOwnershipLedger.FILE_NAME + ".damaged-"))
                     .toList();
         }
         assertEquals(1, aside.size());
         assertEquals(torn, Files.readString(aside.get(0)), "the damaged file is kept for a person to look at");
         assertEquals(1, errs.size(), errs.toString());
         assertTrue(errs.get(0).startsWith("SEVERE the ownership ledger " + file + " is damaged ("), errs.get(0));
-        assertTrue(errs.get(0).endsWith("it was moved to " + aside.get(0) + " and the agent starts with an empty"
-                + " ledger: it removes none of the Real Servers it added before, which now count as hand-made. To take"
-                + " over Real Servers that match ready endpoints inside kubernetes.podCidrs, run the agent once with"
-                + " --adopt."), errs.get(0));
-        assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A))), FileOwnershipLedger.readOnly(dir).snapshot().owned());
+        assertTrue(
+                errs.get(0)
+                        .endsWith("it was moved to " + aside.get(0) + " and the agent starts with an empty"
+                                + " ledger: it removes none of the Real Servers it added before, which now count as hand-made. To take"
+                                + " over Real Servers that match ready endpoints inside kubernetes.podCidrs, run the agent once with"
+                                + " --adopt."),
+                errs.get(0));
+        assertEquals(
+                Map.of(VS3, new Ownership(WEB, Set.of(A))),
+                FileOwnershipLedger.readOnly(dir).snapshot().owned());
     }
 
     @Test
@@ -161,12 +173,16 @@ class FileOwnershipLedgerTest {
             assertEquals(draining, ledger.snapshot().owned().get(VS3).retiring().get(A));
             ledger.update(VS3, o -> o.retiring(A, null));
         }
-        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir).snapshot().owned().get(VS3).retiring());
+        assertEquals(
+                Map.of(),
+                FileOwnershipLedger.readOnly(dir).snapshot().owned().get(VS3).retiring());
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
             ledger.update(VS3, o -> o.retiring(A, Retiring.gone(draining.since(), 1)));
             ledger.update(VS3, o -> o.withMember(WEB, A)); // added again: in service again
         }
-        assertEquals(Map.of(), FileOwnershipLedger.readOnly(dir).snapshot().owned().get(VS3).retiring());
+        assertEquals(
+                Map.of(),
+                FileOwnershipLedger.readOnly(dir).snapshot().owned().get(VS3).retiring());
     }
 
     @Test
@@ -183,10 +199,14 @@ class FileOwnershipLedgerTest {
             Files.createDirectory(tmp); // the next write cannot create its temporary file
             IOException e = assertThrows(IOException.class, () -> ledger.update(VS3, o -> o.withMember(WEB, B)));
             assertTrue(e.getMessage().startsWith("cannot write the ownership ledger "), e.getMessage());
-            assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A))), ledger.snapshot().owned());
+            assertEquals(
+                    Map.of(VS3, new Ownership(WEB, Set.of(A))),
+                    ledger.snapshot().owned());
             Files.delete(tmp);
         }
-        assertEquals(Map.of(VS3, new Ownership(WEB, Set.of(A))), FileOwnershipLedger.readOnly(dir).snapshot().owned());
+        assertEquals(
+                Map.of(VS3, new Ownership(WEB, Set.of(A))),
+                FileOwnershipLedger.readOnly(dir).snapshot().owned());
     }
 
     @Test
@@ -197,15 +217,34 @@ class FileOwnershipLedgerTest {
                 .with(null, new CapacityHistory.Sample(12, t), Duration.ofMinutes(10));
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
             ledger.record(l -> l.withLoadMaster("https://10.0.0.2"));
-            ledger.update(VS3, o -> o.withMember(WEB, A).withMember(WEB, B).identifiedAs("10.0.0.5:80/tcp")
-                    .missing(new VsMissing(t, 1)).retiring(A, Retiring.gone(t, 1).foundDisabled())
-                    .retiring(B, Retiring.draining(t)));
+            ledger.update(
+                    VS3,
+                    o -> o.withMember(WEB, A)
+                            .withMember(WEB, B)
+                            .identifiedAs("10.0.0.5:80/tcp")
+                            .missing(new VsMissing(t, 1))
+                            .retiring(A, Retiring.gone(t, 1).foundDisabled())
+                            .retiring(B, Retiring.draining(t)));
             ledger.record(l -> l.withCapacity(peaks));
         }
         Ledger read = FileOwnershipLedger.readOnly(dir).snapshot();
-        assertEquals(new Ledger("https://10.0.0.2", Map.of(VS3, new Ownership(WEB, Set.of(A, B),
-                Map.of(A, new Retiring(Retiring.Reason.GONE, t, 1, false), B, Retiring.draining(t)),
-                "10.0.0.5:80/tcp", new VsMissing(t, 1))), peaks), read);
+        assertEquals(
+                new Ledger(
+                        "https://10.0.0.2",
+                        Map.of(
+                                VS3,
+                                new Ownership(
+                                        WEB,
+                                        Set.of(A, B),
+                                        Map.of(
+                                                A,
+                                                new Retiring(Retiring.Reason.GONE, t, 1, false),
+                                                B,
+                                                Retiring.draining(t)),
+                                        "10.0.0.5:80/tcp",
+                                        new VsMissing(t, 1))),
+                        peaks),
+                read);
     }
 
     @Test
@@ -217,14 +256,19 @@ class FileOwnershipLedgerTest {
                   {"ip": "fd00:0:0::7", "port": 8080}]}}}""");
         Ledger read = FileOwnershipLedger.readOnly(dir).snapshot();
         assertEquals(null, read.loadMaster(), "the first pass records the LoadMaster it reads");
-        assertEquals(new Ownership(WEB, Set.of(A, B), Map.of(A, Retiring.gone(Instant.parse("2026-11-29T06:00:00Z"), 1))),
+        assertEquals(
+                new Ownership(WEB, Set.of(A, B), Map.of(A, Retiring.gone(Instant.parse("2026-11-29T06:00:00Z"), 1))),
                 read.get(VS3));
         assertEquals(CapacityHistory.EMPTY, read.capacity());
         try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
             ledger.record(l -> l.withLoadMaster("https://10.0.0.2"));
         }
         String json = Files.readString(dir.resolve(FileOwnershipLedger.FILE_NAME));
-        assertTrue(json.contains("\"format\": 2") && json.contains("\"loadMaster\": \"https://10.0.0.2\"")
-                && json.contains("\"disabledByAgent\": true") && json.contains("\"ip\": \"fd00::7\""), json);
+        assertTrue(
+                json.contains("\"format\": 2")
+                        && json.contains("\"loadMaster\": \"https://10.0.0.2\"")
+                        && json.contains("\"disabledByAgent\": true")
+                        && json.contains("\"ip\": \"fd00::7\""),
+                json);
     }
 }

@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Set;
-
+import kubelmagent.model.VirtualServiceId;
+import kubelmagent.plan.BindingPolicy.Binding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import kubelmagent.model.VirtualServiceId;
-import kubelmagent.plan.BindingPolicy.Binding;
 
 class BindingPolicyTest {
 
@@ -52,9 +50,8 @@ class BindingPolicyTest {
         "team-a-x, 3, false",
     })
     void allowsOnlyWhatARuleForTheNamespaceLists(String namespace, int vs, boolean allowed) {
-        BindingPolicy policy = new BindingPolicy(List.of(
-                new Binding("shop", Set.of(VS_3, VS_4)),
-                new Binding("team-?-*", Set.of(VS_7))));
+        BindingPolicy policy = new BindingPolicy(
+                List.of(new Binding("shop", Set.of(VS_3, VS_4)), new Binding("team-?-*", Set.of(VS_7))));
 
         assertEquals(allowed, policy.allows(namespace, VirtualServiceId.of(vs)));
     }
@@ -69,9 +66,8 @@ class BindingPolicyTest {
 
     @Test
     void describesItsRulesWithSortedIds() {
-        BindingPolicy policy = new BindingPolicy(List.of(
-                new Binding("shop", Set.of(VS_7, VS_3, VS_4)),
-                new Binding("team-*", Set.of(VS_7))));
+        BindingPolicy policy = new BindingPolicy(
+                List.of(new Binding("shop", Set.of(VS_7, VS_3, VS_4)), new Binding("team-*", Set.of(VS_7))));
 
         assertEquals("shop → VS 3, 4, 7; team-* → VS 7", policy.describe());
     }

@@ -7,12 +7,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import kubelmagent.model.CapacityHistory;
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
@@ -20,6 +14,10 @@ import kubelmagent.model.Ownership;
 import kubelmagent.model.Retiring;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** What each kind of step records, and when: the write-ahead guarantee, step by step. */
 class StepTest {
@@ -29,8 +27,8 @@ class StepTest {
     private static final Member A = new Member("10.244.1.1", 8080);
     private static final Member B = new Member("10.244.1.2", 8080);
     private static final Instant T = Instant.parse("2026-11-30T10:00:00Z");
-    private static final Ledger BEFORE = Ledger.of("https://10.0.0.2", Map.of(VS3,
-            new Ownership(WEB, Set.of(A, B), Map.of(B, Retiring.gone(T, 1)))));
+    private static final Ledger BEFORE = Ledger.of(
+            "https://10.0.0.2", Map.of(VS3, new Ownership(WEB, Set.of(A, B), Map.of(B, Retiring.gone(T, 1)))));
 
     static Stream<Arguments> steps() {
         return Stream.of(
@@ -77,12 +75,19 @@ class StepTest {
     void onlyChangesAndStepsAnOperatorCaresAboutAreLogged() {
         assertNull(new LedgerStep.Mark(VS3, B, null).done(BEFORE));
         assertNull(new LedgerStep.LoadMaster("https://10.0.0.2").done(Ledger.EMPTY), "a first start says nothing");
-        assertEquals(new Step.Report(Step.Priority.NOTICE, "the ownership ledger now describes LoadMaster"
-                + " https://10.0.0.3 (it described https://10.0.0.2)"),
+        assertEquals(
+                new Step.Report(
+                        Step.Priority.NOTICE,
+                        "the ownership ledger now describes LoadMaster"
+                                + " https://10.0.0.3 (it described https://10.0.0.2)"),
                 new LedgerStep.LoadMaster("https://10.0.0.3").done(BEFORE));
-        assertEquals(Step.Priority.ERR, new LedgerStep.Release(VS3, Set.of(A), "VS deleted", true).done(BEFORE)
-                .priority());
-        assertEquals(new Step.Report(Step.Priority.NOTICE, "removed RS 10.244.1.2:8080 from VS 3 (shop/web): gone"),
+        assertEquals(
+                Step.Priority.ERR,
+                new LedgerStep.Release(VS3, Set.of(A), "VS deleted", true)
+                        .done(BEFORE)
+                        .priority());
+        assertEquals(
+                new Step.Report(Step.Priority.NOTICE, "removed RS 10.244.1.2:8080 from VS 3 (shop/web): gone"),
                 new Change.RemoveRealServer(VS3, B, WEB, "gone").done(BEFORE));
     }
 }

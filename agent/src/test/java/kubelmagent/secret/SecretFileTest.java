@@ -11,15 +11,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.stream.Stream;
-
+import kubelmagent.secret.SecretFile.Form;
+import kubelmagent.secret.SecretFile.UnusableException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import kubelmagent.secret.SecretFile.Form;
-import kubelmagent.secret.SecretFile.UnusableException;
 
 /** The rules of the one reader of secret files, tested once; its callers only word the result. */
 class SecretFileTest {
@@ -39,43 +37,58 @@ class SecretFileTest {
     @Test
     void keepsSpacesAndNonAsciiLettersInsideALine() throws Exception {
         Path file = Files.writeString(dir.resolve("password"), "p@ss w\u00f6rd\n");
-        assertEquals("p@ss w\u00f6rd", SecretFile.read(file, "password", Form.LINE).reveal());
+        assertEquals(
+                "p@ss w\u00f6rd", SecretFile.read(file, "password", Form.LINE).reveal());
     }
 
     @Test
     void acceptsAFileOfExactlyTheLargestSize() throws Exception {
         Path file = Files.writeString(dir.resolve("key"), "x".repeat(SecretFile.MAX_BYTES));
-        assertEquals(SecretFile.MAX_BYTES, SecretFile.read(file, "API key", Form.LINE).reveal().length());
+        assertEquals(
+                SecretFile.MAX_BYTES,
+                SecretFile.read(file, "API key", Form.LINE).reveal().length());
     }
 
     static Stream<Arguments> unusableContents() {
         return Stream.of(
                 Arguments.of("", Form.LINE, "{file} is empty", "is empty"),
                 Arguments.of(" \n\t\n", Form.TOKEN, "{file} is empty", "is empty"),
-                Arguments.of(SECRET + "\n" + SECRET + "\n", Form.LINE,
+                Arguments.of(
+                        SECRET + "\n" + SECRET + "\n",
+                        Form.LINE,
                         "{file} has more than one line; it must hold only the API key",
                         "has more than one line; it must hold only the API key"),
-                Arguments.of(SECRET + "\rsecond", Form.LINE,
+                Arguments.of(
+                        SECRET + "\rsecond",
+                        Form.LINE,
                         "{file} has more than one line; it must hold only the API key",
                         "has more than one line; it must hold only the API key"),
-                Arguments.of(SECRET + "\n" + SECRET, Form.TOKEN,
+                Arguments.of(
+                        SECRET + "\n" + SECRET,
+                        Form.TOKEN,
                         "{file} holds more than one token: it has spaces, line breaks or non-ASCII characters inside",
                         "holds more than one token: it has spaces, line breaks or non-ASCII characters inside"),
-                Arguments.of(SECRET + " " + SECRET, Form.TOKEN,
+                Arguments.of(
+                        SECRET + " " + SECRET,
+                        Form.TOKEN,
                         "{file} holds more than one token: it has spaces, line breaks or non-ASCII characters inside",
                         "holds more than one token: it has spaces, line breaks or non-ASCII characters inside"),
-                Arguments.of(SECRET + "\u00e9", Form.TOKEN,
+                Arguments.of(
+                        SECRET + "\u00e9",
+                        Form.TOKEN,
                         "{file} holds more than one token: it has spaces, line breaks or non-ASCII characters inside",
                         "holds more than one token: it has spaces, line breaks or non-ASCII characters inside"),
-                Arguments.of("x".repeat(SecretFile.MAX_BYTES + 1), Form.LINE,
+                Arguments.of(
+                        "x".repeat(SecretFile.MAX_BYTES + 1),
+                        Form.LINE,
                         "{file} is larger than 64 KiB; is it the right file?",
                         "is larger than 65536 bytes, so it does not hold only the API key"));
     }
 
     @ParameterizedTest(name = "{1}: {3}")
     @MethodSource("unusableContents")
-    void refusesAFileThatDoesNotHoldOneSecretInEitherWording(String content, Form form, String sentence,
-            String reason) throws Exception {
+    void refusesAFileThatDoesNotHoldOneSecretInEitherWording(String content, Form form, String sentence, String reason)
+            throws Exception {
         Path file = Files.writeString(dir.resolve("key"), content);
         UnusableException e = assertThrows(UnusableException.class, () -> SecretFile.read(file, "API key", form));
         assertEquals(sentence.replace("{file}", file.toString()), e.getMessage());
@@ -87,7 +100,8 @@ class SecretFileTest {
     @Test
     void saysAFileThatIsNotThereDoesNotExist() {
         Path missing = dir.resolve("missing");
-        UnusableException e = assertThrows(UnusableException.class, () -> SecretFile.read(missing, "token", Form.TOKEN));
+        UnusableException e =
+                assertThrows(UnusableException.class, () -> SecretFile.read(missing, "token", Form.TOKEN));
         assertEquals("cannot read " + missing + ": No such file or directory", e.getMessage());
         assertEquals("does not exist", e.reason());
     }
@@ -125,8 +139,10 @@ class SecretFileTest {
         int group = (Integer) Files.getAttribute(file, "unix:gid");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         Optional<String> everyone = SecretFile.exposure(file, "the API key", group);
-        assertEquals(Optional.of(file + " has mode 0644, which lets every user on this host read the API key;"
-                + " run: chmod 0600 " + file), everyone);
+        assertEquals(
+                Optional.of(file + " has mode 0644, which lets every user on this host read the API key;"
+                        + " run: chmod 0600 " + file),
+                everyone);
 
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
         assertEquals(Optional.empty(), SecretFile.exposure(file, "the API key", group), "the agent's own group");

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,9 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 /**
  * Proof of fidelity: for every captured command, the simulator's answer has the same elements or
@@ -101,10 +99,12 @@ class FidelityTest {
     @Test
     void answersShowvsAndListvsByteForByteAsCaptured() throws Exception {
         lm.engine().addVirtualService(1, "192.168.1.123", 80, "tcp", "foo");
-        assertArrayEquals(resource("captures/showvs.xml"), http.get("/access/showvs?vs=1").body());
+        assertArrayEquals(
+                resource("captures/showvs.xml"), http.get("/access/showvs?vs=1").body());
         lm.engine().reset();
         lm.engine().addVirtualService(1, "192.168.1.222", 80, "tcp", "foo");
-        assertArrayEquals(resource("captures/listvs.xml"), http.get("/access/listvs").body());
+        assertArrayEquals(
+                resource("captures/listvs.xml"), http.get("/access/listvs").body());
     }
 
     @Test
@@ -114,7 +114,9 @@ class FidelityTest {
             assertArrayEquals(resource("captures/" + command + ".xml"), run(command, Format.XML), command);
             lm.engine().reset();
             // The JSON captures mix CRLF and LF line ends (delvs.json has LF): compare without CRs.
-            assertEquals(withoutCr(resource("captures/" + command + ".json")), withoutCr(run(command, Format.JSON)),
+            assertEquals(
+                    withoutCr(resource("captures/" + command + ".json")),
+                    withoutCr(run(command, Format.JSON)),
                     command);
         }
     }
@@ -125,12 +127,16 @@ class FidelityTest {
         lm.engine().addRealServerByHand(1, "10.10.10.9", 80); // RsIndex 1, 2
         lm.engine().addRealServerByHand(1, "10.10.10.8", 80);
         lm.engine().setNonLocalRs(true); // the captured appliance had it on: it took 10.10.10.10 as non-local
-        assertArrayEquals(resource("captures/addrs.xml"),
-                http.get("/access/addrs?vs=1&rs=10.10.10.10&rsport=8080&non_local=1").body());
+        assertArrayEquals(
+                resource("captures/addrs.xml"),
+                http.get("/access/addrs?vs=1&rs=10.10.10.10&rsport=8080&non_local=1")
+                        .body());
         lm.engine().reset();
         lm.engine().addVirtualService(1, "192.168.1.222", 80, "tcp", "foo");
         lm.engine().addRealServerByHand(1, "10.10.10.10", 8080);
-        assertArrayEquals(resource("captures/showrs.xml"), http.get("/access/showrs?vs=1&rs=!1").body());
+        assertArrayEquals(
+                resource("captures/showrs.xml"),
+                http.get("/access/showrs?vs=1&rs=!1").body());
     }
 
     /** The python SDK's sample of a parent VS with two SubVSs shows {@code NumberOfRSs} 2: the slots count. */
@@ -145,7 +151,8 @@ class FidelityTest {
         assertTrue(http.get("/access/showvs?vs=3").text().contains("\r\n<NumberOfRSs>0</NumberOfRSs>\r\n</Data>"));
         String listvs = http.get("/access/listvs").text();
         assertTrue(listvs.contains("<NumberOfRSs>2</NumberOfRSs>\r\n<SubVS>"), listvs);
-        JsonObject parent = JsonParser.parseString(http.v2("{\"cmd\": \"showvs\", \"vs\": 1}").text())
+        JsonObject parent = JsonParser.parseString(
+                        http.v2("{\"cmd\": \"showvs\", \"vs\": 1}").text())
                 .getAsJsonObject();
         assertEquals(2, parent.get("NumberOfRSs").getAsInt());
         assertEquals(2, parent.get("MasterVS").getAsInt());
@@ -202,7 +209,9 @@ class FidelityTest {
         SimulatorHttp.Answer answer;
         if (format == Format.XML) {
             StringBuilder query = new StringBuilder();
-            params.forEach((k, v) -> query.append(query.length() == 0 ? "?" : "&").append(k).append('=')
+            params.forEach((k, v) -> query.append(query.length() == 0 ? "?" : "&")
+                    .append(k)
+                    .append('=')
                     .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
             answer = http.get("/access/" + command + query);
         } else {
@@ -216,8 +225,19 @@ class FidelityTest {
     }
 
     private static Map<String, String> healthCheck() {
-        return Map.of("checktype", "https", "checkport", "8080", "checkhost", "foo.bar.baz", "checkurl", "/healthz",
-                "checkcodes", "303 606 909", "defaultgw", "192.168.1.1");
+        return Map.of(
+                "checktype",
+                "https",
+                "checkport",
+                "8080",
+                "checkhost",
+                "foo.bar.baz",
+                "checkurl",
+                "/healthz",
+                "checkcodes",
+                "303 606 909",
+                "defaultgw",
+                "192.168.1.1");
     }
 
     // ---- fixtures

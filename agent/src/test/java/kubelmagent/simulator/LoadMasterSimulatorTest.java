@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,15 +16,11 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 /** The simulator over HTTPS: both APIs, authentication, errors, faults, counters, inspection, state file. */
 class LoadMasterSimulatorTest {
@@ -33,12 +31,15 @@ class LoadMasterSimulatorTest {
 
     /** The simulator's clock for the read-after-write delay, moved by hand. */
     private static final AtomicLong NOW = new AtomicLong();
+
     private static LoadMasterSimulator lm;
     private static SimulatorHttp http;
 
     @BeforeAll
     static void start() throws IOException {
-        lm = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().apiKey(KEY).credentials(USER, PASSWORD)
+        lm = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
+                .apiKey(KEY)
+                .credentials(USER, PASSWORD)
                 .nanoClock(NOW::get));
         http = new SimulatorHttp(lm);
     }
@@ -64,8 +65,12 @@ class LoadMasterSimulatorTest {
         SimulatorHttp.Answer a = http.get("/access/showvs?vs=3&apikey=" + KEY);
         assertEquals(200, a.status());
         assertEquals("text/xml", a.contentType());
-        assertTrue(a.text().startsWith("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n<Response stat=\"200\" code=\"ok\">\r\n"
-                + "<Success><Data><Status>Down</Status>\r\n<Index>3</Index>\r\n"), a.text());
+        assertTrue(
+                a.text()
+                        .startsWith(
+                                "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n<Response stat=\"200\" code=\"ok\">\r\n"
+                                        + "<Success><Data><Status>Down</Status>\r\n<Index>3</Index>\r\n"),
+                a.text());
     }
 
     @Test
@@ -77,19 +82,28 @@ class LoadMasterSimulatorTest {
 
     @Test
     void takesPostFormParametersOnApiV1() throws Exception {
-        SimulatorHttp.Answer a = http.post("/access/addrs", "application/x-www-form-urlencoded",
-                "vs=3&rs=10.0.0.20&rsport=8080&apikey=" + KEY);
+        SimulatorHttp.Answer a = http.post(
+                "/access/addrs", "application/x-www-form-urlencoded", "vs=3&rs=10.0.0.20&rsport=8080&apikey=" + KEY);
         assertEquals(200, a.status(), a.text());
-        assertEquals(List.of("10.0.0.20"), lm.engine().realServers(3).stream().map(SimRealServer::addr).toList());
+        assertEquals(
+                List.of("10.0.0.20"),
+                lm.engine().realServers(3).stream().map(SimRealServer::addr).toList());
     }
 
     @Test
     void addressesRealServersByEncodedOrPlainIndex() throws Exception {
         int index = lm.engine().addRealServerByHand(3, "10.0.0.20", 8080).rsIndex();
-        assertEquals(200, http.get("/access/showrs?vs=3&rs=!" + index + "&apikey=" + KEY).status());
-        assertEquals(200, http.get("/access/modrs?vs=3&rs=%21" + index + "&enable=N&apikey=" + KEY).status());
+        assertEquals(
+                200,
+                http.get("/access/showrs?vs=3&rs=!" + index + "&apikey=" + KEY).status());
+        assertEquals(
+                200,
+                http.get("/access/modrs?vs=3&rs=%21" + index + "&enable=N&apikey=" + KEY)
+                        .status());
         assertFalse(lm.engine().realServers(3).get(0).enabled());
-        assertEquals(200, http.get("/access/delrs?vs=3&rs=%21" + index + "&apikey=" + KEY).status());
+        assertEquals(
+                200,
+                http.get("/access/delrs?vs=3&rs=%21" + index + "&apikey=" + KEY).status());
         assertEquals(List.of(), lm.engine().realServers(3));
     }
 
@@ -115,7 +129,8 @@ class LoadMasterSimulatorTest {
     void takesApiV2ValuesAsNumbersBooleansOrStrings() throws Exception {
         lm.engine().setNonLocalRs(true); // 10.244.1.7 is outside VS 3's 10.0.0.0/24
         SimulatorHttp.Answer a = http.v2("{\"cmd\": \"addrs\", \"vs\": \"3\", \"rs\": \"10.244.1.7\", \"rsport\": 8080,"
-                + " \"non_local\": true, \"Weight\": 20, \"Enable\": false, \"apiuser\": \"bal\", \"apipass\": \"" + PASSWORD + "\"}");
+                + " \"non_local\": true, \"Weight\": 20, \"Enable\": false, \"apiuser\": \"bal\", \"apipass\": \""
+                + PASSWORD + "\"}");
         assertEquals(200, a.status(), a.text());
         SimRealServer rs = lm.engine().realServers(3).get(0);
         assertEquals(20, rs.weight());
@@ -131,12 +146,15 @@ class LoadMasterSimulatorTest {
         assertError(http.get("/access/listrs?apikey=" + KEY), 405, "Unknown command");
         assertError(http.get("/access/get?param=lmversion&apikey=" + KEY), 422, "Unknown parameter value lmversion");
         lm.engine().addRealServerByHand(3, "10.0.0.1", 80);
-        assertError(http.get("/access/addrs?vs=3&rs=10.0.0.1&rsport=80&apikey=" + KEY), 422, "Real Server already exists");
+        assertError(
+                http.get("/access/addrs?vs=3&rs=10.0.0.1&rsport=80&apikey=" + KEY), 422, "Real Server already exists");
 
         SimulatorHttp.Answer v2 = http.v2("{\"cmd\": \"showvs\", \"vs\": 9, \"apikey\": \"" + KEY + "\"}");
         assertEquals(422, v2.status());
-        assertEquals("{ \"code\": 422,\r\n  \"message\": \"Unknown VS\",\r\n  \"status\": \"fail\"\r\n}\r\n", v2.text());
-        assertEquals(405, http.v2("{\"cmd\": \"nope\", \"apikey\": \"" + KEY + "\"}").status());
+        assertEquals(
+                "{ \"code\": 422,\r\n  \"message\": \"Unknown VS\",\r\n  \"status\": \"fail\"\r\n}\r\n", v2.text());
+        assertEquals(
+                405, http.v2("{\"cmd\": \"nope\", \"apikey\": \"" + KEY + "\"}").status());
     }
 
     @Test
@@ -145,11 +163,16 @@ class LoadMasterSimulatorTest {
         assertTrue(a.text().contains("<Success><Data><nonlocalrs>no</nonlocalrs>\r\n</Data></Success>"), a.text());
         String nonLocalAdd = "/access/addrs?vs=3&rsport=80&non_local=1&apikey=" + KEY + "&rs=";
         assertError(http.get(nonLocalAdd + "10.244.1.7"), 422, "Real Server address is not on a local network");
-        assertEquals(200, http.get("/access/set?param=nonlocalrs&value=yes&apikey=" + KEY).status());
+        assertEquals(
+                200,
+                http.get("/access/set?param=nonlocalrs&value=yes&apikey=" + KEY).status());
         assertTrue(lm.engine().nonLocalRs());
-        assertTrue(http.get("/access/get?param=nonlocalrs&apikey=" + KEY).text().contains("<nonlocalrs>yes</nonlocalrs>"));
+        assertTrue(
+                http.get("/access/get?param=nonlocalrs&apikey=" + KEY).text().contains("<nonlocalrs>yes</nonlocalrs>"));
         assertEquals(200, http.get(nonLocalAdd + "10.244.1.7").status());
-        assertEquals(200, http.get("/access/set?param=nonlocalrs&value=no&apikey=" + KEY).status());
+        assertEquals(
+                200,
+                http.get("/access/set?param=nonlocalrs&value=no&apikey=" + KEY).status());
         assertFalse(lm.engine().nonLocalRs());
         assertError(http.get(nonLocalAdd + "10.244.1.8"), 422, "Real Server address is not on a local network");
     }
@@ -161,12 +184,16 @@ class LoadMasterSimulatorTest {
         assertEquals(200, modvs.status(), modvs.text());
         assertTrue(modvs.text().contains("\r\n<Transparent>Y</Transparent>\r\n"), modvs.text());
         String add = "/access/addrs?vs=3&rsport=80&non_local=1&apikey=" + KEY + "&rs=";
-        assertError(http.get(add + "10.244.1.7"), 422,
+        assertError(
+                http.get(add + "10.244.1.7"),
+                422,
                 "Non-local Real Servers cannot be used on a transparent Virtual Service");
         assertEquals(200, http.get(add + "10.0.0.20").status(), "a local Real Server is fine");
-        assertEquals(200, http.get("/access/modvs?vs=3&transparent=N&apikey=" + KEY).status());
+        assertEquals(
+                200, http.get("/access/modvs?vs=3&transparent=N&apikey=" + KEY).status());
         assertEquals(200, http.get(add + "10.244.1.7").status());
-        assertEquals(List.of("10.0.0.20", "10.244.1.7"),
+        assertEquals(
+                List.of("10.0.0.20", "10.244.1.7"),
                 lm.engine().realServers(3).stream().map(SimRealServer::addr).toList());
     }
 
@@ -174,17 +201,32 @@ class LoadMasterSimulatorTest {
 
     @Test
     void acceptsBasicAuthAndRefusesWrongCredentials() throws Exception {
-        assertEquals(200, http.get("/access/listvs", "Authorization", basic(USER, PASSWORD)).status());
+        assertEquals(
+                200,
+                http.get("/access/listvs", "Authorization", basic(USER, PASSWORD))
+                        .status());
         SimulatorHttp.Answer wrong = http.get("/access/listvs", "Authorization", basic(USER, "nope"));
         assertEquals(401, wrong.status());
         assertEquals(0, wrong.body().length);
         assertEquals(401, http.get("/access/listvs").status());
-        assertEquals(401, http.get("/access/listvs?apikey=nope", "Authorization", basic(USER, PASSWORD)).status(),
+        assertEquals(
+                401,
+                http.get("/access/listvs?apikey=nope", "Authorization", basic(USER, PASSWORD))
+                        .status(),
                 "an API key takes precedence");
-        assertEquals(401, http.v2("{\"cmd\": \"listvs\", \"apiuser\": \"bal\", \"apipass\": \"x\"}").status());
-        assertEquals(401, http.v2("{\"cmd\": \"listvs\", \"apikey\": \"nope\", \"apiuser\": \"bal\", \"apipass\": \""
-                + PASSWORD + "\"}").status());
-        assertEquals(200, http.v2("{\"cmd\": \"listvs\", \"apikey\": \"" + KEY + "\", \"apiuser\": \"x\"}").status());
+        assertEquals(
+                401,
+                http.v2("{\"cmd\": \"listvs\", \"apiuser\": \"bal\", \"apipass\": \"x\"}")
+                        .status());
+        assertEquals(
+                401,
+                http.v2("{\"cmd\": \"listvs\", \"apikey\": \"nope\", \"apiuser\": \"bal\", \"apipass\": \"" + PASSWORD
+                                + "\"}")
+                        .status());
+        assertEquals(
+                200,
+                http.v2("{\"cmd\": \"listvs\", \"apikey\": \"" + KEY + "\", \"apiuser\": \"x\"}")
+                        .status());
     }
 
     @Test
@@ -200,7 +242,9 @@ class LoadMasterSimulatorTest {
 
     @Test
     void disablesTheApiWithSetEnableapi() throws Exception {
-        assertEquals(200, http.get("/access/set?param=enableapi&value=no&apikey=" + KEY).status());
+        assertEquals(
+                200,
+                http.get("/access/set?param=enableapi&value=no&apikey=" + KEY).status());
         assertEquals(404, http.get("/access/listvs?apikey=" + KEY).status());
     }
 
@@ -220,7 +264,10 @@ class LoadMasterSimulatorTest {
         Thread slow = new Thread(() -> {
             try {
                 // POST: the JDK client would send a GET again on a fresh connection
-                http.post("/access/addrs", "application/x-www-form-urlencoded", "vs=3&rs=10.0.0.20&rsport=80&apikey=" + KEY);
+                http.post(
+                        "/access/addrs",
+                        "application/x-www-form-urlencoded",
+                        "vs=3&rs=10.0.0.20&rsport=80&apikey=" + KEY);
             } catch (IOException e) {
                 // expected: the connection is closed
             }
@@ -251,7 +298,10 @@ class LoadMasterSimulatorTest {
         String add = "vs=3&rs=10.0.0.20&rsport=80&apikey=" + KEY;
         assertThrows(IOException.class, () -> http.post("/access/addrs", "application/x-www-form-urlencoded", add));
         assertEquals(List.of(), lm.engine().realServers(3));
-        assertEquals(200, http.post("/access/addrs", "application/x-www-form-urlencoded", add).status());
+        assertEquals(
+                200,
+                http.post("/access/addrs", "application/x-www-form-urlencoded", add)
+                        .status());
         assertThrows(IOException.class, () -> http.post("/access/delrs", "application/x-www-form-urlencoded", add));
         assertEquals(List.of(), lm.engine().realServers(3), "the delete took effect; only the answer was lost");
         assertEquals(2, lm.engine().calls("addrs"));
@@ -264,13 +314,18 @@ class LoadMasterSimulatorTest {
         assertEquals(200, http.get("/access/listvs?apikey=" + KEY).status());
         assertEquals(200, http.get("/access/showvs?vs=3&apikey=" + KEY).status());
         assertEquals(401, http.get("/access/listvs?apikey=" + KEY).status());
-        assertEquals(401, http.v2("{\"cmd\": \"listvs\", \"apikey\": \"" + KEY + "\"}").status());
+        assertEquals(
+                401,
+                http.v2("{\"cmd\": \"listvs\", \"apikey\": \"" + KEY + "\"}").status());
     }
 
     @Test
     void hidesANewRealServerFromReadsForAWhile() throws Exception {
         lm.engine().faults().readAfterWriteDelay(Duration.ofMillis(400));
-        assertEquals(200, http.get("/access/addrs?vs=3&rs=10.0.0.20&rsport=80&apikey=" + KEY).status());
+        assertEquals(
+                200,
+                http.get("/access/addrs?vs=3&rs=10.0.0.20&rsport=80&apikey=" + KEY)
+                        .status());
         assertFalse(http.get("/access/showvs?vs=3&apikey=" + KEY).text().contains("<Rs>"));
         NOW.addAndGet(Duration.ofMillis(400).toNanos());
         assertTrue(http.get("/access/showvs?vs=3&apikey=" + KEY).text().contains("<Addr>10.0.0.20</Addr>"));
@@ -293,28 +348,46 @@ class LoadMasterSimulatorTest {
     void showsItsStateWithoutCredentials() throws Exception {
         lm.engine().addRealServerByHand(3, "10.0.0.20", 8080);
         http.get("/access/showvs?vs=3&apikey=" + KEY);
-        JsonObject state = JsonParser.parseString(http.get("/simulator/state").text()).getAsJsonObject();
+        JsonObject state =
+                JsonParser.parseString(http.get("/simulator/state").text()).getAsJsonObject();
         JsonObject vs = state.getAsJsonArray("virtualServices").get(0).getAsJsonObject();
         assertEquals(3, vs.get("index").getAsInt());
-        assertEquals("10.0.0.20", vs.getAsJsonArray("realServers").get(0).getAsJsonObject().get("addr").getAsString());
+        assertEquals(
+                "10.0.0.20",
+                vs.getAsJsonArray("realServers")
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("addr")
+                        .getAsString());
         assertEquals(1, state.getAsJsonObject("calls").get("showvs").getAsInt());
         assertFalse(state.get("nonlocalrs").getAsBoolean(), "off, as on a new appliance");
     }
 
     @Test
     void switchesFaultsFromOutside() throws Exception {
-        SimulatorHttp.Answer a = http.post("/simulator/faults", "application/json",
+        SimulatorHttp.Answer a = http.post(
+                "/simulator/faults",
+                "application/json",
                 "{\"clear\": true, \"latencyMs\": 5, \"unauthorizedAfter\": 10,"
                         + " \"failNext\": [{\"command\": \"showvs\", \"status\": 502}],"
                         + " \"dropNext\": [{\"command\": \"addrs\", \"afterApplying\": true}]}");
         assertEquals(200, a.status(), a.text());
         assertEquals(Duration.ofMillis(5), lm.engine().faults().latency());
-        assertEquals(List.of(new Faults.Fault("showvs", Faults.Kind.STATUS, false, 502, "Internal error"),
-                new Faults.Fault("addrs", Faults.Kind.DROP, true, 0, null)), lm.engine().faults().pending());
+        assertEquals(
+                List.of(
+                        new Faults.Fault("showvs", Faults.Kind.STATUS, false, 502, "Internal error"),
+                        new Faults.Fault("addrs", Faults.Kind.DROP, true, 0, null)),
+                lm.engine().faults().pending());
         assertError(http.get("/access/showvs?vs=3&apikey=" + KEY), 502, "Internal error");
-        assertEquals(200, http.post("/simulator/faults", "application/json", "{\"clear\": true}").status());
+        assertEquals(
+                200,
+                http.post("/simulator/faults", "application/json", "{\"clear\": true}")
+                        .status());
         assertEquals(List.of(), lm.engine().faults().pending());
-        assertEquals(400, http.post("/simulator/faults", "application/json", "{\"latencyMs\": -1}").status());
+        assertEquals(
+                400,
+                http.post("/simulator/faults", "application/json", "{\"latencyMs\": -1}")
+                        .status());
         assertEquals(404, http.get("/simulator/nothing").status());
     }
 
@@ -323,15 +396,20 @@ class LoadMasterSimulatorTest {
     @Test
     void preloadsAndSavesTheStateFileOverPlainHttp(@TempDir Path dir) throws Exception {
         Path state = dir.resolve("sim.json");
-        Files.writeString(state, "{\"virtualServices\": [{\"index\": 1, \"address\": \"10.0.0.100\", \"port\": 80,"
-                + " \"settings\": {\"NickName\": \"web\"}}]}");
+        Files.writeString(
+                state,
+                "{\"virtualServices\": [{\"index\": 1, \"address\": \"10.0.0.100\", \"port\": 80,"
+                        + " \"settings\": {\"NickName\": \"web\"}}]}");
         try (LoadMasterSimulator sim = LoadMasterSimulator.start(
                 LoadMasterSimulator.Options.defaults().https(false).stateFile(state))) {
             assertEquals("http", sim.url().getScheme());
             assertNull(sim.caFile());
             SimulatorHttp plain = new SimulatorHttp(sim);
-            assertTrue(plain.get("/access/showvs?vs=1").text().contains("<NickName>web</NickName>"), "no credentials: open");
-            assertEquals(200, plain.get("/access/addrs?vs=1&rs=10.0.0.7&rsport=8080").status());
+            assertTrue(
+                    plain.get("/access/showvs?vs=1").text().contains("<NickName>web</NickName>"),
+                    "no credentials: open");
+            assertEquals(
+                    200, plain.get("/access/addrs?vs=1&rs=10.0.0.7&rsport=8080").status());
         }
         String saved = Files.readString(state, StandardCharsets.UTF_8);
         SimulatedLoadMaster reloaded = new SimulatedLoadMaster();
@@ -356,7 +434,8 @@ class LoadMasterSimulatorTest {
         if (state != null) {
             Files.writeString(file, state);
         }
-        LoadMasterSimulator.Options options = LoadMasterSimulator.Options.defaults().https(false).stateFile(file);
+        LoadMasterSimulator.Options options =
+                LoadMasterSimulator.Options.defaults().https(false).stateFile(file);
         if (option != null) {
             options.nonLocalRs(option);
         }
@@ -369,8 +448,10 @@ class LoadMasterSimulatorTest {
     void refusesToStartWithABrokenStateFile(@TempDir Path dir) throws Exception {
         Path state = dir.resolve("sim.json");
         Files.writeString(state, "{\"virtualServices\": [{\"index\": 1}]}");
-        IOException e = assertThrows(IOException.class,
-                () -> LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults().https(false).stateFile(state)));
+        IOException e = assertThrows(
+                IOException.class,
+                () -> LoadMasterSimulator.start(
+                        LoadMasterSimulator.Options.defaults().https(false).stateFile(state)));
         assertTrue(e.getMessage().startsWith(state + ": VS 1 needs an IP address and a port"), e.getMessage());
     }
 
@@ -378,8 +459,10 @@ class LoadMasterSimulatorTest {
 
     private static void assertError(SimulatorHttp.Answer a, int stat, String text) {
         assertEquals(stat, a.status(), a.text());
-        assertEquals("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n<Response stat=\"" + stat + "\" code=\"fail\">\r\n"
-                + "<Error>" + text + "</Error>\r\n</Response>\r\n", a.text());
+        assertEquals(
+                "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n<Response stat=\"" + stat + "\" code=\"fail\">\r\n"
+                        + "<Error>" + text + "</Error>\r\n</Response>\r\n",
+                a.text());
     }
 
     private static String basic(String user, String password) {

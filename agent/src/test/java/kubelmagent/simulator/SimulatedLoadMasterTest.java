@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Test;
 
 class SimulatedLoadMasterTest {
@@ -30,8 +29,12 @@ class SimulatedLoadMasterTest {
     @Test
     void takesTheOptionalRealServerSettings() throws Exception {
         lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "web");
-        SimRealServer rs = lm.addrs(VS1, "10.0.0.20", 8080,
-                Map.of("Weight", "50", "forward", "route", "enable", "N", "critical", "1", "limit", "7"), false);
+        SimRealServer rs = lm.addrs(
+                VS1,
+                "10.0.0.20",
+                8080,
+                Map.of("Weight", "50", "forward", "route", "enable", "N", "critical", "1", "limit", "7"),
+                false);
         assertEquals(new SimRealServer(1, 1, "10.0.0.20", 8080, "Down", "", "route", 50, 7, 0, 0, false, true, 0), rs);
     }
 
@@ -46,7 +49,9 @@ class SimulatedLoadMasterTest {
         lm.delvs(VsRef.index(2));
         assertEquals(3, lm.addvs("10.0.0.5", 443, "tcp", Map.of()).index());
         assertEquals(4, lm.addSubVirtualService(3, "sub").index());
-        assertEquals(4, lm.addrs(VsRef.index(4), "10.0.0.21", 80, Map.of(), false).rsIndex(),
+        assertEquals(
+                4,
+                lm.addrs(VsRef.index(4), "10.0.0.21", 80, Map.of(), false).rsIndex(),
                 "the SubVS slot took RsIndex 3");
     }
 
@@ -54,7 +59,8 @@ class SimulatedLoadMasterTest {
     void findsAVirtualServiceByAddressPortAndProtocol() throws Exception {
         lm.addVirtualService(7, "10.0.0.5", 80, "tcp", "web");
         assertEquals(7, lm.showvs(VsRef.address("10.0.0.5", 80, "TCP")).index());
-        RefusalException e = assertThrows(RefusalException.class, () -> lm.showvs(VsRef.address("10.0.0.5", 80, "udp")));
+        RefusalException e =
+                assertThrows(RefusalException.class, () -> lm.showvs(VsRef.address("10.0.0.5", 80, "udp")));
         assertEquals(422, e.stat());
         assertEquals("Unknown VS", e.text());
     }
@@ -64,10 +70,16 @@ class SimulatedLoadMasterTest {
         lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "web");
         VsRef missing = VsRef.index(9);
         for (Executable call : List.<Executable>of(
-                () -> lm.showvs(missing), () -> lm.delvs(missing), () -> lm.modvs(missing, Map.of()),
-                () -> lm.addrs(missing, "10.0.0.1", 80, Map.of(), true), () -> lm.delrs(missing, RsRef.index(1)),
-                () -> lm.modrs(missing, RsRef.index(1), Map.of()), () -> lm.showrs(missing, RsRef.index(1)))) {
-            assertEquals("Unknown VS", assertThrows(RefusalException.class, call::run).text());
+                () -> lm.showvs(missing),
+                () -> lm.delvs(missing),
+                () -> lm.modvs(missing, Map.of()),
+                () -> lm.addrs(missing, "10.0.0.1", 80, Map.of(), true),
+                () -> lm.delrs(missing, RsRef.index(1)),
+                () -> lm.modrs(missing, RsRef.index(1), Map.of()),
+                () -> lm.showrs(missing, RsRef.index(1)))) {
+            assertEquals(
+                    "Unknown VS",
+                    assertThrows(RefusalException.class, call::run).text());
         }
         for (Executable call : List.<Executable>of(
                 () -> lm.delrs(VS1, RsRef.index(1)), () -> lm.delrs(VS1, RsRef.address("10.0.0.1", 80)),
@@ -83,11 +95,15 @@ class SimulatedLoadMasterTest {
         lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "web");
         lm.setNonLocalRs(true); // fd00::1 is not on the VS's subnet
         lm.addrs(VS1, "fd00::1", 80, Map.of(), true);
-        assertEquals("Real Server already exists",
-                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "FD00:0::1", 80, Map.of(), true)).text());
+        assertEquals(
+                "Real Server already exists",
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "FD00:0::1", 80, Map.of(), true))
+                        .text());
         lm.setText(ErrorText.DUPLICATE_RS, "RS already exists");
-        assertEquals("RS already exists",
-                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "fd00::1", 80, Map.of(), true)).text());
+        assertEquals(
+                "RS already exists",
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "fd00::1", 80, Map.of(), true))
+                        .text());
         lm.setText(ErrorText.DUPLICATE_RS, null);
         assertEquals("Real Server already exists", lm.text(ErrorText.DUPLICATE_RS));
     }
@@ -97,20 +113,25 @@ class SimulatedLoadMasterTest {
         lm.addVirtualService(3, "10.0.0.5", 443, "udp", "parent");
         lm.addSubVirtualService(3, 4, "api");
         lm.addSubVirtualService(3, 6, "");
-        RefusalException e = assertThrows(RefusalException.class, () -> lm.addrs(VsRef.index(3), "10.0.0.9", 80,
-                Map.of(), true));
+        RefusalException e =
+                assertThrows(RefusalException.class, () -> lm.addrs(VsRef.index(3), "10.0.0.9", 80, Map.of(), true));
         assertEquals(422, e.stat());
         assertEquals("Couldn't create RS", e.text());
         SimVirtualService parent = lm.showvs(VsRef.index(3));
-        assertEquals(List.of(new SimSubVs(4, 1, "api", "Down", "nat", 1000, 0, true, false),
-                new SimSubVs(6, 2, "-", "Down", "nat", 1000, 0, true, false)), parent.subVs());
+        assertEquals(
+                List.of(
+                        new SimSubVs(4, 1, "api", "Down", "nat", 1000, 0, true, false),
+                        new SimSubVs(6, 2, "-", "Down", "nat", 1000, 0, true, false)),
+                parent.subVs());
         assertEquals(0, parent.masterVsId());
         SimVirtualService sub = lm.showvs(VsRef.index(4));
         assertEquals(List.of("", 0, "udp", 3), List.of(sub.address(), sub.port(), sub.protocol(), sub.masterVsId()));
         assertTrue(sub.isSubVs());
         lm.addrs(VsRef.index(4), "10.0.0.9", 80, Map.of(), false);
         assertEquals("10.0.0.9", lm.realServers(4).get(0).addr());
-        assertThrows(RefusalException.class, () -> lm.showvs(VsRef.address("", 0, "udp")),
+        assertThrows(
+                RefusalException.class,
+                () -> lm.showvs(VsRef.address("", 0, "udp")),
                 "a SubVS has no address to find it by");
     }
 
@@ -123,8 +144,10 @@ class SimulatedLoadMasterTest {
         assertEquals(List.of(), lm.listvs());
         lm.addVirtualService(5, "10.0.0.6", 80, "tcp", "");
         lm.addrs(VsRef.index(5), "10.0.0.7", 80, Map.of(), false);
-        assertEquals(ErrorText.SUBVS_ON_VS_WITH_RS.defaultText(),
-                assertThrows(RefusalException.class, () -> lm.modvs(VsRef.index(5), Map.of("createsubvs", "1"))).text());
+        assertEquals(
+                ErrorText.SUBVS_ON_VS_WITH_RS.defaultText(),
+                assertThrows(RefusalException.class, () -> lm.modvs(VsRef.index(5), Map.of("createsubvs", "1")))
+                        .text());
     }
 
     @Test
@@ -141,12 +164,16 @@ class SimulatedLoadMasterTest {
         lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "web");
         lm.addrs(VS1, "10.0.0.200", 80, Map.of(), false); // same /24: local
         assertEquals("no", lm.get("nonlocalrs"), "off, as on a factory-new appliance");
-        assertEquals("Real Server address is not on a local network",
-                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true)).text(),
+        assertEquals(
+                "Real Server address is not on a local network",
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true))
+                        .text(),
                 "non_local=1 is not enough while nonlocalrs is off");
         lm.set("nonlocalrs", "yes");
-        assertEquals("Real Server address is not on a local network",
-                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), false)).text(),
+        assertEquals(
+                "Real Server address is not on a local network",
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), false))
+                        .text(),
                 "nonlocalrs is not enough without non_local=1");
         lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true);
         lm.set("nonlocalrs", "no");
@@ -154,7 +181,9 @@ class SimulatedLoadMasterTest {
         assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.8", 80, Map.of(), true));
         lm.setLocalSubnets(List.of("10.244.0.0/16"));
         lm.addrs(VS1, "10.244.1.8", 80, Map.of(), false);
-        assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.0.0.201", 80, Map.of(), false),
+        assertThrows(
+                RefusalException.class,
+                () -> lm.addrs(VS1, "10.0.0.201", 80, Map.of(), false),
                 "with subnets configured, the VS's /24 is no longer local");
         assertEquals(List.of("10.244.0.0/16"), lm.localSubnets());
     }
@@ -167,9 +196,11 @@ class SimulatedLoadMasterTest {
         lm.addrs(VS1, "fd00::8", 80, Map.of(), false);
         assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.8", 80, Map.of(), false));
         assertEquals(List.of("10.244.1.7/32", "fd00::/64"), lm.localSubnets());
-        assertEquals("not a subnet (expected e.g. 10.0.0.0/24): 10.0.0.0/33 (the prefix length of an IPv4 network"
-                + " is 0 to 32)", assertThrows(IllegalArgumentException.class,
-                () -> lm.setLocalSubnets(List.of("10.0.0.0/33"))).getMessage());
+        assertEquals(
+                "not a subnet (expected e.g. 10.0.0.0/24): 10.0.0.0/33 (the prefix length of an IPv4 network"
+                        + " is 0 to 32)",
+                assertThrows(IllegalArgumentException.class, () -> lm.setLocalSubnets(List.of("10.0.0.0/33")))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> lm.setLocalSubnets(List.of("lan")));
     }
 
@@ -179,20 +210,28 @@ class SimulatedLoadMasterTest {
         lm.setNonLocalRs(true);
         lm.setTransparent(1, true);
         assertEquals("Y", lm.showvs(VS1).setting("Transparent"));
-        RefusalException e = assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true));
+        RefusalException e =
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true));
         assertEquals(422, e.stat());
         assertEquals("Non-local Real Servers cannot be used on a transparent Virtual Service", e.text());
         lm.addrs(VS1, "10.0.0.20", 80, Map.of(), true); // local: transparency does not matter
         lm.setNonLocalRs(false);
-        assertEquals(ErrorText.NON_LOCAL.defaultText(), assertThrows(RefusalException.class,
-                () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true)).text(), "the global switch is checked first");
+        assertEquals(
+                ErrorText.NON_LOCAL.defaultText(),
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true))
+                        .text(),
+                "the global switch is checked first");
         lm.setNonLocalRs(true);
         lm.setText(ErrorText.TRANSPARENT_NON_LOCAL, "Transparent VS");
-        assertEquals("Transparent VS", assertThrows(RefusalException.class,
-                () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true)).text());
+        assertEquals(
+                "Transparent VS",
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true))
+                        .text());
         lm.modvs(VS1, Map.of("transparent", "N"));
         lm.addrs(VS1, "10.244.1.7", 80, Map.of(), true);
-        assertEquals(List.of("10.0.0.20", "10.244.1.7"), lm.realServers(1).stream().map(SimRealServer::addr).toList());
+        assertEquals(
+                List.of("10.0.0.20", "10.244.1.7"),
+                lm.realServers(1).stream().map(SimRealServer::addr).toList());
         lm.modvs(VS1, Map.of("Transparent", "1"));
         assertEquals("Y", lm.showvs(VS1).setting("Transparent"), "modvs sets it as well");
         assertFalse(ErrorText.TRANSPARENT_NON_LOCAL.verified());
@@ -207,31 +246,47 @@ class SimulatedLoadMasterTest {
         SimRealServer changed = lm.showrs(VS1, RsRef.address("10.0.0.20", 80));
         assertFalse(changed.enabled());
         assertEquals(20, changed.weight());
-        RefusalException e = assertThrows(RefusalException.class,
+        RefusalException e = assertThrows(
+                RefusalException.class,
                 () -> lm.modrs(VS1, RsRef.index(a.rsIndex()), Map.of("enable", "Y", "weight", "70000")));
         assertEquals("Invalid value for weight", e.text());
         assertFalse(lm.showrs(VS1, RsRef.index(a.rsIndex())).enabled(), "nothing changes when a value is invalid");
-        assertEquals("Real Server already exists", assertThrows(RefusalException.class,
-                () -> lm.modrs(VS1, RsRef.index(a.rsIndex()), Map.of("newport", "81"))).text());
+        assertEquals(
+                "Real Server already exists",
+                assertThrows(
+                                RefusalException.class,
+                                () -> lm.modrs(VS1, RsRef.index(a.rsIndex()), Map.of("newport", "81")))
+                        .text());
         lm.modrs(VS1, RsRef.index(a.rsIndex()), Map.of("newport", "82"));
         assertEquals(a.rsIndex(), lm.showrs(VS1, RsRef.address("10.0.0.20", 82)).rsIndex());
     }
 
     @Test
     void setsVirtualServiceFieldsByParameterName() throws Exception {
-        SimVirtualService vs = lm.addvs("10.0.0.5", 80, "tcp", Map.of("NICKNAME", "shop", "forcel4", "yes",
-                "Idletime", "30", "apikey", "ignored"));
+        SimVirtualService vs = lm.addvs(
+                "10.0.0.5",
+                80,
+                "tcp",
+                Map.of("NICKNAME", "shop", "forcel4", "yes", "Idletime", "30", "apikey", "ignored"));
         assertEquals("shop", vs.nickName());
         assertEquals("Y", vs.setting("ForceL4"));
         assertEquals("30", vs.setting("Idletime"));
-        assertEquals("Invalid value for enable",
-                assertThrows(RefusalException.class, () -> lm.modvs(VS1, Map.of("enable", "maybe"))).text());
-        assertEquals("Virtual Service already exists",
-                assertThrows(RefusalException.class, () -> lm.addvs("10.0.0.5", 80, "tcp", Map.of())).text());
-        assertEquals("Invalid address format",
-                assertThrows(RefusalException.class, () -> lm.addvs("web.example", 80, "tcp", Map.of())).text());
-        assertEquals("Invalid address format",
-                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "pod.example", 80, Map.of(), true)).text());
+        assertEquals(
+                "Invalid value for enable",
+                assertThrows(RefusalException.class, () -> lm.modvs(VS1, Map.of("enable", "maybe")))
+                        .text());
+        assertEquals(
+                "Virtual Service already exists",
+                assertThrows(RefusalException.class, () -> lm.addvs("10.0.0.5", 80, "tcp", Map.of()))
+                        .text());
+        assertEquals(
+                "Invalid address format",
+                assertThrows(RefusalException.class, () -> lm.addvs("web.example", 80, "tcp", Map.of()))
+                        .text());
+        assertEquals(
+                "Invalid address format",
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "pod.example", 80, Map.of(), true))
+                        .text());
     }
 
     @Test
@@ -256,8 +311,10 @@ class SimulatedLoadMasterTest {
         assertEquals(List.of(), lm.showvs(VS1).realServers());
         assertEquals(List.of(), lm.listvs().get(0).realServers());
         assertThrows(RefusalException.class, () -> lm.showrs(VS1, RsRef.address("10.0.0.20", 80)));
-        assertEquals("Real Server already exists",
-                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.0.0.20", 80, Map.of(), false)).text());
+        assertEquals(
+                "Real Server already exists",
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "10.0.0.20", 80, Map.of(), false))
+                        .text());
         assertEquals(1, lm.realServers(1).size(), "inspection sees it");
         now.addAndGet(Duration.ofMillis(500).toNanos());
         assertEquals(1, lm.showvs(VS1).realServers().size());
@@ -310,22 +367,32 @@ class SimulatedLoadMasterTest {
         assertEquals("Y", copy.virtualService(5).setting("Transparent"));
         assertTrue(copy.nonLocalRs());
         assertEquals(7, copy.addvs("10.0.0.7", 80, "tcp", Map.of()).index());
-        assertEquals(4, copy.addrs(VsRef.index(7), "10.0.0.8", 80, Map.of(), false).rsIndex());
+        assertEquals(
+                4, copy.addrs(VsRef.index(7), "10.0.0.8", 80, Map.of(), false).rsIndex());
     }
 
     @Test
     void loadsAMinimalStateAndRefusesAWrongOne() {
         lm.setNonLocalRs(true);
-        StateFile.fromJson(lm, "{\"virtualServices\": [{\"index\": 2, \"address\": \"10.0.0.5\", \"port\": 80,"
-                + " \"settings\": {\"NickName\": \"web\"}, \"realServers\": [{\"addr\": \"10.0.0.9\", \"port\": 8080}]},"
-                + " {\"index\": 4, \"parent\": 2}]}");
+        StateFile.fromJson(
+                lm,
+                "{\"virtualServices\": [{\"index\": 2, \"address\": \"10.0.0.5\", \"port\": 80,"
+                        + " \"settings\": {\"NickName\": \"web\"}, \"realServers\": [{\"addr\": \"10.0.0.9\", \"port\": 8080}]},"
+                        + " {\"index\": 4, \"parent\": 2}]}");
         assertEquals("web", lm.virtualService(2).nickName());
         assertEquals(1, lm.realServers(2).get(0).rsIndex(), "the next free RsIndex; the SubVS slot takes 2");
-        assertEquals(List.of(4), lm.virtualService(2).subVs().stream().map(SimSubVs::vsIndex).toList());
+        assertEquals(
+                List.of(4),
+                lm.virtualService(2).subVs().stream().map(SimSubVs::vsIndex).toList());
         assertFalse(lm.nonLocalRs(), "a state that does not say is a new appliance's: nonlocalrs off");
-        assertThrows(IllegalArgumentException.class, () -> StateFile.fromJson(lm, "{\"virtualServices\": [{\"index\": 1}]}"));
-        assertThrows(IllegalArgumentException.class, () -> StateFile.fromJson(lm,
-                "{\"virtualServices\": [{\"index\": 1, \"address\": \"10.0.0.5\", \"port\": 80, \"settings\": {\"Bogus\": \"1\"}}]}"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> StateFile.fromJson(lm, "{\"virtualServices\": [{\"index\": 1}]}"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> StateFile.fromJson(
+                        lm,
+                        "{\"virtualServices\": [{\"index\": 1, \"address\": \"10.0.0.5\", \"port\": 80, \"settings\": {\"Bogus\": \"1\"}}]}"));
         assertThrows(IllegalArgumentException.class, () -> StateFile.fromJson(lm, "[1, 2"));
         assertEquals("web", lm.virtualService(2).nickName(), "a refused state changes nothing");
     }

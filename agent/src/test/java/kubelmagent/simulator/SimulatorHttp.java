@@ -8,9 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-
 import javax.net.ssl.SSLContext;
-
 import kubelmagent.http.HttpClients;
 import kubelmagent.tls.Pem;
 import kubelmagent.tls.TlsSettings;
@@ -23,7 +21,8 @@ final class SimulatorHttp {
 
     SimulatorHttp(URI base, Path caFile) throws IOException {
         this.base = base;
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1);
+        HttpClient.Builder b =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1);
         if (caFile != null) {
             b.sslContext(trusting(caFile));
         }
@@ -36,13 +35,18 @@ final class SimulatorHttp {
 
     record Answer(int status, String contentType, byte[] body) {
         String text() {
-            return new String(body, contentType != null && contentType.contains("xml")
-                    ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+            return new String(
+                    body,
+                    contentType != null && contentType.contains("xml")
+                            ? StandardCharsets.ISO_8859_1
+                            : StandardCharsets.UTF_8);
         }
     }
 
     Answer get(String pathAndQuery, String... headers) throws IOException {
-        HttpRequest.Builder r = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(Duration.ofSeconds(10)).GET();
+        HttpRequest.Builder r = HttpRequest.newBuilder(base.resolve(pathAndQuery))
+                .timeout(Duration.ofSeconds(10))
+                .GET();
         if (headers.length > 0) {
             r.headers(headers);
         }
@@ -50,7 +54,8 @@ final class SimulatorHttp {
     }
 
     Answer post(String path, String contentType, String body, String... headers) throws IOException {
-        HttpRequest.Builder r = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10))
+        HttpRequest.Builder r = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         if (headers.length > 0) {
@@ -67,7 +72,8 @@ final class SimulatorHttp {
     private Answer send(HttpRequest request) throws IOException {
         try {
             HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), r.body());
+            return new Answer(
+                    r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), r.body());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);

@@ -1,19 +1,17 @@
 package kubelmagent.simulator;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.xml.parsers.DocumentBuilderFactory;
-
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
-
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 
 /**
  * The structure of an answer with its values replaced by their kinds, one line per element or field,
@@ -87,7 +85,9 @@ final class Skeleton {
         List<String> lines = new ArrayList<>();
         lines.add("{}");
         for (Map.Entry<String, JsonElement> e : root.getAsJsonObject().entrySet()) {
-            boolean literal = e.getKey().equals("code") || e.getKey().equals("status") || e.getKey().equals("message");
+            boolean literal = e.getKey().equals("code")
+                    || e.getKey().equals("status")
+                    || e.getKey().equals("message");
             if (literal) {
                 lines.add("  " + e.getKey() + " = " + e.getValue());
             } else {

@@ -12,11 +12,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import kubelmagent.config.Schedule;
 import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
@@ -25,6 +20,9 @@ import kubelmagent.model.DesiredState;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.plan.BindingPolicy;
 import kubelmagent.plan.RemovalPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class AgentSchedulerTest {
@@ -53,16 +51,27 @@ class AgentSchedulerTest {
     }
 
     static Reconciler reconciler(DesiredStateSource source, Path dir) throws Exception {
-        return new Reconciler(source, new InMemoryLoadMaster(), FileOwnershipLedger.readOnly(dir), Clock.systemUTC(),
-                new Reconciler.Options(BindingPolicy.allowAll(), RemovalPolicy.defaults(Duration.ofSeconds(1)), List.of(),
-                        false, true, false, false), new AgentMetrics("test"));
+        return new Reconciler(
+                source,
+                new InMemoryLoadMaster(),
+                FileOwnershipLedger.readOnly(dir),
+                Clock.systemUTC(),
+                new Reconciler.Options(
+                        BindingPolicy.allowAll(),
+                        RemovalPolicy.defaults(Duration.ofSeconds(1)),
+                        List.of(),
+                        false,
+                        true,
+                        false,
+                        false),
+                new AgentMetrics("test"));
     }
 
     @Test
-    void runsTheFirstPassAtOnceAndThenOnTheInterval(@TempDir Path dir)
-            throws Exception {
+    void runsTheFirstPassAtOnceAndThenOnTheInterval(@TempDir Path dir) throws Exception {
         CountingSource source = new CountingSource();
-        AgentScheduler scheduler = AgentScheduler.start(reconciler(source, dir), Schedule.every(Duration.ofMillis(200)));
+        AgentScheduler scheduler =
+                AgentScheduler.start(reconciler(source, dir), Schedule.every(Duration.ofMillis(200)));
         try {
             assertTrue(source.twoPasses.await(5, TimeUnit.SECONDS), "two passes within 5 s");
         } finally {
@@ -88,8 +97,7 @@ class AgentSchedulerTest {
     }
 
     @Test
-    void runsTheFirstPassAtOnceWithACronScheduleToo(@TempDir Path dir)
-            throws Exception {
+    void runsTheFirstPassAtOnceWithACronScheduleToo(@TempDir Path dir) throws Exception {
         CountingSource source = new CountingSource();
         // Fires only at midnight on 1 January: the pass seen here is the start-up pass.
         AgentScheduler scheduler = AgentScheduler.start(reconciler(source, dir), Schedule.cron("0 0 0 1 1 ?"));

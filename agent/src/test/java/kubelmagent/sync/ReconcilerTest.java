@@ -18,24 +18,22 @@ import java.util.Set;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import kubelmagent.model.PassResult;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
 import kubelmagent.loadmaster.LoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.Member;
+import kubelmagent.model.PassResult;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.plan.BindingPolicy;
 import kubelmagent.plan.RemovalPolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReconcilerTest {
 
@@ -60,26 +58,31 @@ class ReconcilerTest {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     };
     FileOwnershipLedger ledger;
     Reconciler reconciler;
 
     /** One-step removal and no guard, for the tests of everything else. */
-    static final Reconciler.Options AT_ONCE = Reconciler.Options.of(BindingPolicy.allowAll(),
-            new RemovalPolicy(Duration.ofSeconds(50), 1, Duration.ZERO, 1.0, Integer.MAX_VALUE, Duration.ofMinutes(10)));
+    static final Reconciler.Options AT_ONCE = Reconciler.Options.of(
+            BindingPolicy.allowAll(),
+            new RemovalPolicy(
+                    Duration.ofSeconds(50), 1, Duration.ZERO, 1.0, Integer.MAX_VALUE, Duration.ofMinutes(10)));
 
     @BeforeEach
     void setUp() throws IOException {
         ledger = FileOwnershipLedger.open(stateDir);
         Logger.getLogger("kubelmagent").addHandler(capture);
-        reconciler = new Reconciler(cluster, loadMaster, ledger,
-                Clock.fixed(Instant.parse("2026-11-29T00:00:00Z"), ZoneOffset.UTC), AT_ONCE, new AgentMetrics("test"));
+        reconciler = new Reconciler(
+                cluster,
+                loadMaster,
+                ledger,
+                Clock.fixed(Instant.parse("2026-11-29T00:00:00Z"), ZoneOffset.UTC),
+                AT_ONCE,
+                new AgentMetrics("test"));
     }
 
     @AfterEach
@@ -111,15 +114,19 @@ class ReconcilerTest {
     void logsOneLinePerChangeAndOneSummaryPerPass() {
         cluster.service("web", 3, 1);
         reconciler.runOnce(StartedBy.TIMER);
-        assertEquals(List.of(
-                "<5>[pass #1] added RS 10.244.1.1:8080 to VS 3 (shop/web)",
-                "<6>[pass #1] pass #1 (timer) done in 0 ms (apply 0 ms): 1 Virtual Service(s) bound, 1 change(s)"
-                        + " applied, 0 failed, 0 problem(s)"), log);
+        assertEquals(
+                List.of(
+                        "<5>[pass #1] added RS 10.244.1.1:8080 to VS 3 (shop/web)",
+                        "<6>[pass #1] pass #1 (timer) done in 0 ms (apply 0 ms): 1 Virtual Service(s) bound, 1 change(s)"
+                                + " applied, 0 failed, 0 problem(s)"),
+                log);
         cluster.delete("web");
         log.clear();
         reconciler.runOnce(StartedBy.TIMER);
-        assertEquals("<5>[pass #2] removed RS 10.244.1.1:8080 from VS 3 (shop/web): Service no longer bound to VS 3"
-                + " (deleted, unlabelled, or vsid changed)", log.get(0));
+        assertEquals(
+                "<5>[pass #2] removed RS 10.244.1.1:8080 from VS 3 (shop/web): Service no longer bound to VS 3"
+                        + " (deleted, unlabelled, or vsid changed)",
+                log.get(0));
     }
 
     @Test
@@ -172,9 +179,11 @@ class ReconcilerTest {
         PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertFalse(result.converged());
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
-        assertTrue(log.contains("<3>[pass #2] shop/web: Services shop/web, shop/web-canary all claim VS 3 (vsid=\"3\");"
-                + " one Virtual Service serves one Service, so none of them is applied and VS 3 is left as it is;"
-                + " give each Service its own Virtual Service"), log.toString());
+        assertTrue(
+                log.contains("<3>[pass #2] shop/web: Services shop/web, shop/web-canary all claim VS 3 (vsid=\"3\");"
+                        + " one Virtual Service serves one Service, so none of them is applied and VS 3 is left as it is;"
+                        + " give each Service its own Virtual Service"),
+                log.toString());
     }
 
     @Test
@@ -187,7 +196,9 @@ class ReconcilerTest {
         assertEquals(1, result.problems());
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3), "the skipped Service keeps its RS");
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS4), "the other Service still syncs");
-        assertTrue(log.contains("<3>[pass #2] shop/web: annotation vsid=\"three\" is not a Virtual Service id"), log.toString());
+        assertTrue(
+                log.contains("<3>[pass #2] shop/web: annotation vsid=\"three\" is not a Virtual Service id"),
+                log.toString());
     }
 
     @Test
@@ -199,7 +210,9 @@ class ReconcilerTest {
         assertFalse(result.complete());
         assertEquals(List.of(pod(1), pod(2), pod(3)), loadMaster.realServers(VS3));
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS4));
-        assertTrue(log.get(log.size() - 1).endsWith("; Kubernetes read incomplete, so nothing was removed"), log.toString());
+        assertTrue(
+                log.get(log.size() - 1).endsWith("; Kubernetes read incomplete, so nothing was removed"),
+                log.toString());
         assertTrue(log.get(log.size() - 1).startsWith("<4>"), "an incomplete pass is a warning: " + log);
 
         cluster.healReads();
@@ -220,13 +233,19 @@ class ReconcilerTest {
         r.runOnce(StartedBy.TIMER);
         cluster.service("api", 4, 1);
         r.runOnce(StartedBy.TIMER);
-        assertEquals(List.of(
-                "<3>[pass #1] " + problem,
-                "<3>[pass #3] " + problem + " (still, since earlier passes)",
-                "<5>[pass #4] resolved: " + problem),
-                log.stream().filter(l -> l.contains("shop/api") && !l.contains("added RS") && !l.startsWith("<7>"))
-                        .toList(), "debug lines repeat it every pass; they show only with --debug");
-        assertTrue(log.stream().anyMatch(l -> l.startsWith("<4>[pass #2] pass #2 (timer) done") && l.contains(", 1 problem(s)")),
+        assertEquals(
+                List.of(
+                        "<3>[pass #1] " + problem,
+                        "<3>[pass #3] " + problem + " (still, since earlier passes)",
+                        "<5>[pass #4] resolved: " + problem),
+                log.stream()
+                        .filter(l -> l.contains("shop/api") && !l.contains("added RS") && !l.startsWith("<7>"))
+                        .toList(),
+                "debug lines repeat it every pass; they show only with --debug");
+        assertTrue(
+                log.stream()
+                        .anyMatch(
+                                l -> l.startsWith("<4>[pass #2] pass #2 (timer) done") && l.contains(", 1 problem(s)")),
                 "every pass still counts it: " + log);
     }
 
@@ -258,51 +277,55 @@ class ReconcilerTest {
     void logsProgressAtMostEveryFiveSecondsOfALongApplyAndHowLongTheApplyTook() {
         MutableClock clock = new MutableClock();
         LoadMaster slow = new LoadMaster() { // each write takes 100 ms
-            @Override
-            public String address() {
-                return loadMaster.address();
-            }
+                    @Override
+                    public String address() {
+                        return loadMaster.address();
+                    }
 
-            @Override
-            public VirtualService showVirtualService(VirtualServiceId vs) throws LoadMasterException {
-                return loadMaster.showVirtualService(vs);
-            }
+                    @Override
+                    public VirtualService showVirtualService(VirtualServiceId vs) throws LoadMasterException {
+                        return loadMaster.showVirtualService(vs);
+                    }
 
-            @Override
-            public boolean nonLocalRealServersEnabled() throws LoadMasterException {
-                return loadMaster.nonLocalRealServersEnabled();
-            }
+                    @Override
+                    public boolean nonLocalRealServersEnabled() throws LoadMasterException {
+                        return loadMaster.nonLocalRealServersEnabled();
+                    }
 
-            @Override
-            public void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
-                clock.advance(java.time.Duration.ofMillis(100));
-                if (member.equals(pod(1)) || member.equals(pod(10))) { // the first two, in address order
-                    throw new LoadMasterException("addrs vs=3 rs=" + member + ": LoadMaster answered 500", 500);
-                }
-                loadMaster.addRealServer(vs, member);
-            }
+                    @Override
+                    public void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
+                        clock.advance(java.time.Duration.ofMillis(100));
+                        if (member.equals(pod(1)) || member.equals(pod(10))) { // the first two, in address order
+                            throw new LoadMasterException("addrs vs=3 rs=" + member + ": LoadMaster answered 500", 500);
+                        }
+                        loadMaster.addRealServer(vs, member);
+                    }
 
-            @Override
-            public void deleteRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
-                loadMaster.deleteRealServer(vs, member);
-            }
+                    @Override
+                    public void deleteRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
+                        loadMaster.deleteRealServer(vs, member);
+                    }
 
-            @Override
-            public void setRealServerEnabled(VirtualServiceId vs, Member member, boolean enabled)
-                    throws LoadMasterException {
-                loadMaster.setRealServerEnabled(vs, member, enabled);
-            }
-        };
+                    @Override
+                    public void setRealServerEnabled(VirtualServiceId vs, Member member, boolean enabled)
+                            throws LoadMasterException {
+                        loadMaster.setRealServerEnabled(vs, member, enabled);
+                    }
+                };
         cluster.service("web", 3, 200);
         new Reconciler(cluster, slow, ledger, clock, AT_ONCE, new AgentMetrics("test")).runOnce(StartedBy.TIMER);
-        assertEquals(List.of(
-                "<6>[pass #1] applying 200 changes",
-                "<6>[pass #1] applying: 50 of 200 changes, 2 failed, about 15 s left",
-                "<6>[pass #1] applying: 100 of 200 changes, 2 failed, about 10 s left",
-                "<6>[pass #1] applying: 150 of 200 changes, 2 failed, about 5 s left"),
+        assertEquals(
+                List.of(
+                        "<6>[pass #1] applying 200 changes",
+                        "<6>[pass #1] applying: 50 of 200 changes, 2 failed, about 15 s left",
+                        "<6>[pass #1] applying: 100 of 200 changes, 2 failed, about 10 s left",
+                        "<6>[pass #1] applying: 150 of 200 changes, 2 failed, about 5 s left"),
                 log.stream().filter(l -> l.contains("applying")).toList());
-        assertTrue(log.get(log.size() - 1).startsWith("<4>[pass #1] pass #1 (timer) done in 20000 ms (apply 20000 ms):"
-                + " 1 Virtual Service(s) bound, 198 change(s) applied, 2 failed"), log.get(log.size() - 1));
+        assertTrue(
+                log.get(log.size() - 1)
+                        .startsWith("<4>[pass #1] pass #1 (timer) done in 20000 ms (apply 20000 ms):"
+                                + " 1 Virtual Service(s) bound, 198 change(s) applied, 2 failed"),
+                log.get(log.size() - 1));
     }
 
     @Test
@@ -311,9 +334,11 @@ class ReconcilerTest {
         PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(0, loadMaster.calls("addrs"));
         assertEquals(1, result.problems());
-        assertTrue(log.contains("<3>[pass #1] shop/web: vsid=\"7\" but the LoadMaster has no VS 7 (Unknown VS); the"
-                + " agent never creates Virtual Services: ask NetOps to create it, or set vsid to the Id of an existing"
-                + " one"), log.toString());
+        assertTrue(
+                log.contains("<3>[pass #1] shop/web: vsid=\"7\" but the LoadMaster has no VS 7 (Unknown VS); the"
+                        + " agent never creates Virtual Services: ask NetOps to create it, or set vsid to the Id of an existing"
+                        + " one"),
+                log.toString());
     }
 
     @Test
@@ -327,26 +352,36 @@ class ReconcilerTest {
     @Test
     void forgetsAnAddTheLoadMasterRefusedSoItNeverClaimsIt() {
         cluster.service("web", 3, 1);
-        loadMaster.failNext("addrs", new LoadMasterException("addrs vs=3 rs=10.244.1.1:8080: LoadMaster answered 422"
-                + " \"Real Server already exists\"", 422));
+        loadMaster.failNext(
+                "addrs",
+                new LoadMasterException(
+                        "addrs vs=3 rs=10.244.1.1:8080: LoadMaster answered 422" + " \"Real Server already exists\"",
+                        422));
         PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(1, result.failed());
         assertEquals(Map.of(), ledger.snapshot().owned());
-        assertTrue(log.contains("<3>[pass #1] could not add RS 10.244.1.1:8080 to VS 3 (shop/web): addrs vs=3"
-                + " rs=10.244.1.1:8080: LoadMaster answered 422 \"Real Server already exists\""), log.toString());
+        assertTrue(
+                log.contains("<3>[pass #1] could not add RS 10.244.1.1:8080 to VS 3 (shop/web): addrs vs=3"
+                        + " rs=10.244.1.1:8080: LoadMaster answered 422 \"Real Server already exists\""),
+                log.toString());
     }
 
     @Test
     void keepsOwnershipWhenTheLoadMasterRefusesAnAddOfARealServerItHoldsAfterAll() {
         cluster.service("web", 3, 1);
-        loadMaster.failNextAfterApplying("addrs", new LoadMasterException("addrs vs=3 rs=10.244.1.1:8080: LoadMaster"
-                + " answered 422 \"Real Server already exists\"", 422)); // e.g. a read that lagged behind an add
+        loadMaster.failNextAfterApplying(
+                "addrs",
+                new LoadMasterException(
+                        "addrs vs=3 rs=10.244.1.1:8080: LoadMaster" + " answered 422 \"Real Server already exists\"",
+                        422)); // e.g. a read that lagged behind an add
         PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(0, result.failed());
         assertEquals(Set.of(pod(1)), ledger.snapshot().get(VS3).members());
-        assertTrue(log.contains("<5>[pass #1] RS 10.244.1.1:8080 is already in VS 3 (shop/web): the LoadMaster refused"
-                + " the add (addrs vs=3 rs=10.244.1.1:8080: LoadMaster answered 422 \"Real Server already exists\")"
-                + " but holds it, so the agent keeps it as its own"), log.toString());
+        assertTrue(
+                log.contains("<5>[pass #1] RS 10.244.1.1:8080 is already in VS 3 (shop/web): the LoadMaster refused"
+                        + " the add (addrs vs=3 rs=10.244.1.1:8080: LoadMaster answered 422 \"Real Server already exists\")"
+                        + " but holds it, so the agent keeps it as its own"),
+                log.toString());
         cluster.service("web", 3, 0);
         reconciler.runOnce(StartedBy.TIMER);
         assertEquals(List.of(), loadMaster.realServers(VS3), "so it is removed when its pod goes");
@@ -355,8 +390,8 @@ class ReconcilerTest {
     @Test
     void keepsOwnershipWhenAnAddTimedOutAfterTheLoadMasterAppliedIt() {
         cluster.service("web", 3, 1);
-        loadMaster.failNextAfterApplying("addrs", new LoadMasterException("addrs vs=3 rs=10.244.1.1:8080: no answer"
-                + " from LoadMaster", 0));
+        loadMaster.failNextAfterApplying(
+                "addrs", new LoadMasterException("addrs vs=3 rs=10.244.1.1:8080: no answer" + " from LoadMaster", 0));
         reconciler.runOnce(StartedBy.TIMER);
         assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
         assertEquals(Set.of(pod(1)), ledger.snapshot().get(VS3).members());
@@ -370,8 +405,8 @@ class ReconcilerTest {
         cluster.service("web", 3, 2);
         reconciler.runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 1);
-        loadMaster.failNext("delrs", new LoadMasterException("delrs vs=3 rs=10.244.1.2:8080: LoadMaster answered 500",
-                500));
+        loadMaster.failNext(
+                "delrs", new LoadMasterException("delrs vs=3 rs=10.244.1.2:8080: LoadMaster answered 500", 500));
         assertEquals(1, reconciler.runOnce(StartedBy.TIMER).failed());
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
         assertTrue(reconciler.runOnce(StartedBy.TIMER).converged());
@@ -392,30 +427,48 @@ class ReconcilerTest {
     @Test
     void stopsReadingTheLoadMasterOnceItDoesNotAnswer() {
         cluster.service("web", 3, 1).service("api", 4, 1);
-        loadMaster.failNext("showvs", new LoadMasterException("showvs vs=3: no answer from LoadMaster"
-                + " https://10.0.0.2 (SocketTimeoutException: Read timed out)", 0));
+        loadMaster.failNext(
+                "showvs",
+                new LoadMasterException(
+                        "showvs vs=3: no answer from LoadMaster"
+                                + " https://10.0.0.2 (SocketTimeoutException: Read timed out)",
+                        0));
         PassResult result = reconciler.runOnce(StartedBy.TIMER);
         assertEquals(1, loadMaster.calls("showvs"), "VS 4 is not tried: one timeout per pass, not one per VS");
         assertEquals(0, loadMaster.calls("addrs"));
         assertEquals(2, result.problems());
-        assertTrue(log.contains("<3>[pass #1] showvs vs=3: no answer from LoadMaster https://10.0.0.2"
-                + " (SocketTimeoutException: Read timed out); so 2 were left unchanged this pass: shop/api, shop/web"),
+        assertTrue(
+                log.contains(
+                        "<3>[pass #1] showvs vs=3: no answer from LoadMaster https://10.0.0.2"
+                                + " (SocketTimeoutException: Read timed out); so 2 were left unchanged this pass: shop/api, shop/web"),
                 log.toString());
     }
 
     @Test
     void changesNothingInADryRun() throws IOException {
         cluster.service("web", 3, 2);
-        Reconciler dryRun = new Reconciler(cluster, loadMaster, FileOwnershipLedger.readOnly(stateDir),
-                Clock.systemUTC(), new Reconciler.Options(BindingPolicy.allowAll(), RemovalPolicy.defaults(
-                        Duration.ofSeconds(10)), List.of(), false, true, false, false), new AgentMetrics("test"));
+        Reconciler dryRun = new Reconciler(
+                cluster,
+                loadMaster,
+                FileOwnershipLedger.readOnly(stateDir),
+                Clock.systemUTC(),
+                new Reconciler.Options(
+                        BindingPolicy.allowAll(),
+                        RemovalPolicy.defaults(Duration.ofSeconds(10)),
+                        List.of(),
+                        false,
+                        true,
+                        false,
+                        false),
+                new AgentMetrics("test"));
         PassResult result = dryRun.runOnce(StartedBy.ONCE);
         assertEquals(2, result.planned());
         assertEquals(0, result.applied());
         assertTrue(result.converged(), "a clean dry run would converge");
         assertEquals(List.of(), loadMaster.realServers(VS3));
         assertEquals(0, loadMaster.calls("addrs"));
-        assertTrue(log.contains("<5>[pass #1] dry run: would add RS 10.244.1.1:8080 to VS 3 (shop/web)"), log.toString());
+        assertTrue(
+                log.contains("<5>[pass #1] dry run: would add RS 10.244.1.1:8080 to VS 3 (shop/web)"), log.toString());
     }
 
     @Test

@@ -15,24 +15,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Handler;
 import java.util.logging.Logger;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import kubelmagent.model.PassResult;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.Member;
+import kubelmagent.model.PassResult;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.Retiring;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.plan.BindingPolicy;
 import kubelmagent.plan.RemovalPolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Passes with the agent's default safety rules, against the in-memory LoadMaster and a real ledger
@@ -49,7 +47,8 @@ class SafePassesTest {
 
     final ScriptedSource cluster = new ScriptedSource();
     final InMemoryLoadMaster loadMaster = new InMemoryLoadMaster()
-            .addVirtualService(3, "10.0.0.3", 80).addVirtualService(4, "10.0.0.4", 80)
+            .addVirtualService(3, "10.0.0.3", 80)
+            .addVirtualService(4, "10.0.0.4", 80)
             .addVirtualService(5, "10.0.0.5", 80);
     final List<String> log = new ArrayList<>();
     final Handler capture = new Handler() {
@@ -109,8 +108,11 @@ class SafePassesTest {
     }
 
     boolean enabled(Member m) throws LoadMasterException {
-        return loadMaster.showVirtualService(VS3).realServers().stream().filter(rs -> rs.member().equals(m))
-                .map(RealServer::enabled).findFirst().orElseThrow();
+        return loadMaster.showVirtualService(VS3).realServers().stream()
+                .filter(rs -> rs.member().equals(m))
+                .map(RealServer::enabled)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -124,19 +126,25 @@ class SafePassesTest {
         assertEquals(3, first.applied());
         assertEquals(List.of(pod(1), pod(2), pod(3), pod(4), pod(5)), loadMaster.realServers(VS3));
         assertFalse(enabled(pod(3)));
-        assertTrue(log.contains("<5>[pass #2] disabled RS 10.244.1.3:8080 in VS 3 (shop/web): no longer a ready"
-                + " endpoint; removed if the next read confirms it"), log.toString());
+        assertTrue(
+                log.contains("<5>[pass #2] disabled RS 10.244.1.3:8080 in VS 3 (shop/web): no longer a ready"
+                        + " endpoint; removed if the next read confirms it"),
+                log.toString());
 
         ledger.close(); // the agent restarts between the two reads
         ledger = FileOwnershipLedger.open(stateDir);
-        assertEquals(Retiring.gone(clock.now, 1), ledger.snapshot().get(VS3).retiring().get(pod(3)));
+        assertEquals(
+                Retiring.gone(clock.now, 1),
+                ledger.snapshot().get(VS3).retiring().get(pod(3)));
         clock.now = clock.now.plusSeconds(10);
         log.clear();
         PassResult second = reconciler().runOnce(StartedBy.TIMER);
         assertEquals(3, second.applied());
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
-        assertTrue(log.contains("<5>[pass #1] removed RS 10.244.1.3:8080 from VS 3 (shop/web): no longer a ready"
-                + " endpoint, confirmed by 2 reads over 10 s"), log.toString());
+        assertTrue(
+                log.contains("<5>[pass #1] removed RS 10.244.1.3:8080 from VS 3 (shop/web): no longer a ready"
+                        + " endpoint, confirmed by 2 reads over 10 s"),
+                log.toString());
         assertEquals(0, loadMaster.calls("modrs") - 3, "the delete needs no second modrs");
     }
 
@@ -150,8 +158,10 @@ class SafePassesTest {
         agent.runOnce(StartedBy.TIMER);
         assertFalse(enabled(pod(3)));
         assertTrue(enabled(pod(2)));
-        assertTrue(log.contains("<5>[pass #2] disabled RS 10.244.1.3:8080 in VS 3 (shop/web): its endpoint is"
-                + " terminating; draining for at most 50 s"), log.toString());
+        assertTrue(
+                log.contains("<5>[pass #2] disabled RS 10.244.1.3:8080 in VS 3 (shop/web): its endpoint is"
+                        + " terminating; draining for at most 50 s"),
+                log.toString());
         agent.runOnce(StartedBy.TIMER);
         assertEquals(1, loadMaster.calls("modrs"), "never re-enabled while it terminates, nor disabled twice");
 
@@ -169,14 +179,19 @@ class SafePassesTest {
         PassResult held = reconciler().runOnce(StartedBy.TIMER);
         assertEquals(9, held.held());
         assertEquals(0, loadMaster.calls("modrs"));
-        assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] VS 3 (shop/web): holding 9 take-out(s) this"
-                + " pass: they would leave 1 of the agent's Real Servers in service, down from 10 within the last 10 min"
-                + " (a drop of 9, 90%)")), log.toString());
-        assertTrue(log.get(log.size() - 1).startsWith("<4>") && log.get(log.size() - 1).contains(
-                "9 take-out(s) held by the capacity guard"), log.get(log.size() - 1));
+        assertTrue(
+                log.stream()
+                        .anyMatch(l -> l.startsWith("<3>[pass #1] VS 3 (shop/web): holding 9 take-out(s) this"
+                                + " pass: they would leave 1 of the agent's Real Servers in service, down from 10 within the last 10 min"
+                                + " (a drop of 9, 90%)")),
+                log.toString());
+        assertTrue(
+                log.get(log.size() - 1).startsWith("<4>")
+                        && log.get(log.size() - 1).contains("9 take-out(s) held by the capacity guard"),
+                log.get(log.size() - 1));
 
-        Reconciler forced = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), false, false,
-                true, false));
+        Reconciler forced = reconciler(
+                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), false, false, true, false));
         assertEquals(9, forced.runOnce(StartedBy.ONCE).applied());
         clock.now = clock.now.plusSeconds(10);
         assertEquals(0, forced.runOnce(StartedBy.TIMER).held(), "the deletes of disabled RS are not take-outs");
@@ -186,8 +201,8 @@ class SafePassesTest {
     @Test
     void forcingRemovalsLastsOnePassOnly() {
         cluster.service("web", 3, 10);
-        Reconciler forced = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), false, false,
-                true, false));
+        Reconciler forced = reconciler(
+                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), false, false, true, false));
         forced.runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 1);
         assertEquals(9, forced.runOnce(StartedBy.TIMER).held());
@@ -196,28 +211,34 @@ class SafePassesTest {
     @Test
     void aLoadMasterThatDoesNotAnswerIsOneErrLineForAllItsVirtualServices() {
         cluster.service("web", 3, 1).service("api", 4, 1).service("db", 5, 1);
-        loadMaster.failNext("showvs", new LoadMasterException("LoadMaster at https://lm could not be reached"
-                + " for showvs vs=3 (connect timed out)", 0));
+        loadMaster.failNext(
+                "showvs",
+                new LoadMasterException(
+                        "LoadMaster at https://lm could not be reached" + " for showvs vs=3 (connect timed out)", 0));
         log.clear();
         PassResult r = reconciler().runOnce(StartedBy.TIMER);
         assertEquals(3, r.problems());
         List<String> errs = log.stream().filter(l -> l.startsWith("<3>")).toList();
-        assertEquals(List.of("<3>[pass #1] LoadMaster at https://lm could not be reached for showvs vs=3 (connect"
-                + " timed out); so 3 were left unchanged this pass: shop/api, shop/db, shop/web"), errs);
+        assertEquals(
+                List.of("<3>[pass #1] LoadMaster at https://lm could not be reached for showvs vs=3 (connect"
+                        + " timed out); so 3 were left unchanged this pass: shop/api, shop/db, shop/web"),
+                errs);
         assertEquals(1, loadMaster.calls("showvs"), "it stops asking after the first silence");
     }
 
     @Test
     void aBindingThePolicyForbidsIsNotAppliedAndSaysWhy() {
         cluster.service("web", 3, 2);
-        Reconciler agent = reconciler(Reconciler.Options.of(new BindingPolicy(List.of(
-                new BindingPolicy.Binding("team-*", java.util.Set.of(VS3)))), DEFAULTS));
+        Reconciler agent = reconciler(Reconciler.Options.of(
+                new BindingPolicy(List.of(new BindingPolicy.Binding("team-*", java.util.Set.of(VS3)))), DEFAULTS));
         log.clear();
         agent.runOnce(StartedBy.TIMER);
         assertEquals(List.of(), loadMaster.realServers(VS3));
-        assertTrue(log.contains("<3>[pass #1] shop/web: vsid=\"3\" is not allowed for namespace shop by"
-                + " policy.bindings in agent.yaml (team-* → VS 3), so the Service is not applied; ask NetOps to"
-                + " allow it, or use a Virtual Service the policy gives this namespace"), log.toString());
+        assertTrue(
+                log.contains("<3>[pass #1] shop/web: vsid=\"3\" is not allowed for namespace shop by"
+                        + " policy.bindings in agent.yaml (team-* → VS 3), so the Service is not applied; ask NetOps to"
+                        + " allow it, or use a Virtual Service the policy gives this namespace"),
+                log.toString());
     }
 
     @Test
@@ -225,12 +246,21 @@ class SafePassesTest {
         loadMaster.addRealServerByHand(VS3, pod(1));
         loadMaster.addRealServerByHand(VS3, pod(2));
         cluster.service("web", 3, 2);
-        Reconciler adopting = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS,
-                List.of(kubelmagent.model.Cidr.parse("10.244.1.0/24")), false, false, false, true));
+        Reconciler adopting = reconciler(new Reconciler.Options(
+                BindingPolicy.allowAll(),
+                DEFAULTS,
+                List.of(kubelmagent.model.Cidr.parse("10.244.1.0/24")),
+                false,
+                false,
+                false,
+                true));
         adopting.runOnce(StartedBy.ONCE);
-        assertEquals(java.util.Set.of(pod(1), pod(2)), ledger.snapshot().get(VS3).members());
-        assertTrue(log.stream().anyMatch(l -> l.startsWith("<5>[pass #1] adopted RS 10.244.1.1:8080 in VS 3"
-                + " (shop/web)")), log.toString());
+        assertEquals(
+                java.util.Set.of(pod(1), pod(2)), ledger.snapshot().get(VS3).members());
+        assertTrue(
+                log.stream()
+                        .anyMatch(l -> l.startsWith("<5>[pass #1] adopted RS 10.244.1.1:8080 in VS 3" + " (shop/web)")),
+                log.toString());
         cluster.service("web", 3, 1);
         adopting.runOnce(StartedBy.TIMER);
         assertFalse(enabled(pod(2)), "an adopted RS is the agent's to take out");
@@ -260,7 +290,9 @@ class SafePassesTest {
         loadMaster.removeVirtualService(VS3); // a configuration restore in progress
         log.clear();
         reconciler().runOnce(StartedBy.TIMER);
-        assertEquals(java.util.Set.of(pod(1), pod(2), pod(3)), ledger.snapshot().get(VS3).members());
+        assertEquals(
+                java.util.Set.of(pod(1), pod(2), pod(3)),
+                ledger.snapshot().get(VS3).members());
         loadMaster.addVirtualService(3, "10.0.0.3", 80); // restored, with its Real Servers
         for (int i = 1; i <= 3; i++) {
             loadMaster.addRealServerByHand(VS3, pod(i));
@@ -283,8 +315,11 @@ class SafePassesTest {
         log.clear();
         reconciler().runOnce(StartedBy.TIMER);
         assertEquals(null, ledger.snapshot().owned().get(VS3));
-        assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] VS 3: no longer tracking 2 Real Server(s), the"
-                + " LoadMaster has answered Unknown VS for VS 3 in 2 passes in a row over 10 s")), log.toString());
+        assertTrue(
+                log.stream()
+                        .anyMatch(l -> l.startsWith("<3>[pass #1] VS 3: no longer tracking 2 Real Server(s), the"
+                                + " LoadMaster has answered Unknown VS for VS 3 in 2 passes in a row over 10 s")),
+                log.toString());
     }
 
     @Test
@@ -297,10 +332,19 @@ class SafePassesTest {
         PassResult r = reconciler().runOnce(StartedBy.TIMER);
         assertEquals(0, loadMaster.calls("modrs"));
         assertEquals(1, r.problems());
-        assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] the ownership ledger was written for"
-                + " LoadMaster https://10.0.0.2, but loadmaster.url is now in-memory")), log.toString());
-        Reconciler adopting = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS,
-                List.of(kubelmagent.model.Cidr.parse("10.244.0.0/16")), false, false, false, true));
+        assertTrue(
+                log.stream()
+                        .anyMatch(l -> l.startsWith("<3>[pass #1] the ownership ledger was written for"
+                                + " LoadMaster https://10.0.0.2, but loadmaster.url is now in-memory")),
+                log.toString());
+        Reconciler adopting = reconciler(new Reconciler.Options(
+                BindingPolicy.allowAll(),
+                DEFAULTS,
+                List.of(kubelmagent.model.Cidr.parse("10.244.0.0/16")),
+                false,
+                false,
+                false,
+                true));
         assertEquals(2, adopting.runOnce(StartedBy.ONCE).applied(), "--adopt accepts it and the take-outs go on");
         assertFalse(enabled(pod(3)));
     }
@@ -344,20 +388,24 @@ class SafePassesTest {
         assertFalse(enabled(pod(3)), "web's gone pod is taken out");
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VirtualServiceId.of(4)));
         assertFalse(r.complete(), "the pass did not read everything");
-        assertTrue(log.get(log.size() - 1).endsWith("; 1 Service(s) could not be read and were left as they are"),
+        assertTrue(
+                log.get(log.size() - 1).endsWith("; 1 Service(s) could not be read and were left as they are"),
                 log.get(log.size() - 1));
     }
 
     @Test
     void withNonLocalRealServersOffNoAddIsTriedUntilTheyAreOnAndTheSettingIsCheckedAgain() {
-        Reconciler agent = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), true, false,
-                false, false));
+        Reconciler agent = reconciler(
+                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), true, false, false, false));
         cluster.service("web", 3, 2);
         log.clear();
         agent.runOnce(StartedBy.TIMER);
         assertEquals(0, loadMaster.calls("addrs"));
-        assertTrue(log.stream().anyMatch(l -> l.startsWith("<3>[pass #1] the LoadMaster does not accept non-local Real"
-                + " Servers")), log.toString());
+        assertTrue(
+                log.stream()
+                        .anyMatch(l -> l.startsWith(
+                                "<3>[pass #1] the LoadMaster does not accept non-local Real" + " Servers")),
+                log.toString());
         loadMaster.setNonLocalRealServers(true);
         agent.runOnce(StartedBy.TIMER);
         assertEquals(2, loadMaster.calls("addrs"), "read again while off: the agent resumes at once");
@@ -371,13 +419,14 @@ class SafePassesTest {
     @Test
     void noAddIsTriedOnATransparentVirtualService() {
         loadMaster.setNonLocalRealServers(true).setTransparent(3, true);
-        Reconciler agent = reconciler(new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), true, false,
-                false, false));
+        Reconciler agent = reconciler(
+                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), true, false, false, false));
         cluster.service("web", 3, 2).service("api", 4, 1);
         agent.runOnce(StartedBy.TIMER);
         assertEquals(List.of(), loadMaster.realServers(VS3));
         assertEquals(List.of(pod(1)), loadMaster.realServers(VirtualServiceId.of(4)));
-        assertTrue(log.stream().anyMatch(l -> l.contains("shop/web: VS 3 (10.0.0.3:80/tcp) has Transparency on")),
+        assertTrue(
+                log.stream().anyMatch(l -> l.contains("shop/web: VS 3 (10.0.0.3:80/tcp) has Transparency on")),
                 log.toString());
     }
 }

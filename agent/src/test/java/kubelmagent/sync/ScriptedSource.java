@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
 import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
@@ -30,8 +29,10 @@ final class ScriptedSource implements DesiredStateSource {
         }
         ServiceRef ref = ref(name);
         broken.remove(ref);
-        services.put(ref, new DesiredService(ref, VirtualServiceId.of(vsid),
-                List.of(new ServicePort("http", 80, "TCP", members))));
+        services.put(
+                ref,
+                new DesiredService(
+                        ref, VirtualServiceId.of(vsid), List.of(new ServicePort("http", 80, "TCP", members))));
         return this;
     }
 
@@ -46,8 +47,12 @@ final class ScriptedSource implements DesiredStateSource {
             ready.remove(pod(i));
             draining.add(pod(i));
         }
-        services.put(ref, new DesiredService(ref, before.vs(),
-                List.of(new ServicePort(port.name(), port.port(), port.protocol(), ready, draining))));
+        services.put(
+                ref,
+                new DesiredService(
+                        ref,
+                        before.vs(),
+                        List.of(new ServicePort(port.name(), port.port(), port.protocol(), ready, draining))));
         return this;
     }
 
@@ -55,8 +60,12 @@ final class ScriptedSource implements DesiredStateSource {
     ScriptedSource badVsid(String name, String value) {
         ServiceRef ref = ref(name);
         services.remove(ref);
-        broken.put(ref, SkippedService.invalid(ref, null, Problem.of(ref, ref + ": annotation vsid=\"" + value
-                + "\" is not a Virtual Service id")));
+        broken.put(
+                ref,
+                SkippedService.invalid(
+                        ref,
+                        null,
+                        Problem.of(ref, ref + ": annotation vsid=\"" + value + "\" is not a Virtual Service id")));
         return this;
     }
 
@@ -64,8 +73,16 @@ final class ScriptedSource implements DesiredStateSource {
     ScriptedSource unreadable(String name, int vsid) {
         ServiceRef ref = ref(name);
         services.remove(ref);
-        broken.put(ref, new SkippedService(ref, VirtualServiceId.of(vsid), Problem.of(ref, ref + ": left out of this"
-                + " pass because its endpoints could not be read: Kubernetes API answered 403 Forbidden"), true));
+        broken.put(
+                ref,
+                new SkippedService(
+                        ref,
+                        VirtualServiceId.of(vsid),
+                        Problem.of(
+                                ref,
+                                ref + ": left out of this"
+                                        + " pass because its endpoints could not be read: Kubernetes API answered 403 Forbidden"),
+                        true));
         return this;
     }
 
@@ -97,7 +114,10 @@ final class ScriptedSource implements DesiredStateSource {
 
     @Override
     public DesiredState read() {
-        return new DesiredState(readFailure == null, List.copyOf(services.values()), List.copyOf(broken.values()),
+        return new DesiredState(
+                readFailure == null,
+                List.copyOf(services.values()),
+                List.copyOf(broken.values()),
                 readFailure == null ? List.of() : List.of(readFailure));
     }
 }

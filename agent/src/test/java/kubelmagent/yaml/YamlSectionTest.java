@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.StringReader;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -25,8 +24,8 @@ class YamlSectionTest {
     void namesNestedMappingsAndListItemsByTheirPath() {
         YamlSection top = root("policy:\n  bindings:\n    - {namespace: shop}\n", List.of("policy"));
         YamlSection policy = top.section("policy", List.of("bindings"));
-        YamlSection rule = policy.mappingAt(policy.list("bindings", "a list").get(0), policy.path("bindings") + "[0]",
-                List.of("namespace"));
+        YamlSection rule = policy.mappingAt(
+                policy.list("bindings", "a list").get(0), policy.path("bindings") + "[0]", List.of("namespace"));
 
         assertEquals("", top.path());
         assertEquals("(root)", top.displayPath());
@@ -40,11 +39,13 @@ class YamlSectionTest {
     void reportsAnUnknownKeyWithTheKnownOnesAndTheLikelyMeant() {
         root("tokenfile: x\ntoken: y\nother: z\n", List.of("tokenFile"));
 
-        assertEquals(List.of(
-                "tokenfile: unknown key, did you mean tokenFile? (known keys: tokenFile)",
-                "token: unknown key, did you mean tokenFile? It takes the path of a file that holds the value"
-                        + " (known keys: tokenFile)",
-                "other: unknown key (known keys: tokenFile)"), problems.inDocumentOrder());
+        assertEquals(
+                List.of(
+                        "tokenfile: unknown key, did you mean tokenFile? (known keys: tokenFile)",
+                        "token: unknown key, did you mean tokenFile? It takes the path of a file that holds the value"
+                                + " (known keys: tokenFile)",
+                        "other: unknown key (known keys: tokenFile)"),
+                problems.inDocumentOrder());
     }
 
     @Test
@@ -75,7 +76,8 @@ class YamlSectionTest {
 
     @Test
     void reportsValuesOfTheWrongKindAndKeepsTheTextAsWritten() {
-        YamlSection top = root("n: [1]\nm: 0123\nflag: yes\ntagged: !custom x\ncount: 7\n",
+        YamlSection top = root(
+                "n: [1]\nm: 0123\nflag: yes\ntagged: !custom x\ncount: 7\n",
                 List.of("n", "m", "flag", "tagged", "count"));
 
         assertNull(top.scalar("n", "must be a number"));
@@ -83,10 +85,12 @@ class YamlSectionTest {
         assertNull(top.bool("flag"));
         assertNull(top.scalar("tagged", "must be text"));
         assertEquals(7, top.integer("count", 1));
-        assertEquals(List.of(
-                "n: must be a number (got a list)",
-                "flag: must be true or false (got \"yes\")",
-                "tagged: YAML tags are not supported (got !custom)"), problems.inDocumentOrder());
+        assertEquals(
+                List.of(
+                        "n: must be a number (got a list)",
+                        "flag: must be true or false (got \"yes\")",
+                        "tagged: YAML tags are not supported (got !custom)"),
+                problems.inDocumentOrder());
     }
 
     @Test
@@ -100,7 +104,8 @@ class YamlSectionTest {
         assertNull(items.get(1).text());
         assertNull(items.get(2).text());
         assertEquals("names[3]", items.get(3).path());
-        assertEquals(List.of("names[1]: must be a name (got nothing)", "names[2]: must be a name (got a list)"),
+        assertEquals(
+                List.of("names[1]: must be a name (got nothing)", "names[2]: must be a name (got a list)"),
                 problems.inDocumentOrder());
     }
 
@@ -114,7 +119,8 @@ class YamlSectionTest {
         top.problem("t", "is wrong too");
         s.problem("b", "is wrong first");
 
-        assertEquals(List.of("s.b: is wrong first", "s.a: is wrong", "s: set a or b, not both", "t: is wrong too"),
+        assertEquals(
+                List.of("s.b: is wrong first", "s.a: is wrong", "s: set a or b, not both", "t: is wrong too"),
                 problems.inDocumentOrder());
     }
 }

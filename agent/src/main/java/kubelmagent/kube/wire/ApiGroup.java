@@ -14,6 +14,5 @@ public record ApiGroup(String name, List<GroupVersion> versions, GroupVersion pr
     }
 
     /** {@code versions[]}, e.g. {@code {"groupVersion": "discovery.k8s.io/v1", "version": "v1"}}. */
-    public record GroupVersion(String groupVersion, String version) {
-    }
+    public record GroupVersion(String groupVersion, String version) {}
 }

@@ -31,10 +31,8 @@ public record EndpointSliceList(ListMeta metadata, List<EndpointSlice> items)
     }
 
     /** {@code endpoints[].conditions}; null means unknown, which Kubernetes says to treat as true for ready. */
-    public record Conditions(Boolean ready, Boolean serving, Boolean terminating) {
-    }
+    public record Conditions(Boolean ready, Boolean serving, Boolean terminating) {}
 
     /** {@code ports[]}: {@code port} is the resolved target port; {@code name} matches the Service port's. */
-    public record Port(String name, Integer port, String protocol) {
-    }
+    public record Port(String name, Integer port, String protocol) {}
 }

@@ -20,10 +20,8 @@ public record Endpoints(ObjectMeta metadata, List<Subset> subsets) {
     }
 
     /** {@code subsets[].addresses[]}. */
-    public record Address(String ip, String nodeName) {
-    }
+    public record Address(String ip, String nodeName) {}
 
     /** {@code subsets[].ports[]}. */
-    public record Port(String name, Integer port, String protocol) {
-    }
+    public record Port(String name, Integer port, String protocol) {}
 }

@@ -27,6 +27,5 @@ public record ServiceList(ListMeta metadata, List<Service> items) implements Lis
     }
 
     /** {@code spec.ports[]}; {@code targetPort} is not needed: endpoints carry the resolved port. */
-    public record Port(String name, Integer port, String protocol) {
-    }
+    public record Port(String name, Integer port, String protocol) {}
 }
