@@ -1,6 +1,7 @@
 package kubelmagent.plan;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import kubelmagent.model.CapacityHistory;
@@ -102,6 +103,32 @@ public sealed interface LedgerStep extends Step {
                     Priority.NOTICE,
                     "adopted RS " + member + " in VS " + vs + " (" + service + "): it"
                             + " matches a ready endpoint inside kubernetes.podCidrs, so the agent now owns it");
+        }
+    }
+
+    /**
+     * The Real Servers a pass is about to add to one VS, recorded in one write before the first {@code addrs}
+     * (write-ahead for the whole batch), instead of one write per add. A crash before an add leaves an entry
+     * the next pass lets go of when it reads the VS, as for a single add.
+     */
+    record AddsAhead(VirtualServiceId vs, ServiceRef service, List<Member> members) implements OnVs {
+        public AddsAhead {
+            members = List.copyOf(members);
+        }
+
+        @Override
+        public Ownership recorded(Ownership before) {
+            Ownership next = before;
+            for (Member m : members) {
+                next = next.withMember(service, m);
+            }
+            return next;
+        }
+
+        @Override
+        public String describe() {
+            return "record ahead the " + members.size() + " Real Servers about to be added to VS " + vs + " (" + service
+                    + ")";
         }
     }
 

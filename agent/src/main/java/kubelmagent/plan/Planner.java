@@ -844,8 +844,32 @@ public final class Planner {
             changes.sort(
                     Comparator.comparing(Change::vs).thenComparing(Change::kind).thenComparing(Change::member));
             List<Step> steps = new ArrayList<>(ledger);
+            steps.addAll(addsAhead(changes));
             steps.addAll(changes);
             return new Plan(steps, held, problems, bound);
+        }
+
+        /**
+         * One ledger write per VS for all of its adds, before the first is sent: each add would otherwise
+         * write (and fsync) the ledger on its own. The adds still record themselves, which then changes nothing.
+         */
+        private static List<LedgerStep.AddsAhead> addsAhead(List<Change> changes) {
+            SortedMap<VirtualServiceId, List<Change>> adds = new TreeMap<>();
+            for (Change c : changes) {
+                if (c.kind() == Change.Kind.ADD) {
+                    adds.computeIfAbsent(c.vs(), k -> new ArrayList<>()).add(c);
+                }
+            }
+            List<LedgerStep.AddsAhead> batches = new ArrayList<>();
+            adds.forEach((vs, batch) -> {
+                if (batch.size() > 1) {
+                    batches.add(new LedgerStep.AddsAhead(
+                            vs,
+                            batch.get(0).service(),
+                            batch.stream().map(Change::member).toList()));
+                }
+            });
+            return batches;
         }
     }
 }

@@ -236,6 +236,24 @@ class PlannerTest {
     }
 
     @Test
+    void recordsAllAddsOfAVirtualServiceAheadInOneStepBeforeTheFirstAddIsSent() {
+        Plan plan = plan(desired("3=a,b,c;4=d", true), current("3=;4="), Ledger.EMPTY);
+        List<Step> steps = plan.steps();
+        LedgerStep.AddsAhead ahead = new LedgerStep.AddsAhead(
+                VirtualServiceId.of(3),
+                WEB,
+                List.of(new Member("10.0.0.1", 8080), new Member("10.0.0.2", 8080), new Member("10.0.0.3", 8080)));
+        assertEquals(List.of(ahead), plan.steps(LedgerStep.AddsAhead.class), "a single add records itself");
+        assertTrue(steps.indexOf(ahead) < steps.indexOf(plan.changes().get(0)));
+        Ledger recordedAhead = ahead.recorded(Ledger.EMPTY);
+        for (Change add : plan.changes()) {
+            if (add.vs().equals(VirtualServiceId.of(3))) {
+                assertEquals(recordedAhead, add.recorded(recordedAhead), "the add itself then records nothing new");
+            }
+        }
+    }
+
+    @Test
     void picksTheServicePortThatEqualsTheVirtualServicePort() {
         DesiredState d = new DesiredState(List.of(new DesiredService(
                 WEB,

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -38,6 +39,7 @@ class StepTest {
                 Arguments.of(new Change.RemoveRealServer(VS3, B, WEB, "gone"), false),
                 Arguments.of(new LedgerStep.Release(VS3, Set.of(A), "removed by hand", false), true),
                 Arguments.of(new LedgerStep.Mark(VS3, B, null), true),
+                Arguments.of(new LedgerStep.AddsAhead(VS3, WEB, List.of(new Member("10.244.1.3", 8080))), true),
                 Arguments.of(new LedgerStep.Adopt(VS3, new Member("10.244.1.4", 8080), WEB), true),
                 Arguments.of(new LedgerStep.Owner(VS3, new ServiceRef("shop", "shop")), true),
                 Arguments.of(new LedgerStep.Identify(VS3, "10.0.0.5:80/tcp"), true),

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -23,11 +24,14 @@ import kubelmagent.loadmaster.LoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
+import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
+import kubelmagent.model.Ownership;
 import kubelmagent.model.PassResult;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
+import kubelmagent.ownership.OwnershipLedger;
 import kubelmagent.plan.BindingPolicy;
 import kubelmagent.plan.RemovalPolicy;
 import org.junit.jupiter.api.AfterEach;
@@ -469,6 +473,39 @@ class ReconcilerTest {
         assertEquals(0, loadMaster.calls("addrs"));
         assertTrue(
                 log.contains("<5>[pass #1] dry run: would add RS 10.244.1.1:8080 to VS 3 (shop/web)"), log.toString());
+    }
+
+    @Test
+    void writesTheLedgerOnceForAllTheAddsOfAVirtualServiceNotOncePerAdd() throws IOException {
+        List<Set<Member>> writes = new ArrayList<>();
+        OwnershipLedger counting = new OwnershipLedger() {
+            @Override
+            public Ledger snapshot() {
+                return ledger.snapshot();
+            }
+
+            @Override
+            public void record(UnaryOperator<Ledger> transition) throws IOException {
+                Ownership before = ledger.snapshot().get(VS3);
+                ledger.record(transition);
+                Ownership after = ledger.snapshot().get(VS3);
+                if (!after.equals(before)) {
+                    writes.add(after.members());
+                }
+            }
+        };
+        cluster.service("web", 3, 5);
+        PassResult first = new Reconciler(
+                        cluster,
+                        loadMaster,
+                        counting,
+                        Clock.fixed(Instant.parse("2026-11-29T00:00:00Z"), ZoneOffset.UTC),
+                        AT_ONCE,
+                        new AgentMetrics("test"))
+                .runOnce(StartedBy.TIMER);
+        assertEquals(5, first.applied());
+        assertEquals(List.of(Set.of(pod(1), pod(2), pod(3), pod(4), pod(5))), writes, "one write, before any addrs");
+        assertEquals(List.of(pod(1), pod(2), pod(3), pod(4), pod(5)), loadMaster.realServers(VS3));
     }
 
     @Test
