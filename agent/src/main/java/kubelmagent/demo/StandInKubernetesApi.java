@@ -256,7 +256,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
      * Makes a self-signed certificate in {@code workDir/kubernetes-api/} and starts serving.
      *
      * @param token the bearer token every request must carry
-     * @throws IOException if the certificate cannot be made (keytool) or the port cannot be bound
+     * @throws IOException if the certificate cannot be made or the port cannot be bound
      */
     public static StandInKubernetesApi start(Path workDir, String token) throws IOException {
         if (token == null || token.isBlank()) {
