@@ -21,6 +21,7 @@ import java.util.logging.Logger;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
 import kubelmagent.loadmaster.LoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
+import kubelmagent.loadmaster.VirtualServiceList;
 import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.Member;
@@ -280,6 +281,11 @@ class ReconcilerTest {
                     @Override
                     public String address() {
                         return loadMaster.address();
+                    }
+
+                    @Override
+                    public VirtualServiceList listVirtualServices() throws LoadMasterException {
+                        return loadMaster.listVirtualServices();
                     }
 
                     @Override
