@@ -144,11 +144,7 @@ final class LoadMasterXml {
         int n = 0;
         for (Element vs : children(data, "VS")) {
             n++;
-            int index = intOr(vs, "Index", 0, "<VS> #" + n + " <Index>");
-            if (index <= 0) {
-                throw new UnreadableDataException("<VS> #" + n + " has no valid <Index>");
-            }
-            VirtualServiceId id = VirtualServiceId.of(index);
+            VirtualServiceId id = vsId(vs, "Index", "<VS> #" + n);
             if (read.containsKey(id) || unreadable.containsKey(id)) {
                 throw new UnreadableDataException("VS " + id + " is listed twice");
             }
@@ -183,11 +179,7 @@ final class LoadMasterXml {
         int n = 0;
         for (Element sub : children(fields, "SubVS")) {
             n++;
-            int vsIndex = intOr(sub, "VSIndex", 0, "<SubVS> #" + n + " <VSIndex>");
-            if (vsIndex <= 0) {
-                throw new UnreadableDataException("<SubVS> #" + n + " has no valid <VSIndex>");
-            }
-            subVsIds.add(VirtualServiceId.of(vsIndex));
+            subVsIds.add(vsId(sub, "VSIndex", "<SubVS> #" + n));
         }
 
         List<RealServer> realServers = new ArrayList<>();
@@ -220,6 +212,15 @@ final class LoadMasterXml {
             throw new UnreadableDataException("no <Data><" + name + "> in <Success>");
         }
         return booleanOr(data, name, false, "<" + name + ">");
+    }
+
+    /** The VS id in {@code <name>} of {@code parent} ({@code where}, for messages): a number above 0. */
+    private static VirtualServiceId vsId(Element parent, String name, String where) throws UnreadableDataException {
+        int index = intOr(parent, name, 0, where + " <" + name + ">");
+        if (index <= 0) {
+            throw new UnreadableDataException(where + " has no valid <" + name + ">");
+        }
+        return VirtualServiceId.of(index);
     }
 
     private static RealServer realServer(Element rs, String where) throws UnreadableDataException {

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,27 +51,8 @@ class OneReadPerPassTest {
             .addVirtualService(3, "10.0.0.3", 80)
             .addVirtualService(4, "10.0.0.4", 80)
             .addVirtualService(5, "10.0.0.5", 80); // nobody's: read with the others, never looked at
-    final MutableClock clock = new MutableClock();
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T06:00:00Z"));
     FileOwnershipLedger ledger;
-
-    static final class MutableClock extends Clock {
-        Instant now = Instant.parse("2026-11-30T06:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneId.of("UTC");
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @BeforeEach
     void setUp() throws IOException {
@@ -224,44 +203,13 @@ class OneReadPerPassTest {
     @Test
     void aVirtualServiceTheListHoldsButTheAgentCannotReadIsLeftAloneAndTheOthersAreServed() {
         String why = "listvs: LoadMaster sent VS 4 in a form the agent cannot read (<VSPort> is not a number)";
-        LoadMaster oddVs4 = new LoadMaster() {
-            @Override
-            public String address() {
-                return loadMaster.address();
-            }
-
+        LoadMaster oddVs4 = new ForwardingLoadMaster(loadMaster) {
             @Override
             public VirtualServiceList listVirtualServices() throws LoadMasterException {
                 Map<VirtualServiceId, VirtualService> read =
-                        new HashMap<>(loadMaster.listVirtualServices().virtualServices());
+                        new HashMap<>(super.listVirtualServices().virtualServices());
                 read.remove(VS4);
                 return new VirtualServiceList(read, Map.of(VS4, why));
-            }
-
-            @Override
-            public VirtualService showVirtualService(VirtualServiceId vs) throws LoadMasterException {
-                return loadMaster.showVirtualService(vs);
-            }
-
-            @Override
-            public boolean nonLocalRealServersEnabled() throws LoadMasterException {
-                return loadMaster.nonLocalRealServersEnabled();
-            }
-
-            @Override
-            public void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
-                loadMaster.addRealServer(vs, member);
-            }
-
-            @Override
-            public void deleteRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
-                loadMaster.deleteRealServer(vs, member);
-            }
-
-            @Override
-            public void setRealServerEnabled(VirtualServiceId vs, Member member, boolean enabled)
-                    throws LoadMasterException {
-                loadMaster.setRealServerEnabled(vs, member, enabled);
             }
         };
         cluster.service("web", 3, 2).service("api", 4, 2);

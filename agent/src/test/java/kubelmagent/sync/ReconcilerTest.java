@@ -21,12 +21,10 @@ import java.util.logging.Logger;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
 import kubelmagent.loadmaster.LoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
-import kubelmagent.loadmaster.VirtualServiceList;
 import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.Member;
 import kubelmagent.model.PassResult;
-import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.plan.BindingPolicy;
@@ -223,7 +221,7 @@ class ReconcilerTest {
 
     @Test
     void logsAnOngoingProblemOnceEveryTenMinutesAndWhenItIsResolved() {
-        MutableClock clock = new MutableClock();
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-29T00:00:00Z"));
         Reconciler r = new Reconciler(cluster, loadMaster, ledger, clock, AT_ONCE, new AgentMetrics("test"));
         cluster.service("web", 3, 1).badVsid("api", "four");
         String problem = "shop/api: annotation vsid=\"four\" is not a Virtual Service id";
@@ -250,72 +248,17 @@ class ReconcilerTest {
                 "every pass still counts it: " + log);
     }
 
-    /** A clock the test moves by hand. */
-    static final class MutableClock extends Clock {
-        private Instant now = Instant.parse("2026-11-29T00:00:00Z");
-
-        void advance(java.time.Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
-
     @Test
     void logsProgressAtMostEveryFiveSecondsOfALongApplyAndHowLongTheApplyTook() {
-        MutableClock clock = new MutableClock();
-        LoadMaster slow = new LoadMaster() { // each write takes 100 ms
-                    @Override
-                    public String address() {
-                        return loadMaster.address();
-                    }
-
-                    @Override
-                    public VirtualServiceList listVirtualServices() throws LoadMasterException {
-                        return loadMaster.listVirtualServices();
-                    }
-
-                    @Override
-                    public VirtualService showVirtualService(VirtualServiceId vs) throws LoadMasterException {
-                        return loadMaster.showVirtualService(vs);
-                    }
-
-                    @Override
-                    public boolean nonLocalRealServersEnabled() throws LoadMasterException {
-                        return loadMaster.nonLocalRealServersEnabled();
-                    }
-
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-29T00:00:00Z"));
+        LoadMaster slow = new ForwardingLoadMaster(loadMaster) { // each write takes 100 ms
                     @Override
                     public void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
-                        clock.advance(java.time.Duration.ofMillis(100));
+                        clock.advance(Duration.ofMillis(100));
                         if (member.equals(pod(1)) || member.equals(pod(10))) { // the first two, in address order
                             throw new LoadMasterException("addrs vs=3 rs=" + member + ": LoadMaster answered 500", 500);
                         }
-                        loadMaster.addRealServer(vs, member);
-                    }
-
-                    @Override
-                    public void deleteRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
-                        loadMaster.deleteRealServer(vs, member);
-                    }
-
-                    @Override
-                    public void setRealServerEnabled(VirtualServiceId vs, Member member, boolean enabled)
-                            throws LoadMasterException {
-                        loadMaster.setRealServerEnabled(vs, member, enabled);
+                        super.addRealServer(vs, member);
                     }
                 };
         cluster.service("web", 3, 200);

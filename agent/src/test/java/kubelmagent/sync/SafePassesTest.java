@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Handler;
@@ -65,27 +63,8 @@ class SafePassesTest {
         @Override
         public void close() {}
     };
-    final MutableClock clock = new MutableClock();
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-29T06:00:00Z"));
     FileOwnershipLedger ledger;
-
-    static final class MutableClock extends Clock {
-        Instant now = Instant.parse("2026-11-29T06:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneId.of("UTC");
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @BeforeEach
     void setUp() throws IOException {
