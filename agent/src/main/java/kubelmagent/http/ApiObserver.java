@@ -18,7 +18,7 @@ public interface ApiObserver {
     /**
      * One request is over. Called once per attempt, so a read retried twice reports three requests.
      *
-     * @param command {@code showvs}, {@code addrs}, {@code delrs}, {@code modrs}; {@code discovery},
+     * @param command {@code listvs}, {@code showvs}, {@code get}, {@code addrs}, {@code delrs}, {@code modrs}; {@code discovery},
      *                {@code list_services}, {@code list_endpointslices}, {@code list_endpoints}.
      *                Anything else is counted as {@code other}
      * @param status  the HTTP status, or 0 when no answer came (refused, timed out, TLS failure, broken off)

@@ -20,13 +20,14 @@ import kubelmagent.model.VirtualServiceId;
  * <p>The tests' {@code InMemoryLoadMaster} builds its refusals through the same methods, so the fake and the
  * real client word their failures identically.
  *
- * @param command     {@code showvs}, {@code get}, {@code addrs}, {@code delrs} or {@code modrs}
+ * @param command     {@code listvs}, {@code showvs}, {@code get}, {@code addrs}, {@code delrs} or {@code modrs}
  * @param params      form parameters without authentication, in sending order
- * @param description {@code showvs vs=3}, {@code addrs vs=3 rs=10.244.1.7:8080}
+ * @param description {@code listvs}, {@code showvs vs=3}, {@code addrs vs=3 rs=10.244.1.7:8080}
  * @param read        true for commands that change nothing (retried with backoff after no answer or a 5xx)
  */
 record ApiCall(String command, Map<String, String> params, String description, boolean read) {
 
+    static final String LISTVS = "listvs";
     static final String SHOWVS = "showvs";
     static final String ADDRS = "addrs";
     static final String DELRS = "delrs";
@@ -38,6 +39,11 @@ record ApiCall(String command, Map<String, String> params, String description, b
 
     ApiCall {
         params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
+    }
+
+    /** {@code listvs}: every Virtual Service; no parameters. */
+    static ApiCall listvs() {
+        return new ApiCall(LISTVS, Map.of(), LISTVS, true);
     }
 
     static ApiCall showvs(VirtualServiceId vs) {

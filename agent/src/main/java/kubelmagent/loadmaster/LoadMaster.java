@@ -14,7 +14,18 @@ public interface LoadMaster {
     String address();
 
     /**
-     * Reads one Virtual Service and its Real Servers ({@code showvs}).
+     * Reads every Virtual Service, SubVSs included, with its Real Servers, in one call ({@code listvs}): what a
+     * pass reads. A LoadMaster without Virtual Services answers an empty list. A VS the agent cannot read is
+     * in {@link VirtualServiceList#unreadable()}, with why; a VS not in the list does not exist.
+     *
+     * @throws LoadMasterException on any failure, including an answer that cannot be read as a whole; then
+     *                             nothing is known about any VS
+     */
+    VirtualServiceList listVirtualServices() throws LoadMasterException;
+
+    /**
+     * Reads one Virtual Service and its Real Servers ({@code showvs}): after a refused add, to see whether the
+     * VS holds the Real Server after all.
      *
      * @throws UnknownVirtualServiceException if the LoadMaster answers {@code Unknown VS}
      * @throws LoadMasterException            on any other failure

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import kubelmagent.http.ApiObserver;
 import kubelmagent.http.Backoff;
 import kubelmagent.http.NoAnswer;
@@ -39,7 +40,8 @@ import org.w3c.dom.Element;
  * query parameters and {@code POST} form parameters alike). Parameters go in a fixed order:
  * {@code vs}, {@code rs}, {@code rsport}, {@code non_local} (on {@code addrs} and {@code modrs} when
  * {@link LoadMasterConnection#nonLocal()}), {@code enable} or {@code param}, then {@code apikey} when an
- * API key is configured, e.g. {@code vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=...}. Without an
+ * API key is configured, e.g. {@code vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=...} ({@code listvs}
+ * has no parameters: {@code apikey=...} alone, or an empty body). Without an
  * API key the client sends HTTP Basic credentials from username and password in an
  * {@code Authorization} header. So no credential is ever part of a request line, which proxies and
  * web servers log.
@@ -61,7 +63,7 @@ import org.w3c.dom.Element;
  *   <li>other statuses without an envelope: {@code LoadMaster answered 500 with no LoadMaster XML envelope (an HTML page)}.</li>
  * </ul>
  *
- * <p><b>Retries.</b> Reads ({@code showvs}, {@code get}) are tried up to three times ({@link Backoff#READS}: capped
+ * <p><b>Retries.</b> Reads ({@code listvs}, {@code showvs}, {@code get}) are tried up to three times ({@link Backoff#READS}: capped
  * exponential backoff with full jitter, at most 0.6 s of waiting) when no answer came (connection
  * refused, reset or dropped, timeout, an answer cut short) or the LoadMaster answered 5xx; never after a
  * 4xx (429 included), a refusal in the envelope, an answer that cannot be read, or a TLS failure: the
@@ -143,6 +145,26 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         return base;
     }
 
+    /** Each VS that cannot be read is listed as unreadable with a message that names the command and the VS. */
+    @Override
+    public VirtualServiceList listVirtualServices() throws LoadMasterException {
+        ApiCall call = ApiCall.listvs();
+        Element success = call(call);
+        VirtualServiceList list;
+        try {
+            list = LoadMasterXml.virtualServices(success);
+        } catch (LoadMasterXml.UnreadableDataException e) {
+            throw cannotRead(call, "a list of Virtual Services", e);
+        }
+        Map<VirtualServiceId, String> unreadable = new TreeMap<>();
+        list.unreadable()
+                .forEach((id, why) -> unreadable.put(
+                        id,
+                        call.description() + ": LoadMaster sent VS " + id + " in a form the agent cannot read (" + why
+                                + ")"));
+        return new VirtualServiceList(list.virtualServices(), unreadable);
+    }
+
     @Override
     public VirtualService showVirtualService(VirtualServiceId vs) throws LoadMasterException {
         ApiCall call = ApiCall.showvs(vs);
@@ -150,10 +172,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         try {
             return LoadMasterXml.virtualService(success, vs);
         } catch (LoadMasterXml.UnreadableDataException e) {
-            throw new LoadMasterException(
-                    call.description() + ": LoadMaster sent a Virtual Service the agent cannot read (" + e.getMessage()
-                            + ")",
-                    0);
+            throw cannotRead(call, "a Virtual Service", e);
         }
     }
 
@@ -164,9 +183,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         try {
             return LoadMasterXml.flagSetting(success, "nonlocalrs");
         } catch (LoadMasterXml.UnreadableDataException e) {
-            throw new LoadMasterException(
-                    call.description() + ": LoadMaster sent an answer the agent cannot read (" + e.getMessage() + ")",
-                    0);
+            throw cannotRead(call, "an answer", e);
         }
     }
 
@@ -352,6 +369,13 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     }
 
     // ---- failures
+
+    /** {@code showvs vs=3: LoadMaster sent a Virtual Service the agent cannot read (<Rs> #2 has no <Addr>)}. */
+    private static LoadMasterException cannotRead(ApiCall call, String what, LoadMasterXml.UnreadableDataException e) {
+        return new LoadMasterException(
+                call.description() + ": LoadMaster sent " + what + " the agent cannot read (" + e.getMessage() + ")",
+                0);
+    }
 
     /** No answer came: the call may or may not have taken effect. */
     private static final class NoAnswerException extends LoadMasterException {

@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -23,7 +25,7 @@ import org.xml.sax.SAXParseException;
 
 /**
  * Reads APIv1 XML answers: the {@code <Response stat=".." code="..">} envelope and the {@code showvs}
- * data inside it.
+ * and {@code listvs} data inside it.
  *
  * <p>The body is parsed as bytes, so the parser honours the declared encoding
  * ({@code ISO-8859-1} on real appliances). A DOCTYPE fails the parse, so no entity is expanded and
@@ -112,42 +114,83 @@ final class LoadMasterXml {
      * fields under {@code <Data>}, the {@code <Rs>} children and the {@code <SubVS>} children.
      */
     static VirtualService virtualService(Element success, VirtualServiceId requested) throws UnreadableDataException {
-        Element data = success == null ? null : firstChild(success, "Data");
-        if (data == null) {
-            throw new UnreadableDataException("no <Data> in <Success>");
-        }
+        Element data = data(success);
         int index = intOr(data, "Index", requested.index(), "<Index>");
         if (index != requested.index()) {
             throw new UnreadableDataException("it describes VS " + index + ", not VS " + requested);
         }
-        String address = textOr(data, "VSAddress", "");
-        int port = intOr(data, "VSPort", 0, "<VSPort>");
-        String protocol = textOr(data, "Protocol", "");
-        String nickName = textOr(data, "NickName", "");
-        int masterVs = intOr(data, "MasterVS", 0, "<MasterVS>");
-        int masterVsId = intOr(data, "MasterVSID", 0, "<MasterVSID>");
-        boolean transparent = booleanOr(data, "Transparent", false, "<Transparent>");
+        return virtualServiceIn(data, VirtualServiceId.of(index));
+    }
+
+    /**
+     * Turns a {@code listvs} answer's {@code <Success>} into every Virtual Service it lists: one {@code <VS>}
+     * under {@code <Data>} per VS, SubVSs included, each read as {@link #virtualService} reads a {@code showvs}
+     * answer's {@code <Data>}. An empty {@code <Data>} is a LoadMaster without Virtual Services. A VS whose
+     * fields cannot be read is listed as unreadable with the reason. Anything else under {@code <Data>}, a
+     * {@code <VS>} without a valid {@code <Index>}, or an Index listed twice makes the whole answer
+     * unreadable: it is then not known which VSs the answer lists, and a VS it seems to leave out must not
+     * look deleted.
+     */
+    static VirtualServiceList virtualServices(Element success) throws UnreadableDataException {
+        Element data = data(success);
+        for (Node c = data.getFirstChild(); c != null; c = c.getNextSibling()) {
+            if (c instanceof Element e && !"VS".equals(e.getTagName())) {
+                throw new UnreadableDataException(
+                        "<Data> holds <" + shorten(e.getTagName()) + ">, where a list has only <VS> elements");
+            }
+        }
+        Map<VirtualServiceId, VirtualService> read = new TreeMap<>();
+        Map<VirtualServiceId, String> unreadable = new TreeMap<>();
+        int n = 0;
+        for (Element vs : children(data, "VS")) {
+            n++;
+            VirtualServiceId id = vsId(vs, "Index", "<VS> #" + n);
+            if (read.containsKey(id) || unreadable.containsKey(id)) {
+                throw new UnreadableDataException("VS " + id + " is listed twice");
+            }
+            try {
+                read.put(id, virtualServiceIn(vs, id));
+            } catch (UnreadableDataException e) {
+                unreadable.put(id, e.getMessage());
+            }
+        }
+        return new VirtualServiceList(read, unreadable);
+    }
+
+    private static Element data(Element success) throws UnreadableDataException {
+        Element data = success == null ? null : firstChild(success, "Data");
+        if (data == null) {
+            throw new UnreadableDataException("no <Data> in <Success>");
+        }
+        return data;
+    }
+
+    /** The VS whose fields, {@code <Rs>} and {@code <SubVS>} children are the children of {@code fields}. */
+    private static VirtualService virtualServiceIn(Element fields, VirtualServiceId id) throws UnreadableDataException {
+        String address = textOr(fields, "VSAddress", "");
+        int port = intOr(fields, "VSPort", 0, "<VSPort>");
+        String protocol = textOr(fields, "Protocol", "");
+        String nickName = textOr(fields, "NickName", "");
+        int masterVs = intOr(fields, "MasterVS", 0, "<MasterVS>");
+        int masterVsId = intOr(fields, "MasterVSID", 0, "<MasterVSID>");
+        boolean transparent = booleanOr(fields, "Transparent", false, "<Transparent>");
 
         List<VirtualServiceId> subVsIds = new ArrayList<>();
         int n = 0;
-        for (Element sub : children(data, "SubVS")) {
+        for (Element sub : children(fields, "SubVS")) {
             n++;
-            int vsIndex = intOr(sub, "VSIndex", 0, "<SubVS> #" + n + " <VSIndex>");
-            if (vsIndex <= 0) {
-                throw new UnreadableDataException("<SubVS> #" + n + " has no valid <VSIndex>");
-            }
-            subVsIds.add(VirtualServiceId.of(vsIndex));
+            subVsIds.add(vsId(sub, "VSIndex", "<SubVS> #" + n));
         }
 
         List<RealServer> realServers = new ArrayList<>();
         n = 0;
-        for (Element rs : children(data, "Rs")) {
+        for (Element rs : children(fields, "Rs")) {
             n++;
             realServers.add(realServer(rs, "<Rs> #" + n));
         }
         // MasterVS above 0 makes it a parent even if its SubVSs are not listed: never add RS to it.
         return new VirtualService(
-                VirtualServiceId.of(index),
+                id,
                 address,
                 port,
                 protocol,
@@ -169,6 +212,15 @@ final class LoadMasterXml {
             throw new UnreadableDataException("no <Data><" + name + "> in <Success>");
         }
         return booleanOr(data, name, false, "<" + name + ">");
+    }
+
+    /** The VS id in {@code <name>} of {@code parent} ({@code where}, for messages): a number above 0. */
+    private static VirtualServiceId vsId(Element parent, String name, String where) throws UnreadableDataException {
+        int index = intOr(parent, name, 0, where + " <" + name + ">");
+        if (index <= 0) {
+            throw new UnreadableDataException(where + " has no valid <" + name + ">");
+        }
+        return VirtualServiceId.of(index);
     }
 
     private static RealServer realServer(Element rs, String where) throws UnreadableDataException {

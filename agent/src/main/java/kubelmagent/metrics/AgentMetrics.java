@@ -55,6 +55,7 @@ public final class AgentMetrics {
 
     static final Set<String> APIS = Set.of(KUBERNETES, LOADMASTER);
     static final Set<String> COMMANDS = Set.of(
+            "listvs",
             "showvs",
             "get",
             "addrs",
@@ -74,7 +75,10 @@ public final class AgentMetrics {
          * Services (those were left as they are).
          */
         KUBERNETES_READ,
-        /** {@code showvs} failed: no answer, refused, or an answer the agent cannot read. */
+        /**
+         * A LoadMaster read failed: {@code listvs} (no answer, refused, or an answer the agent cannot read, or a
+         * VS the pass needs in a form it cannot read) or {@code get param=nonlocalrs}.
+         */
         LOADMASTER_READ,
         /** {@code addrs}, {@code delrs} or {@code modrs} failed. */
         LOADMASTER_WRITE,

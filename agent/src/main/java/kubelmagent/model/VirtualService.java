@@ -3,7 +3,7 @@ package kubelmagent.model;
 import java.util.List;
 
 /**
- * A Virtual Service as the LoadMaster reports it ({@code showvs}).
+ * A Virtual Service as the LoadMaster reports it ({@code listvs}, {@code showvs}).
  *
  * @param id            {@code Index}
  * @param address       {@code VSAddress}; empty for a SubVS

@@ -28,7 +28,9 @@
  * 404 while the API is disabled, {@code vs=<Index>} or {@code vs/port/prot}, {@code rs=!<RsIndex>} or
  * {@code rs/rsport}, {@code non_local}, the {@code nonlocalrs} and {@code enableapi} parameters,
  * {@code nonlocalrs} off on a factory-new appliance, that a transparent VS cannot take non-local Real
- * Servers, apikey precedence over user/password in APIv2, {@code Unknown parameter value <name>}.
+ * Servers, apikey precedence over user/password in APIv2, {@code Unknown parameter value <name>};
+ * that {@code listvs} lists SubVSs as VSs of their own, each {@code <VS>} with its {@code <Rs>} and
+ * {@code <SubVS>} children (python SDK sample, Kemp's documentation).
  *
  * <h2>Inferred behaviours (not confirmed by a capture or a document)</h2>
  * <ol>
@@ -64,7 +66,10 @@
  *       {@code NumberOfRSs} counts its {@code <Rs>} and its SubVS slots (a python SDK sample of a parent
  *       with two SubVSs shows 2; whether a VS with both would add them up is a guess, as the simulator
  *       never lets one VS hold both); {@code <SubVS>} entries are fixed (Down, nat, 1000,
- *       0, Y, N; {@code Name} the nickname or {@code -}); {@code listvs} lists SubVSs as VSs.</li>
+ *       0, Y, N; {@code Name} the nickname or {@code -}).</li>
+ *   <li>{@code listvs} with several VSs writes each as {@code showvs} writes it, in its own {@code <VS>},
+ *       one after the other by Index (the capture holds one VS); a LoadMaster without VSs answers an empty
+ *       {@code <Data></Data>} in XML and no {@code VS} field in JSON.</li>
  *   <li>In JSON, a VS's Real Servers are {@code "Rs": [...]} and SubVSs {@code "SubVS": [...]};
  *       {@code InterceptOpts}/{@code OwaspOpts} are not settable.</li>
  *   <li>The position of {@code DefaultGW} (the captures disagree; the {@code addvs} capture's place is

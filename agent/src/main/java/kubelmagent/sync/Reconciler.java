@@ -16,7 +16,7 @@ import java.util.function.UnaryOperator;
 import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.loadmaster.LoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
-import kubelmagent.loadmaster.UnknownVirtualServiceException;
+import kubelmagent.loadmaster.VirtualServiceList;
 import kubelmagent.log.Log;
 import kubelmagent.log.PassContext;
 import kubelmagent.metrics.AgentMetrics;
@@ -207,7 +207,14 @@ public final class Reconciler {
         return result;
     }
 
-    /** Reads every Virtual Service a Service is bound to, and every one the ledger has entries for. */
+    /**
+     * Reads every Virtual Service a Service is bound to, and every one the ledger has entries for, with one
+     * {@code listvs}. A VS the list leaves out is missing, as an {@code Unknown VS} answer to {@code showvs}
+     * would say; one the list holds but the agent cannot read is unreadable. If the list cannot be had (no
+     * answer, a refusal, an answer cut short or unreadable), every one of them is unreadable for that reason,
+     * and none looks missing: only a complete list says that a VS is gone. With nothing to read, nothing is
+     * asked.
+     */
     private CurrentState readLoadMaster(DesiredState desired, Set<VirtualServiceId> owned, Instant now) {
         Set<VirtualServiceId> ids = new TreeSet<>(owned);
         for (DesiredService s : desired.services()) {
@@ -216,34 +223,32 @@ public final class Reconciler {
         Map<VirtualServiceId, VirtualService> read = new HashMap<>();
         Set<VirtualServiceId> missing = new HashSet<>();
         Map<VirtualServiceId, String> unreadable = new HashMap<>();
-        String silence = null;
-        for (VirtualServiceId id : ids) {
-            if (silence != null) {
-                // Do not wait out one timeout per Virtual Service while the LoadMaster is down; the
-                // same cause for all of them makes one log line.
-                unreadable.put(id, silence);
-                continue;
-            }
+        if (!ids.isEmpty()) {
+            VirtualServiceList all;
             try {
-                read.put(id, loadMaster.showVirtualService(id));
-            } catch (UnknownVirtualServiceException e) {
-                missing.add(id);
+                all = loadMaster.listVirtualServices();
             } catch (LoadMasterException e) {
                 metrics.error(AgentMetrics.Cause.LOADMASTER_READ);
-                unreadable.put(id, e.getMessage());
-                if (silent(e)) {
-                    silence = e.getMessage(); // unreachable, refusing us or failing: asking again is no use
+                ids.forEach(id -> unreadable.put(id, e.getMessage())); // one cause, so one log line for all
+                return new CurrentState(loadMaster.address(), read, missing, unreadable, nonLocalRealServers);
+            }
+            for (VirtualServiceId id : ids) {
+                VirtualService vs = all.virtualServices().get(id);
+                String why = all.unreadable().get(id);
+                if (vs != null) {
+                    read.put(id, vs);
+                } else if (why != null) {
+                    unreadable.put(id, why);
+                } else {
+                    missing.add(id);
                 }
             }
+            if (!unreadable.isEmpty()) {
+                metrics.error(AgentMetrics.Cause.LOADMASTER_READ);
+            }
         }
-        if (silence == null) {
-            checkNonLocal(now);
-        }
+        checkNonLocal(now);
         return new CurrentState(loadMaster.address(), read, missing, unreadable, nonLocalRealServers);
-    }
-
-    private static boolean silent(LoadMasterException e) {
-        return e.status() == 0 || e.status() == 401 || e.status() >= 500;
     }
 
     /**

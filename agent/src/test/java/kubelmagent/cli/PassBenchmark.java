@@ -9,6 +9,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
@@ -68,10 +70,11 @@ public final class PassBenchmark {
                 long firstMs = (System.nanoTime() - t0) / 1_000_000;
                 check(first, services * endpoints);
                 System.out.printf(
-                        "first pass: %d ms, %d adds, %d Kubernetes requests, %d showvs, %d addrs%n",
+                        "first pass: %d ms, %d adds, %d Kubernetes requests, %d listvs, %d showvs, %d addrs%n",
                         firstMs,
                         first.applied(),
                         cluster.requests() - k8sBefore,
+                        loadMaster.engine().calls("listvs"),
                         loadMaster.engine().calls("showvs"),
                         loadMaster.engine().calls("addrs"));
 
@@ -80,6 +83,8 @@ public final class PassBenchmark {
                 }
                 long[] steady = new long[rounds];
                 long allocated = 0;
+                int k8sSteady = cluster.requests();
+                Map<String, Integer> lmSteady = loadMaster.engine().calls();
                 for (int i = 0; i < rounds; i++) {
                     long a0 = allocatedBytes();
                     long s0 = System.nanoTime();
@@ -90,6 +95,10 @@ public final class PassBenchmark {
                 System.out.printf(
                         "steady pass (no change), %d rounds: %s; allocated %.1f MiB per pass%n",
                         rounds, stats(steady), allocated / (double) rounds / (1 << 20));
+                System.out.printf(
+                        "steady pass requests: %d Kubernetes, LoadMaster %s per pass%n",
+                        (cluster.requests() - k8sSteady) / rounds,
+                        perPass(lmSteady, loadMaster.engine().calls(), rounds));
 
                 long[] churn = new long[rounds];
                 long[] confirm = new long[rounds];
@@ -138,6 +147,18 @@ public final class PassBenchmark {
             throw new IllegalStateException(
                     "unexpected pass result " + r + " (expected " + expectedChanges + " changes)");
         }
+    }
+
+    /** {@code {listvs=1}}: the LoadMaster calls of each command per pass between two counts. */
+    private static Map<String, Integer> perPass(Map<String, Integer> before, Map<String, Integer> after, int rounds) {
+        Map<String, Integer> per = new TreeMap<>();
+        after.forEach((command, n) -> {
+            int calls = n - before.getOrDefault(command, 0);
+            if (calls > 0) {
+                per.put(command, calls / rounds);
+            }
+        });
+        return per;
     }
 
     private static long allocatedBytes() {

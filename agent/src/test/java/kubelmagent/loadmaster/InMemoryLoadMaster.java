@@ -34,7 +34,7 @@ import kubelmagent.simulator.VsRef;
  *       takes one, as on the appliance);</li>
  *   <li>{@code get param=nonlocalrs} ({@link #nonLocalRealServersEnabled}) answers the global "Enable
  *       Non-Local Real Servers", off as on a new appliance until {@link #setNonLocalRealServers} switches
- *       it on; {@code showvs} shows each VS's {@code Transparent} ({@link VirtualService#transparent()}),
+ *       it on; {@code listvs} and {@code showvs} show each VS's {@code Transparent} ({@link VirtualService#transparent()}),
  *       N until {@link #setTransparent} says otherwise.</li>
  * </ul>
  * Every address counts as local here, so the engine's non-local rule and a transparent VS's refusal of
@@ -53,7 +53,7 @@ public final class InMemoryLoadMaster implements LoadMaster {
 
     /** The command names {@link #calls} and {@link #failNext} accept. */
     public static final Set<String> COMMANDS =
-            Set.of(ApiCall.SHOWVS, ApiCall.GET, ApiCall.ADDRS, ApiCall.DELRS, ApiCall.MODRS);
+            Set.of(ApiCall.LISTVS, ApiCall.SHOWVS, ApiCall.GET, ApiCall.ADDRS, ApiCall.DELRS, ApiCall.MODRS);
 
     private final SimulatedLoadMaster engine = new SimulatedLoadMaster();
     private final Map<String, Deque<Fault>> faults = new HashMap<>();
@@ -178,6 +178,18 @@ public final class InMemoryLoadMaster implements LoadMaster {
     @Override
     public String address() {
         return ADDRESS;
+    }
+
+    /** Every VS, SubVSs included; here every VS can be read, so none is listed as unreadable. */
+    @Override
+    public synchronized VirtualServiceList listVirtualServices() throws LoadMasterException {
+        Fault fault = begin(ApiCall.listvs());
+        List<VirtualService> all = new ArrayList<>();
+        for (SimVirtualService v : engine.listvs()) {
+            all.add(model(v));
+        }
+        end(fault);
+        return VirtualServiceList.of(all);
     }
 
     @Override

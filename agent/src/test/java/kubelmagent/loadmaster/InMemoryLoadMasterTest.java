@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
@@ -38,6 +40,41 @@ class InMemoryLoadMasterTest {
                         List.of(new RealServer(1, B, true, 1000), new RealServer(2, A, false, 50))),
                 vs);
         assertEquals(List.of(A, B), lm.realServers(VS), "sorted");
+    }
+
+    @Test
+    void listsEveryVirtualServiceSubVsIncludedAsItShowsEach() throws Exception {
+        lm.addVirtualService(7, "10.0.0.6", 80)
+                .addSubVirtualService(7, 8, "sub")
+                .setTransparent(3, true);
+        lm.addRealServer(VS, A);
+        lm.addRealServer(VirtualServiceId.of(8), B);
+        VirtualServiceList list = lm.listVirtualServices();
+        Map<VirtualServiceId, VirtualService> shown = new TreeMap<>();
+        for (int index : new int[] {3, 7, 8}) {
+            shown.put(VirtualServiceId.of(index), lm.showVirtualService(VirtualServiceId.of(index)));
+        }
+        assertEquals(shown, list.virtualServices());
+        assertEquals(Map.of(), list.unreadable());
+        assertEquals(1, lm.calls("listvs"));
+        assertEquals(3, lm.calls("showvs"));
+    }
+
+    @Test
+    void listsNoVirtualServicesWhenItHasNone() throws Exception {
+        lm.removeVirtualService(VS);
+        assertEquals(new VirtualServiceList(Map.of(), Map.of()), lm.listVirtualServices());
+    }
+
+    @Test
+    void failsTheNextListvsWhenToldTo() throws Exception {
+        LoadMasterException injected = new LoadMasterException("listvs: LoadMaster answered 500", 500);
+        lm.failNext("listvs", injected);
+        assertEquals(injected, assertThrows(LoadMasterException.class, lm::listVirtualServices));
+        assertEquals(
+                List.of(VS),
+                List.copyOf(lm.listVirtualServices().virtualServices().keySet()));
+        assertEquals(2, lm.calls("listvs"));
     }
 
     @Test
@@ -245,7 +282,7 @@ class InMemoryLoadMasterTest {
 
     @Test
     void rejectsAnUnknownCommandName() {
-        assertThrows(IllegalArgumentException.class, () -> lm.failNext("listvs", new LoadMasterException("x", 0)));
+        assertThrows(IllegalArgumentException.class, () -> lm.failNext("showrs", new LoadMasterException("x", 0)));
         assertThrows(IllegalArgumentException.class, () -> lm.calls("addRs"));
     }
 

@@ -373,6 +373,7 @@ class LoadMasterRestClientCredentialTest {
     private static String description(Op op) {
         Member pod = new Member("10.244.1.7", 8080);
         return switch (op) {
+            case LISTVS -> ApiCall.listvs().description();
             case SHOWVS -> ApiCall.showvs(VS).description();
             case GET -> ApiCall.get("nonlocalrs").description();
             case ADDRS -> ApiCall.addrs(VS, pod, true).description();

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import kubelmagent.http.Backoff;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
@@ -63,6 +65,38 @@ class LoadMasterRestClientSimulatorTest {
         lm = simulator.engine();
         lm.reset();
         lm.setNonLocalRs(true);
+    }
+
+    // ---- listvs
+
+    @Test
+    void listsEveryVirtualServiceSubVsIncludedAsShowvsShowsEach() throws Exception {
+        lm.addVirtualService(2, "10.0.0.4", 80, "udp", "dns");
+        lm.addRealServerByHand(2, "10.244.1.7", 53);
+        lm.addRealServerByHand(2, "10.244.2.9", 53, false, 500);
+        lm.addVirtualService(3, "10.0.0.5", 443, "tcp", "parent");
+        lm.addSubVirtualService(3, 4, "sub");
+        lm.addRealServerByHand(4, "10.244.3.4", 9090);
+        lm.setTransparent(2, true);
+        Map<VirtualServiceId, VirtualService> shown = new TreeMap<>();
+        VirtualServiceList list;
+        try (LoadMasterRestClient client = client()) {
+            for (int index : new int[] {2, 3, 4}) {
+                VirtualServiceId id = VirtualServiceId.of(index);
+                shown.put(id, client.showVirtualService(id));
+            }
+            list = client.listVirtualServices();
+        }
+        assertEquals(shown, list.virtualServices());
+        assertEquals(Map.of(), list.unreadable());
+        assertEquals(1, lm.calls("listvs"));
+    }
+
+    @Test
+    void listsNoVirtualServicesOfAnEmptyLoadMaster() throws Exception {
+        try (LoadMasterRestClient client = client()) {
+            assertEquals(new VirtualServiceList(Map.of(), Map.of()), client.listVirtualServices());
+        }
     }
 
     // ---- showvs

@@ -178,6 +178,8 @@ class LoadMasterRestClientTest {
     static Stream<Arguments> everyCommandWithEitherCredential() {
         String rs = "vs=3&rs=10.244.1.7&rsport=8080";
         Map<Op, String> forms = Map.of(
+                Op.LISTVS,
+                "",
                 Op.SHOWVS,
                 "vs=3",
                 Op.GET,
@@ -223,7 +225,8 @@ class LoadMasterRestClientTest {
             assertFalse(request.getRequestLine().contains(secret), request.getRequestLine());
         }
         assertEquals("application/x-www-form-urlencoded", request.getHeaders().get("Content-Type"));
-        assertEquals(withKey ? form + "&apikey=key-7Hq2%2BZx%2F9%3D%26" : form, body(request));
+        String apiKey = "apikey=key-7Hq2%2BZx%2F9%3D%26";
+        assertEquals(withKey ? (form.isEmpty() ? apiKey : form + "&" + apiKey) : form, body(request));
         assertEquals(withKey ? null : "Basic " + basic, request.getHeaders().get("Authorization"));
     }
 
@@ -255,6 +258,124 @@ class LoadMasterRestClientTest {
         LoadMasterConnection c = connection("ftp://10.0.0.2", Secret.of(KEY), null, null, true, Duration.ofSeconds(5));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> client(c));
         assertEquals("the LoadMaster URL must be https://<address>[:port]", e.getMessage());
+    }
+
+    // ---- listvs
+
+    @Test
+    void sendsListvsAsAPostFormWithOnlyTheApiKey() throws Exception {
+        server.enqueue(xml(200, "listvs-empty.xml"));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            lm.listVirtualServices();
+        }
+        RecordedRequest request = server.takeRequest();
+        assertEquals("POST /access/listvs HTTP/1.1", request.getRequestLine());
+        assertEquals("application/x-www-form-urlencoded", request.getHeaders().get("Content-Type"));
+        assertEquals("apikey=k3y", body(request));
+        assertNull(request.getHeaders().get("Authorization"));
+    }
+
+    @Test
+    void readsEveryVirtualServiceInAListvsAnswerAsShowvsWouldReadIt() throws Exception {
+        VirtualServiceList list = list("listvs-two-vs.xml");
+        VirtualServiceId sub = VirtualServiceId.of(4);
+        assertEquals(
+                Map.of(
+                        VS,
+                        new VirtualService(
+                                VS, "10.0.0.5", 443, "tcp", "parent", List.of(sub), true, List.of(), null, false),
+                        sub,
+                        new VirtualService(
+                                sub,
+                                "",
+                                0,
+                                "tcp",
+                                "sub",
+                                List.of(),
+                                false,
+                                List.of(
+                                        new RealServer(10, new Member("10.244.3.4", 9090), true, 1000),
+                                        new RealServer(11, new Member("10.244.3.5", 9090), false, 500)),
+                                VS,
+                                false)),
+                list.virtualServices());
+        assertEquals(Map.of(), list.unreadable());
+    }
+
+    @Test
+    void readsAnEmptyListvsAnswerAsALoadMasterWithoutVirtualServices() throws Exception {
+        assertEquals(new VirtualServiceList(Map.of(), Map.of()), list("listvs-empty.xml"));
+    }
+
+    @Test
+    void listsAVirtualServiceItCannotReadAsUnreadableAndReadsTheOthers() throws Exception {
+        server.enqueue(response(200, replace("listvs-two-vs.xml", "<Addr>10.244.3.5</Addr>", "<Addr></Addr>")));
+        VirtualServiceList list;
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            list = lm.listVirtualServices();
+        }
+        assertEquals(List.of(VS), List.copyOf(list.virtualServices().keySet()));
+        assertEquals(
+                Map.of(
+                        VirtualServiceId.of(4),
+                        "listvs: LoadMaster sent VS 4 in a form the agent cannot read (<Rs> #2 has no <Addr>)"),
+                list.unreadable());
+    }
+
+    @Test
+    void failsOnAListvsAnswerThatDoesNotSayWhichVirtualServicesItLists() throws Exception {
+        server.enqueue(response(200, replace("listvs-two-vs.xml", "<Index>4</Index>", "<Index>3</Index>")));
+        server.enqueue(response(200, replace("listvs-two-vs.xml", "<Index>4</Index>", "<Index></Index>")));
+        server.enqueue(xml(200, "showvs-two-rs.xml"));
+        server.enqueue(xml(200, "delrs.xml"));
+        List<String> messages = new java.util.ArrayList<>();
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            for (int i = 0; i < 4; i++) {
+                LoadMasterException e = assertThrows(LoadMasterException.class, lm::listVirtualServices);
+                assertEquals(0, e.status());
+                messages.add(e.getMessage());
+            }
+        }
+        String prefix = "listvs: LoadMaster sent a list of Virtual Services the agent cannot read (";
+        assertEquals(
+                List.of(
+                        prefix + "VS 3 is listed twice)",
+                        prefix + "<VS> #2 has no valid <Index>)",
+                        prefix + "<Data> holds <Status>, where a list has only <VS> elements)",
+                        prefix + "no <Data> in <Success>)"),
+                messages);
+    }
+
+    @Test
+    void failsOnAListvsAnsweredWith401() throws Exception {
+        server.enqueue(unauthorized());
+        LoadMasterException e = failure(Op.LISTVS::run);
+        assertEquals("listvs: LoadMaster answered 401 Unauthorized: " + LoadMasterRestClient.HINT_401, e.getMessage());
+        assertEquals(401, e.status());
+        assertEquals(1, server.getRequestCount(), "a 401 is not tried again");
+    }
+
+    @Test
+    void triesAListvsAnsweredWith500ThreeTimesAndThenFails() throws Exception {
+        enqueueForEveryTry(Op.LISTVS, xml(500, "error-internal.xml"));
+        LoadMasterException e = failure(Op.LISTVS::run);
+        assertEquals("listvs: LoadMaster answered 500 \"Internal error\"", e.getMessage());
+        assertEquals(500, e.status());
+        assertEquals(3, server.getRequestCount());
+    }
+
+    @Test
+    void failsOnATruncatedListvsAnswer() throws Exception {
+        byte[] whole = Fixtures.bytes("listvs-two-vs.xml");
+        server.enqueue(response(200, Arrays.copyOf(whole, whole.length - 40)));
+        LoadMasterException e = failure(Op.LISTVS::run);
+        assertTrue(
+                e.getMessage()
+                        .startsWith("listvs: LoadMaster sent a response that is not a LoadMaster XML envelope"
+                                + " (malformed XML: "),
+                e.getMessage());
+        assertEquals(0, e.status());
+        assertEquals(1, server.getRequestCount(), "an answer that cannot be read is not tried again");
     }
 
     // ---- showvs parsing
@@ -446,6 +567,7 @@ class LoadMasterRestClientTest {
 
     /** Every call the client makes; named after its command. */
     enum Op {
+        LISTVS,
         SHOWVS,
         GET,
         ADDRS,
@@ -454,6 +576,7 @@ class LoadMasterRestClientTest {
 
         void run(LoadMaster lm) throws LoadMasterException {
             switch (this) {
+                case LISTVS -> lm.listVirtualServices();
                 case SHOWVS -> lm.showVirtualService(VS);
                 case GET -> lm.nonLocalRealServersEnabled();
                 case ADDRS -> lm.addRealServer(VS, POD);
@@ -463,12 +586,13 @@ class LoadMasterRestClientTest {
         }
 
         boolean read() {
-            return this == SHOWVS || this == GET;
+            return this == LISTVS || this == SHOWVS || this == GET;
         }
 
         /** The fixture of a successful answer. */
         String success() {
             return switch (this) {
+                case LISTVS -> "listvs-two-vs.xml";
                 case SHOWVS -> "showvs-no-rs.xml";
                 case GET -> "get-nonlocalrs-yes.xml";
                 case ADDRS -> "addrs.xml";
@@ -1022,6 +1146,13 @@ class LoadMasterRestClientTest {
     /** The request's form body. */
     static String body(RecordedRequest request) {
         return request.getBody() == null ? "" : request.getBody().string(StandardCharsets.ISO_8859_1);
+    }
+
+    private VirtualServiceList list(String fixture) throws LoadMasterException {
+        server.enqueue(xml(200, fixture));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            return lm.listVirtualServices();
+        }
     }
 
     private VirtualService show(String fixture) throws LoadMasterException {

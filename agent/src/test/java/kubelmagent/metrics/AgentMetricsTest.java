@@ -80,6 +80,7 @@ class AgentMetricsTest {
         AgentMetrics m = new AgentMetrics("1.0");
         m.kubernetesObserver().requestFinished("list_services", 403, Duration.ofMillis(5));
         m.loadMasterObserver().requestFinished("addrs", 0, Duration.ofMillis(5));
+        m.loadMasterObserver().requestFinished("listvs", 200, Duration.ofMillis(5));
         String text = Scrape.text(m);
         assertTrue(
                 text.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"kubernetes\","
@@ -88,6 +89,10 @@ class AgentMetricsTest {
         assertTrue(
                 text.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
                         + "command=\"addrs\",outcome=\"error\"} 1\n"),
+                text);
+        assertTrue(
+                text.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
+                        + "command=\"listvs\",outcome=\"2xx\"} 1\n"),
                 text);
     }
 

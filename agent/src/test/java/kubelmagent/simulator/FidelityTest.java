@@ -107,6 +107,44 @@ class FidelityTest {
                 resource("captures/listvs.xml"), http.get("/access/listvs").body());
     }
 
+    /**
+     * The capture of listvs holds one VS: its showvs fields in a {@code <VS>} element. With several VSs, a SubVS
+     * among them, each follows the one before in the same wrapping, with its {@code <Rs>} or {@code <SubVS>}
+     * children as showvs shows them.
+     */
+    @Test
+    void listsEveryVsAsShowvsShowsItEachInAVsElement() throws Exception {
+        lm.engine().addVirtualService(1, "192.168.1.222", 80, "tcp", "foo");
+        lm.engine().addRealServerByHand(1, "10.10.10.10", 8080);
+        lm.engine().addVirtualService(2, "192.168.1.223", 443, "tcp", "");
+        lm.engine().addSubVirtualService(2, 3, "a");
+        lm.engine().addRealServerByHand(3, "10.10.10.11", 8080);
+        StringBuilder shown = new StringBuilder();
+        for (int vs = 1; vs <= 3; vs++) {
+            shown.append("<VS>\r\n")
+                    .append(data(http.get("/access/showvs?vs=" + vs).text()))
+                    .append("</VS>\r\n");
+        }
+        String listed = http.get("/access/listvs").text();
+        assertEquals(shown.toString(), data(listed));
+        String captured = new String(resource("captures/listvs.xml"), StandardCharsets.ISO_8859_1);
+        assertEquals(captured.replace(data(captured), shown), listed, "the envelope around <Data> as captured");
+    }
+
+    /** No capture shows a LoadMaster without VSs: the simulator answers an empty {@code <Data>} (a guess). */
+    @Test
+    void answersListvsWithAnEmptyDataWhenThereIsNoVs() throws Exception {
+        String captured = new String(resource("captures/listvs.xml"), StandardCharsets.ISO_8859_1);
+        assertEquals(
+                captured.replace(data(captured), ""), http.get("/access/listvs").text());
+    }
+
+    /** What lies between {@code <Success><Data>} and {@code </Data></Success>}. */
+    private static String data(String answer) {
+        int start = answer.indexOf("<Success><Data>") + "<Success><Data>".length();
+        return answer.substring(start, answer.indexOf("</Data></Success>", start));
+    }
+
     @Test
     void answersWritesWithoutDataByteForByteAsCaptured() throws Exception {
         for (String command : List.of("delrs", "modrs", "delvs")) {
