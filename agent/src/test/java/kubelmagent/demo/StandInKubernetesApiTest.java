@@ -99,6 +99,19 @@ class StandInKubernetesApiTest {
             return names;
         }
 
+        /** {@code ns/service} of each slice, from its {@code kubernetes.io/service-name} label. */
+        List<String> serviceNames() {
+            List<String> names = new ArrayList<>();
+            for (JsonElement item : body.getAsJsonArray("items")) {
+                JsonObject meta = item.getAsJsonObject().getAsJsonObject("metadata");
+                names.add(meta.get("namespace").getAsString() + "/"
+                        + meta.getAsJsonObject("labels")
+                                .get("kubernetes.io/service-name")
+                                .getAsString());
+            }
+            return names;
+        }
+
         String metadata(String field) {
             JsonElement value = body.getAsJsonObject("metadata").get(field);
             return value == null ? null : value.getAsString();
@@ -224,6 +237,38 @@ class StandInKubernetesApiTest {
     }
 
     @Test
+    void listsTheSlicesOfTheNamedServicesAndTheEndpointsOfANamespace() throws IOException {
+        api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP)
+                .scale("shop", "web", "10.244.1.7")
+                .service("shop", "api", KEMP, Map.of("vsid", "4"), HTTP)
+                .scale("shop", "api", "10.244.1.8")
+                .service("shop", "cart", KEMP, Map.of("vsid", "5"), HTTP)
+                .service("blog", "web", KEMP, Map.of("vsid", "6"), HTTP);
+        String slices = "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector=";
+
+        assertEquals(
+                List.of("shop/api", "shop/web"),
+                get(slices + q("kubernetes.io/service-name in (web, api, gone)"))
+                        .serviceNames(),
+                "the slices of the Services named, in the namespace asked, in the order they are stored");
+        assertEquals(
+                List.of("shop/api", "shop/cart", "shop/web"),
+                get(slices + q("kubernetes.io/service-name")).serviceNames(),
+                "every Service's slices");
+        assertEquals(
+                List.of("shop/cart"),
+                get(slices + q("kubernetes.io/service-name notin (web,api)")).serviceNames());
+
+        Reply endpoints = get("/api/v1/namespaces/shop/endpoints?limit=2");
+        assertEquals("EndpointsList", endpoints.string("kind"));
+        assertEquals(List.of("shop/api", "shop/cart"), endpoints.names());
+        assertEquals(
+                List.of("shop/web"),
+                get("/api/v1/namespaces/shop/endpoints?limit=2&continue=" + q(endpoints.metadata("continue")))
+                        .names());
+    }
+
+    @Test
     void listsOnlyTheServicesTheLabelSelectorSelects() throws IOException {
         api.service("shop", "web", Map.of("kempLB", "Enabled", "app", "web"), Map.of("vsid", "3"), HTTP)
                 .service("shop", "internal", Map.of("kempLB", "Disabled", "app", "internal"), Map.of("vsid", "4"), HTTP)
@@ -253,9 +298,14 @@ class StandInKubernetesApiTest {
                 List.of(),
                 get("/api/v1/namespaces/shop/services?labelSelector=" + q("kempLB==Enabled,app=front"))
                         .names());
-        Reply setBased = get("/api/v1/services?labelSelector=" + q("kempLB in (Enabled)"));
-        assertEquals(400, setBased.code());
-        assertEquals("BadRequest", setBased.string("reason"));
+        assertEquals(
+                List.of("blog/front", "shop/web"),
+                get("/api/v1/services?labelSelector=" + q("kempLB in (Enabled),app notin (internal, plain)"))
+                        .names(),
+                "set-based requirements");
+        Reply malformed = get("/api/v1/services?labelSelector=" + q("kempLB in ()"));
+        assertEquals(400, malformed.code());
+        assertEquals("BadRequest", malformed.string("reason"));
     }
 
     @Test
