@@ -218,6 +218,43 @@ class StandInKubernetesApiTest {
     }
 
     @Test
+    void theAgentReadsTheEndpointsOfEachNamespaceWithOneListHoweverManyServicesItHolds() throws IOException {
+        for (String namespace : List.of("shop", "blog", "team-a")) {
+            for (int i = 0; i < 3; i++) {
+                api.service(namespace, "svc-" + i, KEMP, Map.of("vsid", String.valueOf(i + 1)), HTTP)
+                        .scale(namespace, "svc-" + i, "10.244." + i + ".7");
+            }
+        }
+        for (int i = 0; i < 120; i++) { // more than one selector names: every slice of the namespace is listed
+            api.service("big", "svc-" + i, KEMP, Map.of("vsid", String.valueOf(i + 1)), HTTP)
+                    .scale("big", "svc-" + i, "10.245." + (i / 200) + "." + (i % 200 + 1));
+        }
+        api.service("big", "unbound", KEMP, Map.of(), HTTP).scale("big", "unbound", "10.246.0.1");
+        int before = api.requests();
+
+        DesiredState state = readAsTheAgent();
+
+        assertTrue(state.complete(), state.problems().toString());
+        assertEquals(9 + 120, state.services().size());
+        assertEquals(1, state.problems().size(), "big/unbound has no vsid");
+        assertEquals(
+                List.of(http("10.244.2.7")),
+                state.services().stream()
+                        .filter(s -> s.service().equals(new ServiceRef("team-a", "svc-2")))
+                        .findFirst()
+                        .orElseThrow()
+                        .ports());
+        assertEquals(
+                List.of(http("10.245.0.120")),
+                state.services().stream()
+                        .filter(s -> s.service().equals(new ServiceRef("big", "svc-119")))
+                        .findFirst()
+                        .orElseThrow()
+                        .ports());
+        assertEquals(2 + 4, api.requests() - before, "discovery, the Service list, one list per namespace");
+    }
+
+    @Test
     void splitsALargeServiceIntoSlicesOfAHundredAndTheAgentReadsThemAll() throws IOException {
         String[] ips = IntStream.range(0, 250)
                 .mapToObj(i -> "10.244." + (i / 200) + "." + (i % 200 + 1))
