@@ -237,20 +237,10 @@ class StandInKubernetesApiTest {
         assertTrue(state.complete(), state.problems().toString());
         assertEquals(9 + 120, state.services().size());
         assertEquals(1, state.problems().size(), "big/unbound has no vsid");
-        assertEquals(
-                List.of(http("10.244.2.7")),
-                state.services().stream()
-                        .filter(s -> s.service().equals(new ServiceRef("team-a", "svc-2")))
-                        .findFirst()
-                        .orElseThrow()
-                        .ports());
-        assertEquals(
-                List.of(http("10.245.0.120")),
-                state.services().stream()
-                        .filter(s -> s.service().equals(new ServiceRef("big", "svc-119")))
-                        .findFirst()
-                        .orElseThrow()
-                        .ports());
+        Map<ServiceRef, List<ServicePort>> ports =
+                state.services().stream().collect(Collectors.toMap(DesiredService::service, DesiredService::ports));
+        assertEquals(List.of(http("10.244.2.7")), ports.get(new ServiceRef("team-a", "svc-2")));
+        assertEquals(List.of(http("10.245.0.120")), ports.get(new ServiceRef("big", "svc-119")));
         assertEquals(2 + 4, api.requests() - before, "discovery, the Service list, one list per namespace");
     }
 

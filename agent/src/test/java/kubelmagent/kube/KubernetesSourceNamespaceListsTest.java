@@ -70,14 +70,8 @@ class KubernetesSourceNamespaceListsTest {
         }
         JsonObject labels = new JsonObject();
         labels.addProperty("kempLB", "Enabled");
-        JsonObject port = new JsonObject();
-        port.addProperty("name", "http");
-        port.addProperty("port", 80);
-        port.addProperty("protocol", "TCP");
-        JsonArray ports = new JsonArray();
-        ports.add(port);
         JsonObject spec = new JsonObject();
-        spec.add("ports", ports);
+        spec.add("ports", http(80));
         JsonObject service = new JsonObject();
         service.add("metadata", meta(namespace, name, labels, annotations));
         service.add("spec", spec);
@@ -101,7 +95,7 @@ class KubernetesSourceNamespaceListsTest {
         slice.add("metadata", meta(namespace, service + "-" + ip.hashCode(), labels, new JsonObject()));
         slice.addProperty("addressType", "IPv4");
         slice.add("endpoints", endpoints);
-        slice.add("ports", httpPorts());
+        slice.add("ports", http(8080));
         return slice;
     }
 
@@ -113,7 +107,7 @@ class KubernetesSourceNamespaceListsTest {
         addresses.add(address);
         JsonObject subset = new JsonObject();
         subset.add("addresses", addresses);
-        subset.add("ports", httpPorts());
+        subset.add("ports", http(8080));
         JsonArray subsets = new JsonArray();
         subsets.add(subset);
         JsonObject endpoints = new JsonObject();
@@ -122,10 +116,11 @@ class KubernetesSourceNamespaceListsTest {
         return endpoints;
     }
 
-    private static JsonArray httpPorts() {
+    /** {@code ports}: one, named {@code http}. */
+    private static JsonArray http(int number) {
         JsonObject port = new JsonObject();
         port.addProperty("name", "http");
-        port.addProperty("port", 8080);
+        port.addProperty("port", number);
         port.addProperty("protocol", "TCP");
         JsonArray ports = new JsonArray();
         ports.add(port);
@@ -187,6 +182,19 @@ class KubernetesSourceNamespaceListsTest {
         return "10.244." + namespace + "." + (service + 1);
     }
 
+    /** Each namespace's list, selected by its bound Services' names, holds a slice of each of its Services. */
+    private void servesTheSlicesOfThreeNamespaces(String version) {
+        for (int n = 0; n < NAMESPACES.size(); n++) {
+            List<JsonObject> slices = new ArrayList<>();
+            for (int s = 0; s < NAMES.size(); s++) {
+                slices.add(slice(NAMESPACES.get(n), NAMES.get(s), ip(n, s)));
+            }
+            api.on(
+                    endpointSlicesIn(version, NAMESPACES.get(n), "api", "cart", "front", "search"),
+                    list("EndpointSliceList", slices));
+        }
+    }
+
     private static List<DesiredService> threeNamespacesRead() {
         List<DesiredService> expected = new ArrayList<>();
         int vsid = 1;
@@ -202,15 +210,7 @@ class KubernetesSourceNamespaceListsTest {
     @ValueSource(strings = {"v1", "v1beta1"})
     void readsTheEndpointSlicesOfThreeNamespacesWithOneListEach(String version) {
         threeNamespaces(version.equals("v1") ? "discovery-v1.json" : "discovery-v1beta1.json");
-        for (int n = 0; n < NAMESPACES.size(); n++) {
-            List<JsonObject> slices = new ArrayList<>();
-            for (int s = 0; s < NAMES.size(); s++) {
-                slices.add(slice(NAMESPACES.get(n), NAMES.get(s), ip(n, s)));
-            }
-            api.on(
-                    endpointSlicesIn(version, NAMESPACES.get(n), "api", "cart", "front", "search"),
-                    list("EndpointSliceList", slices));
-        }
+        servesTheSlicesOfThreeNamespaces(version);
 
         DesiredState state = read();
 
@@ -262,15 +262,7 @@ class KubernetesSourceNamespaceListsTest {
     @Test
     void aFailedListSkipsTheServicesOfItsNamespaceOnlyAndTheyKeepTheirRealServers() {
         threeNamespaces("discovery-v1.json");
-        for (int n = 0; n < NAMESPACES.size(); n++) {
-            List<JsonObject> slices = new ArrayList<>();
-            for (int s = 0; s < NAMES.size(); s++) {
-                slices.add(slice(NAMESPACES.get(n), NAMES.get(s), ip(n, s)));
-            }
-            api.on(
-                    endpointSlices(NAMESPACES.get(n), "api", "cart", "front", "search"),
-                    list("EndpointSliceList", slices));
-        }
+        servesTheSlicesOfThreeNamespaces("v1");
         api.on(endpointSlices("shop", "api", "cart", "front", "search"), status(403, "status-403-endpointslices.json"));
 
         DesiredState state = read();
