@@ -80,6 +80,7 @@ public final class PassBenchmark {
                 }
                 long[] steady = new long[rounds];
                 long allocated = 0;
+                int k8sSteadyBefore = cluster.requests();
                 for (int i = 0; i < rounds; i++) {
                     long a0 = allocatedBytes();
                     long s0 = System.nanoTime();
@@ -88,8 +89,12 @@ public final class PassBenchmark {
                     allocated += allocatedBytes() - a0;
                 }
                 System.out.printf(
-                        "steady pass (no change), %d rounds: %s; allocated %.1f MiB per pass%n",
-                        rounds, stats(steady), allocated / (double) rounds / (1 << 20));
+                        "steady pass (no change), %d rounds: %s; allocated %.1f MiB per pass; %d Kubernetes"
+                                + " requests per pass%n",
+                        rounds,
+                        stats(steady),
+                        allocated / (double) rounds / (1 << 20),
+                        (cluster.requests() - k8sSteadyBefore) / rounds);
 
                 long[] churn = new long[rounds];
                 long[] confirm = new long[rounds];
