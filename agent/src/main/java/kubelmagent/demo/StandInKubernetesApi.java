@@ -16,11 +16,14 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -46,15 +49,17 @@ import kubelmagent.tls.SelfSignedCertificate;
  * <li>{@code /apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices}: an {@code EndpointSliceList}, one or
  *     more slices (at most 100 endpoints each, as the EndpointSlice controller makes them) per Service;</li>
  * <li>{@code /api/v1/namespaces/{ns}/endpoints/{name}}: the core/v1 {@code Endpoints} of a Service (ready
- *     endpoints in {@code addresses}, not-ready ones in {@code notReadyAddresses}, terminating ones left out).</li>
+ *     endpoints in {@code addresses}, not-ready ones in {@code notReadyAddresses}, terminating ones left out),
+ *     and {@code /api/v1/namespaces/{ns}/endpoints}: an {@code EndpointsList} of those in a namespace.</li>
  * </ul>
- * Lists honour {@code labelSelector} (equality-based: {@code k=v}, {@code k==v}, {@code k!=v}, {@code k},
- * {@code !k}, comma-separated, all must hold; EndpointSlices carry their Service's labels plus
+ * Lists honour {@code labelSelector} ({@code k=v}, {@code k==v}, {@code k!=v}, {@code k in (a,b)}, {@code k
+ * notin (a,b)}, {@code k}, {@code !k}, comma-separated, all must hold; EndpointSlices carry their Service's
+ * labels plus
  * {@code kubernetes.io/service-name}) and {@code limit}/{@code continue}: while items remain, the list's
  * {@code metadata.continue} holds a token that serves the rest of the same snapshot; a token it did not
  * hand out (or has forgotten, after 1024 newer ones) is answered 410 {@code Expired}, as the real server
  * answers a compacted one. Errors: 401 without the right token, 404 for other paths, 405 for other
- * methods, 400 for a selector outside that subset; {@link #failNext} injects any other status.
+ * methods, 400 for a selector it cannot parse; {@link #failNext} injects any other status.
  *
  * <pre>{@code
  * try (StandInKubernetesApi api = StandInKubernetesApi.start(dir, "token")) {
@@ -479,6 +484,9 @@ public final class StandInKubernetesApi implements AutoCloseable {
                 case "endpointslices":
                     return new Answer(200, listEndpointSlices(route.namespace(), path, query));
                 default:
+                    if (route.name() == null) {
+                        return new Answer(200, listEndpoints(route.namespace(), path, query));
+                    }
                     Service s = services.get(key(route.namespace(), route.name()));
                     if (s == null) {
                         return failure(404, route, path);
@@ -504,6 +512,14 @@ public final class StandInKubernetesApi implements AutoCloseable {
                 && !p[4].isEmpty()
                 && p[5].equals("services")) {
             return new Route("list", "", "services", p[4], null);
+        }
+        if (p.length == 6
+                && p[1].equals("api")
+                && p[2].equals("v1")
+                && p[3].equals("namespaces")
+                && !p[4].isEmpty()
+                && p[5].equals("endpoints")) {
+            return new Route("list", "", "endpoints", p[4], null);
         }
         if (p.length == 7
                 && p[1].equals("api")
@@ -554,12 +570,14 @@ public final class StandInKubernetesApi implements AutoCloseable {
 
     private String listEndpointSlices(String namespace, String path, Map<String, String> query) throws ApiError {
         LabelSelector selector = selector(query);
-        // The agent asks for one Service's slices: look that one up rather than render every slice.
-        var only = selector.equalTo(SERVICE_NAME_LABEL);
-        var candidates = only.isPresent()
-                ? (services.containsKey(key(namespace, only.get()))
-                        ? List.of(services.get(key(namespace, only.get())))
-                        : List.<Service>of())
+        // The agent names the Services whose slices it wants: look those up rather than walk every Service.
+        var only = selector.oneOf(SERVICE_NAME_LABEL);
+        Collection<Service> candidates = only.isPresent()
+                ? only.get().stream()
+                        .map(name -> services.get(key(namespace, name)))
+                        .filter(Objects::nonNull)
+                        .sorted(Comparator.comparing(s -> s.json().key()))
+                        .toList()
                 : services.values();
         List<Stored> items = new ArrayList<>();
         for (Service s : candidates) {
@@ -572,6 +590,18 @@ public final class StandInKubernetesApi implements AutoCloseable {
             }
         }
         return list("EndpointSliceList", "discovery.k8s.io/v1", path, query, selector, items);
+    }
+
+    /** The core/v1 Endpoints of a namespace; they carry their Service's name and labels. */
+    private String listEndpoints(String namespace, String path, Map<String, String> query) throws ApiError {
+        LabelSelector selector = selector(query);
+        List<Stored> items = new ArrayList<>();
+        for (Service s : services.values()) {
+            if (namespace.equals(s.namespace()) && selector.matches(s.labels())) {
+                items.add(new Stored(s.json().key(), s.labels(), s.endpointsJson()));
+            }
+        }
+        return list("EndpointsList", "v1", path, query, selector, items);
     }
 
     /** One page of a list, from {@code items} or, given a continue token, from the snapshot it stands for. */

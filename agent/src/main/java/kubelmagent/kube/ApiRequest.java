@@ -2,9 +2,11 @@ package kubelmagent.kube;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -38,27 +40,54 @@ record ApiRequest(
         return new ApiRequest("list", "", "services", namespace, path, Map.of("labelSelector", labelSelector));
     }
 
-    /** The EndpointSlices of one Service, in {@code discovery.k8s.io/{version}}. */
-    static ApiRequest listEndpointSlices(String version, String namespace, String service) {
+    /** The label the EndpointSlice controller puts on each slice: the name of the Service it belongs to. */
+    static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+    /**
+     * At most this many Service names in one {@code in (...)} selector. The API server has no limit of its
+     * own below its 1 MiB of headers, but every name is one more set entry it matches each slice of the
+     * namespace against, and the URL ends up in audit logs and access logs.
+     */
+    static final int MAX_NAMES_IN_SELECTOR = 100;
+
+    /**
+     * At most this many characters of URL-encoded selector: with the path and the other parameters the
+     * request line stays well under 8 KiB, the smallest common limit on the way to an API server (nginx's
+     * {@code large_client_header_buffers}, Apache's {@code LimitRequestLine}), so an authenticating proxy in
+     * front of it does not refuse the list with a 414.
+     */
+    static final int MAX_SELECTOR_CHARS = 4096;
+
+    /**
+     * The EndpointSlices of some Services of one namespace, in {@code discovery.k8s.io/{version}}: selected
+     * by {@code kubernetes.io/service-name in (a,b)} when the names fit ({@link #MAX_NAMES_IN_SELECTOR},
+     * {@link #MAX_SELECTOR_CHARS}), else every slice that belongs to a Service ({@code
+     * kubernetes.io/service-name}), which the caller narrows down to the Services it wants.
+     *
+     * @param services the Services' names; sent sorted, as the server would sort them anyway
+     */
+    static ApiRequest listEndpointSlices(String version, String namespace, Collection<String> services) {
         String path =
                 "/apis/" + DISCOVERY_GROUP + "/" + version + "/namespaces/" + segment(namespace) + "/endpointslices";
+        String named = SERVICE_NAME_LABEL + " in (" + String.join(",", new TreeSet<>(services)) + ")";
+        boolean fits = services.size() <= MAX_NAMES_IN_SELECTOR && encode(named).length() <= MAX_SELECTOR_CHARS;
         return new ApiRequest(
                 "list",
                 DISCOVERY_GROUP,
                 "endpointslices",
                 namespace,
                 path,
-                Map.of("labelSelector", "kubernetes.io/service-name=" + service));
+                Map.of("labelSelector", fits ? named : SERVICE_NAME_LABEL));
     }
 
-    /** The core/v1 Endpoints of one Service. */
-    static ApiRequest getEndpoints(String namespace, String service) {
+    /** The core/v1 Endpoints of one namespace (they carry no label to select them by). */
+    static ApiRequest listEndpoints(String namespace) {
         return new ApiRequest(
-                "get",
+                "list",
                 "",
                 "endpoints",
                 namespace,
-                "/api/v1/namespaces/" + segment(namespace) + "/endpoints/" + segment(service),
+                "/api/v1/namespaces/" + segment(namespace) + "/endpoints",
                 Map.of());
     }
 

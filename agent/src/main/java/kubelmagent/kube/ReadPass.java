@@ -1,11 +1,11 @@
 package kubelmagent.kube;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import kubelmagent.kube.wire.ApiGroup;
-import kubelmagent.kube.wire.EndpointSliceList;
-import kubelmagent.kube.wire.Endpoints;
 import kubelmagent.kube.wire.ServiceList;
 import kubelmagent.kube.wire.ServiceList.Service;
 import kubelmagent.model.DesiredService;
@@ -19,7 +19,10 @@ import kubelmagent.secret.Secret;
 
 /**
  * One read of the desired state: find out where endpoints live, list the labelled Services, check
- * their {@code vsid}, and read the ready and draining endpoints of each.
+ * their {@code vsid}, and read the ready and draining endpoints of each with one list per namespace
+ * that holds bound Services ({@link NamespaceEndpoints}): besides discovery and the Service list, a pass
+ * makes one request per such namespace (more only for long lists, page by page), however many Services
+ * they hold.
  */
 final class ReadPass {
 
@@ -34,7 +37,8 @@ final class ReadPass {
     private final List<DesiredService> services = new ArrayList<>();
     private final List<SkippedService> skipped = new ArrayList<>();
     private EndpointsApi endpointsApi;
-    private ServiceRef unreachableAt;
+    /** The namespace whose endpoints could not be read because the server stopped answering, if any. */
+    private String unreachableAt;
 
     /**
      * @param token      bearer token, or null for none
@@ -56,11 +60,16 @@ final class ReadPass {
         } catch (KubernetesApiException e) {
             return DesiredState.unknown(new Problem(API_SUBJECT, e.getMessage()));
         }
+        Map<String, List<Bound>> byNamespace = new LinkedHashMap<>();
         for (Service service : labelled) {
             if (service.metadata().name() != null && service.metadata().namespace() != null) {
-                add(service);
+                bind(service)
+                        .ifPresent(b -> byNamespace
+                                .computeIfAbsent(b.ref().namespace(), n -> new ArrayList<>())
+                                .add(b));
             }
         }
+        byNamespace.forEach(this::readEndpoints);
         return new DesiredState(true, services, skipped, List.of());
     }
 
@@ -97,25 +106,38 @@ final class ReadPass {
         return all;
     }
 
-    private void add(Service service) {
+    /** A Service bound to a Virtual Service, whose endpoints are still to be read. */
+    private record Bound(ServiceRef ref, VirtualServiceId vs, List<ServiceList.Port> ports) {}
+
+    private Optional<Bound> bind(Service service) {
         ServiceRef ref = new ServiceRef(
                 service.metadata().namespace(), service.metadata().name());
-        Optional<VirtualServiceId> vs = virtualService(ref, service);
-        if (vs.isEmpty()) {
-            return;
-        }
+        return virtualService(ref, service)
+                .map(vs -> new Bound(ref, vs, service.spec().ports()));
+    }
+
+    /**
+     * Reads the endpoints of the Services bound in one namespace, all with one list. If that list is not
+     * read whole, every one of them is skipped as unread, so that each keeps its Real Servers.
+     */
+    private void readEndpoints(String namespace, List<Bound> bound) {
         if (unreachableAt != null) {
-            skipped.add(new SkippedService(
-                    ref, vs.get(), ServiceProblems.notReadAfterUnreachable(ref, unreachableAt), true));
+            bound.forEach(b -> skipped.add(new SkippedService(
+                    b.ref(), b.vs(), ServiceProblems.notReadAfterUnreachable(b.ref(), unreachableAt), true)));
             return;
         }
+        Map<String, List<ServiceList.Port>> specs = new LinkedHashMap<>();
+        bound.forEach(b -> specs.put(b.ref().name(), b.ports()));
         try {
-            services.add(new DesiredService(
-                    ref, vs.get(), readPorts(ref, service.spec().ports())));
+            Map<String, List<ServicePort>> ports =
+                    NamespaceEndpoints.read(api, token, pageSize, endpointsApi, namespace, specs);
+            bound.forEach(b -> services.add(
+                    new DesiredService(b.ref(), b.vs(), ports.get(b.ref().name()))));
         } catch (KubernetesApiException e) {
-            skipped.add(new SkippedService(ref, vs.get(), ServiceProblems.endpointsUnreadable(ref, e), true));
+            bound.forEach(b -> skipped.add(
+                    new SkippedService(b.ref(), b.vs(), ServiceProblems.endpointsUnreadable(b.ref(), e), true)));
             if (e.serverUnreachable()) {
-                unreachableAt = ref;
+                unreachableAt = namespace;
             }
         }
     }
@@ -141,17 +163,5 @@ final class ReadPass {
     /** A Service that is wrong in itself: it keeps its Real Servers, whichever VS they are on. */
     private void skip(Problem problem) {
         skipped.add(SkippedService.invalid(problem.service(), null, problem));
-    }
-
-    private List<ServicePort> readPorts(ServiceRef ref, List<ServiceList.Port> ports) throws KubernetesApiException {
-        if (endpointsApi == EndpointsApi.CORE_ENDPOINTS) {
-            List<Endpoints.Subset> subsets = api.getIfExists(
-                            ApiRequest.getEndpoints(ref.namespace(), ref.name()), token, Endpoints.class)
-                    .map(Endpoints::subsets)
-                    .orElse(List.of());
-            return ServicePorts.fromEndpoints(ports, subsets);
-        }
-        ApiRequest request = ApiRequest.listEndpointSlices(endpointsApi.sliceVersion(), ref.namespace(), ref.name());
-        return ServicePorts.fromEndpointSlices(ports, api.listAll(request, token, pageSize, EndpointSliceList.class));
     }
 }

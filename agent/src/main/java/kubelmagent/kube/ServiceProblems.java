@@ -38,11 +38,11 @@ final class ServiceProblems {
         return problem(service, "left out of this pass because its endpoints could not be read: " + why.getMessage());
     }
 
-    static Problem notReadAfterUnreachable(ServiceRef service, ServiceRef failed) {
+    static Problem notReadAfterUnreachable(ServiceRef service, String failedNamespace) {
         return problem(
                 service,
-                "left out of this pass because the Kubernetes API stopped answering while the" + " endpoints of "
-                        + failed + " were read (see that problem)");
+                "left out of this pass because the Kubernetes API stopped answering while the endpoints in namespace "
+                        + failedNamespace + " were read (see the problems of its Services)");
     }
 
     private static Problem problem(ServiceRef service, String text) {

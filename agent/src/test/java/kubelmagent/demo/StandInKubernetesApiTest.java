@@ -99,6 +99,19 @@ class StandInKubernetesApiTest {
             return names;
         }
 
+        /** {@code ns/service} of each slice, from its {@code kubernetes.io/service-name} label. */
+        List<String> serviceNames() {
+            List<String> names = new ArrayList<>();
+            for (JsonElement item : body.getAsJsonArray("items")) {
+                JsonObject meta = item.getAsJsonObject().getAsJsonObject("metadata");
+                names.add(meta.get("namespace").getAsString() + "/"
+                        + meta.getAsJsonObject("labels")
+                                .get("kubernetes.io/service-name")
+                                .getAsString());
+            }
+            return names;
+        }
+
         String metadata(String field) {
             JsonElement value = body.getAsJsonObject("metadata").get(field);
             return value == null ? null : value.getAsString();
@@ -205,6 +218,33 @@ class StandInKubernetesApiTest {
     }
 
     @Test
+    void theAgentReadsTheEndpointsOfEachNamespaceWithOneListHoweverManyServicesItHolds() throws IOException {
+        for (String namespace : List.of("shop", "blog", "team-a")) {
+            for (int i = 0; i < 3; i++) {
+                api.service(namespace, "svc-" + i, KEMP, Map.of("vsid", String.valueOf(i + 1)), HTTP)
+                        .scale(namespace, "svc-" + i, "10.244." + i + ".7");
+            }
+        }
+        for (int i = 0; i < 120; i++) { // more than one selector names: every slice of the namespace is listed
+            api.service("big", "svc-" + i, KEMP, Map.of("vsid", String.valueOf(i + 1)), HTTP)
+                    .scale("big", "svc-" + i, "10.245." + (i / 200) + "." + (i % 200 + 1));
+        }
+        api.service("big", "unbound", KEMP, Map.of(), HTTP).scale("big", "unbound", "10.246.0.1");
+        int before = api.requests();
+
+        DesiredState state = readAsTheAgent();
+
+        assertTrue(state.complete(), state.problems().toString());
+        assertEquals(9 + 120, state.services().size());
+        assertEquals(1, state.problems().size(), "big/unbound has no vsid");
+        Map<ServiceRef, List<ServicePort>> ports =
+                state.services().stream().collect(Collectors.toMap(DesiredService::service, DesiredService::ports));
+        assertEquals(List.of(http("10.244.2.7")), ports.get(new ServiceRef("team-a", "svc-2")));
+        assertEquals(List.of(http("10.245.0.120")), ports.get(new ServiceRef("big", "svc-119")));
+        assertEquals(2 + 4, api.requests() - before, "discovery, the Service list, one list per namespace");
+    }
+
+    @Test
     void splitsALargeServiceIntoSlicesOfAHundredAndTheAgentReadsThemAll() throws IOException {
         String[] ips = IntStream.range(0, 250)
                 .mapToObj(i -> "10.244." + (i / 200) + "." + (i % 200 + 1))
@@ -221,6 +261,38 @@ class StandInKubernetesApiTest {
                         .toList());
         DesiredState state = readAsTheAgent();
         assertEquals(250, state.services().get(0).ports().get(0).members().size());
+    }
+
+    @Test
+    void listsTheSlicesOfTheNamedServicesAndTheEndpointsOfANamespace() throws IOException {
+        api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP)
+                .scale("shop", "web", "10.244.1.7")
+                .service("shop", "api", KEMP, Map.of("vsid", "4"), HTTP)
+                .scale("shop", "api", "10.244.1.8")
+                .service("shop", "cart", KEMP, Map.of("vsid", "5"), HTTP)
+                .service("blog", "web", KEMP, Map.of("vsid", "6"), HTTP);
+        String slices = "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector=";
+
+        assertEquals(
+                List.of("shop/api", "shop/web"),
+                get(slices + q("kubernetes.io/service-name in (web, api, gone)"))
+                        .serviceNames(),
+                "the slices of the Services named, in the namespace asked, in the order they are stored");
+        assertEquals(
+                List.of("shop/api", "shop/cart", "shop/web"),
+                get(slices + q("kubernetes.io/service-name")).serviceNames(),
+                "every Service's slices");
+        assertEquals(
+                List.of("shop/cart"),
+                get(slices + q("kubernetes.io/service-name notin (web,api)")).serviceNames());
+
+        Reply endpoints = get("/api/v1/namespaces/shop/endpoints?limit=2");
+        assertEquals("EndpointsList", endpoints.string("kind"));
+        assertEquals(List.of("shop/api", "shop/cart"), endpoints.names());
+        assertEquals(
+                List.of("shop/web"),
+                get("/api/v1/namespaces/shop/endpoints?limit=2&continue=" + q(endpoints.metadata("continue")))
+                        .names());
     }
 
     @Test
@@ -253,9 +325,14 @@ class StandInKubernetesApiTest {
                 List.of(),
                 get("/api/v1/namespaces/shop/services?labelSelector=" + q("kempLB==Enabled,app=front"))
                         .names());
-        Reply setBased = get("/api/v1/services?labelSelector=" + q("kempLB in (Enabled)"));
-        assertEquals(400, setBased.code());
-        assertEquals("BadRequest", setBased.string("reason"));
+        assertEquals(
+                List.of("blog/front", "shop/web"),
+                get("/api/v1/services?labelSelector=" + q("kempLB in (Enabled),app notin (internal, plain)"))
+                        .names(),
+                "set-based requirements");
+        Reply malformed = get("/api/v1/services?labelSelector=" + q("kempLB in ()"));
+        assertEquals(400, malformed.code());
+        assertEquals("BadRequest", malformed.string("reason"));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package kubelmagent.kube;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -9,11 +12,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import kubelmagent.http.Backoff;
 import kubelmagent.secret.Secret;
 import kubelmagent.tls.TlsSettings;
@@ -24,8 +31,9 @@ import mockwebserver3.RecordedRequest;
 import okhttp3.HttpUrl;
 
 /**
- * A Kubernetes API server on MockWebServer that answers by route: the URL path, plus the Service
- * for EndpointSlice lists and the {@code continue} token for later pages. Each route answers its
+ * A Kubernetes API server on MockWebServer that answers by route: the URL path, plus the Services
+ * an EndpointSlice list selects ({@code kubernetes.io/service-name in (...)}, or {@code *} for every
+ * slice of a Service) and the {@code continue} token for later pages. Each route answers its
  * responses in turn and then keeps repeating the last one. Unrouted paths get a 404 Status, as the
  * real API server gives for paths it does not serve.
  */
@@ -40,6 +48,11 @@ final class FakeApiServer implements AutoCloseable {
 
     static final String DISCOVERY = "/apis/discovery.k8s.io";
     static final String ALL_SERVICES = "/api/v1/services";
+
+    private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+    private static final String ANY_SERVICE = "*";
+    private static final Pattern SERVICES_NAMED =
+            Pattern.compile(Pattern.quote(SERVICE_NAME_LABEL) + "\\s+in\\s*\\((.*)\\)");
 
     final MockWebServer server = new MockWebServer();
     private final Map<String, Deque<MockResponse>> routes = new ConcurrentHashMap<>();
@@ -98,16 +111,27 @@ final class FakeApiServer implements AutoCloseable {
         return "/api/v1/namespaces/" + namespace + "/services";
     }
 
-    static String endpointSlices(String version, String namespace, String service) {
-        return "/apis/discovery.k8s.io/" + version + "/namespaces/" + namespace + "/endpointslices?service=" + service;
+    /**
+     * The list of the {@code discovery.k8s.io/v1} EndpointSlices of these Services of a namespace, selected
+     * by {@code kubernetes.io/service-name in (...)} (in any order: the agent sends the names sorted).
+     */
+    static String endpointSlices(String namespace, String... services) {
+        return endpointSlicesIn("v1", namespace, services);
     }
 
-    static String endpointSlices(String namespace, String service) {
-        return endpointSlices("v1", namespace, service);
+    static String endpointSlicesIn(String version, String namespace, String... services) {
+        return "/apis/discovery.k8s.io/" + version + "/namespaces/" + namespace + "/endpointslices?service="
+                + String.join(",", new TreeSet<>(List.of(services)));
     }
 
-    static String endpoints(String namespace, String service) {
-        return "/api/v1/namespaces/" + namespace + "/endpoints/" + service;
+    /** The list of every EndpointSlice of a namespace that belongs to a Service (the existence selector). */
+    static String everyEndpointSlice(String namespace) {
+        return endpointSlicesIn("v1", namespace, ANY_SERVICE);
+    }
+
+    /** The list of the core/v1 Endpoints of a namespace. */
+    static String endpoints(String namespace) {
+        return "/api/v1/namespaces/" + namespace + "/endpoints";
     }
 
     /** The route of a later page of a list. */
@@ -118,9 +142,18 @@ final class FakeApiServer implements AutoCloseable {
     private static String routeOf(HttpUrl url) {
         StringBuilder route = new StringBuilder(url.encodedPath());
         String selector = url.queryParameter("labelSelector");
-        String serviceLabel = "kubernetes.io/service-name=";
-        if (selector != null && selector.startsWith(serviceLabel)) {
-            route.append("?service=").append(selector.substring(serviceLabel.length()));
+        Matcher named = SERVICES_NAMED.matcher(selector == null ? "" : selector);
+        if (named.matches()) {
+            route.append("?service=")
+                    .append(String.join(
+                            ",",
+                            new TreeSet<>(Arrays.stream(named.group(1).split(","))
+                                    .map(String::strip)
+                                    .toList())));
+        } else if (SERVICE_NAME_LABEL.equals(selector)) {
+            route.append("?service=").append(ANY_SERVICE);
+        } else if (selector != null && selector.startsWith(SERVICE_NAME_LABEL)) {
+            throw new IllegalArgumentException("the fake does not route the selector " + selector);
         }
         String continueToken = url.queryParameter("continue");
         if (continueToken != null && !continueToken.isEmpty()) {
@@ -133,6 +166,34 @@ final class FakeApiServer implements AutoCloseable {
 
     static MockResponse json(String fixture) {
         return json(200, fixture(fixture));
+    }
+
+    /** One list of the items of these list fixtures, e.g. the EndpointSlices of two Services. */
+    static MockResponse merged(String... fixtures) {
+        JsonObject list = JsonParser.parseString(fixture(fixtures[0])).getAsJsonObject();
+        for (int i = 1; i < fixtures.length; i++) {
+            list.getAsJsonArray("items")
+                    .addAll(JsonParser.parseString(fixture(fixtures[i]))
+                            .getAsJsonObject()
+                            .getAsJsonArray("items"));
+        }
+        return json(200, list.toString());
+    }
+
+    /** An {@code EndpointsList} holding these core/v1 Endpoints fixtures. */
+    static MockResponse endpointsList(String... fixtures) {
+        JsonArray items = new JsonArray();
+        for (String f : fixtures) {
+            items.add(JsonParser.parseString(fixture(f)));
+        }
+        JsonObject list = new JsonObject();
+        list.addProperty("kind", "EndpointsList");
+        list.addProperty("apiVersion", "v1");
+        JsonObject metadata = new JsonObject();
+        metadata.addProperty("resourceVersion", "98771");
+        list.add("metadata", metadata);
+        list.add("items", items);
+        return json(200, list.toString());
     }
 
     static MockResponse status(int code, String fixture) {

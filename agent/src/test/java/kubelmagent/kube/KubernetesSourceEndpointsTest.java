@@ -3,8 +3,11 @@ package kubelmagent.kube;
 import static kubelmagent.kube.FakeApiServer.ALL_SERVICES;
 import static kubelmagent.kube.FakeApiServer.DISCOVERY;
 import static kubelmagent.kube.FakeApiServer.endpointSlices;
+import static kubelmagent.kube.FakeApiServer.endpointSlicesIn;
 import static kubelmagent.kube.FakeApiServer.endpoints;
+import static kubelmagent.kube.FakeApiServer.endpointsList;
 import static kubelmagent.kube.FakeApiServer.json;
+import static kubelmagent.kube.FakeApiServer.merged;
 import static kubelmagent.kube.FakeApiServer.status;
 import static kubelmagent.kube.KubernetesSourceTest.byRef;
 import static kubelmagent.kube.KubernetesSourceTest.members;
@@ -31,9 +34,7 @@ class KubernetesSourceEndpointsTest {
     void startServer() throws IOException {
         api = new FakeApiServer();
         api.start();
-        api.on(DISCOVERY, json("discovery-v1.json"))
-                .on(ALL_SERVICES, json("services-shop.json"))
-                .on(endpointSlices("shop", "api"), json("endpointslices-api.json"));
+        api.on(DISCOVERY, json("discovery-v1.json")).on(ALL_SERVICES, json("services-shop.json"));
     }
 
     @AfterEach
@@ -41,16 +42,18 @@ class KubernetesSourceEndpointsTest {
         api.close();
     }
 
+    /** Web's slices come in one list with those of api, the other Service of its namespace. */
     private List<ServicePort> webPortsFrom(String slicesFixture) {
-        api.on(endpointSlices("shop", "web"), json(slicesFixture));
+        api.on(endpointSlices("shop", "web", "api"), merged(slicesFixture, "endpointslices-api.json"));
         return webPorts();
     }
 
     /** As a Kubernetes 1.20 server offers them: discovery.k8s.io/v1beta1 only. */
     private List<ServicePort> webPortsFromV1beta1(String slicesFixture) {
         api.on(DISCOVERY, json("discovery-v1beta1.json"))
-                .on(endpointSlices("v1beta1", "shop", "web"), json(slicesFixture))
-                .on(endpointSlices("v1beta1", "shop", "api"), json("endpointslices-empty.json"));
+                .on(
+                        endpointSlicesIn("v1beta1", "shop", "web", "api"),
+                        merged(slicesFixture, "endpointslices-api.json"));
         return webPorts();
     }
 
@@ -132,9 +135,7 @@ class KubernetesSourceEndpointsTest {
 
     @Test
     void drainsNothingFromCoreEndpointsWhichSayNothingOfTerminatingPods() {
-        api.on(DISCOVERY, status(404, "status-404.json"))
-                .on(endpoints("shop", "web"), json("endpoints-web.json"))
-                .on(endpoints("shop", "api"), status(404, "status-404-endpoints.json"));
+        api.on(DISCOVERY, status(404, "status-404.json")).on(endpoints("shop"), endpointsList("endpoints-web.json"));
 
         List<ServicePort> ports = webPorts();
 

@@ -6,8 +6,10 @@ import static kubelmagent.kube.FakeApiServer.TOKEN;
 import static kubelmagent.kube.FakeApiServer.delayed;
 import static kubelmagent.kube.FakeApiServer.endpointSlices;
 import static kubelmagent.kube.FakeApiServer.endpoints;
+import static kubelmagent.kube.FakeApiServer.endpointsList;
 import static kubelmagent.kube.FakeApiServer.fixture;
 import static kubelmagent.kube.FakeApiServer.json;
+import static kubelmagent.kube.FakeApiServer.merged;
 import static kubelmagent.kube.FakeApiServer.page;
 import static kubelmagent.kube.FakeApiServer.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,7 +25,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Problem;
-import kubelmagent.model.ServiceRef;
 import kubelmagent.model.SkippedService;
 import kubelmagent.model.VirtualServiceId;
 import mockwebserver3.MockResponse;
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every failed or partial read is reported as incomplete, with a message that says what to do. */
 class KubernetesSourceFailureTest {
 
+    private static final String CONTINUE_SLICES =
+            "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6OTg3NzAsInN0YXJ0Ijoic2hvcC93ZWItOXF2NGRcdTAwMDAifQ";
     private static final String CONTINUE_SERVICES =
             "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MTIzNDU2LCJzdGFydCI6InNob3Avd2ViXHUwMDAwIn0";
 
@@ -137,68 +140,157 @@ class KubernetesSourceFailureTest {
                 message);
     }
 
+    /** Services web and api in shop, blog in blog: one endpoint list per namespace. */
+    private void twoNamespaces() {
+        api.on(ALL_SERVICES, merged("services-shop.json", "services-blog.json"))
+                .on(endpointSlices("blog", "blog"), json("endpointslices-empty.json"));
+    }
+
+    private static List<String> names(DesiredState state) {
+        return state.services().stream().map(s -> s.service().toString()).toList();
+    }
+
+    private static List<String> unread(DesiredState state) {
+        return state.skipped().stream()
+                .filter(SkippedService::unread)
+                .map(s -> s.service().toString())
+                .toList();
+    }
+
     @Test
-    void forbiddenEndpointSlicesLeaveThatServiceOutAndKeepTheOthers() {
-        api.on(ALL_SERVICES, json("services-shop.json"))
-                .on(endpointSlices("shop", "web"), status(403, "status-403-endpointslices.json"))
-                .on(endpointSlices("shop", "api"), json("endpointslices-api.json"));
+    void forbiddenEndpointSlicesLeaveThatNamespaceOutAndKeepTheOthers() {
+        twoNamespaces();
+        api.on(endpointSlices("shop", "web", "api"), status(403, "status-403-endpointslices.json"));
 
         DesiredState state = read();
 
         assertTrue(state.complete(), "the Service list was read");
         assertFalse(state.everythingRead());
+        assertEquals(List.of("blog/blog"), names(state));
+        assertEquals(List.of("shop/web", "shop/api"), unread(state), "each keeps its Real Servers");
         assertEquals(
-                List.of(new ServiceRef("shop", "api")),
-                state.services().stream().map(s -> s.service()).toList());
-        assertEquals(1, state.problems().size());
-        assertEquals("shop/web", state.problems().get(0).subject());
-        assertStartsWith(
-                "shop/web: left out of this pass because its endpoints could not be read: Kubernetes API"
-                        + " answered 403 Forbidden to GET /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices: the account"
-                        + " may not list endpointslices.discovery.k8s.io in namespace shop; add the RBAC rule {apiGroups:"
-                        + " [\"discovery.k8s.io\"], resources: [\"endpointslices\"], verbs: [\"list\"]} to the agent's Role in"
-                        + " that namespace (or bind a ClusterRole that has it there); Kubernetes said: \"endpointslices",
-                state.problems().get(0).message());
+                List.of(VirtualServiceId.of(3), VirtualServiceId.of(4)),
+                state.skipped().stream().map(SkippedService::vs).toList());
+        assertEquals(
+                List.of("shop/web", "shop/api"),
+                state.problems().stream().map(Problem::subject).toList());
+        for (Problem problem : state.problems()) {
+            assertStartsWith(
+                    problem.subject() + ": left out of this pass because its endpoints could not be read: Kubernetes"
+                            + " API answered 403 Forbidden to GET /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices:"
+                            + " the account may not list endpointslices.discovery.k8s.io in namespace shop; add the RBAC"
+                            + " rule {apiGroups: [\"discovery.k8s.io\"], resources: [\"endpointslices\"], verbs:"
+                            + " [\"list\"]} to the agent's Role in that namespace (or bind a ClusterRole that has it"
+                            + " there); Kubernetes said: \"endpointslices",
+                    problem.message());
+        }
         assertNoToken(state);
     }
 
     @Test
-    void forbiddenCoreEndpointsNameTheGetRule() {
+    void forbiddenCoreEndpointsNameTheListRule() {
         api.on(DISCOVERY, status(404, "status-404.json"))
                 .on(ALL_SERVICES, json("services-page2.json"))
-                .on(endpoints("shop", "metrics"), status(403, "status-403-services.json"));
+                .on(endpoints("shop"), status(403, "status-403-services.json"));
 
         DesiredState state = read();
 
         assertTrue(state.complete(), "the Service list was read");
         assertFalse(state.everythingRead());
+        assertEquals(List.of("shop/metrics"), unread(state));
         assertContains(
-                "403 Forbidden to GET /api/v1/namespaces/shop/endpoints/metrics: the account may not get"
+                "403 Forbidden to GET /api/v1/namespaces/shop/endpoints: the account may not list"
                         + " endpoints in namespace shop; add the RBAC rule {apiGroups: [\"\"], resources: [\"endpoints\"],"
-                        + " verbs: [\"get\"]}",
+                        + " verbs: [\"list\"]}",
                 state.problems().get(0).message());
     }
 
     @Test
-    void aFailedEndpointReadKeepsTheOtherServices() {
-        api.on(ALL_SERVICES, json("services-shop.json"))
-                .on(endpointSlices("shop", "web"), json("endpointslices-web.json"))
-                .on(endpointSlices("shop", "api"), status(500, "status-500.json"));
+    void aFailedEndpointListSkipsItsNamespaceAndReadsTheOthers() {
+        twoNamespaces();
+        api.on(endpointSlices("shop", "web", "api"), status(500, "status-500.json"));
 
         DesiredState state = read();
 
         assertTrue(state.complete(), "the Service list was read");
         assertFalse(state.everythingRead());
-        assertEquals(
-                List.of(new ServiceRef("shop", "web")),
-                state.services().stream().map(s -> s.service()).toList());
+        assertEquals(List.of("blog/blog"), names(state));
+        assertEquals(List.of("shop/web", "shop/api"), unread(state));
         assertEquals(
                 "shop/api: left out of this pass because its endpoints could not be read: Kubernetes API answered"
                         + " 500 Internal Server Error to GET /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices: the API"
                         + " server could not answer; the next pass retries — if this persists, check the API server's health"
                         + " (kubectl get --raw='/readyz?verbose'); Kubernetes said: \"Internal error occurred: etcdserver:"
                         + " request timed out\"",
+                state.problems().get(1).message());
+    }
+
+    @Test
+    void aFailedCoreEndpointsListSkipsItsNamespaceAndReadsTheOthers() {
+        api.on(DISCOVERY, status(404, "status-404.json"));
+        twoNamespaces();
+        api.on(endpoints("shop"), status(500, "status-500.json")).on(endpoints("blog"), endpointsList());
+
+        DesiredState state = read();
+
+        assertEquals(List.of("blog/blog"), names(state));
+        assertEquals(List.of("shop/web", "shop/api"), unread(state));
+        assertContains(
+                "500 Internal Server Error to GET /api/v1/namespaces/shop/endpoints:",
                 state.problems().get(0).message());
+    }
+
+    @Test
+    void anEndpointListThatExpiresMidwayIsReadAgainFromItsFirstPage() {
+        api.on(ALL_SERVICES, json("services-shop.json"))
+                .on(endpointSlices("shop", "web", "api"), json("endpointslices-web-page1.json"))
+                .on(
+                        page(endpointSlices("shop", "web", "api"), CONTINUE_SLICES),
+                        status(410, "status-410-expired.json"),
+                        merged("endpointslices-web-page2.json", "endpointslices-api.json"));
+
+        DesiredState state = read();
+
+        assertTrue(state.everythingRead(), () -> "problems: " + state.problems());
+        assertEquals(List.of("shop/web", "shop/api"), names(state));
+        assertEquals(
+                Arrays.asList(null, CONTINUE_SLICES, null, CONTINUE_SLICES),
+                api.requestsTo("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices").stream()
+                        .map(r -> r.getUrl().queryParameter("continue"))
+                        .toList(),
+                "first page, 410, first page again, second page");
+    }
+
+    @Test
+    void anEndpointListThatExpiresAgainAfterARestartSkipsItsNamespace() {
+        twoNamespaces();
+        api.on(endpointSlices("shop", "web", "api"), json("endpointslices-web-page1.json"))
+                .on(
+                        page(endpointSlices("shop", "web", "api"), CONTINUE_SLICES),
+                        status(410, "status-410-expired.json"));
+
+        DesiredState state = read();
+
+        assertEquals(List.of("blog/blog"), names(state), "nothing of shop's first page is used");
+        assertEquals(List.of("shop/web", "shop/api"), unread(state));
+        assertContains(
+                "410 Gone to GET /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices: the list expired while it"
+                        + " was being read page by page",
+                state.problems().get(0).message());
+    }
+
+    @Test
+    void anEndpointListThatRepeatsItsContinueTokenSkipsItsNamespace() {
+        twoNamespaces();
+        api.on(endpointSlices("shop", "web", "api"), json("endpointslices-web-page1.json"))
+                .on(page(endpointSlices("shop", "web", "api"), CONTINUE_SLICES), json("endpointslices-web-page1.json"));
+
+        DesiredState state = read();
+
+        assertEquals(List.of("blog/blog"), names(state));
+        assertEquals(List.of("shop/web", "shop/api"), unread(state));
+        assertContains(
+                "with the same continue token twice", state.problems().get(0).message());
     }
 
     @Test
@@ -399,10 +491,10 @@ class KubernetesSourceFailureTest {
     }
 
     @Test
-    void afterATimeoutOnEndpointsTheRemainingServicesAreNotTried() {
-        api.on(ALL_SERVICES, json("services-shop.json"))
-                .on(endpointSlices("shop", "web"), delayed("endpointslices-web.json", Duration.ofSeconds(3)))
-                .on(endpointSlices("shop", "api"), json("endpointslices-api.json"));
+    void afterATimeoutOnEndpointsTheRemainingNamespacesAreNotTried() {
+        api.on(ALL_SERVICES, merged("services-shop.json", "services-blog.json"))
+                .on(endpointSlices("shop", "web", "api"), delayed("endpointslices-web.json", Duration.ofSeconds(3)))
+                .on(endpointSlices("blog", "blog"), json("endpointslices-empty.json"));
 
         DesiredState state = read(api.connection(Duration.ofMillis(250)));
 
@@ -410,20 +502,21 @@ class KubernetesSourceFailureTest {
         assertFalse(state.everythingRead());
         assertEquals(List.of(), state.services());
         assertEquals(
-                List.of("shop/web", "shop/api"),
+                List.of("shop/web", "shop/api", "blog/blog"),
                 state.problems().stream().map(Problem::subject).toList());
         assertEquals(
-                List.of(VirtualServiceId.of(3), VirtualServiceId.of(4)),
+                List.of(VirtualServiceId.of(3), VirtualServiceId.of(4), VirtualServiceId.of(12)),
                 state.skipped().stream().map(SkippedService::vs).toList(),
                 "each skipped Service names its VS, whose Real Servers it keeps");
+        assertTrue(state.skipped().stream().allMatch(SkippedService::unread));
         assertStartsWith(
-                "shop/web: left out of this pass because its endpoints could not be read: Kubernetes API at ",
-                state.problems().get(0).message());
-        assertEquals(
-                "shop/api: left out of this pass because the Kubernetes API stopped answering while the endpoints"
-                        + " of shop/web were read (see that problem)",
+                "shop/api: left out of this pass because its endpoints could not be read: Kubernetes API at ",
                 state.problems().get(1).message());
-        assertEquals(2 + 3, api.requests().size(), "discovery, the Service list, three attempts at shop/web");
+        assertEquals(
+                "blog/blog: left out of this pass because the Kubernetes API stopped answering while the endpoints"
+                        + " in namespace shop were read (see the problems of its Services)",
+                state.problems().get(2).message());
+        assertEquals(2 + 3, api.requests().size(), "discovery, the Service list, three attempts at shop's list");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static kubelmagent.kube.FakeApiServer.ALL_SERVICES;
 import static kubelmagent.kube.FakeApiServer.DISCOVERY;
 import static kubelmagent.kube.FakeApiServer.endpointSlices;
 import static kubelmagent.kube.FakeApiServer.json;
+import static kubelmagent.kube.FakeApiServer.merged;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,8 +35,9 @@ class KubernetesSourceProblemsTest {
         api.start();
         api.on(DISCOVERY, json("discovery-v1.json"))
                 .on(ALL_SERVICES, json("services-bad-vsids.json"))
-                .on(endpointSlices("shop", "api"), json("endpointslices-api.json"))
-                .on(endpointSlices("shop", "padded"), json("endpointslices-empty.json"));
+                .on(
+                        endpointSlices("shop", "api", "padded"),
+                        merged("endpointslices-api.json", "endpointslices-empty.json"));
         try (KubernetesSource source = new KubernetesSource(api.connection(), List.of(), Selector.KEMP_DEFAULT)) {
             state = source.read();
         }
@@ -93,12 +95,12 @@ class KubernetesSourceProblemsTest {
     @Test
     void readsNoEndpointsForSkippedServices() {
         assertEquals(
-                List.of(
-                        DISCOVERY,
-                        ALL_SERVICES,
-                        "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices",
-                        "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices"),
+                List.of(DISCOVERY, ALL_SERVICES, "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices"),
                 api.paths());
+        assertEquals(
+                "kubernetes.io/service-name in (api,padded)",
+                api.requests().get(2).getUrl().queryParameter("labelSelector"),
+                "only the bound Services are named");
     }
 
     @Test

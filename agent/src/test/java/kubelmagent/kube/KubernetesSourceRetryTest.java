@@ -7,6 +7,7 @@ import static kubelmagent.kube.FakeApiServer.delayed;
 import static kubelmagent.kube.FakeApiServer.endpointSlices;
 import static kubelmagent.kube.FakeApiServer.fixture;
 import static kubelmagent.kube.FakeApiServer.json;
+import static kubelmagent.kube.FakeApiServer.merged;
 import static kubelmagent.kube.FakeApiServer.page;
 import static kubelmagent.kube.FakeApiServer.retryAfter;
 import static kubelmagent.kube.FakeApiServer.status;
@@ -45,8 +46,7 @@ class KubernetesSourceRetryTest {
         api.start();
         api.on(DISCOVERY, json("discovery-v1.json"))
                 .on(ALL_SERVICES, json("services-shop.json"))
-                .on(endpointSlices("shop", "web"), json("endpointslices-web.json"))
-                .on(endpointSlices("shop", "api"), json("endpointslices-api.json"));
+                .on(endpointSlices("shop", "web", "api"), merged("endpointslices-web.json", "endpointslices-api.json"));
     }
 
     @AfterEach
@@ -82,7 +82,10 @@ class KubernetesSourceRetryTest {
                         status(500, "status-500.json"),
                         status(429, "status-429.json"),
                         json("services-shop.json"))
-                .on(endpointSlices("shop", "api"), status(504, "status-500.json"), json("endpointslices-api.json"));
+                .on(
+                        endpointSlices("shop", "web", "api"),
+                        status(504, "status-500.json"),
+                        merged("endpointslices-web.json", "endpointslices-api.json"));
 
         DesiredState state = read();
 
@@ -104,9 +107,9 @@ class KubernetesSourceRetryTest {
                                 .build(),
                         json("services-shop.json"))
                 .on(
-                        endpointSlices("shop", "web"),
+                        endpointSlices("shop", "web", "api"),
                         delayed("endpointslices-web.json", Duration.ofSeconds(3)),
-                        json("endpointslices-web.json"));
+                        merged("endpointslices-web.json", "endpointslices-api.json"));
 
         DesiredState state = read(api.connection(Duration.ofMillis(250)), KubernetesSource.DEFAULT_PAGE_SIZE, NO_WAIT);
 
@@ -192,7 +195,9 @@ class KubernetesSourceRetryTest {
                         page(ALL_SERVICES, CONTINUE_SERVICES),
                         status(410, "status-410-expired.json"),
                         json("services-page2.json"))
-                .on(endpointSlices("shop", "metrics"), json("endpointslices-metrics.json"));
+                .on(
+                        endpointSlices("shop", "api", "web", "metrics"),
+                        merged("endpointslices-web.json", "endpointslices-api.json", "endpointslices-metrics.json"));
 
         DesiredState state = read(api.connection(), 2, NO_WAIT);
 

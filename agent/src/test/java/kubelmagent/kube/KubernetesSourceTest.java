@@ -3,8 +3,11 @@ package kubelmagent.kube;
 import static kubelmagent.kube.FakeApiServer.ALL_SERVICES;
 import static kubelmagent.kube.FakeApiServer.DISCOVERY;
 import static kubelmagent.kube.FakeApiServer.endpointSlices;
+import static kubelmagent.kube.FakeApiServer.endpointSlicesIn;
 import static kubelmagent.kube.FakeApiServer.endpoints;
+import static kubelmagent.kube.FakeApiServer.endpointsList;
 import static kubelmagent.kube.FakeApiServer.json;
+import static kubelmagent.kube.FakeApiServer.merged;
 import static kubelmagent.kube.FakeApiServer.page;
 import static kubelmagent.kube.FakeApiServer.services;
 import static kubelmagent.kube.FakeApiServer.status;
@@ -77,8 +80,7 @@ class KubernetesSourceTest {
     private void shopServesWebAndApi() {
         api.on(DISCOVERY, json("discovery-v1.json"))
                 .on(ALL_SERVICES, json("services-shop.json"))
-                .on(endpointSlices("shop", "web"), json("endpointslices-web.json"))
-                .on(endpointSlices("shop", "api"), json("endpointslices-api.json"));
+                .on(endpointSlices("shop", "web", "api"), merged("endpointslices-web.json", "endpointslices-api.json"));
     }
 
     static Map<ServiceRef, DesiredService> byRef(DesiredState state) {
@@ -141,14 +143,12 @@ class KubernetesSourceTest {
         assertEquals("application/json", list.getHeaders().get("Accept"));
         RecordedRequest slices = api.requestsTo("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices")
                 .get(0);
-        assertEquals("kubernetes.io/service-name=web", slices.getUrl().queryParameter("labelSelector"));
-        assertEquals("500", slices.getUrl().queryParameter("limit"));
         assertEquals(
-                List.of(
-                        DISCOVERY,
-                        ALL_SERVICES,
-                        "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices",
-                        "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices"),
+                "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices"
+                        + "?labelSelector=kubernetes.io%2Fservice-name+in+%28api%2Cweb%29&limit=500",
+                slices.getTarget(), "one list for both Services of the namespace, named sorted");
+        assertEquals(
+                List.of(DISCOVERY, ALL_SERVICES, "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices"),
                 api.paths());
     }
 
@@ -157,10 +157,13 @@ class KubernetesSourceTest {
         api.on(DISCOVERY, json("discovery-v1.json"))
                 .on(ALL_SERVICES, json("services-page1.json"))
                 .on(page(ALL_SERVICES, CONTINUE_SERVICES), json("services-page2.json"))
-                .on(endpointSlices("shop", "web"), json("endpointslices-web-page1.json"))
-                .on(page(endpointSlices("shop", "web"), CONTINUE_SLICES), json("endpointslices-web-page2.json"))
-                .on(endpointSlices("shop", "api"), json("endpointslices-api.json"))
-                .on(endpointSlices("shop", "metrics"), json("endpointslices-metrics.json"));
+                .on(endpointSlices("shop", "api", "web", "metrics"), json("endpointslices-web-page1.json"))
+                .on(
+                        page(endpointSlices("shop", "api", "web", "metrics"), CONTINUE_SLICES),
+                        merged(
+                                "endpointslices-web-page2.json",
+                                "endpointslices-api.json",
+                                "endpointslices-metrics.json"));
 
         DesiredState state = read(List.of(), 2);
 
@@ -176,12 +179,14 @@ class KubernetesSourceTest {
         assertEquals("2", second.getUrl().queryParameter("limit"));
         assertEquals("kempLB=Enabled", second.getUrl().queryParameter("labelSelector"));
 
-        List<RecordedRequest> slicePages =
-                api.requestsTo("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices").stream()
-                        .filter(r -> "kubernetes.io/service-name=web"
-                                .equals(r.getUrl().queryParameter("labelSelector")))
-                        .toList();
-        assertEquals(2, slicePages.size());
+        List<RecordedRequest> slicePages = api.requestsTo("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices");
+        assertEquals(2, slicePages.size(), "one list, in two pages, for the three Services");
+        assertEquals(
+                List.of("kubernetes.io/service-name in (api,metrics,web)"),
+                slicePages.stream()
+                        .map(r -> r.getUrl().queryParameter("labelSelector"))
+                        .distinct()
+                        .toList());
         assertEquals(CONTINUE_SLICES, slicePages.get(1).getUrl().queryParameter("continue"));
         assertEquals("2", slicePages.get(1).getUrl().queryParameter("limit"));
         assertEquals(
@@ -194,8 +199,7 @@ class KubernetesSourceTest {
         api.on(DISCOVERY, json("discovery-v1.json"))
                 .on(services("shop"), json("services-shop.json"))
                 .on(services("blog"), json("services-blog.json"))
-                .on(endpointSlices("shop", "web"), json("endpointslices-web.json"))
-                .on(endpointSlices("shop", "api"), json("endpointslices-api.json"))
+                .on(endpointSlices("shop", "web", "api"), merged("endpointslices-web.json", "endpointslices-api.json"))
                 .on(endpointSlices("blog", "blog"), json("endpointslices-empty.json"));
 
         DesiredState state = read(List.of("shop", "blog"), 500);
@@ -304,8 +308,7 @@ class KubernetesSourceTest {
     void choosesEndpointSlicesV1WhenTheServerOffersV1AndV1beta1() {
         api.on(DISCOVERY, json("discovery-v1-and-v1beta1.json"))
                 .on(ALL_SERVICES, json("services-shop.json"))
-                .on(endpointSlices("shop", "web"), json("endpointslices-web.json"))
-                .on(endpointSlices("shop", "api"), json("endpointslices-api.json"));
+                .on(endpointSlices("shop", "web", "api"), merged("endpointslices-web.json", "endpointslices-api.json"));
 
         DesiredState state = read();
 
@@ -320,8 +323,9 @@ class KubernetesSourceTest {
     void fallsBackToEndpointSlicesV1beta1WhenV1IsNotServed() {
         api.on(DISCOVERY, json("discovery-v1beta1.json"))
                 .on(ALL_SERVICES, json("services-shop.json"))
-                .on(endpointSlices("v1beta1", "shop", "web"), json("endpointslices-v1beta1-web.json"))
-                .on(endpointSlices("v1beta1", "shop", "api"), json("endpointslices-empty.json"));
+                .on(
+                        endpointSlicesIn("v1beta1", "shop", "web", "api"),
+                        merged("endpointslices-v1beta1-web.json", "endpointslices-empty.json"));
 
         DesiredState state = read();
 
@@ -332,7 +336,7 @@ class KubernetesSourceTest {
                         new ServicePort("https", 443, "TCP", members("10.244.1.10:8443", "10.244.3.12:8443"))),
                 byRef(state).get(new ServiceRef("shop", "web")).ports());
         assertEquals(
-                2,
+                1,
                 api.requestsTo("/apis/discovery.k8s.io/v1beta1/namespaces/shop/endpointslices")
                         .size());
     }
@@ -341,8 +345,7 @@ class KubernetesSourceTest {
     void usesCoreEndpointsWhenTheDiscoveryGroupIsAbsent() {
         api.on(DISCOVERY, status(404, "status-404.json"))
                 .on(ALL_SERVICES, json("services-shop.json"))
-                .on(endpoints("shop", "web"), json("endpoints-web.json"))
-                .on(endpoints("shop", "api"), status(404, "status-404-endpoints.json"));
+                .on(endpoints("shop"), endpointsList("endpoints-web.json"));
 
         DesiredState state = read();
 
@@ -356,7 +359,7 @@ class KubernetesSourceTest {
         assertEquals(
                 List.of(new ServicePort("", 8080, "TCP", Set.of())),
                 byRef(state).get(new ServiceRef("shop", "api")).ports(),
-                "404 on Endpoints means no endpoints yet");
+                "no Endpoints in the list means no endpoints yet");
         assertFalse(api.paths().stream().anyMatch(p -> p.endsWith("/endpointslices")), api.paths()::toString);
     }
 
@@ -364,13 +367,12 @@ class KubernetesSourceTest {
     void usesCoreEndpointsWhenDiscoveryListsNeitherSliceVersion() {
         api.on(DISCOVERY, json("discovery-v2alpha1.json"))
                 .on(ALL_SERVICES, json("services-shop.json"))
-                .on(endpoints("shop", "web"), json("endpoints-web.json"))
-                .on(endpoints("shop", "api"), status(404, "status-404-endpoints.json"));
+                .on(endpoints("shop"), endpointsList("endpoints-web.json"));
 
         DesiredState state = read();
 
         assertTrue(state.complete(), () -> "problems: " + state.problems());
-        assertEquals(List.of(DISCOVERY, ALL_SERVICES, endpoints("shop", "web"), endpoints("shop", "api")), api.paths());
+        assertEquals(List.of(DISCOVERY, ALL_SERVICES, endpoints("shop")), api.paths());
     }
 
     @Test
@@ -396,8 +398,7 @@ class KubernetesSourceTest {
     void usesTheConfiguredLabelAndAnnotationKeys() throws IOException {
         api.on(DISCOVERY, json("discovery-v1.json"))
                 .on(ALL_SERVICES, json("services-shop.json"))
-                .on(endpointSlices("shop", "web"), json("endpointslices-web.json"))
-                .on(endpointSlices("shop", "api"), json("endpointslices-api.json"));
+                .on(endpointSlices("shop", "web", "api"), merged("endpointslices-web.json", "endpointslices-api.json"));
         Selector selector = new Selector("lb.example.com/managed", "true", "lb.example.com/vsid");
 
         DesiredState state;

@@ -92,6 +92,7 @@ class ServiceFuzzTest {
     private static final String TEXT = "aZ09-_./:= \t\n\"\\{}[]é日😀\u0000\u2028";
 
     private final FakeApiServer api = new FakeApiServer();
+    private final Map<String, JsonArray> endpointsByNamespace = new HashMap<>();
 
     @BeforeEach
     void startServer() throws IOException {
@@ -364,11 +365,15 @@ class ServiceFuzzTest {
         subset.add("ports", endpointPorts);
         JsonArray subsets = new JsonArray();
         subsets.add(subset);
+        JsonObject endpointsMeta = new JsonObject();
+        endpointsMeta.addProperty("name", ref.name());
+        endpointsMeta.addProperty("namespace", ref.namespace());
         JsonObject endpoints = new JsonObject();
-        endpoints.addProperty("kind", "Endpoints");
-        endpoints.addProperty("apiVersion", "v1");
+        endpoints.add("metadata", endpointsMeta);
         endpoints.add("subsets", subsets);
-        api.on(FakeApiServer.endpoints(ref.namespace(), ref.name()), FakeApiServer.json(200, endpoints.toString()));
+        endpointsByNamespace
+                .computeIfAbsent(ref.namespace(), n -> new JsonArray())
+                .add(endpoints);
 
         return new DesiredService(
                 ref,
@@ -378,10 +383,21 @@ class ServiceFuzzTest {
 
     /**
      * Serves the Services {@value #PAGE} per page. The server has no EndpointSlices (discovery answers
-     * 404), so endpoints come from core/v1 Endpoints, which answer 404 (no endpoints) except for the
-     * known-good Services.
+     * 404), so endpoints come from the core/v1 Endpoints list of each namespace, which holds only those of
+     * the known-good Services: the others have no endpoints.
      */
     private void serve(List<JsonObject> services) {
+        for (String namespace : NAMESPACES) {
+            endpointsByNamespace.computeIfAbsent(namespace, n -> new JsonArray());
+        }
+        endpointsByNamespace.forEach((namespace, items) -> {
+            JsonObject list = new JsonObject();
+            list.addProperty("kind", "EndpointsList");
+            list.addProperty("apiVersion", "v1");
+            list.add("metadata", new JsonObject());
+            list.add("items", items);
+            api.on(FakeApiServer.endpoints(namespace), FakeApiServer.json(200, list.toString()));
+        });
         for (int from = 0, page = 0; from < services.size(); from += PAGE, page++) {
             JsonArray items = new JsonArray();
             services.subList(from, Math.min(from + PAGE, services.size())).forEach(items::add);

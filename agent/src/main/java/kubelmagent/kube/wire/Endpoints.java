@@ -2,7 +2,7 @@ package kubelmagent.kube.wire;
 
 import java.util.List;
 
-/** {@code GET /api/v1/namespaces/{ns}/endpoints/{name}}: a core/v1 {@code Endpoints}. */
+/** A core/v1 {@code Endpoints}, an item of an {@link EndpointsList}; named as its Service is. */
 public record Endpoints(ObjectMeta metadata, List<Subset> subsets) {
 
     public Endpoints {
