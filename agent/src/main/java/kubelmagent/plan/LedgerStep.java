@@ -167,7 +167,7 @@ public sealed interface LedgerStep extends Step {
         }
     }
 
-    /** The VS answered {@code Unknown VS} once more ({@code missing} non-null), or exists again (null). */
+    /** The LoadMaster has no such VS ({@code Unknown VS}, or absent from {@code listvs}) once more ({@code missing} non-null), or exists again (null). */
     record Missing(VirtualServiceId vs, VsMissing missing) implements OnVs {
         @Override
         public Ownership recorded(Ownership before) {
@@ -178,7 +178,7 @@ public sealed interface LedgerStep extends Step {
         public String describe() {
             return missing == null
                     ? "record that VS " + vs + " exists again"
-                    : "record that VS " + vs + " answered Unknown VS";
+                    : "record that the LoadMaster has no VS " + vs;
         }
     }
 

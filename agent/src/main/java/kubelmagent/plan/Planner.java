@@ -456,7 +456,7 @@ public final class Planner {
             plan.ledger(new LedgerStep.Release(
                     id,
                     owned.members(),
-                    "the LoadMaster has answered Unknown VS for VS " + id
+                    "the LoadMaster has had no VS " + id + " (Unknown VS)"
                             + " in " + next.passes() + " passes in a row over " + elapsed.toSeconds()
                             + " s, so the ledger lets"
                             + " go of the Real Servers the agent added there for " + owned.service() + "; if VS " + id

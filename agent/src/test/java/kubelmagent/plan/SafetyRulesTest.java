@@ -703,8 +703,7 @@ class SafetyRulesTest {
                 w.last.steps(LedgerStep.Release.class)
                         .get(0)
                         .reason()
-                        .startsWith(
-                                "the LoadMaster has answered" + " Unknown VS for VS 3 in 3 passes in a row over 10 s"),
+                        .startsWith("the LoadMaster has had no VS 3 (Unknown VS) in 3 passes in a row over 10 s"),
                 w.last.steps(LedgerStep.Release.class).toString());
     }
 

@@ -298,7 +298,7 @@ class SafePassesTest {
         assertTrue(
                 log.stream()
                         .anyMatch(l -> l.startsWith("<3>[pass #1] VS 3: no longer tracking 2 Real Server(s), the"
-                                + " LoadMaster has answered Unknown VS for VS 3 in 2 passes in a row over 10 s")),
+                                + " LoadMaster has had no VS 3 (Unknown VS) in 2 passes in a row over 10 s")),
                 log.toString());
     }
 
