@@ -206,7 +206,7 @@ final class KubernetesApi implements AutoCloseable {
     private KubernetesApiException statusFailure(ApiRequest request, Reply answer, Secret token) {
         String message = failures.status(request, answer.status(), kubernetesMessage(answer.text()));
         return new KubernetesApiException(
-                redact(message, token), false, retries.worthRetrying(answer.status(), true), null);
+                redact(message, token), false, retries.worthRetrying(answer.status(), true), null, answer.status());
     }
 
     private KubernetesApiException interrupted(ApiRequest request, InterruptedException e) {

@@ -7,6 +7,7 @@ final class KubernetesApiException extends Exception {
 
     private final boolean serverUnreachable;
     private final boolean worthRetrying;
+    private final int status;
 
     /**
      * @param serverUnreachable true if no answer came at all (connection refused, timeout, TLS), so
@@ -15,9 +16,16 @@ final class KubernetesApiException extends Exception {
      *                          connection, a timeout, a 5xx, a 429)
      */
     KubernetesApiException(String message, boolean serverUnreachable, boolean worthRetrying, Throwable cause) {
+        this(message, serverUnreachable, worthRetrying, cause, 0);
+    }
+
+    /** @param status the HTTP status the API answered with; 0 if the failure is not an error status */
+    KubernetesApiException(
+            String message, boolean serverUnreachable, boolean worthRetrying, Throwable cause, int status) {
         super(message, cause);
         this.serverUnreachable = serverUnreachable;
         this.worthRetrying = worthRetrying;
+        this.status = status;
     }
 
     KubernetesApiException(String message) {
@@ -30,5 +38,10 @@ final class KubernetesApiException extends Exception {
 
     boolean worthRetrying() {
         return worthRetrying;
+    }
+
+    /** The HTTP status the API answered with; 0 if it did not answer, or answered something unreadable. */
+    int status() {
+        return status;
     }
 }

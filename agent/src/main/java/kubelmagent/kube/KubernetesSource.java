@@ -1,6 +1,7 @@
 package kubelmagent.kube;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,6 +23,13 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
 
     static final int DEFAULT_PAGE_SIZE = 500;
 
+    /**
+     * How long a pass trusts the API discovery an earlier pass made, so that a steady pass reads only the
+     * Service list and one endpoint list per namespace. An endpoint list that answers 404 ends the trust at
+     * once; the period bounds how long a newly served version (v1 after an upgrade from 1.20) goes unused.
+     */
+    static final Duration DISCOVERY_LIFETIME = Duration.ofMinutes(10);
+
     private static final Log LOG = Log.get(KubernetesSource.class);
 
     private final KubernetesConnection connection;
@@ -29,6 +37,10 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
     private final Selector selector;
     private final int pageSize;
     private final KubernetesApi api;
+    /** Where endpoints live, as last discovered, and when ({@link System#nanoTime}); null until then. */
+    private EndpointsApi discovered;
+
+    private long discoveredAt;
 
     /**
      * @param namespaces the namespaces to watch; empty for all
@@ -83,7 +95,7 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
             return DesiredState.unknown(e.problem());
         }
         int requestsBefore = api.requestCount();
-        ReadPass pass = new ReadPass(api, token, namespaces, selector, pageSize);
+        ReadPass pass = new ReadPass(api, token, namespaces, selector, pageSize, knownEndpointsApi());
         DesiredState state;
         try {
             state = pass.run();
@@ -94,10 +106,31 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
                             + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
                             + "); the next pass retries — please report this as a bug"));
         }
+        remember(pass);
         if (LOG.isDebugEnabled()) {
             LOG.debug(summary(state, pass.endpointsApi(), api.requestCount() - requestsBefore));
         }
         return state;
+    }
+
+    private EndpointsApi knownEndpointsApi() {
+        if (discovered != null && System.nanoTime() - discoveredAt > DISCOVERY_LIFETIME.toNanos()) {
+            discovered = null;
+        }
+        return discovered;
+    }
+
+    private void remember(ReadPass pass) {
+        if (pass.endpointsApiGone()) {
+            if (discovered != null) {
+                LOG.info("Kubernetes API: " + discovered.describe() + " answered 404 Not Found; the next pass"
+                        + " looks up again where endpoints are served");
+            }
+            discovered = null;
+        } else if (discovered == null && pass.endpointsApi() != null) {
+            discovered = pass.endpointsApi();
+            discoveredAt = System.nanoTime();
+        }
     }
 
     private String summary(DesiredState state, EndpointsApi endpointsApi, int requests) {

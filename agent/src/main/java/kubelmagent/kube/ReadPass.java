@@ -18,7 +18,7 @@ import kubelmagent.model.VirtualServiceId;
 import kubelmagent.secret.Secret;
 
 /**
- * One read of the desired state: find out where endpoints live, list the labelled Services, check
+ * One read of the desired state: find out where endpoints live (unless an earlier pass has), list the labelled Services, check
  * their {@code vsid}, and read the ready and draining endpoints of each with one list per namespace
  * that holds bound Services ({@link NamespaceEndpoints}): besides discovery and the Service list, a pass
  * makes one request per such namespace (more only for long lists, page by page), however many Services
@@ -33,29 +33,40 @@ final class ReadPass {
     private final List<String> namespaces;
     private final Selector selector;
     private final int pageSize;
+    private final EndpointsApi known;
 
     private final List<DesiredService> services = new ArrayList<>();
     private final List<SkippedService> skipped = new ArrayList<>();
     private EndpointsApi endpointsApi;
     /** The namespace whose endpoints could not be read because the server stopped answering, if any. */
     private String unreachableAt;
+    /** Whether an endpoint list answered 404: the API discovery found is no longer served. */
+    private boolean endpointsApiGone;
 
     /**
      * @param token      bearer token, or null for none
      * @param namespaces namespaces to list Services in; empty for all
+     * @param known      where endpoints live, as an earlier pass discovered it; null to discover it now
      */
-    ReadPass(KubernetesApi api, Secret token, List<String> namespaces, Selector selector, int pageSize) {
+    ReadPass(
+            KubernetesApi api,
+            Secret token,
+            List<String> namespaces,
+            Selector selector,
+            int pageSize,
+            EndpointsApi known) {
         this.api = api;
         this.token = token;
         this.namespaces = namespaces;
         this.selector = selector;
         this.pageSize = pageSize;
+        this.known = known;
     }
 
     DesiredState run() {
         List<Service> labelled;
         try {
-            endpointsApi = discoverEndpointsApi();
+            endpointsApi = known != null ? known : discoverEndpointsApi();
             labelled = listLabelledServices();
         } catch (KubernetesApiException e) {
             return DesiredState.unknown(new Problem(API_SUBJECT, e.getMessage()));
@@ -76,6 +87,15 @@ final class ReadPass {
     /** Where endpoints were read from; null if discovery failed. */
     EndpointsApi endpointsApi() {
         return endpointsApi;
+    }
+
+    /**
+     * Whether an endpoint list answered 404 Not Found: the API the pass read endpoints from is no longer
+     * served (say v1beta1 EndpointSlices after an upgrade to Kubernetes 1.25), so the next pass must
+     * discover again. The Services it covered were skipped and keep their Real Servers.
+     */
+    boolean endpointsApiGone() {
+        return endpointsApiGone;
     }
 
     private EndpointsApi discoverEndpointsApi() throws KubernetesApiException {
@@ -138,6 +158,9 @@ final class ReadPass {
                     new SkippedService(b.ref(), b.vs(), ServiceProblems.endpointsUnreadable(b.ref(), e), true)));
             if (e.serverUnreachable()) {
                 unreachableAt = namespace;
+            }
+            if (e.status() == 404) {
+                endpointsApiGone = true;
             }
         }
     }

@@ -230,6 +230,52 @@ class KubernetesSourceNamespaceListsTest {
     }
 
     @Test
+    void laterPassesReadOnlyTheServiceListAndOneListPerNamespace() throws IOException {
+        threeNamespaces("discovery-v1.json");
+        servesTheSlicesOfThreeNamespaces("v1");
+
+        try (KubernetesSource source = new KubernetesSource(api.connection(), List.of(), Selector.KEMP_DEFAULT)) {
+            source.read();
+            int first = api.requests().size();
+            DesiredState second = source.read();
+
+            assertEquals(threeNamespacesRead(), second.services());
+            List<String> targets = requestTargets();
+            assertEquals(4, targets.size() - first, "the Service list and one list per namespace: " + targets);
+            assertEquals(1, targets.stream().filter(DISCOVERY::equals).count(), "discovery once: " + targets);
+        }
+    }
+
+    /** After an upgrade that stops serving v1beta1 (Kubernetes 1.25), the agent finds v1 again. */
+    @Test
+    void anEndpointListAnswering404MakesTheNextPassDiscoverAgain() throws IOException {
+        threeNamespaces("discovery-v1beta1.json");
+        servesTheSlicesOfThreeNamespaces("v1beta1");
+
+        try (KubernetesSource source = new KubernetesSource(api.connection(), List.of(), Selector.KEMP_DEFAULT)) {
+            assertEquals(threeNamespacesRead(), source.read().services());
+            api.on(DISCOVERY, json("discovery-v1.json"));
+            for (String namespace : NAMESPACES) {
+                api.on(
+                        endpointSlicesIn("v1beta1", namespace, "api", "cart", "front", "search"),
+                        status(404, "status-404.json"));
+            }
+            servesTheSlicesOfThreeNamespaces("v1");
+
+            DesiredState gone = source.read();
+            assertEquals(List.of(), gone.services(), "the old API answered 404: nothing read");
+            assertEquals(
+                    12,
+                    gone.skipped().stream().filter(s -> s.vs() != null).count(),
+                    "every bound Service skipped, keeping its Real Servers");
+            DesiredState found = source.read();
+
+            assertEquals(threeNamespacesRead(), found.services());
+            assertEquals(2, requestTargets().stream().filter(DISCOVERY::equals).count(), "discovered again once");
+        }
+    }
+
+    @Test
     void readsTheCoreEndpointsOfThreeNamespacesWithOneListEachAndKeepsThoseOfBoundServices() {
         threeNamespaces("discovery-v2alpha1.json");
         for (int n = 0; n < NAMESPACES.size(); n++) {
