@@ -3,6 +3,7 @@ package kubelmagent.cli;
 import java.io.IOException;
 import java.time.Clock;
 import kubelmagent.config.AgentConfig;
+import kubelmagent.kube.ChangeWatch;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.metrics.AgentMetrics;
@@ -65,6 +66,11 @@ final class Agent implements AutoCloseable {
                 new LoadMasterRestClient(config.loadMaster(), metrics.loadMasterObserver()),
                 options,
                 metrics);
+    }
+
+    /** Starts the watch that rings {@code bell} when something the passes read changes ({@code sync.watch}). */
+    void watchChanges(ChangeWatch.Bell bell) {
+        source.watchChanges(bell);
     }
 
     @Override

@@ -22,6 +22,7 @@ final class Describe {
                 + ", selector " + c.selector().labelSelector() + " with annotation "
                 + c.selector().vsidAnnotation()
                 + ", passes " + c.schedule().describe()
+                + (c.watch() ? ", watch on" : ", watch off")
                 + ", state in " + c.stateDir()
                 + ", policy: " + c.policy().describe()
                 + ", pod networks: "

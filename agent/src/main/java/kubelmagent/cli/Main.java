@@ -155,7 +155,7 @@ public final class Main {
                 if (metrics != null) {
                     LOG.info("serving /metrics, /healthz and /readyz on http://" + hostPort(metrics.address()));
                 }
-                return runScheduled(agent.reconciler, config);
+                return runScheduled(agent, config);
             }
         } catch (IOException e) {
             LOG.err("shutting down: " + e.getMessage());
@@ -178,13 +178,16 @@ public final class Main {
         }
     }
 
-    private static int runScheduled(Reconciler reconciler, AgentConfig config) {
+    private static int runScheduled(Agent agent, AgentConfig config) {
         AgentScheduler scheduler;
         try {
-            scheduler = AgentScheduler.start(reconciler, config.schedule());
+            scheduler = AgentScheduler.start(agent.reconciler, config.schedule());
         } catch (SchedulerException e) {
             LOG.err("cannot start the schedule (" + config.schedule().describe() + "): " + e.getMessage());
             return FAILED;
+        }
+        if (config.watch()) {
+            agent.watchChanges(scheduler::ring);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

@@ -17,6 +17,7 @@ import kubelmagent.plan.RemovalPolicy;
  * @param selector    label and annotation keys
  * @param loadMaster  how to reach the LoadMaster
  * @param schedule    when passes run
+ * @param watch       whether a change seen by a watch on the Kubernetes API starts a pass too ({@code sync.watch})
  * @param stateDir    where the ownership ledger lives
  * @param removals    how cautiously Real Servers are taken out ({@code sync.drainTimeout},
  *                    {@code sync.removalConfirmations}, {@code sync.maxRemovalFraction},
@@ -36,6 +37,7 @@ public record AgentConfig(
         Selector selector,
         LoadMasterConnection loadMaster,
         Schedule schedule,
+        boolean watch,
         Path stateDir,
         RemovalPolicy removals,
         BindingPolicy policy,

@@ -133,6 +133,7 @@ public final class ConfigLoader {
                 selector,
                 loadMaster,
                 sync.schedule(),
+                sync.watch(),
                 sync.stateDir(),
                 sync.removals(),
                 policy,

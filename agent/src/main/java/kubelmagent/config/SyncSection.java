@@ -15,12 +15,14 @@ import kubelmagent.yaml.YamlSection;
  * are taken out.
  *
  * @param passGap the time between two passes (for a cron schedule: between its next two firings)
+ * @param watch   whether a change seen by a watch on the Kubernetes API starts a pass too ({@code sync.watch})
  */
-record SyncSection(Schedule schedule, Path stateDir, RemovalPolicy removals, Duration passGap) {
+record SyncSection(Schedule schedule, Path stateDir, RemovalPolicy removals, Duration passGap, boolean watch) {
 
     static final List<String> KEYS = List.of(
             "interval",
             "cron",
+            "watch",
             "stateDir",
             "drainTimeout",
             "removalConfirmations",
@@ -41,6 +43,7 @@ record SyncSection(Schedule schedule, Path stateDir, RemovalPolicy removals, Dur
     static SyncSection read(YamlSection s) {
         Duration interval = Durations.read(s, "interval", MIN_INTERVAL, MAX_INTERVAL);
         Schedule.Cron cron = cron(s);
+        Boolean watch = s.bool("watch");
         Path stateDir = stateDir(s);
         Duration drainTimeout = Durations.read(s, "drainTimeout");
         Integer confirmations = s.integer("removalConfirmations", 1);
@@ -74,7 +77,11 @@ record SyncSection(Schedule schedule, Path stateDir, RemovalPolicy removals, Dur
                 maxMinimum != null ? maxMinimum : RemovalPolicy.DEFAULT_MAX_MINIMUM,
                 window != null && window.compareTo(shortestWindow) >= 0 ? window : defaultWindow);
         return new SyncSection(
-                schedule, stateDir != null ? stateDir : ConfigLoader.DEFAULT_STATE_DIR, removals, passGap);
+                schedule,
+                stateDir != null ? stateDir : ConfigLoader.DEFAULT_STATE_DIR,
+                removals,
+                passGap,
+                watch == null || watch);
     }
 
     private static Schedule.Cron cron(YamlSection s) {

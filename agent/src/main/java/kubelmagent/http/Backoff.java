@@ -73,7 +73,7 @@ public record Backoff(int attempts, Duration first, Duration cap) {
     }
 
     /** The wait before attempt {@code n} (n ≥ 2), with jitter. */
-    Duration delayBefore(int n) {
+    public Duration delayBefore(int n) {
         long limit = cap.toMillis();
         long bound = Math.min(first.toMillis(), limit);
         for (int i = 2; i < n && bound < limit; i++) {

@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import kubelmagent.tls.TlsSettings;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.concurrent.Cancellable;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
@@ -26,7 +28,7 @@ public final class Transport implements AutoCloseable {
     private final CloseableHttpClient client;
     private final int maxBodyBytes;
     private final ApiObserver observer;
-    private int requestCount;
+    private final AtomicInteger requestCount = new AtomicInteger();
 
     /**
      * @param maxBodyBytes answers longer than this are not read to the end, but reported as
@@ -57,7 +59,7 @@ public final class Transport implements AutoCloseable {
      */
     public Reply send(ClassicHttpRequest request, String command, Redaction redaction) throws NoAnswer {
         long started = System.nanoTime();
-        requestCount++;
+        requestCount.incrementAndGet();
         try {
             Reply reply = client.execute(request, response -> read(response, started));
             observer.requestFinished(command, reply.status(), reply.elapsed());
@@ -71,9 +73,62 @@ public final class Transport implements AutoCloseable {
         }
     }
 
+    /** Reads a body as it arrives, for as long as the answer lasts (a Kubernetes watch). */
+    @FunctionalInterface
+    public interface BodyReader<T> {
+        /**
+         * @param status      the answer's status; the body of an error status is still to be read
+         * @param contentType the {@code Content-Type}, or {@code ""}
+         * @param body        the body, or an empty stream if there is none
+         */
+        T read(int status, String contentType, InputStream body) throws IOException;
+    }
+
+    /**
+     * Sends the request once and hands its answer to {@code reader} as it arrives, without a cap: for answers
+     * that last (a watch). The observer is told when the status line is in, with the time until then.
+     *
+     * @throws NoAnswer if no answer came, or it broke off while {@code reader} read it
+     */
+    public <T> T stream(ClassicHttpRequest request, String command, Redaction redaction, BodyReader<T> reader)
+            throws NoAnswer {
+        long started = System.nanoTime();
+        requestCount.incrementAndGet();
+        ClassicHttpResponse response;
+        try {
+            response = client.executeOpen(null, request, null);
+        } catch (IOException e) {
+            Duration elapsed = since(started);
+            observer.requestFinished(command, 0, elapsed);
+            throw new NoAnswer(e, false, redaction.revealedBy(e), elapsed);
+        }
+        observer.requestFinished(command, response.getCode(), since(started));
+        try {
+            Header contentType = response.getFirstHeader(HttpHeaders.CONTENT_TYPE);
+            HttpEntity entity = response.getEntity();
+            return reader.read(
+                    response.getCode(),
+                    contentType == null ? "" : contentType.getValue(),
+                    entity == null ? InputStream.nullInputStream() : entity.getContent());
+        } catch (IOException e) {
+            throw new NoAnswer(e, true, redaction.revealedBy(e), since(started));
+        } finally {
+            // Drop the connection: closing an answer that has not ended would read it to its end, which a watch
+            // may never reach.
+            if (request instanceof Cancellable cancellable) {
+                cancellable.cancel();
+            }
+            try {
+                response.close();
+            } catch (IOException e) {
+                // the connection is gone, as intended
+            }
+        }
+    }
+
     /** How many requests were sent so far, retries included. */
     public int requestCount() {
-        return requestCount;
+        return requestCount.get();
     }
 
     private Reply read(ClassicHttpResponse response, long started) throws IOException {

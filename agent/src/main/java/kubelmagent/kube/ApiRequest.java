@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * One GET against the Kubernetes API, with what it is in RBAC terms so that a 403 can say which rule
  * is missing.
  *
- * @param verb      the RBAC verb: {@code get} or {@code list}
+ * @param verb      the RBAC verb: {@code get}, {@code list} or {@code watch}
  * @param apiGroup  the API group, {@code ""} for core; for a discovery document, the group it describes
  * @param resource  the resource, e.g. {@code services}; null for a non-resource URL (discovery)
  * @param namespace the namespace, or null for a cluster-wide request
@@ -89,6 +89,36 @@ record ApiRequest(
                 namespace,
                 "/api/v1/namespaces/" + segment(namespace) + "/endpoints",
                 Map.of());
+    }
+
+    /**
+     * Where the endpoints of every Service are listed, in one namespace or (null) in all: EndpointSlices
+     * that belong to a Service, or core/v1 Endpoints. What the change watch lists and watches.
+     */
+    static ApiRequest listAllEndpoints(EndpointsApi from, String namespace) {
+        String scope = namespace == null ? "" : "/namespaces/" + segment(namespace);
+        if (from == EndpointsApi.CORE_ENDPOINTS) {
+            return new ApiRequest("list", "", "endpoints", namespace, "/api/v1" + scope + "/endpoints", Map.of());
+        }
+        return new ApiRequest(
+                "list",
+                DISCOVERY_GROUP,
+                "endpointslices",
+                namespace,
+                "/apis/" + DISCOVERY_GROUP + "/" + from.sliceVersion() + scope + "/endpointslices",
+                Map.of("labelSelector", SERVICE_NAME_LABEL));
+    }
+
+    /**
+     * The watch of this list from {@code resourceVersion}: bookmarks on, ended by the server after {@code
+     * timeoutSeconds}.
+     */
+    ApiRequest watch(String resourceVersion, long timeoutSeconds) {
+        return new ApiRequest("watch", apiGroup, resource, namespace, path, query)
+                .with("watch", "true")
+                .with("resourceVersion", resourceVersion)
+                .with("allowWatchBookmarks", "true")
+                .with("timeoutSeconds", Long.toString(timeoutSeconds));
     }
 
     /** The same request with one more query parameter (or a new value for it). */

@@ -3,14 +3,17 @@ package kubelmagent.kube;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import kubelmagent.http.ApiObserver;
 import kubelmagent.http.Backoff;
 import kubelmagent.http.Transport;
 import kubelmagent.log.Log;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Problem;
+import kubelmagent.model.ServiceRef;
 import kubelmagent.secret.Secret;
 
 /**
@@ -37,6 +40,9 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
     private final Selector selector;
     private final int pageSize;
     private final KubernetesApi api;
+    private final ApiObserver observer;
+    /** Rings when something the passes read changes; null unless {@link #watchChanges} started it. */
+    private volatile ChangeWatch watch;
     /** Where endpoints live, as last discovered, and when ({@link System#nanoTime}); null until then. */
     private EndpointsApi discovered;
 
@@ -79,6 +85,7 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
         this.namespaces = List.copyOf(new LinkedHashSet<>(namespaces));
         this.selector = selector;
         this.pageSize = pageSize;
+        this.observer = observer;
         this.api = new KubernetesApi(
                 Transport.create(connection.tls(), connection.timeout(), KubernetesApi.MAX_BODY_BYTES, observer),
                 connection.server(),
@@ -107,10 +114,29 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
                             + "); the next pass retries — please report this as a bug"));
         }
         remember(pass);
+        ChangeWatch changes = watch;
+        if (changes != null && state.complete()) {
+            Set<ServiceRef> labelled = new HashSet<>();
+            state.services().forEach(s -> labelled.add(s.service()));
+            state.skipped().forEach(s -> labelled.add(s.service()));
+            changes.follow(pass.endpointsApi(), labelled);
+        }
         if (LOG.isDebugEnabled()) {
             LOG.debug(summary(state, pass.endpointsApi(), api.requestCount() - requestsBefore));
         }
         return state;
+    }
+
+    /**
+     * Starts watching what the passes read ({@link ChangeWatch}): from now on, {@code bell} rings soon after a
+     * labelled Service changes, or the endpoints of one that a pass has read. Stopped by {@link #close}.
+     */
+    public void watchChanges(ChangeWatch.Bell bell) {
+        if (watch != null) {
+            throw new IllegalStateException("already watching");
+        }
+        watch = new ChangeWatch(
+                connection, namespaces, selector, bell, observer, ChangeWatch.WATCH_LENGTH, ChangeWatch.RETRIES);
     }
 
     private EndpointsApi knownEndpointsApi() {
@@ -155,6 +181,10 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
 
     @Override
     public void close() throws IOException {
+        ChangeWatch changes = watch;
+        if (changes != null) {
+            changes.close();
+        }
         api.close();
     }
 }

@@ -4,6 +4,8 @@ package kubelmagent.sync;
 public enum StartedBy {
     /** The Quartz schedule. */
     TIMER("timer"),
+    /** A change seen by the watch ({@code sync.watch}). */
+    WATCH("watch"),
     /** {@code --once} on the command line. */
     ONCE("once");
 

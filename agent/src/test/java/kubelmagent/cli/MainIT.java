@@ -75,7 +75,7 @@ class MainIT {
                         .startsWith("<6>kube-lm-agent dev starting with " + config + ": Kubernetes "
                                 + cluster.url() + " (namespaces: all), LoadMaster " + loadMaster.url()
                                 + " (API key), selector"
-                                + " kempLB=Enabled with annotation vsid, passes every 1s, state in "),
+                                + " kempLB=Enabled with annotation vsid, passes every 1s, watch on, state in "),
                 r.lines().get(0));
     }
 

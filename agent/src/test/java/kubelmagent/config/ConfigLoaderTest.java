@@ -111,8 +111,14 @@ class ConfigLoaderTest {
         assertFalse(config.loadMaster().nonLocal());
         assertEquals(Duration.ofMinutes(2), config.loadMaster().timeout());
         assertEquals(Schedule.every(Duration.ofHours(1)), config.schedule());
+        assertTrue(config.watch(), "sync.watch is on by default");
         assertEquals(Path.of("/srv/kube-lm-agent/state"), config.stateDir());
         assertEquals(new Selector("lb.example.com/kemp", "", "lb.example.com/vsid"), config.selector());
+    }
+
+    @Test
+    void theWatchCanBeTurnedOff() throws ConfigException {
+        assertFalse(fixture.with("sync", "watch: false").load().watch());
     }
 
     @Test
@@ -493,11 +499,12 @@ class ConfigLoaderTest {
                         "cron: \"0 0 0 1 1 ? 2001\"",
                         "sync.cron: never fires from now on (got \"0 0 0 1 1 ? 2001\")"),
                 bad("sync", "stateDir: state", "sync.stateDir: must be an absolute path (got \"state\")"),
+                bad("sync", "watch: on", "sync.watch: must be true or false (got \"on\")"),
                 bad("sync", "stateDir: [/var/lib]", "sync.stateDir: must be an absolute path (got a list)"),
                 bad(
                         "sync",
                         "every: 10s",
-                        "sync.every: unknown key (known keys: interval, cron, stateDir, drainTimeout, "
+                        "sync.every: unknown key (known keys: interval, cron, watch, stateDir, drainTimeout, "
                                 + "removalConfirmations, maxRemovalFraction, maxRemovalMinimum, removalWindow)"),
                 // selector
                 bad(

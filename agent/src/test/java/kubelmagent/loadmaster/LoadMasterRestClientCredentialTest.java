@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import kubelmagent.http.Backoff;
 import kubelmagent.loadmaster.LoadMasterRestClientTest.Op;
+import kubelmagent.log.LogCapture;
 import kubelmagent.model.Member;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.secret.Secret;
@@ -85,7 +86,7 @@ class LoadMasterRestClientCredentialTest {
         server.enqueue(xml(200, "showvs-no-rs.xml"));
         server.enqueue(xml(200, "showvs-no-rs.xml"));
         List<String> log;
-        try (LogCapture capture = new LogCapture();
+        try (LogCapture capture = new LogCapture(LoadMasterRestClient.class);
                 LoadMasterRestClient lm = client(Auth.API_KEY, file)) {
             lm.showVirtualService(VS);
             lm.showVirtualService(VS);
@@ -294,7 +295,7 @@ class LoadMasterRestClientCredentialTest {
         // An unusable file holds the secrets on two lines: the refusal must not quote them.
         Files.writeString(file, scenario == Scenario.FILE_UNUSABLE ? rotated + "\n" + KEY + PASSWORD : rotated + "\n");
         List<String> texts = new ArrayList<>();
-        try (LogCapture log = new LogCapture();
+        try (LogCapture log = new LogCapture(LoadMasterRestClient.class);
                 LoadMasterRestClient lm = client(auth, file)) {
             for (Op op : Op.values()) {
                 scenario.answers(op).forEach(server::enqueue);

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import kubelmagent.http.Backoff;
+import kubelmagent.log.LogCapture;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
@@ -1118,7 +1119,7 @@ class LoadMasterRestClientTest {
         server.enqueue(xml(200, "showvs-two-rs.xml"));
         server.enqueue(xml(422, "error-already-exists.xml"));
         List<String> lines;
-        try (LogCapture log = new LogCapture();
+        try (LogCapture log = new LogCapture(LoadMasterRestClient.class);
                 LoadMasterRestClient lm = client(apiKey(), true)) {
             lm.showVirtualService(VS);
             assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, POD));

@@ -1,4 +1,4 @@
-package kubelmagent.loadmaster;
+package kubelmagent.log;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,11 +7,11 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** Collects what {@link LoadMasterRestClient} logs, at every level, until closed. */
-final class LogCapture implements AutoCloseable {
+/** Collects what one class logs, at every level, until closed. */
+public final class LogCapture implements AutoCloseable {
 
-    private final Logger logger = Logger.getLogger(LoadMasterRestClient.class.getName());
-    private final Level before = logger.getLevel();
+    private final Logger logger;
+    private final Level before;
     private final List<String> lines = new ArrayList<>();
     private final Handler handler = new Handler() {
         @Override
@@ -33,14 +33,17 @@ final class LogCapture implements AutoCloseable {
         }
     };
 
-    LogCapture() {
+    /** @param logging the class whose log lines to collect */
+    public LogCapture(Class<?> logging) {
+        logger = Logger.getLogger(logging.getName());
+        before = logger.getLevel();
         handler.setLevel(Level.ALL);
         logger.setLevel(Level.ALL);
         logger.addHandler(handler);
     }
 
     /** {@code FINE showvs vs=3: 200 in 4 ms}: level, message and any exception. */
-    List<String> lines() {
+    public List<String> lines() {
         synchronized (lines) {
             return List.copyOf(lines);
         }
