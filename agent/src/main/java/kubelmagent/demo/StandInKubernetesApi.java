@@ -12,8 +12,10 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -30,15 +32,16 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongFunction;
 import kubelmagent.http.LocalServers;
 import kubelmagent.tls.SelfSignedCertificate;
 
 /**
  * A stand-in for the Kubernetes API server, for the demo and for end-to-end tests of the agent. It is
- * <strong>not</strong> a Kubernetes implementation: there are no pods, controllers, watches, RBAC or
- * storage, only a model of Services and their endpoints that the caller edits, and just enough API
- * surface to answer the requests the agent makes, in the shape the real API server gives them
- * ({@code kind}, {@code apiVersion}, {@code metadata.resourceVersion}, {@code Status} objects for errors).
+ * <strong>not</strong> a Kubernetes implementation: there are no pods, controllers, RBAC or storage, only a model
+ * of Services and their endpoints that the caller edits, and just enough API surface to answer the requests the
+ * agent makes, lists and watches, in the shape the real API server gives them ({@code kind}, {@code apiVersion},
+ * {@code metadata.resourceVersion}, {@code Status} objects for errors).
  *
  * <p>It listens on {@code https://127.0.0.1:<ephemeral port>} with a self-signed certificate (trust it
  * through {@link #caFile()}) and answers only requests that carry {@code Authorization: Bearer <token>}.
@@ -46,20 +49,57 @@ import kubelmagent.tls.SelfSignedCertificate;
  * <ul>
  * <li>{@code /apis/discovery.k8s.io}: the {@code APIGroup}, offering {@code discovery.k8s.io/v1};</li>
  * <li>{@code /api/v1/services} and {@code /api/v1/namespaces/{ns}/services}: a {@code ServiceList};</li>
- * <li>{@code /apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices}: an {@code EndpointSliceList}, one or
+ * <li>{@code /apis/discovery.k8s.io/v1/endpointslices} and
+ *     {@code /apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices}: an {@code EndpointSliceList}, one or
  *     more slices (at most 100 endpoints each, as the EndpointSlice controller makes them) per Service;</li>
  * <li>{@code /api/v1/namespaces/{ns}/endpoints/{name}}: the core/v1 {@code Endpoints} of a Service (ready
  *     endpoints in {@code addresses}, not-ready ones in {@code notReadyAddresses}, terminating ones left out),
- *     and {@code /api/v1/namespaces/{ns}/endpoints}: an {@code EndpointsList} of those in a namespace.</li>
+ *     and {@code /api/v1/endpoints} and {@code /api/v1/namespaces/{ns}/endpoints}: an {@code EndpointsList}.</li>
  * </ul>
  * Lists honour {@code labelSelector} ({@code k=v}, {@code k==v}, {@code k!=v}, {@code k in (a,b)}, {@code k
  * notin (a,b)}, {@code k}, {@code !k}, comma-separated, all must hold; EndpointSlices carry their Service's
- * labels plus
- * {@code kubernetes.io/service-name}) and {@code limit}/{@code continue}: while items remain, the list's
- * {@code metadata.continue} holds a token that serves the rest of the same snapshot; a token it did not
- * hand out (or has forgotten, after 1024 newer ones) is answered 410 {@code Expired}, as the real server
- * answers a compacted one. Errors: 401 without the right token, 404 for other paths, 405 for other
- * methods, 400 for a selector it cannot parse; {@link #failNext} injects any other status.
+ * labels plus {@code kubernetes.io/service-name}, Endpoints their Service's labels) and {@code
+ * limit}/{@code continue}: while items remain, the list's {@code metadata.continue} holds a token that serves the
+ * rest of the same snapshot; a token it did not hand out (or has forgotten, after 1024 newer ones) is answered
+ * 410 {@code Expired}, as the real server answers a compacted one. A list's {@code metadata.resourceVersion} is
+ * the model's revision: every change to an object (a Service, one of its slices, its Endpoints) takes the next
+ * revision, which becomes that object's {@code metadata.resourceVersion}; an edit that leaves an object as it
+ * was does not change it.
+ *
+ * <p><strong>Watches.</strong> A list path with {@code watch=true} (or {@code 1}) is answered 200 with a chunked
+ * {@code application/json} body of one event a line, flushed each, {@code {"type":...,"object":...}}, as
+ * client-go's reflectors read it:
+ * <ul>
+ * <li>with {@code resourceVersion=N} (N &gt; 0): each change with a revision above N, then each change as it
+ *     happens; without one, or with {@code 0}: first a synthetic {@code ADDED} for each object the list would
+ *     hold, then each change. The object of an event is the list item (with its {@code kind} and {@code
+ *     apiVersion}, as real watches send them) at that change's revision: {@code ADDED}, {@code MODIFIED},
+ *     {@code DELETED} (the last state, at the revision of the deletion). Deleting a Service deletes its slices
+ *     and Endpoints; slices that a Service grows into or shrinks out of are ADDED or DELETED;</li>
+ * <li>it keeps the last 10,000 changes (fewer if they are very large; {@link #compactHistory} forgets them
+ *     all): a watch from an N older than that gets one {@code ERROR} event holding a 410 {@code Expired}
+ *     Status ({@code too old resource version: N (M)}), then the response ends; so does an open watch whose
+ *     unsent changes were forgotten. A watch from an N the model has not reached gets, after 3 s, an
+ *     {@code ERROR} event holding a 504 {@code Timeout} Status ({@code Too large resource version});</li>
+ * <li>{@code labelSelector} filters as the real watch cache does: an object that starts to match is sent as
+ *     {@code ADDED}, one that stops matching as {@code DELETED} (its last matching state, at this revision);</li>
+ * <li>{@code timeoutSeconds} (1800 when absent or 0) ends the response cleanly; with {@code
+ *     allowWatchBookmarks=true}, a {@code BOOKMARK} event (an object of only {@code kind}, {@code apiVersion}
+ *     and {@code metadata.resourceVersion}, the current revision) comes before that end and whenever the watch
+ *     has sent nothing for the {@link #bookmarkInterval} (60 s);</li>
+ * <li>{@link #failNext} applies to watches on the path (the status and Status body, before any event);
+ *     {@link #openWatches} counts open watch responses, {@link #dropWatches} breaks them off as a broken
+ *     connection does, and {@link #close} ends them.</li>
+ * </ul>
+ * Not modelled: {@code fieldSelector} (lists and watches ignore it), {@code resourceVersionMatch}, {@code
+ * sendInitialEvents} and its {@code initial-events-end} bookmark, the {@code /watch/} paths, watching a single
+ * named object, {@code limit}/{@code continue} on watches (ignored), and noticing a watcher that went away
+ * before there is something to send it (it counts in {@link #openWatches} until its next event, bookmark or
+ * timeout).
+ *
+ * <p>Errors: 401 without the right token, 404 for other paths, 405 for other methods, 400 for a selector,
+ * {@code timeoutSeconds} or watch {@code resourceVersion} it cannot parse; {@link #failNext} injects any other
+ * status.
  *
  * <pre>{@code
  * try (StandInKubernetesApi api = StandInKubernetesApi.start(dir, "token")) {
@@ -70,7 +110,8 @@ import kubelmagent.tls.SelfSignedCertificate;
  * }
  * }</pre>
  *
- * <p>All methods are thread-safe.
+ * <p>All methods are thread-safe. Each exchange runs on a thread of its own (a watch holds one for as long as it
+ * is open), so open watches never keep other requests waiting.
  */
 public final class StandInKubernetesApi implements AutoCloseable {
 
@@ -79,6 +120,14 @@ public final class StandInKubernetesApi implements AutoCloseable {
 
     private static final int MAX_ENDPOINTS_PER_SLICE = 100;
     private static final int REMEMBERED_CONTINUE_TOKENS = 1024;
+    /** How many changes watches can start from, at most, and how much of their JSON, at most. */
+    private static final int MAX_HISTORY = 10_000;
+
+    private static final long MAX_HISTORY_CHARS = 32L << 20;
+    private static final long DEFAULT_WATCH_SECONDS = 1800;
+    /** How long a watch from a revision the stand-in has not reached yet waits for it, as the real one does. */
+    private static final long TOO_LARGE_WAIT_NANOS = Duration.ofSeconds(3).toNanos();
+
     private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
     /** Who the 403 messages say was refused. */
     private static final String USER = "system:serviceaccount:kube-lm-agent:kube-lm-agent";
@@ -141,65 +190,60 @@ public final class StandInKubernetesApi implements AutoCloseable {
         }
     }
 
-    /**
-     * A Service as the caller last set it (versions are the model's revision at its last change), with the
-     * objects served for it, rendered once when it changes, as the API server keeps objects serialized.
-     */
-    private record Service(
+    /** A Service as the caller last set it. */
+    private record Spec(
             String namespace,
             String name,
             Map<String, String> labels,
             Map<String, String> annotations,
             List<Port> ports,
             List<Endpoint> endpoints,
-            String created,
-            long serviceVersion,
-            long endpointsVersion,
-            Stored json,
-            List<Stored> slices,
-            String endpointsJson) {
+            String created) {}
 
-        static Service of(
-                String namespace,
-                String name,
-                Map<String, String> labels,
-                Map<String, String> annotations,
-                List<Port> ports,
-                List<Endpoint> endpoints,
-                String created,
-                long serviceVersion,
-                long endpointsVersion) {
-            Service s = new Service(
-                    namespace,
-                    name,
-                    labels,
-                    annotations,
-                    ports,
-                    endpoints,
-                    created,
-                    serviceVersion,
-                    endpointsVersion,
-                    null,
-                    List.of(),
-                    null);
-            return new Service(
-                    namespace,
-                    name,
-                    labels,
-                    annotations,
-                    ports,
-                    endpoints,
-                    created,
-                    serviceVersion,
-                    endpointsVersion,
-                    new Stored(key(namespace, name), labels, GSON.toJson(StandInKubernetesApi.service(s))),
-                    StandInKubernetesApi.slices(s),
-                    GSON.toJson(StandInKubernetesApi.endpoints(s)));
+    /**
+     * A Service with the objects served for it, rendered once when they change, as the API server keeps objects
+     * serialized; each carries the revision of its own last change.
+     */
+    private record Service(Spec spec, Stored json, List<Stored> slices, Stored endpoints) {
+
+        String namespace() {
+            return spec.namespace();
+        }
+
+        Map<String, String> labels() {
+            return spec.labels();
         }
     }
 
-    /** A list item as JSON, with what lists select and page by. */
-    private record Stored(String key, Map<String, String> labels, String json) {}
+    /** An object as JSON (a list item), with what lists select and page by, and its resourceVersion. */
+    private record Stored(String key, Map<String, String> labels, String json, long version) {}
+
+    /**
+     * One change to one object, at revision {@code object.version()}: {@code previous} is the object before it
+     * (null when ADDED); a DELETED change's {@code object} is the last state with the revision of the deletion.
+     */
+    private record Change(String resource, String type, Stored object, Stored previous) {
+
+        long revision() {
+            return object.version();
+        }
+
+        String namespace() {
+            return object.key().substring(0, object.key().indexOf('/'));
+        }
+    }
+
+    /** A watch as it was asked for, with where it starts (the answer carries it instead of a body). */
+    private record WatchPlan(
+            String resource,
+            String namespace,
+            LabelSelector selector,
+            List<Stored> initial,
+            long position,
+            String error,
+            long timeoutNanos,
+            boolean bookmarks,
+            long generation) {}
 
     /** What a continue token stands for: the rest of one list as it was when its first page was read. */
     private record Snapshot(List<Stored> items, int offset, long resourceVersion) {}
@@ -218,7 +262,12 @@ public final class StandInKubernetesApi implements AutoCloseable {
     /** A parsed request path: the RBAC view of it (for 403 and 404 messages) and what to answer. */
     private record Route(String verb, String group, String resource, String namespace, String name) {}
 
-    private record Answer(int code, String json) {}
+    private record Answer(int code, String json, WatchPlan watch) {
+
+        Answer(int code, String json) {
+            this(code, json, null);
+        }
+    }
 
     /** An error answer, thrown from deep inside a handler. */
     private static final class ApiError extends Exception {
@@ -249,6 +298,19 @@ public final class StandInKubernetesApi implements AutoCloseable {
         }
     };
     private long revision = 1000;
+    /** The last {@link #MAX_HISTORY} changes (fewer if they hold more than {@link #MAX_HISTORY_CHARS}). */
+    private final ArrayDeque<Change> history = new ArrayDeque<>();
+
+    private long historyChars;
+    /** Every change with a revision above this one is in {@link #history}. */
+    private long historyStart = revision;
+
+    private int openWatches;
+    /** Bumped by {@link #dropWatches}: a watch started under an older value breaks off. */
+    private long drops;
+
+    private boolean closed;
+    private long bookmarkNanos = Duration.ofSeconds(60).toNanos();
 
     private StandInKubernetesApi(HttpsServer server, ExecutorService executor, Path caFile, String token) {
         this.server = server;
@@ -271,12 +333,14 @@ public final class StandInKubernetesApi implements AutoCloseable {
                 workDir.resolve("kubernetes-api"), "kube-lm-agent stand-in Kubernetes API");
         HttpsServer server = LocalServers.https(new InetSocketAddress("127.0.0.1", 0), certificate);
         AtomicInteger threads = new AtomicInteger();
-        ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+        ExecutorService executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "stand-in-kubernetes-api-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        server.setExecutor(executor); // a small pool: the default runs every exchange on the one dispatcher thread
+        // A thread per exchange in flight (the default runs every exchange on the one dispatcher thread): a
+        // watch holds its thread for as long as it is open, and must not keep lists waiting.
+        server.setExecutor(executor);
         StandInKubernetesApi api = new StandInKubernetesApi(server, executor, certificate.pem(), token.strip());
         server.createContext("/", api::handle);
         server.start();
@@ -308,19 +372,16 @@ public final class StandInKubernetesApi implements AutoCloseable {
         String key = key(namespace, name);
         synchronized (lock) {
             Service old = services.get(key);
-            long version = ++revision;
-            services.put(
+            commit(
                     key,
-                    Service.of(
+                    new Spec(
                             namespace,
                             name,
                             Map.copyOf(labels),
                             Map.copyOf(annotations),
                             List.copyOf(ports),
-                            old == null ? List.of() : old.endpoints(),
-                            old == null ? now() : old.created(),
-                            version,
-                            old == null ? version : old.endpointsVersion()));
+                            old == null ? List.of() : old.spec().endpoints(),
+                            old == null ? now() : old.spec().created()));
         }
         return this;
     }
@@ -333,18 +394,17 @@ public final class StandInKubernetesApi implements AutoCloseable {
             if (s == null) {
                 throw new IllegalArgumentException("no Service " + key + "; add it with service(...) first");
             }
-            services.put(
+            Spec was = s.spec();
+            commit(
                     key,
-                    Service.of(
-                            s.namespace(),
-                            s.name(),
-                            s.labels(),
-                            s.annotations(),
-                            s.ports(),
+                    new Spec(
+                            was.namespace(),
+                            was.name(),
+                            was.labels(),
+                            was.annotations(),
+                            was.ports(),
                             List.copyOf(endpoints),
-                            s.created(),
-                            s.serviceVersion(),
-                            ++revision));
+                            was.created()));
         }
         return this;
     }
@@ -375,7 +435,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
             }
             Set<String> marked = new LinkedHashSet<>(List.of(podIps));
             List<Endpoint> endpoints = new ArrayList<>();
-            for (Endpoint e : s.endpoints()) {
+            for (Endpoint e : s.spec().endpoints()) {
                 endpoints.add(marked.remove(e.ip()) ? Endpoint.terminating(e.ip()) : e);
             }
             for (String ip : marked) {
@@ -385,12 +445,10 @@ public final class StandInKubernetesApi implements AutoCloseable {
         }
     }
 
-    /** Removes a Service and its endpoints; nothing happens if there is none. */
+    /** Removes a Service, its EndpointSlices and its Endpoints; nothing happens if there is none. */
     public StandInKubernetesApi delete(String namespace, String name) {
         synchronized (lock) {
-            if (services.remove(key(namespace, name)) != null) {
-                revision++;
-            }
+            commit(key(namespace, name), null);
         }
         return this;
     }
@@ -398,7 +456,8 @@ public final class StandInKubernetesApi implements AutoCloseable {
     /**
      * Makes the next {@code times} authenticated requests to {@code path} fail with {@code status} and a
      * matching Status body (e.g. 500 {@code InternalError}, 403 {@code Forbidden}, 410 {@code Expired},
-     * 429 {@code TooManyRequests} with {@code Retry-After}); {@code times} 0 clears it.
+     * 429 {@code TooManyRequests} with {@code Retry-After}); {@code times} 0 clears it. A watch on the path
+     * counts as a request to it, and fails the same way, before any event.
      *
      * @param path a request path without query, e.g. {@code /api/v1/services}
      */
@@ -421,10 +480,137 @@ public final class StandInKubernetesApi implements AutoCloseable {
         return requests.get();
     }
 
+    /** How many watch responses are open now (their headers sent, their start fixed): wait for it in tests. */
+    public int openWatches() {
+        synchronized (lock) {
+            return openWatches;
+        }
+    }
+
+    /**
+     * Breaks off every open watch as a broken connection does: the connection closes without another event
+     * and without the end of the chunked response.
+     */
+    public void dropWatches() {
+        synchronized (lock) {
+            drops++;
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * Forgets every change so far, as an etcd compaction does: a watch from a revision before now is answered
+     * with an ERROR event holding a 410 {@code Expired} Status (a list then a watch from its resourceVersion
+     * still works), and so is an open watch that has not yet sent the changes it would have to.
+     */
+    public void compactHistory() {
+        synchronized (lock) {
+            history.clear();
+            historyChars = 0;
+            historyStart = revision;
+            lock.notifyAll();
+        }
+    }
+
+    /** How long a watch that allows bookmarks stays without an event before it sends one (60 s to start with). */
+    public StandInKubernetesApi bookmarkInterval(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("a bookmark interval is positive (got " + interval + ")");
+        }
+        synchronized (lock) {
+            bookmarkNanos = interval.toNanos();
+            lock.notifyAll();
+        }
+        return this;
+    }
+
+    /** Stops serving; open watches break off. */
     @Override
     public void close() {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
         server.stop(0);
         executor.shutdownNow();
+    }
+
+    // ---- the model's history (called holding the lock) ----
+
+    /**
+     * Stores what a Service is now ({@code spec}; null: deleted), its slices and its Endpoints, and records a
+     * change, with a revision of its own, for each of those objects that changed (in that order).
+     */
+    private void commit(String key, Spec spec) {
+        Service old = services.get(key);
+        if (spec == null) {
+            if (old == null) {
+                return;
+            }
+            services.remove(key);
+            deleted("services", old.json());
+            for (Stored slice : old.slices()) {
+                deleted("endpointslices", slice);
+            }
+            deleted("endpoints", old.endpoints());
+        } else {
+            Stored json = next(
+                    "services",
+                    old == null ? null : old.json(),
+                    v -> new Stored(key, spec.labels(), GSON.toJson(service(spec, v)), v));
+            List<Stored> slices = new ArrayList<>();
+            int count = sliceCount(spec);
+            for (int i = 0; i < count; i++) {
+                int index = i;
+                slices.add(next(
+                        "endpointslices",
+                        old == null || i >= old.slices().size()
+                                ? null
+                                : old.slices().get(i),
+                        v -> slice(spec, index, v)));
+            }
+            for (int i = count; old != null && i < old.slices().size(); i++) {
+                deleted("endpointslices", old.slices().get(i));
+            }
+            Stored endpoints = next(
+                    "endpoints",
+                    old == null ? null : old.endpoints(),
+                    v -> new Stored(key, spec.labels(), GSON.toJson(endpoints(spec, v)), v));
+            services.put(key, new Service(spec, json, List.copyOf(slices), endpoints));
+        }
+        lock.notifyAll();
+    }
+
+    /** The object {@code render} makes now: {@code old} if it is the same, else a new revision of it. */
+    private Stored next(String resource, Stored old, LongFunction<Stored> render) {
+        if (old != null) {
+            Stored same = render.apply(old.version());
+            if (same.json().equals(old.json())) {
+                return old;
+            }
+        }
+        Stored now = render.apply(++revision);
+        record(new Change(resource, old == null ? "ADDED" : "MODIFIED", now, old));
+        return now;
+    }
+
+    private void deleted(String resource, Stored old) {
+        long version = ++revision;
+        record(new Change(
+                resource,
+                "DELETED",
+                new Stored(old.key(), old.labels(), withResourceVersion(old.json(), version), version),
+                old));
+    }
+
+    private void record(Change change) {
+        history.addLast(change);
+        historyChars += change.object().json().length();
+        while (history.size() > MAX_HISTORY || (historyChars > MAX_HISTORY_CHARS && history.size() > 1)) {
+            Change gone = history.removeFirst();
+            historyChars -= gone.object().json().length();
+            historyStart = gone.revision();
+        }
     }
 
     // ---- HTTP ----
@@ -439,11 +625,15 @@ public final class StandInKubernetesApi implements AutoCloseable {
         } catch (RuntimeException e) {
             answer = status(500, "InternalError", "Internal error occurred: " + e, null);
         }
-        byte[] body = answer.json().getBytes(StandardCharsets.UTF_8);
         var headers = exchange.getResponseHeaders();
         headers.set("Content-Type", "application/json");
         headers.set("Cache-Control", "no-cache, private");
         headers.set("Audit-Id", UUID.randomUUID().toString());
+        if (answer.watch() != null) {
+            stream(exchange, answer.watch());
+            return;
+        }
+        byte[] body = answer.json().getBytes(StandardCharsets.UTF_8);
         if (answer.code() == 429) {
             headers.set("Retry-After", "1");
         }
@@ -465,6 +655,10 @@ public final class StandInKubernetesApi implements AutoCloseable {
                     405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null);
         }
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        boolean watch = route != null && route.verb().equals("list") && isTrue(query.get("watch"));
+        if (watch) {
+            route = new Route("watch", route.group(), route.resource(), route.namespace(), null);
+        }
         synchronized (lock) {
             Fault fault = faults.get(path);
             if (fault != null) {
@@ -475,6 +669,9 @@ public final class StandInKubernetesApi implements AutoCloseable {
             }
             if (route == null) {
                 return failure(404, null, path);
+            }
+            if (watch) {
+                return new Answer(200, null, watch(route, query));
             }
             switch (route.resource() == null ? "discovery" : route.resource()) {
                 case "discovery":
@@ -491,9 +688,14 @@ public final class StandInKubernetesApi implements AutoCloseable {
                     if (s == null) {
                         return failure(404, route, path);
                     }
-                    return new Answer(200, s.endpointsJson());
+                    return new Answer(200, s.endpoints().json());
             }
         }
+    }
+
+    /** What Go's {@code strconv.ParseBool} takes for true. */
+    private static boolean isTrue(String value) {
+        return value != null && List.of("1", "t", "T", "true", "TRUE", "True").contains(value);
     }
 
     /** The routes served; null for any other path. */
@@ -504,6 +706,16 @@ public final class StandInKubernetesApi implements AutoCloseable {
         }
         if (p.length == 4 && p[1].equals("api") && p[2].equals("v1") && p[3].equals("services")) {
             return new Route("list", "", "services", null, null);
+        }
+        if (p.length == 4 && p[1].equals("api") && p[2].equals("v1") && p[3].equals("endpoints")) {
+            return new Route("list", "", "endpoints", null, null);
+        }
+        if (p.length == 5
+                && p[1].equals("apis")
+                && p[2].equals("discovery.k8s.io")
+                && p[3].equals("v1")
+                && p[4].equals("endpointslices")) {
+            return new Route("list", "discovery.k8s.io", "endpointslices", null, null);
         }
         if (p.length == 6
                 && p[1].equals("api")
@@ -555,53 +767,304 @@ public final class StandInKubernetesApi implements AutoCloseable {
         return query;
     }
 
-    // ---- resources (called holding the lock) ----
+    // ---- watches ----
 
-    private String listServices(String namespace, String path, Map<String, String> query) throws ApiError {
+    /** Where a watch starts, and what it sends first (called holding the lock). */
+    private WatchPlan watch(Route route, Map<String, String> query) throws ApiError {
         LabelSelector selector = selector(query);
-        List<Stored> items = new ArrayList<>();
-        for (Service s : services.values()) {
-            if ((namespace == null || namespace.equals(s.namespace())) && selector.matches(s.labels())) {
-                items.add(s.json());
+        long timeoutSeconds;
+        try {
+            timeoutSeconds = Long.parseLong(query.getOrDefault("timeoutSeconds", "0"));
+        } catch (NumberFormatException e) {
+            timeoutSeconds = -1;
+        }
+        if (timeoutSeconds < 0) {
+            throw new ApiError(
+                    status(400, "BadRequest", "invalid timeoutSeconds \"" + query.get("timeoutSeconds") + "\"", null));
+        }
+        String rv = query.getOrDefault("resourceVersion", "");
+        List<Stored> initial = List.of();
+        long position = revision;
+        String error = null;
+        if (rv.isEmpty() || rv.equals("0")) { // the current state, as synthetic ADDED events, then what follows
+            initial = items(route.resource(), route.namespace(), selector);
+        } else {
+            try {
+                position = Long.parseLong(rv);
+            } catch (NumberFormatException e) {
+                position = -1;
+            }
+            if (position < 0) {
+                throw new ApiError(status(400, "BadRequest", "invalid resource version \"" + rv + "\"", null));
+            }
+            if (position < historyStart) {
+                error = expired(position);
             }
         }
-        return list("ServiceList", "v1", path, query, selector, items);
+        return new WatchPlan(
+                route.resource(),
+                route.namespace(),
+                selector,
+                initial,
+                position,
+                error,
+                Duration.ofSeconds(timeoutSeconds == 0 ? DEFAULT_WATCH_SECONDS : timeoutSeconds)
+                        .toNanos(),
+                isTrue(query.get("allowWatchBookmarks")),
+                drops);
     }
 
-    private String listEndpointSlices(String namespace, String path, Map<String, String> query) throws ApiError {
-        LabelSelector selector = selector(query);
-        // The agent names the Services whose slices it wants: look those up rather than walk every Service.
-        var only = selector.oneOf(SERVICE_NAME_LABEL);
-        Collection<Service> candidates = only.isPresent()
-                ? only.get().stream()
+    /** Answers a watch: 200, then one event a line, flushed, until it times out, fails or breaks off. */
+    private void stream(HttpExchange exchange, WatchPlan plan) throws IOException {
+        exchange.sendResponseHeaders(200, 0); // chunked
+        OutputStream out = exchange.getResponseBody();
+        synchronized (lock) {
+            openWatches++;
+        }
+        try {
+            for (Stored item : plan.initial()) {
+                out.write(event("ADDED", withKind(plan.resource(), item.json())));
+            }
+            if (plan.error() != null) {
+                out.write(event("ERROR", plan.error()));
+                out.close();
+                return;
+            }
+            out.flush();
+            long position = plan.position();
+            long start = System.nanoTime();
+            long deadline = start + plan.timeoutNanos();
+            long lastSent = start;
+            while (true) {
+                List<Change> changes = new ArrayList<>();
+                List<byte[]> lines = new ArrayList<>();
+                boolean end = false;
+                synchronized (lock) {
+                    while (true) {
+                        if (closed || drops != plan.generation()) {
+                            throw new IOException("watch broken off"); // the server closes the connection
+                        }
+                        long now = System.nanoTime();
+                        long wakeAt = deadline;
+                        if (position > revision) { // from a revision the stand-in has not reached (yet)
+                            if (now - (start + TOO_LARGE_WAIT_NANOS) >= 0 || now - deadline >= 0) {
+                                lines.add(event(
+                                        "ERROR",
+                                        status(
+                                                        504,
+                                                        "Timeout",
+                                                        "Too large resource version: " + position + ", current: "
+                                                                + revision,
+                                                        object(
+                                                                "causes",
+                                                                List.of(object(
+                                                                        "reason",
+                                                                        "ResourceVersionTooLarge",
+                                                                        "message",
+                                                                        "Too large resource version")),
+                                                                "retryAfterSeconds",
+                                                                1))
+                                                .json()));
+                                end = true;
+                                break;
+                            }
+                            wakeAt = start + TOO_LARGE_WAIT_NANOS;
+                        } else if (position < historyStart) { // changes it has yet to send are forgotten
+                            lines.add(event("ERROR", expired(position)));
+                            end = true;
+                            break;
+                        } else if (revision > position) {
+                            for (var it = history.descendingIterator(); it.hasNext(); ) {
+                                Change c = it.next();
+                                if (c.revision() <= position) {
+                                    break;
+                                }
+                                if (c.resource().equals(plan.resource())
+                                        && (plan.namespace() == null
+                                                || plan.namespace().equals(c.namespace()))) {
+                                    changes.add(c);
+                                }
+                            }
+                            position = revision;
+                            if (changes.isEmpty()) {
+                                continue;
+                            }
+                            break;
+                        } else if (now - deadline >= 0) {
+                            if (plan.bookmarks()) {
+                                lines.add(bookmark(plan.resource(), position));
+                            }
+                            end = true;
+                            break;
+                        } else if (plan.bookmarks()) {
+                            if (now - (lastSent + bookmarkNanos) >= 0) {
+                                lines.add(bookmark(plan.resource(), position));
+                                break;
+                            }
+                            if (lastSent + bookmarkNanos - wakeAt < 0) {
+                                wakeAt = lastSent + bookmarkNanos;
+                            }
+                        }
+                        try {
+                            lock.wait(Math.max(1, (wakeAt - now + 999_999) / 1_000_000));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IOException("interrupted", e);
+                        }
+                    }
+                }
+                for (int i = changes.size() - 1; i >= 0; i--) {
+                    byte[] line = event(plan, changes.get(i));
+                    if (line != null) {
+                        lines.add(line);
+                    }
+                }
+                for (byte[] line : lines) {
+                    out.write(line);
+                    out.flush();
+                }
+                if (!lines.isEmpty()) {
+                    lastSent = System.nanoTime();
+                }
+                if (end) {
+                    out.close();
+                    return;
+                }
+            }
+        } finally {
+            synchronized (lock) {
+                openWatches--;
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * What a change looks like through a watch's label selector, as the real server's watch cache sends it: an
+     * object that starts to match is ADDED, one that stops is DELETED (its last matching state, at this
+     * revision); null if the watch does not see it.
+     */
+    private static byte[] event(WatchPlan plan, Change c) {
+        boolean matches = !c.type().equals("DELETED")
+                && plan.selector().matches(c.object().labels());
+        boolean matched =
+                c.previous() != null && plan.selector().matches(c.previous().labels());
+        if (matches) {
+            return event(
+                    matched ? "MODIFIED" : "ADDED",
+                    withKind(plan.resource(), c.object().json()));
+        }
+        if (!matched) {
+            return null;
+        }
+        String last = c.type().equals("DELETED")
+                ? c.object().json()
+                : withResourceVersion(c.previous().json(), c.revision());
+        return event("DELETED", withKind(plan.resource(), last));
+    }
+
+    private static byte[] event(String type, String object) {
+        return ("{\"type\":\"" + type + "\",\"object\":" + object + "}\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bookmark(String resource, long resourceVersion) {
+        String[] kind = kind(resource);
+        return event(
+                "BOOKMARK",
+                GSON.toJson(object(
+                        "kind",
+                        kind[0],
+                        "apiVersion",
+                        kind[1],
+                        "metadata",
+                        object("resourceVersion", Long.toString(resourceVersion)))));
+    }
+
+    private String expired(long resourceVersion) {
+        return status(410, "Expired", "too old resource version: " + resourceVersion + " (" + historyStart + ")", null)
+                .json();
+    }
+
+    /** The kind and apiVersion of a resource's objects. */
+    private static String[] kind(String resource) {
+        switch (resource) {
+            case "services":
+                return new String[] {"Service", "v1"};
+            case "endpointslices":
+                return new String[] {"EndpointSlice", "discovery.k8s.io/v1"};
+            default:
+                return new String[] {"Endpoints", "v1"};
+        }
+    }
+
+    /** A list item as a watch sends it: with its {@code kind} and {@code apiVersion}, as the real server does. */
+    private static String withKind(String resource, String json) {
+        if (json.startsWith("{\"kind\"")) {
+            return json;
+        }
+        String[] kind = kind(resource);
+        return "{\"kind\":\"" + kind[0] + "\",\"apiVersion\":\"" + kind[1] + "\"," + json.substring(1);
+    }
+
+    /** The object with another {@code metadata.resourceVersion} (the first such field: metadata comes first). */
+    private static String withResourceVersion(String json, long resourceVersion) {
+        String field = "\"resourceVersion\":\"";
+        int from = json.indexOf(field) + field.length();
+        return json.substring(0, from) + resourceVersion + json.substring(json.indexOf('"', from));
+    }
+
+    // ---- resources (called holding the lock) ----
+
+    /** The objects of a resource in a namespace (null: all) that the selector selects, in list order. */
+    private List<Stored> items(String resource, String namespace, LabelSelector selector) {
+        Collection<Service> candidates = services.values();
+        if (resource.equals("endpointslices") && namespace != null) {
+            // The agent names the Services whose slices it wants: look those up rather than walk every Service.
+            var only = selector.oneOf(SERVICE_NAME_LABEL);
+            if (only.isPresent()) {
+                candidates = only.get().stream()
                         .map(name -> services.get(key(namespace, name)))
                         .filter(Objects::nonNull)
                         .sorted(Comparator.comparing(s -> s.json().key()))
-                        .toList()
-                : services.values();
+                        .toList();
+            }
+        }
         List<Stored> items = new ArrayList<>();
         for (Service s : candidates) {
-            if (namespace.equals(s.namespace())) {
-                for (Stored slice : s.slices()) {
-                    if (selector.matches(slice.labels())) {
-                        items.add(slice);
+            if (namespace == null || namespace.equals(s.namespace())) {
+                List<Stored> objects = resource.equals("services")
+                        ? List.of(s.json())
+                        : resource.equals("endpointslices") ? s.slices() : List.of(s.endpoints());
+                for (Stored object : objects) {
+                    if (selector.matches(object.labels())) {
+                        items.add(object);
                     }
                 }
             }
         }
-        return list("EndpointSliceList", "discovery.k8s.io/v1", path, query, selector, items);
+        return items;
     }
 
-    /** The core/v1 Endpoints of a namespace; they carry their Service's name and labels. */
+    private String listServices(String namespace, String path, Map<String, String> query) throws ApiError {
+        LabelSelector selector = selector(query);
+        return list("ServiceList", "v1", path, query, selector, items("services", namespace, selector));
+    }
+
+    private String listEndpointSlices(String namespace, String path, Map<String, String> query) throws ApiError {
+        LabelSelector selector = selector(query);
+        return list(
+                "EndpointSliceList",
+                "discovery.k8s.io/v1",
+                path,
+                query,
+                selector,
+                items("endpointslices", namespace, selector));
+    }
+
+    /** The core/v1 Endpoints; they carry their Service's name and labels. */
     private String listEndpoints(String namespace, String path, Map<String, String> query) throws ApiError {
         LabelSelector selector = selector(query);
-        List<Stored> items = new ArrayList<>();
-        for (Service s : services.values()) {
-            if (namespace.equals(s.namespace()) && selector.matches(s.labels())) {
-                items.add(new Stored(s.json().key(), s.labels(), s.endpointsJson()));
-            }
-        }
-        return list("EndpointsList", "v1", path, query, selector, items);
+        return list("EndpointsList", "v1", path, query, selector, items("endpoints", namespace, selector));
     }
 
     /** One page of a list, from {@code items} or, given a continue token, from the snapshot it stands for. */
@@ -669,7 +1132,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
         }
     }
 
-    private static Map<String, Object> service(Service s) {
+    private static Map<String, Object> service(Spec s, long version) {
         List<Object> ports = new ArrayList<>();
         for (Port p : s.ports()) {
             ports.add(object(
@@ -691,7 +1154,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
                                 s.namespace(),
                                 s.name(),
                                 uid("service", s),
-                                s.serviceVersion(),
+                                version,
                                 s.created(),
                                 s.labels(),
                                 s.annotations()),
@@ -718,8 +1181,13 @@ public final class StandInKubernetesApi implements AutoCloseable {
                 "status", object("loadBalancer", Map.of()));
     }
 
-    /** The slices the EndpointSlice controller would keep for the Service: its endpoints, 100 at a time. */
-    private static List<Stored> slices(Service s) {
+    /** How many slices the EndpointSlice controller would keep for the Service: its endpoints, 100 at a time. */
+    private static int sliceCount(Spec s) {
+        return Math.max(1, (s.endpoints().size() + MAX_ENDPOINTS_PER_SLICE - 1) / MAX_ENDPOINTS_PER_SLICE);
+    }
+
+    /** Slice {@code i} of the Service, at this resourceVersion. */
+    private static Stored slice(Spec s, int i, long version) {
         List<Object> ports = new ArrayList<>();
         for (Port p : s.ports()) {
             ports.add(object("name", p.name(), "port", p.targetPort(), "protocol", p.protocol()));
@@ -727,68 +1195,63 @@ public final class StandInKubernetesApi implements AutoCloseable {
         Map<String, String> labels = new TreeMap<>(s.labels());
         labels.put(SERVICE_NAME_LABEL, s.name());
         labels.put("endpointslice.kubernetes.io/managed-by", SLICE_CONTROLLER);
-        List<Stored> slices = new ArrayList<>();
-        int count = Math.max(1, (s.endpoints().size() + MAX_ENDPOINTS_PER_SLICE - 1) / MAX_ENDPOINTS_PER_SLICE);
-        for (int i = 0; i < count; i++) {
-            List<Endpoint> chunk = s.endpoints()
-                    .subList(
-                            i * MAX_ENDPOINTS_PER_SLICE,
-                            Math.min(s.endpoints().size(), (i + 1) * MAX_ENDPOINTS_PER_SLICE));
-            List<Object> endpoints = new ArrayList<>();
-            for (Endpoint e : chunk) {
-                endpoints.add(object(
-                        "addresses",
-                        List.of(e.ip()),
-                        "conditions",
-                        object("ready", e.ready(), "serving", e.serving(), "terminating", e.terminating()),
-                        "nodeName",
-                        node(e),
-                        "targetRef",
-                        pod(s, e)));
-            }
-            String name = s.name() + "-" + suffix(key(s.namespace(), s.name()) + "#" + i);
-            Map<String, Object> metadata = metadata(
-                    s.namespace(),
-                    name,
-                    uid("endpointslice", s, i),
-                    s.endpointsVersion(),
-                    s.created(),
-                    labels,
-                    Map.of("endpoints.kubernetes.io/last-change-trigger-time", s.created()));
-            metadata.put("generateName", s.name() + "-");
-            metadata.put(
-                    "ownerReferences",
-                    List.of(object(
-                            "apiVersion",
-                            "v1",
-                            "kind",
-                            "Service",
-                            "name",
-                            s.name(),
-                            "uid",
-                            uid("service", s),
-                            "controller",
-                            true,
-                            "blockOwnerDeletion",
-                            true)));
-            // A Service without endpoints still has one (placeholder) slice, with neither endpoints nor ports.
-            slices.add(new Stored(
-                    key(s.namespace(), name),
-                    labels,
-                    GSON.toJson(object(
-                            "metadata",
-                            metadata,
-                            "addressType",
-                            "IPv4",
-                            "endpoints",
-                            chunk.isEmpty() ? null : endpoints,
-                            "ports",
-                            chunk.isEmpty() ? null : ports))));
+        List<Endpoint> chunk = s.endpoints()
+                .subList(
+                        i * MAX_ENDPOINTS_PER_SLICE, Math.min(s.endpoints().size(), (i + 1) * MAX_ENDPOINTS_PER_SLICE));
+        List<Object> endpoints = new ArrayList<>();
+        for (Endpoint e : chunk) {
+            endpoints.add(object(
+                    "addresses",
+                    List.of(e.ip()),
+                    "conditions",
+                    object("ready", e.ready(), "serving", e.serving(), "terminating", e.terminating()),
+                    "nodeName",
+                    node(e),
+                    "targetRef",
+                    pod(s, e)));
         }
-        return slices;
+        String name = s.name() + "-" + suffix(key(s.namespace(), s.name()) + "#" + i);
+        Map<String, Object> metadata = metadata(
+                s.namespace(),
+                name,
+                uid("endpointslice", s, i),
+                version,
+                s.created(),
+                labels,
+                Map.of("endpoints.kubernetes.io/last-change-trigger-time", s.created()));
+        metadata.put("generateName", s.name() + "-");
+        metadata.put(
+                "ownerReferences",
+                List.of(object(
+                        "apiVersion",
+                        "v1",
+                        "kind",
+                        "Service",
+                        "name",
+                        s.name(),
+                        "uid",
+                        uid("service", s),
+                        "controller",
+                        true,
+                        "blockOwnerDeletion",
+                        true)));
+        // A Service without endpoints still has one (placeholder) slice, with neither endpoints nor ports.
+        return new Stored(
+                key(s.namespace(), name),
+                labels,
+                GSON.toJson(object(
+                        "metadata",
+                        metadata,
+                        "addressType",
+                        "IPv4",
+                        "endpoints",
+                        chunk.isEmpty() ? null : endpoints,
+                        "ports",
+                        chunk.isEmpty() ? null : ports)),
+                version);
     }
 
-    private static Map<String, Object> endpoints(Service s) {
+    private static Map<String, Object> endpoints(Spec s, long version) {
         List<Object> ready = new ArrayList<>();
         List<Object> notReady = new ArrayList<>();
         for (Endpoint e : s.endpoints()) {
@@ -817,7 +1280,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
                         s.namespace(),
                         s.name(),
                         uid("endpoints", s),
-                        s.endpointsVersion(),
+                        version,
                         s.created(),
                         s.labels(),
                         Map.of("endpoints.kubernetes.io/last-change-trigger-time", s.created())),
@@ -850,7 +1313,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
                 annotations.isEmpty() ? null : new TreeMap<>(annotations));
     }
 
-    private static Map<String, Object> pod(Service s, Endpoint e) {
+    private static Map<String, Object> pod(Spec s, Endpoint e) {
         String name = s.name() + "-" + suffix(s.name()) + "-" + suffix(e.ip());
         return object(
                 "kind",
@@ -988,7 +1451,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
         return namespace + "/" + name;
     }
 
-    private static String uid(String kind, Service s, Object... more) {
+    private static String uid(String kind, Spec s, Object... more) {
         String seed = kind + "/" + key(s.namespace(), s.name()) + "/" + s.created() + List.of(more);
         return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
     }
