@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The agent as systemd runs it: its own JVM, on the schedule, until SIGTERM. */
 class ServiceProcessIT {
@@ -90,6 +92,59 @@ class ServiceProcessIT {
                             + "command=\"addrs\",outcome=\"2xx\"} 1"),
                     metrics);
         }
+    }
+
+    /**
+     * With {@code sync.watch}, a new ready pod gets its Real Server without waiting for the schedule (an hour
+     * here); without it, the schedule decides.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void withTheWatchANewPodIsServedAtOnceWithoutItAtTheNextScheduledPass(boolean watch) throws Exception {
+        try (StandInKubernetesApi cluster = AgentFiles.cluster(dir);
+                LoadMasterSimulator loadMaster = AgentFiles.loadMaster(dir, 3)) {
+            AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
+            Path config = AgentFiles.write(dir, cluster, loadMaster);
+            String yaml = java.nio.file.Files.readString(config);
+            java.nio.file.Files.writeString(
+                    config, yaml.replace("  interval: 1s", "  interval: 1h\n  watch: " + watch));
+            agent = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            Main.class.getName(),
+                            "--config",
+                            config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("agent.log").toFile())
+                    .start();
+            assertTrue(
+                    waitUntil(() -> AgentFiles.realServers(loadMaster, 3).equals(List.of("10.244.1.7:8080")), 20_000),
+                    "the first pass ran");
+            Thread.sleep(1500); // the passes that start-up brings about are over
+
+            cluster.scale("shop", "web", "10.244.1.7", "10.244.1.8");
+
+            boolean served =
+                    waitUntil(() -> AgentFiles.realServers(loadMaster, 3).contains("10.244.1.8:8080"), 4_000);
+            String log = java.nio.file.Files.readString(dir.resolve("agent.log"));
+            assertEquals(watch, served, log);
+            assertEquals(watch, log.contains("(watch) done"), log);
+        }
+    }
+
+    private static boolean waitUntil(java.util.function.BooleanSupplier condition, long millis)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
     }
 
     /** {@code 200 ok}: the status and the body of a GET on the agent's metrics port. */
