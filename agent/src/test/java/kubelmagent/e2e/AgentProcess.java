@@ -93,6 +93,11 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** The number of the last pass the agent said it finished (its "pass #N (timer) done" line); 0 before. */
+    synchronized int passesDone() {
+        return passesDone;
+    }
+
     /** Waits until the condition holds, checking it after each line the agent logs and every 200 ms. */
     void await(Supplier<String> what, BooleanSupplier condition, Duration timeout) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);

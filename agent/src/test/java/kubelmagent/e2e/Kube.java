@@ -69,6 +69,28 @@ final class Kube {
         return call("GET", path, null, null);
     }
 
+    /** A GET of a plain-text resource, such as the API server's {@code /metrics}. */
+    String text(String path) {
+        HttpRequest request = HttpRequest.newBuilder(server.resolve(path))
+                .timeout(Duration.ofSeconds(15))
+                .header("Authorization", "Bearer " + token)
+                .GET()
+                .build();
+        try {
+            HttpResponse<String> response =
+                    http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            if (response.statusCode() / 100 != 2) {
+                throw new KubeException(response.statusCode(), "GET " + path + " → " + response.statusCode());
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new KubeException(0, "GET " + path + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KubeException(0, "GET " + path + ": interrupted");
+        }
+    }
+
     JsonObject post(String path, Object body) {
         return call("POST", path, GSON.toJson(body), "application/json");
     }
