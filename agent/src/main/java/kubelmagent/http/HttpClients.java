@@ -34,7 +34,15 @@ public final class HttpClients {
 
     private HttpClients() {}
 
+    /** At most this many connections at once: a pass sends one request at a time. */
+    static final int CONNECTIONS = 4;
+
     public static CloseableHttpClient create(TlsSettings tls, Duration timeout) {
+        return create(tls, timeout, CONNECTIONS);
+    }
+
+    /** @param connections at most this many connections at once, e.g. one per long-lived watch and one more */
+    public static CloseableHttpClient create(TlsSettings tls, Duration timeout, int connections) {
         SSLContext sslContext = sslContext(tls);
         DefaultClientTlsStrategy tlsStrategy = tls.insecureSkipTlsVerify()
                 ? new DefaultClientTlsStrategy(
@@ -65,8 +73,8 @@ public final class HttpClients {
                         .setTcpNoDelay(true)
                         .setSoTimeout(t)
                         .build())
-                .setMaxConnTotal(4)
-                .setMaxConnPerRoute(4)
+                .setMaxConnTotal(connections)
+                .setMaxConnPerRoute(connections)
                 .build();
         return HttpClientBuilder.create()
                 .setConnectionManager(connections)

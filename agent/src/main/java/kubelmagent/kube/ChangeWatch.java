@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 import kubelmagent.http.ApiObserver;
 import kubelmagent.http.Backoff;
+import kubelmagent.http.HttpClients;
 import kubelmagent.http.NoAnswer;
 import kubelmagent.http.Redaction;
 import kubelmagent.http.Transport;
@@ -109,8 +110,12 @@ public final class ChangeWatch implements AutoCloseable {
         this.bell = bell;
         this.watchLength = watchLength;
         this.retries = retries;
-        this.transport =
-                Transport.create(connection.tls(), connection.timeout(), KubernetesApi.MAX_BODY_BYTES, observer);
+        // A connection for each watch (Services and endpoints, per namespace), and one for the lists that start them.
+        int connections = 2 * Math.max(1, this.namespaces.size()) + 1;
+        this.transport = new Transport(
+                HttpClients.create(connection.tls(), connection.timeout(), connections),
+                KubernetesApi.MAX_BODY_BYTES,
+                observer);
         URI server = connection.server();
         String url = server.toString();
         this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
