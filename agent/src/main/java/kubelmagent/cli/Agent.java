@@ -46,7 +46,8 @@ final class Agent implements AutoCloseable {
                         config.loadMaster().nonLocal(),
                         dryRun,
                         false,
-                        false));
+                        false,
+                        config.loadMaster().maxInFlight()));
     }
 
     /**

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import kubelmagent.tls.TlsSettings;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpRequest;
@@ -20,13 +21,14 @@ import org.apache.hc.core5.io.CloseMode;
  * a {@link NoAnswer} of a known {@link NoAnswer.Kind}. What a status or a body means, and whether to
  * send the request again, is for the caller (and its {@link RetryRule}); the transport sends each
  * request exactly once, as the client from {@link HttpClients} does not retry by itself either.
+ * Thread-safe: requests sent at the same time use connections of their own, up to the client's pool.
  */
 public final class Transport implements AutoCloseable {
 
     private final CloseableHttpClient client;
     private final int maxBodyBytes;
     private final ApiObserver observer;
-    private int requestCount;
+    private final AtomicInteger requestCount = new AtomicInteger();
 
     /**
      * @param maxBodyBytes answers longer than this are not read to the end, but reported as
@@ -44,7 +46,16 @@ public final class Transport implements AutoCloseable {
 
     /** Over a client from {@link HttpClients#create}. */
     public static Transport create(TlsSettings tls, Duration timeout, int maxBodyBytes, ApiObserver observer) {
-        return new Transport(HttpClients.create(tls, timeout), maxBodyBytes, observer);
+        return create(tls, timeout, HttpClients.CONNECTIONS, maxBodyBytes, observer);
+    }
+
+    /** Over a client from {@link HttpClients#create} with at least {@code connections} connections. */
+    public static Transport create(
+            TlsSettings tls, Duration timeout, int connections, int maxBodyBytes, ApiObserver observer) {
+        return new Transport(
+                HttpClients.create(tls, timeout, Math.max(connections, HttpClients.CONNECTIONS)),
+                maxBodyBytes,
+                observer);
     }
 
     /**
@@ -57,7 +68,7 @@ public final class Transport implements AutoCloseable {
      */
     public Reply send(ClassicHttpRequest request, String command, Redaction redaction) throws NoAnswer {
         long started = System.nanoTime();
-        requestCount++;
+        requestCount.incrementAndGet();
         try {
             Reply reply = client.execute(request, response -> read(response, started));
             observer.requestFinished(command, reply.status(), reply.elapsed());
@@ -73,7 +84,7 @@ public final class Transport implements AutoCloseable {
 
     /** How many requests were sent so far, retries included. */
     public int requestCount() {
-        return requestCount;
+        return requestCount.get();
     }
 
     private Reply read(ClassicHttpResponse response, long started) throws IOException {

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.loadmaster.LoadMaster;
+import kubelmagent.loadmaster.LoadMasterConnection;
 import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.loadmaster.VirtualServiceList;
 import kubelmagent.log.Log;
@@ -96,7 +97,7 @@ public final class Reconciler {
             int maxInFlight) {
 
         /** The most LoadMaster writes {@code loadmaster.maxInFlight} allows at once. */
-        public static final int MAX_IN_FLIGHT = 16;
+        public static final int MAX_IN_FLIGHT = LoadMasterConnection.MAX_IN_FLIGHT;
 
         public Options {
             podCidrs = List.copyOf(podCidrs);
