@@ -360,16 +360,20 @@ public final class Reconciler {
         Queue<List<Change>> queue = new ConcurrentLinkedQueue<>(perVs.values());
         AtomicReference<Throwable> stop = new AtomicReference<>();
         List<Thread> workers = new ArrayList<>();
-        for (int i = 1; i <= threads; i++) {
-            Thread worker = new Thread(
-                    () -> PassContext.run(pass, () -> {
-                        work(queue, start, tally, stop);
-                        return null;
-                    }),
-                    "apply-" + i);
-            worker.setDaemon(true);
-            workers.add(worker);
-            worker.start();
+        try {
+            for (int i = 1; i <= threads; i++) {
+                Thread worker = new Thread(
+                        () -> PassContext.run(pass, () -> {
+                            work(queue, start, tally, stop);
+                            return null;
+                        }),
+                        "apply-" + i);
+                worker.setDaemon(true);
+                worker.start();
+                workers.add(worker);
+            }
+        } catch (RuntimeException | Error e) { // no thread to be had: stop those started, as for any error
+            stop.compareAndSet(null, e);
         }
         joinAll(workers);
         Throwable error = stop.get();
