@@ -47,7 +47,8 @@ final class Agent implements AutoCloseable {
                         config.loadMaster().nonLocal(),
                         dryRun,
                         false,
-                        false));
+                        false,
+                        config.loadMaster().maxInFlight()));
     }
 
     /**

@@ -18,7 +18,11 @@ final class Describe {
                 + " ("
                 + (c.loadMaster().apiKey() != null
                         ? "API key"
-                        : "user " + c.loadMaster().username()) + ")"
+                        : "user " + c.loadMaster().username())
+                + (c.loadMaster().maxInFlight() > 1
+                        ? ", up to " + c.loadMaster().maxInFlight() + " writes at once"
+                        : "")
+                + ")"
                 + ", selector " + c.selector().labelSelector() + " with annotation "
                 + c.selector().vsidAnnotation()
                 + ", passes " + c.schedule().describe()

@@ -116,7 +116,8 @@ public final class Main {
                         config.loadMaster().nonLocal(),
                         args.dryRun(),
                         args.forceRemovals(),
-                        args.adopt()));
+                        args.adopt(),
+                        config.loadMaster().maxInFlight()));
     }
 
     private static int runAgent(Path file, AgentConfig config, boolean once, Reconciler.Options options) {

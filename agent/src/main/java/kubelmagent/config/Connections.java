@@ -91,7 +91,8 @@ final class Connections {
             String username,
             Credential password,
             Boolean nonLocal,
-            Duration timeout) {
+            Duration timeout,
+            int maxInFlight) {
         return new LoadMasterConnection(
                 url,
                 tls(cas, insecure),
@@ -101,6 +102,7 @@ final class Connections {
                 password != null ? password.secret() : null,
                 password != null ? password.path() : null,
                 !Boolean.FALSE.equals(nonLocal),
-                timeout);
+                timeout,
+                maxInFlight);
     }
 }

@@ -11,12 +11,20 @@ import kubelmagent.yaml.YamlSection;
 
 /**
  * The {@code loadmaster} section: the LoadMaster's URL, its API key or user name and password, how
- * to trust its certificate, and whether Real Servers may be non-local.
+ * to trust its certificate, whether Real Servers may be non-local, and how many writes may be under way at once.
  */
 final class LoadMasterSection {
 
     static final List<String> KEYS = List.of(
-            "url", "apiKeyFile", "username", "passwordFile", "caFile", "insecureSkipTlsVerify", "nonLocal", "timeout");
+            "url",
+            "apiKeyFile",
+            "username",
+            "passwordFile",
+            "caFile",
+            "insecureSkipTlsVerify",
+            "nonLocal",
+            "timeout",
+            "maxInFlight");
 
     private LoadMasterSection() {}
 
@@ -29,6 +37,7 @@ final class LoadMasterSection {
         Boolean insecure = s.bool("insecureSkipTlsVerify");
         Boolean nonLocal = s.bool("nonLocal");
         Duration timeout = Connections.timeout(s);
+        Integer maxInFlight = s.integer("maxInFlight", 1, LoadMasterConnection.MAX_IN_FLIGHT);
 
         if (!s.has("url")) {
             s.missing("url", "is required");
@@ -48,7 +57,16 @@ final class LoadMasterSection {
         if (Boolean.TRUE.equals(insecure) && s.has("caFile")) {
             s.sectionProblem("set caFile or insecureSkipTlsVerify: true, not both");
         }
-        return Connections.loadMaster(url, cas, insecure, apiKey, username, password, nonLocal, timeout);
+        return Connections.loadMaster(
+                url,
+                cas,
+                insecure,
+                apiKey,
+                username,
+                password,
+                nonLocal,
+                timeout,
+                maxInFlight != null ? maxInFlight : 1);
     }
 
     private static String username(YamlSection s) {

@@ -34,15 +34,18 @@ public final class HttpClients {
 
     private HttpClients() {}
 
-    /** At most this many connections at once: a pass sends one request at a time. */
+    /** Connections a client keeps open to its server at most, unless it needs more at once. */
     static final int CONNECTIONS = 4;
 
     public static CloseableHttpClient create(TlsSettings tls, Duration timeout) {
         return create(tls, timeout, CONNECTIONS);
     }
 
-    /** @param connections at most this many connections at once, e.g. one per long-lived watch and one more */
-    public static CloseableHttpClient create(TlsSettings tls, Duration timeout, int connections) {
+    /**
+     * @param maxConnections how many requests may be under way at once; a request that finds them all busy waits
+     *                    for one, at most {@code timeout}
+     */
+    public static CloseableHttpClient create(TlsSettings tls, Duration timeout, int maxConnections) {
         SSLContext sslContext = sslContext(tls);
         DefaultClientTlsStrategy tlsStrategy = tls.insecureSkipTlsVerify()
                 ? new DefaultClientTlsStrategy(
@@ -73,8 +76,8 @@ public final class HttpClients {
                         .setTcpNoDelay(true)
                         .setSoTimeout(t)
                         .build())
-                .setMaxConnTotal(connections)
-                .setMaxConnPerRoute(connections)
+                .setMaxConnTotal(maxConnections)
+                .setMaxConnPerRoute(maxConnections)
                 .build();
         return HttpClientBuilder.create()
                 .setConnectionManager(connections)

@@ -22,6 +22,7 @@ import org.apache.hc.core5.io.CloseMode;
  * a {@link NoAnswer} of a known {@link NoAnswer.Kind}. What a status or a body means, and whether to
  * send the request again, is for the caller (and its {@link RetryRule}); the transport sends each
  * request exactly once, as the client from {@link HttpClients} does not retry by itself either.
+ * Thread-safe: requests sent at the same time use connections of their own, up to the client's pool.
  */
 public final class Transport implements AutoCloseable {
 
@@ -46,7 +47,16 @@ public final class Transport implements AutoCloseable {
 
     /** Over a client from {@link HttpClients#create}. */
     public static Transport create(TlsSettings tls, Duration timeout, int maxBodyBytes, ApiObserver observer) {
-        return new Transport(HttpClients.create(tls, timeout), maxBodyBytes, observer);
+        return create(tls, timeout, HttpClients.CONNECTIONS, maxBodyBytes, observer);
+    }
+
+    /** Over a client from {@link HttpClients#create} with at least {@code connections} connections. */
+    public static Transport create(
+            TlsSettings tls, Duration timeout, int connections, int maxBodyBytes, ApiObserver observer) {
+        return new Transport(
+                HttpClients.create(tls, timeout, Math.max(connections, HttpClients.CONNECTIONS)),
+                maxBodyBytes,
+                observer);
     }
 
     /**

@@ -4,7 +4,11 @@ import kubelmagent.model.Member;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 
-/** The LoadMaster operations a reconcile pass needs. Implementations are safe for one caller at a time. */
+/**
+ * The LoadMaster operations a reconcile pass needs. Implementations are thread-safe: with
+ * {@code loadmaster.maxInFlight} above 1, a pass sends writes to different Virtual Services at the same time
+ * (never two at once to one VS).
+ */
 public interface LoadMaster {
 
     /**

@@ -21,6 +21,8 @@ import kubelmagent.tls.TlsSettings;
  * @param nonLocal     send {@code non_local=1} with {@code addrs} (so pod IPs outside the LoadMaster's
  *                     own subnets are accepted) and with {@code modrs}
  * @param timeout      connect and read timeout for each request
+ * @param maxInFlight  how many writes a pass may have under way at once, 1 to {@link #MAX_IN_FLIGHT}
+ *                     ({@code loadmaster.maxInFlight}); the client keeps at least as many connections
  */
 public record LoadMasterConnection(
         URI url,
@@ -31,7 +33,32 @@ public record LoadMasterConnection(
         Secret password,
         Path passwordFile,
         boolean nonLocal,
-        Duration timeout) {
+        Duration timeout,
+        int maxInFlight) {
+
+    /** The most writes {@code loadmaster.maxInFlight} allows at once. */
+    public static final int MAX_IN_FLIGHT = 16;
+
+    public LoadMasterConnection {
+        if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT) {
+            throw new IllegalArgumentException(
+                    "maxInFlight must be from 1 to " + MAX_IN_FLIGHT + " (got " + maxInFlight + ")");
+        }
+    }
+
+    /** One write at a time. */
+    public LoadMasterConnection(
+            URI url,
+            TlsSettings tls,
+            Secret apiKey,
+            Path apiKeyFile,
+            String username,
+            Secret password,
+            Path passwordFile,
+            boolean nonLocal,
+            Duration timeout) {
+        this(url, tls, apiKey, apiKeyFile, username, password, passwordFile, nonLocal, timeout, 1);
+    }
 
     /** Credentials given as values, with no file to read again after a 401. */
     public LoadMasterConnection(
@@ -42,6 +69,6 @@ public record LoadMasterConnection(
             Secret password,
             boolean nonLocal,
             Duration timeout) {
-        this(url, tls, apiKey, null, username, password, null, nonLocal, timeout);
+        this(url, tls, apiKey, null, username, password, null, nonLocal, timeout, 1);
     }
 }

@@ -81,6 +81,9 @@ import org.w3c.dom.Element;
  *
  * <p>Each request is logged at debug level with the command, its non-secret parameters, the status
  * and the elapsed time.
+ *
+ * <p>Thread-safe. The connection pool holds {@link LoadMasterConnection#maxInFlight()} connections (at least 4),
+ * so the writes a pass sends at once never wait for one another's connection.
  */
 public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
@@ -109,10 +112,18 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     private final boolean usesApiKey;
     /** The file to read again after a 401, or null when the credential was not given as a file. */
     private final Path credentialFile;
-    /** The credentials in use: those configured, until a 401 makes the client read the file again. */
-    private Secret apiKey;
+    /**
+     * The credentials in use: those configured, until a 401 makes the client read the file again. Volatile: with
+     * {@code loadmaster.maxInFlight} above 1 the writes of a pass come from several threads.
+     */
+    private volatile Secret apiKey;
 
-    private Secret password;
+    private volatile Secret password;
+    /**
+     * The credential in use before the file was last read again, or null: a call sent with it by another thread
+     * may still be under way, so messages keep masking it.
+     */
+    private volatile Secret previous;
 
     public LoadMasterRestClient(LoadMasterConnection c) {
         this(c, Backoff.READS, ApiObserver.NONE);
@@ -136,8 +147,8 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         this.credentialFile = usesApiKey ? c.apiKeyFile() : c.username() != null ? c.passwordFile() : null;
         this.apiKey = c.apiKey();
         this.password = c.password();
-        this.transport =
-                Transport.create(c.tls(), c.timeout(), MAX_BODY_BYTES, Objects.requireNonNull(observer, "observer"));
+        this.transport = Transport.create(
+                c.tls(), c.timeout(), c.maxInFlight(), MAX_BODY_BYTES, Objects.requireNonNull(observer, "observer"));
     }
 
     @Override
@@ -423,10 +434,14 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
                             + e.reason() + "; " + fix,
                     401);
         }
-        if (usesApiKey) {
-            apiKey = fresh;
-        } else {
-            password = fresh;
+        synchronized (this) {
+            if (usesApiKey) {
+                previous = apiKey;
+                apiKey = fresh;
+            } else {
+                previous = password;
+                password = fresh;
+            }
         }
     }
 
@@ -445,7 +460,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
 
     /** The credentials in use, to keep out of every message and log line. */
     private Redaction redaction() {
-        return Redaction.of("(secret)", usesApiKey ? apiKey : null, password);
+        return Redaction.of("(secret)", usesApiKey ? apiKey : null, password, previous);
     }
 
     // ---- helpers

@@ -12,6 +12,9 @@ import kubelmagent.model.VirtualServiceId;
  * method returns: an entry is recorded <em>before</em> its {@code addrs} (write-ahead), so a crash never
  * leaves an RS nobody owns; it is dropped only after its {@code delrs}, so a crash never forgets one that is
  * still there.
+ *
+ * <p>Implementations are thread-safe: with {@code loadmaster.maxInFlight} above 1, the threads of a pass record
+ * at the same time, and each {@link #record} must apply its transition to what the one before it left.
  */
 public interface OwnershipLedger {
 

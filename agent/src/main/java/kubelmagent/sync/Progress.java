@@ -9,6 +9,7 @@ import kubelmagent.log.Log;
 /**
  * Says how a long apply is getting on: at the start when it has more than {@link #MANY} changes, then at
  * most every {@link #EVERY}, e.g. {@code applying: 1,200 of 20,000 changes, 6 failed, about 3 min left}.
+ * Thread-safe.
  */
 final class Progress {
 
@@ -36,8 +37,8 @@ final class Progress {
         }
     }
 
-    /** One change (or ledger step) is done: {@code ok} or failed. */
-    void step(boolean ok) {
+    /** One change is done: {@code ok} or failed. Thread-safe: the threads of a pass share one progress. */
+    synchronized void step(boolean ok) {
         done++;
         if (!ok) {
             failed++;
@@ -53,7 +54,7 @@ final class Progress {
     }
 
     /** How long the apply has taken so far. */
-    Duration elapsed() {
+    synchronized Duration elapsed() {
         return Duration.between(started, clock.instant());
     }
 

@@ -7,14 +7,20 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.loadmaster.LoadMaster;
+import kubelmagent.loadmaster.LoadMasterConnection;
 import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.loadmaster.VirtualServiceList;
 import kubelmagent.log.Log;
@@ -75,6 +81,10 @@ public final class Reconciler {
      * @param forceRemovals  the first pass ignores the capacity guard ({@code --force-removals})
      * @param adopt          the first pass adopts matching Real Servers and accepts the LoadMaster as it is
      *                       ({@code --adopt})
+     * @param maxInFlight    how many LoadMaster writes may be under way at once ({@code loadmaster.maxInFlight},
+     *                       1 to {@link #MAX_IN_FLIGHT}): 1 sends them one at a time in plan order; more spreads
+     *                       the Virtual Services over that many threads, each VS's changes still one at a time
+     *                       and in plan order
      */
     public record Options(
             BindingPolicy policy,
@@ -83,15 +93,40 @@ public final class Reconciler {
             boolean nonLocal,
             boolean dryRun,
             boolean forceRemovals,
-            boolean adopt) {
+            boolean adopt,
+            int maxInFlight) {
+
+        /** The most LoadMaster writes {@code loadmaster.maxInFlight} allows at once. */
+        public static final int MAX_IN_FLIGHT = LoadMasterConnection.MAX_IN_FLIGHT;
 
         public Options {
             podCidrs = List.copyOf(podCidrs);
+            if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT) {
+                throw new IllegalArgumentException(
+                        "maxInFlight must be from 1 to " + MAX_IN_FLIGHT + " (got " + maxInFlight + ")");
+            }
+        }
+
+        /** One write at a time. */
+        public Options(
+                BindingPolicy policy,
+                RemovalPolicy removals,
+                List<Cidr> podCidrs,
+                boolean nonLocal,
+                boolean dryRun,
+                boolean forceRemovals,
+                boolean adopt) {
+            this(policy, removals, podCidrs, nonLocal, dryRun, forceRemovals, adopt, 1);
         }
 
         /** Everyday passes: no address check, no non-local check, no dry run, no override, no adoption. */
         public static Options of(BindingPolicy policy, RemovalPolicy removals) {
             return new Options(policy, removals, List.of(), false, false, false, false);
+        }
+
+        /** These options with another {@link #maxInFlight}. */
+        public Options withMaxInFlight(int n) {
+            return new Options(policy, removals, podCidrs, nonLocal, dryRun, forceRemovals, adopt, n);
         }
     }
 
@@ -182,14 +217,10 @@ public final class Reconciler {
             }
         } else {
             Progress progress = new Progress(clock, plan.changes().size());
-            for (Step step : plan.steps()) {
-                boolean done = apply(step, look.ledger());
-                if (step instanceof Change) {
-                    progress.step(done);
-                    applied += done ? 1 : 0;
-                }
-                failed += done ? 0 : 1;
-            }
+            Tally tally = new Tally(progress);
+            applyAll(number, plan.steps(), look.ledger(), tally);
+            applied = tally.applied.get();
+            failed = tally.failed.get();
             applyTook = progress.elapsed();
         }
         PassResult result = new PassResult(
@@ -275,6 +306,131 @@ public final class Reconciler {
                         + " LoadMaster)");
                 nonLocalFailure = e.getMessage();
             }
+        }
+    }
+
+    /** What the apply came to so far; shared by the threads of one pass. */
+    private static final class Tally {
+        final Progress progress;
+        /** Changes that took effect. */
+        final AtomicInteger applied = new AtomicInteger();
+        /** Steps (changes or ledger-only) that did not. */
+        final AtomicInteger failed = new AtomicInteger();
+
+        Tally(Progress progress) {
+            this.progress = progress;
+        }
+    }
+
+    /**
+     * Applies the plan's steps. With {@code maxInFlight} 1, or fewer than two Virtual Services to change, one
+     * after the other in plan order. Otherwise the ledger-only steps first, one after the other (in a plan they
+     * all come before the first change); then the changes, grouped by VS: up to {@code maxInFlight} threads
+     * ({@code apply-1}, ...) each take the next VS in plan order and send its changes one at a time, in plan
+     * order (make before break within a VS), so only writes to different Virtual Services overlap. Each change is
+     * applied as one step is in the sequential case: its write-ahead record (the ledger serialises records),
+     * its call, its log line, its record after. A failed step fails alone, as it does in the sequential case.
+     * An unexpected error (a bug) stops the apply: no thread starts another change, those under way finish, and
+     * the error stops the pass as it would in the sequential case. The method returns only when every thread
+     * is done, so passes never overlap.
+     */
+    private void applyAll(long pass, List<Step> steps, Ledger start, Tally tally) {
+        int ledgerOnly = 0;
+        while (ledgerOnly < steps.size() && !(steps.get(ledgerOnly) instanceof Change)) {
+            ledgerOnly++;
+        }
+        Map<VirtualServiceId, List<Change>> perVs = new LinkedHashMap<>();
+        for (Step step : steps.subList(ledgerOnly, steps.size())) {
+            if (!(step instanceof Change change)) {
+                perVs.clear(); // a ledger-only step among the changes: no plan has one, so keep to plan order
+                break;
+            }
+            perVs.computeIfAbsent(change.vs(), k -> new ArrayList<>()).add(change);
+        }
+        int threads = Math.min(options.maxInFlight(), perVs.size());
+        if (threads < 2) {
+            for (Step step : steps) {
+                applyCounted(step, start, tally);
+            }
+            return;
+        }
+        for (Step step : steps.subList(0, ledgerOnly)) {
+            applyCounted(step, start, tally);
+        }
+        Queue<List<Change>> queue = new ConcurrentLinkedQueue<>(perVs.values());
+        AtomicReference<Throwable> stop = new AtomicReference<>();
+        List<Thread> workers = new ArrayList<>();
+        try {
+            for (int i = 1; i <= threads; i++) {
+                Thread worker = new Thread(
+                        () -> PassContext.run(pass, () -> {
+                            work(queue, start, tally, stop);
+                            return null;
+                        }),
+                        "apply-" + i);
+                worker.setDaemon(true);
+                worker.start();
+                workers.add(worker);
+            }
+        } catch (RuntimeException | Error e) { // no thread to be had: stop those started, as for any error
+            stop.compareAndSet(null, e);
+        }
+        joinAll(workers);
+        Throwable error = stop.get();
+        if (error instanceof RuntimeException e) {
+            throw e;
+        }
+        if (error instanceof Error e) {
+            throw e;
+        }
+    }
+
+    /** One thread of the apply: Virtual Service after Virtual Service, until none is left or the apply stops. */
+    private void work(Queue<List<Change>> queue, Ledger start, Tally tally, AtomicReference<Throwable> stop) {
+        try {
+            List<Change> changes;
+            while (stop.get() == null && (changes = queue.poll()) != null) {
+                for (Change change : changes) {
+                    if (stop.get() != null) {
+                        return;
+                    }
+                    applyCounted(change, start, tally);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            stop.compareAndSet(null, e);
+        }
+    }
+
+    /** Waits for every thread to end, even when interrupted (then the interrupt is kept for the caller). */
+    private static void joinAll(List<Thread> workers) {
+        boolean interrupted = false;
+        for (Thread worker : workers) {
+            while (true) {
+                try {
+                    worker.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Applies one step and counts it. */
+    private void applyCounted(Step step, Ledger start, Tally tally) {
+        boolean done = apply(step, start);
+        if (step instanceof Change) {
+            tally.progress.step(done);
+            if (done) {
+                tally.applied.incrementAndGet();
+            }
+        }
+        if (!done) {
+            tally.failed.incrementAndGet();
         }
     }
 

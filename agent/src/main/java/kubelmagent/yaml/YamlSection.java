@@ -256,6 +256,26 @@ public final class YamlSection {
         return null;
     }
 
+    /**
+     * A whole number from {@code min} to {@code max} (written in decimal digits); null if absent or invalid (a
+     * problem is reported).
+     */
+    public Integer integer(String key, int min, int max) {
+        String mustBe = "must be a whole number from " + min + " to " + max;
+        String text = scalar(key, mustBe);
+        if (text == null) {
+            return null;
+        }
+        String digits = text.strip();
+        if (WHOLE_NUMBER.matcher(digits).matches()
+                && Integer.parseInt(digits) >= min
+                && Integer.parseInt(digits) <= max) {
+            return Integer.parseInt(digits);
+        }
+        problem(key, mustBe + Problems.got(text));
+        return null;
+    }
+
     /** An item of a list of scalars and its path; {@code text} is null if it is not a usable scalar (reported). */
     public record Item(Node node, String path, String text) {}
 

@@ -28,7 +28,7 @@ class ConfigLoaderTest {
     private static final String KUBERNETES_KEYS =
             "server, kubeconfig, context, tokenFile, caFile, insecureSkipTlsVerify, namespaces, timeout, podCidrs";
     private static final String LOADMASTER_KEYS =
-            "url, apiKeyFile, username, passwordFile, caFile, insecureSkipTlsVerify, nonLocal, timeout";
+            "url, apiKeyFile, username, passwordFile, caFile, insecureSkipTlsVerify, nonLocal, timeout, maxInFlight";
     private static final String NAMESPACE_NAME = "must be a namespace name (lowercase letters, digits and '-')";
     private static final String LABEL_KEY = "the key must be a label key: up to 63 letters, digits, '-', '_' or '.', "
             + "starting and ending with a letter or digit, optionally after a DNS subdomain prefix and '/'";
@@ -73,6 +73,7 @@ class ConfigLoaderTest {
         assertFalse(lm.tls().insecureSkipTlsVerify());
         assertTrue(lm.nonLocal());
         assertEquals(Duration.ofSeconds(10), lm.timeout());
+        assertEquals(1, lm.maxInFlight(), "one write at a time");
 
         assertEquals(Schedule.every(Duration.ofSeconds(10)), config.schedule());
         assertEquals(Path.of("/var/lib/kube-lm-agent"), config.stateDir());
@@ -92,7 +93,8 @@ class ConfigLoaderTest {
                         caFile: lm-ca.crt
                         insecureSkipTlsVerify: false
                         nonLocal: false
-                        timeout: 2m""")
+                        timeout: 2m
+                        maxInFlight: 4""")
                 .with("sync", """
                         interval: 1h
                         stateDir: /srv/kube-lm-agent/../kube-lm-agent/state""")
@@ -110,6 +112,7 @@ class ConfigLoaderTest {
         assertEquals(1, config.loadMaster().tls().trustedCas().size());
         assertFalse(config.loadMaster().nonLocal());
         assertEquals(Duration.ofMinutes(2), config.loadMaster().timeout());
+        assertEquals(4, config.loadMaster().maxInFlight());
         assertEquals(Schedule.every(Duration.ofHours(1)), config.schedule());
         assertTrue(config.watch(), "sync.watch is on by default");
         assertEquals(Path.of("/srv/kube-lm-agent/state"), config.stateDir());
@@ -466,6 +469,26 @@ class ConfigLoaderTest {
                 bad("loadmaster", "nonLocal: 1", "loadmaster.nonLocal: must be true or false (got \"1\")"),
                 bad("loadmaster", "nonLocal: [true]", "loadmaster.nonLocal: must be true or false (got a list)"),
                 bad("loadmaster", "timeout: 0s", "loadmaster.timeout: must be between 1s and 5m (got \"0s\")"),
+                bad(
+                        "loadmaster",
+                        "maxInFlight: 0",
+                        "loadmaster.maxInFlight: must be a whole number from 1 to 16 (got \"0\")"),
+                bad(
+                        "loadmaster",
+                        "maxInFlight: 17",
+                        "loadmaster.maxInFlight: must be a whole number from 1 to 16 (got \"17\")"),
+                bad(
+                        "loadmaster",
+                        "maxInFlight: 99999999999",
+                        "loadmaster.maxInFlight: must be a whole number from 1 to 16 (got \"99999999999\")"),
+                bad(
+                        "loadmaster",
+                        "maxInFlight: four",
+                        "loadmaster.maxInFlight: must be a whole number from 1 to 16 (got \"four\")"),
+                bad(
+                        "loadmaster",
+                        "maxInFlight: [4]",
+                        "loadmaster.maxInFlight: must be a whole number from 1 to 16 (got a list)"),
                 bad("loadmaster", "foo: 1", "loadmaster.foo: unknown key (known keys: " + LOADMASTER_KEYS + ")"),
                 bad(
                         "loadmaster",

@@ -50,6 +50,7 @@ class ShippedConfigTest {
         assertEquals(1, config.loadMaster().tls().trustedCas().size());
         assertTrue(config.loadMaster().nonLocal());
         assertEquals(Duration.ofSeconds(10), config.loadMaster().timeout());
+        assertEquals(1, config.loadMaster().maxInFlight());
         assertEquals(Schedule.every(Duration.ofSeconds(10)), config.schedule());
         assertEquals(ConfigLoader.DEFAULT_STATE_DIR, config.stateDir());
         assertEquals(Selector.KEMP_DEFAULT, config.selector());

@@ -17,11 +17,14 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import kubelmagent.http.Backoff;
@@ -32,6 +35,7 @@ import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.secret.Secret;
 import kubelmagent.tls.TlsSettings;
+import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -1183,6 +1187,53 @@ class LoadMasterRestClientTest {
 
     private Secret apiKey() {
         return Secret.of(KEY);
+    }
+
+    @Test
+    void sendsAsManyWritesAtOnceAsMaxInFlightAllows() throws Exception {
+        int n = 8; // more than the 4 connections a client keeps otherwise
+        CountDownLatch allThere = new CountDownLatch(n);
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                allThere.countDown(); // each answer waits until all n requests have arrived
+                return allThere.await(10, TimeUnit.SECONDS)
+                        ? xml(200, "addrs.xml")
+                        : response(500, "not all at once".getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        LoadMasterConnection c = connection(base(), apiKey(), null, null, false, Duration.ofSeconds(30));
+        try (LoadMasterRestClient lm = client(new LoadMasterConnection(
+                c.url(),
+                c.tls(),
+                c.apiKey(),
+                c.apiKeyFile(),
+                c.username(),
+                c.password(),
+                c.passwordFile(),
+                c.nonLocal(),
+                c.timeout(),
+                n))) {
+            List<Thread> writers = new ArrayList<>();
+            List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+            for (int i = 0; i < n; i++) {
+                VirtualServiceId vs = VirtualServiceId.of(i + 1);
+                Thread t = new Thread(() -> {
+                    try {
+                        lm.addRealServer(vs, POD);
+                    } catch (LoadMasterException e) {
+                        failures.add(e);
+                    }
+                });
+                writers.add(t);
+                t.start();
+            }
+            for (Thread t : writers) {
+                t.join();
+            }
+            assertEquals(List.of(), failures);
+            assertEquals(n, server.getRequestCount());
+        }
     }
 
     private LoadMasterRestClient client(Secret apiKey, boolean nonLocal) {
