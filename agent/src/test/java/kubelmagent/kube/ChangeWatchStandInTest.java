@@ -135,7 +135,8 @@ class ChangeWatchStandInTest {
         source.close();
         source = null;
         int requests = cluster.requests();
-        cluster.scale("shop", "web", "10.244.1.8"); // ends the stand-in's side of the closed watches
+        // A change to the Service and its slices: the stand-in notices a closed watch when it writes to it.
+        service("shop", "web", Map.of("kempLB", "Enabled", "tier", "web"), "10.244.1.8");
 
         assertTrue(waitUntil(() -> cluster.openWatches() == 0), "open watches: " + cluster.openWatches());
         assertFalse(waitUntil(() -> cluster.requests() > requests, 300), "nothing sent after close");
