@@ -323,9 +323,9 @@ public final class Reconciler {
     }
 
     /**
-     * Applies the plan's steps. With {@code maxInFlight} 1, or fewer than two Virtual Services to change, one
-     * after the other in plan order. Otherwise the ledger-only steps first, one after the other (in a plan they
-     * all come before the first change); then the changes, grouped by VS: up to {@code maxInFlight} threads
+     * Applies the plan's steps. The ledger-only steps first (in a plan they all come before the first change), in
+     * one ledger write. Then the changes: with {@code maxInFlight} 1, or fewer than two Virtual Services to
+     * change, one after the other in plan order; otherwise grouped by VS: up to {@code maxInFlight} threads
      * ({@code apply-1}, ...) each take the next VS in plan order and send its changes one at a time, in plan
      * order (make before break within a VS), so only writes to different Virtual Services overlap. Each change is
      * applied as one step is in the sequential case: its write-ahead record (the ledger serialises records),
@@ -347,15 +347,13 @@ public final class Reconciler {
             }
             perVs.computeIfAbsent(change.vs(), k -> new ArrayList<>()).add(change);
         }
+        recordTogether(steps.subList(0, ledgerOnly), start, tally);
         int threads = Math.min(options.maxInFlight(), perVs.size());
         if (threads < 2) {
-            for (Step step : steps) {
+            for (Step step : steps.subList(ledgerOnly, steps.size())) {
                 applyCounted(step, start, tally);
             }
             return;
-        }
-        for (Step step : steps.subList(0, ledgerOnly)) {
-            applyCounted(step, start, tally);
         }
         Queue<List<Change>> queue = new ConcurrentLinkedQueue<>(perVs.values());
         AtomicReference<Throwable> stop = new AtomicReference<>();
@@ -382,6 +380,36 @@ public final class Reconciler {
         }
         if (error instanceof Error e) {
             throw e;
+        }
+    }
+
+    /**
+     * Records the ledger-only steps that open a plan in one ledger write (one fsync), then logs each: a first pass
+     * over 1,000 Virtual Services records thousands of them (identities, owners, adds written ahead), and a write
+     * each would rewrite the whole ledger as many times. A step of its own is applied as any other.
+     */
+    private void recordTogether(List<Step> ledgerSteps, Ledger start, Tally tally) {
+        if (ledgerSteps.size() < 2) {
+            ledgerSteps.forEach(step -> applyCounted(step, start, tally));
+            return;
+        }
+        boolean recorded = record(
+                ledger -> {
+                    Ledger next = ledger;
+                    for (Step step : ledgerSteps) {
+                        next = step.recorded(next);
+                    }
+                    return next;
+                },
+                "did not record " + ledgerSteps.size() + " ledger steps, from \""
+                        + ledgerSteps.get(0).describe() + "\" to \""
+                        + ledgerSteps.get(ledgerSteps.size() - 1).describe() + "\"");
+        for (Step step : ledgerSteps) {
+            if (recorded) {
+                report(step.done(start));
+            } else {
+                tally.failed.incrementAndGet();
+            }
         }
     }
 

@@ -458,6 +458,46 @@ class ReconcilerTest {
         assertEquals(List.of(pod(1), pod(2), pod(3), pod(4), pod(5)), loadMaster.realServers(VS3));
     }
 
+    /** A first pass over two VSs: their identities, owners and adds written ahead, in one write (one fsync). */
+    @Test
+    void recordsAllTheLedgerStepsThatOpenAPlanInOneWrite() throws IOException {
+        List<Ledger> writes = new ArrayList<>();
+        OwnershipLedger counting = new OwnershipLedger() {
+            @Override
+            public Ledger snapshot() {
+                return ledger.snapshot();
+            }
+
+            @Override
+            public void record(UnaryOperator<Ledger> transition) throws IOException {
+                Ledger before = ledger.snapshot();
+                ledger.record(transition);
+                if (!ledger.snapshot().equals(before)) {
+                    writes.add(ledger.snapshot());
+                }
+            }
+        };
+        cluster.service("web", 3, 3);
+        cluster.service("api", 4, 2);
+
+        PassResult first = new Reconciler(
+                        cluster,
+                        loadMaster,
+                        counting,
+                        Clock.fixed(Instant.parse("2026-11-29T00:00:00Z"), ZoneOffset.UTC),
+                        AT_ONCE,
+                        new AgentMetrics("test"))
+                .runOnce(StartedBy.TIMER);
+
+        assertEquals(5, first.applied());
+        assertEquals(0, loadMaster.calls("addrs") - 5, "five adds");
+        assertEquals(1, writes.size(), "one write before the first addrs, none after: " + writes);
+        Ledger written = writes.get(0);
+        assertEquals(Set.of(pod(1), pod(2), pod(3)), written.get(VS3).members());
+        assertEquals(Set.of(pod(1), pod(2)), written.get(VS4).members());
+        assertEquals(written, ledger.snapshot(), "the adds themselves recorded nothing new");
+    }
+
     @Test
     void recoversFromACrashBetweenRecordingAndAdding() throws IOException {
         ledger.update(VS3, o -> o.withMember(ScriptedSource.ref("web"), pod(1))); // written ahead, then the agent died
