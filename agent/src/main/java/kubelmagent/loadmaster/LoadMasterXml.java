@@ -82,7 +82,7 @@ final class LoadMasterXml {
         }
         Document document;
         try {
-            document = newBuilder().parse(new ByteArrayInputStream(body));
+            document = builder().parse(new ByteArrayInputStream(body));
         } catch (SAXException | IOException e) {
             if (looksLikeHtml(body)) {
                 throw new NotAnEnvelopeException("an HTML page");
@@ -318,7 +318,20 @@ final class LoadMasterXml {
         return result;
     }
 
-    private static DocumentBuilder newBuilder() throws IOException {
+    /**
+     * Each thread's parser, made once: making one looks up the JDK's XML implementation and configures it, which
+     * cost more than parsing a LoadMaster answer. Reset before each use, as a reused parser must be.
+     */
+    private static final ThreadLocal<DocumentBuilder> BUILDERS = ThreadLocal.withInitial(LoadMasterXml::newBuilder);
+
+    private static DocumentBuilder builder() {
+        DocumentBuilder builder = BUILDERS.get();
+        builder.reset();
+        builder.setErrorHandler(QUIET);
+        return builder;
+    }
+
+    private static DocumentBuilder newBuilder() {
         try {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
