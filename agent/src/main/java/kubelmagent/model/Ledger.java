@@ -29,6 +29,9 @@ public record Ledger(String loadMaster, Map<VirtualServiceId, Ownership> owned, 
 
     /** The same ledger with {@code entry} for {@code vs} (none when it is empty). */
     public Ledger with(VirtualServiceId vs, Ownership entry) {
+        if (get(vs).equals(entry)) {
+            return this; // no copy of every entry for a step that changes nothing (an add written ahead)
+        }
         Map<VirtualServiceId, Ownership> next = new TreeMap<>(owned);
         next.put(vs, entry);
         return new Ledger(loadMaster, next, capacity);
