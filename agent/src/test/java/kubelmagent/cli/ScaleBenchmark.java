@@ -54,15 +54,20 @@ import kubelmagent.sync.StartedBy;
  *   <li>at the largest size, where a steady pass's time goes (a sampling profile of the pass thread).</li>
  * </ul>
  *
- * The agent runs as the service does, in its own JVM ({@code -Xmx64m}, {@code sync.interval: 2s}); the
- * stand-ins run in this one. Not a test; run it with {@code mvn -B -q -o -pl agent test-compile
+ * The agent runs as the service does, in its own JVM ({@code -Xmx64m}): every 2 s for the first sync and the
+ * steady passes, every 10 s (the default) for ready → RS; the stand-ins run in this one. Not a test; run it with {@code mvn -B -q -o -pl agent test-compile
  * org.codehaus.mojo:exec-maven-plugin:3.6.2:java -Dexec.classpathScope=test
- * -Dexec.mainClass=kubelmagent.cli.ScaleBenchmark [-Dexec.args="10,100,1000 20 20 30"]} (sizes, endpoints per
- * Service, LoadMaster latency in ms, latency samples per setting).
+ * -Dexec.mainClass=kubelmagent.cli.ScaleBenchmark [-Dexec.args="10,100,1000 20 20 20 1"]} (sizes, endpoints per
+ * Service, LoadMaster latency in ms, ready -> RS samples with the watch on (half as many with it off),
+ * {@code loadmaster.maxInFlight}).
  */
 public final class ScaleBenchmark {
 
-    private static final Duration INTERVAL = Duration.ofSeconds(2);
+    /** The schedule while the first sync and the steady passes are measured: many passes in little time. */
+    private static final Duration FAST = Duration.ofSeconds(2);
+    /** The schedule while ready -> RS is measured: the default {@code sync.interval}. */
+    private static final Duration DEFAULT = Duration.ofSeconds(10);
+
     private static final String HEAP = "-Xmx64m";
     private static final Pattern PASS_DONE = Pattern.compile("pass #(\\d+) \\((\\w+)\\) done in (\\d+) ms");
 
@@ -90,11 +95,12 @@ public final class ScaleBenchmark {
                 .toArray();
         int endpoints = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         Duration latency = Duration.ofMillis(args.length > 2 ? Long.parseLong(args[2]) : 20);
-        int samples = args.length > 3 ? Integer.parseInt(args[3]) : 30;
+        int samples = args.length > 3 ? Integer.parseInt(args[3]) : 20;
+        int maxInFlight = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         JournalLogging.install(new PrintStream(OutputStream.nullOutputStream()), false);
         List<Figures> all = new ArrayList<>();
         for (int size : sizes) {
-            all.add(measure(size, endpoints, latency, samples, size == sizes[sizes.length - 1]));
+            all.add(measure(size, endpoints, latency, samples, maxInFlight, size == sizes[sizes.length - 1]));
         }
         System.out.println();
         System.out.printf(
@@ -142,7 +148,8 @@ public final class ScaleBenchmark {
         }
     }
 
-    private static Figures measure(int services, int endpoints, Duration latency, int samples, boolean profile)
+    private static Figures measure(
+            int services, int endpoints, Duration latency, int samples, int maxInFlight, boolean profile)
             throws Exception {
         Path dir = Files.createTempDirectory("kube-lm-agent-scale");
         int namespaces = Math.max(1, (services + 99) / 100);
@@ -168,8 +175,9 @@ public final class ScaleBenchmark {
             loadMaster.engine().faults().latency(latency);
             int total = services * endpoints;
 
-            // The agent with the watch on: first sync, steady passes, heap, ready -> RS.
-            Agent agent = Agent.start(dir, config, true);
+            // The agent on a 2 s schedule: first sync, steady passes, heap.
+            String base = Files.readString(config);
+            Agent agent = Agent.start(dir, base, FAST, true, maxInFlight);
             double firstSync;
             double share;
             double k8s;
@@ -177,7 +185,6 @@ public final class ScaleBenchmark {
             double writes;
             double cpuPerPass;
             double heap;
-            double[] on;
             try {
                 agent.awaitPasses(1, Duration.ofMinutes(30));
                 firstSync = agent.secondsSinceStart();
@@ -188,17 +195,16 @@ public final class ScaleBenchmark {
                             present + " of " + total + " Real Servers after the first pass: " + agent.lines);
                 }
                 System.out.printf(
-                        "first sync: %d Real Servers in %.1f s, agent CPU %.1f s (%.1f %% of the wall time)%n",
-                        total, firstSync, agent.cpuMillis() / 1000.0, 100 * share);
-                on = readyToRs(cluster, loadMaster, pods, samples, true);
-                // Steady passes once the agent's JVM has warmed up.
-                agent.awaitPasses(agent.passes() + 2, Duration.ofMinutes(2));
+                        "first sync (maxInFlight %d): %d Real Servers in %.1f s, agent CPU %.1f s (%.1f %% of the wall"
+                                + " time, JVM start-up included)%n",
+                        maxInFlight, total, firstSync, agent.cpuMillis() / 1000.0, 100 * share);
+                agent.awaitPasses(agent.passes() + 10, Duration.ofMinutes(5)); // the JVM warms up
                 int window = 5;
                 int k0 = cluster.requests();
                 Map<String, Integer> c0 = loadMaster.engine().calls();
                 long cpu0 = agent.cpuMillis();
                 int p0 = agent.passes();
-                agent.awaitPasses(p0 + window, Duration.ofMinutes(2));
+                agent.awaitPasses(p0 + window, Duration.ofMinutes(5));
                 k8s = (cluster.requests() - k0) / (double) window;
                 Map<String, Integer> c1 = loadMaster.engine().calls();
                 lm = (sum(c1) - sum(c0)) / (double) window;
@@ -215,16 +221,9 @@ public final class ScaleBenchmark {
                 agent.stop();
             }
 
-            // The agent with the watch off, on the same ledger: ready -> RS waits for the schedule.
-            Files.writeString(config, Files.readString(config).replace("  watch: true", "  watch: false"));
-            Agent unwatched = Agent.start(dir, config, false);
-            double[] off;
-            try {
-                unwatched.awaitPasses(1, Duration.ofMinutes(5));
-                off = readyToRs(cluster, loadMaster, pods, samples, false);
-            } finally {
-                unwatched.stop();
-            }
+            // Ready -> RS on the default schedule, with the watch on and then off (on the same ledger).
+            double[] on = readyToRs(dir, base, cluster, loadMaster, pods, samples, true);
+            double[] off = readyToRs(dir, base, cluster, loadMaster, pods, Math.max(2, samples / 2), false);
 
             // Steady passes in this JVM, for the pass thread's own CPU and allocation, and the profile.
             loadMaster.engine().faults().latency(Duration.ZERO);
@@ -270,32 +269,41 @@ public final class ScaleBenchmark {
      * step with the schedule. Returns {p50, p99} in ms.
      */
     private static double[] readyToRs(
+            Path dir,
+            String base,
             StandInKubernetesApi cluster,
             LoadMasterSimulator loadMaster,
             Map<Integer, List<String>> pods,
             int samples,
             boolean watch)
-            throws InterruptedException {
+            throws IOException, InterruptedException {
         int services = pods.size();
         long[] nanos = new long[samples];
-        for (int i = 0; i < samples; i++) {
-            Thread.sleep(1100 + ThreadLocalRandom.current().nextLong(INTERVAL.toMillis()));
-            int s = 1 + (int) ((i * 7919L + (watch ? 0 : 3)) % services);
-            String ip = "10.250." + ((watch ? 0 : 100) + i / 250) + "." + (i % 250 + 1);
-            pods.get(s).add(ip);
-            long t0 = System.nanoTime();
-            cluster.scale(namespace(s), "svc-" + s, pods.get(s).toArray(String[]::new));
-            if (!waitUntil(() -> servedAndEnabled(loadMaster, s, ip), Duration.ofSeconds(30))) {
-                throw new IllegalStateException("no Real Server for " + ip + " in VS " + s + " after 30 s");
+        Agent agent = Agent.start(dir, base, DEFAULT, watch, 1);
+        try {
+            agent.awaitPasses(1, Duration.ofMinutes(5));
+            for (int i = 0; i < samples; i++) {
+                // Apart by more than the watch's least gap between passes, and at a random point of the schedule.
+                Thread.sleep(1100 + ThreadLocalRandom.current().nextLong(watch ? 1000 : DEFAULT.toMillis()));
+                int s = 1 + (int) ((i * 7919L + (watch ? 0 : 3)) % services);
+                String ip = "10.250." + ((watch ? 0 : 100) + i / 250) + "." + (i % 250 + 1);
+                pods.get(s).add(ip);
+                long t0 = System.nanoTime();
+                cluster.scale(namespace(s), "svc-" + s, pods.get(s).toArray(String[]::new));
+                if (!waitUntil(() -> servedAndEnabled(loadMaster, s, ip), Duration.ofSeconds(60))) {
+                    throw new IllegalStateException("no Real Server for " + ip + " in VS " + s + " after 60 s");
+                }
+                nanos[i] = System.nanoTime() - t0;
             }
-            nanos[i] = System.nanoTime() - t0;
+        } finally {
+            agent.stop();
         }
         Arrays.sort(nanos);
         double p50 = nanos[samples / 2] / 1e6;
         double p99 = nanos[Math.min(samples - 1, (int) Math.ceil(samples * 0.99) - 1)] / 1e6;
         System.out.printf(
                 "ready -> RS with the watch %s (%d samples, interval %d s): p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
-                watch ? "on" : "off", samples, INTERVAL.toSeconds(), p50, p99, nanos[samples - 1] / 1e6);
+                watch ? "on" : "off", samples, DEFAULT.toSeconds(), p50, p99, nanos[samples - 1] / 1e6);
         return new double[] {p50, p99};
     }
 
@@ -462,15 +470,17 @@ public final class ScaleBenchmark {
             reader.start();
         }
 
-        static Agent start(Path dir, Path config, boolean watch) throws IOException {
-            String yaml = Files.readString(config);
-            if (!yaml.contains("  watch: ")) {
-                // The benchmark's pods are in 10.1.0.0/16 and up; metrics off, so that runs cannot clash on a port.
-                yaml = yaml.replace("  interval: 1s", "  interval: " + INTERVAL.toSeconds() + "s\n  watch: " + watch)
-                                .replace("podCidrs: [10.244.0.0/16]", "podCidrs: [10.0.0.0/8]")
-                        + "metrics:\n  listen: \"\"\n";
-                Files.writeString(config, yaml);
-            }
+        /** Starts the agent on {@code base}, the demo's agent.yaml, with this schedule, watch and maxInFlight. */
+        static Agent start(Path dir, String base, Duration interval, boolean watch, int maxInFlight)
+                throws IOException {
+            Path config = dir.resolve("bench.yaml");
+            // The benchmark's pods are in 10.1.0.0/16 and up; metrics off, so that runs cannot clash on a port.
+            Files.writeString(
+                    config,
+                    base.replace("  interval: 1s", "  interval: " + interval.toSeconds() + "s\n  watch: " + watch)
+                                    .replace("podCidrs: [10.244.0.0/16]", "podCidrs: [10.0.0.0/8]")
+                                    .replace("loadmaster:\n", "loadmaster:\n  maxInFlight: " + maxInFlight + "\n")
+                            + "metrics:\n  listen: \"\"\n");
             Process p = new ProcessBuilder(
                             Path.of(System.getProperty("java.home"), "bin", "java")
                                     .toString(),
