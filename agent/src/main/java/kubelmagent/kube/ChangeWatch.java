@@ -302,6 +302,7 @@ public final class ChangeWatch implements AutoCloseable {
         public void run() {
             boolean missed = true;
             int failures = 0;
+            int quickEnds = 0;
             while (!stopped) {
                 long started = System.nanoTime();
                 try {
@@ -319,7 +320,10 @@ public final class ChangeWatch implements AutoCloseable {
                         missed = true;
                     } else if (System.nanoTime() - started
                             < Duration.ofSeconds(1).toNanos()) {
-                        pause(retries.first()); // the server ended it at once: do not spin
+                        // Ended at once (a proxy that closes long requests?): back off, as after a failure.
+                        pause(retries.delayBefore(++quickEnds + 1));
+                    } else {
+                        quickEnds = 0;
                     }
                 } catch (WatchFailure | KubernetesApiException | BearerToken.TokenException e) {
                     if (stopped) {
