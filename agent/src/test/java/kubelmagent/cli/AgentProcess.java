@@ -1,9 +1,13 @@
 package kubelmagent.cli;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,8 +51,7 @@ final class AgentProcess {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of(
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", config.toString()));
+        command.addAll(List.of("-cp", classPath(), Main.class.getName(), "--config", config.toString()));
         command.addAll(List.of(agentArgs));
         try {
             return new AgentProcess(
@@ -56,6 +59,25 @@ final class AgentProcess {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
+    }
+
+    /**
+     * This JVM's class path: the test classpath under Surefire and Failsafe; under {@code exec:java}, which runs
+     * benchmarks inside Maven's own JVM, only the class loader knows the project's.
+     */
+    private static String classPath() {
+        if (AgentProcess.class.getClassLoader() instanceof URLClassLoader loader) {
+            List<String> entries = new ArrayList<>();
+            for (URL url : loader.getURLs()) {
+                try {
+                    entries.add(Path.of(url.toURI()).toString());
+                } catch (URISyntaxException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return String.join(File.pathSeparator, entries);
+        }
+        return System.getProperty("java.class.path");
     }
 
     private void drainOutput() {
@@ -74,6 +96,16 @@ final class AgentProcess {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGTERM, as systemd stops the service; waits for the process to end. */
+    int stop(int seconds) throws InterruptedException {
+        process.destroy();
+        return awaitExit(seconds);
     }
 
     /** SIGKILL, as {@code kill -9}: no shutdown hook runs, nothing is flushed or closed. */

@@ -6,7 +6,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,9 +16,7 @@ import kubelmagent.demo.StandInKubernetesApi;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.log.JournalLogging;
-import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.PassResult;
-import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.simulator.ScratchDirectory;
 import kubelmagent.sync.Reconciler;
@@ -132,25 +129,8 @@ public final class FirstSyncBenchmark {
                 throw new IllegalStateException("agent.yaml did not take maxInFlight " + maxInFlight);
             }
             loadMaster.engine().faults().latency(latency);
-            try (FileOwnershipLedger ledger = FileOwnershipLedger.open(config.stateDir());
-                    KubernetesSource source =
-                            new KubernetesSource(config.kubernetes(), config.namespaces(), config.selector());
-                    LoadMasterRestClient lm = new LoadMasterRestClient(config.loadMaster())) {
-                Reconciler reconciler = new Reconciler(
-                        source,
-                        lm,
-                        ledger,
-                        Clock.systemUTC(),
-                        new Reconciler.Options(
-                                config.policy(),
-                                config.removals(),
-                                config.podCidrs(),
-                                config.loadMaster().nonLocal(),
-                                false,
-                                false,
-                                false,
-                                config.loadMaster().maxInFlight()),
-                        new AgentMetrics("bench"));
+            try (Agent agent = Agent.open(config, false)) {
+                Reconciler reconciler = agent.reconciler;
                 int addrsBefore = loadMaster.engine().calls("addrs");
                 Timed timed = timedPass(reconciler);
                 PassResult first = timed.pass();

@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,12 +13,8 @@ import java.util.TreeMap;
 import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
-import kubelmagent.kube.KubernetesSource;
-import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.log.JournalLogging;
-import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.PassResult;
-import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.simulator.ScratchDirectory;
 import kubelmagent.sync.Reconciler;
@@ -51,18 +46,13 @@ public final class PassBenchmark {
                         .addVirtualService(s, "10.0." + (s / 250) + "." + (s % 250 + 1), 80, "tcp", "vs" + s);
                 AgentFiles.service(cluster, "bench", "svc-" + s, String.valueOf(s), pods(s, 0, endpoints));
             }
-            AgentConfig config = ConfigLoader.load(AgentFiles.write(dir, cluster, loadMaster));
-            try (FileOwnershipLedger ledger = FileOwnershipLedger.open(config.stateDir());
-                    KubernetesSource source =
-                            new KubernetesSource(config.kubernetes(), config.namespaces(), config.selector());
-                    LoadMasterRestClient lm = new LoadMasterRestClient(config.loadMaster())) {
-                Reconciler reconciler = new Reconciler(
-                        source,
-                        lm,
-                        ledger,
-                        Clock.systemUTC(),
-                        Reconciler.Options.of(config.policy(), config.removals()),
-                        new AgentMetrics("test"));
+            Path file = AgentFiles.write(dir, cluster, loadMaster);
+            // The benchmark's pods are in 10.1.0.0/16 and up, not in the demo's pod network.
+            Files.writeString(
+                    file, Files.readString(file).replace("podCidrs: [10.244.0.0/16]", "podCidrs: [10.0.0.0/8]"));
+            AgentConfig config = ConfigLoader.load(file);
+            try (Agent agent = Agent.open(config, false)) {
+                Reconciler reconciler = agent.reconciler;
 
                 int k8sBefore = cluster.requests();
                 long t0 = System.nanoTime();

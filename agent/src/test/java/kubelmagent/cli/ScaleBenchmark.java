@@ -1,15 +1,12 @@
 package kubelmagent.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,7 +14,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
@@ -25,12 +21,8 @@ import java.util.regex.Pattern;
 import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigLoader;
 import kubelmagent.demo.StandInKubernetesApi;
-import kubelmagent.kube.KubernetesSource;
-import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.log.JournalLogging;
-import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.PassResult;
-import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.simulator.ScratchDirectory;
 import kubelmagent.simulator.SimRealServer;
@@ -177,7 +169,7 @@ public final class ScaleBenchmark {
 
             // The agent on a 2 s schedule: first sync, steady passes, heap.
             String base = Files.readString(config);
-            Agent agent = Agent.start(dir, base, FAST, true, maxInFlight);
+            RunningAgent agent = RunningAgent.start(dir, base, FAST, true, maxInFlight);
             double firstSync;
             double share;
             double k8s;
@@ -192,7 +184,7 @@ public final class ScaleBenchmark {
                 int present = count(loadMaster, services);
                 if (present != total) {
                     throw new IllegalStateException(
-                            present + " of " + total + " Real Servers after the first pass: " + agent.lines);
+                            present + " of " + total + " Real Servers after the first pass: " + agent.lines());
                 }
                 System.out.printf(
                         "first sync (maxInFlight %d): %d Real Servers in %.1f s, agent CPU %.1f s (%.1f %% of the wall"
@@ -227,7 +219,7 @@ public final class ScaleBenchmark {
 
             // Steady passes in this JVM, for the pass thread's own CPU and allocation, and the profile.
             loadMaster.engine().faults().latency(Duration.ZERO);
-            double[] thread = inProcess(config, services, profile);
+            double[] thread = inProcess(dir.resolve("bench.yaml"), services, profile);
             return new Figures(
                     services,
                     total,
@@ -279,7 +271,7 @@ public final class ScaleBenchmark {
             throws IOException, InterruptedException {
         int services = pods.size();
         long[] nanos = new long[samples];
-        Agent agent = Agent.start(dir, base, DEFAULT, watch, 1);
+        RunningAgent agent = RunningAgent.start(dir, base, DEFAULT, watch, 1);
         try {
             agent.awaitPasses(1, Duration.ofMinutes(5));
             for (int i = 0; i < samples; i++) {
@@ -319,17 +311,8 @@ public final class ScaleBenchmark {
     /** Steady passes in this JVM: {CPU ms, allocated MiB} per pass on the pass's thread; prints a profile. */
     private static double[] inProcess(Path configFile, int services, boolean profile) throws Exception {
         AgentConfig config = ConfigLoader.load(configFile);
-        try (FileOwnershipLedger ledger = FileOwnershipLedger.open(config.stateDir());
-                KubernetesSource source =
-                        new KubernetesSource(config.kubernetes(), config.namespaces(), config.selector());
-                LoadMasterRestClient lm = new LoadMasterRestClient(config.loadMaster())) {
-            Reconciler reconciler = new Reconciler(
-                    source,
-                    lm,
-                    ledger,
-                    Clock.systemUTC(),
-                    Reconciler.Options.of(config.policy(), config.removals()),
-                    new AgentMetrics("test"));
+        try (Agent agent = Agent.open(config, false)) {
+            Reconciler reconciler = agent.reconciler;
             for (int i = 0; i < 10; i++) {
                 steady(reconciler.runOnce(StartedBy.ONCE)); // warm-up
             }
@@ -456,22 +439,17 @@ public final class ScaleBenchmark {
         }
     }
 
-    /** The agent in its own JVM, as systemd runs it, with its journal lines read as they come. */
-    private static final class Agent {
-        private final Process process;
+    /** The agent in its own JVM, as systemd runs it, and what its journal lines and its process say. */
+    private static final class RunningAgent {
+        private final AgentProcess process;
         private final long started = System.nanoTime();
-        private final List<String> done = new CopyOnWriteArrayList<>();
-        private final List<String> lines = new CopyOnWriteArrayList<>();
 
-        private Agent(Process process) {
+        private RunningAgent(AgentProcess process) {
             this.process = process;
-            Thread reader = new Thread(this::read, "agent-output");
-            reader.setDaemon(true);
-            reader.start();
         }
 
         /** Starts the agent on {@code base}, the demo's agent.yaml, with this schedule, watch and maxInFlight. */
-        static Agent start(Path dir, String base, Duration interval, boolean watch, int maxInFlight)
+        static RunningAgent start(Path dir, String base, Duration interval, boolean watch, int maxInFlight)
                 throws IOException {
             Path config = dir.resolve("bench.yaml");
             // The benchmark's pods are in 10.1.0.0/16 and up; metrics off, so that runs cannot clash on a port.
@@ -481,44 +459,23 @@ public final class ScaleBenchmark {
                                     .replace("podCidrs: [10.244.0.0/16]", "podCidrs: [10.0.0.0/8]")
                                     .replace("loadmaster:\n", "loadmaster:\n  maxInFlight: " + maxInFlight + "\n")
                             + "metrics:\n  listen: \"\"\n");
-            Process p = new ProcessBuilder(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            HEAP,
-                            "-cp",
-                            classPath(),
-                            Main.class.getName(),
-                            "--config",
-                            config.toString())
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .start();
-            return new Agent(p);
+            return new RunningAgent(AgentProcess.start(config, List.of(HEAP)));
         }
 
-        private void read() {
-            try (BufferedReader out =
-                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = out.readLine()) != null) {
-                    lines.add(line);
-                    if (PASS_DONE.matcher(line).find()) {
-                        done.add(line);
-                    }
-                }
-            } catch (IOException e) {
-                // the agent ended
-            }
+        private List<String> done() {
+            return process.lines().stream()
+                    .filter(line -> PASS_DONE.matcher(line).find())
+                    .toList();
         }
 
         int passes() {
-            return done.size();
+            return done().size();
         }
 
         String lastPasses(int n) {
-            List<String> last = done.subList(Math.max(0, done.size() - n), done.size());
+            List<String> done = done();
             List<String> shown = new ArrayList<>();
-            for (String line : last) {
+            for (String line : done.subList(Math.max(0, done.size() - n), done.size())) {
                 Matcher m = PASS_DONE.matcher(line);
                 if (m.find()) {
                     shown.add(m.group(2) + " " + m.group(3) + " ms");
@@ -528,7 +485,12 @@ public final class ScaleBenchmark {
         }
 
         void awaitPasses(int n, Duration timeout) throws InterruptedException {
-            if (!waitUntil(() -> done.size() >= n || !process.isAlive(), timeout) || !process.isAlive()) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (passes() < n && process.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            if (passes() < n) {
+                List<String> lines = process.lines();
                 throw new IllegalStateException("the agent did not finish " + n + " passes; its last lines: "
                         + lines.subList(Math.max(0, lines.size() - 20), lines.size()));
             }
@@ -574,28 +536,13 @@ public final class ScaleBenchmark {
             return out;
         }
 
-        void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
+        List<String> lines() {
+            return process.lines();
         }
-    }
 
-    /** This JVM's class path: under {@code exec:java}, the project's is only known to its class loader. */
-    private static String classPath() {
-        if (ScaleBenchmark.class.getClassLoader() instanceof java.net.URLClassLoader loader) {
-            List<String> entries = new ArrayList<>();
-            for (java.net.URL url : loader.getURLs()) {
-                try {
-                    entries.add(Path.of(url.toURI()).toString());
-                } catch (java.net.URISyntaxException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            return String.join(java.io.File.pathSeparator, entries);
+        void stop() throws InterruptedException {
+            process.stop(30);
         }
-        return System.getProperty("java.class.path");
     }
 
     /** {@code getconf CLK_TCK}: 100 on Linux. */

@@ -26,11 +26,15 @@ class ServiceProcessIT {
     Path dir;
 
     Process agent;
+    AgentProcess process;
 
     @AfterEach
     void killTheAgentIfTheTestDidNot() {
         if (agent != null) {
             agent.destroyForcibly();
+        }
+        if (process != null) {
+            process.kill();
         }
     }
 
@@ -109,17 +113,8 @@ class ServiceProcessIT {
             String yaml = java.nio.file.Files.readString(config);
             java.nio.file.Files.writeString(
                     config, yaml.replace("  interval: 1s", "  interval: 1h\n  watch: " + watch));
-            agent = new ProcessBuilder(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            Main.class.getName(),
-                            "--config",
-                            config.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("agent.log").toFile())
-                    .start();
+            AgentProcess watched = AgentProcess.start(config, List.of());
+            process = watched;
             assertTrue(
                     waitUntil(() -> AgentFiles.realServers(loadMaster, 3).equals(List.of("10.244.1.7:8080")), 20_000),
                     "the first pass ran");
@@ -129,7 +124,7 @@ class ServiceProcessIT {
 
             boolean served =
                     waitUntil(() -> AgentFiles.realServers(loadMaster, 3).contains("10.244.1.8:8080"), 4_000);
-            String log = java.nio.file.Files.readString(dir.resolve("agent.log"));
+            String log = String.join("\n", watched.lines());
             assertEquals(watch, served, log);
             assertEquals(watch, log.contains("(watch) done"), log);
         }

@@ -26,7 +26,6 @@ import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
-import kubelmagent.model.Ownership;
 import kubelmagent.model.PassResult;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
@@ -427,23 +426,7 @@ class ReconcilerTest {
 
     @Test
     void writesTheLedgerOnceForAllTheAddsOfAVirtualServiceNotOncePerAdd() throws IOException {
-        List<Set<Member>> writes = new ArrayList<>();
-        OwnershipLedger counting = new OwnershipLedger() {
-            @Override
-            public Ledger snapshot() {
-                return ledger.snapshot();
-            }
-
-            @Override
-            public void record(UnaryOperator<Ledger> transition) throws IOException {
-                Ownership before = ledger.snapshot().get(VS3);
-                ledger.record(transition);
-                Ownership after = ledger.snapshot().get(VS3);
-                if (!after.equals(before)) {
-                    writes.add(after.members());
-                }
-            }
-        };
+        WriteCounting counting = new WriteCounting(ledger);
         cluster.service("web", 3, 5);
         PassResult first = new Reconciler(
                         cluster,
@@ -454,29 +437,42 @@ class ReconcilerTest {
                         new AgentMetrics("test"))
                 .runOnce(StartedBy.TIMER);
         assertEquals(5, first.applied());
-        assertEquals(List.of(Set.of(pod(1), pod(2), pod(3), pod(4), pod(5))), writes, "one write, before any addrs");
+        assertEquals(
+                List.of(Set.of(pod(1), pod(2), pod(3), pod(4), pod(5))),
+                counting.writes.stream().map(l -> l.get(VS3).members()).toList(),
+                "one write, before any addrs");
         assertEquals(List.of(pod(1), pod(2), pod(3), pod(4), pod(5)), loadMaster.realServers(VS3));
+    }
+
+    /** A ledger that keeps what each write that changed something left behind. */
+    static final class WriteCounting implements OwnershipLedger {
+        final List<Ledger> writes = new ArrayList<>();
+        private final OwnershipLedger ledger;
+
+        WriteCounting(OwnershipLedger ledger) {
+            this.ledger = ledger;
+        }
+
+        @Override
+        public Ledger snapshot() {
+            return ledger.snapshot();
+        }
+
+        @Override
+        public void record(UnaryOperator<Ledger> transition) throws IOException {
+            Ledger before = ledger.snapshot();
+            ledger.record(transition);
+            if (!ledger.snapshot().equals(before)) {
+                writes.add(ledger.snapshot());
+            }
+        }
     }
 
     /** A first pass over two VSs: their identities, owners and adds written ahead, in one write (one fsync). */
     @Test
     void recordsAllTheLedgerStepsThatOpenAPlanInOneWrite() throws IOException {
-        List<Ledger> writes = new ArrayList<>();
-        OwnershipLedger counting = new OwnershipLedger() {
-            @Override
-            public Ledger snapshot() {
-                return ledger.snapshot();
-            }
-
-            @Override
-            public void record(UnaryOperator<Ledger> transition) throws IOException {
-                Ledger before = ledger.snapshot();
-                ledger.record(transition);
-                if (!ledger.snapshot().equals(before)) {
-                    writes.add(ledger.snapshot());
-                }
-            }
-        };
+        WriteCounting counting = new WriteCounting(ledger);
+        List<Ledger> writes = counting.writes;
         cluster.service("web", 3, 3);
         cluster.service("api", 4, 2);
 
