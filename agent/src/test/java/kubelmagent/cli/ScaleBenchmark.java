@@ -46,7 +46,7 @@ import kubelmagent.sync.StartedBy;
  *   <li>at the largest size, where a steady pass's time goes (a sampling profile of the pass thread).</li>
  * </ul>
  *
- * The agent runs as the service does, in its own JVM ({@code -Xmx64m}): every 2 s for the first sync and the
+ * The agent runs as the service does, in its own JVM with the shipped launcher's options but {@code -Xmx64m}: every 2 s for the first sync and the
  * steady passes, every 10 s (the default) for ready → RS; the stand-ins run in this one. Not a test; run it with {@code mvn -B -q -o -pl agent test-compile
  * org.codehaus.mojo:exec-maven-plugin:3.6.2:java -Dexec.classpathScope=test
  * -Dexec.mainClass=kubelmagent.cli.ScaleBenchmark [-Dexec.args="10,100,1000 20 20 20 1"]} (sizes, endpoints per
@@ -60,7 +60,10 @@ public final class ScaleBenchmark {
     /** The schedule while ready -> RS is measured: the default {@code sync.interval}. */
     private static final Duration DEFAULT = Duration.ofSeconds(10);
 
-    private static final String HEAP = "-Xmx64m";
+    /** The JVM options of the shipped launcher ({@code packaging/kube-lm-agent}), with the heap cut to 64 MiB. */
+    private static final List<String> JVM =
+            List.of("-Xms32m", "-Xmx64m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-Xss512k");
+
     private static final Pattern PASS_DONE = Pattern.compile("pass #(\\d+) \\((\\w+)\\) done in (\\d+) ms");
 
     private ScaleBenchmark() {}
@@ -208,7 +211,7 @@ public final class ScaleBenchmark {
                                 + " (%.0f writes), %.0f ms CPU per pass; passes: %s%n",
                         window, k8s, lm, writes, cpuPerPass, agent.lastPasses(window));
                 heap = agent.heapAfterGcMiB();
-                System.out.printf("agent heap after GC: %.1f MiB (%s)%n", heap, HEAP);
+                System.out.printf("agent heap after GC: %.1f MiB (%s)%n", heap, String.join(" ", JVM));
             } finally {
                 agent.stop();
             }
@@ -459,7 +462,7 @@ public final class ScaleBenchmark {
                                     .replace("podCidrs: [10.244.0.0/16]", "podCidrs: [10.0.0.0/8]")
                                     .replace("loadmaster:\n", "loadmaster:\n  maxInFlight: " + maxInFlight + "\n")
                             + "metrics:\n  listen: \"\"\n");
-            return new RunningAgent(AgentProcess.start(config, List.of(HEAP)));
+            return new RunningAgent(AgentProcess.start(config, JVM));
         }
 
         private List<String> done() {
