@@ -2,6 +2,8 @@ package kubelmagent.http;
 
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import org.apache.hc.core5.http.ContentType;
 
@@ -19,6 +21,18 @@ import org.apache.hc.core5.http.ContentType;
  */
 public record Reply(
         int status, String contentType, byte[] body, boolean tooLarge, Duration retryAfter, Duration elapsed) {
+
+    /**
+     * The SHA-256 of the body: equal digests mean equal bodies, so what was read from one answer holds for the
+     * next that is the same (a steady pass reads the same long lists again and again).
+     */
+    public byte[] digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(body);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
 
     /** The body as text, in the charset the {@code Content-Type} names, else UTF-8. */
     public String text() {

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import kubelmagent.http.Backoff;
 import kubelmagent.http.NoAnswer;
+import kubelmagent.http.Readings;
 import kubelmagent.http.Redaction;
 import kubelmagent.http.Reply;
 import kubelmagent.http.RetryRule;
@@ -45,6 +46,7 @@ final class KubernetesApi implements AutoCloseable {
     private final String base;
     private final ApiFailures failures;
     private final RetryRule retries;
+    private final Readings readings = new Readings();
 
     KubernetesApi(Transport transport, URI server, ApiFailures failures, Backoff backoff) {
         this.transport = transport;
@@ -69,7 +71,8 @@ final class KubernetesApi implements AutoCloseable {
     /**
      * Reads every page of a list, {@code pageSize} items at a time, following {@code continue}. If the
      * list expires while it is being paged (410 Gone on a continue token), it is read again from its
-     * first page, once.
+     * first page, once. A page that is the same as the last pass's is not parsed again: what {@code pageType}
+     * holds must not be changed by the caller.
      */
     <T, P extends ListPage<T>> List<T> listAll(ApiRequest request, Secret token, int pageSize, Class<P> pageType)
             throws KubernetesApiException {
@@ -87,7 +90,8 @@ final class KubernetesApi implements AutoCloseable {
                 page = first;
                 continue;
             }
-            P parsed = parse(page, answer, token, pageType);
+            ApiRequest asked = page;
+            P parsed = readings.read(page.target(), answer, pageType, a -> parse(asked, a, token, pageType));
             items.addAll(parsed.items());
             ListMeta meta = parsed.metadata();
             if (meta == null || !meta.hasMore()) {
@@ -98,6 +102,14 @@ final class KubernetesApi implements AutoCloseable {
             }
             page = first.with("continue", meta.continueToken());
         }
+    }
+
+    /**
+     * A new pass: list pages it reads the same as the last pass did are not parsed again ({@link Readings}); those
+     * it does not read are forgotten after it.
+     */
+    void nextRound() {
+        readings.nextRound();
     }
 
     /** How many requests were sent so far, retries included, for the debug line. */

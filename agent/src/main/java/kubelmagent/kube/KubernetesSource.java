@@ -101,6 +101,7 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
         } catch (BearerToken.TokenException e) {
             return DesiredState.unknown(e.problem());
         }
+        api.nextRound();
         int requestsBefore = api.requestCount();
         ReadPass pass = new ReadPass(api, token, namespaces, selector, pageSize, knownEndpointsApi());
         DesiredState state;

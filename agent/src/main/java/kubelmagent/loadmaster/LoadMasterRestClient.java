@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import kubelmagent.http.ApiObserver;
 import kubelmagent.http.Backoff;
 import kubelmagent.http.NoAnswer;
+import kubelmagent.http.Readings;
 import kubelmagent.http.Redaction;
 import kubelmagent.http.Reply;
 import kubelmagent.http.RetryRule;
@@ -108,6 +109,8 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     private final RetryRule retries;
 
     private final Transport transport;
+    /** The last {@code listvs}, not parsed again while the LoadMaster answers the same. */
+    private final Readings readings = new Readings();
     /** Whether the client authenticates with an API key; otherwise with HTTP Basic, if a username is set. */
     private final boolean usesApiKey;
     /** The file to read again after a 401, or null when the credential was not given as a file. */
@@ -160,20 +163,23 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     @Override
     public VirtualServiceList listVirtualServices() throws LoadMasterException {
         ApiCall call = ApiCall.listvs();
-        Element success = call(call);
-        VirtualServiceList list;
-        try {
-            list = LoadMasterXml.virtualServices(success);
-        } catch (LoadMasterXml.UnreadableDataException e) {
-            throw cannotRead(call, "a list of Virtual Services", e);
-        }
-        Map<VirtualServiceId, String> unreadable = new TreeMap<>();
-        list.unreadable()
-                .forEach((id, why) -> unreadable.put(
-                        id,
-                        call.description() + ": LoadMaster sent VS " + id + " in a form the agent cannot read (" + why
-                                + ")"));
-        return new VirtualServiceList(list.virtualServices(), unreadable);
+        return call(
+                call,
+                answer -> readings.read(call.command(), answer, VirtualServiceList.class, a -> {
+                    VirtualServiceList list;
+                    try {
+                        list = LoadMasterXml.virtualServices(interpret(call, a));
+                    } catch (LoadMasterXml.UnreadableDataException e) {
+                        throw cannotRead(call, "a list of Virtual Services", e);
+                    }
+                    Map<VirtualServiceId, String> unreadable = new TreeMap<>();
+                    list.unreadable()
+                            .forEach((id, why) -> unreadable.put(
+                                    id,
+                                    call.description() + ": LoadMaster sent VS " + id
+                                            + " in a form the agent cannot read (" + why + ")"));
+                    return new VirtualServiceList(list.virtualServices(), unreadable);
+                }));
     }
 
     @Override
@@ -224,23 +230,29 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
      * absent); after a 401, reads the credential file again and sends it once more.
      */
     private Element call(ApiCall call) throws LoadMasterException {
+        return call(call, answer -> interpret(call, answer));
+    }
+
+    /** As {@link #call(ApiCall)}, with what is made of the answer: {@code reading} (which interprets it first). */
+    private <T> T call(ApiCall call, Readings.Reading<T, LoadMasterException> reading) throws LoadMasterException {
         try {
-            return callWithRetries(call);
+            return callWithRetries(call, reading);
         } catch (LoadMasterException e) {
             if (e.status() != 401 || credentialFile == null) {
                 throw e;
             }
-            return callWithCredentialReadAgain(call);
+            return callWithCredentialReadAgain(call, reading);
         }
     }
 
-    private Element callWithCredentialReadAgain(ApiCall call) throws LoadMasterException {
+    private <T> T callWithCredentialReadAgain(ApiCall call, Readings.Reading<T, LoadMasterException> reading)
+            throws LoadMasterException {
         String d = call.description();
         LOG.debug(d + ": LoadMaster answered 401 Unauthorized; reading the " + credentialName() + " again from "
                 + credentialFile + " and trying once more");
         readCredentialAgain(call);
         try {
-            Element success = callWithRetries(call);
+            T success = callWithRetries(call, reading);
             LOG.info(d + ": LoadMaster accepted the " + credentialName() + " read again from " + credentialFile);
             return success;
         } catch (LoadMasterException e) {
@@ -251,10 +263,11 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         }
     }
 
-    private Element callWithRetries(ApiCall call) throws LoadMasterException {
+    private <T> T callWithRetries(ApiCall call, Readings.Reading<T, LoadMasterException> reading)
+            throws LoadMasterException {
         Backoff backoff = retries.backoffFor(call.read());
         try {
-            return backoff.run(() -> callOnce(call), LoadMasterException.class, e -> tryAgain(call, e));
+            return backoff.run(() -> callOnce(call, reading), LoadMasterException.class, e -> tryAgain(call, e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LoadMasterException(call.description() + ": interrupted while waiting to try again", 0);
@@ -275,7 +288,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         return again;
     }
 
-    private Element callOnce(ApiCall call) throws LoadMasterException {
+    private <T> T callOnce(ApiCall call, Readings.Reading<T, LoadMasterException> reading) throws LoadMasterException {
         String d = call.description();
         Reply answer;
         try {
@@ -288,7 +301,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
                     e.kind());
         }
         LOG.debug(d + ": " + answer.status() + " in " + answer.elapsed().toMillis() + " ms");
-        return interpret(call, answer);
+        return reading.read(answer);
     }
 
     private static Element interpret(ApiCall call, Reply answer) throws LoadMasterException {

@@ -3,6 +3,7 @@ package kubelmagent.loadmaster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +91,29 @@ class LoadMasterRestClientSimulatorTest {
         assertEquals(shown, list.virtualServices());
         assertEquals(Map.of(), list.unreadable());
         assertEquals(1, lm.calls("listvs"));
+    }
+
+    /** A steady pass's listvs is the same answer as the last: it is not parsed again, and a change is seen. */
+    @Test
+    void anUnchangedListIsNotReadAgainAndAChangedOneIs() throws Exception {
+        lm.addVirtualService(2, "10.0.0.4", 80, "tcp", "web");
+        lm.addRealServerByHand(2, "10.244.1.7", 8080);
+        try (LoadMasterRestClient client = client()) {
+            VirtualServiceList first = client.listVirtualServices();
+            VirtualServiceList same = client.listVirtualServices();
+            lm.addRealServerByHand(2, "10.244.1.8", 8080);
+            VirtualServiceList changed = client.listVirtualServices();
+
+            assertSame(first, same, "the same answer, read once");
+            assertEquals(
+                    2,
+                    changed.virtualServices()
+                            .get(VirtualServiceId.of(2))
+                            .realServers()
+                            .size(),
+                    "the new RS seen");
+            assertEquals(3, lm.calls("listvs"), "asked every time");
+        }
     }
 
     @Test
