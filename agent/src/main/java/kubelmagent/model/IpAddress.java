@@ -3,7 +3,6 @@ package kubelmagent.model;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -13,8 +12,6 @@ import java.util.regex.Pattern;
  * LoadMaster's answers, the ledger, the configuration.
  */
 public final class IpAddress {
-
-    private static final Pattern IPV4 = Pattern.compile("([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})");
 
     /** Starts with a hex digit or ':', so InetAddress reads it as a literal and never asks DNS. */
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
@@ -27,19 +24,10 @@ public final class IpAddress {
             return null;
         }
         String s = text.strip();
-        Matcher v4 = IPV4.matcher(s);
-        if (v4.matches()) {
-            byte[] bytes = new byte[4];
-            for (int i = 0; i < 4; i++) {
-                int octet = Integer.parseInt(v4.group(i + 1));
-                if (octet > 255) {
-                    return null;
-                }
-                bytes[i] = (byte) octet;
-            }
-            return bytes;
+        if (s.indexOf(':') < 0) {
+            return ipv4(s);
         }
-        if (s.indexOf(':') < 0 || !IPV6.matcher(s).matches()) {
+        if (!IPV6.matcher(s).matches()) {
             return null;
         }
         try {
@@ -47,6 +35,37 @@ public final class IpAddress {
         } catch (UnknownHostException e) {
             return null;
         }
+    }
+
+    /**
+     * Four dot-separated groups of one to three ASCII digits, each at most 255; null otherwise. By hand rather
+     * than with a regular expression: a pass reads every endpoint's address, 20,000 of them at 1,000 Services.
+     */
+    private static byte[] ipv4(String s) {
+        byte[] bytes = new byte[4];
+        int part = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9') {
+                if (++digits > 3) {
+                    return null;
+                }
+                value = value * 10 + (c - '0');
+            } else if (c == '.' && digits > 0 && part < 3 && value <= 255) {
+                bytes[part++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else {
+                return null;
+            }
+        }
+        if (part != 3 || digits == 0 || value > 255) {
+            return null;
+        }
+        bytes[3] = (byte) value;
+        return bytes;
     }
 
     /**

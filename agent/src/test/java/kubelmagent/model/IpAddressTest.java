@@ -1,11 +1,13 @@
 package kubelmagent.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class IpAddressTest {
 
@@ -39,5 +41,39 @@ class IpAddressTest {
         assertNull(IpAddress.parse("localhost"));
         assertNull(IpAddress.parse("10.0.0.256"));
         assertNull(IpAddress.parse("fd00::g"));
+    }
+
+    @ParameterizedTest(name = "\"{0}\"")
+    @ValueSource(
+            strings = {
+                "",
+                "1",
+                "1.2.3",
+                "1.2.3.4.5",
+                "1..2.3",
+                ".1.2.3",
+                "1.2.3.",
+                "1.2.3.4.",
+                "1234.0.0.1",
+                "1.2.3.0004",
+                "256.0.0.1",
+                "1.2.300.4",
+                "1.2.3.a",
+                "1.2.3.-4",
+                "1,2,3,4",
+                "1.2.3.4 5",
+                "\u0661.2.3.4",
+                "999.1.1.1"
+            })
+    void isNoIpv4AddressUnlessFourDottedNumbersUpTo255(String text) {
+        assertNull(IpAddress.parse(text), text);
+    }
+
+    @Test
+    void readsTheBoundsOfIpv4() {
+        assertArrayEquals(new byte[] {0, 0, 0, 0}, IpAddress.parse("0.0.0.0"));
+        assertArrayEquals(
+                new byte[] {(byte) 255, (byte) 255, (byte) 255, (byte) 255}, IpAddress.parse("255.255.255.255"));
+        assertArrayEquals(new byte[] {10, 0, 0, 1}, IpAddress.parse("010.000.00.1"));
     }
 }
