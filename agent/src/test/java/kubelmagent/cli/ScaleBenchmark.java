@@ -246,6 +246,17 @@ public final class ScaleBenchmark {
         return "bench-" + (service - 1) / 100;
     }
 
+    private static Map<String, Integer> delta(Map<String, Integer> before, Map<String, Integer> after) {
+        Map<String, Integer> delta = new java.util.TreeMap<>();
+        after.forEach((command, n) -> {
+            int d = n - before.getOrDefault(command, 0);
+            if (d != 0) {
+                delta.put(command, d);
+            }
+        });
+        return delta;
+    }
+
     private static int sum(Map<String, Integer> calls) {
         return calls.values().stream().mapToInt(Integer::intValue).sum();
     }
@@ -275,8 +286,10 @@ public final class ScaleBenchmark {
         int services = pods.size();
         long[] nanos = new long[samples];
         RunningAgent agent = RunningAgent.start(dir, base, DEFAULT, watch, 1);
+        Map<String, Integer> callsBefore;
         try {
             agent.awaitPasses(1, Duration.ofMinutes(5));
+            callsBefore = loadMaster.engine().calls();
             for (int i = 0; i < samples; i++) {
                 // Apart by more than the watch's least gap between passes, and at a random point of the schedule.
                 Thread.sleep(1100 + ThreadLocalRandom.current().nextLong(watch ? 1000 : DEFAULT.toMillis()));
@@ -293,6 +306,13 @@ public final class ScaleBenchmark {
         } finally {
             agent.stop();
         }
+        Map<String, Integer> callsAfter = loadMaster.engine().calls();
+        int writes = sum(callsAfter)
+                - sum(callsBefore)
+                - (callsAfter.getOrDefault("listvs", 0) - callsBefore.getOrDefault("listvs", 0));
+        System.out.printf(
+                "LoadMaster writes for the %d new endpoints: %d (%s)%n",
+                samples, writes, delta(callsBefore, callsAfter));
         Arrays.sort(nanos);
         double p50 = nanos[samples / 2] / 1e6;
         double p99 = nanos[Math.min(samples - 1, (int) Math.ceil(samples * 0.99) - 1)] / 1e6;
