@@ -166,19 +166,30 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         return call(
                 call,
                 answer -> readings.read(call.command(), answer, VirtualServiceList.class, a -> {
-                    VirtualServiceList list;
-                    try {
-                        list = LoadMasterXml.virtualServices(interpret(call, a));
-                    } catch (LoadMasterXml.UnreadableDataException e) {
-                        throw cannotRead(call, "a list of Virtual Services", e);
+                    // Read as it streams: the whole list as a DOM would not fit a small heap at 1,000 VSs.
+                    LoadMasterXml.ListAnswer read = null;
+                    String notAnEnvelope = null;
+                    if (a.tooLarge()) {
+                        notAnEnvelope = tooLarge();
+                    } else {
+                        try {
+                            read = LoadMasterXml.listAnswer(a.body());
+                        } catch (LoadMasterXml.NotAnEnvelopeException e) {
+                            notAnEnvelope = e.getMessage();
+                        }
+                    }
+                    interpret(call, a.status(), read == null ? null : read.envelope(), notAnEnvelope);
+                    if (read.unreadable() != null) {
+                        throw cannotRead(call, "a list of Virtual Services", read.unreadable());
                     }
                     Map<VirtualServiceId, String> unreadable = new TreeMap<>();
-                    list.unreadable()
+                    read.list()
+                            .unreadable()
                             .forEach((id, why) -> unreadable.put(
                                     id,
                                     call.description() + ": LoadMaster sent VS " + id
                                             + " in a form the agent cannot read (" + why + ")"));
-                    return new VirtualServiceList(list.virtualServices(), unreadable);
+                    return new VirtualServiceList(read.list().virtualServices(), unreadable);
                 }));
     }
 
@@ -305,11 +316,10 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     }
 
     private static Element interpret(ApiCall call, Reply answer) throws LoadMasterException {
-        int status = answer.status();
         LoadMasterXml.Envelope envelope = null;
         String notAnEnvelope = null;
         if (answer.tooLarge()) {
-            notAnEnvelope = "larger than " + (MAX_BODY_BYTES / (1024 * 1024)) + " MiB";
+            notAnEnvelope = tooLarge();
         } else {
             try {
                 envelope = LoadMasterXml.envelope(answer.body());
@@ -317,6 +327,19 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
                 notAnEnvelope = e.getMessage();
             }
         }
+        return interpret(call, answer.status(), envelope, notAnEnvelope);
+    }
+
+    private static String tooLarge() {
+        return "larger than " + (MAX_BODY_BYTES / (1024 * 1024)) + " MiB";
+    }
+
+    /**
+     * What an answer means, from its status and its envelope (null when it has none, and {@code notAnEnvelope}
+     * says why): the {@code <Success>} of an answer that succeeded, else the failure as an exception.
+     */
+    private static Element interpret(ApiCall call, int status, LoadMasterXml.Envelope envelope, String notAnEnvelope)
+            throws LoadMasterException {
         String d = call.description();
 
         if (status >= 200 && status < 300) {

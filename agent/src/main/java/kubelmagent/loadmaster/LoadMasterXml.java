@@ -12,6 +12,10 @@ import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
@@ -123,27 +127,151 @@ final class LoadMasterXml {
     }
 
     /**
-     * Turns a {@code listvs} answer's {@code <Success>} into every Virtual Service it lists: one {@code <VS>}
-     * under {@code <Data>} per VS, SubVSs included, each read as {@link #virtualService} reads a {@code showvs}
-     * answer's {@code <Data>}. An empty {@code <Data>} is a LoadMaster without Virtual Services. A VS whose
-     * fields cannot be read is listed as unreadable with the reason. Anything else under {@code <Data>}, a
-     * {@code <VS>} without a valid {@code <Index>}, or an Index listed twice makes the whole answer
-     * unreadable: it is then not known which VSs the answer lists, and a VS it seems to leave out must not
-     * look deleted.
+     * A {@code listvs} answer, read as it streams: its envelope (with no {@code success} element kept) and, when it
+     * has a {@code <Success>}, the Virtual Services it lists, or why they cannot be read.
+     *
+     * @param list       the Virtual Services, when they could be read; else null
+     * @param unreadable why the list cannot be read, when it cannot (also when there is no {@code <Success>} or
+     *                   no {@code <Data>} in it); else null
      */
-    static VirtualServiceList virtualServices(Element success) throws UnreadableDataException {
-        Element data = data(success);
-        for (Node c = data.getFirstChild(); c != null; c = c.getNextSibling()) {
-            if (c instanceof Element e && !"VS".equals(e.getTagName())) {
-                throw new UnreadableDataException(
-                        "<Data> holds <" + shorten(e.getTagName()) + ">, where a list has only <VS> elements");
+    record ListAnswer(Envelope envelope, VirtualServiceList list, UnreadableDataException unreadable) {}
+
+    /**
+     * Reads a {@code listvs} answer without holding the whole document: a LoadMaster with 1,000 Virtual Services
+     * of 20 Real Servers answers some 9 MB, whose DOM would not fit the agent's heap. Only one {@code <VS>} at a
+     * time is held as a DOM element, and read as {@link #virtualService} reads a {@code showvs} answer's {@code
+     * <Data>}; the envelope is judged as {@link #envelope} judges it, with the same messages.
+     *
+     * <p>The list: one {@code <VS>} under {@code <Data>} per VS, SubVSs included. An empty {@code <Data>} is a
+     * LoadMaster without Virtual Services. A VS whose fields cannot be read is listed as unreadable with the
+     * reason. Anything else under {@code <Data>}, a {@code <VS>} without a valid {@code <Index>}, or an Index
+     * listed twice makes the whole answer unreadable: it is then not known which VSs the answer lists, and a VS it
+     * seems to leave out must not look deleted.
+     */
+    static ListAnswer listAnswer(byte[] body) throws NotAnEnvelopeException {
+        int start = firstSignificantByte(body);
+        if (start < 0) {
+            throw new NotAnEnvelopeException("empty body");
+        }
+        if (body[start] != '<') {
+            throw new NotAnEnvelopeException("not XML");
+        }
+        try {
+            XMLStreamReader xml = STAX.get().createXMLStreamReader(new ByteArrayInputStream(body));
+            try {
+                return listAnswer(xml);
+            } finally {
+                xml.close();
+            }
+        } catch (XMLStreamException e) {
+            if (looksLikeHtml(body)) {
+                throw new NotAnEnvelopeException("an HTML page");
+            }
+            if (hasDoctype(body)) {
+                throw new NotAnEnvelopeException("malformed XML: it contains a DOCTYPE declaration,"
+                        + " which LoadMaster answers never have and the agent refuses");
+            }
+            throw new NotAnEnvelopeException("malformed XML: " + shorten(oneLine(String.valueOf(e.getMessage()))));
+        }
+    }
+
+    private static ListAnswer listAnswer(XMLStreamReader xml) throws XMLStreamException, NotAnEnvelopeException {
+        String root = null;
+        while (xml.hasNext()) {
+            int event = xml.next();
+            if (event == XMLStreamConstants.DTD) {
+                throw new XMLStreamException("DOCTYPE");
+            }
+            if (event == XMLStreamConstants.START_ELEMENT) {
+                root = xml.getLocalName();
+                break;
             }
         }
+        if (root == null) {
+            throw new XMLStreamException("no root element");
+        }
+        if (!"Response".equals(root)) {
+            if ("html".equalsIgnoreCase(root)) {
+                throw new NotAnEnvelopeException("an HTML page");
+            }
+            throw new NotAnEnvelopeException("root element <" + shorten(root) + ">, expected <Response>");
+        }
+        String statText = xml.getAttributeValue(null, "stat");
+        String code = xml.getAttributeValue(null, "code");
+        boolean success = false;
+        boolean error = false;
+        String errorText = null;
+        VirtualServiceList list = null;
+        UnreadableDataException unreadable = null;
+        while (nextChild(xml)) {
+            String name = xml.getLocalName();
+            if ("Success".equals(name) && !success) {
+                success = true;
+                try {
+                    list = successList(xml);
+                } catch (UnreadableDataException e) {
+                    unreadable = e;
+                }
+            } else if ("Error".equals(name) && !error) {
+                error = true;
+                errorText = errorText(elementText(xml));
+            } else {
+                skipElement(xml);
+            }
+        }
+        while (xml.hasNext()) {
+            xml.next(); // to the end: what follows the root must be well-formed too
+        }
+        if (list == null && unreadable == null) {
+            unreadable = new UnreadableDataException("no <Data> in <Success>");
+        }
+        String trimmedCode = code == null ? null : code.strip();
+        boolean ok = trimmedCode != null ? trimmedCode.equalsIgnoreCase("ok") : success && !error;
+        Envelope envelope = new Envelope(parseIntOr(statText == null ? "" : statText, -1), ok, null, errorText);
+        return new ListAnswer(envelope, list, unreadable);
+    }
+
+    /**
+     * Reads the {@code <Success>} the reader is at, to its end: the list in its first {@code <Data>}, or null when
+     * it has none.
+     */
+    private static VirtualServiceList successList(XMLStreamReader xml)
+            throws XMLStreamException, UnreadableDataException {
+        VirtualServiceList list = null;
+        UnreadableDataException unreadable = null;
+        while (nextChild(xml)) {
+            if ("Data".equals(xml.getLocalName()) && list == null && unreadable == null) {
+                try {
+                    list = dataList(xml);
+                } catch (UnreadableDataException e) {
+                    unreadable = e;
+                    skipRest(xml);
+                }
+            } else {
+                skipElement(xml);
+            }
+        }
+        if (unreadable != null) {
+            throw unreadable;
+        }
+        return list;
+    }
+
+    /** Reads the {@code <Data>} the reader is at, to its end. */
+    private static VirtualServiceList dataList(XMLStreamReader xml) throws XMLStreamException, UnreadableDataException {
+        Document document = BUILDERS.get().newDocument();
         Map<VirtualServiceId, VirtualService> read = new TreeMap<>();
         Map<VirtualServiceId, String> unreadable = new TreeMap<>();
         int n = 0;
-        for (Element vs : children(data, "VS")) {
+        while (nextChild(xml)) {
+            String name = xml.getLocalName();
+            if (!"VS".equals(name)) {
+                skipElement(xml);
+                throw new UnreadableDataException(
+                        "<Data> holds <" + shorten(name) + ">, where a list has only <VS> elements");
+            }
             n++;
+            Element vs = copyElement(xml, document);
             VirtualServiceId id = vsId(vs, "Index", "<VS> #" + n);
             if (read.containsKey(id) || unreadable.containsKey(id)) {
                 throw new UnreadableDataException("VS " + id + " is listed twice");
@@ -155,6 +283,82 @@ final class LoadMasterXml {
             }
         }
         return new VirtualServiceList(read, unreadable);
+    }
+
+    /** Moves to the next child element of the element the reader is in; false at that element's end. */
+    private static boolean nextChild(XMLStreamReader xml) throws XMLStreamException {
+        while (xml.hasNext()) {
+            int event = xml.next();
+            if (event == XMLStreamConstants.START_ELEMENT) {
+                return true;
+            }
+            if (event == XMLStreamConstants.END_ELEMENT) {
+                return false;
+            }
+        }
+        throw new XMLStreamException("the document ends inside an element");
+    }
+
+    /** Skips the element the reader is at (at its start), to its end. */
+    private static void skipElement(XMLStreamReader xml) throws XMLStreamException {
+        int depth = 1;
+        while (depth > 0) {
+            int event = xml.next();
+            if (event == XMLStreamConstants.START_ELEMENT) {
+                depth++;
+            } else if (event == XMLStreamConstants.END_ELEMENT) {
+                depth--;
+            }
+        }
+    }
+
+    /** Skips the rest of the element the reader is in, to its end. */
+    private static void skipRest(XMLStreamReader xml) throws XMLStreamException {
+        while (nextChild(xml)) {
+            skipElement(xml);
+        }
+    }
+
+    /** All the text inside the element the reader is at, as DOM's {@code getTextContent}; to its end. */
+    private static String elementText(XMLStreamReader xml) throws XMLStreamException {
+        StringBuilder text = new StringBuilder();
+        int depth = 1;
+        while (depth > 0) {
+            int event = xml.next();
+            switch (event) {
+                case XMLStreamConstants.START_ELEMENT -> depth++;
+                case XMLStreamConstants.END_ELEMENT -> depth--;
+                case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE ->
+                    text.append(xml.getText());
+                default -> {}
+            }
+        }
+        return text.toString();
+    }
+
+    /** The element the reader is at, to its end, as a DOM element of {@code document} (elements and text only). */
+    private static Element copyElement(XMLStreamReader xml, Document document) throws XMLStreamException {
+        Element top = document.createElement(xml.getLocalName());
+        Element current = top;
+        while (true) {
+            int event = xml.next();
+            switch (event) {
+                case XMLStreamConstants.START_ELEMENT -> {
+                    Element child = document.createElement(xml.getLocalName());
+                    current.appendChild(child);
+                    current = child;
+                }
+                case XMLStreamConstants.END_ELEMENT -> {
+                    if (current == top) {
+                        return top;
+                    }
+                    current = (Element) current.getParentNode();
+                }
+                case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE ->
+                    current.appendChild(document.createTextNode(xml.getText()));
+                default -> {}
+            }
+        }
     }
 
     private static Element data(Element success) throws UnreadableDataException {
@@ -323,6 +527,16 @@ final class LoadMasterXml {
      * cost more than parsing a LoadMaster answer. Reset before each use, as a reused parser must be.
      */
     private static final ThreadLocal<DocumentBuilder> BUILDERS = ThreadLocal.withInitial(LoadMasterXml::newBuilder);
+
+    /** Each thread's StAX factory, configured as the DOM parser is: no DTD, no external entity. */
+    private static final ThreadLocal<XMLInputFactory> STAX = ThreadLocal.withInitial(() -> {
+        XMLInputFactory factory = XMLInputFactory.newFactory();
+        factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+        factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+        factory.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, false);
+        factory.setProperty(XMLInputFactory.IS_COALESCING, false);
+        return factory;
+    });
 
     private static DocumentBuilder builder() {
         DocumentBuilder builder = BUILDERS.get();

@@ -383,6 +383,40 @@ class LoadMasterRestClientTest {
         assertEquals(1, server.getRequestCount(), "an answer that cannot be read is not tried again");
     }
 
+    /** listvs is read as it streams, not as a DOM: it must judge what is not an envelope as the DOM path does. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "an HTML page|<html><body>Login</body></html>|an HTML page",
+                "another root|<?xml version=\"1.0\"?><Answer/>|root element <Answer>, expected <Response>",
+                "a DOCTYPE|<?xml version=\"1.0\"?><!DOCTYPE Response [<!ENTITY x \"y\">]><Response stat=\"200\""
+                        + " code=\"ok\"><Success><Data/></Success></Response>|malformed XML: it contains a DOCTYPE"
+                        + " declaration, which LoadMaster answers never have and the agent refuses",
+                "not XML|{\"VS\": []}|not XML",
+                "trailing garbage|<Response stat=\"200\" code=\"ok\"><Success><Data/></Success></Response><x>|"
+                        + "malformed XML: "
+            })
+    void judgesAListvsAnswerThatIsNoEnvelopeAsAnyOther(String what, String body, String why) throws Exception {
+        server.enqueue(response(200, body.getBytes(StandardCharsets.UTF_8)));
+        LoadMasterException e = failure(Op.LISTVS::run);
+        assertTrue(
+                e.getMessage()
+                        .startsWith("listvs: LoadMaster sent a response that is not a LoadMaster XML envelope (" + why),
+                e.getMessage());
+    }
+
+    @Test
+    void readsAListvsEnvelopeWithAnErrorAsARefusal() throws Exception {
+        server.enqueue(response(
+                200,
+                "<Response stat=\"422\" code=\"fail\"><Error>Command not supported</Error></Response>"
+                        .getBytes(StandardCharsets.UTF_8)));
+        LoadMasterException e = failure(Op.LISTVS::run);
+        assertEquals(422, e.status(), e.getMessage());
+        assertTrue(e.getMessage().contains("Command not supported"), e.getMessage());
+    }
+
     // ---- showvs parsing
 
     @Test
