@@ -203,8 +203,7 @@ public final class ScaleBenchmark {
                 k8s = (cluster.requests() - k0) / (double) window;
                 Map<String, Integer> c1 = loadMaster.engine().calls();
                 lm = (sum(c1) - sum(c0)) / (double) window;
-                writes = (sum(c1) - sum(c0) - (c1.getOrDefault("listvs", 0) - c0.getOrDefault("listvs", 0)))
-                        / (double) window;
+                writes = writes(c0, c1) / (double) window;
                 cpuPerPass = (agent.cpuMillis() - cpu0) / (double) window;
                 System.out.printf(
                         "steady pass (agent process, %d passes): %.1f Kubernetes requests, %.1f LoadMaster requests"
@@ -257,6 +256,16 @@ public final class ScaleBenchmark {
         return delta;
     }
 
+    /** The LoadMaster's write commands. */
+    private static final java.util.Set<String> WRITES = java.util.Set.of("addrs", "delrs", "modrs");
+
+    private static int writes(Map<String, Integer> before, Map<String, Integer> after) {
+        return delta(before, after).entrySet().stream()
+                .filter(e -> WRITES.contains(e.getKey()))
+                .mapToInt(Map.Entry::getValue)
+                .sum();
+    }
+
     private static int sum(Map<String, Integer> calls) {
         return calls.values().stream().mapToInt(Integer::intValue).sum();
     }
@@ -307,9 +316,7 @@ public final class ScaleBenchmark {
             agent.stop();
         }
         Map<String, Integer> callsAfter = loadMaster.engine().calls();
-        int writes = sum(callsAfter)
-                - sum(callsBefore)
-                - (callsAfter.getOrDefault("listvs", 0) - callsBefore.getOrDefault("listvs", 0));
+        int writes = writes(callsBefore, callsAfter);
         System.out.printf(
                 "LoadMaster writes for the %d new endpoints: %d (%s)%n",
                 samples, writes, delta(callsBefore, callsAfter));
