@@ -151,6 +151,17 @@ public final class Transport implements AutoCloseable {
             return new Reply(response.getCode(), type, new byte[0], false, wait, since(started));
         }
         try (InputStream in = entity.getContent()) {
+            long length = entity.getContentLength();
+            if (length > maxBodyBytes) {
+                return new Reply(response.getCode(), type, new byte[0], true, wait, since(started));
+            }
+            if (length >= 0) { // a declared length: read it into one array, not a growing buffer copied as it grows
+                byte[] body = in.readNBytes((int) length);
+                if (body.length == length && in.read() < 0) {
+                    return new Reply(response.getCode(), type, body, false, wait, since(started));
+                }
+                throw new IOException("the body does not have its declared length of " + length + " bytes");
+            }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
             int n;
