@@ -77,34 +77,15 @@ final class LoadMasterXml {
     }
 
     static Envelope envelope(byte[] body) throws NotAnEnvelopeException {
-        int start = firstSignificantByte(body);
-        if (start < 0) {
-            throw new NotAnEnvelopeException("empty body");
-        }
-        if (body[start] != '<') {
-            throw new NotAnEnvelopeException("not XML");
-        }
+        expectXml(body);
         Document document;
         try {
             document = builder().parse(new ByteArrayInputStream(body));
         } catch (SAXException | IOException e) {
-            if (looksLikeHtml(body)) {
-                throw new NotAnEnvelopeException("an HTML page");
-            }
-            if (hasDoctype(body)) {
-                // The parser refused it; say why in plain words rather than with the parser's feature URL.
-                throw new NotAnEnvelopeException("malformed XML: it contains a DOCTYPE declaration,"
-                        + " which LoadMaster answers never have and the agent refuses");
-            }
-            throw new NotAnEnvelopeException("malformed XML: " + shorten(oneLine(String.valueOf(e.getMessage()))));
+            throw unparsable(body, e);
         }
         Element root = document.getDocumentElement();
-        if (!"Response".equals(root.getTagName())) {
-            if ("html".equalsIgnoreCase(root.getTagName())) {
-                throw new NotAnEnvelopeException("an HTML page");
-            }
-            throw new NotAnEnvelopeException("root element <" + shorten(root.getTagName()) + ">, expected <Response>");
-        }
+        expectResponse(root.getTagName());
         Element success = firstChild(root, "Success");
         Element error = firstChild(root, "Error");
         String errorText = error == null ? null : errorText(error.getTextContent());
@@ -149,13 +130,7 @@ final class LoadMasterXml {
      * seems to leave out must not look deleted.
      */
     static ListAnswer listAnswer(byte[] body) throws NotAnEnvelopeException {
-        int start = firstSignificantByte(body);
-        if (start < 0) {
-            throw new NotAnEnvelopeException("empty body");
-        }
-        if (body[start] != '<') {
-            throw new NotAnEnvelopeException("not XML");
-        }
+        expectXml(body);
         try {
             XMLStreamReader xml = STAX.get().createXMLStreamReader(new ByteArrayInputStream(body));
             try {
@@ -164,14 +139,41 @@ final class LoadMasterXml {
                 xml.close();
             }
         } catch (XMLStreamException e) {
-            if (looksLikeHtml(body)) {
+            throw unparsable(body, e);
+        }
+    }
+
+    /** A body that is empty, or does not start with {@code <}, is not worth parsing. */
+    private static void expectXml(byte[] body) throws NotAnEnvelopeException {
+        int start = firstSignificantByte(body);
+        if (start < 0) {
+            throw new NotAnEnvelopeException("empty body");
+        }
+        if (body[start] != '<') {
+            throw new NotAnEnvelopeException("not XML");
+        }
+    }
+
+    /** Why a body the parser refused is not an envelope. */
+    private static NotAnEnvelopeException unparsable(byte[] body, Exception e) {
+        if (looksLikeHtml(body)) {
+            return new NotAnEnvelopeException("an HTML page");
+        }
+        if (hasDoctype(body)) {
+            // The parser refused it; say why in plain words rather than with the parser's feature URL.
+            return new NotAnEnvelopeException("malformed XML: it contains a DOCTYPE declaration,"
+                    + " which LoadMaster answers never have and the agent refuses");
+        }
+        return new NotAnEnvelopeException("malformed XML: " + shorten(oneLine(String.valueOf(e.getMessage()))));
+    }
+
+    /** An envelope's root is {@code <Response>}. */
+    private static void expectResponse(String root) throws NotAnEnvelopeException {
+        if (!"Response".equals(root)) {
+            if ("html".equalsIgnoreCase(root)) {
                 throw new NotAnEnvelopeException("an HTML page");
             }
-            if (hasDoctype(body)) {
-                throw new NotAnEnvelopeException("malformed XML: it contains a DOCTYPE declaration,"
-                        + " which LoadMaster answers never have and the agent refuses");
-            }
-            throw new NotAnEnvelopeException("malformed XML: " + shorten(oneLine(String.valueOf(e.getMessage()))));
+            throw new NotAnEnvelopeException("root element <" + shorten(root) + ">, expected <Response>");
         }
     }
 
@@ -190,12 +192,7 @@ final class LoadMasterXml {
         if (root == null) {
             throw new XMLStreamException("no root element");
         }
-        if (!"Response".equals(root)) {
-            if ("html".equalsIgnoreCase(root)) {
-                throw new NotAnEnvelopeException("an HTML page");
-            }
-            throw new NotAnEnvelopeException("root element <" + shorten(root) + ">, expected <Response>");
-        }
+        expectResponse(root);
         String statText = xml.getAttributeValue(null, "stat");
         String code = xml.getAttributeValue(null, "code");
         boolean success = false;
