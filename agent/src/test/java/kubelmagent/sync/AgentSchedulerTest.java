@@ -35,6 +35,9 @@ class AgentSchedulerTest {
         final AtomicInteger running = new AtomicInteger();
         final AtomicInteger mostAtOnce = new AtomicInteger();
         final List<Long> starts = new CopyOnWriteArrayList<>();
+        /** Reads past their hold: a pass that has read no longer looks at {@link #hold}. */
+        final AtomicInteger reads = new AtomicInteger();
+
         volatile CountDownLatch hold = new CountDownLatch(0);
 
         @Override
@@ -47,6 +50,7 @@ class AgentSchedulerTest {
                 Thread.currentThread().interrupt();
             }
             running.decrementAndGet();
+            reads.incrementAndGet();
             firstPass.countDown();
             twoPasses.countDown();
             return new DesiredState(List.of());
@@ -171,10 +175,12 @@ class AgentSchedulerTest {
         AgentScheduler scheduler =
                 AgentScheduler.start(reconciler(source, dir), HOURLY, Duration.ofMillis(20), Duration.ofMillis(50));
         try {
-            assertTrue(waitUntil(() -> source.starts.size() == 1 && source.running.get() == 0, 5000));
+            assertTrue(waitUntil(() -> source.reads.get() == 1, 5000), "the start-up pass has read");
             source.hold = new CountDownLatch(1);
             scheduler.ring("first change");
-            assertTrue(waitUntil(() -> source.running.get() == 1, 5000), "the bell started a pass");
+            assertTrue(
+                    waitUntil(() -> source.starts.size() == 2 && source.running.get() == 1, 5000),
+                    "the bell started a pass, held open");
             scheduler.ring("a change while it runs");
             assertFalse(waitUntil(() -> source.starts.size() > 2, 300), "a second pass started during the first");
 
