@@ -6,16 +6,19 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock in UTC that a test moves by hand: set {@link #now}, or {@link #advance} it. */
-final class MutableClock extends Clock {
+/**
+ * A clock in UTC that a test moves by hand: set {@link #now}, or {@link #advance} it. Safe to read from
+ * another thread (a server under test).
+ */
+public final class MutableClock extends Clock {
 
-    Instant now;
+    volatile Instant now;
 
-    MutableClock(Instant start) {
+    public MutableClock(Instant start) {
         this.now = start;
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now = now.plus(d);
     }
 
