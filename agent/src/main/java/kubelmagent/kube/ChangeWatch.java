@@ -29,7 +29,6 @@ import kubelmagent.model.ServiceRef;
 import kubelmagent.secret.Secret;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.RequestConfig;
-import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -79,13 +78,12 @@ public final class ChangeWatch implements AutoCloseable {
     private final Transport transport;
     private final KubernetesApi api;
     private final ApiFailures failures;
-    private final String base;
 
     /** The Services whose endpoints concern the passes, as the last read found them. */
     private volatile Set<ServiceRef> followed = Set.of();
 
     private final Object lock = new Object();
-    private final List<Watch> watches = new ArrayList<>();
+    private final List<Watch> serviceWatches = new ArrayList<>();
     private final List<Watch> endpointWatches = new ArrayList<>();
     private EndpointsApi endpointsApi;
     private boolean closed;
@@ -117,14 +115,12 @@ public final class ChangeWatch implements AutoCloseable {
                 KubernetesApi.MAX_BODY_BYTES,
                 observer);
         URI server = connection.server();
-        String url = server.toString();
-        this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.failures = new ApiFailures(server, connection.timeout(), ApiFailures.rejectedCredentials(connection));
         this.api = new KubernetesApi(transport, server, failures, Backoff.NONE);
         synchronized (lock) {
             for (String namespace : scopes()) {
                 start(
-                        watches,
+                        serviceWatches,
                         ApiRequest.listServices(namespace, selector.labelSelector()),
                         "Services labelled " + selector.labelSelector() + in(namespace),
                         event -> true);
@@ -148,7 +144,6 @@ public final class ChangeWatch implements AutoCloseable {
                 return;
             }
             endpointWatches.forEach(Watch::stop);
-            watches.removeAll(endpointWatches);
             endpointWatches.clear();
             endpointsApi = from;
             Predicate<WatchEvent> concerns = from == EndpointsApi.CORE_ENDPOINTS
@@ -162,7 +157,6 @@ public final class ChangeWatch implements AutoCloseable {
                         from.describe() + in(namespace),
                         concerns);
             }
-            watches.addAll(endpointWatches);
         }
     }
 
@@ -195,7 +189,8 @@ public final class ChangeWatch implements AutoCloseable {
         List<Watch> all;
         synchronized (lock) {
             closed = true;
-            all = List.copyOf(watches);
+            all = new ArrayList<>(serviceWatches);
+            all.addAll(endpointWatches);
             all.forEach(Watch::stop);
         }
         for (Watch watch : all) {
@@ -243,7 +238,7 @@ public final class ChangeWatch implements AutoCloseable {
     }
 
     /** An object in a watch event: a Service, an EndpointSlice, Endpoints, or a Status for an error. */
-    record WatchedObject(String kind, Meta metadata, Integer code, String reason, String message) {}
+    record WatchedObject(String kind, Meta metadata, Integer code, String message) {}
 
     /** The object's {@code metadata}. */
     record Meta(String name, String namespace, String resourceVersion, Map<String, String> labels) {
@@ -391,18 +386,14 @@ public final class ChangeWatch implements AutoCloseable {
             long seconds = watchLength.toSeconds()
                     + ThreadLocalRandom.current().nextLong(Math.max(1, watchLength.toSeconds()) + 1);
             ApiRequest request = list.watch(version, seconds);
-            HttpGet get = new HttpGet(URI.create(base + request.target()));
-            get.addHeader(HttpHeaders.ACCEPT, "application/json");
-            if (token != null) {
-                get.addHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token.reveal());
-            }
+            HttpGet get = api.get(request, token);
             Timeout connect = Timeout.of(connection.timeout());
             get.setConfig(RequestConfig.custom()
                     .setConnectionRequestTimeout(connect)
                     .setResponseTimeout(Timeout.of(Duration.ofSeconds(seconds).plus(SILENCE_MARGIN)))
                     .setRedirectsEnabled(false)
                     .build());
-            Redaction redaction = Redaction.of("(token)", token);
+            Redaction redaction = KubernetesApi.redaction(token);
             inFlight = get;
             try {
                 if (stopped) {
@@ -434,14 +425,8 @@ public final class ChangeWatch implements AutoCloseable {
         /** The server refused the watch: its Status says why. */
         private Ended refused(ApiRequest request, int status, InputStream body, Redaction redaction)
                 throws IOException {
-            String text = new String(body.readNBytes(64 * 1024), StandardCharsets.UTF_8);
-            String message;
-            try {
-                WatchedObject error = GSON.fromJson(text, WatchedObject.class);
-                message = error == null ? null : error.message();
-            } catch (JsonParseException e) {
-                message = null;
-            }
+            String message =
+                    KubernetesApi.kubernetesMessage(new String(body.readNBytes(64 * 1024), StandardCharsets.UTF_8));
             String said = redaction.apply(failures.status(request, status, message));
             return new Ended(false, new WatchFailure(said, status == 410));
         }

@@ -180,15 +180,20 @@ final class KubernetesApi implements AutoCloseable {
         }
     }
 
-    private Reply send(ApiRequest request, Secret token) throws KubernetesApiException {
-        String command = request.resource() == null ? "discovery" : "list_" + request.resource();
+    /** The GET of {@code request}, as every request to the API is made: its URL, JSON, the bearer token if any. */
+    HttpGet get(ApiRequest request, Secret token) {
         HttpGet get = new HttpGet(URI.create(base + request.target()));
         get.addHeader(HttpHeaders.ACCEPT, "application/json");
         if (token != null) {
             get.addHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token.reveal());
         }
+        return get;
+    }
+
+    private Reply send(ApiRequest request, Secret token) throws KubernetesApiException {
+        String command = request.resource() == null ? "discovery" : "list_" + request.resource();
         try {
-            return transport.send(get, command, redaction(token));
+            return transport.send(get(request, token), command, redaction(token));
         } catch (NoAnswer e) {
             throw new KubernetesApiException(
                     redact(failures.noAnswer(request, e), token),
@@ -227,7 +232,7 @@ final class KubernetesApi implements AutoCloseable {
     }
 
     /** The {@code message} of a Kubernetes {@code Status} body, or null if the body is not one. */
-    private static String kubernetesMessage(String body) {
+    static String kubernetesMessage(String body) {
         try {
             Status status = GSON.fromJson(body, Status.class);
             return status == null || !"Status".equals(status.kind()) ? null : status.message();
@@ -241,7 +246,8 @@ final class KubernetesApi implements AutoCloseable {
         return redaction(token).apply(message);
     }
 
-    private static Redaction redaction(Secret token) {
+    /** What keeps the bearer token out of a message or a cause. */
+    static Redaction redaction(Secret token) {
         return Redaction.of("(token)", token);
     }
 
