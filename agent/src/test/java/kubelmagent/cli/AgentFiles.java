@@ -46,6 +46,13 @@ final class AgentFiles {
         return simulator;
     }
 
+    /** VSs 1 to {@code count}, for benchmarks: port 80, each on its own address in 10.0.0.0/16. */
+    static void virtualServices(LoadMasterSimulator loadMaster, int count) {
+        for (int s = 1; s <= count; s++) {
+            loadMaster.engine().addVirtualService(s, "10.0." + (s / 250) + "." + (s % 250 + 1), 80, "tcp", "vs" + s);
+        }
+    }
+
     /** The Real Servers of a VS as {@code ip:port}, sorted. */
     static List<String> realServers(LoadMasterSimulator loadMaster, int vs) {
         return loadMaster.engine().realServers(vs).stream()

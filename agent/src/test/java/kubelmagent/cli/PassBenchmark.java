@@ -40,10 +40,8 @@ public final class PassBenchmark {
         Path dir = Files.createTempDirectory("kube-lm-agent-bench");
         try (StandInKubernetesApi cluster = AgentFiles.cluster(dir);
                 LoadMasterSimulator loadMaster = AgentFiles.loadMaster(dir)) {
+            AgentFiles.virtualServices(loadMaster, services);
             for (int s = 1; s <= services; s++) {
-                loadMaster
-                        .engine()
-                        .addVirtualService(s, "10.0." + (s / 250) + "." + (s % 250 + 1), 80, "tcp", "vs" + s);
                 AgentFiles.service(cluster, "bench", "svc-" + s, String.valueOf(s), pods(s, 0, endpoints));
             }
             Path file = AgentFiles.write(dir, cluster, loadMaster);

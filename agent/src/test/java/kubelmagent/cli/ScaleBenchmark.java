@@ -154,10 +154,8 @@ public final class ScaleBenchmark {
         try (StandInKubernetesApi cluster = AgentFiles.cluster(dir);
                 LoadMasterSimulator loadMaster = AgentFiles.loadMaster(dir)) {
             Map<Integer, List<String>> pods = new HashMap<>();
+            AgentFiles.virtualServices(loadMaster, services);
             for (int s = 1; s <= services; s++) {
-                loadMaster
-                        .engine()
-                        .addVirtualService(s, "10.0." + (s / 250) + "." + (s % 250 + 1), 80, "tcp", "vs" + s);
                 pods.put(s, new ArrayList<>(List.of(PassBenchmark.pods(s, 0, endpoints))));
                 AgentFiles.service(
                         cluster,
