@@ -9,6 +9,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.Function;
 import kubelmagent.http.ApiObserver;
 import kubelmagent.http.Backoff;
 import kubelmagent.http.NoAnswer;
@@ -167,18 +168,8 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
                 call,
                 answer -> readings.read(call.command(), answer, VirtualServiceList.class, a -> {
                     // Read as it streams: the whole list as a DOM would not fit a small heap at 1,000 VSs.
-                    LoadMasterXml.ListAnswer read = null;
-                    String notAnEnvelope = null;
-                    if (a.tooLarge()) {
-                        notAnEnvelope = tooLarge();
-                    } else {
-                        try {
-                            read = LoadMasterXml.listAnswer(a.body());
-                        } catch (LoadMasterXml.NotAnEnvelopeException e) {
-                            notAnEnvelope = e.getMessage();
-                        }
-                    }
-                    interpret(call, a.status(), read == null ? null : read.envelope(), notAnEnvelope);
+                    LoadMasterXml.ListAnswer read =
+                            judged(call, a, LoadMasterXml::listAnswer, LoadMasterXml.ListAnswer::envelope);
                     if (read.unreadable() != null) {
                         throw cannotRead(call, "a list of Virtual Services", read.unreadable());
                     }
@@ -316,29 +307,43 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
     }
 
     private static Element interpret(ApiCall call, Reply answer) throws LoadMasterException {
-        LoadMasterXml.Envelope envelope = null;
+        return judged(call, answer, LoadMasterXml::envelope, envelope -> envelope)
+                .success();
+    }
+
+    /** Reads an answer's body into what holds its envelope; the body is not one ({@code NotAnEnvelopeException}). */
+    @FunctionalInterface
+    private interface BodyReader<T> {
+        T read(byte[] body) throws LoadMasterXml.NotAnEnvelopeException;
+    }
+
+    /**
+     * Reads the answer with {@code reader} and judges it by its status and the envelope that {@code envelopeOf}
+     * finds in what was read: what was read if the call succeeded, else the failure as an exception.
+     */
+    private static <T> T judged(
+            ApiCall call, Reply answer, BodyReader<T> reader, Function<T, LoadMasterXml.Envelope> envelopeOf)
+            throws LoadMasterException {
+        T read = null;
         String notAnEnvelope = null;
         if (answer.tooLarge()) {
-            notAnEnvelope = tooLarge();
+            notAnEnvelope = "larger than " + (MAX_BODY_BYTES / (1024 * 1024)) + " MiB";
         } else {
             try {
-                envelope = LoadMasterXml.envelope(answer.body());
+                read = reader.read(answer.body());
             } catch (LoadMasterXml.NotAnEnvelopeException e) {
                 notAnEnvelope = e.getMessage();
             }
         }
-        return interpret(call, answer.status(), envelope, notAnEnvelope);
-    }
-
-    private static String tooLarge() {
-        return "larger than " + (MAX_BODY_BYTES / (1024 * 1024)) + " MiB";
+        judge(call, answer.status(), read == null ? null : envelopeOf.apply(read), notAnEnvelope);
+        return read;
     }
 
     /**
-     * What an answer means, from its status and its envelope (null when it has none, and {@code notAnEnvelope}
-     * says why): the {@code <Success>} of an answer that succeeded, else the failure as an exception.
+     * Judges an answer by its status and its envelope (null when it has none, and {@code notAnEnvelope} says
+     * why): returns if the call succeeded, else throws the failure.
      */
-    private static Element interpret(ApiCall call, int status, LoadMasterXml.Envelope envelope, String notAnEnvelope)
+    private static void judge(ApiCall call, int status, LoadMasterXml.Envelope envelope, String notAnEnvelope)
             throws LoadMasterException {
         String d = call.description();
 
@@ -350,7 +355,7 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
                         0);
             }
             if (envelope.ok()) {
-                return envelope.success();
+                return;
             }
             String text = envelope.errorText() == null ? "(no error text)" : envelope.errorText();
             if (envelope.stat() >= 400 && envelope.stat() < 600) {
