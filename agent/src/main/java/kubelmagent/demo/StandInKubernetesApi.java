@@ -33,14 +33,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongFunction;
+import java.util.function.UnaryOperator;
 import kubelmagent.http.LocalServers;
 import kubelmagent.tls.SelfSignedCertificate;
 
 /**
  * A stand-in for the Kubernetes API server, for the demo and for end-to-end tests of the agent. It is
  * <strong>not</strong> a Kubernetes implementation: there are no pods, controllers, RBAC or storage, only a model
- * of Services and their endpoints that the caller edits, and just enough API surface to answer the requests the
- * agent makes, lists and watches, in the shape the real API server gives them ({@code kind}, {@code apiVersion},
+ * of Services, their endpoints and Nodes that the caller edits, and just enough API surface to answer the requests
+ * the agent makes, lists and watches, in the shape the real API server gives them ({@code kind}, {@code apiVersion},
  * {@code metadata.resourceVersion}, {@code Status} objects for errors).
  *
  * <p>It listens on {@code https://127.0.0.1:<ephemeral port>} with a self-signed certificate (trust it
@@ -51,20 +52,50 @@ import kubelmagent.tls.SelfSignedCertificate;
  * <li>{@code /api/v1/services} and {@code /api/v1/namespaces/{ns}/services}: a {@code ServiceList};</li>
  * <li>{@code /apis/discovery.k8s.io/v1/endpointslices} and
  *     {@code /apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices}: an {@code EndpointSliceList}, one or
- *     more slices (at most 100 endpoints each, as the EndpointSlice controller makes them) per Service;</li>
+ *     more slices (at most 100 endpoints each, as the EndpointSlice controller makes them) per Service and IP
+ *     family;</li>
  * <li>{@code /api/v1/namespaces/{ns}/endpoints/{name}}: the core/v1 {@code Endpoints} of a Service (ready
  *     endpoints in {@code addresses}, not-ready ones in {@code notReadyAddresses}, terminating ones left out),
- *     and {@code /api/v1/endpoints} and {@code /api/v1/namespaces/{ns}/endpoints}: an {@code EndpointsList}.</li>
+ *     and {@code /api/v1/endpoints} and {@code /api/v1/namespaces/{ns}/endpoints}: an {@code EndpointsList};</li>
+ * <li>{@code /api/v1/nodes}: a {@code NodeList}, and {@code /api/v1/nodes/{name}}: one {@code Node}.</li>
  * </ul>
+ *
+ * <p><strong>Services</strong> ({@link #service}) are {@code ClusterIP} until {@link #serviceType} makes them
+ * {@code NodePort} or {@code LoadBalancer}, with {@code spec.externalTrafficPolicy} ({@code Cluster} unless set to
+ * {@code Local}; absent for the other types, as the real server has it) and each port's {@code nodePort} as {@link
+ * Port} gives it (absent when 0, and for the other types: the stand-in allocates none). A {@code LoadBalancer} has
+ * {@code allocateLoadBalancerNodePorts: true} and an empty {@code status.loadBalancer} (no cloud, no ingress) and no
+ * {@code healthCheckNodePort}. {@link #externalName} makes one {@code ExternalName}: no cluster IP, selector or IP
+ * families, and neither slices nor Endpoints. {@code spec.ipFamilies} (with {@code clusterIPs} of those families
+ * and {@code ipFamilyPolicy} {@code SingleStack} or, for two, {@code PreferDualStack}) are those {@link
+ * #ipFamilies} set or, until then, those of the Service's endpoints in the order they first appear ({@code IPv4}
+ * without endpoints), so such a Service's JSON changes when an endpoint of a new family first comes.
+ *
+ * <p><strong>Endpoints</strong> ({@link Endpoint}) with a {@code ':'} in their IP are IPv6: as the EndpointSlice
+ * controller does for a dual-stack Service, each of the Service's families has its own slices ({@code addressType}
+ * {@code IPv4} or {@code IPv6}, at most 100 endpoints each, a placeholder slice without endpoints when a family has
+ * none), while core/v1 {@code Endpoints}, as the endpoints controller makes them, hold only the addresses of the
+ * Service's primary family (the first of its {@code ipFamilies}). Endpoints of a family the Service does not have
+ * are left out of both. An endpoint's node ({@link Endpoint#on}) is the slice endpoint's {@code nodeName} and the
+ * Endpoints address's {@code nodeName}; an endpoint given none has no {@code nodeName} (the stand-in does not check
+ * that such a Node exists).
+ *
+ * <p><strong>Nodes</strong> ({@link #node}, {@link #deleteNode}) are cluster-scoped, listed by name, with their
+ * labels, {@code spec.unschedulable: true} when cordoned (left out otherwise, as the real server omits false),
+ * the {@code NoSchedule} taints the node controllers add ({@code unschedulable}, {@code not-ready}, {@code
+ * unreachable}), and {@code status.conditions} as a kubelet posts them ({@code MemoryPressure}, {@code
+ * DiskPressure}, {@code PIDPressure}, then {@code Ready} with the status given and its {@code reason}; all {@code
+ * Unknown} when Ready is) and {@code status.addresses} as given.
+ *
  * Lists honour {@code labelSelector} ({@code k=v}, {@code k==v}, {@code k!=v}, {@code k in (a,b)}, {@code k
  * notin (a,b)}, {@code k}, {@code !k}, comma-separated, all must hold; EndpointSlices carry their Service's
- * labels plus {@code kubernetes.io/service-name}, Endpoints their Service's labels) and {@code
+ * labels plus {@code kubernetes.io/service-name}, Endpoints their Service's labels, Nodes their own) and {@code
  * limit}/{@code continue}: while items remain, the list's {@code metadata.continue} holds a token that serves the
  * rest of the same snapshot; a token it did not hand out (or has forgotten, after 1024 newer ones) is answered
  * 410 {@code Expired}, as the real server answers a compacted one. A list's {@code metadata.resourceVersion} is
  * the model's revision: every change to an object (a Service, one of its slices, its Endpoints) takes the next
  * revision, which becomes that object's {@code metadata.resourceVersion}; an edit that leaves an object as it
- * was does not change it.
+ * was does not change it. Nodes share that revision counter, and the watch history, with the rest.
  *
  * <p><strong>Watches.</strong> A list path with {@code watch=true} (or {@code 1}) is answered 200 with a chunked
  * {@code application/json} body of one event a line, flushed each, {@code {"type":...,"object":...}}, as
@@ -75,7 +106,8 @@ import kubelmagent.tls.SelfSignedCertificate;
  *     hold, then each change. The object of an event is the list item (with its {@code kind} and {@code
  *     apiVersion}, as real watches send them) at that change's revision: {@code ADDED}, {@code MODIFIED},
  *     {@code DELETED} (the last state, at the revision of the deletion). Deleting a Service deletes its slices
- *     and Endpoints; slices that a Service grows into or shrinks out of are ADDED or DELETED;</li>
+ *     and Endpoints; slices that a Service grows into or shrinks out of (or a family it gains or loses) are ADDED
+ *     or DELETED;</li>
  * <li>it keeps the last 10,000 changes (fewer if they are very large; {@link #compactHistory} forgets them
  *     all): a watch from an N older than that gets one {@code ERROR} event holding a 410 {@code Expired}
  *     Status ({@code too old resource version: N (M)}), then the response ends; so does an open watch whose
@@ -106,6 +138,20 @@ import kubelmagent.tls.SelfSignedCertificate;
  *     api.service("shop", "web", Map.of("kempLB", "Enabled"), Map.of("vsid", "3"), List.of(Port.tcp("http", 80, 8080)))
  *        .scale("shop", "web", "10.244.1.7", "10.244.1.8");
  *     api.terminating("shop", "web", "10.244.1.8"); // being deleted, still serving: drained by the agent
+ *
+ *     // NodePort mode: nodes, a NodePort Service with externalTrafficPolicy Local, endpoints on nodes
+ *     api.node("node-1", "192.168.50.11")
+ *        .node(Node.of("node-2", "192.168.50.12").cordoned())
+ *        .node(Node.of("node-3", "192.168.50.13").notReady())
+ *        .node(Node.of("node-4", "192.168.50.14").excludedFromExternalLoadBalancers());
+ *     api.service("shop", "api", Map.of("kempLB", "Enabled"), Map.of("vsid", "4"), List.of(Port.tcp("http", 80, 8080, 30080)))
+ *        .serviceType("shop", "api", "NodePort", "Local")
+ *        .endpoints("shop", "api", List.of(Endpoint.ready("10.244.1.9").on("node-1")));
+ *
+ *     // dual stack: one IPv4 and one IPv6 slice; core/v1 Endpoints hold the IPv4 (primary) address only
+ *     api.service("shop", "dual", Map.of("kempLB", "Enabled"), Map.of("vsid", "5"), List.of(Port.tcp("http", 80, 8080)))
+ *        .ipFamilies("shop", "dual", "IPv4", "IPv6")
+ *        .scale("shop", "dual", "10.244.1.10", "fd00:10:244:1::a");
  *     // agent.yaml: kubernetes: {server: api.url(), caFile: api.caFile(), tokenFile: <file holding "token">}
  * }
  * }</pre>
@@ -145,12 +191,18 @@ public final class StandInKubernetesApi implements AutoCloseable {
             "preferredVersion",
             object("groupVersion", "discovery.k8s.io/v1", "version", "v1")));
 
-    /** One entry of a Service's {@code spec.ports}; {@code targetPort} is what endpoints serve on. */
-    public record Port(String name, int port, int targetPort, String protocol) {
+    /**
+     * One entry of a Service's {@code spec.ports}; {@code targetPort} is what endpoints serve on, {@code nodePort}
+     * what each node serves it on for a {@code NodePort} or {@code LoadBalancer} Service (0: none; the real server
+     * would allocate one, the stand-in takes what it is given, and leaves it out for other types, as the real
+     * server drops it).
+     */
+    public record Port(String name, int port, int targetPort, String protocol, int nodePort) {
 
         /**
          * @param name     may be empty for a Service's single port
          * @param protocol {@code TCP}, {@code UDP} or {@code SCTP}; null for {@code TCP}
+         * @param nodePort 0 for none, else 1..65535 (the real server's default range is 30000..32767)
          */
         public Port {
             name = name == null ? "" : name;
@@ -158,20 +210,49 @@ public final class StandInKubernetesApi implements AutoCloseable {
             if (port < 1 || port > 65535 || targetPort < 1 || targetPort > 65535) {
                 throw new IllegalArgumentException("ports must be 1..65535 (got " + port + " -> " + targetPort + ")");
             }
+            if (nodePort < 0 || nodePort > 65535) {
+                throw new IllegalArgumentException("a nodePort is 0 (none) or 1..65535 (got " + nodePort + ")");
+            }
+        }
+
+        /** A port without a nodePort. */
+        public Port(String name, int port, int targetPort, String protocol) {
+            this(name, port, targetPort, protocol, 0);
         }
 
         public static Port tcp(String name, int port, int targetPort) {
             return new Port(name, port, targetPort, "TCP");
         }
+
+        /** A TCP port that nodes serve on {@code nodePort} (for a {@code NodePort} or {@code LoadBalancer} Service). */
+        public static Port tcp(String name, int port, int targetPort, int nodePort) {
+            return new Port(name, port, targetPort, "TCP", nodePort);
+        }
+
+        /** This port with another {@code nodePort} (0: none). */
+        public Port withNodePort(int nodePort) {
+            return new Port(name, port, targetPort, protocol, nodePort);
+        }
     }
 
-    /** One endpoint (pod) of a Service, with its EndpointSlice conditions. */
-    public record Endpoint(String ip, boolean ready, boolean serving, boolean terminating) {
+    /**
+     * One endpoint (pod) of a Service, with its EndpointSlice conditions and the node it runs on ({@code null}:
+     * none given, and then the endpoint has no {@code nodeName}). An {@code ip} with a {@code ':'} is IPv6.
+     */
+    public record Endpoint(String ip, boolean ready, boolean serving, boolean terminating, String nodeName) {
 
         public Endpoint {
             if (ip == null || ip.isBlank()) {
                 throw new IllegalArgumentException("an endpoint needs an IP address");
             }
+            if (nodeName != null && nodeName.isBlank()) {
+                throw new IllegalArgumentException("a node name is null (none) or not blank");
+            }
+        }
+
+        /** An endpoint on no node in particular (no {@code nodeName}). */
+        public Endpoint(String ip, boolean ready, boolean serving, boolean terminating) {
+            this(ip, ready, serving, terminating, null);
         }
 
         /** A running pod that passes its readiness probe. */
@@ -188,9 +269,123 @@ public final class StandInKubernetesApi implements AutoCloseable {
         public static Endpoint terminating(String ip) {
             return new Endpoint(ip, false, true, true);
         }
+
+        /** This endpoint on that node ({@code nodeName}; null: none), e.g. {@code Endpoint.ready(ip).on("node-1")}. */
+        public Endpoint on(String nodeName) {
+            return new Endpoint(ip, ready, serving, terminating, nodeName);
+        }
+
+        /** {@code IPv6} if the IP holds a {@code ':'}, else {@code IPv4}: its EndpointSlice's {@code addressType}. */
+        public String addressType() {
+            return family(ip);
+        }
     }
 
-    /** A Service as the caller last set it. */
+    /**
+     * A Node as the caller sets it: its {@code Ready} condition's status ({@code True}, {@code False} or {@code
+     * Unknown}), whether it is cordoned ({@code spec.unschedulable}) and its {@code status.addresses}.
+     */
+    public record Node(
+            String name, Map<String, String> labels, String ready, boolean unschedulable, List<Address> addresses) {
+
+        /** The label that keeps a node out of external load balancers' backends. */
+        public static final String EXCLUDE_FROM_EXTERNAL_LOAD_BALANCERS =
+                "node.kubernetes.io/exclude-from-external-load-balancers";
+
+        /** One of a Node's {@code status.addresses}. */
+        public record Address(String type, String address) {
+
+            public Address {
+                if (!List.of("InternalIP", "ExternalIP", "Hostname", "InternalDNS", "ExternalDNS")
+                        .contains(type)) {
+                    throw new IllegalArgumentException("a node address type is InternalIP, ExternalIP, Hostname,"
+                            + " InternalDNS or ExternalDNS (got " + type + ")");
+                }
+                if (address == null || address.isBlank()) {
+                    throw new IllegalArgumentException("a node address needs an address");
+                }
+            }
+
+            public static Address internalIp(String ip) {
+                return new Address("InternalIP", ip);
+            }
+
+            public static Address externalIp(String ip) {
+                return new Address("ExternalIP", ip);
+            }
+
+            public static Address hostname(String hostname) {
+                return new Address("Hostname", hostname);
+            }
+        }
+
+        public Node {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("a node needs a name");
+            }
+            if (!List.of("True", "False", "Unknown").contains(ready)) {
+                throw new IllegalArgumentException("a node's Ready is True, False or Unknown (got " + ready + ")");
+            }
+            labels = Map.copyOf(labels);
+            addresses = List.copyOf(addresses);
+        }
+
+        /**
+         * A ready, schedulable node as a kubelet registers it: labelled {@code kubernetes.io/hostname}, {@code
+         * kubernetes.io/os} and {@code kubernetes.io/arch}, with addresses {@code InternalIP} and {@code Hostname}.
+         */
+        public static Node of(String name, String internalIp) {
+            return new Node(
+                    name,
+                    Map.of("kubernetes.io/hostname", name, "kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64"),
+                    "True",
+                    false,
+                    List.of(Address.internalIp(internalIp), Address.hostname(name)));
+        }
+
+        /** This node with its Ready condition's status {@code True}, {@code False} or {@code Unknown}. */
+        public Node withReady(String status) {
+            return new Node(name, labels, status, unschedulable, addresses);
+        }
+
+        /** This node with Ready {@code False}: its kubelet reports it not ready. */
+        public Node notReady() {
+            return withReady("False");
+        }
+
+        /** This node cordoned ({@code spec.unschedulable: true}) or not. */
+        public Node withUnschedulable(boolean unschedulable) {
+            return new Node(name, labels, ready, unschedulable, addresses);
+        }
+
+        /** This node cordoned: {@code spec.unschedulable: true}. */
+        public Node cordoned() {
+            return withUnschedulable(true);
+        }
+
+        /** This node with one more label (or another value for it). */
+        public Node withLabel(String key, String value) {
+            Map<String, String> more = new TreeMap<>(labels);
+            more.put(key, value);
+            return new Node(name, more, ready, unschedulable, addresses);
+        }
+
+        /** This node labelled {@value #EXCLUDE_FROM_EXTERNAL_LOAD_BALANCERS} (value {@code "true"}). */
+        public Node excludedFromExternalLoadBalancers() {
+            return withLabel(EXCLUDE_FROM_EXTERNAL_LOAD_BALANCERS, "true");
+        }
+
+        /** This node with these {@code status.addresses}, in this order. */
+        public Node withAddresses(Address... addresses) {
+            return new Node(name, labels, ready, unschedulable, List.of(addresses));
+        }
+    }
+
+    /**
+     * A Service as the caller last set it: {@code externalTrafficPolicy} null unless the type is {@code NodePort} or
+     * {@code LoadBalancer}, {@code externalName} null unless it is {@code ExternalName}, {@code ipFamilies} null
+     * while the caller has not set them (then they follow the endpoints, see {@link #families}).
+     */
     private record Spec(
             String namespace,
             String name,
@@ -198,11 +393,107 @@ public final class StandInKubernetesApi implements AutoCloseable {
             Map<String, String> annotations,
             List<Port> ports,
             List<Endpoint> endpoints,
-            String created) {}
+            String created,
+            String type,
+            String externalTrafficPolicy,
+            String externalName,
+            List<String> ipFamilies) {
+
+        Spec(
+                String namespace,
+                String name,
+                Map<String, String> labels,
+                Map<String, String> annotations,
+                List<Port> ports,
+                List<Endpoint> endpoints,
+                String created) {
+            this(namespace, name, labels, annotations, ports, endpoints, created, "ClusterIP", null, null, null);
+        }
+
+        Spec withLabelsAnnotationsPorts(Map<String, String> labels, Map<String, String> annotations, List<Port> ports) {
+            return new Spec(
+                    namespace,
+                    name,
+                    labels,
+                    annotations,
+                    ports,
+                    endpoints,
+                    created,
+                    type,
+                    externalTrafficPolicy,
+                    externalName,
+                    ipFamilies);
+        }
+
+        Spec withEndpoints(List<Endpoint> endpoints) {
+            return new Spec(
+                    namespace,
+                    name,
+                    labels,
+                    annotations,
+                    ports,
+                    endpoints,
+                    created,
+                    type,
+                    externalTrafficPolicy,
+                    externalName,
+                    ipFamilies);
+        }
+
+        Spec withType(String type, String externalTrafficPolicy, String externalName) {
+            return new Spec(
+                    namespace,
+                    name,
+                    labels,
+                    annotations,
+                    ports,
+                    endpoints,
+                    created,
+                    type,
+                    externalTrafficPolicy,
+                    externalName,
+                    ipFamilies);
+        }
+
+        Spec withIpFamilies(List<String> ipFamilies) {
+            return new Spec(
+                    namespace,
+                    name,
+                    labels,
+                    annotations,
+                    ports,
+                    endpoints,
+                    created,
+                    type,
+                    externalTrafficPolicy,
+                    externalName,
+                    ipFamilies);
+        }
+
+        /**
+         * The Service's IP families, primary first: those the caller set, else those of its endpoints in the order
+         * they first appear ({@code IPv4} when it has none), as if it had been created for the pods it selects.
+         */
+        List<String> families() {
+            if (ipFamilies != null) {
+                return ipFamilies;
+            }
+            Set<String> seen = new LinkedHashSet<>();
+            for (Endpoint e : endpoints) {
+                seen.add(e.addressType());
+            }
+            return seen.isEmpty() ? List.of("IPv4") : List.copyOf(seen);
+        }
+
+        boolean isExternalName() {
+            return type.equals("ExternalName");
+        }
+    }
 
     /**
      * A Service with the objects served for it, rendered once when they change, as the API server keeps objects
-     * serialized; each carries the revision of its own last change.
+     * serialized; each carries the revision of its own last change. An {@code ExternalName} Service has neither
+     * slices nor Endpoints ({@code endpoints} null).
      */
     private record Service(Spec spec, Stored json, List<Stored> slices, Stored endpoints) {
 
@@ -214,6 +505,9 @@ public final class StandInKubernetesApi implements AutoCloseable {
             return spec.labels();
         }
     }
+
+    /** A Node as the caller last set it, when it was made and its Ready status last changed, and its JSON. */
+    private record NodeEntry(Node node, String created, String transition, Stored json) {}
 
     /** An object as JSON (a list item), with what lists select and page by, and its resourceVersion. */
     private record Stored(String key, Map<String, String> labels, String json, long version) {}
@@ -228,8 +522,10 @@ public final class StandInKubernetesApi implements AutoCloseable {
             return object.version();
         }
 
+        /** The object's namespace; null for a cluster-scoped one (a Node), whose key has no {@code '/'}. */
         String namespace() {
-            return object.key().substring(0, object.key().indexOf('/'));
+            int slash = object.key().indexOf('/');
+            return slash < 0 ? null : object.key().substring(0, slash);
         }
     }
 
@@ -288,6 +584,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
 
     private final Object lock = new Object();
     private final Map<String, Service> services = new TreeMap<>(); // "ns/name", the order etcd lists them in
+    private final Map<String, NodeEntry> nodes = new TreeMap<>(); // by name, the order etcd lists them in
     private final Map<String, Fault> faults = new HashMap<>();
     private final Map<String, Snapshot> continues = new LinkedHashMap<>(16, 0.75f, true) {
         private static final long serialVersionUID = 1L;
@@ -374,37 +671,92 @@ public final class StandInKubernetesApi implements AutoCloseable {
             Service old = services.get(key);
             commit(
                     key,
-                    new Spec(
-                            namespace,
-                            name,
-                            Map.copyOf(labels),
-                            Map.copyOf(annotations),
-                            List.copyOf(ports),
-                            old == null ? List.of() : old.spec().endpoints(),
-                            old == null ? now() : old.spec().created()));
+                    old == null
+                            ? new Spec(
+                                    namespace,
+                                    name,
+                                    Map.copyOf(labels),
+                                    Map.copyOf(annotations),
+                                    List.copyOf(ports),
+                                    List.of(),
+                                    now())
+                            : old.spec()
+                                    .withLabelsAnnotationsPorts(
+                                            Map.copyOf(labels), Map.copyOf(annotations), List.copyOf(ports)));
         }
         return this;
     }
 
+    /**
+     * Sets the {@code spec.type} and {@code spec.externalTrafficPolicy} of a Service that {@link #service} added
+     * (a new Service is {@code ClusterIP}).
+     *
+     * @param type                  {@code ClusterIP}, {@code NodePort} or {@code LoadBalancer} (for {@code
+     *                              ExternalName}, see {@link #externalName})
+     * @param externalTrafficPolicy {@code Cluster} or {@code Local} for {@code NodePort} and {@code LoadBalancer}
+     *                              (null: {@code Cluster}, as the real server defaults it); null for {@code
+     *                              ClusterIP}, which the real server refuses it for
+     */
+    public StandInKubernetesApi serviceType(String namespace, String name, String type, String externalTrafficPolicy) {
+        boolean external = "NodePort".equals(type) || "LoadBalancer".equals(type);
+        if (!external && !"ClusterIP".equals(type)) {
+            throw new IllegalArgumentException("a Service type here is ClusterIP, NodePort or LoadBalancer (got " + type
+                    + "; use externalName(...) for ExternalName)");
+        }
+        if (!external && externalTrafficPolicy != null) {
+            throw new IllegalArgumentException(
+                    "externalTrafficPolicy may only be set for NodePort and LoadBalancer Services");
+        }
+        String policy = external && externalTrafficPolicy == null ? "Cluster" : externalTrafficPolicy;
+        if (external && !policy.equals("Cluster") && !policy.equals("Local")) {
+            throw new IllegalArgumentException("externalTrafficPolicy is Cluster or Local (got " + policy + ")");
+        }
+        return edit(namespace, name, spec -> spec.withType(type, policy, null));
+    }
+
+    /**
+     * Makes a Service that {@link #service} added an {@code ExternalName} one, an alias for {@code hostname}: it
+     * has no cluster IP and no selector, so neither EndpointSlices nor Endpoints (they are deleted; its endpoints
+     * come back if {@link #serviceType} makes it another type again).
+     */
+    public StandInKubernetesApi externalName(String namespace, String name, String hostname) {
+        if (hostname == null || hostname.isBlank()) {
+            throw new IllegalArgumentException("an ExternalName Service needs a hostname");
+        }
+        return edit(namespace, name, spec -> spec.withType("ExternalName", null, hostname));
+    }
+
+    /**
+     * Sets a Service's {@code spec.ipFamilies}, primary first: {@code IPv4}, {@code IPv6}, or both in either order
+     * ({@code ipFamilyPolicy} {@code PreferDualStack}, else {@code SingleStack}). Until they are set, they are the
+     * families of the Service's endpoints (see the class comment). Endpoints of a family the Service does not have
+     * are in neither its slices nor its Endpoints, as the controllers leave them out.
+     */
+    public StandInKubernetesApi ipFamilies(String namespace, String name, String... families) {
+        List<String> list = List.of(families);
+        if (list.isEmpty()
+                || list.size() > 2
+                || !List.of("IPv4", "IPv6").containsAll(list)
+                || new LinkedHashSet<>(list).size() != list.size()) {
+            throw new IllegalArgumentException("ipFamilies are IPv4, IPv6 or both, once each (got " + list + ")");
+        }
+        return edit(namespace, name, spec -> spec.withIpFamilies(list));
+    }
+
     /** Sets the endpoints behind a Service that {@link #service} added. */
     public StandInKubernetesApi endpoints(String namespace, String name, List<Endpoint> endpoints) {
+        List<Endpoint> copy = List.copyOf(endpoints);
+        return edit(namespace, name, spec -> spec.withEndpoints(copy));
+    }
+
+    private StandInKubernetesApi edit(String namespace, String name, UnaryOperator<Spec> change) {
         String key = key(namespace, name);
         synchronized (lock) {
             Service s = services.get(key);
             if (s == null) {
                 throw new IllegalArgumentException("no Service " + key + "; add it with service(...) first");
             }
-            Spec was = s.spec();
-            commit(
-                    key,
-                    new Spec(
-                            was.namespace(),
-                            was.name(),
-                            was.labels(),
-                            was.annotations(),
-                            was.ports(),
-                            List.copyOf(endpoints),
-                            was.created()));
+            commit(key, change.apply(s.spec()));
         }
         return this;
     }
@@ -436,7 +788,8 @@ public final class StandInKubernetesApi implements AutoCloseable {
             Set<String> marked = new LinkedHashSet<>(List.of(podIps));
             List<Endpoint> endpoints = new ArrayList<>();
             for (Endpoint e : s.spec().endpoints()) {
-                endpoints.add(marked.remove(e.ip()) ? Endpoint.terminating(e.ip()) : e);
+                endpoints.add(
+                        marked.remove(e.ip()) ? Endpoint.terminating(e.ip()).on(e.nodeName()) : e);
             }
             for (String ip : marked) {
                 endpoints.add(Endpoint.terminating(ip));
@@ -449,6 +802,45 @@ public final class StandInKubernetesApi implements AutoCloseable {
     public StandInKubernetesApi delete(String namespace, String name) {
         synchronized (lock) {
             commit(key(namespace, name), null);
+        }
+        return this;
+    }
+
+    /**
+     * Adds or replaces a Node (cluster-scoped; its {@code metadata.name} is {@code node.name()}). Its {@code
+     * creationTimestamp} stays when it is replaced; its conditions' {@code lastTransitionTime} changes when its
+     * Ready status does.
+     */
+    public StandInKubernetesApi node(Node node) {
+        Objects.requireNonNull(node, "node");
+        synchronized (lock) {
+            NodeEntry old = nodes.get(node.name());
+            String created = old == null ? now() : old.created();
+            String transition =
+                    old == null ? created : old.node().ready().equals(node.ready()) ? old.transition() : now();
+            Stored json = next(
+                    "nodes",
+                    old == null ? null : old.json(),
+                    v -> new Stored(node.name(), node.labels(), GSON.toJson(node(node, created, transition, v)), v));
+            nodes.put(node.name(), new NodeEntry(node, created, transition, json));
+            lock.notifyAll();
+        }
+        return this;
+    }
+
+    /** Adds or replaces a ready, schedulable Node as {@link Node#of} makes it. */
+    public StandInKubernetesApi node(String name, String internalIp) {
+        return node(Node.of(name, internalIp));
+    }
+
+    /** Removes a Node; nothing happens if there is none. */
+    public StandInKubernetesApi deleteNode(String name) {
+        synchronized (lock) {
+            NodeEntry old = nodes.remove(name);
+            if (old != null) {
+                deleted("nodes", old.json());
+                lock.notifyAll();
+            }
         }
         return this;
     }
@@ -539,7 +931,8 @@ public final class StandInKubernetesApi implements AutoCloseable {
 
     /**
      * Stores what a Service is now ({@code spec}; null: deleted), its slices and its Endpoints, and records a
-     * change, with a revision of its own, for each of those objects that changed (in that order).
+     * change, with a revision of its own, for each of those objects that changed (in that order: the Service, the
+     * slices it keeps or gains, those it loses, its Endpoints).
      */
     private void commit(String key, Spec spec) {
         Service old = services.get(key);
@@ -552,33 +945,55 @@ public final class StandInKubernetesApi implements AutoCloseable {
             for (Stored slice : old.slices()) {
                 deleted("endpointslices", slice);
             }
-            deleted("endpoints", old.endpoints());
+            if (old.endpoints() != null) {
+                deleted("endpoints", old.endpoints());
+            }
         } else {
             Stored json = next(
                     "services",
                     old == null ? null : old.json(),
                     v -> new Stored(key, spec.labels(), GSON.toJson(service(spec, v)), v));
+            Map<String, Stored> oldSlices = new LinkedHashMap<>();
+            for (Stored slice : old == null ? List.<Stored>of() : old.slices()) {
+                oldSlices.put(slice.key(), slice);
+            }
             List<Stored> slices = new ArrayList<>();
-            int count = sliceCount(spec);
-            for (int i = 0; i < count; i++) {
-                int index = i;
-                slices.add(next(
-                        "endpointslices",
-                        old == null || i >= old.slices().size()
-                                ? null
-                                : old.slices().get(i),
-                        v -> slice(spec, index, v)));
+            if (!spec.isExternalName()) {
+                for (String family : spec.families()) {
+                    List<Endpoint> ofFamily = ofFamily(spec, family);
+                    int count = Math.max(1, (ofFamily.size() + MAX_ENDPOINTS_PER_SLICE - 1) / MAX_ENDPOINTS_PER_SLICE);
+                    for (int i = 0; i < count; i++) {
+                        int index = i;
+                        String name = sliceName(spec, family, i);
+                        slices.add(next(
+                                "endpointslices",
+                                oldSlices.remove(key(spec.namespace(), name)),
+                                v -> slice(spec, family, ofFamily, index, v)));
+                    }
+                }
             }
-            for (int i = count; old != null && i < old.slices().size(); i++) {
-                deleted("endpointslices", old.slices().get(i));
+            for (Stored gone : oldSlices.values()) {
+                deleted("endpointslices", gone);
             }
-            Stored endpoints = next(
-                    "endpoints",
-                    old == null ? null : old.endpoints(),
-                    v -> new Stored(key, spec.labels(), GSON.toJson(endpoints(spec, v)), v));
+            Stored endpoints = null;
+            if (!spec.isExternalName()) {
+                endpoints = next(
+                        "endpoints",
+                        old == null ? null : old.endpoints(),
+                        v -> new Stored(key, spec.labels(), GSON.toJson(endpoints(spec, v)), v));
+            } else if (old != null && old.endpoints() != null) {
+                deleted("endpoints", old.endpoints());
+            }
             services.put(key, new Service(spec, json, List.copyOf(slices), endpoints));
         }
         lock.notifyAll();
+    }
+
+    /** The Service's endpoints of one IP family, in the order the caller gave them. */
+    private static List<Endpoint> ofFamily(Spec s, String family) {
+        return s.endpoints().stream()
+                .filter(e -> e.addressType().equals(family))
+                .toList();
     }
 
     /** The object {@code render} makes now: {@code old} if it is the same, else a new revision of it. */
@@ -680,12 +1095,23 @@ public final class StandInKubernetesApi implements AutoCloseable {
                     return new Answer(200, listServices(route.namespace(), path, query));
                 case "endpointslices":
                     return new Answer(200, listEndpointSlices(route.namespace(), path, query));
+                case "nodes":
+                    if (route.name() == null) {
+                        LabelSelector selector = selector(query);
+                        return new Answer(
+                                200, list("NodeList", "v1", path, query, selector, items("nodes", null, selector)));
+                    }
+                    NodeEntry node = nodes.get(route.name());
+                    if (node == null) {
+                        return failure(404, route, path);
+                    }
+                    return new Answer(200, withKind("nodes", node.json().json()));
                 default:
                     if (route.name() == null) {
                         return new Answer(200, listEndpoints(route.namespace(), path, query));
                     }
                     Service s = services.get(key(route.namespace(), route.name()));
-                    if (s == null) {
+                    if (s == null || s.endpoints() == null) {
                         return failure(404, route, path);
                     }
                     return new Answer(200, s.endpoints().json());
@@ -709,6 +1135,12 @@ public final class StandInKubernetesApi implements AutoCloseable {
         }
         if (p.length == 4 && p[1].equals("api") && p[2].equals("v1") && p[3].equals("endpoints")) {
             return new Route("list", "", "endpoints", null, null);
+        }
+        if (p.length == 4 && p[1].equals("api") && p[2].equals("v1") && p[3].equals("nodes")) {
+            return new Route("list", "", "nodes", null, null);
+        }
+        if (p.length == 5 && p[1].equals("api") && p[2].equals("v1") && p[3].equals("nodes") && !p[4].isEmpty()) {
+            return new Route("get", "", "nodes", null, p[4]);
         }
         if (p.length == 5
                 && p[1].equals("apis")
@@ -992,6 +1424,8 @@ public final class StandInKubernetesApi implements AutoCloseable {
                 return new String[] {"Service", "v1"};
             case "endpointslices":
                 return new String[] {"EndpointSlice", "discovery.k8s.io/v1"};
+            case "nodes":
+                return new String[] {"Node", "v1"};
             default:
                 return new String[] {"Endpoints", "v1"};
         }
@@ -1017,6 +1451,12 @@ public final class StandInKubernetesApi implements AutoCloseable {
 
     /** The objects of a resource in a namespace (null: all) that the selector selects, in list order. */
     private List<Stored> items(String resource, String namespace, LabelSelector selector) {
+        if (resource.equals("nodes")) {
+            return nodes.values().stream()
+                    .map(NodeEntry::json)
+                    .filter(node -> selector.matches(node.labels()))
+                    .toList();
+        }
         Collection<Service> candidates = services.values();
         if (resource.equals("endpointslices") && namespace != null) {
             // The agent names the Services whose slices it wants: look those up rather than walk every Service.
@@ -1034,7 +1474,9 @@ public final class StandInKubernetesApi implements AutoCloseable {
             if (namespace == null || namespace.equals(s.namespace())) {
                 List<Stored> objects = resource.equals("services")
                         ? List.of(s.json())
-                        : resource.equals("endpointslices") ? s.slices() : List.of(s.endpoints());
+                        : resource.equals("endpointslices")
+                                ? s.slices()
+                                : s.endpoints() == null ? List.of() : List.of(s.endpoints());
                 for (Stored object : objects) {
                     if (selector.matches(object.labels())) {
                         items.add(object);
@@ -1133,6 +1575,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
     }
 
     private static Map<String, Object> service(Spec s, long version) {
+        boolean nodePorts = s.type().equals("NodePort") || s.type().equals("LoadBalancer");
         List<Object> ports = new ArrayList<>();
         for (Port p : s.ports()) {
             ports.add(object(
@@ -1143,11 +1586,50 @@ public final class StandInKubernetesApi implements AutoCloseable {
                     "port",
                     p.port(),
                     "targetPort",
-                    p.targetPort()));
+                    p.targetPort(),
+                    "nodePort",
+                    nodePorts && p.nodePort() > 0 ? p.nodePort() : null));
         }
-        String clusterIp =
-                "10.96." + (Math.floorMod(key(s.namespace(), s.name()).hashCode(), 250) + 1) + "."
-                        + (Math.floorMod(key(s.name(), s.namespace()).hashCode(), 250) + 1);
+        Map<String, Object> spec;
+        if (s.isExternalName()) { // no cluster IP, no selector, no IP families
+            spec = object(
+                    "ports",
+                    ports.isEmpty() ? null : ports,
+                    "type",
+                    "ExternalName",
+                    "sessionAffinity",
+                    "None",
+                    "externalName",
+                    s.externalName());
+        } else {
+            List<String> clusterIps = new ArrayList<>();
+            for (String family : s.families()) {
+                clusterIps.add(clusterIp(s, family));
+            }
+            spec = object(
+                    "ports",
+                    ports,
+                    "selector",
+                    Map.of("app.kubernetes.io/name", s.name()),
+                    "clusterIP",
+                    clusterIps.get(0),
+                    "clusterIPs",
+                    clusterIps,
+                    "type",
+                    s.type(),
+                    "sessionAffinity",
+                    "None",
+                    "externalTrafficPolicy",
+                    s.externalTrafficPolicy(),
+                    "ipFamilies",
+                    s.families(),
+                    "ipFamilyPolicy",
+                    s.families().size() > 1 ? "PreferDualStack" : "SingleStack",
+                    "allocateLoadBalancerNodePorts",
+                    s.type().equals("LoadBalancer") ? true : null,
+                    "internalTrafficPolicy",
+                    "Cluster");
+        }
         return object(
                 "metadata",
                         metadata(
@@ -1158,36 +1640,28 @@ public final class StandInKubernetesApi implements AutoCloseable {
                                 s.created(),
                                 s.labels(),
                                 s.annotations()),
-                "spec",
-                        object(
-                                "ports",
-                                ports,
-                                "selector",
-                                Map.of("app.kubernetes.io/name", s.name()),
-                                "clusterIP",
-                                clusterIp,
-                                "clusterIPs",
-                                List.of(clusterIp),
-                                "type",
-                                "ClusterIP",
-                                "sessionAffinity",
-                                "None",
-                                "ipFamilies",
-                                List.of("IPv4"),
-                                "ipFamilyPolicy",
-                                "SingleStack",
-                                "internalTrafficPolicy",
-                                "Cluster"),
+                "spec", spec,
                 "status", object("loadBalancer", Map.of()));
     }
 
-    /** How many slices the EndpointSlice controller would keep for the Service: its endpoints, 100 at a time. */
-    private static int sliceCount(Spec s) {
-        return Math.max(1, (s.endpoints().size() + MAX_ENDPOINTS_PER_SLICE - 1) / MAX_ENDPOINTS_PER_SLICE);
+    /** The Service's cluster IP of a family: in 10.96.0.0/12 or fd00:10:96::/108, the kind defaults. */
+    private static String clusterIp(Spec s, String family) {
+        int a = Math.floorMod(key(s.namespace(), s.name()).hashCode(), 250) + 1;
+        int b = Math.floorMod(key(s.name(), s.namespace()).hashCode(), 250) + 1;
+        return family.equals("IPv6") ? "fd00:10:96::" + Integer.toHexString(a << 8 | b) : "10.96." + a + "." + b;
     }
 
-    /** Slice {@code i} of the Service, at this resourceVersion. */
-    private static Stored slice(Spec s, int i, long version) {
+    /**
+     * The name of slice {@code i} of one family of the Service (the IPv4 ones named as before the stand-in knew
+     * other families).
+     */
+    private static String sliceName(Spec s, String family, int i) {
+        String seed = key(s.namespace(), s.name()) + (family.equals("IPv4") ? "" : "#" + family) + "#" + i;
+        return s.name() + "-" + suffix(seed);
+    }
+
+    /** Slice {@code i} of the Service's endpoints of one family, at this resourceVersion. */
+    private static Stored slice(Spec s, String family, List<Endpoint> ofFamily, int i, long version) {
         List<Object> ports = new ArrayList<>();
         for (Port p : s.ports()) {
             ports.add(object("name", p.name(), "port", p.targetPort(), "protocol", p.protocol()));
@@ -1195,9 +1669,8 @@ public final class StandInKubernetesApi implements AutoCloseable {
         Map<String, String> labels = new TreeMap<>(s.labels());
         labels.put(SERVICE_NAME_LABEL, s.name());
         labels.put("endpointslice.kubernetes.io/managed-by", SLICE_CONTROLLER);
-        List<Endpoint> chunk = s.endpoints()
-                .subList(
-                        i * MAX_ENDPOINTS_PER_SLICE, Math.min(s.endpoints().size(), (i + 1) * MAX_ENDPOINTS_PER_SLICE));
+        List<Endpoint> chunk = ofFamily.subList(
+                i * MAX_ENDPOINTS_PER_SLICE, Math.min(ofFamily.size(), (i + 1) * MAX_ENDPOINTS_PER_SLICE));
         List<Object> endpoints = new ArrayList<>();
         for (Endpoint e : chunk) {
             endpoints.add(object(
@@ -1206,15 +1679,15 @@ public final class StandInKubernetesApi implements AutoCloseable {
                     "conditions",
                     object("ready", e.ready(), "serving", e.serving(), "terminating", e.terminating()),
                     "nodeName",
-                    node(e),
+                    e.nodeName(),
                     "targetRef",
                     pod(s, e)));
         }
-        String name = s.name() + "-" + suffix(key(s.namespace(), s.name()) + "#" + i);
+        String name = sliceName(s, family, i);
         Map<String, Object> metadata = metadata(
                 s.namespace(),
                 name,
-                uid("endpointslice", s, i),
+                family.equals("IPv4") ? uid("endpointslice", s, i) : uid("endpointslice", s, family, i),
                 version,
                 s.created(),
                 labels,
@@ -1235,7 +1708,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
                         true,
                         "blockOwnerDeletion",
                         true)));
-        // A Service without endpoints still has one (placeholder) slice, with neither endpoints nor ports.
+        // A family without endpoints still has one (placeholder) slice, with neither endpoints nor ports.
         return new Stored(
                 key(s.namespace(), name),
                 labels,
@@ -1243,7 +1716,7 @@ public final class StandInKubernetesApi implements AutoCloseable {
                         "metadata",
                         metadata,
                         "addressType",
-                        "IPv4",
+                        family,
                         "endpoints",
                         chunk.isEmpty() ? null : endpoints,
                         "ports",
@@ -1251,12 +1724,14 @@ public final class StandInKubernetesApi implements AutoCloseable {
                 version);
     }
 
+    /** The core/v1 Endpoints: only the addresses of the Service's primary IP family, as the endpoints controller. */
     private static Map<String, Object> endpoints(Spec s, long version) {
         List<Object> ready = new ArrayList<>();
         List<Object> notReady = new ArrayList<>();
-        for (Endpoint e : s.endpoints()) {
+        for (Endpoint e : ofFamily(s, s.families().get(0))) {
             if (!e.terminating()) {
-                (e.ready() ? ready : notReady).add(object("ip", e.ip(), "nodeName", node(e), "targetRef", pod(s, e)));
+                (e.ready() ? ready : notReady)
+                        .add(object("ip", e.ip(), "nodeName", e.nodeName(), "targetRef", pod(s, e)));
             }
         }
         List<Object> ports = new ArrayList<>();
@@ -1286,6 +1761,116 @@ public final class StandInKubernetesApi implements AutoCloseable {
                         Map.of("endpoints.kubernetes.io/last-change-trigger-time", s.created())),
                 "subsets",
                 subsets);
+    }
+
+    /**
+     * A Node as the real server serves it (a list item: without {@code kind} and {@code apiVersion}): the labels
+     * and addresses the caller gave, {@code spec.unschedulable} only when true, the taints the node controllers
+     * would add, and the kubelet's four conditions, {@code Ready} last (all {@code Unknown} when Ready is, as the
+     * node lifecycle controller marks a node whose kubelet stopped posting).
+     */
+    private static Map<String, Object> node(Node n, String created, String transition, long version) {
+        List<Object> taints = new ArrayList<>();
+        if (n.unschedulable()) {
+            taints.add(object("key", "node.kubernetes.io/unschedulable", "effect", "NoSchedule"));
+        }
+        if (n.ready().equals("False")) {
+            taints.add(object("key", "node.kubernetes.io/not-ready", "effect", "NoSchedule"));
+        } else if (n.ready().equals("Unknown")) {
+            taints.add(object("key", "node.kubernetes.io/unreachable", "effect", "NoSchedule"));
+        }
+        boolean unknown = n.ready().equals("Unknown");
+        List<Object> conditions = new ArrayList<>();
+        String[][] pressures = {
+            {"MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"},
+            {"DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"},
+            {"PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"}
+        };
+        for (String[] p : pressures) {
+            conditions.add(condition(
+                    p[0],
+                    unknown ? "Unknown" : "False",
+                    created,
+                    unknown ? transition : created,
+                    unknown ? "NodeStatusUnknown" : p[1],
+                    unknown ? "Kubelet stopped posting node status." : p[2]));
+        }
+        conditions.add(
+                switch (n.ready()) {
+                    case "True" ->
+                        condition(
+                                "Ready",
+                                "True",
+                                created,
+                                transition,
+                                "KubeletReady",
+                                "kubelet is posting ready status");
+                    case "False" ->
+                        condition(
+                                "Ready",
+                                "False",
+                                created,
+                                transition,
+                                "KubeletNotReady",
+                                "container runtime network not ready: NetworkReady=false"
+                                        + " reason:NetworkPluginNotReady message:Network plugin returns error:"
+                                        + " cni plugin not initialized");
+                    default ->
+                        condition(
+                                "Ready",
+                                "Unknown",
+                                created,
+                                transition,
+                                "NodeStatusUnknown",
+                                "Kubelet stopped posting node status.");
+                });
+        List<Object> addresses = new ArrayList<>();
+        for (Node.Address a : n.addresses()) {
+            addresses.add(object("type", a.type(), "address", a.address()));
+        }
+        Map<String, Object> metadata = metadata(
+                null,
+                n.name(),
+                UUID.nameUUIDFromBytes(("node/" + n.name() + "/" + created).getBytes(StandardCharsets.UTF_8))
+                        .toString(),
+                version,
+                created,
+                n.labels(),
+                Map.of(
+                        "node.alpha.kubernetes.io/ttl",
+                        "0",
+                        "volumes.kubernetes.io/controller-managed-attach-detach",
+                        "true"));
+        return object(
+                "metadata",
+                metadata,
+                "spec",
+                object("unschedulable", n.unschedulable() ? true : null, "taints", taints.isEmpty() ? null : taints),
+                "status",
+                object(
+                        "conditions",
+                        conditions,
+                        "addresses",
+                        addresses.isEmpty() ? null : addresses,
+                        "daemonEndpoints",
+                        object("kubeletEndpoint", object("Port", 10250))));
+    }
+
+    private static Map<String, Object> condition(
+            String type, String status, String heartbeat, String transition, String reason, String message) {
+        return object(
+                "type",
+                type,
+                "status",
+                status,
+                "lastHeartbeatTime",
+                heartbeat,
+                "lastTransitionTime",
+                transition,
+                "reason",
+                reason,
+                "message",
+                message);
     }
 
     private static Map<String, Object> metadata(
@@ -1327,8 +1912,9 @@ public final class StandInKubernetesApi implements AutoCloseable {
                         .toString());
     }
 
-    private static String node(Endpoint e) {
-        return "node-" + (Math.floorMod(e.ip().hashCode(), 3) + 1);
+    /** {@code IPv6} if the address holds a {@code ':'}, else {@code IPv4}. */
+    private static String family(String ip) {
+        return ip.indexOf(':') >= 0 ? "IPv6" : "IPv4";
     }
 
     // ---- errors ----

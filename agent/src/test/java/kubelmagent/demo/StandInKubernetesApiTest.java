@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import kubelmagent.demo.StandInKubernetesApi.Endpoint;
+import kubelmagent.demo.StandInKubernetesApi.Node;
 import kubelmagent.demo.StandInKubernetesApi.Port;
 import kubelmagent.http.HttpClients;
 import kubelmagent.kube.KubernetesConnection;
@@ -502,5 +503,369 @@ class StandInKubernetesApiTest {
         assertTrue(gone.complete());
         assertEquals(List.of(), gone.services());
         assertThrows(IllegalArgumentException.class, () -> api.scale("shop", "web", "10.244.1.9"));
+    }
+
+    // ---- Nodes, Service types, node names, IP families ----
+
+    static List<String> nodeNames(Reply list) {
+        return list.body().getAsJsonArray("items").asList().stream()
+                .map(i -> i.getAsJsonObject()
+                        .getAsJsonObject("metadata")
+                        .get("name")
+                        .getAsString())
+                .toList();
+    }
+
+    static JsonObject condition(JsonObject node, String type) {
+        for (JsonElement c : node.getAsJsonObject("status").getAsJsonArray("conditions")) {
+            if (c.getAsJsonObject().get("type").getAsString().equals(type)) {
+                return c.getAsJsonObject();
+            }
+        }
+        throw new AssertionError("no " + type + " condition in " + node);
+    }
+
+    @Test
+    void servesNodesInTheRealServersShape() throws IOException {
+        api.node("node-b", "192.168.50.12")
+                .node(Node.of("node-a", "192.168.50.11")
+                        .withAddresses(
+                                Node.Address.internalIp("192.168.50.11"),
+                                Node.Address.externalIp("203.0.113.11"),
+                                Node.Address.hostname("node-a")))
+                .node(Node.of("node-c", "192.168.50.13").cordoned().notReady());
+
+        Reply list = get("/api/v1/nodes");
+        assertEquals(200, list.code());
+        assertEquals("NodeList", list.string("kind"));
+        assertEquals("v1", list.string("apiVersion"));
+        assertEquals(List.of("node-a", "node-b", "node-c"), nodeNames(list), "by name");
+        JsonObject a = list.body().getAsJsonArray("items").get(0).getAsJsonObject();
+        assertFalse(a.has("kind"), "list items carry no kind, as the real server's");
+        JsonObject meta = a.getAsJsonObject("metadata");
+        assertEquals("node-a", meta.get("name").getAsString());
+        assertFalse(meta.has("namespace"), "cluster-scoped");
+        assertEquals(36, meta.get("uid").getAsString().length());
+        assertTrue(Long.parseLong(meta.get("resourceVersion").getAsString()) > 1000);
+        assertTrue(meta.has("creationTimestamp"));
+        assertEquals(
+                "node-a",
+                meta.getAsJsonObject("labels").get("kubernetes.io/hostname").getAsString());
+        assertEquals("{}", a.get("spec").toString(), "unschedulable false is left out");
+        assertEquals(
+                "[{\"type\":\"InternalIP\",\"address\":\"192.168.50.11\"},"
+                        + "{\"type\":\"ExternalIP\",\"address\":\"203.0.113.11\"},"
+                        + "{\"type\":\"Hostname\",\"address\":\"node-a\"}]",
+                a.getAsJsonObject("status").get("addresses").toString());
+        List<String> conditionTypes = a.getAsJsonObject("status").getAsJsonArray("conditions").asList().stream()
+                .map(c -> c.getAsJsonObject().get("type").getAsString())
+                .toList();
+        assertEquals(List.of("MemoryPressure", "DiskPressure", "PIDPressure", "Ready"), conditionTypes);
+        JsonObject ready = condition(a, "Ready");
+        assertEquals("True", ready.get("status").getAsString());
+        assertEquals("KubeletReady", ready.get("reason").getAsString());
+        assertTrue(ready.has("lastTransitionTime") && ready.has("lastHeartbeatTime") && ready.has("message"));
+
+        JsonObject c = list.body().getAsJsonArray("items").get(2).getAsJsonObject();
+        assertTrue(c.getAsJsonObject("spec").get("unschedulable").getAsBoolean());
+        assertEquals(
+                "[{\"key\":\"node.kubernetes.io/unschedulable\",\"effect\":\"NoSchedule\"},"
+                        + "{\"key\":\"node.kubernetes.io/not-ready\",\"effect\":\"NoSchedule\"}]",
+                c.getAsJsonObject("spec").get("taints").toString());
+        assertEquals("False", condition(c, "Ready").get("status").getAsString());
+        assertEquals("KubeletNotReady", condition(c, "Ready").get("reason").getAsString());
+        assertEquals("False", condition(c, "MemoryPressure").get("status").getAsString());
+
+        api.node(Node.of("node-c", "192.168.50.13").withReady("Unknown"));
+        JsonObject unknown = get("/api/v1/nodes/node-c").body();
+        assertEquals("Node", unknown.get("kind").getAsString(), "a single object carries its kind");
+        assertEquals("v1", unknown.get("apiVersion").getAsString());
+        assertFalse(unknown.getAsJsonObject("spec").has("unschedulable"), "uncordoned");
+        assertEquals("Unknown", condition(unknown, "Ready").get("status").getAsString());
+        assertEquals(
+                "NodeStatusUnknown", condition(unknown, "Ready").get("reason").getAsString());
+        assertEquals("Unknown", condition(unknown, "DiskPressure").get("status").getAsString());
+        assertEquals(
+                c.getAsJsonObject("metadata").get("uid"),
+                unknown.getAsJsonObject("metadata").get("uid"),
+                "replacing a node keeps its identity");
+
+        Reply missing = get("/api/v1/nodes/node-z");
+        assertEquals(404, missing.code());
+        assertEquals("nodes \"node-z\" not found", missing.string("message"));
+        assertEquals(404, get("/api/v1/namespaces/shop/nodes").code(), "nodes are not namespaced");
+
+        api.deleteNode("node-b").deleteNode("node-b");
+        assertEquals(List.of("node-a", "node-c"), nodeNames(get("/api/v1/nodes")));
+        assertThrows(
+                IllegalArgumentException.class, () -> Node.of("x", "10.0.0.1").withReady("Yes"));
+        assertThrows(IllegalArgumentException.class, () -> new Node.Address("LegacyHostIP", "10.0.0.1"));
+    }
+
+    @Test
+    void selectsAndPagesNodesAsItDoesServices() throws IOException {
+        for (int i = 1; i <= 5; i++) {
+            Node node = Node.of("node-" + i, "192.168.50." + i);
+            api.node(i % 2 == 0 ? node.excludedFromExternalLoadBalancers() : node.withLabel("zone", "a"));
+        }
+        String exclude = Node.EXCLUDE_FROM_EXTERNAL_LOAD_BALANCERS;
+        assertEquals(
+                List.of("node-1", "node-3", "node-5"),
+                nodeNames(get("/api/v1/nodes?labelSelector=" + q("!" + exclude))));
+        assertEquals(
+                List.of("node-2", "node-4"), nodeNames(get("/api/v1/nodes?labelSelector=" + q(exclude + "=true"))));
+        assertEquals(
+                List.of("node-3"),
+                nodeNames(get("/api/v1/nodes?labelSelector=" + q("zone in (a),kubernetes.io/hostname=node-3"))));
+        assertEquals(400, get("/api/v1/nodes?labelSelector=" + q("zone in ()")).code());
+
+        Reply first = get("/api/v1/nodes?limit=2");
+        assertEquals(List.of("node-1", "node-2"), nodeNames(first));
+        assertEquals("3", first.metadata("remainingItemCount"));
+        api.deleteNode("node-3"); // the rest comes from the same snapshot
+        Reply second = get("/api/v1/nodes?limit=2&continue=" + q(first.metadata("continue")));
+        assertEquals(List.of("node-3", "node-4"), nodeNames(second));
+        assertEquals(first.metadata("resourceVersion"), second.metadata("resourceVersion"));
+        Reply last = get("/api/v1/nodes?limit=2&continue=" + q(second.metadata("continue")));
+        assertEquals(List.of("node-5"), nodeNames(last));
+        assertEquals(null, last.metadata("continue"));
+        assertEquals(410, get("/api/v1/nodes?limit=2&continue=bm90LWEtdG9rZW4").code());
+        assertTrue(
+                Long.parseLong(get("/api/v1/nodes").metadata("resourceVersion"))
+                        > Long.parseLong(first.metadata("resourceVersion")),
+                "deleting a node takes a revision");
+    }
+
+    @Test
+    void failsTheNodePathsWhenTold() throws IOException {
+        api.node("node-1", "192.168.50.11");
+        api.failNext("/api/v1/nodes", 1, 403).failNext("/api/v1/nodes/node-1", 1, 403);
+        Reply forbidden = get("/api/v1/nodes");
+        assertEquals(403, forbidden.code());
+        assertEquals(
+                "nodes is forbidden: User \"system:serviceaccount:kube-lm-agent:kube-lm-agent\" cannot list"
+                        + " resource \"nodes\" in API group \"\" at the cluster scope",
+                forbidden.string("message"));
+        Reply one = get("/api/v1/nodes/node-1");
+        assertEquals(403, one.code());
+        assertTrue(one.string("message").startsWith("nodes \"node-1\" is forbidden"), one.string("message"));
+        assertEquals(List.of("node-1"), nodeNames(get("/api/v1/nodes")), "only the next request fails");
+
+        api.failNext("/api/v1/nodes", 2, 500);
+        assertEquals("InternalError", get("/api/v1/nodes").string("reason"));
+        assertEquals(500, get("/api/v1/nodes").code());
+        assertEquals(200, get("/api/v1/nodes").code());
+        assertEquals(200, get("/api/v1/services").code(), "other paths are not affected");
+    }
+
+    @Test
+    void aNodePortServiceHasItsTypeNodePortsAndExternalTrafficPolicy() throws IOException {
+        api.service(
+                        "shop",
+                        "web",
+                        KEMP,
+                        Map.of("vsid", "3"),
+                        List.of(Port.tcp("http", 80, 8080, 30080), new Port("dns", 53, 5353, "UDP", 30053)))
+                .serviceType("shop", "web", "NodePort", "Local");
+        JsonObject spec = get("/api/v1/namespaces/shop/services")
+                .body()
+                .getAsJsonArray("items")
+                .get(0)
+                .getAsJsonObject()
+                .getAsJsonObject("spec");
+        assertEquals("NodePort", spec.get("type").getAsString());
+        assertEquals("Local", spec.get("externalTrafficPolicy").getAsString());
+        assertEquals(
+                "[{\"name\":\"http\",\"protocol\":\"TCP\",\"port\":80,\"targetPort\":8080,\"nodePort\":30080},"
+                        + "{\"name\":\"dns\",\"protocol\":\"UDP\",\"port\":53,\"targetPort\":5353,\"nodePort\":30053}]",
+                spec.get("ports").toString());
+        assertFalse(spec.has("allocateLoadBalancerNodePorts"));
+
+        api.serviceType("shop", "web", "LoadBalancer", null);
+        spec = serviceSpec("shop", "web");
+        assertEquals("LoadBalancer", spec.get("type").getAsString());
+        assertEquals("Cluster", spec.get("externalTrafficPolicy").getAsString(), "the real server's default");
+        assertTrue(spec.get("allocateLoadBalancerNodePorts").getAsBoolean());
+        assertEquals(
+                30080,
+                spec.getAsJsonArray("ports")
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("nodePort")
+                        .getAsInt());
+
+        api.serviceType("shop", "web", "ClusterIP", null);
+        spec = serviceSpec("shop", "web");
+        assertEquals("ClusterIP", spec.get("type").getAsString());
+        assertFalse(spec.has("externalTrafficPolicy"));
+        assertFalse(spec.getAsJsonArray("ports").get(0).getAsJsonObject().has("nodePort"), "dropped with the type");
+
+        api.service("shop", "plain", KEMP, Map.of("vsid", "4"), HTTP).serviceType("shop", "plain", "NodePort", null);
+        assertFalse(
+                serviceSpec("shop", "plain")
+                        .getAsJsonArray("ports")
+                        .get(0)
+                        .getAsJsonObject()
+                        .has("nodePort"),
+                "nodePort 0: none");
+
+        api.scale("shop", "plain", "10.244.1.7").externalName("shop", "plain", "db.example.com");
+        spec = serviceSpec("shop", "plain");
+        assertEquals("ExternalName", spec.get("type").getAsString());
+        assertEquals("db.example.com", spec.get("externalName").getAsString());
+        assertFalse(spec.has("clusterIP") || spec.has("selector") || spec.has("ipFamilies"));
+        assertEquals(404, get("/api/v1/namespaces/shop/endpoints/plain").code(), "an alias has no Endpoints");
+        assertEquals(
+                List.of("shop/web"),
+                get("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices").serviceNames(),
+                "nor slices");
+        api.serviceType("shop", "plain", "ClusterIP", null);
+        assertEquals(200, get("/api/v1/namespaces/shop/endpoints/plain").code(), "its endpoints come back");
+
+        assertThrows(IllegalArgumentException.class, () -> api.serviceType("shop", "web", "ClusterIP", "Local"));
+        assertThrows(IllegalArgumentException.class, () -> api.serviceType("shop", "web", "NodePort", "Nearby"));
+        assertThrows(IllegalArgumentException.class, () -> api.serviceType("shop", "web", "ExternalName", null));
+        assertThrows(IllegalArgumentException.class, () -> api.serviceType("shop", "none", "NodePort", null));
+        assertThrows(IllegalArgumentException.class, () -> Port.tcp("http", 80, 8080, 70000));
+        assertEquals(0, Port.tcp("http", 80, 8080).nodePort());
+        assertEquals(30080, Port.tcp("http", 80, 8080).withNodePort(30080).nodePort());
+    }
+
+    JsonObject serviceSpec(String namespace, String name) throws IOException {
+        for (JsonElement item :
+                get("/api/v1/namespaces/" + namespace + "/services").body().getAsJsonArray("items")) {
+            JsonObject service = item.getAsJsonObject();
+            if (service.getAsJsonObject("metadata").get("name").getAsString().equals(name)) {
+                return service.getAsJsonObject("spec");
+            }
+        }
+        throw new AssertionError("no Service " + namespace + "/" + name);
+    }
+
+    JsonObject onlySlice(String service) throws IOException {
+        var items = get("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector="
+                        + q("kubernetes.io/service-name=" + service))
+                .body()
+                .getAsJsonArray("items");
+        assertEquals(1, items.size(), items.toString());
+        return items.get(0).getAsJsonObject();
+    }
+
+    @Test
+    void endpointsCarryTheNodeTheyRunOnInSlicesAndEndpoints() throws IOException {
+        api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP)
+                .endpoints(
+                        "shop",
+                        "web",
+                        List.of(
+                                Endpoint.ready("10.244.1.7").on("node-1"),
+                                Endpoint.notReady("10.244.2.8").on("node-2"),
+                                Endpoint.ready("10.244.3.9")));
+        List<String> sliceNodes = onlySlice("web").getAsJsonArray("endpoints").asList().stream()
+                .map(e -> {
+                    JsonElement node = e.getAsJsonObject().get("nodeName");
+                    return node == null ? "-" : node.getAsString();
+                })
+                .toList();
+        assertEquals(List.of("node-1", "node-2", "-"), sliceNodes, "no nodeName for an endpoint given none");
+
+        Endpoints.Subset subset = new Gson()
+                .fromJson(get("/api/v1/namespaces/shop/endpoints/web").body(), Endpoints.class)
+                .subsets()
+                .get(0);
+        assertEquals(
+                List.of(new Endpoints.Address("10.244.1.7", "node-1"), new Endpoints.Address("10.244.3.9", null)),
+                subset.addresses());
+        assertEquals(List.of(new Endpoints.Address("10.244.2.8", "node-2")), subset.notReadyAddresses());
+
+        api.terminating("shop", "web", "10.244.1.7");
+        JsonObject terminating =
+                onlySlice("web").getAsJsonArray("endpoints").get(0).getAsJsonObject();
+        assertEquals("node-1", terminating.get("nodeName").getAsString(), "a pod being deleted stays on its node");
+        assertTrue(terminating.getAsJsonObject("conditions").get("terminating").getAsBoolean());
+        assertEquals("node-1", Endpoint.ready("10.0.0.1").on("node-1").nodeName());
+        assertEquals(null, Endpoint.ready("10.0.0.1").nodeName());
+        assertEquals("IPv6", Endpoint.ready("fd00::1").addressType());
+    }
+
+    @Test
+    void aDualStackServiceHasASliceOfEachFamilyAndItsEndpointsHoldThePrimaryOne() throws IOException {
+        api.service("shop", "web", KEMP, Map.of("vsid", "3"), HTTP)
+                .ipFamilies("shop", "web", "IPv4", "IPv6")
+                .endpoints(
+                        "shop",
+                        "web",
+                        List.of(
+                                Endpoint.ready("10.244.1.7").on("node-1"),
+                                Endpoint.ready("fd00:10:244:1::7").on("node-1"),
+                                Endpoint.ready("10.244.2.8").on("node-2"),
+                                Endpoint.terminating("fd00:10:244:2::8").on("node-2")));
+        JsonObject spec = serviceSpec("shop", "web");
+        assertEquals("[\"IPv4\",\"IPv6\"]", spec.get("ipFamilies").toString());
+        assertEquals("PreferDualStack", spec.get("ipFamilyPolicy").getAsString());
+        assertEquals(2, spec.getAsJsonArray("clusterIPs").size());
+        assertEquals(spec.get("clusterIP"), spec.getAsJsonArray("clusterIPs").get(0));
+        assertTrue(spec.getAsJsonArray("clusterIPs").get(1).getAsString().contains(":"));
+
+        Reply slices = get("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector="
+                + q("kubernetes.io/service-name=web"));
+        List<String> shapes = slices.body().getAsJsonArray("items").asList().stream()
+                .map(s -> s.getAsJsonObject().get("addressType").getAsString() + " "
+                        + s.getAsJsonObject().getAsJsonArray("endpoints").asList().stream()
+                                .map(e -> e.getAsJsonObject()
+                                        .getAsJsonArray("addresses")
+                                        .get(0)
+                                        .getAsString())
+                                .toList())
+                .toList();
+        assertEquals(List.of("IPv4 [10.244.1.7, 10.244.2.8]", "IPv6 [fd00:10:244:1::7, fd00:10:244:2::8]"), shapes);
+        assertEquals(2, Set.copyOf(slices.names()).size(), "two slices, two names");
+
+        Endpoints.Subset subset = new Gson()
+                .fromJson(get("/api/v1/namespaces/shop/endpoints/web").body(), Endpoints.class)
+                .subsets()
+                .get(0);
+        assertEquals(
+                List.of("10.244.1.7", "10.244.2.8"),
+                subset.addresses().stream().map(Endpoints.Address::ip).toList(),
+                "core/v1 Endpoints: the primary family only");
+
+        api.ipFamilies("shop", "web", "IPv6", "IPv4"); // IPv6 primary
+        assertEquals(
+                List.of("fd00:10:244:1::7"),
+                new Gson()
+                                .fromJson(
+                                        get("/api/v1/namespaces/shop/endpoints/web")
+                                                .body(),
+                                        Endpoints.class)
+                                .subsets()
+                                .get(0)
+                                .addresses()
+                                .stream()
+                                .map(Endpoints.Address::ip)
+                                .toList());
+        api.ipFamilies("shop", "web", "IPv4"); // single-stack again: the IPv6 slice goes
+        assertEquals("IPv4", onlySlice("web").get("addressType").getAsString());
+
+        // Without ipFamilies set, a Service's families are its endpoints'.
+        api.service("shop", "v6", KEMP, Map.of("vsid", "4"), HTTP).scale("shop", "v6", "fd00:10:244:1::9");
+        assertEquals("[\"IPv6\"]", serviceSpec("shop", "v6").get("ipFamilies").toString());
+        assertEquals(
+                "SingleStack", serviceSpec("shop", "v6").get("ipFamilyPolicy").getAsString());
+        assertEquals("IPv6", onlySlice("v6").get("addressType").getAsString());
+        assertEquals(
+                "fd00:10:244:1::9",
+                get("/api/v1/namespaces/shop/endpoints/v6")
+                        .body()
+                        .getAsJsonArray("subsets")
+                        .get(0)
+                        .getAsJsonObject()
+                        .getAsJsonArray("addresses")
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("ip")
+                        .getAsString());
+        assertThrows(IllegalArgumentException.class, () -> api.ipFamilies("shop", "web", "IPv4", "IPv4"));
+        assertThrows(IllegalArgumentException.class, () -> api.ipFamilies("shop", "web", "IPv5"));
     }
 }

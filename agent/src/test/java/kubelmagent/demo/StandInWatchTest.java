@@ -33,6 +33,7 @@ import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
+import kubelmagent.demo.StandInKubernetesApi.Node;
 import kubelmagent.demo.StandInKubernetesApi.Port;
 import kubelmagent.tls.Pem;
 import org.junit.jupiter.api.AfterEach;
@@ -418,6 +419,98 @@ class StandInWatchTest {
         assertEquals(1, items(list(SERVICES)).size());
         assertEquals(1, items(list(ENDPOINTS)).size());
         assertEquals(8, api.openWatches());
+    }
+
+    // ---- Nodes ----
+
+    static final String NODES = "/api/v1/nodes";
+
+    /** {@code TYPE name} of each event on cluster-scoped objects. */
+    static List<String> describeNodes(List<JsonObject> events) {
+        return events.stream()
+                .map(e -> e.get("type").getAsString() + " " + name(e))
+                .toList();
+    }
+
+    @Test
+    void aNodeWatchSeesNodesAddedChangedAndDeletedAndResumesFromAResourceVersion() throws Exception {
+        api.node("node-1", "192.168.50.11");
+        JsonObject listed = list(NODES);
+        long listedAt = resourceVersion(listed);
+        Watch fromList = watch(NODES + "?watch=true&resourceVersion=" + listedAt);
+        Watch fromNow = watch(NODES + "?watch=true");
+        Watch selected = watch(NODES + "?watch=true&resourceVersion=" + listedAt + "&labelSelector="
+                + q("!" + Node.EXCLUDE_FROM_EXTERNAL_LOAD_BALANCERS));
+        awaitOpenWatches(3);
+        List<JsonObject> initial = fromNow.next(1);
+        assertEquals(List.of("ADDED node-1"), describeNodes(initial));
+        assertEquals(items(listed), List.of(item(initial.get(0))));
+
+        api.node("node-2", "192.168.50.12");
+        api.node(Node.of("node-1", "192.168.50.11").cordoned());
+        api.service("shop", "web", KEMP, Map.of(), HTTP); // not a node: not on these watches
+        api.node(Node.of("node-2", "192.168.50.12").excludedFromExternalLoadBalancers());
+        api.node(Node.of("node-1", "192.168.50.11").cordoned()); // no change, no event
+        api.deleteNode("node-1");
+
+        List<JsonObject> events = fromList.next(4);
+        assertEquals(
+                List.of("ADDED node-2", "MODIFIED node-1", "MODIFIED node-2", "DELETED node-1"), describeNodes(events));
+        assertEquals("Node", events.get(0).getAsJsonObject("object").get("kind").getAsString());
+        assertEquals(
+                "v1", events.get(0).getAsJsonObject("object").get("apiVersion").getAsString());
+        assertTrue(events.get(1)
+                .getAsJsonObject("object")
+                .getAsJsonObject("spec")
+                .get("unschedulable")
+                .getAsBoolean());
+        assertTrue(
+                events.get(3)
+                        .getAsJsonObject("object")
+                        .getAsJsonObject("spec")
+                        .get("unschedulable")
+                        .getAsBoolean(),
+                "the last state of what is deleted");
+        long previous = listedAt;
+        for (JsonObject event : events) {
+            long revision = resourceVersion(event.getAsJsonObject("object"));
+            assertTrue(revision > previous, revision + " after " + previous);
+            previous = revision;
+        }
+        assertEquals(previous, resourceVersion(list(NODES)), "the list's resourceVersion is the last change's");
+        assertEquals(describeNodes(events), describeNodes(fromNow.next(4)));
+        assertEquals(
+                List.of("ADDED node-2", "MODIFIED node-1", "DELETED node-2", "DELETED node-1"),
+                describeNodes(selected.next(4)),
+                "a node labelled to be excluded stops matching");
+
+        // A watch from a resourceVersion in between gets exactly what came after it.
+        long afterCordon = resourceVersion(events.get(1).getAsJsonObject("object"));
+        Watch resumed = watch(NODES + "?watch=true&resourceVersion=" + afterCordon);
+        assertEquals(List.of("MODIFIED node-2", "DELETED node-1"), describeNodes(resumed.next(2)));
+        awaitOpenWatches(4);
+        api.node("node-3", "192.168.50.13");
+        assertEquals(List.of("ADDED node-3"), describeNodes(resumed.next(1)));
+    }
+
+    @Test
+    void anInjectedFailureAnswersANodeWatchAndCompactionExpiresOne() throws Exception {
+        api.node("node-1", "192.168.50.11");
+        long listed = resourceVersion(list(NODES));
+        api.failNext(NODES, 1, 403);
+        Watch forbidden = watch(NODES + "?watch=true&resourceVersion=" + listed);
+        assertEquals(403, forbidden.code);
+        assertTrue(
+                forbidden.error.get("message").getAsString().contains("cannot watch resource \"nodes\""),
+                forbidden.error.toString());
+
+        api.node(Node.of("node-1", "192.168.50.11").notReady());
+        api.compactHistory();
+        Watch old = watch(NODES + "?watch=true&resourceVersion=" + listed);
+        JsonObject error = old.next(1).get(0);
+        assertEquals("ERROR", error.get("type").getAsString());
+        assertEquals(410, error.getAsJsonObject("object").get("code").getAsInt());
+        assertSame(Watch.END, old.end());
     }
 
     // ---- helpers ----
