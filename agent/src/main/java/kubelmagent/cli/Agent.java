@@ -43,7 +43,7 @@ final class Agent implements AutoCloseable {
                 new Reconciler.Options(
                         config.policy(),
                         config.removals(),
-                        config.podCidrs(),
+                        config.networks(),
                         config.loadMaster().nonLocal(),
                         dryRun,
                         false,

@@ -2,6 +2,8 @@ package kubelmagent.cli;
 
 import kubelmagent.config.AgentConfig;
 import kubelmagent.log.Log;
+import kubelmagent.model.Backends;
+import kubelmagent.model.Networks;
 import kubelmagent.plan.RemovalPolicy;
 
 /** Operator-facing one-line descriptions of the configuration (never with secrets). */
@@ -29,18 +31,23 @@ final class Describe {
                 + (c.watch() ? ", watch on" : ", watch off")
                 + ", state in " + c.stateDir()
                 + ", policy: " + c.policy().describe()
-                + ", pod networks: "
-                + (c.podCidrs().isEmpty()
-                        ? "not checked"
-                        : c.podCidrs().stream()
-                                .map(Object::toString)
-                                .collect(java.util.stream.Collectors.joining(", ")))
+                + ", " + networks(c.networks())
+                + ", Services served by "
+                + (c.modes().defaultMode() == Backends.PODS ? "their pods" : "their nodes' NodePorts")
+                + " unless annotated, nodes reached at "
+                + (c.modes().externalNodeAddress() ? "InternalIP, else ExternalIP" : "InternalIP")
                 + ", removals: " + removals(c.removals())
                 + ", metrics "
                 + (c.metricsListen() == null
                         ? "off"
                         : "on " + c.metricsListen().getAddress().getHostAddress() + ":"
                                 + c.metricsListen().getPort());
+    }
+
+    /** {@code pod networks: 10.244.0.0/16, node networks: not checked}. */
+    static String networks(Networks n) {
+        return "pod networks: " + (n.pods().isEmpty() ? "not checked" : n.describe(Backends.PODS)) + ", node networks: "
+                + (n.nodes().isEmpty() ? "not checked" : n.describe(Backends.NODE_PORTS));
     }
 
     private static String removals(RemovalPolicy r) {
@@ -64,7 +71,7 @@ final class Describe {
                     + " Virtual Service by its vsid annotation; to limit which namespaces may bind which VS, add"
                     + " policy.bindings");
         }
-        if (c.podCidrs().isEmpty()) {
+        if (c.networks().pods().isEmpty()) {
             LOG.warning("no pod networks (kubernetes.podCidrs in agent.yaml): endpoint addresses are not checked, so"
                     + " whoever can write an EndpointSlice, or the Endpoints of a Service without selector, can make any"
                     + " address the LoadMaster reaches a Real Server; set kubernetes.podCidrs to the cluster's pod"

@@ -100,9 +100,12 @@ public final class Main {
         if (args.status()) {
             return status(config, args.json(), out);
         }
-        if (args.adopt() && config.podCidrs().isEmpty()) {
-            LOG.err(args.config() + ": --adopt needs kubernetes.podCidrs (the pod networks, e.g. [10.244.0.0/16]):"
-                    + " only Real Servers inside them that match a ready endpoint are adopted; add it and run again");
+        if (args.adopt()
+                && config.networks().pods().isEmpty()
+                && config.networks().nodes().isEmpty()) {
+            LOG.err(args.config() + ": --adopt needs kubernetes.podCidrs (the pod networks, e.g. [10.244.0.0/16]),"
+                    + " or kubernetes.nodeCidrs for Services in NodePort mode: only Real Servers inside them that"
+                    + " match a ready endpoint (or an eligible node) are adopted; add it and run again");
             return CONFIG;
         }
         return runAgent(
@@ -112,7 +115,7 @@ public final class Main {
                 new Reconciler.Options(
                         config.policy(),
                         config.removals(),
-                        config.podCidrs(),
+                        config.networks(),
                         config.loadMaster().nonLocal(),
                         args.dryRun(),
                         args.forceRemovals(),
@@ -126,7 +129,8 @@ public final class Main {
                 + (options.forceRemovals() ? " (--force-removals: the first pass ignores the capacity guard)" : "")
                 + (options.adopt()
                         ? " (--adopt: the first pass accepts the LoadMaster as it is and adopts the Real"
-                                + " Servers that match ready endpoints inside " + options.podCidrs() + ")"
+                                + " Servers that match ready endpoints inside the networks: "
+                                + Describe.networks(options.networks()) + ")"
                         : "")
                 + ": " + Describe.config(config));
         Describe.warnAboutRiskySettings(config);

@@ -3,9 +3,10 @@ package kubelmagent.config;
 import java.nio.file.Path;
 import java.util.List;
 import kubelmagent.kube.KubernetesConnection;
+import kubelmagent.kube.NodeModeSettings;
 import kubelmagent.kube.Selector;
 import kubelmagent.loadmaster.LoadMasterConnection;
-import kubelmagent.model.Cidr;
+import kubelmagent.model.Networks;
 import kubelmagent.plan.BindingPolicy;
 import kubelmagent.plan.RemovalPolicy;
 
@@ -23,8 +24,10 @@ import kubelmagent.plan.RemovalPolicy;
  *                    {@code sync.removalConfirmations}, {@code sync.maxRemovalFraction},
  *                    {@code sync.maxRemovalMinimum})
  * @param policy      which namespaces may bind which Virtual Services ({@code policy.bindings})
- * @param podCidrs    the pod networks ({@code kubernetes.podCidrs}); only Real Servers inside them can be
+ * @param networks    the pod and node networks ({@code kubernetes.podCidrs}, {@code kubernetes.nodeCidrs}):
+ *                    addresses outside them never become Real Servers, and only Real Servers inside them can be
  *                    adopted with {@code --adopt}
+ * @param modes       {@code kubernetes.defaultMode} and {@code kubernetes.nodeAddress}
  * @param metricsListen where to serve /metrics, /healthz and /readyz ({@code metrics.listen}); null: off
  * @param readyWithin /readyz is ready while the last successful pass is at most this old (3 passes)
  * @param warnings    what is risky but allowed, such as a credential file other users can read; each
@@ -41,14 +44,14 @@ public record AgentConfig(
         Path stateDir,
         RemovalPolicy removals,
         BindingPolicy policy,
-        List<Cidr> podCidrs,
+        Networks networks,
+        NodeModeSettings modes,
         java.net.InetSocketAddress metricsListen,
         java.time.Duration readyWithin,
         List<String> warnings) {
 
     public AgentConfig {
         namespaces = List.copyOf(namespaces);
-        podCidrs = List.copyOf(podCidrs);
         warnings = List.copyOf(warnings);
     }
 }

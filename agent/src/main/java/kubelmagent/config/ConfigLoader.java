@@ -137,7 +137,8 @@ public final class ConfigLoader {
                 sync.stateDir(),
                 sync.removals(),
                 policy,
-                kubernetes.podCidrs(),
+                kubernetes.networks(),
+                kubernetes.modes(),
                 metricsListen,
                 sync.passGap().multipliedBy(3),
                 files.warnings());

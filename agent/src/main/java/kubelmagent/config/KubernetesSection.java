@@ -10,17 +10,22 @@ import java.util.Set;
 import kubelmagent.config.ConfigFiles.Credential;
 import kubelmagent.config.ConfigFiles.FileContent;
 import kubelmagent.kube.KubernetesConnection;
+import kubelmagent.kube.NodeModeSettings;
+import kubelmagent.model.Backends;
 import kubelmagent.model.Cidr;
+import kubelmagent.model.Networks;
 import kubelmagent.yaml.Problems;
 import kubelmagent.yaml.YamlSection;
 
 /**
  * The {@code kubernetes} section: how to reach the API server ({@code server} with {@code tokenFile},
- * or a {@code kubeconfig}), which namespaces to watch and which networks are the pods'.
+ * or a {@code kubeconfig}), which namespaces to watch, which networks are the pods' and the nodes', and how
+ * Services are served by default (pods or nodes).
  *
  * @param connection null if a problem was reported
  */
-record KubernetesSection(KubernetesConnection connection, List<String> namespaces, List<Cidr> podCidrs) {
+record KubernetesSection(
+        KubernetesConnection connection, List<String> namespaces, Networks networks, NodeModeSettings modes) {
 
     static final List<String> KEYS = List.of(
             "server",
@@ -31,13 +36,18 @@ record KubernetesSection(KubernetesConnection connection, List<String> namespace
             "insecureSkipTlsVerify",
             "namespaces",
             "timeout",
-            "podCidrs");
+            "podCidrs",
+            "nodeCidrs",
+            "defaultMode",
+            "nodeAddress");
 
     static final String NAMESPACE_LIST = "must be a list of names";
     static final String NAMESPACE_NAME = "must be a namespace name (lowercase letters, digits and '-')";
     static final String NAMESPACE_TOO_LONG = "must be a namespace name of at most 63 characters";
     static final String CIDR_LIST = "must be a list of networks such as [10.244.0.0/16]";
     private static final String CIDR = "must be a network such as 10.244.0.0/16";
+    static final String DEFAULT_MODE = "must be pods or nodeports";
+    static final String NODE_ADDRESS = "must be internal or external";
 
     static KubernetesSection read(YamlSection s, ConfigFiles files) {
         boolean hasServer = s.has("server");
@@ -55,7 +65,10 @@ record KubernetesSection(KubernetesConnection connection, List<String> namespace
         Boolean insecure = s.bool("insecureSkipTlsVerify");
         List<String> namespaces = namespaces(s);
         Duration timeout = Connections.timeout(s);
-        List<Cidr> podCidrs = podCidrs(s);
+        Networks networks = new Networks(cidrs(s, "podCidrs"), cidrs(s, "nodeCidrs"));
+        Backends defaultMode =
+                oneOf(s, "defaultMode", DEFAULT_MODE, "pods", "nodeports") == 1 ? Backends.NODE_PORTS : Backends.PODS;
+        boolean external = oneOf(s, "nodeAddress", NODE_ADDRESS, "internal", "external") == 1;
 
         if (hasServer && hasKubeconfig) {
             s.sectionProblem("set either server or kubeconfig, not both");
@@ -78,7 +91,7 @@ record KubernetesSection(KubernetesConnection connection, List<String> namespace
             connection =
                     Connections.fromKubeconfig(s, files, kubeconfig.path(), context, tokenFile, cas, insecure, timeout);
         }
-        return new KubernetesSection(connection, namespaces, podCidrs);
+        return new KubernetesSection(connection, namespaces, networks, new NodeModeSettings(defaultMode, external));
     }
 
     private static List<String> namespaces(YamlSection s) {
@@ -108,8 +121,25 @@ record KubernetesSection(KubernetesConnection connection, List<String> namespace
         return names;
     }
 
-    private static List<Cidr> podCidrs(YamlSection s) {
-        List<YamlSection.Item> items = s.scalarItems("podCidrs", CIDR_LIST, CIDR);
+    /** The index of the value among {@code values}; 0 (the default) when the key is absent or wrong. */
+    private static int oneOf(YamlSection s, String key, String mustBe, String... values) {
+        if (!s.has(key)) {
+            return 0;
+        }
+        String text = s.scalar(key, mustBe);
+        if (text == null) {
+            return 0;
+        }
+        int i = List.of(values).indexOf(text);
+        if (i < 0) {
+            s.problem(key, mustBe + Problems.got(text));
+            return 0;
+        }
+        return i;
+    }
+
+    private static List<Cidr> cidrs(YamlSection s, String key) {
+        List<YamlSection.Item> items = s.scalarItems(key, CIDR_LIST, CIDR);
         if (items == null) {
             return List.of();
         }

@@ -15,12 +15,15 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import kubelmagent.model.Backends;
 import kubelmagent.model.CapacityHistory;
 import kubelmagent.model.CurrentState;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
+import kubelmagent.model.IpAddress;
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
+import kubelmagent.model.Networks;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Problem;
 import kubelmagent.model.RealServer;
@@ -114,7 +117,9 @@ public final class Planner {
         static Bindings settle(DesiredState desired, CurrentState current, Ledger ledger, Rules rules, Builder plan) {
             Bindings b = new Bindings();
             SortedMap<VirtualServiceId, List<ServiceRef>> claimants = new TreeMap<>();
-            Map<ServiceRef, DesiredService> readable = new LinkedHashMap<>();
+            // By VS: a Service bound to several VSs is one DesiredService per VS. Where two claim one VS, the
+            // claim is a conflict and this map is not used for it.
+            Map<VirtualServiceId, DesiredService> readable = new LinkedHashMap<>();
             // A claim the binding policy does not allow is no claim: it neither holds the VS nor conflicts.
             for (SkippedService s : desired.skipped()) {
                 boolean allowed =
@@ -127,7 +132,7 @@ public final class Planner {
             for (DesiredService s : desired.services()) {
                 if (rules.policy().allows(s.service().namespace(), s.vs())) {
                     claimants.computeIfAbsent(s.vs(), k -> new ArrayList<>()).add(s.service());
-                    readable.put(s.service(), s);
+                    readable.put(s.vs(), s);
                 } else {
                     b.skip(s.service(), null);
                     plan.problem(Problem.of(
@@ -157,7 +162,7 @@ public final class Planner {
                     }
                     continue;
                 }
-                DesiredService service = readable.get(refs.get(0));
+                DesiredService service = readable.get(id);
                 if (service != null) {
                     Applied applied = usable(service, current, plan);
                     if (applied == null) {
@@ -495,23 +500,32 @@ public final class Planner {
         if (!owned.isEmpty() && !ref.equals(owned.service()) && trusted) {
             plan.ledger(new LedgerStep.Owner(id, ref));
         }
-        Set<Member> refused = Stream.concat(port.members().stream(), port.draining().stream())
-                .filter(m -> !rules.allowsAddress(m.ip()))
+        Backends backends = applied.service().backends();
+        Boolean ipv6 = ipv6(vs, current);
+        Set<Member> ready = sameFamily(port.members(), ipv6);
+        Set<Member> draining = sameFamily(port.draining(), ipv6);
+        Set<Member> refused = Stream.concat(ready.stream(), draining.stream())
+                .filter(m -> !rules.allowsAddress(m.ip(), backends))
                 .collect(Collectors.toCollection(TreeSet::new));
         if (!refused.isEmpty()) {
+            String key = Networks.key(backends);
             plan.problem(Problem.of(
                     ref,
-                    ref + ": endpoint address(es) "
+                    ref + ": " + (backends == Backends.PODS ? "endpoint" : "node") + " address(es) "
                             + refused.stream()
                                     .map(Member::ip)
                                     .distinct()
                                     .limit(10)
                                     .collect(Collectors.joining(", ")) + (refused.size() > 10 ? ", ..." : "")
-                            + " are outside kubernetes.podCidrs ("
-                            + rules.podCidrs().stream().map(Object::toString).collect(Collectors.joining(", "))
+                            + " are outside " + key + " ("
+                            + rules.networks().describe(backends)
                             + "), so they are not made Real Servers (and the agent's"
-                            + " Real Servers there are left as they are); if they are pods, add their network to"
-                            + " kubernetes.podCidrs, otherwise find out who wrote them into the Service's endpoints"));
+                            + " Real Servers there are left as they are); "
+                            + (backends == Backends.PODS
+                                    ? "if they are pods, add their network to kubernetes.podCidrs, otherwise find out"
+                                            + " who wrote them into the Service's endpoints"
+                                    : "if they are the cluster's nodes, add their network to kubernetes.nodeCidrs,"
+                                            + " otherwise find out who registered those Nodes")));
         }
         boolean adds = !(rules.nonLocal() && Boolean.FALSE.equals(current.nonLocalRealServers()));
         if (rules.nonLocal() && vs.transparent()) {
@@ -524,7 +538,7 @@ public final class Planner {
                             + " on a subnet of the LoadMaster"));
         }
         Map<Member, RealServer> present = byMember(vs.realServers());
-        for (Member m : port.members()) {
+        for (Member m : ready) {
             if (refused.contains(m)) {
                 continue;
             }
@@ -544,12 +558,12 @@ public final class Planner {
                 }
             } else if (!owned.members().contains(m)
                     && rules.adopt()
-                    && !rules.podCidrs().isEmpty()) {
+                    && !rules.networks().of(backends).isEmpty()) {
                 plan.ledger(new LedgerStep.Adopt(id, m, ref));
             }
         }
         if (trusted) {
-            for (Member m : port.draining()) {
+            for (Member m : draining) {
                 if (owned.members().contains(m) && present.containsKey(m) && !refused.contains(m)) {
                     drain(m, ref, present.get(m), owned.retiring().get(m), vsPlan);
                 }
@@ -557,10 +571,7 @@ public final class Planner {
         }
         if (complete && trusted) {
             for (Member m : owned.members()) {
-                if (present.containsKey(m)
-                        && !port.members().contains(m)
-                        && !port.draining().contains(m)
-                        && !refused.contains(m)) {
+                if (present.containsKey(m) && !ready.contains(m) && !draining.contains(m) && !refused.contains(m)) {
                     retireAbsent(m, ref, present.get(m), owned.retiring().get(m), "no longer a ready endpoint", vsPlan);
                 }
             }
@@ -569,12 +580,42 @@ public final class Planner {
             release(
                     id,
                     owned.members().stream()
-                            .filter(m ->
-                                    !present.containsKey(m) && !port.members().contains(m))
+                            .filter(m -> !present.containsKey(m) && !ready.contains(m))
                             .toList(),
                     "they are gone from the LoadMaster",
                     plan);
         }
+    }
+
+    /**
+     * Whether the VS listens on IPv6 (true) or IPv4 (false): its address, or for a SubVS its parent's; null
+     * when that is not known, and then members of both families are offered to it.
+     */
+    private static Boolean ipv6(VirtualService vs, CurrentState current) {
+        String address = vs.address();
+        if (address.isEmpty() && vs.masterVsId() != null) {
+            VirtualService parent = current.virtualServices().get(vs.masterVsId());
+            address = parent == null ? "" : parent.address();
+        }
+        byte[] bytes = IpAddress.parse(address);
+        return bytes == null ? null : bytes.length == 16;
+    }
+
+    /**
+     * The members a VS of that family receives: an IPv4 VS the IPv4 endpoints of a dual-stack Service, an IPv6 VS
+     * the IPv6 ones. The others are not its business: neither added nor missed there.
+     */
+    private static Set<Member> sameFamily(Set<Member> members, Boolean ipv6) {
+        if (ipv6 == null) {
+            return members;
+        }
+        Set<Member> same = new TreeSet<>();
+        for (Member m : members) {
+            if (IpAddress.isIpv6(m.ip()) == ipv6) {
+                same.add(m);
+            }
+        }
+        return same;
     }
 
     /** An owned, present Real Server whose endpoint is terminating but still serving. */

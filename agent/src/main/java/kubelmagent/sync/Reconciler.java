@@ -26,11 +26,11 @@ import kubelmagent.loadmaster.VirtualServiceList;
 import kubelmagent.log.Log;
 import kubelmagent.log.PassContext;
 import kubelmagent.metrics.AgentMetrics;
-import kubelmagent.model.Cidr;
 import kubelmagent.model.CurrentState;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Ledger;
+import kubelmagent.model.Networks;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.PassResult;
 import kubelmagent.model.Problem;
@@ -74,8 +74,8 @@ public final class Reconciler {
      *
      * @param policy         which namespaces may bind which Virtual Services
      * @param removals       how cautiously Real Servers are taken out
-     * @param podCidrs       the pod networks: endpoint addresses outside them never become Real Servers
-     *                       (empty: not checked); {@code --adopt} takes over Real Servers inside them
+     * @param networks       the pod and node networks: addresses outside them never become Real Servers
+     *                       (an empty list: not checked); {@code --adopt} takes over Real Servers inside them
      * @param nonLocal       Real Servers are added as non-local: check that the LoadMaster allows them
      * @param dryRun         plan and log, change nothing
      * @param forceRemovals  the first pass ignores the capacity guard ({@code --force-removals})
@@ -89,7 +89,7 @@ public final class Reconciler {
     public record Options(
             BindingPolicy policy,
             RemovalPolicy removals,
-            List<Cidr> podCidrs,
+            Networks networks,
             boolean nonLocal,
             boolean dryRun,
             boolean forceRemovals,
@@ -100,7 +100,6 @@ public final class Reconciler {
         public static final int MAX_IN_FLIGHT = LoadMasterConnection.MAX_IN_FLIGHT;
 
         public Options {
-            podCidrs = List.copyOf(podCidrs);
             if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT) {
                 throw new IllegalArgumentException(
                         "maxInFlight must be from 1 to " + MAX_IN_FLIGHT + " (got " + maxInFlight + ")");
@@ -111,22 +110,22 @@ public final class Reconciler {
         public Options(
                 BindingPolicy policy,
                 RemovalPolicy removals,
-                List<Cidr> podCidrs,
+                Networks networks,
                 boolean nonLocal,
                 boolean dryRun,
                 boolean forceRemovals,
                 boolean adopt) {
-            this(policy, removals, podCidrs, nonLocal, dryRun, forceRemovals, adopt, 1);
+            this(policy, removals, networks, nonLocal, dryRun, forceRemovals, adopt, 1);
         }
 
         /** Everyday passes: no address check, no non-local check, no dry run, no override, no adoption. */
         public static Options of(BindingPolicy policy, RemovalPolicy removals) {
-            return new Options(policy, removals, List.of(), false, false, false, false);
+            return new Options(policy, removals, Networks.ANY, false, false, false, false);
         }
 
         /** These options with another {@link #maxInFlight}. */
         public Options withMaxInFlight(int n) {
-            return new Options(policy, removals, podCidrs, nonLocal, dryRun, forceRemovals, adopt, n);
+            return new Options(policy, removals, networks, nonLocal, dryRun, forceRemovals, adopt, n);
         }
     }
 
@@ -186,7 +185,7 @@ public final class Reconciler {
         RemovalPolicy removals =
                 first && options.forceRemovals() ? options.removals().forced() : options.removals();
         return new Rules(
-                options.policy(), removals, now, options.podCidrs(), options.nonLocal(), first && options.adopt());
+                options.policy(), removals, now, options.networks(), options.nonLocal(), first && options.adopt());
     }
 
     /** Reads Kubernetes, the ledger and the LoadMaster, and plans: the first half of every pass. */
@@ -268,6 +267,12 @@ public final class Reconciler {
                 String why = all.unreadable().get(id);
                 if (vs != null) {
                     read.put(id, vs);
+                    VirtualService parent = vs.masterVsId() == null
+                            ? null
+                            : all.virtualServices().get(vs.masterVsId());
+                    if (parent != null) {
+                        read.putIfAbsent(parent.id(), parent); // the address family a SubVS listens on is its parent's
+                    }
                 } else if (why != null) {
                     unreadable.put(id, why);
                 } else {

@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ConfigLoaderTest {
 
     private static final String KUBERNETES_KEYS =
-            "server, kubeconfig, context, tokenFile, caFile, insecureSkipTlsVerify, namespaces, timeout, podCidrs";
+            "server, kubeconfig, context, tokenFile, caFile, insecureSkipTlsVerify, namespaces, timeout, podCidrs, nodeCidrs,"
+                    + " defaultMode, nodeAddress";
     private static final String LOADMASTER_KEYS =
             "url, apiKeyFile, username, passwordFile, caFile, insecureSkipTlsVerify, nonLocal, timeout, maxInFlight";
     private static final String NAMESPACE_NAME = "must be a namespace name (lowercase letters, digits and '-')";

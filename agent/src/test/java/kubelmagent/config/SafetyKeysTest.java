@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import kubelmagent.kube.NodeModeSettings;
 import kubelmagent.model.Cidr;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.plan.BindingPolicy;
@@ -270,8 +271,12 @@ class SafetyKeysTest {
         AgentConfig config = fixture.with("kubernetes", "podCidrs: [10.244.0.0/16, \"fd00:10:244::/56\"]")
                 .load();
 
-        assertEquals(List.of(new Cidr("10.244.0.0", 16), new Cidr("fd00:10:244::", 56)), config.podCidrs());
-        assertEquals(List.of(), fixture.with("kubernetes", "-podCidrs").load().podCidrs());
+        assertEquals(
+                List.of(new Cidr("10.244.0.0", 16), new Cidr("fd00:10:244::", 56)),
+                config.networks().pods());
+        assertEquals(
+                List.of(),
+                fixture.with("kubernetes", "-podCidrs").load().networks().pods());
     }
 
     @Test
@@ -288,6 +293,38 @@ class SafetyKeysTest {
                         "kubernetes.podCidrs[3]: must be a network such as 10.244.0.0/16 (got nothing)",
                         "kubernetes.podCidrs[4]: must be a network such as 10.244.0.0/16 (got a list)"),
                 problems);
+    }
+
+    // ---- kubernetes.nodeCidrs, defaultMode, nodeAddress ----------------------------------------------
+
+    @Test
+    void readsTheNodeNetworksAndTheModeSettings() throws ConfigException {
+        AgentConfig config = fixture.with(
+                        "kubernetes",
+                        "nodeCidrs: [192.168.50.0/24, \"FD00:50::/64\"]\ndefaultMode: nodeports\nnodeAddress: external")
+                .load();
+
+        assertEquals(
+                List.of(new Cidr("192.168.50.0", 24), new Cidr("FD00:50::", 64)),
+                config.networks().nodes());
+        assertTrue(config.networks().allows("fd00:50:0:0::7", kubelmagent.model.Backends.NODE_PORTS));
+        assertEquals(new NodeModeSettings(kubelmagent.model.Backends.NODE_PORTS, true), config.modes());
+        assertEquals(
+                NodeModeSettings.DEFAULT,
+                fixture.with("kubernetes", "-defaultMode\n-nodeAddress").load().modes(),
+                "pods, InternalIP, unless agent.yaml says so");
+    }
+
+    @Test
+    void reportsEveryBadModeSettingWithItsPath() {
+        assertEquals(
+                List.of(
+                        "kubernetes.nodeCidrs[0]: must be a network such as 10.244.0.0/16: there is no / and prefix"
+                                + " length (got \"192.168.50.1\")",
+                        "kubernetes.defaultMode: must be pods or nodeports (got \"nodeport-ish\")",
+                        "kubernetes.nodeAddress: must be internal or external (got \"public\")"),
+                fixture.with("kubernetes", "nodeCidrs: [192.168.50.1]\ndefaultMode: nodeport-ish\nnodeAddress: public")
+                        .problems());
     }
 
     @Test

@@ -57,7 +57,7 @@ class ShippedConfigTest {
         assertEquals(RemovalPolicy.defaults(Duration.ofSeconds(10)), config.removals());
         assertEquals(Duration.ofSeconds(50), config.removals().drainTimeout());
         assertTrue(config.policy().isAllowAll());
-        assertEquals(List.of(), config.podCidrs());
+        assertEquals(List.of(), config.networks().pods());
     }
 
     @Test

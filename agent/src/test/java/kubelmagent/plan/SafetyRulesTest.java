@@ -25,6 +25,7 @@ import kubelmagent.model.CurrentState;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Ledger;
+import kubelmagent.model.Networks;
 import kubelmagent.model.Problem;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.Retiring;
@@ -56,6 +57,7 @@ class SafetyRulesTest {
         BindingPolicy policy = BindingPolicy.allowAll();
         RemovalPolicy removals = DEFAULTS;
         List<Cidr> podCidrs = List.of();
+        List<Cidr> nodeCidrs = List.of();
         boolean nonLocal;
         boolean adopt;
         Plan last;
@@ -67,7 +69,11 @@ class SafetyRulesTest {
 
         /** One pass: plan, apply, and return the changes rendered (sorted by letter). */
         String pass(DesiredState desired) {
-            last = Planner.plan(desired, lm, ledger, new Rules(policy, removals, now, podCidrs, nonLocal, adopt));
+            last = Planner.plan(
+                    desired,
+                    lm,
+                    ledger,
+                    new Rules(policy, removals, now, new Networks(podCidrs, nodeCidrs), nonLocal, adopt));
             lm = apply(lm, last);
             ledger = applyToLedger(ledger, last);
             return String.join(

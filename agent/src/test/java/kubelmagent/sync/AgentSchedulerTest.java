@@ -18,6 +18,7 @@ import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.DesiredState;
+import kubelmagent.model.Networks;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.plan.BindingPolicy;
 import kubelmagent.plan.RemovalPolicy;
@@ -66,7 +67,7 @@ class AgentSchedulerTest {
                 new Reconciler.Options(
                         BindingPolicy.allowAll(),
                         RemovalPolicy.defaults(Duration.ofSeconds(1)),
-                        List.of(),
+                        Networks.ANY,
                         false,
                         true,
                         false,

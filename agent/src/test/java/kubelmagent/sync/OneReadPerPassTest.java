@@ -20,6 +20,7 @@ import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.CurrentState;
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
+import kubelmagent.model.Networks;
 import kubelmagent.model.PassResult;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
@@ -73,7 +74,7 @@ class OneReadPerPassTest {
                 new Reconciler.Options(
                         BindingPolicy.allowAll(),
                         RemovalPolicy.defaults(INTERVAL),
-                        List.of(),
+                        Networks.ANY,
                         nonLocal,
                         false,
                         false,

@@ -26,6 +26,7 @@ import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
+import kubelmagent.model.Networks;
 import kubelmagent.model.PassResult;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
@@ -408,7 +409,7 @@ class ReconcilerTest {
                 new Reconciler.Options(
                         BindingPolicy.allowAll(),
                         RemovalPolicy.defaults(Duration.ofSeconds(10)),
-                        List.of(),
+                        Networks.ANY,
                         false,
                         true,
                         false,

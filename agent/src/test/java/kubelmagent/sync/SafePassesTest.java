@@ -18,6 +18,7 @@ import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.Member;
+import kubelmagent.model.Networks;
 import kubelmagent.model.PassResult;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.Retiring;
@@ -170,7 +171,7 @@ class SafePassesTest {
                 log.get(log.size() - 1));
 
         Reconciler forced = reconciler(
-                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), false, false, true, false));
+                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, Networks.ANY, false, false, true, false));
         assertEquals(9, forced.runOnce(StartedBy.ONCE).applied());
         clock.now = clock.now.plusSeconds(10);
         assertEquals(0, forced.runOnce(StartedBy.TIMER).held(), "the deletes of disabled RS are not take-outs");
@@ -181,7 +182,7 @@ class SafePassesTest {
     void forcingRemovalsLastsOnePassOnly() {
         cluster.service("web", 3, 10);
         Reconciler forced = reconciler(
-                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), false, false, true, false));
+                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, Networks.ANY, false, false, true, false));
         forced.runOnce(StartedBy.TIMER);
         cluster.service("web", 3, 1);
         assertEquals(9, forced.runOnce(StartedBy.TIMER).held());
@@ -229,7 +230,7 @@ class SafePassesTest {
         Reconciler adopting = reconciler(new Reconciler.Options(
                 BindingPolicy.allowAll(),
                 DEFAULTS,
-                List.of(kubelmagent.model.Cidr.parse("10.244.1.0/24")),
+                Networks.pods(List.of(kubelmagent.model.Cidr.parse("10.244.1.0/24"))),
                 false,
                 false,
                 false,
@@ -320,7 +321,7 @@ class SafePassesTest {
         Reconciler adopting = reconciler(new Reconciler.Options(
                 BindingPolicy.allowAll(),
                 DEFAULTS,
-                List.of(kubelmagent.model.Cidr.parse("10.244.0.0/16")),
+                Networks.pods(List.of(kubelmagent.model.Cidr.parse("10.244.0.0/16"))),
                 false,
                 false,
                 false,
@@ -376,7 +377,7 @@ class SafePassesTest {
     @Test
     void withNonLocalRealServersOffNoAddIsTriedUntilTheyAreOnAndTheSettingIsCheckedAgain() {
         Reconciler agent = reconciler(
-                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), true, false, false, false));
+                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, Networks.ANY, true, false, false, false));
         cluster.service("web", 3, 2);
         log.clear();
         agent.runOnce(StartedBy.TIMER);
@@ -400,7 +401,7 @@ class SafePassesTest {
     void noAddIsTriedOnATransparentVirtualService() {
         loadMaster.setNonLocalRealServers(true).setTransparent(3, true);
         Reconciler agent = reconciler(
-                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, List.of(), true, false, false, false));
+                new Reconciler.Options(BindingPolicy.allowAll(), DEFAULTS, Networks.ANY, true, false, false, false));
         cluster.service("web", 3, 2).service("api", 4, 1);
         agent.runOnce(StartedBy.TIMER);
         assertEquals(List.of(), loadMaster.realServers(VS3));
