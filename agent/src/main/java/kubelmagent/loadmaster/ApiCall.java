@@ -14,8 +14,8 @@ import kubelmagent.model.VirtualServiceId;
  * <p>Parameter order is fixed: {@code vs}, {@code rs}, {@code rsport}, {@code non_local},
  * {@code enable} or {@code param}, and the client appends {@code apikey} last (the LoadMaster ignores
  * the order). The description names the command and its non-secret parameters only, e.g.
- * {@code addrs vs=3 rs=10.244.1.7:8080}; it never holds the request body (which may carry the API key)
- * or a credential.
+ * {@code addrs vs=3 rs=10.244.1.7:8080} or {@code addrs vs=5 rs=[fd00::1]:8080}; it never holds the request
+ * body (which may carry the API key) or a credential.
  *
  * <p>The tests' {@code InMemoryLoadMaster} builds its refusals through the same methods, so the fake and the
  * real client word their failures identically.

@@ -43,7 +43,8 @@ import org.w3c.dom.Element;
  * {@code vs}, {@code rs}, {@code rsport}, {@code non_local} (on {@code addrs} and {@code modrs} when
  * {@link LoadMasterConnection#nonLocal()}), {@code enable} or {@code param}, then {@code apikey} when an
  * API key is configured, e.g. {@code vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=...} ({@code listvs}
- * has no parameters: {@code apikey=...} alone, or an empty body). Without an
+ * has no parameters: {@code apikey=...} alone, or an empty body). An IPv6 Real Server goes in its canonical
+ * form ({@link Member} keeps it so), percent-encoded: {@code rs=fd00%3A%3A1}. Without an
  * API key the client sends HTTP Basic credentials from username and password in an
  * {@code Authorization} header. So no credential is ever part of a request line, which proxies and
  * web servers log.

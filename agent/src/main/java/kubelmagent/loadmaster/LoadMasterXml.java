@@ -16,6 +16,7 @@ import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
+import kubelmagent.model.IpAddress;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
 import kubelmagent.model.VirtualService;
@@ -36,7 +37,9 @@ import org.xml.sax.SAXParseException;
  * nothing outside the body is loaded (no external DTD, entity or XInclude). Values are read
  * leniently: text is trimmed, numbers may carry whitespace, booleans may be {@code Y/N}, {@code 1/0}
  * or {@code true/false} in any case, and optional elements that older firmware omits
- * ({@code DnsName}, {@code RateLimit}, {@code Follow}, {@code Nrules}, ...) are not needed.
+ * ({@code DnsName}, {@code RateLimit}, {@code Follow}, {@code Nrules}, ...) are not needed. Addresses
+ * ({@code VSAddress}, an {@code <Rs>}'s {@code Addr}), IPv4 or IPv6, are read in canonical form
+ * ({@link IpAddress#canonical}), so an answer spelling {@code FD00:0:0:0:0:0:0:1} reads as {@code fd00::1}.
  */
 final class LoadMasterXml {
 
@@ -368,7 +371,8 @@ final class LoadMasterXml {
 
     /** The VS whose fields, {@code <Rs>} and {@code <SubVS>} children are the children of {@code fields}. */
     private static VirtualService virtualServiceIn(Element fields, VirtualServiceId id) throws UnreadableDataException {
-        String address = textOr(fields, "VSAddress", "");
+        // Canonical, as every address the agent compares: FD00:0:0::5 and fd00::5 are one VS address.
+        String address = IpAddress.canonical(textOr(fields, "VSAddress", ""));
         int port = intOr(fields, "VSPort", 0, "<VSPort>");
         String protocol = textOr(fields, "Protocol", "");
         String nickName = textOr(fields, "NickName", "");

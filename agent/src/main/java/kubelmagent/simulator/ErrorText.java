@@ -26,6 +26,12 @@ public enum ErrorText {
      * transparency "cannot be used with non-local Real Servers").
      */
     TRANSPARENT_NON_LOCAL(422, "Non-local Real Servers cannot be used on a transparent Virtual Service", false),
+    /**
+     * UNVERIFIED (invented): {@code addrs} of an address of the other family than the VS's (IPv6 into an IPv4
+     * VS, or the reverse), only while {@link SimulatedLoadMaster#setOtherFamilyRealServers} is off; by default
+     * the simulator takes such a Real Server.
+     */
+    OTHER_FAMILY(422, "Real Server address family does not match the Virtual Service", false),
     /** UNVERIFIED (low-confidence source): {@code addvs} of an address, port and protocol already in use. */
     DUPLICATE_VS(422, "Virtual Service already exists", false),
     /** UNVERIFIED (invented): {@code modvs createsubvs} on a VS that has Real Servers. */

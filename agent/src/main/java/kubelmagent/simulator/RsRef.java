@@ -1,13 +1,13 @@
 package kubelmagent.simulator;
 
-import java.util.Locale;
+import kubelmagent.model.IpAddress;
 
 /**
  * How a command names a Real Server inside a Virtual Service: {@code rs=!<RsIndex>}, or
  * {@code rs=<address>&rsport=<port>}.
  *
  * @param rsIndex the RsIndex, or 0 when the address and port are used
- * @param address the RS address (second form only)
+ * @param address the RS address (second form only), in canonical form ({@link IpAddress#canonical})
  * @param port    the RS port (second form only)
  */
 public record RsRef(int rsIndex, String address, int port) {
@@ -17,7 +17,7 @@ public record RsRef(int rsIndex, String address, int port) {
     }
 
     public static RsRef address(String address, int port) {
-        return new RsRef(0, address.strip().toLowerCase(Locale.ROOT), port);
+        return new RsRef(0, IpAddress.canonical(address), port);
     }
 
     public boolean byIndex() {
@@ -26,6 +26,9 @@ public record RsRef(int rsIndex, String address, int port) {
 
     @Override
     public String toString() {
-        return byIndex() ? "!" + rsIndex : address + ":" + port;
+        if (byIndex()) {
+            return "!" + rsIndex;
+        }
+        return address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
     }
 }

@@ -38,8 +38,15 @@ import kubelmagent.model.IpAddress;
  *       SubVS's slot in its parent takes an RsIndex too;</li>
  *   <li>a new Real Server: Status Down, Forward nat, Weight 1000, Limit 0, RateLimit 0, Follow 0,
  *       Enable Y, Critical N;</li>
+ *   <li>addresses, IPv4 or IPv6, are taken in any spelling ({@code FD00:0:0::0001}) and kept and shown
+ *       in canonical form ({@link IpAddress#canonical}: {@code fd00::1}); a VS or RS named by address is
+ *       found whatever the spelling;</li>
  *   <li>{@code addrs} on a parent VS (one with SubVSs) is refused ({@link ErrorText#PARENT_VS});
- *       a duplicate address and port is refused ({@link ErrorText#DUPLICATE_RS});</li>
+ *       a duplicate address and port is refused ({@link ErrorText#DUPLICATE_RS}), the address compared
+ *       canonically;</li>
+ *   <li>{@code addrs} takes a Real Server of the other address family than the VS's; as no local subnet
+ *       around the VS's address holds it, it is non-local unless {@link #setLocalSubnets} says otherwise;
+ *       {@link #setOtherFamilyRealServers} switches that off ({@link ErrorText#OTHER_FAMILY});</li>
  *   <li>non-local rule: an RS address outside the local subnets needs {@code nonlocalrs} on and
  *       {@code non_local=1}, else {@link ErrorText#NON_LOCAL}; with both, a VS whose {@code Transparent}
  *       is Y still refuses it ({@link ErrorText#TRANSPARENT_NON_LOCAL}). The local subnets are those set
@@ -64,6 +71,7 @@ public final class SimulatedLoadMaster {
     private final Faults faults = new Faults();
     private List<Cidr> localSubnets = List.of();
     private boolean nonLocalRs;
+    private boolean otherFamilyRealServers = true;
     private boolean apiEnabled = true;
     private int lastVsIndex;
     private int lastRsIndex;
@@ -149,7 +157,7 @@ public final class SimulatedLoadMaster {
      */
     public synchronized SimVirtualService addvs(String address, int port, String protocol, Map<String, String> params)
             throws RefusalException {
-        String addr = address.strip().toLowerCase(Locale.ROOT);
+        String addr = IpAddress.canonical(address);
         String prot = protocol.strip().toLowerCase(Locale.ROOT);
         if (IpAddress.parse(addr) == null) {
             throw refusal(ErrorText.INVALID_ADDRESS);
@@ -204,11 +212,14 @@ public final class SimulatedLoadMaster {
         if (!v.subVs.isEmpty()) {
             throw refusal(ErrorText.PARENT_VS);
         }
-        String addr = address.strip().toLowerCase(Locale.ROOT);
+        String addr = IpAddress.canonical(address);
         if (IpAddress.parse(addr) == null) {
             throw refusal(ErrorText.INVALID_ADDRESS);
         }
         checkPort(port, "rsport");
+        if (!otherFamilyRealServers && !sameFamily(v, addr)) {
+            throw refusal(ErrorText.OTHER_FAMILY);
+        }
         if (findRs(v, addr, port) != null) {
             throw refusal(ErrorText.DUPLICATE_RS);
         }
@@ -302,7 +313,7 @@ public final class SimulatedLoadMaster {
         if (services.containsKey(index)) {
             throw new IllegalStateException("VS " + index + " already exists");
         }
-        Vs v = new Vs(index, address, port, protocol, 0, 0);
+        Vs v = new Vs(index, IpAddress.canonical(address), port, protocol, 0, 0);
         v.settings.put("NickName", nickName == null ? "" : nickName);
         services.put(index, v);
         lastVsIndex = Math.max(lastVsIndex, index);
@@ -354,7 +365,7 @@ public final class SimulatedLoadMaster {
         if (!v.subVs.isEmpty()) {
             throw new IllegalStateException("VS " + vsIndex + " has SubVSs; add the Real Server to a SubVS");
         }
-        String addr = address.strip().toLowerCase(Locale.ROOT);
+        String addr = IpAddress.canonical(address);
         if (findRs(v, addr, port) != null) {
             throw new IllegalStateException("VS " + vsIndex + " already has Real Server " + addr + ":" + port);
         }
@@ -368,7 +379,7 @@ public final class SimulatedLoadMaster {
     /** A person deletes a Real Server. Returns whether it was there. */
     public synchronized boolean removeRealServerByHand(int vsIndex, String address, int port) {
         Vs v = existing(vsIndex);
-        Rs rs = findRs(v, address.strip().toLowerCase(Locale.ROOT), port);
+        Rs rs = findRs(v, IpAddress.canonical(address), port);
         return rs != null && v.realServers.remove(rs);
     }
 
@@ -443,6 +454,20 @@ public final class SimulatedLoadMaster {
         nonLocalRs = on;
     }
 
+    public synchronized boolean otherFamilyRealServers() {
+        return otherFamilyRealServers;
+    }
+
+    /**
+     * Whether {@code addrs} takes a Real Server of the other address family than its VS's (an IPv6 RS in an
+     * IPv4 VS, or the reverse): on by default, as a LoadMaster can translate between the families; off, such
+     * an {@code addrs} is refused ({@link ErrorText#OTHER_FAMILY}), for tests of a set-up that cannot.
+     * {@link #reset()} switches it on again.
+     */
+    public synchronized void setOtherFamilyRealServers(boolean on) {
+        otherFamilyRealServers = on;
+    }
+
     public synchronized boolean apiEnabled() {
         return apiEnabled;
     }
@@ -500,6 +525,7 @@ public final class SimulatedLoadMaster {
         faults.clear();
         localSubnets = List.of();
         nonLocalRs = false;
+        otherFamilyRealServers = true;
         apiEnabled = true;
         lastVsIndex = 0;
         lastRsIndex = 0;
@@ -588,7 +614,7 @@ public final class SimulatedLoadMaster {
                 }
                 v = new Vs(
                         s.index(),
-                        s.address().strip().toLowerCase(Locale.ROOT),
+                        IpAddress.canonical(s.address()),
                         s.port(),
                         s.protocol() == null ? "tcp" : s.protocol().strip().toLowerCase(Locale.ROOT),
                         0,
@@ -607,9 +633,13 @@ public final class SimulatedLoadMaster {
                 }
             }
             for (StateFile.RsState r : s.realServers() == null ? List.<StateFile.RsState>of() : s.realServers()) {
+                if (r.addr() == null || IpAddress.parse(r.addr()) == null) {
+                    throw new IllegalArgumentException(
+                            "VS " + s.index() + ": a Real Server needs an IP address (got " + r.addr() + ")");
+                }
                 Rs rs = new Rs(
                         r.rsIndex() == null ? ++maxRs : r.rsIndex(),
-                        r.addr().strip().toLowerCase(Locale.ROOT),
+                        IpAddress.canonical(r.addr()),
                         r.port(),
                         nanoClock.getAsLong());
                 rs.status = r.status() == null ? rs.status : r.status();
@@ -688,7 +718,7 @@ public final class SimulatedLoadMaster {
     }
 
     private Rs existingRs(int vsIndex, String address, int port) {
-        Rs rs = findRs(existing(vsIndex), address.strip().toLowerCase(Locale.ROOT), port);
+        Rs rs = findRs(existing(vsIndex), IpAddress.canonical(address), port);
         if (rs == null) {
             throw new IllegalStateException("VS " + vsIndex + " has no Real Server " + address + ":" + port);
         }
@@ -725,6 +755,14 @@ public final class SimulatedLoadMaster {
     private static boolean sameAddress(String have, String wanted, byte[] wantedBytes) {
         byte[] haveBytes = IpAddress.parse(have);
         return haveBytes != null && wantedBytes != null ? Arrays.equals(haveBytes, wantedBytes) : have.equals(wanted);
+    }
+
+    /** Whether {@code address} is of the family of the VS's own address (a SubVS's parent's). */
+    private boolean sameFamily(Vs v, String address) {
+        Vs top = v.parent == 0 ? v : services.get(v.parent);
+        byte[] vsBytes = top == null ? null : IpAddress.parse(top.address);
+        byte[] rsBytes = IpAddress.parse(address);
+        return vsBytes == null || rsBytes == null || vsBytes.length == rsBytes.length;
     }
 
     private boolean isLocal(Vs v, String address) {

@@ -36,6 +36,8 @@ import java.util.Map;
  *       absent), {@code status}, {@code dnsName}, {@code forward}, {@code weight}, {@code limit},
  *       {@code rateLimit}, {@code follow}, {@code enable}, {@code critical};</li>
  *   <li>{@code calls}: calls per command; written, ignored when loading.</li>
+ *   <li>Addresses (IPv4 or IPv6) may be written in any spelling; they are loaded, and saved, in canonical
+ *       form ({@code fd00::1}).</li>
  * </ul>
  */
 public final class StateFile {

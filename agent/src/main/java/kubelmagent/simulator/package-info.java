@@ -37,6 +37,21 @@
  *   <li>The duplicate-RS text {@code Real Server already exists} and the parent-VS text
  *       {@code Couldn't create RS} (low-confidence source), both 422; configurable with
  *       {@link kubelmagent.simulator.SimulatedLoadMaster#setText}.</li>
+ *   <li>Addresses: the appliance takes IPv4 and IPv6 for {@code vs} and {@code rs} (documented), in any
+ *       spelling (upper case, leading zeros, {@code ::} or not, percent-encoded or not); that it stores and
+ *       shows them in the canonical form of RFC 5952 ({@code <VSAddress>fd00::5</VSAddress>},
+ *       {@code <Addr>fd00::1</Addr>}, never {@code FD00:0:0::0001}), in every answer, {@code /simulator/state}
+ *       and the state file, is a guess; so is that {@code vs}/{@code rs} naming a VS or RS by address match
+ *       whatever the spelling, that the duplicate-RS refusal compares canonically ({@code fd00:0:0::1} is a
+ *       duplicate of {@code fd00::1}), and that a zone ({@code fe80::1%eth0}) or brackets
+ *       ({@code [fd00::1]}) are {@code Invalid address format}.</li>
+ *   <li>A Real Server of the other address family than its VS's (IPv6 in an IPv4 VS, or the reverse) is
+ *       accepted, as a LoadMaster can translate between the families in some set-ups; it counts as
+ *       non-local (no default local subnet around the VS's address holds it) unless
+ *       {@code setLocalSubnets} covers it. Tests can make the simulator refuse it instead:
+ *       {@link kubelmagent.simulator.SimulatedLoadMaster#setOtherFamilyRealServers}{@code (false)}, 422 with
+ *       the invented text {@code Real Server address family does not match the Virtual Service}
+ *       ({@link kubelmagent.simulator.ErrorText#OTHER_FAMILY}).</li>
  *   <li>The non-local rule and its text (invented, 422 {@code Real Server address is not on a local
  *       network}): an RS outside the local subnets needs {@code nonlocalrs} on and {@code non_local=1};
  *       local subnets default to the /24 (/64 for IPv6) around the VS address (a SubVS uses its

@@ -112,6 +112,25 @@ class InMemoryLoadMasterTest {
     }
 
     @Test
+    void keepsIpv6AddressesInCanonicalFormAndRefusesAnotherSpellingAsADuplicate() throws Exception {
+        VirtualServiceId v6 = VirtualServiceId.of(6);
+        lm.addVirtualService(6, "FD00:0:0:0:0:0:0:5", 443);
+        lm.addRealServer(v6, new Member("FD00:0:0::0001", 8443));
+        VirtualService vs = lm.listVirtualServices().virtualServices().get(v6);
+        assertEquals("fd00::5", vs.address());
+        assertEquals("[fd00::5]:443/tcp", vs.identity());
+        assertEquals(List.of(new Member("fd00::1", 8443)), lm.realServers(v6));
+        assertEquals(
+                "addrs vs=6 rs=[fd00::1]:8443: LoadMaster answered 422 \"Real Server already exists\"",
+                assertThrows(LoadMasterException.class, () -> lm.addRealServer(v6, new Member("fd00::1", 8443)))
+                        .getMessage());
+        lm.setRealServerEnabled(v6, new Member("fd00:0::1", 8443), false);
+        assertFalse(lm.showVirtualService(v6).realServers().get(0).enabled());
+        lm.deleteRealServer(v6, new Member("FD00::1", 8443));
+        assertEquals(List.of(), lm.realServers(v6));
+    }
+
+    @Test
     void answersNonLocalRealServersOffUntilSwitchedOnAndStillTakesEveryAddressAsLocal() throws Exception {
         assertFalse(lm.nonLocalRealServersEnabled(), "off, as on a factory-new appliance");
         lm.addRealServer(VS, A); // 10.244.1.7 is outside 10.0.0.5's /24, but every address is local here

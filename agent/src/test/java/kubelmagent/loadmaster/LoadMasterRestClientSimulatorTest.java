@@ -19,8 +19,10 @@ import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.secret.Secret;
 import kubelmagent.simulator.LoadMasterSimulator;
+import kubelmagent.simulator.RefusalException;
 import kubelmagent.simulator.SimRealServer;
 import kubelmagent.simulator.SimulatedLoadMaster;
+import kubelmagent.simulator.VsRef;
 import kubelmagent.tls.Pem;
 import kubelmagent.tls.TlsSettings;
 import org.junit.jupiter.api.AfterAll;
@@ -348,6 +350,106 @@ class LoadMasterRestClientSimulatorTest {
         assertEquals(
                 List.of(true),
                 lm.realServers(3).stream().map(SimRealServer::enabled).toList());
+    }
+
+    // ---- IPv6
+
+    /**
+     * An IPv6 VS and its Real Servers end to end: whatever the spelling they were given in, the client sends,
+     * and reads back, the canonical form, and the simulator takes every spelling as the same address.
+     */
+    @Test
+    void addsListsModifiesAndDeletesIpv6RealServersWhateverTheSpelling() throws Exception {
+        VirtualServiceId vs = VirtualServiceId.of(
+                lm.addvs("FD00:0:0:0:0:0:0:0005", 443, "tcp", Map.of()).index());
+        Member pod = new Member("FD00:0:0::0001", 8443); // outside the VS's /64 it would be non-local: inside it
+        lm.addrs(simulatorVs(vs), "fd00:0:0:0::2", 8443, Map.of(), false); // another client, another spelling
+        try (LoadMasterRestClient client = client()) {
+            client.addRealServer(vs, pod);
+            VirtualService listed =
+                    client.listVirtualServices().virtualServices().get(vs);
+            assertEquals("fd00::5", listed.address());
+            assertEquals("[fd00::5]:443/tcp", listed.identity());
+            assertEquals(
+                    List.of(
+                            new RealServer(1, new Member("fd00::2", 8443), true, 1000),
+                            new RealServer(2, new Member("fd00::1", 8443), true, 1000)),
+                    listed.realServers());
+            assertEquals(listed, client.showVirtualService(vs));
+
+            LoadMasterException duplicate = assertThrows(
+                    LoadMasterException.class, () -> client.addRealServer(vs, new Member("fd00:0::1", 8443)));
+            assertEquals(
+                    "addrs vs=" + vs + " rs=[fd00::1]:8443: LoadMaster answered 422 \"Real Server already exists\"",
+                    duplicate.getMessage());
+            assertEquals(
+                    "Real Server already exists",
+                    assertThrows(
+                                    RefusalException.class,
+                                    () -> lm.addrs(simulatorVs(vs), "FD00::0:1", 8443, Map.of(), false))
+                            .text(),
+                    "any spelling is the duplicate");
+
+            client.setRealServerEnabled(vs, new Member("fd00:0:0:0:0:0:0:1", 8443), false);
+            assertEquals(
+                    List.of(true, false),
+                    lm.realServers(vs.index()).stream()
+                            .map(SimRealServer::enabled)
+                            .toList());
+            client.deleteRealServer(vs, new Member("FD00::2", 8443));
+            assertEquals(
+                    List.of(new RealServer(2, new Member("fd00::1", 8443), false, 1000)),
+                    client.showVirtualService(vs).realServers());
+        }
+        assertEquals(
+                List.of("fd00::1"),
+                lm.realServers(vs.index()).stream().map(SimRealServer::addr).toList());
+    }
+
+    /**
+     * A VS takes Real Servers of the other family (the simulator's guess: the LoadMaster translates), as
+     * non-local ones; a set-up that cannot is refused with a text the client reports as it is.
+     */
+    @Test
+    void addsARealServerOfTheOtherFamilyAsANonLocalOneOrReportsItsRefusal() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "v4");
+        lm.addVirtualService(5, "fd00::5", 80, "tcp", "v6");
+        Member ipv6 = new Member("fd00:0:0:9::7", 8080);
+        Member ipv4 = new Member("10.244.1.7", 8080);
+        try (LoadMasterRestClient local =
+                client(connection(Secret.of(KEY), null, null, false, Duration.ofSeconds(5)))) {
+            assertEquals(
+                    "addrs vs=3 rs=[fd00:0:0:9::7]:8080: LoadMaster answered 422"
+                            + " \"Real Server address is not on a local network\"",
+                    assertThrows(LoadMasterException.class, () -> local.addRealServer(VS, ipv6))
+                            .getMessage());
+        }
+        try (LoadMasterRestClient client = client()) {
+            client.addRealServer(VS, ipv6);
+            client.addRealServer(VirtualServiceId.of(5), ipv4);
+            VirtualServiceList list = client.listVirtualServices();
+            assertEquals(
+                    List.of(new RealServer(1, ipv6, true, 1000)),
+                    list.virtualServices().get(VS).realServers());
+            assertEquals(
+                    List.of(new RealServer(2, ipv4, true, 1000)),
+                    list.virtualServices().get(VirtualServiceId.of(5)).realServers());
+
+            lm.setOtherFamilyRealServers(false);
+            LoadMasterException e = assertThrows(
+                    LoadMasterException.class, () -> client.addRealServer(VS, new Member("fd00::8", 8080)));
+            assertEquals(
+                    "addrs vs=3 rs=[fd00::8]:8080: LoadMaster answered 422"
+                            + " \"Real Server address family does not match the Virtual Service\"",
+                    e.getMessage());
+            assertTrue(e.isRefusal());
+            client.deleteRealServer(VS, ipv6); // what is there can still go
+        }
+        assertEquals(List.of(), lm.realServers(3));
+    }
+
+    private static VsRef simulatorVs(VirtualServiceId vs) {
+        return VsRef.index(vs.index());
     }
 
     @Test

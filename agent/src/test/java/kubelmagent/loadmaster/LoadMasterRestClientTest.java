@@ -163,6 +163,25 @@ class LoadMasterRestClientTest {
         assertEquals("vs=3&rs=fd00%3A%3A1&rsport=8080&non_local=1&apikey=a%2Bb%2Fc%3D%26d", body(server.takeRequest()));
     }
 
+    /** A Member is canonical however it was spelt, so every write names the RS as fd00::1, percent-encoded. */
+    @Test
+    void sendsIpv6RealServersInCanonicalFormPercentEncodedAndNamesThemSoInMessages() throws Exception {
+        Member pod = new Member("FD00:0:0:0:0:0:0:0001", 8080);
+        server.enqueue(xml(200, "addrs.xml"));
+        server.enqueue(xml(200, "modrs.xml"));
+        server.enqueue(xml(422, "error-unknown-rs.xml"));
+        LoadMasterException e;
+        try (LoadMasterRestClient lm = client(apiKey(), false)) {
+            lm.addRealServer(VS, pod);
+            lm.setRealServerEnabled(VS, pod, false);
+            e = assertThrows(LoadMasterException.class, () -> lm.deleteRealServer(VS, pod));
+        }
+        assertEquals("vs=3&rs=fd00%3A%3A1&rsport=8080&apikey=k3y", body(server.takeRequest()));
+        assertEquals("vs=3&rs=fd00%3A%3A1&rsport=8080&enable=N&apikey=k3y", body(server.takeRequest()));
+        assertEquals("vs=3&rs=fd00%3A%3A1&rsport=8080&apikey=k3y", body(server.takeRequest()));
+        assertEquals("delrs vs=3 rs=[fd00::1]:8080: LoadMaster answered 422 \"Unknown RS\"", e.getMessage());
+    }
+
     @Test
     void sendsBasicAuthWhenThereIsNoApiKey() throws Exception {
         server.enqueue(xml(200, "showvs-no-rs.xml"));
@@ -308,6 +327,28 @@ class LoadMasterRestClientTest {
     }
 
     @Test
+    void readsIpv6AddressesOfAListvsAnswerInCanonicalForm() throws Exception {
+        String text = new String(Fixtures.bytes("listvs-two-vs.xml"), StandardCharsets.ISO_8859_1);
+        String ipv6 = text.replace("<VSAddress>10.0.0.5</VSAddress>", "<VSAddress>FD00:0:0::0005</VSAddress>")
+                .replace("<Addr>10.244.3.4</Addr>", "<Addr>FD00:0:0:0:0:0:0:1</Addr>")
+                .replace("<Addr>10.244.3.5</Addr>", "<Addr>fd00::0002</Addr>");
+        assertTrue(!ipv6.contains("10.0.0.5") && !ipv6.contains("10.244.3."), "every address replaced");
+        server.enqueue(response(200, ipv6.getBytes(StandardCharsets.ISO_8859_1)));
+        VirtualServiceList list;
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            list = lm.listVirtualServices();
+        }
+        VirtualService parent = list.virtualServices().get(VS);
+        assertEquals("fd00::5", parent.address());
+        assertEquals("[fd00::5]:443/tcp", parent.identity());
+        assertEquals(
+                List.of(
+                        new RealServer(10, new Member("fd00::1", 9090), true, 1000),
+                        new RealServer(11, new Member("fd00::2", 9090), false, 500)),
+                list.virtualServices().get(VirtualServiceId.of(4)).realServers());
+    }
+
+    @Test
     void readsAnEmptyListvsAnswerAsALoadMasterWithoutVirtualServices() throws Exception {
         assertEquals(new VirtualServiceList(Map.of(), Map.of()), list("listvs-empty.xml"));
     }
@@ -433,6 +474,27 @@ class LoadMasterRestClientTest {
                         new RealServer(7, new Member("10.244.1.7", 8080), true, 1000),
                         new RealServer(8, new Member("10.244.2.9", 8080), false, 500)),
                 vs.realServers());
+    }
+
+    @Test
+    void readsIpv6AddressesOfAShowvsAnswerInCanonicalFormAsIfTheyWereSpeltSo() throws Exception {
+        VirtualService vs = show("showvs-ipv6.xml");
+        assertEquals("fd00::5", vs.address());
+        assertEquals("[fd00::5]:443/tcp", vs.identity());
+        assertEquals(
+                List.of(
+                        new RealServer(7, new Member("fd00::1", 8080), true, 1000),
+                        new RealServer(8, new Member("fd00:0:0:1::9", 8080), false, 500)),
+                vs.realServers());
+        assertEquals("fd00::1", vs.realServers().get(0).member().ip());
+        String canonical = new String(Fixtures.bytes("showvs-ipv6.xml"), StandardCharsets.ISO_8859_1)
+                .replace("FD00:0:0:0:0:0:0:5", "fd00::5")
+                .replace("FD00:0:0:0:0:0:0:1", "fd00::1")
+                .replace("fd00:0:0:1::0009", "fd00:0:0:1::9");
+        server.enqueue(response(200, canonical.getBytes(StandardCharsets.ISO_8859_1)));
+        try (LoadMasterRestClient lm = client(apiKey(), true)) {
+            assertEquals(lm.showVirtualService(VS), vs, "the same VS however the LoadMaster spells its addresses");
+        }
     }
 
     @Test

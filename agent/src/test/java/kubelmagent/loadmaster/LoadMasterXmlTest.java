@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Stream;
+import kubelmagent.model.Member;
 import kubelmagent.model.VirtualService;
 import kubelmagent.model.VirtualServiceId;
 import org.junit.jupiter.api.Test;
@@ -91,6 +92,28 @@ class LoadMasterXmlTest {
                 () -> LoadMasterXml.virtualService(
                         envelope(withVs("<MasterVSID>seven</MasterVSID>")).success(), VirtualServiceId.of(3)));
         assertEquals("<MasterVSID> is not a number (got \"seven\")", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"fd00::5,fd00::1", "FD00:0:0:0:0:0:0:5,FD00:0:0:0:0:0:0:1", "fd00:0:0::0005,fd00:0000::0:1"})
+    void readsIpv6AddressesInCanonicalFormWhateverTheSpelling(String vsAddress, String rsAddress) throws Exception {
+        String body = new String(withRs(""), StandardCharsets.ISO_8859_1)
+                .replace("<VSAddress>10.0.0.5</VSAddress>", "<VSAddress>" + vsAddress + "</VSAddress>")
+                .replace("<Addr>10.244.1.7</Addr>", "<Addr>" + rsAddress + "</Addr>")
+                .replace("<VSPort>80</VSPort>", "<VSPort>443</VSPort>\r\n<Protocol>tcp</Protocol>");
+        VirtualService vs = LoadMasterXml.virtualService(
+                envelope(body.getBytes(StandardCharsets.ISO_8859_1)).success(), VirtualServiceId.of(3));
+        assertEquals("fd00::5", vs.address());
+        assertEquals("[fd00::5]:443/tcp", vs.identity());
+        assertEquals(new Member("fd00::1", 8080), vs.realServers().get(0).member());
+        assertEquals("fd00::1", vs.realServers().get(0).member().ip());
+
+        String list = body.replace("<Success><Data>", "<Success><Data><VS>").replace("</Data>", "</VS></Data>");
+        VirtualService listed = LoadMasterXml.listAnswer(list.getBytes(StandardCharsets.ISO_8859_1))
+                .list()
+                .virtualServices()
+                .get(VirtualServiceId.of(3));
+        assertEquals(vs, listed);
     }
 
     @Test

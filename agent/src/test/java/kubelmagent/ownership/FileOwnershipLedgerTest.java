@@ -247,6 +247,32 @@ class FileOwnershipLedgerTest {
                 read);
     }
 
+    /** Whatever spelling an address was written in, it is read back as the Member the agent compares it with. */
+    @Test
+    void readsAnIpv6AddressInAnySpellingAsTheCanonicalMember() throws IOException {
+        Files.writeString(dir.resolve(FileOwnershipLedger.FILE_NAME), """
+                {"format": 2, "loadMaster": "https://10.0.0.2", "virtualServices": {"3": {"service": "shop/web",
+                  "identity": "[fd00::5]:443/tcp", "realServers": [
+                  {"ip": "FD00:0:0:0:0:0:0:0001", "port": 8080,
+                   "retiring": {"reason": "GONE", "since": "2026-11-29T06:00:00Z", "absentReads": 1,
+                                "disabledByAgent": true}},
+                  {"ip": "fd00:0:0::2", "port": 8080}]}}}""");
+        Member one = new Member("fd00::1", 8080);
+        Member two = new Member("fd00::2", 8080);
+        Ownership read = FileOwnershipLedger.readOnly(dir).snapshot().get(VS3);
+        assertEquals(Set.of(one, two), read.members());
+        assertEquals(
+                List.of("fd00::1", "fd00::2"),
+                read.members().stream().map(Member::ip).sorted().toList());
+        assertEquals(Set.of(one), read.retiring().keySet(), "the retiring entry is keyed by the canonical member");
+        try (FileOwnershipLedger ledger = FileOwnershipLedger.open(dir)) {
+            ledger.update(VS3, o -> o.without(List.of(new Member("fd00::2", 8080))));
+            assertEquals(Set.of(one), ledger.snapshot().get(VS3).members(), "forgotten by its canonical form");
+        }
+        String json = Files.readString(dir.resolve(FileOwnershipLedger.FILE_NAME));
+        assertTrue(json.contains("\"ip\": \"fd00::1\"") && !json.contains("FD00"), json);
+    }
+
     @Test
     void readsALedgerOfTheFirstFormatAsOneTheAgentDisabledAndThatNamesNoLoadMasterYet() throws IOException {
         Files.writeString(dir.resolve(FileOwnershipLedger.FILE_NAME), """

@@ -177,6 +177,36 @@ class FidelityTest {
                 http.get("/access/showrs?vs=1&rs=!1").body());
     }
 
+    /**
+     * No capture shows an IPv6 address: an IPv6 VS and RS are answered as the captures answer IPv4 ones, the
+     * address in canonical form (a guess) whatever the spelling it was given in.
+     */
+    @Test
+    void answersIpv6AddressesInCanonicalFormWhereTheCapturesHaveIpv4Ones() throws Exception {
+        lm.engine().addVirtualService(1, "FD00:0:0:0:0:0:0:123", 80, "tcp", "foo");
+        assertEquals(
+                captured("showvs.xml").replace("192.168.1.123", "fd00::123"),
+                http.get("/access/showvs?vs=1").text());
+        lm.engine().reset();
+        lm.engine().addVirtualService(1, "fd00:0::222", 80, "tcp", "foo");
+        assertEquals(
+                captured("listvs.xml").replace("192.168.1.222", "fd00::222"),
+                http.get("/access/listvs").text());
+        lm.engine().addRealServerByHand(1, "fd00::9", 80); // RsIndex 1, 2
+        lm.engine().addRealServerByHand(1, "fd00::8", 80);
+        assertEquals(
+                captured("addrs.xml").replace("10.10.10.10", "fd00::a:a"),
+                http.get("/access/addrs?vs=1&rs=FD00%3A0%3A0%3A0%3A0%3A0%3AA%3AA&rsport=8080&non_local=1")
+                        .text());
+        assertEquals(
+                captured("showrs.xml").replace("10.10.10.10", "fd00::a:a").replace("<RsIndex>1<", "<RsIndex>3<"),
+                http.get("/access/showrs?vs=1&rs=fd00:0:0::0a:000a&rsport=8080").text());
+    }
+
+    private static String captured(String name) {
+        return new String(resource("captures/" + name), StandardCharsets.ISO_8859_1);
+    }
+
     /** The python SDK's sample of a parent VS with two SubVSs shows {@code NumberOfRSs} 2: the slots count. */
     @Test
     void countsTheSubVsSlotsOfAParentInNumberOfRSs() throws Exception {

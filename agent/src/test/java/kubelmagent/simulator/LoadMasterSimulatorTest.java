@@ -108,6 +108,61 @@ class LoadMasterSimulatorTest {
     }
 
     @Test
+    void takesIpv6AddressesInAnySpellingEncodedOrNotAndAnswersThemInCanonicalForm() throws Exception {
+        SimulatorHttp.Answer added =
+                http.get("/access/addvs?vs=FD00%3A0%3A0%3A0%3A0%3A0%3A0%3A0005&port=443&prot=tcp&apikey=" + KEY);
+        assertEquals(200, added.status(), added.text());
+        assertTrue(added.text().contains("<VSAddress>fd00::5</VSAddress>"), added.text());
+        int vs = lm.engine().listvs().get(1).index();
+
+        SimulatorHttp.Answer rs = http.get("/access/addrs?vs=" + vs + "&rs=FD00:0:0::0001&rsport=8443&apikey=" + KEY);
+        assertEquals(200, rs.status(), rs.text());
+        assertTrue(rs.text().contains("<Addr>fd00::1</Addr>"), rs.text());
+        assertError(
+                http.post(
+                        "/access/addrs",
+                        "application/x-www-form-urlencoded",
+                        "vs=" + vs + "&rs=fd00%3A%3A1&rsport=8443&apikey=" + KEY),
+                422,
+                "Real Server already exists");
+        SimulatorHttp.Answer list = http.get("/access/listvs?apikey=" + KEY);
+        assertTrue(
+                list.text().contains("<VSAddress>fd00::5</VSAddress>")
+                        && list.text().contains("<Addr>fd00::1</Addr>"),
+                list.text());
+        SimulatorHttp.Answer byTriple = http.get(
+                "/access/showrs?vs=fd00:0::5&port=443&prot=tcp&rs=fd00%3A0%3A%3A1" + "&rsport=8443&apikey=" + KEY);
+        assertEquals(200, byTriple.status(), byTriple.text());
+        assertTrue(byTriple.text().contains("<Addr>fd00::1</Addr>"), byTriple.text());
+        assertEquals(
+                200,
+                http.get("/access/modrs?vs=" + vs + "&rs=FD00::1&rsport=8443&enable=N&apikey=" + KEY)
+                        .status());
+        assertFalse(lm.engine().realServers(vs).get(0).enabled());
+
+        JsonObject v2 = JsonParser.parseString(http.v2("{\"cmd\": \"addrs\", \"vs\": " + vs
+                                + ", \"rs\": \"FD00:0::2\", \"rsport\": 8443, \"apikey\": \"" + KEY + "\"}")
+                        .text())
+                .getAsJsonObject();
+        assertEquals(
+                "fd00::2",
+                v2.getAsJsonArray("Rs").get(0).getAsJsonObject().get("Addr").getAsString());
+        JsonObject shown = JsonParser.parseString(
+                        http.v2("{\"cmd\": \"showvs\", \"vs\": " + vs + ", \"apikey\": \"" + KEY + "\"}")
+                                .text())
+                .getAsJsonObject();
+        assertEquals("fd00::5", shown.get("VSAddress").getAsString());
+
+        assertEquals(
+                200,
+                http.get("/access/delrs?vs=" + vs + "&rs=fd00%3A0%3A0%3A0%3A0%3A0%3A0%3A1&rsport=8443&apikey=" + KEY)
+                        .status());
+        assertEquals(
+                List.of("fd00::2"),
+                lm.engine().realServers(vs).stream().map(SimRealServer::addr).toList());
+    }
+
+    @Test
     void answersApiV2InFlattenedJson() throws Exception {
         lm.engine().addRealServerByHand(3, "10.0.0.20", 8080);
         SimulatorHttp.Answer a = http.v2("{\"cmd\": \"showvs\", \"vs\": 3, \"apikey\": \"" + KEY + "\"}");
@@ -364,6 +419,23 @@ class LoadMasterSimulatorTest {
     }
 
     @Test
+    void showsIpv6AddressesInItsStateAsItAnswersThem() throws Exception {
+        lm.engine().addVirtualService(4, "FD00:0::5", 443, "tcp", "v6");
+        lm.engine().addRealServerByHand(4, "FD00:0:0::1", 8443);
+        JsonObject state =
+                JsonParser.parseString(http.get("/simulator/state").text()).getAsJsonObject();
+        JsonObject vs = state.getAsJsonArray("virtualServices").get(1).getAsJsonObject();
+        assertEquals("fd00::5", vs.get("address").getAsString());
+        assertEquals(
+                "fd00::1",
+                vs.getAsJsonArray("realServers")
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("addr")
+                        .getAsString());
+    }
+
+    @Test
     void switchesFaultsFromOutside() throws Exception {
         SimulatorHttp.Answer a = http.post(
                 "/simulator/faults",
@@ -416,6 +488,35 @@ class LoadMasterSimulatorTest {
         StateFile.fromJson(reloaded, saved);
         assertEquals("10.0.0.7", reloaded.realServers(1).get(0).addr());
         assertEquals("web", reloaded.virtualService(1).nickName());
+    }
+
+    @Test
+    void preloadsIpv6AddressesOfAStateFileAndSavesThemInCanonicalForm(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("sim.json");
+        Files.writeString(
+                state,
+                "{\"virtualServices\": [{\"index\": 1, \"address\": \"FD00:0:0:0:0:0:0:5\", \"port\": 443,"
+                        + " \"realServers\": [{\"addr\": \"fd00:0:0::0001\", \"port\": 8443}]}]}");
+        try (LoadMasterSimulator sim = LoadMasterSimulator.start(
+                LoadMasterSimulator.Options.defaults().https(false).stateFile(state))) {
+            SimulatorHttp plain = new SimulatorHttp(sim);
+            String shown = plain.get("/access/showvs?vs=1").text();
+            assertTrue(
+                    shown.contains("<VSAddress>fd00::5</VSAddress>") && shown.contains("<Addr>fd00::1</Addr>"), shown);
+            assertEquals(
+                    200, plain.get("/access/addrs?vs=1&rs=fd00::2&rsport=8443").status());
+        }
+        String saved = Files.readString(state, StandardCharsets.UTF_8);
+        assertTrue(
+                saved.contains("\"address\": \"fd00::5\"")
+                        && saved.contains("\"addr\": \"fd00::1\"")
+                        && saved.contains("\"addr\": \"fd00::2\""),
+                saved);
+        SimulatedLoadMaster reloaded = new SimulatedLoadMaster();
+        StateFile.fromJson(reloaded, saved);
+        assertEquals(
+                List.of("fd00::1", "fd00::2"),
+                reloaded.realServers(1).stream().map(SimRealServer::addr).toList());
     }
 
     @Test

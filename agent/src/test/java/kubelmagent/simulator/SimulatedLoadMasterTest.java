@@ -394,7 +394,155 @@ class SimulatedLoadMasterTest {
                         lm,
                         "{\"virtualServices\": [{\"index\": 1, \"address\": \"10.0.0.5\", \"port\": 80, \"settings\": {\"Bogus\": \"1\"}}]}"));
         assertThrows(IllegalArgumentException.class, () -> StateFile.fromJson(lm, "[1, 2"));
+        for (String rs : List.of("{\"port\": 80}", "{\"addr\": \"fd00::1::2\", \"port\": 80}")) {
+            assertEquals(
+                    "VS 1: a Real Server needs an IP address (got " + (rs.contains("addr") ? "fd00::1::2" : "null")
+                            + ")",
+                    assertThrows(
+                                    IllegalArgumentException.class,
+                                    () -> StateFile.fromJson(
+                                            lm,
+                                            "{\"virtualServices\": [{\"index\": 1, \"address\": \"fd00::5\","
+                                                    + " \"port\": 80, \"realServers\": [" + rs + "]}]}"))
+                            .getMessage());
+        }
         assertEquals("web", lm.virtualService(2).nickName(), "a refused state changes nothing");
+    }
+
+    // ---- IPv6
+
+    @Test
+    void storesAndShowsIpv6VirtualServicesInCanonicalFormAndFindsThemByAnySpelling() throws Exception {
+        SimVirtualService vs = lm.addvs("FD00:0:0:0:0:0:0:0005", 443, "tcp", Map.of());
+        assertEquals("fd00::5", vs.address());
+        assertEquals("fd00::5", lm.showvs(VsRef.index(vs.index())).address());
+        assertEquals("fd00::5", lm.listvs().get(0).address());
+        for (String spelling : List.of("fd00::5", "FD00::5", "fd00:0:0::5", "fd00:0000::0005")) {
+            assertEquals(
+                    vs.index(), lm.showvs(VsRef.address(spelling, 443, "tcp")).index(), spelling);
+            assertEquals(
+                    "Virtual Service already exists",
+                    assertThrows(RefusalException.class, () -> lm.addvs(spelling, 443, "tcp", Map.of()))
+                            .text(),
+                    spelling);
+        }
+        assertEquals("[fd00::5]:443/tcp", VsRef.address("FD00:0::5", 443, "TCP").toString());
+        lm.addVirtualService(9, "FD00:0::6", 80, "tcp", "by hand");
+        assertEquals("fd00::6", lm.virtualService(9).address(), "a VS added by hand too");
+    }
+
+    @Test
+    void addsFindsModifiesAndDeletesIpv6RealServersByAnySpelling() throws Exception {
+        lm.addVirtualService(1, "fd00::5", 443, "tcp", "web");
+        SimRealServer rs = lm.addrs(VS1, "FD00:0:0:0:0:0:0:0001", 8443, Map.of(), false); // the VS's /64: local
+        assertEquals("fd00::1", rs.addr());
+        assertEquals("fd00::1", lm.showvs(VS1).realServers().get(0).addr());
+        assertEquals("fd00::1", lm.listvs().get(0).realServers().get(0).addr());
+        for (String spelling : List.of("fd00::1", "fd00:0:0::1", "FD00::0001")) {
+            assertEquals(
+                    "Real Server already exists",
+                    assertThrows(RefusalException.class, () -> lm.addrs(VS1, spelling, 8443, Map.of(), false))
+                            .text(),
+                    spelling);
+            assertEquals(rs, lm.showrs(VS1, RsRef.address(spelling, 8443)), spelling);
+        }
+        assertEquals("[fd00::1]:8443", RsRef.address("FD00:0::1", 8443).toString());
+        lm.modrs(VS1, RsRef.address("fd00:0:0::1", 8443), Map.of("enable", "N"));
+        assertFalse(lm.realServers(1).get(0).enabled());
+        lm.modrs(VS1, RsRef.address("FD00::1", 8443), Map.of("newport", "9443"));
+        assertEquals(9443, lm.realServers(1).get(0).port());
+        lm.delrs(VS1, RsRef.address("fd00:0000::1", 9443));
+        assertEquals(List.of(), lm.realServers(1));
+    }
+
+    @Test
+    void takesThe64AroundAnIpv6VirtualServiceAsLocal() throws Exception {
+        lm.addVirtualService(1, "fd00:0:0:7::5", 443, "tcp", "web");
+        lm.addrs(VS1, "FD00:0:0:7:FFFF:FFFF:FFFF:FFFF", 80, Map.of(), false); // the last of the /64
+        assertEquals(
+                "Real Server address is not on a local network",
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "fd00:0:0:8::1", 80, Map.of(), false))
+                        .text(),
+                "the next /64 is not local");
+        lm.setNonLocalRs(true);
+        lm.addrs(VS1, "fd00:0:0:8::1", 80, Map.of(), true);
+        assertEquals(
+                List.of("fd00::7:ffff:ffff:ffff:ffff", "fd00:0:0:8::1"),
+                lm.realServers(1).stream().map(SimRealServer::addr).toList());
+    }
+
+    @Test
+    void refusesAnIpv6AddressWithAZoneOrBrackets() {
+        lm.addVirtualService(1, "fd00::5", 443, "tcp", "web");
+        for (String bad : List.of("fe80::1%eth0", "[fd00::1]", "fd00::1::2", "fd00:::1")) {
+            assertEquals(
+                    "Invalid address format",
+                    assertThrows(RefusalException.class, () -> lm.addrs(VS1, bad, 80, Map.of(), true))
+                            .text(),
+                    bad);
+        }
+    }
+
+    @Test
+    void takesARealServerOfTheOtherFamilyAsANonLocalOneUnlessSwitchedOff() throws Exception {
+        lm.addVirtualService(1, "10.0.0.5", 80, "tcp", "v4");
+        lm.addVirtualService(2, "fd00::5", 80, "tcp", "v6");
+        VsRef vs2 = VsRef.index(2);
+        assertEquals(
+                "Real Server address is not on a local network",
+                assertThrows(RefusalException.class, () -> lm.addrs(VS1, "fd00::1", 80, Map.of(), false))
+                        .text(),
+                "outside the IPv4 VS's /24");
+        lm.setNonLocalRs(true);
+        assertEquals("fd00::1", lm.addrs(VS1, "FD00::1", 80, Map.of(), true).addr());
+        assertEquals("10.0.0.1", lm.addrs(vs2, "10.0.0.1", 80, Map.of(), true).addr());
+
+        lm.setOtherFamilyRealServers(false);
+        for (Executable call : List.<Executable>of(
+                () -> lm.addrs(VS1, "fd00::2", 80, Map.of(), true),
+                () -> lm.addrs(vs2, "10.0.0.2", 80, Map.of(), true))) {
+            RefusalException e = assertThrows(RefusalException.class, call::run);
+            assertEquals(422, e.stat());
+            assertEquals("Real Server address family does not match the Virtual Service", e.text());
+        }
+        lm.addrs(VS1, "10.0.0.2", 80, Map.of(), false);
+        lm.addrs(vs2, "fd00::2", 80, Map.of(), false);
+        assertFalse(ErrorText.OTHER_FAMILY.verified());
+
+        lm.reset();
+        assertTrue(lm.otherFamilyRealServers(), "on again after reset");
+    }
+
+    @Test
+    void storesRealServersAddedByHandInCanonicalFormAndFindsThemByAnySpelling() {
+        lm.addVirtualService(1, "fd00::5", 443, "tcp", "web");
+        assertEquals("fd00::1", lm.addRealServerByHand(1, "FD00:0::1", 80).addr());
+        assertThrows(IllegalStateException.class, () -> lm.addRealServerByHand(1, "fd00::1", 80));
+        lm.modifyRealServerByHand(1, "fd00:0:0:0::1", 80, false, 5);
+        lm.setRealServerStatus(1, "FD00::1", 80, "Up");
+        assertEquals(
+                new SimRealServer(1, 1, "fd00::1", 80, "Up", "", "nat", 5, 0, 0, 0, false, false, 0),
+                lm.realServers(1).get(0));
+        assertTrue(lm.removeRealServerByHand(1, "fd00:0::0:1", 80));
+    }
+
+    @Test
+    void loadsIpv6AddressesOfAStateInCanonicalFormAndWritesThemSo() throws Exception {
+        StateFile.fromJson(
+                lm,
+                "{\"virtualServices\": [{\"index\": 2, \"address\": \"FD00:0:0:0::5\", \"port\": 443,"
+                        + " \"realServers\": [{\"addr\": \"FD00:0000::0001\", \"port\": 8443}]}]}");
+        assertEquals("fd00::5", lm.virtualService(2).address());
+        assertEquals("fd00::1", lm.realServers(2).get(0).addr());
+        String json = StateFile.toJson(lm);
+        assertTrue(json.contains("\"address\": \"fd00::5\"") && json.contains("\"addr\": \"fd00::1\""), json);
+        assertEquals(
+                "Real Server already exists",
+                assertThrows(RefusalException.class, () -> lm.addrs(VsRef.index(2), "fd00::1", 8443, Map.of(), false))
+                        .text());
+        SimulatedLoadMaster copy = new SimulatedLoadMaster();
+        StateFile.fromJson(copy, json);
+        assertEquals(lm.virtualServices(), copy.virtualServices());
     }
 
     interface Executable {
