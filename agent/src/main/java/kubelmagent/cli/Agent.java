@@ -63,7 +63,11 @@ final class Agent implements AutoCloseable {
         return new Agent(
                 ledger,
                 new KubernetesSource(
-                        config.kubernetes(), config.namespaces(), config.selector(), metrics.kubernetesObserver()),
+                        config.kubernetes(),
+                        config.namespaces(),
+                        config.selector(),
+                        config.modes(),
+                        metrics.kubernetesObserver()),
                 new LoadMasterRestClient(config.loadMaster(), metrics.loadMasterObserver()),
                 options,
                 metrics);

@@ -40,6 +40,11 @@ record ApiRequest(
         return new ApiRequest("list", "", "services", namespace, path, Map.of("labelSelector", labelSelector));
     }
 
+    /** {@code GET /api/v1/nodes}: every node of the cluster, for Services in NodePort mode. */
+    static ApiRequest listNodes() {
+        return new ApiRequest("list", "", "nodes", null, "/api/v1/nodes", Map.of());
+    }
+
     /** The label the EndpointSlice controller puts on each slice: the name of the Service it belongs to. */
     static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 

@@ -1,6 +1,7 @@
 package kubelmagent.kube;
 
 import com.google.gson.Gson;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
@@ -24,6 +25,8 @@ import kubelmagent.http.NoAnswer;
 import kubelmagent.http.Redaction;
 import kubelmagent.http.Transport;
 import kubelmagent.kube.wire.ListMeta;
+import kubelmagent.kube.wire.NodeList;
+import kubelmagent.kube.wire.ObjectMeta;
 import kubelmagent.log.Log;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.secret.Secret;
@@ -34,7 +37,8 @@ import org.apache.hc.core5.util.Timeout;
 /**
  * Rings a bell soon after something a pass reads has changed: it watches the labelled Services and the
  * endpoints (EndpointSlices, or core/v1 Endpoints on old clusters) of the Services the last pass found,
- * and rings for every change that concerns one of them. It only rings: the pass it starts reads
+ * and rings for every change that concerns one of them; while a Service is in NodePort mode, it watches the
+ * nodes too, and rings when a node changes in a way NodePort mode reads. It only rings: the pass it starts reads
  * everything again, so a missed ring costs at most the wait for the schedule's next pass, and a needless
  * one an idle pass. Nothing read from a watch ever reaches the plan.
  *
@@ -82,9 +86,15 @@ public final class ChangeWatch implements AutoCloseable {
     /** The Services whose endpoints concern the passes, as the last read found them. */
     private volatile Set<ServiceRef> followed = Set.of();
 
+    /** What the last pass that read the nodes saw of each ({@link NodePorts#state}), by name. */
+    private volatile Map<String, String> nodesRead = Map.of();
+
     private final Object lock = new Object();
     private final List<Watch> serviceWatches = new ArrayList<>();
     private final List<Watch> endpointWatches = new ArrayList<>();
+    /** The watch of the nodes while a Service is in NodePort mode: none or one. */
+    private final List<Watch> nodeWatches = new ArrayList<>();
+
     private EndpointsApi endpointsApi;
     private boolean closed;
 
@@ -108,8 +118,9 @@ public final class ChangeWatch implements AutoCloseable {
         this.bell = bell;
         this.watchLength = watchLength;
         this.retries = retries;
-        // A connection for each watch (Services and endpoints, per namespace), and one for the lists that start them.
-        int connections = 2 * Math.max(1, this.namespaces.size()) + 1;
+        // A connection for each watch (Services and endpoints, per namespace; nodes), and one for the lists that start
+        // them.
+        int connections = 2 * Math.max(1, this.namespaces.size()) + 2;
         this.transport = new Transport(
                 HttpClients.create(connection.tls(), connection.timeout(), connections),
                 KubernetesApi.MAX_BODY_BYTES,
@@ -133,14 +144,27 @@ public final class ChangeWatch implements AutoCloseable {
      *
      * @param from     where their endpoints are; null if the pass did not find out (the watch stays as it is)
      * @param services the labelled Services, bound or skipped
+     * @param nodes    whether one of them is in NodePort mode: then a node that changes in a way NodePort mode reads
+     *                 rings too
+     * @param nodesRead what the pass read of each node ({@link NodePorts#state}), by name; null if it could not read
+     *                 them (what an earlier pass read stays)
      */
-    void follow(EndpointsApi from, Set<ServiceRef> services) {
+    void follow(EndpointsApi from, Set<ServiceRef> services, boolean nodes, Map<String, String> nodesRead) {
         followed = Set.copyOf(services);
-        if (from == null) {
-            return;
+        if (nodesRead != null) {
+            this.nodesRead = Map.copyOf(nodesRead);
         }
         synchronized (lock) {
-            if (closed || from == endpointsApi) {
+            if (closed) {
+                return;
+            }
+            if (nodes && nodeWatches.isEmpty()) {
+                start(nodeWatches, ApiRequest.listNodes(), "nodes", this::nodeChanged);
+            } else if (!nodes && !nodeWatches.isEmpty()) {
+                nodeWatches.forEach(Watch::stop);
+                nodeWatches.clear();
+            }
+            if (from == null || from == endpointsApi) {
                 return;
             }
             endpointWatches.forEach(Watch::stop);
@@ -191,6 +215,7 @@ public final class ChangeWatch implements AutoCloseable {
             closed = true;
             all = new ArrayList<>(serviceWatches);
             all.addAll(endpointWatches);
+            all.addAll(nodeWatches);
             all.forEach(Watch::stop);
         }
         for (Watch watch : all) {
@@ -237,13 +262,51 @@ public final class ChangeWatch implements AutoCloseable {
         }
     }
 
-    /** An object in a watch event: a Service, an EndpointSlice, Endpoints, or a Status for an error. */
-    record WatchedObject(String kind, Meta metadata, Integer code, String message) {}
+    /**
+     * An object in a watch event: a Service, an EndpointSlice, Endpoints, a Node, or a Status for an error. Its
+     * {@code spec} and {@code status} are kept as they came (a Status's {@code status} is a string), and read only
+     * for a Node.
+     */
+    record WatchedObject(
+            String kind, Meta metadata, Integer code, String message, JsonElement spec, JsonElement status) {}
+
+    /**
+     * Whether a node event concerns the passes: the node is now other than the last pass read it, in what NodePort
+     * mode reads of it ({@link NodePorts#state}). A node's status is written every few minutes (every 10 s on old
+     * clusters) without such a change; ringing for each would run needless passes.
+     */
+    private boolean nodeChanged(WatchEvent event) {
+        String name = event.name();
+        if (name == null) {
+            return false;
+        }
+        String before = nodesRead.get(name);
+        if ("DELETED".equals(event.type())) {
+            return before != null;
+        }
+        WatchedObject object = event.object();
+        String now;
+        try {
+            now = NodePorts.state(new NodeList.Node(
+                    object.metadata().asObjectMeta(),
+                    object.spec() == null ? null : GSON.fromJson(object.spec(), NodeList.Spec.class),
+                    object.status() == null || !object.status().isJsonObject()
+                            ? null
+                            : GSON.fromJson(object.status(), NodeList.Status.class)));
+        } catch (JsonParseException e) {
+            return true; // the pass reads it and says what is wrong
+        }
+        return !now.equals(before);
+    }
 
     /** The object's {@code metadata}. */
     record Meta(String name, String namespace, String resourceVersion, Map<String, String> labels) {
         Meta {
             labels = labels == null ? Map.of() : labels;
+        }
+
+        ObjectMeta asObjectMeta() {
+            return new ObjectMeta(name, namespace, labels, null);
         }
     }
 

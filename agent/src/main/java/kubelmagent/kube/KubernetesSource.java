@@ -38,6 +38,7 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
     private final KubernetesConnection connection;
     private final List<String> namespaces;
     private final Selector selector;
+    private final NodeModeSettings modes;
     private final int pageSize;
     private final KubernetesApi api;
     private final ApiObserver observer;
@@ -52,13 +53,20 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
      * @param namespaces the namespaces to watch; empty for all
      */
     public KubernetesSource(KubernetesConnection connection, List<String> namespaces, Selector selector) {
-        this(connection, namespaces, selector, DEFAULT_PAGE_SIZE, Backoff.READS, ApiObserver.NONE);
+        this(connection, namespaces, selector, NodeModeSettings.DEFAULT, ApiObserver.NONE);
     }
 
-    /** @param observer told how long each request took, for the metrics */
+    /**
+     * @param modes    how Services are served unless they say otherwise, and how nodes are reached
+     * @param observer told how long each request took, for the metrics
+     */
     public KubernetesSource(
-            KubernetesConnection connection, List<String> namespaces, Selector selector, ApiObserver observer) {
-        this(connection, namespaces, selector, DEFAULT_PAGE_SIZE, Backoff.READS, observer);
+            KubernetesConnection connection,
+            List<String> namespaces,
+            Selector selector,
+            NodeModeSettings modes,
+            ApiObserver observer) {
+        this(connection, namespaces, selector, modes, DEFAULT_PAGE_SIZE, Backoff.READS, observer);
     }
 
     /** @param backoff how failed reads are retried within a pass */
@@ -68,13 +76,14 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
             Selector selector,
             int pageSize,
             Backoff backoff) {
-        this(connection, namespaces, selector, pageSize, backoff, ApiObserver.NONE);
+        this(connection, namespaces, selector, NodeModeSettings.DEFAULT, pageSize, backoff, ApiObserver.NONE);
     }
 
     private KubernetesSource(
             KubernetesConnection connection,
             List<String> namespaces,
             Selector selector,
+            NodeModeSettings modes,
             int pageSize,
             Backoff backoff,
             ApiObserver observer) {
@@ -84,6 +93,7 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
         this.connection = connection;
         this.namespaces = List.copyOf(new LinkedHashSet<>(namespaces));
         this.selector = selector;
+        this.modes = modes;
         this.pageSize = pageSize;
         this.observer = observer;
         this.api = new KubernetesApi(
@@ -103,7 +113,7 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
         }
         api.nextRound();
         int requestsBefore = api.requestCount();
-        ReadPass pass = new ReadPass(api, token, namespaces, selector, pageSize, knownEndpointsApi());
+        ReadPass pass = new ReadPass(api, token, namespaces, selector, pageSize, knownEndpointsApi(), modes);
         DesiredState state;
         try {
             state = pass.run();
@@ -120,7 +130,7 @@ public final class KubernetesSource implements DesiredStateSource, AutoCloseable
             Set<ServiceRef> labelled = new HashSet<>();
             state.services().forEach(s -> labelled.add(s.service()));
             state.skipped().forEach(s -> labelled.add(s.service()));
-            changes.follow(pass.endpointsApi(), labelled);
+            changes.follow(pass.endpointsApi(), labelled, pass.readsNodes(), pass.nodesRead());
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug(summary(state, pass.endpointsApi(), api.requestCount() - requestsBefore));

@@ -13,7 +13,6 @@ import kubelmagent.kube.wire.Endpoints;
 import kubelmagent.kube.wire.EndpointsList;
 import kubelmagent.kube.wire.ObjectMeta;
 import kubelmagent.kube.wire.ServiceList;
-import kubelmagent.model.ServicePort;
 import kubelmagent.secret.Secret;
 
 /**
@@ -29,10 +28,10 @@ final class NamespaceEndpoints {
 
     /**
      * @param services the Services' {@code spec.ports}, by name
-     * @return the ports of each of {@code services}, by name, in the same order
+     * @return the ports of each of {@code services} and what is behind them, by name, in the same order
      * @throws KubernetesApiException if the list was not read whole; then nothing was read for any of them
      */
-    static Map<String, List<ServicePort>> read(
+    static Map<String, List<ServicePorts.PortEndpoints>> read(
             KubernetesApi api,
             Secret token,
             int pageSize,
@@ -40,7 +39,7 @@ final class NamespaceEndpoints {
             String namespace,
             Map<String, List<ServiceList.Port>> services)
             throws KubernetesApiException {
-        Map<String, List<ServicePort>> ports = new LinkedHashMap<>();
+        Map<String, List<ServicePorts.PortEndpoints>> ports = new LinkedHashMap<>();
         if (from == EndpointsApi.CORE_ENDPOINTS) {
             List<Endpoints> all =
                     api.listAll(ApiRequest.listEndpoints(namespace), token, pageSize, EndpointsList.class);
@@ -48,7 +47,7 @@ final class NamespaceEndpoints {
                     all, e -> e.metadata() == null ? null : e.metadata().name(), services.keySet());
             services.forEach((name, spec) -> ports.put(
                     name,
-                    ServicePorts.fromEndpoints(
+                    ServicePorts.endpoints(
                             spec,
                             byService.getOrDefault(name, List.of()).stream()
                                     .flatMap(e -> e.subsets().stream())
@@ -59,7 +58,7 @@ final class NamespaceEndpoints {
             Map<String, List<EndpointSlice>> byService =
                     byService(all, NamespaceEndpoints::serviceOf, services.keySet());
             services.forEach((name, spec) ->
-                    ports.put(name, ServicePorts.fromEndpointSlices(spec, byService.getOrDefault(name, List.of()))));
+                    ports.put(name, ServicePorts.endpointSlices(spec, byService.getOrDefault(name, List.of()))));
         }
         return ports;
     }

@@ -1,13 +1,17 @@
 package kubelmagent.kube;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import kubelmagent.kube.wire.ApiGroup;
+import kubelmagent.kube.wire.NodeList;
+import kubelmagent.kube.wire.NodeList.Node;
 import kubelmagent.kube.wire.ServiceList;
 import kubelmagent.kube.wire.ServiceList.Service;
+import kubelmagent.model.Backends;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
 import kubelmagent.model.Problem;
@@ -19,10 +23,11 @@ import kubelmagent.secret.Secret;
 
 /**
  * One read of the desired state: find out where endpoints live (unless an earlier pass has), list the labelled Services, check
- * their {@code vsid}, and read the ready and draining endpoints of each with one list per namespace
+ * their annotations ({@code vsid}, or {@code kube-lm-agent/vsids}, and {@code kube-lm-agent/mode}), list the nodes
+ * if a Service is in NodePort mode, and read the ready and draining endpoints of each with one list per namespace
  * that holds bound Services ({@link NamespaceEndpoints}): besides discovery and the Service list, a pass
  * makes one request per such namespace (more only for long lists, page by page), however many Services
- * they hold.
+ * they hold, and one node list for all Services in NodePort mode.
  */
 final class ReadPass {
 
@@ -34,6 +39,7 @@ final class ReadPass {
     private final Selector selector;
     private final int pageSize;
     private final EndpointsApi known;
+    private final NodeModeSettings modes;
 
     private final List<DesiredService> services = new ArrayList<>();
     private final List<SkippedService> skipped = new ArrayList<>();
@@ -42,11 +48,18 @@ final class ReadPass {
     private String unreachableAt;
     /** Whether an endpoint list answered 404: the API discovery found is no longer served. */
     private boolean endpointsApiGone;
+    /** The cluster's nodes, read when a Service is in NodePort mode; null until then, or if they could not be. */
+    private List<Node> nodes;
+    /** Whether a Service of the pass is in NodePort mode. */
+    private boolean nodesWanted;
+    /** Problems of the read as a whole: nodes that serve but cannot be reached. */
+    private final List<Problem> readProblems = new ArrayList<>();
 
     /**
      * @param token      bearer token, or null for none
      * @param namespaces namespaces to list Services in; empty for all
      * @param known      where endpoints live, as an earlier pass discovered it; null to discover it now
+     * @param modes      how Services are served unless they say otherwise, and how nodes are reached
      */
     ReadPass(
             KubernetesApi api,
@@ -54,13 +67,15 @@ final class ReadPass {
             List<String> namespaces,
             Selector selector,
             int pageSize,
-            EndpointsApi known) {
+            EndpointsApi known,
+            NodeModeSettings modes) {
         this.api = api;
         this.token = token;
         this.namespaces = namespaces;
         this.selector = selector;
         this.pageSize = pageSize;
         this.known = known;
+        this.modes = modes;
     }
 
     DesiredState run() {
@@ -71,17 +86,77 @@ final class ReadPass {
         } catch (KubernetesApiException e) {
             return DesiredState.unknown(new Problem(API_SUBJECT, e.getMessage()));
         }
-        Map<String, List<Bound>> byNamespace = new LinkedHashMap<>();
+        List<Bound> bound = new ArrayList<>();
         for (Service service : labelled) {
             if (service.metadata().name() != null && service.metadata().namespace() != null) {
-                bind(service)
-                        .ifPresent(b -> byNamespace
-                                .computeIfAbsent(b.ref().namespace(), n -> new ArrayList<>())
-                                .add(b));
+                bound.addAll(bind(service));
             }
         }
+        if (bound.stream().anyMatch(b -> b.backends() == Backends.NODE_PORTS)) {
+            readNodes(bound);
+        }
+        Map<String, List<Bound>> byNamespace = new LinkedHashMap<>();
+        for (Bound b : bound) {
+            byNamespace
+                    .computeIfAbsent(b.ref().namespace(), n -> new ArrayList<>())
+                    .add(b);
+        }
         byNamespace.forEach(this::readEndpoints);
-        return new DesiredState(true, services, skipped, List.of());
+        return new DesiredState(true, services, skipped, readProblems);
+    }
+
+    /** What the pass read of each node ({@link NodePorts#state}), by name; null if it did not read them. */
+    Map<String, String> nodesRead() {
+        if (nodes == null) {
+            return null;
+        }
+        Map<String, String> states = new HashMap<>();
+        for (Node node : nodes) {
+            if (node.metadata().name() != null) {
+                states.put(node.metadata().name(), NodePorts.state(node));
+            }
+        }
+        return states;
+    }
+
+    /** Whether a Service of this pass is in NodePort mode: then the nodes matter to it. */
+    boolean readsNodes() {
+        return nodesWanted;
+    }
+
+    /**
+     * Lists the nodes, once for every Service in NodePort mode. If they cannot be read, each of those Services is
+     * skipped as unread, and keeps its Real Servers.
+     */
+    private void readNodes(List<Bound> bound) {
+        nodesWanted = true;
+        try {
+            nodes = api.listAll(ApiRequest.listNodes(), token, pageSize, NodeList.class);
+        } catch (KubernetesApiException e) {
+            for (var it = bound.iterator(); it.hasNext(); ) {
+                Bound b = it.next();
+                if (b.backends() == Backends.NODE_PORTS) {
+                    it.remove();
+                    skipped.add(new SkippedService(b.ref(), b.vs(), ServiceProblems.nodesUnreadable(b.ref(), e), true));
+                }
+            }
+            return;
+        }
+        for (Node node : nodes) {
+            if (NodePorts.serves(node)
+                    && NodePorts.addresses(node, modes.externalNodeAddress()).isEmpty()) {
+                String name = node.metadata().name();
+                readProblems.add(new Problem(
+                        "node " + name,
+                        "node " + name + " is Ready but has no InternalIP"
+                                + (modes.externalNodeAddress() ? " or ExternalIP" : "")
+                                + " address, so it is no Real Server of Services in NodePort mode"
+                                + (modes.externalNodeAddress()
+                                        ? ""
+                                        : "; if the LoadMaster reaches it at its ExternalIP, set kubernetes.nodeAddress:"
+                                                + " external")));
+            }
+        }
     }
 
     /** Where endpoints were read from; null if discovery failed. */
@@ -126,14 +201,98 @@ final class ReadPass {
         return all;
     }
 
-    /** A Service bound to a Virtual Service, whose endpoints are still to be read. */
-    private record Bound(ServiceRef ref, VirtualServiceId vs, List<ServiceList.Port> ports) {}
+    /**
+     * A Service bound to a Virtual Service, whose endpoints are still to be read.
+     *
+     * @param ports the Service ports that may feed the VS: all of them, or the one {@code kube-lm-agent/vsids} names
+     */
+    private record Bound(
+            ServiceRef ref, VirtualServiceId vs, Service service, List<ServiceList.Port> ports, Backends backends) {}
 
-    private Optional<Bound> bind(Service service) {
+    /**
+     * The Virtual Services the Service is bound to: the one {@code vsid} names, or one per entry of {@code
+     * kube-lm-agent/vsids}. What is wrong is recorded as a skipped Service: the whole Service when it is wrong in
+     * itself, or one binding when only that entry is.
+     */
+    private List<Bound> bind(Service service) {
         ServiceRef ref = new ServiceRef(
                 service.metadata().namespace(), service.metadata().name());
-        return virtualService(ref, service)
-                .map(vs -> new Bound(ref, vs, service.spec().ports()));
+        Map<String, String> annotations = service.metadata().annotations();
+        if ("ExternalName".equals(service.spec().type())) {
+            skip(ServiceProblems.externalName(ref, selector));
+            return List.of();
+        }
+        ServiceAnnotations.Parsed<Backends> mode =
+                ServiceAnnotations.mode(annotations.get(ServiceAnnotations.MODE), modes.defaultMode());
+        if (mode.problem() != null) {
+            skip(ServiceProblems.annotation(ref, mode.problem()));
+            return List.of();
+        }
+        Backends backends = mode.value();
+        String type = service.spec().type();
+        if (backends == Backends.NODE_PORTS && !"NodePort".equals(type) && !"LoadBalancer".equals(type)) {
+            skip(ServiceProblems.notNodePortType(ref, type));
+            return List.of();
+        }
+        String vsid = annotations.get(selector.vsidAnnotation());
+        String vsids = annotations.get(ServiceAnnotations.VSIDS);
+        if (vsid != null && vsids != null) {
+            skip(ServiceProblems.vsidAndVsids(ref, selector));
+            return List.of();
+        }
+        List<ServiceList.Port> all = service.spec().ports();
+        if (vsids == null) {
+            if (vsid == null) {
+                skip(ServiceProblems.missingVsid(ref, selector));
+                return List.of();
+            }
+            Optional<VirtualServiceId> vs = VsidAnnotation.parse(vsid);
+            if (vs.isEmpty()) {
+                skip(ServiceProblems.invalidVsid(ref, selector, vsid));
+                return List.of();
+            }
+            return withNodePorts(new Bound(ref, vs.get(), service, all, backends)).stream()
+                    .toList();
+        }
+        ServiceAnnotations.Parsed<List<ServiceAnnotations.PortBinding>> entries = ServiceAnnotations.vsids(vsids);
+        if (entries.problem() != null) {
+            skip(ServiceProblems.annotation(ref, entries.problem()));
+            return List.of();
+        }
+        List<Bound> bound = new ArrayList<>();
+        for (ServiceAnnotations.PortBinding entry : entries.value()) {
+            Optional<ServiceList.Port> port = all.stream()
+                    .filter(p -> p != null && names(p, entry.port()))
+                    .findFirst();
+            if (port.isEmpty()) {
+                skipped.add(SkippedService.invalid(
+                        ref, entry.vs(), ServiceProblems.noSuchPort(ref, entry.port(), entry.vs(), all)));
+            } else {
+                withNodePorts(new Bound(ref, entry.vs(), service, List.of(port.get()), backends))
+                        .ifPresent(bound::add);
+            }
+        }
+        return bound;
+    }
+
+    /** Whether {@code key} of {@code kube-lm-agent/vsids} names the port: its name, or its number if it has none. */
+    private static boolean names(ServiceList.Port port, String key) {
+        boolean unnamed = port.name() == null || port.name().isEmpty();
+        return unnamed ? key.equals(String.valueOf(port.port())) : key.equals(port.name());
+    }
+
+    /** The binding, unless it is in NodePort mode and one of its ports has no nodePort (then it is skipped). */
+    private Optional<Bound> withNodePorts(Bound b) {
+        if (b.backends() == Backends.NODE_PORTS) {
+            List<ServiceList.Port> without = b.ports().stream()
+                    .filter(p -> p != null && p.nodePort() == null)
+                    .toList();
+            if (!without.isEmpty()) {
+                skipped.add(SkippedService.invalid(b.ref(), b.vs(), ServiceProblems.noNodePort(b.ref(), without)));
+                return Optional.empty();
+            }
+        }
+        return Optional.of(b);
     }
 
     /**
@@ -147,12 +306,23 @@ final class ReadPass {
             return;
         }
         Map<String, List<ServiceList.Port>> specs = new LinkedHashMap<>();
-        bound.forEach(b -> specs.put(b.ref().name(), b.ports()));
+        bound.forEach(b -> specs.put(b.ref().name(), b.service().spec().ports()));
         try {
-            Map<String, List<ServicePort>> ports =
+            Map<String, List<ServicePorts.PortEndpoints>> ports =
                     NamespaceEndpoints.read(api, token, pageSize, endpointsApi, namespace, specs);
-            bound.forEach(b -> services.add(
-                    new DesiredService(b.ref(), b.vs(), ports.get(b.ref().name()))));
+            for (Bound b : bound) {
+                List<ServicePorts.PortEndpoints> used = ports.get(b.ref().name()).stream()
+                        .filter(p -> b.ports().contains(p.spec()))
+                        .toList();
+                List<ServicePort> members = b.backends() == Backends.PODS
+                        ? ServicePorts.pods(used)
+                        : NodePorts.of(
+                                used,
+                                "Local".equals(b.service().spec().externalTrafficPolicy()),
+                                nodes,
+                                modes.externalNodeAddress());
+                services.add(new DesiredService(b.ref(), b.vs(), members, b.backends()));
+            }
         } catch (KubernetesApiException e) {
             bound.forEach(b -> skipped.add(
                     new SkippedService(b.ref(), b.vs(), ServiceProblems.endpointsUnreadable(b.ref(), e), true)));
@@ -163,24 +333,6 @@ final class ReadPass {
                 endpointsApiGone = true;
             }
         }
-    }
-
-    /** The Virtual Service the Service is bound to; empty, with a Problem recorded, if it cannot be. */
-    private Optional<VirtualServiceId> virtualService(ServiceRef ref, Service service) {
-        if ("ExternalName".equals(service.spec().type())) {
-            skip(ServiceProblems.externalName(ref, selector));
-            return Optional.empty();
-        }
-        String value = service.metadata().annotations().get(selector.vsidAnnotation());
-        if (value == null) {
-            skip(ServiceProblems.missingVsid(ref, selector));
-            return Optional.empty();
-        }
-        Optional<VirtualServiceId> vs = VsidAnnotation.parse(value);
-        if (vs.isEmpty()) {
-            skip(ServiceProblems.invalidVsid(ref, selector, value));
-        }
-        return vs;
     }
 
     /** A Service that is wrong in itself: it keeps its Real Servers, whichever VS they are on. */

@@ -31,10 +31,36 @@ final class ServicePorts {
      * slices are left out. An address that is ready in one slice and draining in another is a member.
      */
     static List<ServicePort> fromEndpointSlices(List<ServiceList.Port> servicePorts, List<EndpointSlice> slices) {
-        List<ServicePort> result = new ArrayList<>();
+        return pods(endpointSlices(servicePorts, slices));
+    }
+
+    /**
+     * One Service port and what is behind it: its pods, and the nodes they run on (as the endpoints name them),
+     * for NodePort mode with {@code externalTrafficPolicy: Local}. A node with a ready endpoint is never also in
+     * {@code drainingNodes}.
+     */
+    record PortEndpoints(ServiceList.Port spec, ServicePort pods, Set<String> readyNodes, Set<String> drainingNodes) {
+
+        PortEndpoints {
+            readyNodes = Set.copyOf(readyNodes);
+            Set<String> onlyDraining = new HashSet<>(drainingNodes);
+            onlyDraining.removeAll(readyNodes);
+            drainingNodes = Set.copyOf(onlyDraining);
+        }
+    }
+
+    static List<ServicePort> pods(List<PortEndpoints> ports) {
+        return ports.stream().map(PortEndpoints::pods).toList();
+    }
+
+    /** As {@link #fromEndpointSlices}, with the nodes. */
+    static List<PortEndpoints> endpointSlices(List<ServiceList.Port> servicePorts, List<EndpointSlice> slices) {
+        List<PortEndpoints> result = new ArrayList<>();
         for (ServiceList.Port servicePort : usable(servicePorts)) {
             Set<Member> members = new HashSet<>();
             Set<Member> draining = new HashSet<>();
+            Set<String> readyNodes = new HashSet<>();
+            Set<String> drainingNodes = new HashSet<>();
             for (EndpointSlice slice : slices) {
                 if ("FQDN".equalsIgnoreCase(slice.addressType())) {
                     continue;
@@ -42,11 +68,12 @@ final class ServicePorts {
                 for (var slicePort : slice.ports()) {
                     if (matches(servicePort.name(), servicePort.protocol(), slicePort.name(), slicePort.protocol())
                             && isPort(slicePort.port())) {
-                        addEndpoints(members, draining, slice.endpoints(), slicePort.port());
+                        addEndpoints(members, draining, readyNodes, drainingNodes, slice.endpoints(), slicePort.port());
                     }
                 }
             }
-            result.add(servicePort(servicePort, members, draining));
+            result.add(new PortEndpoints(
+                    servicePort, servicePort(servicePort, members, draining), readyNodes, drainingNodes));
         }
         return result;
     }
@@ -56,9 +83,15 @@ final class ServicePorts {
      * pods, so nothing is draining.
      */
     static List<ServicePort> fromEndpoints(List<ServiceList.Port> servicePorts, List<Endpoints.Subset> subsets) {
-        List<ServicePort> result = new ArrayList<>();
+        return pods(endpoints(servicePorts, subsets));
+    }
+
+    /** As {@link #fromEndpoints}, with the nodes. */
+    static List<PortEndpoints> endpoints(List<ServiceList.Port> servicePorts, List<Endpoints.Subset> subsets) {
+        List<PortEndpoints> result = new ArrayList<>();
         for (ServiceList.Port servicePort : usable(servicePorts)) {
             Set<Member> members = new HashSet<>();
+            Set<String> nodes = new HashSet<>();
             for (Endpoints.Subset subset : subsets) {
                 for (Endpoints.Port endpointPort : subset.ports()) {
                     if (matches(
@@ -68,12 +101,14 @@ final class ServicePorts {
                                     endpointPort.protocol())
                             && isPort(endpointPort.port())) {
                         for (Endpoints.Address address : subset.addresses()) {
-                            addMember(members, address.ip(), endpointPort.port());
+                            if (addMember(members, address.ip(), endpointPort.port()) && address.nodeName() != null) {
+                                nodes.add(address.nodeName());
+                            }
                         }
                     }
                 }
             }
-            result.add(servicePort(servicePort, members, Set.of()));
+            result.add(new PortEndpoints(servicePort, servicePort(servicePort, members, Set.of()), nodes, Set.of()));
         }
         return result;
     }
@@ -82,12 +117,22 @@ final class ServicePorts {
         return servicePorts.stream().filter(p -> p != null && isPort(p.port())).toList();
     }
 
-    private static void addEndpoints(Set<Member> members, Set<Member> draining, List<Endpoint> endpoints, int port) {
+    private static void addEndpoints(
+            Set<Member> members,
+            Set<Member> draining,
+            Set<String> readyNodes,
+            Set<String> drainingNodes,
+            List<Endpoint> endpoints,
+            int port) {
         for (Endpoint endpoint : endpoints) {
             EndpointState state = state(endpoint.conditions());
             if (state != EndpointState.LEFT_OUT) {
+                boolean added = false;
                 for (String address : endpoint.addresses()) {
-                    addMember(state == EndpointState.READY ? members : draining, address, port);
+                    added |= addMember(state == EndpointState.READY ? members : draining, address, port);
+                }
+                if (added && endpoint.node() != null) {
+                    (state == EndpointState.READY ? readyNodes : drainingNodes).add(endpoint.node());
                 }
             }
         }
@@ -114,10 +159,13 @@ final class ServicePorts {
         return conditions.ready() == null || conditions.ready() ? EndpointState.READY : EndpointState.LEFT_OUT;
     }
 
-    private static void addMember(Set<Member> members, String ip, int port) {
-        if (ip != null && !ip.isBlank()) {
-            members.add(new Member(ip, port));
+    /** Whether {@code ip} is an address (not blank): then it is among {@code members} now. */
+    private static boolean addMember(Set<Member> members, String ip, int port) {
+        if (ip == null || ip.isBlank()) {
+            return false;
         }
+        members.add(new Member(ip, port));
+        return true;
     }
 
     private static boolean matches(

@@ -1,8 +1,12 @@
 package kubelmagent.kube;
 
+import java.util.ArrayList;
+import java.util.List;
+import kubelmagent.kube.wire.ServiceList;
 import kubelmagent.log.Text;
 import kubelmagent.model.Problem;
 import kubelmagent.model.ServiceRef;
+import kubelmagent.model.VirtualServiceId;
 
 /** The Problems about one Service: each message names the Service, what is wrong, and the fix. */
 final class ServiceProblems {
@@ -43,6 +47,68 @@ final class ServiceProblems {
                 service,
                 "left out of this pass because the Kubernetes API stopped answering while the endpoints in namespace "
                         + failedNamespace + " were read (see the problems of its Services)");
+    }
+
+    static Problem annotation(ServiceRef service, String whatIsWrong) {
+        return problem(service, whatIsWrong);
+    }
+
+    static Problem vsidAndVsids(ServiceRef service, Selector selector) {
+        return problem(
+                service,
+                "has both the " + selector.vsidAnnotation() + " and the " + ServiceAnnotations.VSIDS
+                        + " annotation; keep " + selector.vsidAnnotation() + " to bind the Service to one Virtual"
+                        + " Service, or " + ServiceAnnotations.VSIDS + " to bind its ports to several, not both");
+    }
+
+    static Problem noSuchPort(ServiceRef service, String port, VirtualServiceId vs, List<ServiceList.Port> ports) {
+        String named = ports.stream()
+                .filter(p -> p.name() != null
+                        && !p.name().isEmpty()
+                        && String.valueOf(p.port()).equals(port))
+                .map(ServiceList.Port::name)
+                .findFirst()
+                .orElse(null);
+        return problem(
+                service,
+                ServiceAnnotations.VSIDS + " binds VS " + vs + " to port " + Text.quote(port, 30)
+                        + (named != null
+                                ? ", but that port has a name: write " + named + "=" + vs
+                                : ", which the Service does not have (its ports: " + describe(ports)
+                                        + "); name one of them, or its number if it has no name")
+                        + "; VS " + vs + " is left as it is");
+    }
+
+    static Problem notNodePortType(ServiceRef service, String type) {
+        return problem(
+                service,
+                "is in NodePort mode (" + ServiceAnnotations.MODE + ", or kubernetes.defaultMode) but is of type "
+                        + (type == null ? "ClusterIP" : type) + ", which opens no port on the nodes; make it type"
+                        + " NodePort or LoadBalancer, or set " + ServiceAnnotations.MODE + ": pods");
+    }
+
+    static Problem noNodePort(ServiceRef service, List<ServiceList.Port> without) {
+        return problem(
+                service,
+                "is in NodePort mode but its port(s) " + describe(without) + " have no nodePort (is"
+                        + " allocateLoadBalancerNodePorts false?), so the nodes cannot be Real Servers for them; give"
+                        + " them a nodePort, or set " + ServiceAnnotations.MODE + ": pods");
+    }
+
+    static Problem nodesUnreadable(ServiceRef service, KubernetesApiException why) {
+        return problem(
+                service,
+                "left out of this pass because it is in NodePort mode and the nodes could not be read: "
+                        + why.getMessage());
+    }
+
+    private static String describe(List<ServiceList.Port> ports) {
+        List<String> names = new ArrayList<>();
+        for (ServiceList.Port p : ports) {
+            String name = p.name() == null || p.name().isEmpty() ? "" : p.name() + " ";
+            names.add(name + p.port() + "/" + (p.protocol() == null ? "TCP" : p.protocol()));
+        }
+        return names.isEmpty() ? "none" : String.join(", ", names);
     }
 
     private static Problem problem(ServiceRef service, String text) {

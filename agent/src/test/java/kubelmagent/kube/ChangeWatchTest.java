@@ -206,7 +206,7 @@ class ChangeWatchTest {
     @Test
     void ringsForTheEndpointsOfFollowedServicesOnly() {
         Stream slices = answerWatch(SLICES);
-        watch(QUICK).follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")));
+        watch(QUICK).follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")), false, null);
         assertTrue(waitUntil(() -> !ringsAbout("EndpointSlices").isEmpty()), "rings once it watches: " + rings);
 
         slices.send(
@@ -230,7 +230,7 @@ class ChangeWatchTest {
     void aWatchTheServerEndsIsResumedFromTheLastVersionSeenWithoutARing() {
         Stream first = answerWatch(SLICES);
         Stream second = answerWatch(SLICES);
-        watch(QUICK).follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")));
+        watch(QUICK).follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")), false, null);
         first.send(slice("MODIFIED", "shop", "other", 101), bookmark(105), Stream.END);
 
         assertTrue(waitUntil(() -> watchesOf(SLICES).size() == 2), "watched again");
@@ -246,7 +246,7 @@ class ChangeWatchTest {
     void aVersionTooOldIsListedAgainAndRings() {
         Stream first = answerWatch(SLICES);
         answerWatch(SLICES);
-        watch(QUICK).follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")));
+        watch(QUICK).follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")), false, null);
         listVersion = 200;
         first.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
                 + "\"message\":\"too old resource version: 100 (150)\",\"reason\":\"Expired\",\"code\":410}}");
@@ -265,7 +265,7 @@ class ChangeWatchTest {
         }
         Stream works = answerWatch(SLICES);
         try (LogCapture log = new LogCapture(ChangeWatch.class)) {
-            watch(QUICK).follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")));
+            watch(QUICK).follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")), false, null);
             assertTrue(waitUntil(() -> watchesOf(SLICES).size() == 4), "tried again until it worked");
             works.send(slice("ADDED", "shop", "web", 101));
             assertTrue(waitUntil(() -> !ringsAbout("shop/web").isEmpty()));
@@ -291,7 +291,7 @@ class ChangeWatchTest {
     void aBrokenConnectionIsWatchedAgainFromTheLastVersionAndRings() {
         Stream first = answerWatch(SLICES);
         answerWatch(SLICES);
-        watch(QUICK).follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")));
+        watch(QUICK).follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")), false, null);
         first.send(slice("MODIFIED", "shop", "other", 101), Stream.BREAK);
 
         assertTrue(waitUntil(() -> watchesOf(SLICES).size() == 2), "watched again");
@@ -305,10 +305,10 @@ class ChangeWatchTest {
         answerWatch(SLICES);
         Stream endpoints = answerWatch(ENDPOINTS);
         ChangeWatch w = watch(QUICK);
-        w.follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")));
+        w.follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(new ServiceRef("shop", "web")), false, null);
         assertTrue(waitUntil(() -> watchesOf(SLICES).size() == 1));
 
-        w.follow(EndpointsApi.CORE_ENDPOINTS, Set.of(new ServiceRef("shop", "web")));
+        w.follow(EndpointsApi.CORE_ENDPOINTS, Set.of(new ServiceRef("shop", "web")), false, null);
         assertTrue(waitUntil(() -> watchesOf(ENDPOINTS).size() == 1));
         endpoints.send("{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Endpoints\",\"metadata\":{\"name\":\"web\","
                 + "\"namespace\":\"shop\",\"resourceVersion\":\"120\"}}}");
@@ -338,7 +338,7 @@ class ChangeWatchTest {
     void closeEndsWatchesThatAreWaitingForEvents() {
         answerWatch(SERVICES);
         ChangeWatch w = watch(QUICK);
-        w.follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of());
+        w.follow(EndpointsApi.ENDPOINT_SLICES_V1, Set.of(), false, null);
         assertTrue(waitUntil(
                 () -> watchesOf(SERVICES).size() == 1 && watchesOf(SLICES).size() == 1));
 

@@ -1,6 +1,7 @@
 package kubelmagent.kube.wire;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code GET /apis/discovery.k8s.io/v1/.../endpointslices}: an {@code EndpointSliceList}. The fields
@@ -23,10 +24,24 @@ public record EndpointSliceList(ListMeta metadata, List<EndpointSlice> items)
     }
 
     /** {@code endpoints[]}: one backend (pod) with one or more addresses. */
-    public record Endpoint(List<String> addresses, Conditions conditions, String nodeName) {
+    public record Endpoint(
+            List<String> addresses, Conditions conditions, String nodeName, Map<String, String> topology) {
 
         public Endpoint {
             addresses = addresses == null ? List.of() : addresses;
+            topology = topology == null ? Map.of() : topology;
+        }
+
+        public Endpoint(List<String> addresses, Conditions conditions, String nodeName) {
+            this(addresses, conditions, nodeName, null);
+        }
+
+        /**
+         * The node the endpoint runs on: {@code nodeName} (v1; v1beta1 from Kubernetes 1.20 with a feature gate),
+         * else the {@code kubernetes.io/hostname} of v1beta1's {@code topology}; null if neither is set.
+         */
+        public String node() {
+            return nodeName != null ? nodeName : topology.get("kubernetes.io/hostname");
         }
     }
 

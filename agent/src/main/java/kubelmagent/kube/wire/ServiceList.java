@@ -18,14 +18,29 @@ public record ServiceList(ListMeta metadata, List<Service> items) implements Lis
         }
     }
 
-    /** {@code spec}: {@code type} is null for the default, ClusterIP. */
-    public record Spec(String type, List<Port> ports) {
+    /**
+     * {@code spec}: {@code type} is null for the default, ClusterIP; {@code externalTrafficPolicy} is {@code Cluster}
+     * or {@code Local} for NodePort and LoadBalancer Services, null otherwise.
+     */
+    public record Spec(String type, List<Port> ports, String externalTrafficPolicy) {
 
         public Spec {
             ports = ports == null ? List.of() : ports;
         }
+
+        public Spec(String type, List<Port> ports) {
+            this(type, ports, null);
+        }
     }
 
-    /** {@code spec.ports[]}; {@code targetPort} is not needed: endpoints carry the resolved port. */
-    public record Port(String name, Integer port, String protocol) {}
+    /**
+     * {@code spec.ports[]}; {@code targetPort} is not needed: endpoints carry the resolved port. {@code nodePort}
+     * is set for NodePort and LoadBalancer Services (unless {@code allocateLoadBalancerNodePorts} is false).
+     */
+    public record Port(String name, Integer port, String protocol, Integer nodePort) {
+
+        public Port(String name, Integer port, String protocol) {
+            this(name, port, protocol, null);
+        }
+    }
 }
