@@ -3,11 +3,12 @@ package kubelmagent.cli;
 import com.google.gson.GsonBuilder;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.Member;
@@ -24,7 +25,7 @@ import kubelmagent.plan.Planner;
 import kubelmagent.sync.Reconciler;
 
 /**
- * {@code kube-lm-agent status}: for each bound Service, its Virtual Service, what Kubernetes wants and what
+ * {@code kube-lm-agent status}: for each bound Service, each Virtual Service it is bound to, what Kubernetes wants and what
  * the LoadMaster holds, what the next pass would change, and any problem; as a table for a person at a
  * terminal, or as JSON for scripts ({@code --output json}). Changes nothing, takes no lock.
  */
@@ -168,55 +169,79 @@ final class Status {
         return report.inStep();
     }
 
+    /**
+     * One row per Service and Virtual Service it is bound to (a Service with {@code kube-lm-agent/vsids} has one
+     * per VS); one per skipped Service or binding, with its VS where the problem names one; one per VS the ledger
+     * holds Real Servers of for a Service no longer bound to it. Sorted by Service, then VS.
+     */
     static List<Row> rows(Reconciler.Inspection in) {
-        Map<String, Row> rows = new TreeMap<>();
-        Map<ServiceRef, String> problems = new TreeMap<>();
-        for (Problem p : in.desired().problems()) {
-            if (p.service() != null) {
-                problems.putIfAbsent(p.service(), p.message());
-            }
-        }
-        for (Problem p : in.plan().problems()) {
-            if (p.service() != null) {
-                problems.putIfAbsent(p.service(), p.message());
-            }
-        }
+        List<Row> rows = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
+        in.desired().problems().stream().filter(p -> p.service() != null).forEach(problems::add);
+        in.plan().problems().stream().filter(p -> p.service() != null).forEach(problems::add);
+        Set<VirtualServiceId> shown = new HashSet<>();
         for (DesiredService s : in.desired().services()) {
             VirtualService vs = in.current().virtualServices().get(s.vs());
             ServicePort port = Planner.servingPort(s, vs);
-            rows.put(
+            shown.add(s.vs());
+            rows.add(row(
                     s.service().toString(),
-                    row(
-                            s.service().toString(),
-                            false,
-                            s.vs(),
-                            port == null ? null : port.members().size(),
-                            port == null ? null : port.draining().size(),
-                            vs,
-                            in,
-                            problems.remove(s.service())));
+                    false,
+                    s.vs(),
+                    port == null ? null : port.members().size(),
+                    port == null ? null : port.draining().size(),
+                    vs,
+                    in,
+                    take(problems, s.service(), s.vs())));
         }
-        problems.forEach((ref, message) -> rows.put(
-                ref.toString(),
-                new Row(ref.toString(), false, null, null, null, null, null, null, null, null, null, null, message)));
-        for (var owned : in.ledger().owned().entrySet()) {
-            boolean bound = in.desired().services().stream().anyMatch(s -> s.vs().equals(owned.getKey()));
-            if (!bound) {
-                String name = owned.getValue().service().toString();
-                rows.put(
-                        name + " (no longer bound)",
-                        row(
-                                name,
-                                true,
-                                owned.getKey(),
-                                0,
-                                0,
-                                in.current().virtualServices().get(owned.getKey()),
-                                in,
-                                null));
+        Map<String, Problem> skipped = new LinkedHashMap<>();
+        problems.forEach(p -> skipped.putIfAbsent(p.service() + " " + p.vs(), p));
+        for (Problem p : skipped.values()) {
+            String name = p.service().toString();
+            if (p.vs() == null) {
+                rows.add(new Row(name, false, null, null, null, null, null, null, null, null, null, null, p.message()));
+            } else {
+                shown.add(p.vs());
+                rows.add(row(
+                        name,
+                        false,
+                        p.vs(),
+                        null,
+                        null,
+                        in.current().virtualServices().get(p.vs()),
+                        in,
+                        p.message()));
             }
         }
-        return new ArrayList<>(rows.values());
+        for (var owned : in.ledger().owned().entrySet()) {
+            if (!shown.contains(owned.getKey())) {
+                rows.add(row(
+                        owned.getValue().service().toString(),
+                        true,
+                        owned.getKey(),
+                        0,
+                        0,
+                        in.current().virtualServices().get(owned.getKey()),
+                        in,
+                        null));
+            }
+        }
+        rows.sort(Comparator.comparing(Row::service)
+                .thenComparing(Row::noLongerBound)
+                .thenComparing(Row::vs, Comparator.nullsFirst(Comparator.naturalOrder())));
+        return rows;
+    }
+
+    /** The first problem of the Service about this VS, or about the Service as a whole; taken out of the list. */
+    private static String take(List<Problem> problems, ServiceRef service, VirtualServiceId vs) {
+        for (var it = problems.iterator(); it.hasNext(); ) {
+            Problem p = it.next();
+            if (p.service().equals(service) && (p.vs() == null || p.vs().equals(vs))) {
+                it.remove();
+                return p.message();
+            }
+        }
+        return null;
     }
 
     private static Row row(

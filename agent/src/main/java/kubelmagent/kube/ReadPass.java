@@ -137,7 +137,8 @@ final class ReadPass {
                 Bound b = it.next();
                 if (b.backends() == Backends.NODE_PORTS) {
                     it.remove();
-                    skipped.add(new SkippedService(b.ref(), b.vs(), ServiceProblems.nodesUnreadable(b.ref(), e), true));
+                    skipped.add(new SkippedService(
+                            b.ref(), b.vs(), ServiceProblems.nodesUnreadable(b.ref(), b.vs(), e), true));
                 }
             }
             return;
@@ -288,7 +289,8 @@ final class ReadPass {
                     .filter(p -> p != null && p.nodePort() == null)
                     .toList();
             if (!without.isEmpty()) {
-                skipped.add(SkippedService.invalid(b.ref(), b.vs(), ServiceProblems.noNodePort(b.ref(), without)));
+                skipped.add(
+                        SkippedService.invalid(b.ref(), b.vs(), ServiceProblems.noNodePort(b.ref(), b.vs(), without)));
                 return Optional.empty();
             }
         }
@@ -302,7 +304,7 @@ final class ReadPass {
     private void readEndpoints(String namespace, List<Bound> bound) {
         if (unreachableAt != null) {
             bound.forEach(b -> skipped.add(new SkippedService(
-                    b.ref(), b.vs(), ServiceProblems.notReadAfterUnreachable(b.ref(), unreachableAt), true)));
+                    b.ref(), b.vs(), ServiceProblems.notReadAfterUnreachable(b.ref(), b.vs(), unreachableAt), true)));
             return;
         }
         Map<String, List<ServiceList.Port>> specs = new LinkedHashMap<>();
@@ -324,8 +326,8 @@ final class ReadPass {
                 services.add(new DesiredService(b.ref(), b.vs(), members, b.backends()));
             }
         } catch (KubernetesApiException e) {
-            bound.forEach(b -> skipped.add(
-                    new SkippedService(b.ref(), b.vs(), ServiceProblems.endpointsUnreadable(b.ref(), e), true)));
+            bound.forEach(b -> skipped.add(new SkippedService(
+                    b.ref(), b.vs(), ServiceProblems.endpointsUnreadable(b.ref(), b.vs(), e), true)));
             if (e.serverUnreachable()) {
                 unreachableAt = namespace;
             }

@@ -38,13 +38,15 @@ final class ServiceProblems {
                         + " a Virtual Service — remove the " + selector.labelSelector() + " label");
     }
 
-    static Problem endpointsUnreadable(ServiceRef service, KubernetesApiException why) {
-        return problem(service, "left out of this pass because its endpoints could not be read: " + why.getMessage());
+    static Problem endpointsUnreadable(ServiceRef service, VirtualServiceId vs, KubernetesApiException why) {
+        return problem(
+                service, vs, "left out of this pass because its endpoints could not be read: " + why.getMessage());
     }
 
-    static Problem notReadAfterUnreachable(ServiceRef service, String failedNamespace) {
+    static Problem notReadAfterUnreachable(ServiceRef service, VirtualServiceId vs, String failedNamespace) {
         return problem(
                 service,
+                vs,
                 "left out of this pass because the Kubernetes API stopped answering while the endpoints in namespace "
                         + failedNamespace + " were read (see the problems of its Services)");
     }
@@ -71,6 +73,7 @@ final class ServiceProblems {
                 .orElse(null);
         return problem(
                 service,
+                vs,
                 ServiceAnnotations.VSIDS + " binds VS " + vs + " to port " + Text.quote(port, 30)
                         + (named != null
                                 ? ", but that port has a name: write " + named + "=" + vs
@@ -87,17 +90,19 @@ final class ServiceProblems {
                         + " NodePort or LoadBalancer, or set " + ServiceAnnotations.MODE + ": pods");
     }
 
-    static Problem noNodePort(ServiceRef service, List<ServiceList.Port> without) {
+    static Problem noNodePort(ServiceRef service, VirtualServiceId vs, List<ServiceList.Port> without) {
         return problem(
                 service,
+                vs,
                 "is in NodePort mode but its port(s) " + describe(without) + " have no nodePort (is"
                         + " allocateLoadBalancerNodePorts false?), so the nodes cannot be Real Servers for them; give"
                         + " them a nodePort, or set " + ServiceAnnotations.MODE + ": pods");
     }
 
-    static Problem nodesUnreadable(ServiceRef service, KubernetesApiException why) {
+    static Problem nodesUnreadable(ServiceRef service, VirtualServiceId vs, KubernetesApiException why) {
         return problem(
                 service,
+                vs,
                 "left out of this pass because it is in NodePort mode and the nodes could not be read: "
                         + why.getMessage());
     }
@@ -113,5 +118,9 @@ final class ServiceProblems {
 
     private static Problem problem(ServiceRef service, String text) {
         return Problem.of(service, service + ": " + text);
+    }
+
+    private static Problem problem(ServiceRef service, VirtualServiceId vs, String text) {
+        return Problem.of(service, vs, service + ": " + text);
     }
 }

@@ -137,6 +137,7 @@ public final class Planner {
                     b.skip(s.service(), null);
                     plan.problem(Problem.of(
                             s.service(),
+                            s.vs(),
                             s.service() + ": vsid=\"" + s.vs() + "\" is not allowed for"
                                     + " namespace " + s.service().namespace() + " by policy.bindings in agent.yaml ("
                                     + rules.policy().describe()
@@ -155,6 +156,7 @@ public final class Planner {
                         b.skip(ref, id);
                         plan.problem(Problem.of(
                                 ref,
+                                id,
                                 ref + ": Services " + names + " all claim VS " + id + " (vsid=\""
                                         + id
                                         + "\"); one Virtual Service serves one Service, so none of them is applied and VS "
@@ -200,6 +202,7 @@ public final class Planner {
                         skip(ref, e.getKey());
                         plan.problem(Problem.of(
                                 ref,
+                                e.getKey(),
                                 ref + ": VS " + e.getKey() + " holds Real Servers the agent"
                                         + " added for " + owner
                                         + ", which is left out of this pass (see its problem); a"
@@ -225,6 +228,7 @@ public final class Planner {
         if (current.missing().contains(id)) {
             plan.problem(Problem.of(
                     ref,
+                    id,
                     ref + ": vsid=\"" + id + "\" but the LoadMaster has no VS " + id
                             + " (Unknown VS); the agent never creates Virtual Services: ask NetOps to create it,"
                             + " or set vsid to the Id of an existing one"));
@@ -236,7 +240,8 @@ public final class Planner {
                     ref.toString(),
                     ref + ": VS " + id + " could not be read, so it is left" + " unchanged this pass: " + unreadable,
                     ref,
-                    unreadable));
+                    unreadable,
+                    id));
             return null;
         }
         VirtualService vs = current.virtualServices().get(id);
@@ -246,6 +251,7 @@ public final class Planner {
         if (vs.hasSubVirtualServices()) {
             plan.problem(Problem.of(
                     ref,
+                    id,
                     ref + ": vsid=\"" + id + "\" names " + vs.describe()
                             + ", which has SubVSs; Real Servers go on a SubVS: set vsid to "
                             + (vs.subVsIds().isEmpty()
@@ -263,12 +269,13 @@ public final class Planner {
         List<ServicePort> ports = service.ports();
         if (ports.isEmpty()) {
             plan.problem(Problem.of(
-                    ref, ref + ": the Service has no ports; give it the port that " + vs.describe() + " serves"));
+                    ref, id, ref + ": the Service has no ports; give it the port that " + vs.describe() + " serves"));
             return null;
         }
         String listed = ports.stream().map(ServicePort::describe).collect(Collectors.joining(", "));
         plan.problem(Problem.of(
                 ref,
+                id,
                 ref + ": the Service has several ports (" + listed + ") and "
                         + (matching(ports, vs).isEmpty() ? "none of them equals" : "more than one matches")
                         + " the port of " + vs.describe() + "; set the Service port that should be load balanced to "
@@ -511,6 +518,7 @@ public final class Planner {
             String key = Networks.key(backends);
             plan.problem(Problem.of(
                     ref,
+                    id,
                     ref + ": " + (backends == Backends.PODS ? "endpoint" : "node") + " address(es) "
                             + refused.stream()
                                     .map(Member::ip)
@@ -532,6 +540,7 @@ public final class Planner {
             adds = false;
             plan.problem(Problem.of(
                     ref,
+                    id,
                     ref + ": " + vs.describe() + " has Transparency on, which refuses non-local"
                             + " Real Servers, so none is added to it: turn Transparency off (Virtual Services > View/Modify"
                             + " Services > Modify > Standard Options), or set loadmaster.nonLocal: false if every pod IP is"

@@ -319,6 +319,33 @@ class MainIT {
     }
 
     @Test
+    void showsOneRowPerVirtualServiceOfAServiceBoundToSeveral() {
+        cluster.service(
+                        "shop",
+                        "web",
+                        Map.of("kempLB", "Enabled"),
+                        Map.of("kube-lm-agent/vsids", "http=3,https=4,grpc=5"),
+                        List.of(
+                                StandInKubernetesApi.Port.tcp("http", 80, 8080),
+                                StandInKubernetesApi.Port.tcp("https", 443, 8443)))
+                .scale("shop", "web", "10.244.1.7", "10.244.1.8");
+
+        assertEquals(1, run("--config", config.toString(), "--once").code(), "the binding to VS 5 is a problem");
+        List<String> table = status(1, "status", "--config", config.toString());
+
+        assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), AgentFiles.realServers(loadMaster, 3));
+        assertEquals(List.of("10.244.1.7:8443", "10.244.1.8:8443"), AgentFiles.realServers(loadMaster, 4));
+        assertEquals("shop/web 3 2 0 2 (2) 2 0 in step", table.get(1).replaceAll(" +", " "));
+        assertEquals("shop/web 4 2 0 2 (2) 2 0 in step", table.get(2).replaceAll(" +", " "));
+        assertTrue(
+                table.get(3)
+                        .replaceAll(" +", " ")
+                        .startsWith("shop/web 5 ? ? - 0 - in step shop/web: kube-lm-agent/vsids binds VS 5 to port"
+                                + " \"grpc\", which the Service does not have"),
+                table.get(3));
+    }
+
+    @Test
     void exitsZeroWhenEverythingIsInStep() {
         AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
         assertEquals(0, run("--config", config.toString(), "--once").code());
