@@ -77,6 +77,12 @@ final class Describe {
                     + " address the LoadMaster reaches a Real Server; set kubernetes.podCidrs to the cluster's pod"
                     + " networks");
         }
+        if (c.modes().defaultMode() == Backends.NODE_PORTS
+                && c.networks().nodes().isEmpty()) {
+            LOG.warning("no node networks (kubernetes.nodeCidrs in agent.yaml) while Services are in NodePort mode by"
+                    + " default: node addresses are not checked, so whoever can register a Node can make its address"
+                    + " a Real Server; set kubernetes.nodeCidrs to the cluster's node networks");
+        }
         if (c.kubernetes().tls().insecureSkipTlsVerify()) {
             LOG.warning("TLS verification towards the Kubernetes API "
                     + c.kubernetes().server() + " is OFF"

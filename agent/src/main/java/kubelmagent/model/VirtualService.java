@@ -88,11 +88,16 @@ public record VirtualService(
         return host + ":" + port + "/" + protocol.toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** {@code VS 3 (10.0.0.5:443/tcp "web")}. */
+    /** {@code VS 3 (10.0.0.5:443/tcp "web")}, or {@code VS 6 ([fd00::5]:443/tcp)}. */
     public String describe() {
         StringBuilder s = new StringBuilder("VS ").append(id);
         if (!address.isEmpty()) {
-            s.append(" (").append(address).append(':').append(port).append('/').append(protocol);
+            s.append(" (")
+                    .append(address.indexOf(':') >= 0 ? "[" + address + "]" : address)
+                    .append(':')
+                    .append(port)
+                    .append('/')
+                    .append(protocol);
             if (!nickName.isEmpty()) {
                 s.append(" \"").append(nickName).append('"');
             }

@@ -49,9 +49,14 @@ import kubelmagent.model.VsMissing;
  *       claims, is left exactly as it is: a skipped Service keeps every Real Server the agent added for it,
  *       on every VS. The owner's name follows Kubernetes: when a pass applies Service S to a VS, the VS's Real
  *       Servers become S's in the ledger.</li>
+ *   <li>A Service may be bound to several VSs (one {@link DesiredService} each); every rule below is per
+ *       binding, and a Service skipped on one VS keeps its Real Servers on every VS it is not applied to.</li>
+ *   <li>A VS receives only members of the address family it listens on (a SubVS, its parent's); members of
+ *       the other family are neither added to it nor missed there.</li>
  *   <li>A ready endpoint that an applied VS lacks is added (not while non-local Real Servers are switched
- *       off, or to a transparent VS, when the agent adds them as non-local); a terminating one never is. An
- *       endpoint address outside {@code kubernetes.podCidrs} never becomes a Real Server, nor counts as gone.</li>
+ *       off, or to a transparent VS, when the agent adds them as non-local); a terminating one never is. A
+ *       pod address outside {@code kubernetes.podCidrs}, or in NodePort mode a node address outside {@code
+ *       kubernetes.nodeCidrs}, never becomes a Real Server, nor counts as gone.</li>
  *   <li>Only Real Servers in the ledger are ever disabled, enabled again or removed; and the agent enables
  *       only what it disabled itself.</li>
  *   <li>An owned Real Server whose endpoint is terminating but still serving is disabled (drained), never

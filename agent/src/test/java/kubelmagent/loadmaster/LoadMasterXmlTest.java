@@ -105,6 +105,7 @@ class LoadMasterXmlTest {
                 envelope(body.getBytes(StandardCharsets.ISO_8859_1)).success(), VirtualServiceId.of(3));
         assertEquals("fd00::5", vs.address());
         assertEquals("[fd00::5]:443/tcp", vs.identity());
+        assertTrue(vs.describe().startsWith("VS 3 ([fd00::5]:443/tcp"), vs.describe());
         assertEquals(new Member("fd00::1", 8080), vs.realServers().get(0).member());
         assertEquals("fd00::1", vs.realServers().get(0).member().ip());
 
