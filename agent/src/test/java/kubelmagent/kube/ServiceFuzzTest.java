@@ -31,7 +31,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Thousands of generated labelled Services, with every kind of {@code vsid} annotation, label and port,
+ * Thousands of generated labelled Services, with every kind of {@code vsid} annotation (and wrong {@code
+ * kube-lm-agent/mode} and {@code kube-lm-agent/vsids} ones), label and port,
  * served a thousand per page together with a few known-good Services: nothing escapes
  * {@link KubernetesSource}, the good Services come out exactly as expected, every bad one is named in
  * a Problem, and no valid one is. The seed is printed; rerun a failure with {@code -Dfuzz.seed=<seed>}.
@@ -82,6 +83,28 @@ class ServiceFuzzTest {
             "-0",
             "3-",
             "\u200B3");
+
+    /** kube-lm-agent/mode values that are not a mode. */
+    private static final List<String> INVALID_MODES =
+            List.of("", " ", "pod-mode", "NodePort mode", "hostNetwork", "node", "nodeport\u0000", "PODS?");
+
+    /** kube-lm-agent/vsids values that do not bind any port. */
+    private static final List<String> INVALID_PORT_BINDINGS = List.of(
+            "",
+            " ",
+            "http",
+            "http=",
+            "=3",
+            "http=0",
+            "http=3,https=3",
+            "http=three",
+            "http:3",
+            "3",
+            ",",
+            "http=3,",
+            "http=3;https=7",
+            "http=-3",
+            "http=2147483648");
 
     private static final List<String> NAMESPACES = List.of("shop", "team-a", "default", "x", "a".repeat(63));
     private static final List<String> TYPES = List.of("ClusterIP", "NodePort", "LoadBalancer", "Headless", "");
@@ -244,6 +267,22 @@ class ServiceFuzzTest {
         } else if (vsidKind < 9) {
             metadata.getAsJsonObject("annotations")
                     .addProperty("vsid", INVALID_VSIDS.get(random.nextInt(INVALID_VSIDS.size())));
+        }
+        switch (random.nextInt(20)) {
+            case 0 -> {
+                metadata.getAsJsonObject("annotations")
+                        .addProperty("kube-lm-agent/mode", INVALID_MODES.get(random.nextInt(INVALID_MODES.size())));
+                vs = null;
+            }
+            case 1 -> {
+                metadata.getAsJsonObject("annotations")
+                        .addProperty(
+                                "kube-lm-agent/vsids",
+                                INVALID_PORT_BINDINGS.get(random.nextInt(INVALID_PORT_BINDINGS.size())));
+                vs = null;
+            }
+            case 2 -> metadata.getAsJsonObject("annotations").addProperty("kube-lm-agent/mode", "pods");
+            default -> {}
         }
         int typeKind = random.nextInt(20);
         if (typeKind == 0) {
