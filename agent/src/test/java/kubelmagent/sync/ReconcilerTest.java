@@ -24,10 +24,13 @@ import kubelmagent.loadmaster.LoadMaster;
 import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.log.JournalFormatter;
 import kubelmagent.metrics.AgentMetrics;
+import kubelmagent.model.DesiredService;
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
 import kubelmagent.model.Networks;
 import kubelmagent.model.PassResult;
+import kubelmagent.model.ServicePort;
+import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.ownership.OwnershipLedger;
@@ -111,6 +114,25 @@ class ReconcilerTest {
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
         assertEquals(Set.of(pod(1), pod(2)), ledger.snapshot().get(VS3).members());
         assertEquals(ScriptedSource.ref("web"), ledger.snapshot().get(VS3).service());
+    }
+
+    @Test
+    void aDualStackServiceFeedsAnIpv4VsAndTheIpv6SubVsOfAnIpv6ParentEachWithItsOwnFamily() {
+        loadMaster.addVirtualService(5, "fd00:10:244::100", 80, "tcp", "v6").addSubVirtualService(5, 6, "v6-sub");
+        Set<Member> dualStack = Set.of(pod(1), new Member("fd00:10:244:0:0:0:0:1", 8080));
+        ServiceRef web = ScriptedSource.ref("web");
+        cluster.bound(new DesiredService(web, VS3, List.of(new ServicePort("http", 80, "TCP", dualStack))))
+                .bound(new DesiredService(
+                        web, VirtualServiceId.of(6), List.of(new ServicePort("http", 80, "TCP", dualStack))));
+
+        PassResult pass = reconciler.runOnce(StartedBy.TIMER);
+
+        assertEquals(2, pass.applied());
+        assertEquals(List.of(pod(1)), loadMaster.realServers(VS3));
+        assertEquals(List.of(new Member("fd00:10:244::1", 8080)), loadMaster.realServers(VirtualServiceId.of(6)));
+        assertEquals(web, ledger.snapshot().get(VS3).service());
+        assertEquals(web, ledger.snapshot().get(VirtualServiceId.of(6)).service());
+        assertEquals(0, reconciler.runOnce(StartedBy.TIMER).applied(), "converged");
     }
 
     @Test

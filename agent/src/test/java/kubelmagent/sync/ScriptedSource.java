@@ -1,9 +1,11 @@
 package kubelmagent.sync;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
@@ -19,6 +21,7 @@ final class ScriptedSource implements DesiredStateSource {
 
     private final Map<ServiceRef, DesiredService> services = new TreeMap<>();
     private final Map<ServiceRef, SkippedService> broken = new TreeMap<>();
+    private final List<DesiredService> bindings = new ArrayList<>();
     private Problem readFailure;
 
     /** A single-port Service bound to {@code vsid} whose pods 10.244.1.1.. serve on 8080. */
@@ -33,6 +36,12 @@ final class ScriptedSource implements DesiredStateSource {
                 ref,
                 new DesiredService(
                         ref, VirtualServiceId.of(vsid), List.of(new ServicePort("http", 80, "TCP", members))));
+        return this;
+    }
+
+    /** A binding as given: for a Service on several VSs, or with members of both address families. */
+    ScriptedSource bound(DesiredService binding) {
+        bindings.add(binding);
         return this;
     }
 
@@ -116,7 +125,7 @@ final class ScriptedSource implements DesiredStateSource {
     public DesiredState read() {
         return new DesiredState(
                 readFailure == null,
-                List.copyOf(services.values()),
+                Stream.concat(services.values().stream(), bindings.stream()).toList(),
                 List.copyOf(broken.values()),
                 readFailure == null ? List.of() : List.of(readFailure));
     }
