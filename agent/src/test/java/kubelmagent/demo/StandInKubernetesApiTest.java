@@ -27,6 +27,7 @@ import kubelmagent.http.HttpClients;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.kube.Selector;
+import kubelmagent.kube.StandInConnection;
 import kubelmagent.kube.wire.Endpoints;
 import kubelmagent.model.DesiredService;
 import kubelmagent.model.DesiredState;
@@ -34,7 +35,6 @@ import kubelmagent.model.Member;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
-import kubelmagent.secret.Secret;
 import kubelmagent.tls.Pem;
 import kubelmagent.tls.TlsSettings;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
@@ -74,12 +74,7 @@ class StandInKubernetesApiTest {
     }
 
     DesiredState readAsTheAgent(String token) throws IOException {
-        KubernetesConnection connection = new KubernetesConnection(
-                api.url(),
-                TlsSettings.trusting(Pem.readCertificates(api.caFile())),
-                null,
-                Secret.of(token),
-                Duration.ofSeconds(10));
+        KubernetesConnection connection = StandInConnection.to(api, token, Duration.ofSeconds(10));
         try (KubernetesSource source = new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT)) {
             return source.read();
         }

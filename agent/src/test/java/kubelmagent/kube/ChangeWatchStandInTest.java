@@ -13,9 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import kubelmagent.demo.StandInKubernetesApi;
 import kubelmagent.demo.StandInKubernetesApi.Port;
-import kubelmagent.secret.Secret;
-import kubelmagent.tls.Pem;
-import kubelmagent.tls.TlsSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,12 +50,7 @@ class ChangeWatchStandInTest {
     }
 
     private KubernetesSource watching(List<String> namespaces) throws Exception {
-        KubernetesConnection connection = new KubernetesConnection(
-                cluster.url(),
-                TlsSettings.trusting(Pem.readCertificates(cluster.caFile())),
-                null,
-                Secret.of(TOKEN),
-                Duration.ofSeconds(5));
+        KubernetesConnection connection = StandInConnection.to(cluster, TOKEN, Duration.ofSeconds(5));
         source = new KubernetesSource(connection, namespaces, Selector.KEMP_DEFAULT);
         source.watchChanges(rings::add);
         return source;

@@ -28,9 +28,6 @@ import kubelmagent.model.Problem;
 import kubelmagent.model.ServicePort;
 import kubelmagent.model.SkippedService;
 import kubelmagent.model.VirtualServiceId;
-import kubelmagent.secret.Secret;
-import kubelmagent.tls.Pem;
-import kubelmagent.tls.TlsSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,12 +71,7 @@ class KubernetesSourceModesTest {
     }
 
     private KubernetesSource source(NodeModeSettings modes) throws Exception {
-        KubernetesConnection connection = new KubernetesConnection(
-                cluster.url(),
-                TlsSettings.trusting(Pem.readCertificates(cluster.caFile())),
-                null,
-                Secret.of(TOKEN),
-                Duration.ofSeconds(5));
+        KubernetesConnection connection = StandInConnection.to(cluster, TOKEN, Duration.ofSeconds(5));
         source = new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT, modes, ApiObserver.NONE);
         return source;
     }
