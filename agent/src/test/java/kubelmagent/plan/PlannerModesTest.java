@@ -231,6 +231,23 @@ class PlannerModesTest {
     }
 
     @Test
+    void theBindingPolicyHoldsForServicesInNodePortModeAndForEachBindingOfAService() {
+        BindingPolicy policy = new BindingPolicy(List.of(new BindingPolicy.Binding("shop", Set.of(VS3))));
+        DesiredState d = new DesiredState(List.of(
+                new DesiredService(WEB, VS3, List.of(port("http", 80, "192.168.50.11:30080")), Backends.NODE_PORTS),
+                new DesiredService(WEB, VS7, List.of(port("https", 443, "192.168.50.11:30443")), Backends.NODE_PORTS)));
+        CurrentState lm = current(vs(VS3, "10.0.0.100", 80), vs(VS7, "10.0.0.100", 443));
+
+        Plan plan =
+                Planner.plan(d, lm, Ledger.of(LM, Map.of()), new Rules(policy, AT_ONCE, NOW, NETWORKS, false, false));
+
+        assertEquals("+3 192.168.50.11:30080", render(plan));
+        assertEquals(1, plan.problems().size());
+        assertEquals(VS7, plan.problems().get(0).vs());
+        assertTrue(plan.problems().get(0).message().contains("is not allowed for namespace shop by policy.bindings"));
+    }
+
+    @Test
     void switchingAServiceToNodePortModeAddsTheNodesBeforeThePodsGo() {
         DesiredState d = new DesiredState(List.of(new DesiredService(
                 WEB, VS3, List.of(port("", 80, "192.168.50.11:30080", "192.168.50.12:30080")), Backends.NODE_PORTS)));
