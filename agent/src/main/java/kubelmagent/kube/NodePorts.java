@@ -80,6 +80,22 @@ final class NodePorts {
                 + "|" + node.status().addresses();
     }
 
+    /**
+     * Whether the ports have ready or draining endpoints none of which says what node it runs on (a Service without
+     * selector, whose EndpointSlices someone wrote by hand): with {@code externalTrafficPolicy: Local} the nodes that
+     * serve it are then unknown, and none can be taken out for not holding one.
+     */
+    static boolean nodesUnknown(List<PortEndpoints> ports) {
+        for (PortEndpoints port : ports) {
+            boolean endpoints =
+                    !port.pods().members().isEmpty() || !port.pods().draining().isEmpty();
+            if (endpoints && port.readyNodes().isEmpty() && port.drainingNodes().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Ready, and not excluded from load balancers. */
     static boolean serves(Node node) {
         return ready(node) && !node.metadata().labels().containsKey(EXCLUDE_LABEL);

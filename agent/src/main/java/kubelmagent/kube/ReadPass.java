@@ -316,13 +316,15 @@ final class ReadPass {
                 List<ServicePorts.PortEndpoints> used = ports.get(b.ref().name()).stream()
                         .filter(p -> b.ports().contains(p.spec()))
                         .toList();
+                boolean local = "Local".equals(b.service().spec().externalTrafficPolicy());
+                if (b.backends() == Backends.NODE_PORTS && local && NodePorts.nodesUnknown(used)) {
+                    skipped.add(SkippedService.invalid(
+                            b.ref(), b.vs(), ServiceProblems.endpointNodesUnknown(b.ref(), b.vs())));
+                    continue;
+                }
                 List<ServicePort> members = b.backends() == Backends.PODS
                         ? ServicePorts.pods(used)
-                        : NodePorts.of(
-                                used,
-                                "Local".equals(b.service().spec().externalTrafficPolicy()),
-                                nodes,
-                                modes.externalNodeAddress());
+                        : NodePorts.of(used, local, nodes, modes.externalNodeAddress());
                 services.add(new DesiredService(b.ref(), b.vs(), members, b.backends()));
             }
         } catch (KubernetesApiException e) {

@@ -99,6 +99,15 @@ final class ServiceProblems {
                         + " them a nodePort, or set " + ServiceAnnotations.MODE + ": pods");
     }
 
+    static Problem endpointNodesUnknown(ServiceRef service, VirtualServiceId vs) {
+        return problem(
+                service,
+                vs,
+                "has externalTrafficPolicy: Local, but none of its endpoints says which node it runs on (nodeName), so"
+                        + " the nodes that serve it are unknown and VS " + vs + " is left as it is; set"
+                        + " externalTrafficPolicy: Cluster, or give the endpoints their nodeName");
+    }
+
     static Problem nodesUnreadable(ServiceRef service, VirtualServiceId vs, KubernetesApiException why) {
         return problem(
                 service,

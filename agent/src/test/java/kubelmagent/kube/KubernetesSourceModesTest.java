@@ -144,6 +144,22 @@ class KubernetesSourceModesTest {
     }
 
     @Test
+    void withLocalTrafficAndEndpointsThatNameNoNodeTheBindingIsSkippedAndKeepsItsRealServers() throws Exception {
+        nodePortService(Map.of("vsid", "3", "kube-lm-agent/mode", "nodeport"), "Local");
+        cluster.scale("shop", "web", "10.244.1.5", "10.244.2.5");
+
+        DesiredState state = read();
+
+        assertEquals(List.of(), state.services());
+        assertEquals(VS3, state.skipped().get(0).vs());
+        assertEquals(
+                "shop/web: has externalTrafficPolicy: Local, but none of its endpoints says which node it runs on"
+                        + " (nodeName), so the nodes that serve it are unknown and VS 3 is left as it is; set"
+                        + " externalTrafficPolicy: Cluster, or give the endpoints their nodeName",
+                state.skipped().get(0).problem().message());
+    }
+
+    @Test
     void notReadyExcludedAndCordonedNodesAreLeftOutOrDrained() throws Exception {
         nodePortService(Map.of("vsid", "3", "kube-lm-agent/mode", "nodeport"), "Cluster");
         cluster.node(Node.of("node-1", "192.168.50.11").notReady())
