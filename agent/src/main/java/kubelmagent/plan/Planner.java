@@ -285,7 +285,11 @@ public final class Planner {
                         + (matching(ports, vs).isEmpty() ? "none of them equals" : "more than one matches")
                         + " the port of " + vs.describe() + "; set the Service port that should be load balanced to "
                         + (vs.port() > 0 ? String.valueOf(vs.port()) : "the VS port")
-                        + ", or bind a single-port Service"));
+                        + ", name it in kube-lm-agent/vsids instead of vsid (e.g. \""
+                        + (ports.get(0).name().isEmpty()
+                                ? String.valueOf(ports.get(0).port())
+                                : ports.get(0).name())
+                        + "=" + id + "\"), or bind a single-port Service"));
         return null;
     }
 

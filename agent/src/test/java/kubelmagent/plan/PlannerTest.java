@@ -296,10 +296,11 @@ class PlannerTest {
         assertEquals(
                 "shop/web: the Service has several ports (http (8080/TCP), 9090/TCP) and none of them equals the"
                         + " port of VS 3 (10.0.0.100:80/tcp); set the Service port that should be load balanced to 80,"
-                        + " or bind a single-port Service",
+                        + " name it in kube-lm-agent/vsids instead of vsid (e.g. \"http=3\"), or bind a single-port"
+                        + " Service",
                 plan.problems().get(0).message());
         assertEquals(
-                Problem.of(WEB, plan.problems().get(0).message()),
+                Problem.of(WEB, VirtualServiceId.of(3), plan.problems().get(0).message()),
                 plan.problems().get(0));
     }
 
