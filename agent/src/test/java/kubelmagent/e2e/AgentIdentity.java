@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Assertions;
 
 /**
  * The agent's identity in the cluster, made from the manifest the project ships ({@code conf/rbac.yaml}):
- * a ServiceAccount bound to a read-only ClusterRole, and its tokens.
+ * a ServiceAccount bound to two read-only ClusterRoles (Services and endpoints; nodes), and its tokens.
  */
 final class AgentIdentity {
 
@@ -34,9 +34,20 @@ final class AgentIdentity {
         return secretToken(admin, "kube-lm-agent-token");
     }
 
-    /** Creates the ClusterRoleBinding of the shipped manifest again, after a test deleted it. */
+    /**
+     * The ClusterRoleBinding of the agent's main ClusterRole (Services and endpoints); the manifest has a second
+     * one, {@code kube-lm-agent-nodes}, for nodes.
+     */
+    static final String BINDING = "kube-lm-agent";
+
+    /** Creates the agent's main ClusterRoleBinding ({@link #BINDING}) again, after a test deleted it. */
     static void restoreBinding(Kube admin) throws Exception {
-        admin.create(manifest(), "ClusterRoleBinding");
+        restoreBinding(admin, BINDING);
+    }
+
+    /** Creates one ClusterRoleBinding of the shipped manifest again, by name, after a test deleted it. */
+    static void restoreBinding(Kube admin, String name) throws Exception {
+        admin.create(manifest(), "ClusterRoleBinding", name);
     }
 
     /** A second long-lived token of the same ServiceAccount, in its own Secret (deleting it revokes it). */

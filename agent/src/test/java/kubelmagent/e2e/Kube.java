@@ -123,9 +123,16 @@ final class Kube {
 
     /** Creates the objects of one kind ({@code null}: all) of a multi-document YAML manifest. */
     void create(Path manifest, String kind) throws IOException {
+        create(manifest, kind, null);
+    }
+
+    /** Creates the objects of one kind and name ({@code null}: any) of a multi-document YAML manifest. */
+    void create(Path manifest, String kind, String name) throws IOException {
         Yaml yaml = new Yaml(new LoaderOptions());
         for (Object document : yaml.loadAll(java.nio.file.Files.readString(manifest))) {
-            if (document instanceof Map<?, ?> object && (kind == null || kind.equals(object.get("kind")))) {
+            if (document instanceof Map<?, ?> object
+                    && (kind == null || kind.equals(object.get("kind")))
+                    && (name == null || name.equals(((Map<?, ?>) object.get("metadata")).get("name")))) {
                 post(collectionPath(object), object);
             }
         }

@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import kubelmagent.simulator.LoadMasterSimulator;
+import kubelmagent.simulator.SimRealServer;
 
 /**
  * One scenario's world: its own namespaces in the real cluster, its own LoadMaster simulator with the
@@ -80,6 +82,23 @@ final class Scenario implements AutoCloseable {
         this(cluster, dir, namespace, token, List.of(namespace), vsIndexes);
     }
 
+    /**
+     * Adds a line to a section of agent.yaml ({@code kubernetes}, {@code sync}, ...), e.g. {@code
+     * configure("kubernetes", "defaultMode: nodeports")}; for the next {@link #startAgent}.
+     */
+    void configure(String section, String line) throws IOException {
+        Path file = dir.resolve("agent.yaml");
+        String yaml = Files.readString(file);
+        if (!yaml.contains("\n" + section + ":\n") && !yaml.startsWith(section + ":\n")) {
+            throw new IllegalArgumentException("agent.yaml has no section " + section + ": " + yaml);
+        }
+        Files.writeString(
+                file,
+                yaml.startsWith(section + ":\n")
+                        ? section + ":\n  " + line + "\n" + yaml.substring(section.length() + 2)
+                        : yaml.replace("\n" + section + ":\n", "\n" + section + ":\n  " + line + "\n"));
+    }
+
     void createNamespace(String name) {
         admin.post("/api/v1/namespaces", Map.of("metadata", Map.of("name", name)));
     }
@@ -111,6 +130,14 @@ final class Scenario implements AutoCloseable {
 
     /** A Deployment whose pods listen on container port {@code http} 8080. */
     void deployment(String namespace, String name, int replicas) {
+        deployment(namespace, name, replicas, Map.of("http", 8080));
+    }
+
+    /** A Deployment whose pods listen on these named container ports. */
+    void deployment(String namespace, String name, int replicas, Map<String, Integer> containerPorts) {
+        List<Map<String, Object>> ports = new ArrayList<>();
+        new TreeMap<>(containerPorts)
+                .forEach((portName, port) -> ports.add(Map.of("name", portName, "containerPort", port)));
         admin.post(
                 "/apis/apps/v1/namespaces/" + namespace + "/deployments",
                 Map.of(
@@ -135,11 +162,7 @@ final class Scenario implements AutoCloseable {
                                                                         "image",
                                                                         "registry.invalid/web:1",
                                                                         "ports",
-                                                                        List.of(Map.of(
-                                                                                "name",
-                                                                                "http",
-                                                                                "containerPort",
-                                                                                8080)))))))));
+                                                                        ports)))))));
     }
 
     /** A Service of the app's pods, labelled {@code kempLB=Enabled} and annotated {@code vsid}, port 80. */
@@ -183,6 +206,20 @@ final class Scenario implements AutoCloseable {
                 Map.of("metadata", Map.of("labels", labels)));
     }
 
+    /** Sets or removes ({@code null}) an annotation of a Service. */
+    void annotate(String service, String key, String value) {
+        Map<String, Object> annotations = new HashMap<>();
+        annotations.put(key, value);
+        admin.patch(
+                "/api/v1/namespaces/" + namespace + "/services/" + service,
+                Map.of("metadata", Map.of("annotations", annotations)));
+    }
+
+    /** A merge patch of a Service's spec, e.g. {@code Map.of("externalTrafficPolicy", "Local")}. */
+    void patchServiceSpec(String service, Map<String, Object> spec) {
+        admin.patch("/api/v1/namespaces/" + namespace + "/services/" + service, Map.of("spec", spec));
+    }
+
     void deleteService(String service) {
         admin.delete("/api/v1/namespaces/" + namespace + "/services/" + service);
     }
@@ -203,6 +240,20 @@ final class Scenario implements AutoCloseable {
                     status.has("podIP") ? status.get("podIP").getAsString() : "");
         }
         return pods;
+    }
+
+    /** The nodes the app's pods are bound to, one entry per pod that is not being deleted, sorted. */
+    List<String> podNodes(String app) {
+        List<String> nodes = new ArrayList<>();
+        JsonObject list = admin.get("/api/v1/namespaces/" + namespace + "/pods?labelSelector=app%3D" + app);
+        for (JsonElement item : list.getAsJsonArray("items")) {
+            JsonObject pod = item.getAsJsonObject();
+            if (!pod.getAsJsonObject("metadata").has("deletionTimestamp")) {
+                JsonObject spec = pod.getAsJsonObject("spec");
+                nodes.add(spec.has("nodeName") ? spec.get("nodeName").getAsString() : "");
+            }
+        }
+        return nodes.stream().sorted().toList();
     }
 
     /**
@@ -253,10 +304,10 @@ final class Scenario implements AutoCloseable {
         return endpoints;
     }
 
-    /** The Real Servers of a VS as {@code ip:port}, sorted. */
+    /** The Real Servers of a VS as {@code ip:port} ({@code [ipv6]:port}), sorted. */
     List<String> realServers(int vs) {
         return loadMaster.engine().realServers(vs).stream()
-                .map(rs -> rs.addr() + ":" + rs.port())
+                .map(Scenario::name)
                 .sorted()
                 .toList();
     }
@@ -265,9 +316,21 @@ final class Scenario implements AutoCloseable {
     List<String> disabledRealServers(int vs) {
         return loadMaster.engine().realServers(vs).stream()
                 .filter(rs -> !rs.enabled())
-                .map(rs -> rs.addr() + ":" + rs.port())
+                .map(Scenario::name)
                 .sorted()
                 .toList();
+    }
+
+    /** The Real Servers of a VS with their Enable flag, as {@code ip:port Enable=Y}, sorted. */
+    List<String> realServersAndEnable(int vs) {
+        return loadMaster.engine().realServers(vs).stream()
+                .map(rs -> name(rs) + " Enable=" + (rs.enabled() ? "Y" : "N"))
+                .sorted()
+                .toList();
+    }
+
+    private static String name(SimRealServer rs) {
+        return (rs.addr().contains(":") ? "[" + rs.addr() + "]" : rs.addr()) + ":" + rs.port();
     }
 
     /** Waits until the VS holds exactly these Real Servers. */
@@ -276,6 +339,18 @@ final class Scenario implements AutoCloseable {
         agent.await(
                 () -> "VS " + vs + " to hold " + sorted + " (it holds " + realServers(vs) + ")",
                 () -> realServers(vs).equals(sorted),
+                CONVERGE);
+    }
+
+    /** Waits until the VS holds exactly these Real Servers, the first ones enabled, the others disabled. */
+    void awaitRealServers(int vs, List<String> enabled, List<String> disabled) throws InterruptedException {
+        List<String> expected = new ArrayList<>();
+        enabled.forEach(rs -> expected.add(rs + " Enable=Y"));
+        disabled.forEach(rs -> expected.add(rs + " Enable=N"));
+        List<String> sorted = expected.stream().sorted().toList();
+        agent.await(
+                () -> "VS " + vs + " to hold " + sorted + " (it holds " + realServersAndEnable(vs) + ")",
+                () -> realServersAndEnable(vs).equals(sorted),
                 CONVERGE);
     }
 

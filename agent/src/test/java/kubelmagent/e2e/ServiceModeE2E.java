@@ -36,29 +36,57 @@ class ServiceModeE2E {
         token = AgentIdentity.applyShippedManifest(cluster.admin);
     }
 
+    /**
+     * The two ClusterRoles of conf/rbac.yaml: Services, Endpoints and EndpointSlices (get, list, watch), and
+     * nodes (get, list, watch, for NodePort mode); no writes, and nothing else.
+     */
     @Test
-    void theShippedRoleLetsTheAgentReadServicesAndEndpointsAndNothingElse() throws Exception {
+    void theShippedRolesLetTheAgentReadServicesEndpointsAndNodesAndNothingElse() throws Exception {
         Kube agent = cluster.admin.as(token);
         agent.get("/api/v1/services");
         agent.get("/api/v1/namespaces/default/services/kubernetes");
         agent.get("/api/v1/endpoints");
         agent.get("/apis/discovery.k8s.io/v1beta1/endpointslices");
-        Map<String, Runnable> forbidden = Map.of(
-                "list pods", () -> agent.get("/api/v1/pods"),
-                "list secrets", () -> agent.get("/api/v1/secrets"),
-                "list configmaps", () -> agent.get("/api/v1/configmaps"),
-                "list nodes", () -> agent.get("/api/v1/nodes"),
-                "create a service",
+        assertTrue(
+                agent.get("/api/v1/nodes").getAsJsonArray("items").size() >= StandInNodes.NODES.size(),
+                "the agent lists the nodes");
+        agent.get("/api/v1/nodes/" + StandInNodes.NODES.get(0).name());
+        String watch = agent.text("/api/v1/nodes?watch=true&timeoutSeconds=1");
+        assertTrue(watch.contains("\"type\":\"ADDED\""), "the agent watches the nodes: " + watch);
+        Map<String, Runnable> forbidden = Map.ofEntries(
+                Map.entry("list pods", () -> agent.get("/api/v1/pods")),
+                Map.entry("list secrets", () -> agent.get("/api/v1/secrets")),
+                Map.entry("list configmaps", () -> agent.get("/api/v1/configmaps")),
+                Map.entry(
+                        "patch a node",
+                        () -> agent.patch(
+                                "/api/v1/nodes/" + StandInNodes.NODES.get(0).name(),
+                                Map.of("spec", Map.of("unschedulable", true)))),
+                Map.entry(
+                        "patch a node's status",
+                        () -> agent.patch(
+                                "/api/v1/nodes/" + StandInNodes.NODES.get(0).name() + "/status",
+                                Map.of("status", Map.of("phase", "Running")))),
+                Map.entry(
+                        "create a node",
+                        () -> agent.post("/api/v1/nodes", Map.of("metadata", Map.of("name", "intruder")))),
+                Map.entry(
+                        "delete a node",
+                        () -> agent.delete(
+                                "/api/v1/nodes/" + StandInNodes.NODES.get(0).name())),
+                Map.entry(
+                        "create a service",
                         () -> agent.post(
                                 "/api/v1/namespaces/default/services",
                                 Map.of(
                                         "metadata", Map.of("name", "intruder"),
-                                        "spec", Map.of("ports", List.of(Map.of("port", 80))))),
-                "patch a service",
+                                        "spec", Map.of("ports", List.of(Map.of("port", 80)))))),
+                Map.entry(
+                        "patch a service",
                         () -> agent.patch(
                                 "/api/v1/namespaces/default/services/kubernetes",
-                                Map.of("metadata", Map.of("labels", Map.of("kempLB", "Enabled")))),
-                "delete endpoints", () -> agent.delete("/api/v1/namespaces/default/endpoints/kubernetes"));
+                                Map.of("metadata", Map.of("labels", Map.of("kempLB", "Enabled"))))),
+                Map.entry("delete endpoints", () -> agent.delete("/api/v1/namespaces/default/endpoints/kubernetes")));
         forbidden.forEach((what, call) -> {
             Kube.KubeException e =
                     org.junit.jupiter.api.Assertions.assertThrows(Kube.KubeException.class, call::run, what);
@@ -229,7 +257,7 @@ class ServiceModeE2E {
             AgentProcess agent = s.startAgent();
             s.awaitRealServers(5, Scenario.plus(three, HAND_MADE));
 
-            String binding = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/" + AgentIdentity.ACCOUNT;
+            String binding = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/" + AgentIdentity.BINDING;
             cluster.admin.delete(binding);
             List<String> one;
             try {

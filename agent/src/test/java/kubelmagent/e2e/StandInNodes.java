@@ -18,6 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Running with an IP from its node's pod CIDR and the readiness the test chose ({@code pods/status}),
  * so that the real controllers build EndpointSlices and Endpoints. A pod being deleted is finalized
  * after the delay the test chose, so a terminating pod can be watched.
+ *
+ * <p>A test may register more nodes ({@link #addNode}), play their kubelet's Ready condition ({@link
+ * #setNodeReady}), and choose the nodes the pods of its namespace are bound to ({@link #placeIn}); pods of
+ * other namespaces go to {@link #NODES}, round robin. A node the test removed ({@link #removeNode}) is left
+ * alone with its pods.
  */
 final class StandInNodes {
 
@@ -36,6 +41,9 @@ final class StandInNodes {
     private final Map<String, Instant> terminatingSince = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> nextHost = new ConcurrentHashMap<>();
     private final AtomicInteger bindings = new AtomicInteger();
+    private final Map<String, Node> known = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> placements = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> placed = new ConcurrentHashMap<>();
     private volatile Duration terminationDelay = Duration.ZERO;
     private volatile String lastError = "";
 
@@ -44,35 +52,68 @@ final class StandInNodes {
     }
 
     void start() {
-        for (Node node : NODES) {
-            if (!admin.exists("/api/v1/nodes/" + node.name())) {
-                admin.post(
-                        "/api/v1/nodes",
-                        Map.of(
-                                "metadata",
-                                        Map.of(
-                                                "name",
-                                                node.name(),
-                                                "labels",
-                                                Map.of("kubernetes.io/hostname", node.name())),
-                                "spec",
-                                        Map.of(
-                                                "podCIDR",
-                                                node.podPrefix() + "0/24",
-                                                "podCIDRs",
-                                                List.of(node.podPrefix() + "0/24"))));
-            }
-            admin.patch(
-                    "/api/v1/nodes/" + node.name() + "/status",
-                    Map.of(
-                            "status",
-                            Map.of(
-                                    "conditions",
-                                            List.of(Map.of(
-                                                    "type", "Ready", "status", "True", "reason", "KubeletReady")),
-                                    "addresses", List.of(Map.of("type", "InternalIP", "address", node.address())))));
-        }
+        NODES.forEach(this::register);
         loop.scheduleWithFixedDelay(this::tick, 0, 100, TimeUnit.MILLISECONDS);
+    }
+
+    /** Registers a node (again), Ready, with its InternalIP and pod CIDR, as its kubelet would. */
+    void addNode(Node node) {
+        register(node);
+    }
+
+    /** Deletes a node the test added; its pods are left as they are. */
+    void removeNode(String name) {
+        known.remove(name);
+        ignoreMissing(() -> admin.delete("/api/v1/nodes/" + name));
+    }
+
+    /** Reports the node's Ready condition {@code True} or {@code False}, as its kubelet (or its silence) would. */
+    void setNodeReady(String name, boolean ready) {
+        Node node = known.get(name);
+        admin.patch(
+                "/api/v1/nodes/" + name + "/status",
+                Map.of(
+                        "status",
+                        Map.of(
+                                "conditions",
+                                        List.of(Map.of(
+                                                "type",
+                                                "Ready",
+                                                "status",
+                                                ready ? "True" : "False",
+                                                "reason",
+                                                ready ? "KubeletReady" : "KubeletNotReady")),
+                                "addresses", List.of(Map.of("type", "InternalIP", "address", node.address())))));
+    }
+
+    /**
+     * From now on, pods of the namespace that are not bound yet are bound to these nodes, round robin ({@link
+     * #NODES} until a test says).
+     */
+    void placeIn(String namespace, String... nodes) {
+        placements.put(namespace, List.of(nodes));
+    }
+
+    private void register(Node node) {
+        known.put(node.name(), node);
+        if (!admin.exists("/api/v1/nodes/" + node.name())) {
+            admin.post(
+                    "/api/v1/nodes",
+                    Map.of(
+                            "metadata",
+                                    Map.of(
+                                            "name",
+                                            node.name(),
+                                            "labels",
+                                            Map.of("kubernetes.io/hostname", node.name())),
+                            "spec",
+                                    Map.of(
+                                            "podCIDR",
+                                            node.podPrefix() + "0/24",
+                                            "podCIDRs",
+                                            List.of(node.podPrefix() + "0/24"))));
+        }
+        setNodeReady(node.name(), true);
     }
 
     void stop() {
@@ -118,7 +159,12 @@ final class StandInNodes {
         }
         JsonObject spec = pod.getAsJsonObject("spec");
         if (!spec.has("nodeName")) {
-            Node node = NODES.get(bindings.getAndIncrement() % NODES.size());
+            List<String> placement = placements.get(namespace);
+            Node node = placement == null
+                    ? NODES.get(bindings.getAndIncrement() % NODES.size())
+                    : known.get(placement.get(placed.computeIfAbsent(namespace, n -> new AtomicInteger())
+                                    .getAndIncrement()
+                            % placement.size()));
             ignoreMissing(() -> admin.post(
                     path + "/binding",
                     Map.of(
@@ -132,10 +178,10 @@ final class StandInNodes {
                             Map.of("apiVersion", "v1", "kind", "Node", "name", node.name()))));
             return;
         }
-        Node node = NODES.stream()
-                .filter(n -> n.name().equals(spec.get("nodeName").getAsString()))
-                .findFirst()
-                .orElseThrow();
+        Node node = known.get(spec.get("nodeName").getAsString());
+        if (node == null) {
+            return; // a node the test removed: no kubelet there any more
+        }
         JsonObject status = pod.getAsJsonObject("status");
         boolean ready = readiness.getOrDefault(namespace + "/" + name, true);
         String ip = status.has("podIP") ? status.get("podIP").getAsString() : null;
