@@ -71,8 +71,18 @@ public sealed interface Change extends Step
         }
     }
 
-    /** Enable again a Real Server the agent disabled, because its endpoint is ready again. */
-    record EnableRealServer(VirtualServiceId vs, Member member, ServiceRef service) implements Change {
+    /**
+     * Enable again a Real Server the agent disabled, because what it stands for serves again.
+     *
+     * @param why for the log: {@code its endpoint is ready again}, or for a node {@code its node serves again}
+     */
+    record EnableRealServer(VirtualServiceId vs, Member member, ServiceRef service, String why) implements Change {
+
+        /** A pod's Real Server: its endpoint is ready again. */
+        public EnableRealServer(VirtualServiceId vs, Member member, ServiceRef service) {
+            this(vs, member, service, "its endpoint is ready again");
+        }
+
         @Override
         public Kind kind() {
             return Kind.ENABLE;
@@ -80,7 +90,7 @@ public sealed interface Change extends Step
 
         @Override
         public String describe() {
-            return "re-enable RS " + member + " in VS " + vs + " (" + service + "): its endpoint is ready again";
+            return "re-enable RS " + member + " in VS " + vs + " (" + service + "): " + why;
         }
 
         @Override
@@ -91,9 +101,7 @@ public sealed interface Change extends Step
         @Override
         public Report done(Ledger start) {
             return new Report(
-                    Priority.NOTICE,
-                    "re-enabled RS " + member + " in VS " + vs + " (" + service + "):"
-                            + " its endpoint is ready again");
+                    Priority.NOTICE, "re-enabled RS " + member + " in VS " + vs + " (" + service + "): " + why);
         }
 
         @Override

@@ -445,6 +445,7 @@ public final class Planner {
                             present.get(m),
                             owned.retiring().get(m),
                             "Service no longer bound to VS " + id + " (deleted, unlabelled, or vsid changed)",
+                            Reasons.PODS,
                             vsPlan);
                 }
             }
@@ -568,7 +569,7 @@ public final class Planner {
                 }
             } else if (retiring != null && trusted) {
                 if (retiring.disabledByAgent() && !rs.enabled()) {
-                    vsPlan.change(new Change.EnableRealServer(id, m, ref), +1, false);
+                    vsPlan.change(new Change.EnableRealServer(id, m, ref, Reasons.of(backends).servesAgain), +1, false);
                 } else {
                     // Enabled already (the enable went through, the ledger write did not), or disabled by a
                     // person, who keeps it so: either way it is no longer on its way out.
@@ -583,14 +584,15 @@ public final class Planner {
         if (trusted) {
             for (Member m : draining) {
                 if (owned.members().contains(m) && present.containsKey(m) && !refused.contains(m)) {
-                    drain(m, ref, present.get(m), owned.retiring().get(m), vsPlan);
+                    drain(m, ref, present.get(m), owned.retiring().get(m), Reasons.of(backends), vsPlan);
                 }
             }
         }
         if (complete && trusted) {
             for (Member m : owned.members()) {
                 if (present.containsKey(m) && !ready.contains(m) && !draining.contains(m) && !refused.contains(m)) {
-                    retireAbsent(m, ref, present.get(m), owned.retiring().get(m), "no longer a ready endpoint", vsPlan);
+                    Reasons reasons = Reasons.of(backends);
+                    retireAbsent(m, ref, present.get(m), owned.retiring().get(m), reasons.absent, reasons, vsPlan);
                 }
             }
         }
@@ -636,8 +638,32 @@ public final class Planner {
         return same;
     }
 
-    /** An owned, present Real Server whose endpoint is terminating but still serving. */
-    private static void drain(Member m, ServiceRef ref, RealServer rs, Retiring retiring, VsPlan vsPlan) {
+    /** What the log says a Real Server stands for, and why it comes and goes: a pod's endpoint, or a node. */
+    private record Reasons(String absent, String draining, String stillDraining, String drained, String servesAgain) {
+
+        static final Reasons PODS = new Reasons(
+                "no longer a ready endpoint",
+                "its endpoint is terminating",
+                "its endpoint is still terminating",
+                "its endpoint finished terminating",
+                "its endpoint is ready again");
+
+        static final Reasons NODES = new Reasons(
+                "its node no longer serves (not Ready, labelled to be excluded from load balancers, gone, or with"
+                        + " externalTrafficPolicy: Local, without a ready pod of the Service)",
+                "its node is draining (cordoned, or the Service's pods there are terminating)",
+                "its node is still draining",
+                "its node finished draining",
+                "its node serves again");
+
+        static Reasons of(Backends backends) {
+            return backends == Backends.PODS ? PODS : NODES;
+        }
+    }
+
+    /** An owned, present Real Server whose endpoint is terminating (or whose node is draining) but still serving. */
+    private static void drain(
+            Member m, ServiceRef ref, RealServer rs, Retiring retiring, Reasons reasons, VsPlan vsPlan) {
         Rules rules = vsPlan.plan.rules;
         Duration timeout = rules.removals().drainTimeout();
         VirtualServiceId id = vsPlan.id;
@@ -649,8 +675,7 @@ public final class Planner {
                                 id,
                                 m,
                                 ref,
-                                "its endpoint is still terminating after the" + " drain timeout of "
-                                        + timeout.toSeconds() + " s"),
+                                reasons.stillDraining + " after the drain timeout of " + timeout.toSeconds() + " s"),
                         rs.enabled() ? -1 : 0,
                         rs.enabled());
             } else if (rs.enabled() && retiring.disabledByAgent()) {
@@ -661,8 +686,8 @@ public final class Planner {
                                 m,
                                 ref,
                                 retiring,
-                                "its endpoint is terminating;" + " draining until the drain timeout of "
-                                        + timeout.toSeconds() + " s"),
+                                reasons.draining + "; draining until the drain timeout of " + timeout.toSeconds()
+                                        + " s"),
                         -1,
                         true);
             }
@@ -676,7 +701,7 @@ public final class Planner {
                             m,
                             ref,
                             next,
-                            "its endpoint is terminating; draining for" + " at most " + timeout.toSeconds() + " s"),
+                            reasons.draining + "; draining for at most " + timeout.toSeconds() + " s"),
                     -1,
                     true);
         } else {
@@ -685,18 +710,16 @@ public final class Planner {
         }
     }
 
-    /** An owned, present Real Server that no complete read shows as an endpoint any more. */
+    /** An owned, present Real Server that no complete read shows as an endpoint (or a serving node) any more. */
     private static void retireAbsent(
-            Member m, ServiceRef ref, RealServer rs, Retiring retiring, String reason, VsPlan vsPlan) {
+            Member m, ServiceRef ref, RealServer rs, Retiring retiring, String reason, Reasons reasons, VsPlan vsPlan) {
         Rules rules = vsPlan.plan.rules;
         RemovalPolicy removals = rules.removals();
         VirtualServiceId id = vsPlan.id;
         Instant now = rules.now();
         if (retiring != null && retiring.reason() == Retiring.Reason.DRAINING) {
             vsPlan.change(
-                    new Change.RemoveRealServer(id, m, ref, "its endpoint finished terminating"),
-                    rs.enabled() ? -1 : 0,
-                    rs.enabled());
+                    new Change.RemoveRealServer(id, m, ref, reasons.drained), rs.enabled() ? -1 : 0, rs.enabled());
             return;
         }
         int absentReads = (retiring == null ? 0 : retiring.absentReads()) + 1;

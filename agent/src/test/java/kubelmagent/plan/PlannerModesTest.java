@@ -248,6 +248,48 @@ class PlannerModesTest {
     }
 
     @Test
+    void theLogSaysWhatANodeDidNotWhatAPodDid() {
+        Member drained = member("192.168.50.11:30080");
+        Member gone = member("192.168.50.12:30080");
+        Member back = member("192.168.50.13:30080");
+        ServicePort port = new ServicePort("", 80, "TCP", Set.of(back), Set.of(drained));
+        DesiredState d = new DesiredState(List.of(new DesiredService(WEB, VS3, List.of(port), Backends.NODE_PORTS)));
+        VirtualService vs = new VirtualService(
+                VS3,
+                "10.0.0.100",
+                80,
+                "tcp",
+                "",
+                List.of(),
+                List.of(
+                        new RealServer(1, drained, true, 1000),
+                        new RealServer(2, gone, true, 1000),
+                        new RealServer(3, back, false, 1000)));
+        Ledger ledger = Ledger.of(
+                LM,
+                Map.of(
+                        VS3,
+                        new Ownership(
+                                WEB,
+                                Set.of(drained, gone, back),
+                                Map.of(back, kubelmagent.model.Retiring.draining(NOW.minusSeconds(5))),
+                                null,
+                                null)));
+
+        Plan plan = plan(d, current(vs), ledger, Networks.ANY);
+
+        assertEquals(
+                List.of(
+                        "re-enable RS 192.168.50.13:30080 in VS 3 (shop/web): its node serves again",
+                        "disable RS 192.168.50.11:30080 in VS 3 (shop/web): its node is draining (cordoned, or the"
+                                + " Service's pods there are terminating); draining for at most 50 s",
+                        "remove RS 192.168.50.12:30080 from VS 3 (shop/web): its node no longer serves (not Ready,"
+                                + " labelled to be excluded from load balancers, gone, or with externalTrafficPolicy:"
+                                + " Local, without a ready pod of the Service)"),
+                plan.changes().stream().map(Change::describe).toList());
+    }
+
+    @Test
     void switchingAServiceToNodePortModeAddsTheNodesBeforeThePodsGo() {
         DesiredState d = new DesiredState(List.of(new DesiredService(
                 WEB, VS3, List.of(port("", 80, "192.168.50.11:30080", "192.168.50.12:30080")), Backends.NODE_PORTS)));
