@@ -199,19 +199,12 @@ class BeyondServiceModeE2E {
         try (Scenario s = scenario("e2e-dualstack", 3)) {
             s.loadMaster.engine().addVirtualService(6, "fd00::6", 80, "tcp", "vs6");
             s.loadMaster.engine().addRealServerByHand(6, "fd00::77", 8080);
-            s.admin.post(
-                    "/api/v1/namespaces/" + s.namespace + "/services",
-                    Map.of(
-                            "metadata",
-                            Map.of(
-                                    "name",
-                                    "web",
-                                    "labels",
-                                    Map.of("kempLB", "Enabled"),
-                                    "annotations",
-                                    Map.of("kube-lm-agent/vsids", "http=3,http=6")),
-                            "spec",
-                            Map.of("ports", List.of(Map.of("name", "http", "port", 80, "targetPort", 8080)))));
+            Scenario.labelledService(
+                    s.admin,
+                    s.namespace,
+                    "web",
+                    Map.of("kube-lm-agent/vsids", "http=3,http=6"),
+                    Map.of("ports", List.of(Map.of("name", "http", "port", 80, "targetPort", 8080))));
             endpointSlice(s, "web-v4", "web", "IPv4", Map.of("10.244.9.2", true, "10.244.9.3", true));
             endpointSlice(
                     s,
@@ -258,25 +251,18 @@ class BeyondServiceModeE2E {
             s.loadMaster.engine().addRealServerByHand(3, "192.168.77.7", 8080);
             s.loadMaster.engine().addRealServerByHand(7, "192.168.77.7", 8080);
             s.deployment(s.namespace, "web", 2, Map.of("http", 8080, "https", 8443));
-            s.admin.post(
-                    "/api/v1/namespaces/" + s.namespace + "/services",
+            Scenario.labelledService(
+                    s.admin,
+                    s.namespace,
+                    "web",
+                    Map.of("kube-lm-agent/vsids", "http=3,https=7"),
                     Map.of(
-                            "metadata",
-                            Map.of(
-                                    "name",
-                                    "web",
-                                    "labels",
-                                    Map.of("kempLB", "Enabled"),
-                                    "annotations",
-                                    Map.of("kube-lm-agent/vsids", "http=3,https=7")),
-                            "spec",
-                            Map.of(
-                                    "selector",
-                                    Map.of("app", "web"),
-                                    "ports",
-                                    List.of(
-                                            Map.of("name", "http", "port", 80, "targetPort", "http"),
-                                            Map.of("name", "https", "port", 443, "targetPort", "https")))));
+                            "selector",
+                            Map.of("app", "web"),
+                            "ports",
+                            List.of(
+                                    Map.of("name", "http", "port", 80, "targetPort", "http"),
+                                    Map.of("name", "https", "port", 443, "targetPort", "https"))));
             List<String> two = s.awaitReadyEndpoints("web", 4);
 
             AgentProcess agent = s.startAgent();
@@ -347,22 +333,20 @@ class BeyondServiceModeE2E {
     /** A NodePort Service of the app's pods, port http 80 → target port http, on this nodePort. */
     private static void nodePortService(
             Scenario s, String name, int nodePort, String trafficPolicy, Map<String, String> annotations) {
-        s.admin.post(
-                "/api/v1/namespaces/" + s.namespace + "/services",
+        Scenario.labelledService(
+                s.admin,
+                s.namespace,
+                name,
+                annotations,
                 Map.of(
-                        "metadata",
-                        Map.of("name", name, "labels", Map.of("kempLB", "Enabled"), "annotations", annotations),
-                        "spec",
-                        Map.of(
-                                "type",
-                                "NodePort",
-                                "externalTrafficPolicy",
-                                trafficPolicy,
-                                "selector",
-                                Map.of("app", name),
-                                "ports",
-                                List.of(Map.of(
-                                        "name", "http", "port", 80, "targetPort", "http", "nodePort", nodePort)))));
+                        "type",
+                        "NodePort",
+                        "externalTrafficPolicy",
+                        trafficPolicy,
+                        "selector",
+                        Map.of("app", name),
+                        "ports",
+                        List.of(Map.of("name", "http", "port", 80, "targetPort", "http", "nodePort", nodePort))));
     }
 
     /** The node-N Real Server on this port: {@code 192.168.50.(10+N):port}. */

@@ -167,23 +167,28 @@ final class Scenario implements AutoCloseable {
 
     /** A Service of the app's pods, labelled {@code kempLB=Enabled} and annotated {@code vsid}, port 80. */
     void service(String namespace, String name, String app, String vsid, Object targetPort) {
+        labelledService(
+                admin,
+                namespace,
+                name,
+                Map.of("vsid", vsid),
+                Map.of(
+                        "selector",
+                        Map.of("app", app),
+                        "ports",
+                        List.of(Map.of("name", "web", "port", 80, "targetPort", targetPort))));
+    }
+
+    /** Creates a Service labelled {@code kempLB=Enabled}, with these annotations and this {@code spec}. */
+    static void labelledService(
+            Kube admin, String namespace, String name, Map<String, String> annotations, Map<String, Object> spec) {
         admin.post(
                 "/api/v1/namespaces/" + namespace + "/services",
                 Map.of(
                         "metadata",
-                                Map.of(
-                                        "name",
-                                        name,
-                                        "labels",
-                                        Map.of("kempLB", "Enabled"),
-                                        "annotations",
-                                        Map.of("vsid", vsid)),
+                        Map.of("name", name, "labels", Map.of("kempLB", "Enabled"), "annotations", annotations),
                         "spec",
-                                Map.of(
-                                        "selector",
-                                        Map.of("app", app),
-                                        "ports",
-                                        List.of(Map.of("name", "web", "port", 80, "targetPort", targetPort)))));
+                        spec));
     }
 
     void service(String name, String vsid, Object targetPort) {
