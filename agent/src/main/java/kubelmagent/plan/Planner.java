@@ -626,16 +626,21 @@ public final class Planner {
      * the IPv6 ones. The others are not its business: neither added nor missed there.
      */
     private static Set<Member> sameFamily(Set<Member> members, Boolean ipv6) {
-        if (ipv6 == null) {
+        if (ipv6 == null || members.stream().allMatch(m -> isIpv6(m) == ipv6)) {
             return members;
         }
         Set<Member> same = new TreeSet<>();
         for (Member m : members) {
-            if (IpAddress.isIpv6(m.ip()) == ipv6) {
+            if (isIpv6(m) == ipv6) {
                 same.add(m);
             }
         }
         return same;
+    }
+
+    /** A member's address is canonical: an IPv6 one, and only that, holds a colon. */
+    private static boolean isIpv6(Member m) {
+        return m.ip().indexOf(':') >= 0;
     }
 
     /** What the log says a Real Server stands for, and why it comes and goes: a pod's endpoint, or a node. */
