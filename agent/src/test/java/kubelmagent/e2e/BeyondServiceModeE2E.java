@@ -99,8 +99,8 @@ class BeyondServiceModeE2E {
             try {
                 s.admin.delete("/api/v1/namespaces/" + s.namespace + "/pods/" + podOn(s, "web", "node-4"));
                 s.awaitRealServers(1, nodes(30081, 1, 3, HAND_MADE), List.of(node(4, 30081)));
-                String draining = "] disabled RS " + node(4, 30081) + " in VS 1 (e2e-nodeport/web): its endpoint is"
-                        + " terminating";
+                String draining = "] disabled RS " + node(4, 30081) + " in VS 1 (e2e-nodeport/web): its node is"
+                        + " draining (cordoned, or the Service's pods there are terminating)";
                 int since = mark;
                 agent.await(
                         () -> "the agent to log the drain of node-4",
