@@ -204,20 +204,20 @@ final class Scenario implements AutoCloseable {
 
     /** Sets or removes ({@code null}) a label of a Service. */
     void label(String service, String key, String value) {
-        Map<String, Object> labels = new HashMap<>();
-        labels.put(key, value);
-        admin.patch(
-                "/api/v1/namespaces/" + namespace + "/services/" + service,
-                Map.of("metadata", Map.of("labels", labels)));
+        patchMetadata(service, "labels", key, value);
     }
 
     /** Sets or removes ({@code null}) an annotation of a Service. */
     void annotate(String service, String key, String value) {
-        Map<String, Object> annotations = new HashMap<>();
-        annotations.put(key, value);
+        patchMetadata(service, "annotations", key, value);
+    }
+
+    /** Sets or removes ({@code null}) one entry of a Service's {@code metadata.labels} or {@code .annotations}. */
+    private void patchMetadata(String service, String field, String key, String value) {
+        Map<String, Object> entry = new HashMap<>();
+        entry.put(key, value);
         admin.patch(
-                "/api/v1/namespaces/" + namespace + "/services/" + service,
-                Map.of("metadata", Map.of("annotations", annotations)));
+                "/api/v1/namespaces/" + namespace + "/services/" + service, Map.of("metadata", Map.of(field, entry)));
     }
 
     /** A merge patch of a Service's spec, e.g. {@code Map.of("externalTrafficPolicy", "Local")}. */
