@@ -40,6 +40,11 @@ public record LoadMasterConnection(
     public static final int MAX_IN_FLIGHT = 16;
 
     public LoadMasterConnection {
+        checkMaxInFlight(maxInFlight);
+    }
+
+    /** @throws IllegalArgumentException unless {@code maxInFlight} is from 1 to {@link #MAX_IN_FLIGHT} */
+    public static void checkMaxInFlight(int maxInFlight) {
         if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT) {
             throw new IllegalArgumentException(
                     "maxInFlight must be from 1 to " + MAX_IN_FLIGHT + " (got " + maxInFlight + ")");

@@ -100,10 +100,7 @@ public final class Reconciler {
         public static final int MAX_IN_FLIGHT = LoadMasterConnection.MAX_IN_FLIGHT;
 
         public Options {
-            if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT) {
-                throw new IllegalArgumentException(
-                        "maxInFlight must be from 1 to " + MAX_IN_FLIGHT + " (got " + maxInFlight + ")");
-            }
+            LoadMasterConnection.checkMaxInFlight(maxInFlight);
         }
 
         /** One write at a time. */
