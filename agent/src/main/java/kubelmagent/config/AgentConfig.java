@@ -30,6 +30,9 @@ import kubelmagent.plan.RemovalPolicy;
  * @param modes       {@code kubernetes.defaultMode} and {@code kubernetes.nodeAddress}
  * @param metricsListen where to serve /metrics, /healthz and /readyz ({@code metrics.listen}); null: off
  * @param readyWithin /readyz is ready while the last successful pass is at most this old (3 passes)
+ * @param instance    the name of this agent among several on one host: its configuration file's name without
+ *                    {@code .yaml} ({@code agent} for {@code agent.yaml}, {@code prod} for the instance {@code
+ *                    kube-lm-agent@prod}'s {@code prod.yaml})
  * @param warnings    what is risky but allowed, such as a credential file other users can read; each
  *                    line names the key and says how to fix it. Log them at warning when the agent
  *                    starts and with {@code --check-config}
@@ -48,6 +51,7 @@ public record AgentConfig(
         NodeModeSettings modes,
         java.net.InetSocketAddress metricsListen,
         java.time.Duration readyWithin,
+        String instance,
         List<String> warnings) {
 
     public AgentConfig {

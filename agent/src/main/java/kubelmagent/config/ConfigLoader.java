@@ -141,7 +141,21 @@ public final class ConfigLoader {
                 kubernetes.modes(),
                 metricsListen,
                 sync.passGap().multipliedBy(3),
+                instance(fileName),
                 files.warnings());
+    }
+
+    /** {@code prod} for {@code /etc/kube-lm-agent/prod.yaml}: the file's name without directory and extension. */
+    static String instance(String fileName) {
+        String name = Path.of(fileName).getFileName() == null
+                ? fileName
+                : Path.of(fileName).getFileName().toString();
+        for (String extension : List.of(".yaml", ".yml")) {
+            if (name.endsWith(extension) && name.length() > extension.length()) {
+                return name.substring(0, name.length() - extension.length());
+            }
+        }
+        return name;
     }
 
     private void failIfAny(String fileName) throws ConfigException {

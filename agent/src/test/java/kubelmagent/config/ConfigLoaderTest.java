@@ -52,6 +52,15 @@ class ConfigLoaderTest {
     // ---- valid configurations --------------------------------------------------------------------
 
     @Test
+    void namesTheInstanceAfterTheConfigurationFile() {
+        assertEquals("agent", ConfigLoader.instance("/etc/kube-lm-agent/agent.yaml"));
+        assertEquals("prod", ConfigLoader.instance("/etc/kube-lm-agent/prod.yaml"));
+        assertEquals("blue-2", ConfigLoader.instance("blue-2.yml"));
+        assertEquals("agent.conf", ConfigLoader.instance("agent.conf"));
+        assertEquals(".yaml", ConfigLoader.instance(".yaml"));
+    }
+
+    @Test
     void loadsTheMinimalConfigWithEveryDefaultApplied() throws ConfigException {
         AgentConfig config = fixture.load();
 
