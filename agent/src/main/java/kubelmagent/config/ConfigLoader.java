@@ -57,7 +57,8 @@ public final class ConfigLoader {
     }
 
     /**
-     * Reads {@code file}. Relative paths inside it are resolved against its directory.
+     * Reads {@code file}. Relative paths inside it are resolved against its directory. The other agents' files
+     * beside it ({@link InstanceFiles}) must not share its {@code metrics.listen} or {@code sync.stateDir}.
      *
      * @throws ConfigException listing every problem, if the file cannot be read or is not valid
      */
@@ -86,7 +87,12 @@ public final class ConfigLoader {
         }
         Path absolute = file.toAbsolutePath();
         Path dir = absolute.getParent() != null ? absolute.getParent() : absolute.getRoot();
-        return new ConfigLoader(dir, credentials).read(text, name);
+        AgentConfig config = new ConfigLoader(dir, credentials).read(text, name);
+        List<String> clashes = InstanceFiles.clashes(file, config);
+        if (!clashes.isEmpty()) {
+            throw new ConfigException(name, clashes);
+        }
+        return config;
     }
 
     /**

@@ -219,7 +219,7 @@ public final class ScaleBenchmark {
 
             // Steady passes in this JVM, for the pass thread's own CPU and allocation, and the profile.
             loadMaster.engine().faults().latency(Duration.ZERO);
-            double[] thread = inProcess(dir.resolve("bench.yaml"), services, profile);
+            double[] thread = inProcess(dir.resolve("agent.yaml"), services, profile);
             return new Figures(
                     services,
                     total,
@@ -479,8 +479,10 @@ public final class ScaleBenchmark {
         /** Starts the agent on {@code base}, the demo's agent.yaml, with this schedule, watch and maxInFlight. */
         static RunningAgent start(Path dir, String base, Duration interval, boolean watch, int maxInFlight)
                 throws IOException {
-            Path config = dir.resolve("bench.yaml");
-            // The benchmark's pods are in 10.1.0.0/16 and up; metrics off, so that runs cannot clash on a port.
+            // Over the agent.yaml that base was read from: a second file beside it would share its ledger directory,
+            // which the agent refuses (InstanceFiles). The benchmark's pods are in 10.1.0.0/16 and up; metrics off, so
+            // that runs cannot clash on a port.
+            Path config = dir.resolve("agent.yaml");
             Files.writeString(
                     config,
                     base.replace("  interval: 1s", "  interval: " + interval.toSeconds() + "s\n  watch: " + watch)
