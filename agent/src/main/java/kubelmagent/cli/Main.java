@@ -9,16 +9,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import kubelmagent.config.AgentConfig;
 import kubelmagent.config.ConfigException;
 import kubelmagent.config.ConfigLoader;
+import kubelmagent.config.InstanceFiles;
 import kubelmagent.log.JournalLogManager;
 import kubelmagent.log.JournalLogging;
 import kubelmagent.log.Log;
 import kubelmagent.log.LogFormat;
 import kubelmagent.metrics.MetricsServer;
+import kubelmagent.model.Ledger;
 import kubelmagent.model.PassResult;
+import kubelmagent.ownership.FileOwnershipLedger;
 import kubelmagent.sync.AgentScheduler;
 import kubelmagent.sync.Reconciler;
 import kubelmagent.sync.StartedBy;
@@ -98,7 +103,7 @@ public final class Main {
             return OK;
         }
         if (args.status()) {
-            return status(config, args.json(), out);
+            return status(args.config(), config, args.json(), out);
         }
         if (args.adopt()
                 && config.networks().pods().isEmpty()
@@ -173,14 +178,36 @@ public final class Main {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
-    private static int status(AgentConfig config, boolean json, PrintStream out) {
+    private static int status(Path file, AgentConfig config, boolean json, PrintStream out) {
+        Map<String, Ledger> others = otherLedgers(file);
         try (Agent agent = Agent.open(config, true)) {
             Reconciler.Inspection inspection = agent.reconciler.inspect();
-            return (json ? Status.printJson(inspection, out) : Status.print(inspection, out)) ? OK : FAILED;
+            return (json ? Status.printJson(inspection, others, out) : Status.print(inspection, others, out))
+                    ? OK
+                    : FAILED;
         } catch (IOException e) {
             LOG.err("cannot read the state directory: " + e.getMessage());
             return FAILED;
         }
+    }
+
+    /**
+     * The ledgers of the other agents whose configuration files sit beside {@code file} ({@code kube-lm-agent@NAME}),
+     * by instance name, where this user can read them: the Real Servers they added are theirs, not hand-made.
+     */
+    private static Map<String, Ledger> otherLedgers(Path file) {
+        Map<String, Ledger> others = new TreeMap<>();
+        for (InstanceFiles.Instance other : InstanceFiles.others(file)) {
+            try {
+                others.put(
+                        other.name(),
+                        FileOwnershipLedger.readOnly(other.stateDir()).snapshot());
+            } catch (IOException e) {
+                LOG.debug("the ledger of instance " + other.name() + " in " + other.stateDir() + " cannot be read ("
+                        + e.getMessage() + "); its Real Servers are shown as hand-made");
+            }
+        }
+        return others;
     }
 
     private static int runScheduled(Agent agent, AgentConfig config) {

@@ -8,9 +8,12 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import kubelmagent.model.DesiredService;
+import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
 import kubelmagent.model.Ownership;
 import kubelmagent.model.Problem;
@@ -52,7 +55,9 @@ final class Status {
      * @param enabled        of those, enabled; null when not read
      * @param agents         of those, the agent's (the ledger says it added them); null for a skipped Service
      * @param disabledByHand of the agent's, disabled by a person (the agent leaves them so); null likewise
-     * @param handMade       Real Servers the agent did not add; null when not read
+     * @param otherAgents    Real Servers that another agent on this host added (its ledger says so), by that agent's
+     *                       instance name; null when not read
+     * @param handMade       Real Servers no agent on this host added; null when not read
      * @param nextPass       what the next pass would do, by kind ({@link #CHANGE_KINDS}); null for a skipped
      *                       Service
      * @param problem        why the Service or VS needs attention, or null
@@ -68,6 +73,7 @@ final class Status {
             Integer enabled,
             Integer agents,
             Integer disabledByHand,
+            Map<String, Integer> otherAgents,
             Integer handMade,
             Map<String, Integer> nextPass,
             String problem) {
@@ -82,7 +88,11 @@ final class Status {
     /** What {@code status} shows: the rows, what is not about one Service, and the verdict. */
     record Report(List<Row> rows, List<String> messages, boolean kubernetesReadComplete, boolean inStep) {}
 
-    static Report report(Reconciler.Inspection in) {
+    /**
+     * @param others the ledgers of the other agents on this host ({@code kube-lm-agent@NAME} beside this one), by
+     *               instance name: their Real Servers are shown as theirs rather than as hand-made
+     */
+    static Report report(Reconciler.Inspection in, Map<String, Ledger> others) {
         List<String> messages = new ArrayList<>();
         if (!in.desired().complete()) {
             messages.add("Kubernetes could not be read completely: "
@@ -97,20 +107,29 @@ final class Status {
                 && in.plan().held().isEmpty()
                 && in.desired().problems().isEmpty()
                 && in.plan().problems().isEmpty();
-        return new Report(rows(in), messages, in.desired().complete(), inStep);
+        return new Report(rows(in, others), messages, in.desired().complete(), inStep);
     }
 
     /** Prints the table; returns true when everything is in step and nothing needs attention. */
-    static boolean print(Reconciler.Inspection in, PrintStream out) {
-        Report report = report(in);
+    static boolean print(Reconciler.Inspection in, Map<String, Ledger> others, PrintStream out) {
+        Report report = report(in, others);
         List<String[]> cells = new ArrayList<>();
         cells.add(new String[] {
-            "SERVICE", "VS", "READY", "DRAINING", "ON LM (ENABLED)", "AGENT'S", "HAND-MADE", "NEXT PASS", "PROBLEM"
+            "SERVICE",
+            "VS",
+            "READY",
+            "DRAINING",
+            "ON LM (ENABLED)",
+            "AGENT'S",
+            "OTHER AGENTS'",
+            "HAND-MADE",
+            "NEXT PASS",
+            "PROBLEM"
         });
         for (Row r : report.rows()) {
             cells.add(cells(r));
         }
-        int[] width = new int[9];
+        int[] width = new int[10];
         for (String[] c : cells) {
             for (int i = 0; i < c.length; i++) {
                 width[i] = Math.max(width[i], c[i].length());
@@ -134,8 +153,8 @@ final class Status {
     }
 
     /** Prints the same facts as JSON (keys documented in the README); returns what {@link #print} returns. */
-    static boolean printJson(Reconciler.Inspection in, PrintStream out) {
-        Report report = report(in);
+    static boolean printJson(Reconciler.Inspection in, Map<String, Ledger> others, PrintStream out) {
+        Report report = report(in, others);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("inStep", report.inStep());
         json.put("kubernetesReadComplete", report.kubernetesReadComplete());
@@ -153,6 +172,7 @@ final class Status {
             row.put("enabled", r.enabled());
             row.put("agents", r.agents());
             row.put("agentsDisabledByHand", r.disabledByHand());
+            row.put("otherAgents", r.otherAgents());
             row.put("handMade", r.handMade());
             row.put("nextPass", r.nextPass());
             row.put("inStep", r.inStep());
@@ -174,7 +194,7 @@ final class Status {
      * per VS); one per skipped Service or binding, with its VS where the problem names one; one per VS the ledger
      * holds Real Servers of for a Service no longer bound to it. Sorted by Service, then VS.
      */
-    static List<Row> rows(Reconciler.Inspection in) {
+    static List<Row> rows(Reconciler.Inspection in, Map<String, Ledger> others) {
         List<Row> rows = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
         in.desired().problems().stream().filter(p -> p.service() != null).forEach(problems::add);
@@ -192,6 +212,7 @@ final class Status {
                     port == null ? null : port.draining().size(),
                     vs,
                     in,
+                    others,
                     take(problems, s.service(), s.vs())));
         }
         Map<String, Problem> skipped = new LinkedHashMap<>();
@@ -199,7 +220,8 @@ final class Status {
         for (Problem p : skipped.values()) {
             String name = p.service().toString();
             if (p.vs() == null) {
-                rows.add(new Row(name, false, null, null, null, null, null, null, null, null, null, null, p.message()));
+                rows.add(new Row(
+                        name, false, null, null, null, null, null, null, null, null, null, null, null, p.message()));
             } else {
                 shown.add(p.vs());
                 rows.add(row(
@@ -210,6 +232,7 @@ final class Status {
                         null,
                         in.current().virtualServices().get(p.vs()),
                         in,
+                        others,
                         p.message()));
             }
         }
@@ -223,6 +246,7 @@ final class Status {
                         0,
                         in.current().virtualServices().get(owned.getKey()),
                         in,
+                        others,
                         null));
             }
         }
@@ -252,12 +276,14 @@ final class Status {
             Integer draining,
             VirtualService vs,
             Reconciler.Inspection in,
+            Map<String, Ledger> others,
             String problem) {
         Ownership owned = in.ledger().get(id);
         Set<Member> mine = owned.members();
         String loadMaster = null;
         Integer realServers = null;
         Integer enabled = null;
+        Map<String, Integer> otherAgents = null;
         Integer handMade = null;
         int disabledByHand = 0;
         if (vs != null) {
@@ -265,9 +291,20 @@ final class Status {
             realServers = vs.realServers().size();
             enabled =
                     (int) vs.realServers().stream().filter(RealServer::enabled).count();
-            handMade = (int) vs.realServers().stream()
-                    .filter(rs -> !mine.contains(rs.member()))
-                    .count();
+            otherAgents = new TreeMap<>();
+            int notMine = 0;
+            for (RealServer rs : vs.realServers()) {
+                if (mine.contains(rs.member())) {
+                    continue;
+                }
+                String agent = addedBy(others, in.current().loadMaster(), id, rs.member());
+                if (agent == null) {
+                    notMine++;
+                } else {
+                    otherAgents.merge(agent, 1, Integer::sum);
+                }
+            }
+            handMade = notMine;
             disabledByHand = (int) vs.realServers().stream()
                     .filter(rs -> !rs.enabled() && mine.contains(rs.member()) && !disabledByAgent(owned, rs.member()))
                     .count();
@@ -287,9 +324,25 @@ final class Status {
                 enabled,
                 mine.size(),
                 disabledByHand,
+                otherAgents,
                 handMade,
                 nextPass(id, in),
                 problem);
+    }
+
+    /**
+     * The other agent on this host whose ledger says it added the Real Server to this VS of this LoadMaster, or
+     * null: then no agent here added it.
+     */
+    private static String addedBy(Map<String, Ledger> others, String loadMaster, VirtualServiceId id, Member m) {
+        for (var other : others.entrySet()) {
+            Ledger ledger = other.getValue();
+            if (Objects.equals(ledger.loadMaster(), loadMaster)
+                    && ledger.get(id).members().contains(m)) {
+                return other.getKey();
+            }
+        }
+        return null;
     }
 
     private static boolean disabledByAgent(Ownership owned, Member m) {
@@ -314,7 +367,7 @@ final class Status {
     /** The table's cells of one row. */
     private static String[] cells(Row r) {
         if (r.vs() == null) {
-            return new String[] {r.service(), "-", "-", "-", "-", "-", "-", "-", orEmpty(r.problem())};
+            return new String[] {r.service(), "-", "-", "-", "-", "-", "-", "-", "-", orEmpty(r.problem())};
         }
         String onLm = r.realServers() != null
                 ? r.realServers() + " (" + r.enabled() + ")"
@@ -332,6 +385,11 @@ final class Status {
             r.draining() == null ? "?" : r.draining().toString(),
             onLm,
             agents,
+            r.otherAgents() == null || r.otherAgents().isEmpty()
+                    ? "-"
+                    : r.otherAgents().entrySet().stream()
+                            .map(e -> e.getKey() + " " + e.getValue())
+                            .collect(Collectors.joining(", ")),
             r.handMade() == null ? "-" : r.handMade().toString(),
             drift.isEmpty() ? "in step" : drift,
             orEmpty(r.problem())

@@ -30,7 +30,7 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * a {@code loadmaster} key; only those two settings are read from it, so a file that is wrong in other ways (or
  * whose credentials this agent cannot read) is still compared, and its own start says what else is wrong.
  */
-final class InstanceFiles {
+public final class InstanceFiles {
 
     /** host:port, the host an IPv6 address in brackets, an IPv4 address or a name (as {@link MetricsSection}). */
     private static final Pattern HOST_PORT = Pattern.compile("(?:\\[([0-9A-Fa-f:.]+)]|([A-Za-z0-9.-]+)):(\\d{1,5})");
@@ -40,7 +40,13 @@ final class InstanceFiles {
     private InstanceFiles() {}
 
     /** Another agent's file and the two settings read from it. */
-    record Instance(Path file, String metricsListen, Path stateDir) {}
+    public record Instance(Path file, String metricsListen, Path stateDir) {
+
+        /** Its instance name: {@code prod} for {@code prod.yaml}. */
+        public String name() {
+            return ConfigLoader.instance(file.getFileName().toString());
+        }
+    }
 
     /**
      * The problems of {@code config} (read from {@code file}) against the other agents' files beside it, each as
@@ -49,7 +55,7 @@ final class InstanceFiles {
     static List<String> clashes(Path file, AgentConfig config) {
         List<String> problems = new ArrayList<>();
         for (Instance other : others(file)) {
-            String name = ConfigLoader.instance(other.file().getFileName().toString());
+            String name = other.name();
             if (config.metricsListen() != null && sameSocket(config.metricsListen(), other.metricsListen())) {
                 problems.add("metrics.listen: is also the metrics.listen of " + other.file() + " (instance " + name
                         + "), so only one of them could serve /metrics; give each instance its own port (got \""
@@ -66,7 +72,7 @@ final class InstanceFiles {
     }
 
     /** The other agents' files beside {@code file}, sorted by name; unreadable or foreign files are left out. */
-    static List<Instance> others(Path file) {
+    public static List<Instance> others(Path file) {
         Path self = file.toAbsolutePath().normalize();
         Path dir = self.getParent();
         TreeMap<String, Instance> found = new TreeMap<>();

@@ -302,18 +302,20 @@ class MainIT {
                         "LM",
                         "(ENABLED)",
                         "AGENT'S",
+                        "OTHER",
+                        "AGENTS'",
                         "HAND-MADE",
                         "NEXT",
                         "PASS",
                         "PROBLEM"),
                 List.of(table.get(0).split(" +")));
-        assertEquals("shop/api 4 1 0 1 (1) 1 0 in step", table.get(1).replaceAll(" +", " "));
+        assertEquals("shop/api 4 1 0 1 (1) 1 - 0 in step", table.get(1).replaceAll(" +", " "));
         assertTrue(
                 table.get(2)
                         .replaceAll(" +", " ")
-                        .startsWith("shop/broken - - - - - - - shop/broken: annotation" + " vsid=\"four\""),
+                        .startsWith("shop/broken - - - - - - - - shop/broken: annotation" + " vsid=\"four\""),
                 table.get(2));
-        assertEquals("shop/web 3 3 0 4 (4) 3 1 add 1, disable 1", table.get(3).replaceAll(" +", " "));
+        assertEquals("shop/web 3 3 0 4 (4) 3 - 1 add 1, disable 1", table.get(3).replaceAll(" +", " "));
         assertEquals(
                 "the next pass would change or report something (see NEXT PASS, PROBLEM)", table.get(table.size() - 1));
     }
@@ -335,14 +337,31 @@ class MainIT {
 
         assertEquals(List.of("10.244.1.7:8080", "10.244.1.8:8080"), AgentFiles.realServers(loadMaster, 3));
         assertEquals(List.of("10.244.1.7:8443", "10.244.1.8:8443"), AgentFiles.realServers(loadMaster, 4));
-        assertEquals("shop/web 3 2 0 2 (2) 2 0 in step", table.get(1).replaceAll(" +", " "));
-        assertEquals("shop/web 4 2 0 2 (2) 2 0 in step", table.get(2).replaceAll(" +", " "));
+        assertEquals("shop/web 3 2 0 2 (2) 2 - 0 in step", table.get(1).replaceAll(" +", " "));
+        assertEquals("shop/web 4 2 0 2 (2) 2 - 0 in step", table.get(2).replaceAll(" +", " "));
         assertTrue(
                 table.get(3)
                         .replaceAll(" +", " ")
-                        .startsWith("shop/web 5 ? ? - 0 - in step shop/web: kube-lm-agent/vsids binds VS 5 to port"
+                        .startsWith("shop/web 5 ? ? - 0 - - in step shop/web: kube-lm-agent/vsids binds VS 5 to port"
                                 + " \"grpc\", which the Service does not have"),
                 table.get(3));
+    }
+
+    @Test
+    void showsTheRealServersThatAnotherInstanceOnThisHostAddedAsThatInstancesNotAsHandMade() throws IOException {
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7", "10.244.1.8");
+        Path blue = dir.resolve("blue.yaml");
+        Files.writeString(
+                blue,
+                Files.readString(config)
+                                .replace("stateDir: " + dir.resolve("state"), "stateDir: " + dir.resolve("blue"))
+                        + "metrics:\n  listen: \"\"\n");
+        assertEquals(0, run("--config", blue.toString(), "--once").code(), "instance blue adds the two pods");
+        loadMaster.engine().addRealServerByHand(3, "10.0.5.5", 8080);
+
+        List<String> table = status(0, "status", "--config", config.toString());
+
+        assertEquals("shop/web 3 2 0 3 (3) 0 blue 2 1 in step", table.get(1).replaceAll(" +", " "));
     }
 
     @Test
@@ -350,7 +369,7 @@ class MainIT {
         AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
         assertEquals(0, run("--config", config.toString(), "--once").code());
         List<String> table = status(0, "status", "--config", config.toString());
-        assertEquals("shop/web 3 1 0 1 (1) 1 0 in step", table.get(1).replaceAll(" +", " "));
+        assertEquals("shop/web 3 1 0 1 (1) 1 - 0 in step", table.get(1).replaceAll(" +", " "));
         assertEquals("everything is in step", table.get(table.size() - 1));
     }
 
@@ -361,7 +380,7 @@ class MainIT {
         cluster.delete("shop", "web");
         List<String> table = status(1, "status", "--config", config.toString());
         assertEquals(
-                "shop/web (no longer bound) 3 0 0 1 (1) 1 0 disable 1",
+                "shop/web (no longer bound) 3 0 0 1 (1) 1 - 0 disable 1",
                 table.get(1).replaceAll(" +", " "));
     }
 
@@ -372,7 +391,7 @@ class MainIT {
         loadMaster.engine().modifyRealServerByHand(3, "10.244.1.8", 8080, false, 1000);
         List<String> table = status(0, "status", "--config", config.toString());
         assertEquals(
-                "shop/web 3 2 0 2 (1) 2 (1 disabled by hand) 0 in step",
+                "shop/web 3 2 0 2 (1) 2 (1 disabled by hand) - 0 in step",
                 table.get(1).replaceAll(" +", " "));
     }
 
@@ -415,6 +434,7 @@ class MainIT {
                         "enabled",
                         "agents",
                         "agentsDisabledByHand",
+                        "otherAgents",
                         "handMade",
                         "nextPass",
                         "inStep",
@@ -424,7 +444,7 @@ class MainIT {
         assertEquals(
                 "{\"service\":\"shop/web\",\"noLongerBound\":false,\"virtualService\":3,\"ready\":3,\"draining\":0,"
                         + "\"loadMaster\":\"read\",\"realServers\":4,\"enabled\":4,\"agents\":3,\"agentsDisabledByHand\":0,"
-                        + "\"handMade\":1,\"nextPass\":{\"add\":1,\"enable\":0,\"disable\":1,\"remove\":0,\"held\":0},"
+                        + "\"otherAgents\":{},\"handMade\":1,\"nextPass\":{\"add\":1,\"enable\":0,\"disable\":1,\"remove\":0,\"held\":0},"
                         + "\"inStep\":false,\"problem\":null}",
                 web.toString());
     }
