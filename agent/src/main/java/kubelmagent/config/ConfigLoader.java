@@ -36,6 +36,7 @@ import org.yaml.snakeyaml.nodes.Node;
  * the directory of {@code agent.yaml}. No problem ever contains a credential read from a file; values
  * written in {@code agent.yaml} itself (paths, URLs) are echoed, except the user-info and query of a
  * URL. Credential files that other users can read are allowed, but listed in {@link AgentConfig#warnings()}.
+ * Under systemd, {@code sync.stateDir} must be the unit's state directory ({@link UnitStateDirectory}).
  */
 public final class ConfigLoader {
 
@@ -51,9 +52,11 @@ public final class ConfigLoader {
 
     private final Problems problems = new Problems();
     private final ConfigFiles files;
+    private final UnitStateDirectory unitStateDirectory;
 
-    private ConfigLoader(Path baseDir, CredentialFiles credentials) {
+    private ConfigLoader(Path baseDir, CredentialFiles credentials, UnitStateDirectory unitStateDirectory) {
         this.files = new ConfigFiles(baseDir, credentials);
+        this.unitStateDirectory = unitStateDirectory;
     }
 
     /**
@@ -63,10 +66,11 @@ public final class ConfigLoader {
      * @throws ConfigException listing every problem, if the file cannot be read or is not valid
      */
     public static AgentConfig load(Path file) throws ConfigException {
-        return load(file, CredentialFiles.ofThisProcess());
+        return load(file, CredentialFiles.ofThisProcess(), UnitStateDirectory.ofThisProcess());
     }
 
-    static AgentConfig load(Path file, CredentialFiles credentials) throws ConfigException {
+    static AgentConfig load(Path file, CredentialFiles credentials, UnitStateDirectory unitStateDirectory)
+            throws ConfigException {
         String name = file.toString();
         byte[] bytes;
         try {
@@ -87,7 +91,7 @@ public final class ConfigLoader {
         }
         Path absolute = file.toAbsolutePath();
         Path dir = absolute.getParent() != null ? absolute.getParent() : absolute.getRoot();
-        AgentConfig config = new ConfigLoader(dir, credentials).read(text, name);
+        AgentConfig config = new ConfigLoader(dir, credentials, unitStateDirectory).read(text, name);
         List<String> clashes = InstanceFiles.clashes(file, config);
         if (!clashes.isEmpty()) {
             throw new ConfigException(name, clashes);
@@ -104,12 +108,22 @@ public final class ConfigLoader {
      * @throws ConfigException listing every problem
      */
     public static AgentConfig parse(String yaml, String fileNameForMessages, Path baseDir) throws ConfigException {
-        return parse(yaml, fileNameForMessages, baseDir, CredentialFiles.ofThisProcess());
+        return parse(
+                yaml,
+                fileNameForMessages,
+                baseDir,
+                CredentialFiles.ofThisProcess(),
+                UnitStateDirectory.ofThisProcess());
     }
 
-    static AgentConfig parse(String yaml, String fileNameForMessages, Path baseDir, CredentialFiles credentials)
+    static AgentConfig parse(
+            String yaml,
+            String fileNameForMessages,
+            Path baseDir,
+            CredentialFiles credentials,
+            UnitStateDirectory unitStateDirectory)
             throws ConfigException {
-        return new ConfigLoader(baseDir, credentials).read(yaml, fileNameForMessages);
+        return new ConfigLoader(baseDir, credentials, unitStateDirectory).read(yaml, fileNameForMessages);
     }
 
     private AgentConfig read(String yaml, String fileName) throws ConfigException {
@@ -127,7 +141,7 @@ public final class ConfigLoader {
         KubernetesSection kubernetes = KubernetesSection.read(top.section("kubernetes", KubernetesSection.KEYS), files);
         LoadMasterConnection loadMaster =
                 LoadMasterSection.read(top.section("loadmaster", LoadMasterSection.KEYS), files);
-        SyncSection sync = SyncSection.read(top.section("sync", SyncSection.KEYS));
+        SyncSection sync = SyncSection.read(top.section("sync", SyncSection.KEYS), unitStateDirectory);
         Selector selector = SelectorSection.read(top.section("selector", SelectorSection.KEYS));
         BindingPolicy policy = PolicySection.read(top);
         InetSocketAddress metricsListen = MetricsSection.listen(top.section("metrics", MetricsSection.KEYS));

@@ -40,11 +40,15 @@ record SyncSection(Schedule schedule, Path stateDir, RemovalPolicy removals, Dur
     /** A plain decimal fraction such as 0.5 or .25 (no exponent, so no huge numbers to parse). */
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,3}(\\.[0-9]{0,12})?|\\.[0-9]{1,12}");
 
-    static SyncSection read(YamlSection s) {
+    /**
+     * @param unit the state directory systemd made for the service, which {@code stateDir} must name
+     *             ({@link UnitStateDirectory#NONE} when not run by systemd)
+     */
+    static SyncSection read(YamlSection s, UnitStateDirectory unit) {
         Duration interval = Durations.read(s, "interval", MIN_INTERVAL, MAX_INTERVAL);
         Schedule.Cron cron = cron(s);
         Boolean watch = s.bool("watch");
-        Path stateDir = stateDir(s);
+        Path stateDir = stateDir(s, unit);
         Duration drainTimeout = Durations.read(s, "drainTimeout");
         Integer confirmations = s.integer("removalConfirmations", 1);
         Double maxFraction = removalFraction(s);
@@ -113,15 +117,20 @@ record SyncSection(Schedule schedule, Path stateDir, RemovalPolicy removals, Dur
         return null;
     }
 
-    private static Path stateDir(YamlSection s) {
+    /** The {@code stateDir} given; null if absent or not usable (a problem is reported). */
+    private static Path stateDir(YamlSection s, UnitStateDirectory unit) {
         String mustBe = "must be an absolute path";
         String text = s.scalar("stateDir", mustBe);
         if (text == null) {
+            if (!s.has("stateDir")) {
+                unit.problem(ConfigLoader.DEFAULT_STATE_DIR, false).ifPresent(p -> s.missing("stateDir", p));
+            }
             return null;
         }
         try {
             Path path = Path.of(text);
             if (!text.isEmpty() && path.isAbsolute()) {
+                unit.problem(path, true).ifPresent(p -> s.problem("stateDir", p));
                 return path.normalize();
             }
         } catch (InvalidPathException e) {

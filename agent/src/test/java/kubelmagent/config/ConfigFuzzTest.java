@@ -275,7 +275,12 @@ class ConfigFuzzTest {
         Random random = new Random(seed);
         for (String valid : VALID) {
             assertNotNull(
-                    ConfigLoader.parse(valid, "agent.yaml", fixture.dir, new CredentialFiles(Map.of(), null)),
+                    ConfigLoader.parse(
+                            valid,
+                            "agent.yaml",
+                            fixture.dir,
+                            new CredentialFiles(Map.of(), null),
+                            UnitStateDirectory.NONE),
                     "the starting documents are valid");
         }
         int loaded = 0;
@@ -346,8 +351,8 @@ class ConfigFuzzTest {
         }
         Path configFile = file;
         Future<AgentConfig> result = worker.submit(() -> configFile != null
-                ? ConfigLoader.load(configFile, credentials)
-                : ConfigLoader.parse(c.text(), "agent.yaml", fixture.dir, credentials));
+                ? ConfigLoader.load(configFile, credentials, UnitStateDirectory.NONE)
+                : ConfigLoader.parse(c.text(), "agent.yaml", fixture.dir, credentials, UnitStateDirectory.NONE));
         Supplier<String> where = () -> "seed " + seed + ", case " + index + " (" + c.how() + "): "
                 + (c.text() != null ? Text.quote(c.text(), 2000) : c.bytes().length + " random bytes");
         try {

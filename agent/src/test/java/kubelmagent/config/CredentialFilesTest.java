@@ -36,7 +36,11 @@ class CredentialFilesTest {
 
     private AgentConfig load(Map<String, String> environment, Integer agentGroup) throws ConfigException {
         return ConfigLoader.parse(
-                fixture.yaml(), "agent.yaml", fixture.dir, new CredentialFiles(environment, agentGroup));
+                fixture.yaml(),
+                "agent.yaml",
+                fixture.dir,
+                new CredentialFiles(environment, agentGroup),
+                UnitStateDirectory.NONE);
     }
 
     private AgentConfig load() throws ConfigException {

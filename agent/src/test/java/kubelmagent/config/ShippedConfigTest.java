@@ -3,6 +3,7 @@ package kubelmagent.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -75,6 +76,37 @@ class ShippedConfigTest {
         assertTrue(config.policy().allows("shop", VirtualServiceId.of(4)));
         assertTrue(config.policy().allows("team-blue", VirtualServiceId.of(7)));
         assertFalse(config.policy().allows("shop", VirtualServiceId.of(7)));
+    }
+
+    @Test
+    void theShippedExampleIsTheOneClusterUnitsAndBecomesAnInstanceAsItsCommentsSay() throws Exception {
+        String text = shipped();
+        assertTrue(text.contains("# /etc/kube-lm-agent/NAME.yaml"), "no word on instances at the top");
+        assertTrue(text.contains("systemctl enable --now kube-lm-agent@NAME"), "no word on enabling an instance");
+        UnitStateDirectory plainUnit =
+                new UnitStateDirectory(Map.of(UnitStateDirectory.STATE_DIRECTORY, "/var/lib/kube-lm-agent"));
+        UnitStateDirectory instance =
+                new UnitStateDirectory(Map.of(UnitStateDirectory.STATE_DIRECTORY, "/var/lib/kube-lm-agent/prod"));
+        CredentialFiles credentials = new CredentialFiles(Map.of(), null);
+
+        assertEquals(
+                ConfigLoader.DEFAULT_STATE_DIR,
+                ConfigLoader.load(install(text), credentials, plainUnit).stateDir());
+        ConfigException refused =
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(install(shipped()), credentials, instance));
+        assertEquals(
+                List.of("sync.stateDir: must be /var/lib/kube-lm-agent/prod, the unit's StateDirectory"
+                        + " (got \"/var/lib/kube-lm-agent\"): each instance keeps its own ledger there, the one"
+                        + " directory the unit lets it write"),
+                refused.problems());
+
+        String prod =
+                replaceLine(text, "  stateDir: /var/lib/kube-lm-agent", "  stateDir: /var/lib/kube-lm-agent/prod");
+        prod = replaceLine(prod, "  listen: 127.0.0.1:9464", "  listen: 127.0.0.1:9465");
+        AgentConfig config = ConfigLoader.load(install(prod), credentials, instance);
+
+        assertEquals(Path.of("/var/lib/kube-lm-agent/prod"), config.stateDir());
+        assertEquals(9465, config.metricsListen().getPort());
     }
 
     static Stream<Arguments> alternatives() {
@@ -178,6 +210,12 @@ class ShippedConfigTest {
         Matcher m = Pattern.compile("(?m)^(\\s*)# (" + key + ": .*)$").matcher(text);
         assertTrue(m.find(), "no commented-out " + key + " in conf/agent.yaml");
         return text.substring(0, m.start()) + m.group(1) + m.group(2) + text.substring(m.end());
+    }
+
+    private static String replaceLine(String text, String line, String replacement) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(line) + "$").matcher(text);
+        assertTrue(m.find(), "no line '" + line + "' in conf/agent.yaml");
+        return text.substring(0, m.start()) + replacement + text.substring(m.end());
     }
 
     private static String drop(String text, String key) {
