@@ -59,7 +59,7 @@ final class Agent implements AutoCloseable {
         boolean dryRun = options.dryRun();
         FileOwnershipLedger ledger =
                 dryRun ? FileOwnershipLedger.readOnly(config.stateDir()) : FileOwnershipLedger.open(config.stateDir());
-        AgentMetrics metrics = new AgentMetrics(Version.current());
+        AgentMetrics metrics = new AgentMetrics(Version.current(), config.instance());
         return new Agent(
                 ledger,
                 new KubernetesSource(

@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,9 +22,15 @@ import kubelmagent.model.PassResult;
  * methods to update them. Every label has a small fixed set of values: anything unexpected is counted
  * as {@code other}, so no caller can grow the number of series.
  *
+ * <p>Every series also carries the constant label {@value #AGENT_LABEL}: the instance's name
+ * ({@code AgentConfig.instance()}: {@code agent} for {@code agent.yaml}, {@code prod} for the instance
+ * {@code kube-lm-agent@prod}), so that several agents on one host, scraped as several targets, stay apart
+ * in queries, alerts and dashboards. It is not called {@code instance}: Prometheus sets that label on
+ * every target ({@code host:port}) and would rename the agent's to {@code exported_instance}.
+ *
  * <table>
  * <caption>Metrics</caption>
- * <tr><th>name</th><th>type</th><th>labels</th></tr>
+ * <tr><th>name</th><th>type</th><th>labels (besides {@code agent}, on all)</th></tr>
  * <tr><td>{@code kube_lm_agent_passes_total}</td><td>counter</td><td>{@code result}: see {@link #result}</td></tr>
  * <tr><td>{@code kube_lm_agent_pass_duration_seconds}</td><td>histogram</td><td></td></tr>
  * <tr><td>{@code kube_lm_agent_last_successful_pass_timestamp_seconds}</td><td>gauge</td><td>(0 before the first)</td></tr>
@@ -38,6 +45,12 @@ import kubelmagent.model.PassResult;
  * <p>Thread-safe. Cheap when nothing scrapes it, so the agent always has one.
  */
 public final class AgentMetrics {
+
+    /** The constant label that names the instance, on every series. */
+    public static final String AGENT_LABEL = "agent";
+
+    /** The instance name of the plain {@code kube-lm-agent.service}, which reads {@code agent.yaml}. */
+    public static final String DEFAULT_INSTANCE = "agent";
 
     /** Label value for anything outside a label's fixed set. */
     public static final String OTHER = "other";
@@ -108,11 +121,26 @@ public final class AgentMetrics {
     private final Histogram apiRequestDuration;
     private final AtomicReference<Instant> lastSuccess = new AtomicReference<>();
 
-    /** @param version the agent's version, for {@code kube_lm_agent_build_info} */
+    /** For the default instance, {@value #DEFAULT_INSTANCE}: tests and tools that run one agent. */
     public AgentMetrics(String version) {
+        this(version, DEFAULT_INSTANCE);
+    }
+
+    /**
+     * @param version  the agent's version, for {@code kube_lm_agent_build_info}
+     * @param instance the instance's name ({@code AgentConfig.instance()}), the value of the label
+     *                 {@value #AGENT_LABEL} on every series
+     */
+    public AgentMetrics(String version, String instance) {
         Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(instance, "instance");
+        if (instance.isEmpty()) {
+            throw new IllegalArgumentException("instance: must not be empty");
+        }
+        Labels agent = Labels.of(AGENT_LABEL, instance);
         passes = Counter.builder()
                 .name("kube_lm_agent_passes_total")
+                .constLabels(agent)
                 .help("Reconcile passes by result: converged (nothing to do), changed (all changes applied),"
                         + " problems (some Service skipped), failed (a change or ledger write failed),"
                         + " incomplete (a Kubernetes read failed; what it covers was left as it is)")
@@ -123,6 +151,7 @@ public final class AgentMetrics {
         }
         passDuration = Histogram.builder()
                 .name("kube_lm_agent_pass_duration_seconds")
+                .constLabels(agent)
                 .help("Wall time of one reconcile pass")
                 .unit(Unit.SECONDS)
                 .classicOnly()
@@ -130,25 +159,30 @@ public final class AgentMetrics {
                 .register(registry);
         lastSuccessfulPass = Gauge.builder()
                 .name("kube_lm_agent_last_successful_pass_timestamp_seconds")
+                .constLabels(agent)
                 .help("When the last successful pass ended (complete Kubernetes read, no failed change), in Unix"
                         + " time; 0 before the first")
                 .unit(Unit.SECONDS)
                 .register(registry);
         realServerChanges = Counter.builder()
                 .name("kube_lm_agent_real_server_changes_total")
+                .constLabels(agent)
                 .help("Real Server changes the agent made on the LoadMaster, by Virtual Service id and change")
                 .labelNames("vs", "change")
                 .register(registry);
         boundVirtualServices = Gauge.builder()
                 .name("kube_lm_agent_bound_virtual_services")
+                .constLabels(agent)
                 .help("Virtual Services with exactly one valid Service bound to them, in the last pass")
                 .register(registry);
         heldRemovals = Gauge.builder()
                 .name("kube_lm_agent_held_removals")
+                .constLabels(agent)
                 .help("Take-outs (disables and removes) the capacity guard held back in the last pass")
                 .register(registry);
         errors = Counter.builder()
                 .name("kube_lm_agent_errors_total")
+                .constLabels(agent)
                 .help("Errors by cause: kubernetes_read, loadmaster_read, loadmaster_write, ledger, service,"
                         + " config, internal")
                 .labelNames("cause")
@@ -158,6 +192,7 @@ public final class AgentMetrics {
         }
         apiRequestDuration = Histogram.builder()
                 .name("kube_lm_agent_api_request_duration_seconds")
+                .constLabels(agent)
                 .help("HTTP requests to the Kubernetes API and the LoadMaster API, by API, command and status"
                         + " class (error: no answer)")
                 .unit(Unit.SECONDS)
@@ -167,6 +202,7 @@ public final class AgentMetrics {
                 .register(registry);
         Info buildInfo = Info.builder()
                 .name("kube_lm_agent_build_info")
+                .constLabels(agent)
                 .help("The agent's version; the value is always 1")
                 .labelNames("version")
                 .register(registry);

@@ -1,11 +1,17 @@
 package kubelmagent.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import kubelmagent.model.PassResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,15 +89,15 @@ class AgentMetricsTest {
         m.loadMasterObserver().requestFinished("listvs", 200, Duration.ofMillis(5));
         String text = Scrape.text(m);
         assertTrue(
-                text.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"kubernetes\","
+                text.contains("kube_lm_agent_api_request_duration_seconds_count{agent=\"agent\",api=\"kubernetes\","
                         + "command=\"list_services\",outcome=\"4xx\"} 1\n"),
                 text);
         assertTrue(
-                text.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
+                text.contains("kube_lm_agent_api_request_duration_seconds_count{agent=\"agent\",api=\"loadmaster\","
                         + "command=\"addrs\",outcome=\"error\"} 1\n"),
                 text);
         assertTrue(
-                text.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
+                text.contains("kube_lm_agent_api_request_duration_seconds_count{agent=\"agent\",api=\"loadmaster\","
                         + "command=\"listvs\",outcome=\"2xx\"} 1\n"),
                 text);
     }
@@ -100,5 +106,50 @@ class AgentMetricsTest {
     void causesHaveSnakeCaseLabels() {
         assertEquals("kubernetes_read", AgentMetrics.Cause.KUBERNETES_READ.label());
         assertEquals("loadmaster_write", AgentMetrics.Cause.LOADMASTER_WRITE.label());
+    }
+
+    @Test
+    void everySeriesOfEveryMetricCarriesTheInstanceAsLabelAgent() {
+        AgentMetrics m = exercised(new AgentMetrics("1.0", "prod"));
+
+        List<MetricSnapshot> families = m.registry().scrape().stream().collect(Collectors.toList());
+        assertEquals(
+                9,
+                families.size(),
+                () -> families.stream().map(f -> f.getMetadata().getName()).collect(Collectors.joining(", ")));
+        for (MetricSnapshot family : families) {
+            String name = family.getMetadata().getName();
+            assertFalse(family.getDataPoints().isEmpty(), name);
+            for (DataPointSnapshot point : family.getDataPoints()) {
+                assertEquals("prod", point.getLabels().get(AgentMetrics.AGENT_LABEL), name + " " + point.getLabels());
+            }
+        }
+        List<String> samples =
+                Scrape.text(m).lines().filter(l -> !l.startsWith("#")).collect(Collectors.toList());
+        assertTrue(samples.size() > 9, samples::toString);
+        for (String sample : samples) {
+            assertTrue(sample.matches("kube_lm_agent_[a-z_]+\\{agent=\"prod\"[,}].*"), sample);
+        }
+    }
+
+    @Test
+    void theOneArgumentConstructorNamesTheDefaultInstanceAgent() {
+        String text = Scrape.text(new AgentMetrics("1.0"));
+        assertTrue(text.contains("kube_lm_agent_build_info{agent=\"agent\",version=\"1.0\"} 1\n"), text);
+    }
+
+    @Test
+    void theInstanceNameMustNotBeEmpty() {
+        assertThrows(IllegalArgumentException.class, () -> new AgentMetrics("1.0", ""));
+        assertThrows(NullPointerException.class, () -> new AgentMetrics("1.0", null));
+    }
+
+    /** Every metric with at least one series: one pass, one change, one error, one request. */
+    static AgentMetrics exercised(AgentMetrics m) {
+        m.passFinished(new PassResult(1, 1, 1, 1, 0, 1, 0, true, false, Duration.ofMillis(10)), T);
+        m.realServerChanged(3, "add");
+        m.error(AgentMetrics.Cause.LOADMASTER_WRITE);
+        m.kubernetesObserver().requestFinished("list_services", 200, Duration.ofMillis(5));
+        return m;
     }
 }

@@ -39,7 +39,7 @@ class MetricsServerTest {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final MutableClock clock = new MutableClock(T);
-    private final AgentMetrics metrics = new AgentMetrics("1.2.3");
+    private final AgentMetrics metrics = new AgentMetrics("1.2.3", "prod");
     private MetricsServer server;
 
     @AfterEach
@@ -73,61 +73,80 @@ class MetricsServerTest {
         String text = r.body();
 
         assertTrue(text.contains("# TYPE kube_lm_agent_passes_total counter\n"), text);
-        assertEquals(1, value(text, "kube_lm_agent_passes_total{result=\"changed\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_passes_total{result=\"incomplete\"}"));
+        assertEquals(1, value(text, "kube_lm_agent_passes_total{agent=\"prod\",result=\"changed\"}"));
+        assertEquals(1, value(text, "kube_lm_agent_passes_total{agent=\"prod\",result=\"incomplete\"}"));
         for (String zero : List.of("converged", "problems", "failed")) {
-            assertEquals(0, value(text, "kube_lm_agent_passes_total{result=\"" + zero + "\"}"), zero);
+            assertEquals(0, value(text, "kube_lm_agent_passes_total{agent=\"prod\",result=\"" + zero + "\"}"), zero);
         }
 
         assertTrue(text.contains("# TYPE kube_lm_agent_pass_duration_seconds histogram\n"), text);
-        assertEquals(0, value(text, "kube_lm_agent_pass_duration_seconds_bucket{le=\"0.1\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_pass_duration_seconds_bucket{le=\"0.25\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_pass_duration_seconds_bucket{le=\"1.0\"}"));
-        assertEquals(2, value(text, "kube_lm_agent_pass_duration_seconds_bucket{le=\"2.5\"}"));
-        assertEquals(2, value(text, "kube_lm_agent_pass_duration_seconds_count"));
-        assertEquals(1.75, value(text, "kube_lm_agent_pass_duration_seconds_sum"));
+        assertEquals(0, value(text, "kube_lm_agent_pass_duration_seconds_bucket{agent=\"prod\",le=\"0.1\"}"));
+        assertEquals(1, value(text, "kube_lm_agent_pass_duration_seconds_bucket{agent=\"prod\",le=\"0.25\"}"));
+        assertEquals(1, value(text, "kube_lm_agent_pass_duration_seconds_bucket{agent=\"prod\",le=\"1.0\"}"));
+        assertEquals(2, value(text, "kube_lm_agent_pass_duration_seconds_bucket{agent=\"prod\",le=\"2.5\"}"));
+        assertEquals(2, value(text, "kube_lm_agent_pass_duration_seconds_count{agent=\"prod\"}"));
+        assertEquals(1.75, value(text, "kube_lm_agent_pass_duration_seconds_sum{agent=\"prod\"}"));
 
         // The incomplete second pass is not successful: the first one is the last successful pass.
-        assertEquals(T.getEpochSecond(), value(text, "kube_lm_agent_last_successful_pass_timestamp_seconds"));
+        assertEquals(
+                T.getEpochSecond(),
+                value(text, "kube_lm_agent_last_successful_pass_timestamp_seconds{agent=\"prod\"}"));
         // Gauges hold the last pass.
-        assertEquals(5, value(text, "kube_lm_agent_bound_virtual_services"));
-        assertEquals(2, value(text, "kube_lm_agent_held_removals"));
+        assertEquals(5, value(text, "kube_lm_agent_bound_virtual_services{agent=\"prod\"}"));
+        assertEquals(2, value(text, "kube_lm_agent_held_removals{agent=\"prod\"}"));
 
-        assertEquals(2, value(text, "kube_lm_agent_real_server_changes_total{change=\"add\",vs=\"3\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_real_server_changes_total{change=\"enable\",vs=\"3\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_real_server_changes_total{change=\"remove\",vs=\"7\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_real_server_changes_total{change=\"disable\",vs=\"7\"}"));
+        assertEquals(2, value(text, "kube_lm_agent_real_server_changes_total{agent=\"prod\",change=\"add\",vs=\"3\"}"));
+        assertEquals(
+                1, value(text, "kube_lm_agent_real_server_changes_total{agent=\"prod\",change=\"enable\",vs=\"3\"}"));
+        assertEquals(
+                1, value(text, "kube_lm_agent_real_server_changes_total{agent=\"prod\",change=\"remove\",vs=\"7\"}"));
+        assertEquals(
+                1, value(text, "kube_lm_agent_real_server_changes_total{agent=\"prod\",change=\"disable\",vs=\"7\"}"));
 
-        assertEquals(1, value(text, "kube_lm_agent_errors_total{cause=\"loadmaster_write\"}"));
+        assertEquals(1, value(text, "kube_lm_agent_errors_total{agent=\"prod\",cause=\"loadmaster_write\"}"));
         for (AgentMetrics.Cause cause : AgentMetrics.Cause.values()) {
             if (cause != AgentMetrics.Cause.LOADMASTER_WRITE) {
                 assertEquals(
-                        0, value(text, "kube_lm_agent_errors_total{cause=\"" + cause.label() + "\"}"), cause.label());
+                        0,
+                        value(text, "kube_lm_agent_errors_total{agent=\"prod\",cause=\"" + cause.label() + "\"}"),
+                        cause.label());
             }
         }
 
         String showvs = "api=\"loadmaster\",command=\"showvs\",outcome=\"2xx\"";
-        assertEquals(2, value(text, "kube_lm_agent_api_request_duration_seconds_count{" + showvs + "}"));
-        assertEquals(0.1, value(text, "kube_lm_agent_api_request_duration_seconds_sum{" + showvs + "}"), 1e-9);
-        assertEquals(1, value(text, "kube_lm_agent_api_request_duration_seconds_bucket{" + showvs + ",le=\"0.025\"}"));
-        assertEquals(2, value(text, "kube_lm_agent_api_request_duration_seconds_bucket{" + showvs + ",le=\"0.1\"}"));
+        assertEquals(2, value(text, "kube_lm_agent_api_request_duration_seconds_count{agent=\"prod\"," + showvs + "}"));
+        assertEquals(
+                0.1,
+                value(text, "kube_lm_agent_api_request_duration_seconds_sum{agent=\"prod\"," + showvs + "}"),
+                1e-9);
         assertEquals(
                 1,
                 value(
                         text,
-                        "kube_lm_agent_api_request_duration_seconds_count{api=\"kubernetes\","
+                        "kube_lm_agent_api_request_duration_seconds_bucket{agent=\"prod\"," + showvs
+                                + ",le=\"0.025\"}"));
+        assertEquals(
+                2,
+                value(
+                        text,
+                        "kube_lm_agent_api_request_duration_seconds_bucket{agent=\"prod\"," + showvs + ",le=\"0.1\"}"));
+        assertEquals(
+                1,
+                value(
+                        text,
+                        "kube_lm_agent_api_request_duration_seconds_count{agent=\"prod\",api=\"kubernetes\","
                                 + "command=\"list_endpointslices\",outcome=\"5xx\"}"));
 
-        assertEquals(1, value(text, "kube_lm_agent_build_info{version=\"1.2.3\"}"));
+        assertEquals(1, value(text, "kube_lm_agent_build_info{agent=\"prod\",version=\"1.2.3\"}"));
     }
 
     @Test
     void beforeAnyPassTheLastSuccessIsZeroAndEveryResultAndCauseIsListed() throws Exception {
         start();
         String text = get("/metrics", null).body();
-        assertEquals(0, value(text, "kube_lm_agent_last_successful_pass_timestamp_seconds"));
-        assertEquals(0, value(text, "kube_lm_agent_passes_total{result=\"converged\"}"));
-        assertEquals(0, value(text, "kube_lm_agent_errors_total{cause=\"kubernetes_read\"}"));
+        assertEquals(0, value(text, "kube_lm_agent_last_successful_pass_timestamp_seconds{agent=\"prod\"}"));
+        assertEquals(0, value(text, "kube_lm_agent_passes_total{agent=\"prod\",result=\"converged\"}"));
+        assertEquals(0, value(text, "kube_lm_agent_errors_total{agent=\"prod\",cause=\"kubernetes_read\"}"));
     }
 
     @Test
@@ -139,7 +158,7 @@ class MetricsServerTest {
         assertTrue(r.headers().firstValue("Content-Type").orElseThrow().startsWith("application/openmetrics-text"));
         assertTrue(r.body().contains("# TYPE kube_lm_agent_build info\n"), r.body());
         assertTrue(r.body().contains("# UNIT kube_lm_agent_pass_duration_seconds seconds\n"), r.body());
-        assertEquals(1, value(r.body(), "kube_lm_agent_passes_total{result=\"converged\"}"));
+        assertEquals(1, value(r.body(), "kube_lm_agent_passes_total{agent=\"prod\",result=\"converged\"}"));
         assertTrue(r.body().endsWith("# EOF\n"), r.body());
     }
 
@@ -159,7 +178,7 @@ class MetricsServerTest {
         assertEquals(
                 "text/plain; version=0.0.4; charset=utf-8",
                 r.headers().firstValue("Content-Type").orElseThrow());
-        assertEquals(1, value(r.body(), "kube_lm_agent_build_info{version=\"1.2.3\"}"));
+        assertEquals(1, value(r.body(), "kube_lm_agent_build_info{agent=\"prod\",version=\"1.2.3\"}"));
     }
 
     @Test
@@ -179,28 +198,30 @@ class MetricsServerTest {
                 50,
                 value(
                         text,
-                        "kube_lm_agent_api_request_duration_seconds_count{api=\"kubernetes\","
+                        "kube_lm_agent_api_request_duration_seconds_count{agent=\"prod\",api=\"kubernetes\","
                                 + "command=\"other\",outcome=\"2xx\"}"));
         assertEquals(
                 1,
                 value(
                         text,
-                        "kube_lm_agent_api_request_duration_seconds_count{api=\"other\","
+                        "kube_lm_agent_api_request_duration_seconds_count{agent=\"prod\",api=\"other\","
                                 + "command=\"showvs\",outcome=\"2xx\"}"));
         assertEquals(
                 1,
                 value(
                         text,
-                        "kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
+                        "kube_lm_agent_api_request_duration_seconds_count{agent=\"prod\",api=\"loadmaster\","
                                 + "command=\"showvs\",outcome=\"other\"}"));
         assertEquals(
                 1,
                 value(
                         text,
-                        "kube_lm_agent_api_request_duration_seconds_count{api=\"other\","
+                        "kube_lm_agent_api_request_duration_seconds_count{agent=\"prod\",api=\"other\","
                                 + "command=\"other\",outcome=\"other\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_real_server_changes_total{change=\"other\",vs=\"3\"}"));
-        assertEquals(1, value(text, "kube_lm_agent_real_server_changes_total{change=\"add\",vs=\"other\"}"));
+        assertEquals(
+                1, value(text, "kube_lm_agent_real_server_changes_total{agent=\"prod\",change=\"other\",vs=\"3\"}"));
+        assertEquals(
+                1, value(text, "kube_lm_agent_real_server_changes_total{agent=\"prod\",change=\"add\",vs=\"other\"}"));
         assertFalse(text.contains("list_pods"), text);
         assertFalse(text.contains("etcd"), text);
         assertFalse(text.contains("teapot"), text);
@@ -208,7 +229,7 @@ class MetricsServerTest {
         assertEquals(
                 4,
                 text.lines()
-                        .filter(l -> l.startsWith("kube_lm_agent_api_request_duration_seconds_count"))
+                        .filter(l -> l.startsWith("kube_lm_agent_api_request_duration_seconds_count{agent=\"prod\","))
                         .count());
     }
 
