@@ -87,13 +87,16 @@ class ServiceProcessIT {
             assertEquals("200 ok", scrapes.get(0));
             assertTrue(scrapes.get(1).startsWith("200 ready: last successful pass "), scrapes.get(1));
             String metrics = scrapes.get(2);
-            assertTrue(metrics.contains("kube_lm_agent_passes_total{result=\"changed\"} 1.0"), metrics);
+            assertTrue(metrics.contains("kube_lm_agent_passes_total{agent=\"agent\",result=\"changed\"} 1.0"), metrics);
             assertTrue(
-                    metrics.contains("kube_lm_agent_real_server_changes_total{change=\"add\",vs=\"3\"} 1.0"), metrics);
-            assertTrue(metrics.contains("kube_lm_agent_bound_virtual_services 1.0"), metrics);
+                    metrics.contains(
+                            "kube_lm_agent_real_server_changes_total{agent=\"agent\",change=\"add\",vs=\"3\"} 1.0"),
+                    metrics);
+            assertTrue(metrics.contains("kube_lm_agent_bound_virtual_services{agent=\"agent\"} 1.0"), metrics);
             assertTrue(
-                    metrics.contains("kube_lm_agent_api_request_duration_seconds_count{api=\"loadmaster\","
-                            + "command=\"addrs\",outcome=\"2xx\"} 1"),
+                    metrics.contains(
+                            "kube_lm_agent_api_request_duration_seconds_count{agent=\"agent\",api=\"loadmaster\","
+                                    + "command=\"addrs\",outcome=\"2xx\"} 1"),
                     metrics);
         }
     }
