@@ -48,7 +48,7 @@ public final class ConfigLoader {
 
     static final String EMPTY_FILE = "the file is empty; see conf/agent.yaml for an example";
 
-    private static final int MAX_CONFIG_BYTES = 1 << 20;
+    static final int MAX_CONFIG_BYTES = 1 << 20;
 
     private final Problems problems = new Problems();
     private final ConfigFiles files;
@@ -185,6 +185,23 @@ public final class ConfigLoader {
     }
 
     private Node compose(String text) {
+        try {
+            return composeYaml(text);
+        } catch (MarkedYAMLException e) {
+            problems.atStart("(root)", syntaxError(e));
+        } catch (YAMLException e) {
+            problems.atStart("(root)", "not valid YAML: " + e.getMessage());
+        }
+        return null;
+    }
+
+    /**
+     * The node tree of a configuration file's text (a leading byte order mark aside), composed safely: no
+     * types, no recursive keys, few aliases, limited depth and size.
+     *
+     * @throws YAMLException if it is not YAML
+     */
+    static Node composeYaml(String text) {
         LoaderOptions options = new LoaderOptions();
         // compose() keeps every key and YamlSection reports duplicates with both line numbers;
         // this setting makes any future load() through these options reject them too.
@@ -193,16 +210,8 @@ public final class ConfigLoader {
         options.setAllowRecursiveKeys(false);
         options.setNestingDepthLimit(20);
         options.setCodePointLimit(MAX_CONFIG_BYTES);
-        Yaml yaml = new Yaml(new SafeConstructor(options));
         String withoutBom = text.startsWith("\uFEFF") ? text.substring(1) : text;
-        try {
-            return yaml.compose(new StringReader(withoutBom));
-        } catch (MarkedYAMLException e) {
-            problems.atStart("(root)", syntaxError(e));
-        } catch (YAMLException e) {
-            problems.atStart("(root)", "not valid YAML: " + e.getMessage());
-        }
-        return null;
+        return new Yaml(new SafeConstructor(options)).compose(new StringReader(withoutBom));
     }
 
     private static String syntaxError(MarkedYAMLException e) {

@@ -1,7 +1,6 @@
 package kubelmagent.config;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -13,10 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -31,11 +26,6 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * whose credentials this agent cannot read) is still compared, and its own start says what else is wrong.
  */
 public final class InstanceFiles {
-
-    /** host:port, the host an IPv6 address in brackets, an IPv4 address or a name (as {@link MetricsSection}). */
-    private static final Pattern HOST_PORT = Pattern.compile("(?:\\[([0-9A-Fa-f:.]+)]|([A-Za-z0-9.-]+)):(\\d{1,5})");
-
-    private static final long MAX_BYTES = 1 << 20;
 
     private InstanceFiles() {}
 
@@ -99,16 +89,9 @@ public final class InstanceFiles {
     private static Instance read(Path file) {
         Node root;
         try {
-            if (Files.size(file) > MAX_BYTES) {
-                return null;
-            }
-            LoaderOptions options = new LoaderOptions();
-            options.setMaxAliasesForCollections(10);
-            options.setAllowRecursiveKeys(false);
-            options.setNestingDepthLimit(20);
-            root = new Yaml(new SafeConstructor(options))
-                    .compose(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
-        } catch (IOException | RuntimeException e) { // YAMLException is a RuntimeException
+            root = ConfigLoader.composeYaml(
+                    new String(ConfigFiles.readBytes(file, ConfigLoader.MAX_CONFIG_BYTES), StandardCharsets.UTF_8));
+        } catch (ConfigFiles.FileProblem | RuntimeException e) { // YAMLException is a RuntimeException
             return null;
         }
         if (!(root instanceof MappingNode top) || value(top, "loadmaster") == null) {
@@ -145,7 +128,7 @@ public final class InstanceFiles {
      * the same port, and the same address or either on every address ({@code 0.0.0.0}, {@code [::]}).
      */
     private static boolean sameSocket(InetSocketAddress mine, String theirs) {
-        Matcher m = HOST_PORT.matcher(theirs);
+        Matcher m = MetricsSection.HOST_PORT.matcher(theirs);
         if (!m.matches()) {
             return false;
         }

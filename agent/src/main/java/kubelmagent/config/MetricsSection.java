@@ -14,7 +14,7 @@ final class MetricsSection {
     static final String DEFAULT_LISTEN = "127.0.0.1:9464";
 
     /** host:port, the host an IPv6 address in brackets, an IPv4 address or a name. */
-    private static final Pattern HOST_PORT = Pattern.compile("(?:\\[([0-9A-Fa-f:.]+)]|([A-Za-z0-9.-]+)):(\\d{1,5})");
+    static final Pattern HOST_PORT = Pattern.compile("(?:\\[([0-9A-Fa-f:.]+)]|([A-Za-z0-9.-]+)):(\\d{1,5})");
 
     private MetricsSection() {}
 
