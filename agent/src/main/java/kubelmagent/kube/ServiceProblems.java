@@ -5,6 +5,7 @@ import java.util.List;
 import kubelmagent.kube.wire.ServiceList;
 import kubelmagent.log.Text;
 import kubelmagent.model.Problem;
+import kubelmagent.model.ServicePort;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 
@@ -119,8 +120,7 @@ final class ServiceProblems {
     private static String describe(List<ServiceList.Port> ports) {
         List<String> names = new ArrayList<>();
         for (ServiceList.Port p : ports) {
-            String name = p.name() == null || p.name().isEmpty() ? "" : p.name() + " ";
-            names.add(name + p.port() + "/" + (p.protocol() == null ? "TCP" : p.protocol()));
+            names.add(ServicePort.describe(p.name(), p.port(), p.protocol()));
         }
         return names.isEmpty() ? "none" : String.join(", ", names);
     }

@@ -33,6 +33,12 @@ public record ServicePort(String name, int port, String protocol, Set<Member> me
 
     /** {@code http (80/TCP)} or {@code 80/TCP} for an unnamed port. */
     public String describe() {
-        return name.isEmpty() ? port + "/" + protocol : name + " (" + port + "/" + protocol + ")";
+        return describe(name, port, protocol);
+    }
+
+    /** {@code http (80/TCP)}, {@code 80/TCP} for an unnamed port; a null name or protocol is none, or TCP. */
+    public static String describe(String name, Integer port, String protocol) {
+        String numbered = port + "/" + (protocol == null || protocol.isEmpty() ? "TCP" : protocol);
+        return name == null || name.isEmpty() ? numbered : name + " (" + numbered + ")";
     }
 }

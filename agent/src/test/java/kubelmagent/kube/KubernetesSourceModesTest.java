@@ -359,7 +359,7 @@ class KubernetesSourceModesTest {
         assertEquals(VS7, skipped.vs(), "VS 7 is held as a skipped Service's");
         assertEquals(
                 "shop/web: kube-lm-agent/vsids binds VS 7 to port \"htps\", which the Service does not have (its"
-                        + " ports: http 80/TCP, https 443/TCP); name one of them, or its number if it has no name; VS 7"
+                        + " ports: http (80/TCP), https (443/TCP)); name one of them, or its number if it has no name; VS 7"
                         + " is left as it is",
                 skipped.problem().message());
     }
