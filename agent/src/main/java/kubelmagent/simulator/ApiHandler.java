@@ -21,7 +21,10 @@ import kubelmagent.log.Log;
  *
  * <p>Each request goes through: API enabled (else 404 and an HTML page), parameters, the call
  * counter, injected latency, authentication (else 401), a one-shot fault, the command (unknown: 405
- * {@code Unknown command}), and the answer, whose HTTP status equals the envelope's {@code stat}.
+ * {@code Unknown command}), and the answer, whose HTTP status equals the envelope's {@code stat}. A
+ * command that changes state is journalled ({@link SimulatedLoadMaster#writes}) with the credential
+ * that authenticated it, once it is applied or refused, by the engine or by a fault injected before
+ * applying.
  */
 final class ApiHandler implements HttpHandler {
 
@@ -92,8 +95,8 @@ final class ApiHandler implements HttpHandler {
             }
         }
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-        if (!auth.accepts(request.apiKey(), request.apiUser(), request.apiPass(), authorization)
-                || engine.faults().revoked()) {
+        String credential = auth.identify(request.apiKey(), request.apiUser(), request.apiPass(), authorization);
+        if (credential == null || engine.faults().revoked()) {
             LOG.debug("simulator: " + request.command() + ": 401");
             exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"LoadMaster\"");
             send(
@@ -105,10 +108,17 @@ final class ApiHandler implements HttpHandler {
         }
         Faults.Fault fault = engine.faults().take(request.command());
         if (fault != null && !fault.afterApplying()) {
+            engine.journal(
+                    credential,
+                    request.command(),
+                    request.params(),
+                    true,
+                    fault.kind() == Faults.Kind.DROP ? 0 : fault.status(),
+                    fault.kind() == Faults.Kind.DROP ? "connection dropped (injected)" : injectedText(fault));
             inject(exchange, request, fault);
             return;
         }
-        Answer answer = execute(request);
+        Answer answer = execute(request, credential);
         if (fault != null) {
             inject(exchange, request, fault);
             return;
@@ -117,13 +127,13 @@ final class ApiHandler implements HttpHandler {
         send(exchange, answer);
     }
 
-    private Answer execute(Request request) {
+    private Answer execute(Request request, String credential) {
         Commands.Command command = Commands.find(request.command());
         if (command == null) {
             return error(request.format(), 405, Commands.UNKNOWN_COMMAND);
         }
         try {
-            Reply reply = command.run(engine, request.params());
+            Reply reply = engine.run(request.command(), command, request.params(), credential);
             return request.format() == Format.XML
                     ? new Answer(200, XmlRenderer.CONTENT_TYPE, XmlRenderer.reply(reply))
                     : new Answer(200, JsonRenderer.CONTENT_TYPE, JsonRenderer.reply(reply));
@@ -138,9 +148,11 @@ final class ApiHandler implements HttpHandler {
             exchange.close(); // before any header: the connection is closed, the client reads EOF
             return;
         }
-        send(
-                exchange,
-                error(request.format(), fault.status(), fault.text() == null ? Faults.INTERNAL_ERROR : fault.text()));
+        send(exchange, error(request.format(), fault.status(), injectedText(fault)));
+    }
+
+    private static String injectedText(Faults.Fault fault) {
+        return fault.text() == null ? Faults.INTERNAL_ERROR : fault.text();
     }
 
     private static Answer error(Format format, int stat, String text) {

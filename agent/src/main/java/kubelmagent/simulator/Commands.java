@@ -2,12 +2,14 @@ package kubelmagent.simulator;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The API commands the simulator knows, each reading its parameters and calling the engine:
  * {@code listvs}, {@code showvs}, {@code addvs}, {@code modvs}, {@code delvs}, {@code addrs},
  * {@code delrs}, {@code modrs}, {@code showrs}, {@code get}, {@code set}. Any other command is
- * answered 405 {@code Unknown command}.
+ * answered 405 {@code Unknown command}. The ones that change state ({@link #STATE_CHANGING}) go into
+ * the write journal ({@link SimulatedLoadMaster#writes}).
  */
 final class Commands {
 
@@ -17,6 +19,9 @@ final class Commands {
     }
 
     static final String UNKNOWN_COMMAND = "Unknown command";
+
+    /** The commands that change state: each request of one is journalled, applied or refused. */
+    static final Set<String> STATE_CHANGING = Set.of("addvs", "modvs", "delvs", "addrs", "delrs", "modrs", "set");
 
     private static final Map<String, Command> TABLE = Map.ofEntries(
             Map.entry("listvs", (lm, p) -> new Reply.AllVs(lm.listvs())),
@@ -65,6 +70,41 @@ final class Commands {
         int port = p.requiredInt("rsport");
         boolean nonLocal = Boolean.TRUE.equals(Values.flag(p.optional("non_local", "0")));
         return new Reply.OneRs(lm.addrs(vs, rs, port, p.asMap(), nonLocal));
+    }
+
+    /** Whether the command changes state, and so is journalled. */
+    static boolean changesState(String command) {
+        return STATE_CHANGING.contains(command);
+    }
+
+    /**
+     * The VS a request names, for the write journal: as {@link VsRef#toString} writes it, or as sent when
+     * it does not read as one; null without {@code vs}.
+     */
+    static String describeVs(Params p) {
+        if (!p.has("vs")) {
+            return null;
+        }
+        try {
+            return vs(p).toString();
+        } catch (RefusalException e) {
+            return p.optional("vs", null);
+        }
+    }
+
+    /**
+     * The Real Server a request names, for the write journal: as {@link RsRef#toString} writes it, or as
+     * sent when it does not read as one; null without {@code rs}.
+     */
+    static String describeRs(Params p) {
+        if (!p.has("rs")) {
+            return null;
+        }
+        try {
+            return rs(p).toString();
+        } catch (RefusalException e) {
+            return p.optional("rs", null);
+        }
     }
 
     /** {@code vs=<Index>}, or {@code vs=<address>&port=<port>[&prot=tcp|udp]} (prot defaults to tcp). */

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import kubelmagent.log.Log;
 
 /**
@@ -20,6 +21,18 @@ import kubelmagent.log.Log;
  * <ul>
  *   <li>{@code GET /simulator/state}: the state as {@link StateFile} writes it, with {@code calls} per
  *       command;</li>
+ *   <li>{@code GET /simulator/writes}: the write journal ({@link SimulatedLoadMaster#writes}), oldest
+ *       first, the last 100,000 writes at most; one object per {@link Write}, every field present:
+ * <pre>{@code
+ * [{"at": "2026-11-30T11:48:28.123456Z",   // ISO-8601, UTC
+ *   "credential": "agent-a",                 // "anonymous" while the API is open
+ *   "command": "addrs",
+ *   "virtualService": "3",                   // or "10.0.0.5:80/tcp"; null for set
+ *   "realServer": "10.0.0.20:8080",          // or "!7"; null when the command names none
+ *   "refused": true,
+ *   "status": 422,                           // 200 when applied; 0 for an injected dropped connection
+ *   "error": "Real Server already exists"}]  // null when applied
+ * }</pre></li>
  *   <li>{@code GET /simulator/faults}: the faults in force;</li>
  *   <li>{@code POST /simulator/faults}: switches faults, answers like GET. Every field is optional and
  *       applied in this order:
@@ -41,6 +54,13 @@ final class InspectionHandler implements HttpHandler {
     private static final Gson GSON =
             new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
+    /** For the write journal: every field present, null or not, so that each entry has one shape. */
+    private static final Gson WITH_NULLS = new GsonBuilder()
+            .setPrettyPrinting()
+            .disableHtmlEscaping()
+            .serializeNulls()
+            .create();
+
     private final SimulatedLoadMaster engine;
 
     InspectionHandler(SimulatedLoadMaster engine) {
@@ -56,6 +76,8 @@ final class InspectionHandler implements HttpHandler {
             String body = new String(ApiHandler.body(exchange), StandardCharsets.UTF_8);
             if (path.equals(LoadMasterSimulator.INSPECTION_PATH + "/state") && method.equals("GET")) {
                 send(exchange, 200, StateFile.toJson(engine));
+            } else if (path.equals(LoadMasterSimulator.INSPECTION_PATH + "/writes") && method.equals("GET")) {
+                send(exchange, 200, WITH_NULLS.toJson(writesJson(engine.writes())));
             } else if (path.equals(LoadMasterSimulator.INSPECTION_PATH + "/faults") && method.equals("GET")) {
                 send(exchange, 200, GSON.toJson(engine.faults().describe()));
             } else if (path.equals(LoadMasterSimulator.INSPECTION_PATH + "/faults") && method.equals("POST")) {
@@ -113,6 +135,24 @@ final class InspectionHandler implements HttpHandler {
             }
         }
         LOG.info("simulator: faults now " + f.describe());
+    }
+
+    /** The write journal as {@code GET /simulator/writes} answers it; see the class documentation. */
+    static JsonArray writesJson(List<Write> writes) {
+        JsonArray array = new JsonArray();
+        for (Write w : writes) {
+            JsonObject o = new JsonObject();
+            o.addProperty("at", w.at().toString());
+            o.addProperty("credential", w.credential());
+            o.addProperty("command", w.command());
+            o.addProperty("virtualService", w.virtualService());
+            o.addProperty("realServer", w.realServer());
+            o.addProperty("refused", w.refused());
+            o.addProperty("status", w.status());
+            o.addProperty("error", w.error());
+            array.add(o);
+        }
+        return array;
     }
 
     private static JsonArray array(JsonObject o, String name) {

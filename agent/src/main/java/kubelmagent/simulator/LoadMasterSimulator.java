@@ -10,6 +10,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,12 +33,22 @@ import kubelmagent.tls.SelfSignedCertificate;
  *     lm.engine().realServers(3);      // what the agent did
  *     lm.engine().calls("addrs");      // how many calls it took
  *     lm.engine().faults().dropNext("showvs");
+ *     lm.writes();                     // who wrote what, and when
  * }
  * }</pre>
  *
+ * <p>Two agents with credentials of their own, told apart afterwards:
+ * <pre>{@code
+ * LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
+ *         .apiKey("agent-a", "key-a")          // agent a authenticates with key-a
+ *         .user("agent-b", "password-b"));     // agent b with user agent-b and its password
+ * // ... lm.writes(): each Write names "agent-a" or "agent-b" as its credential
+ * }</pre>
+ *
  * <p>Paths: {@code /access/<cmd>} (APIv1, XML), {@code /accessv2} (APIv2, JSON), and the simulator's own
- * {@code /simulator/state} and {@code /simulator/faults} (see {@link InspectionHandler}); anything else
- * answers 404. Run it as a program with {@link #main}; see {@link SimulatorCli} for the options.
+ * {@code /simulator/state}, {@code /simulator/faults} and {@code /simulator/writes} (see
+ * {@link InspectionHandler}); anything else answers 404. Run it as a program with {@link #main}; see
+ * {@link SimulatorCli} for the options.
  */
 public final class LoadMasterSimulator implements AutoCloseable {
 
@@ -57,14 +69,27 @@ public final class LoadMasterSimulator implements AutoCloseable {
      * self-signed certificate, no credentials (the API is open), no state file, {@code nonlocalrs} as the
      * state file says or else off (as on a new appliance), a temporary work directory removed on
      * {@link #close()}.
+     *
+     * <p>Credentials: any number of named API keys ({@link #apiKey(String, String)}) and users
+     * ({@link #user}), plus the single unnamed key ({@link #apiKey(String)}, named
+     * {@value #DEFAULT_API_KEY_NAME}) and user ({@link #credentials}, named after the user) of older
+     * set-ups. A request is accepted with any of them, and its {@link Write}s carry that credential's
+     * name. Two keys may not be the same, nor two users have one name; a key and a user may share a name
+     * (one user with a password and an API key, as on the appliance).
      */
     public static final class Options {
+
+        /** The credential name of the key given with {@link #apiKey(String)}. */
+        public static final String DEFAULT_API_KEY_NAME = "apikey";
+
         private int port;
         private String bindAddress = "127.0.0.1";
         private boolean https = true;
         private String apiKey;
         private String username;
         private String password;
+        private final List<Auth.ApiKey> namedApiKeys = new ArrayList<>();
+        private final List<Auth.User> namedUsers = new ArrayList<>();
         private Path stateFile;
         private Path workDir;
         private Boolean nonLocalRs;
@@ -97,16 +122,47 @@ public final class LoadMasterSimulator implements AutoCloseable {
             return this;
         }
 
-        /** Requires this API key ({@code apikey=}), unless the user and password are sent instead. */
+        /**
+         * Requires this API key ({@code apikey=}), unless a user and password are sent instead; its writes
+         * are journalled as {@value #DEFAULT_API_KEY_NAME}. Called again, it replaces the key; null or
+         * empty removes it.
+         */
         public Options apiKey(String apiKey) {
             this.apiKey = apiKey;
             return this;
         }
 
-        /** Requires this user and password (HTTP Basic, or APIv2 {@code apiuser}/{@code apipass}). */
+        /**
+         * Requires this user and password (HTTP Basic, or APIv2 {@code apiuser}/{@code apipass}), unless an
+         * API key is sent; its writes are journalled under the user name. Called again, it replaces them; a
+         * null or empty user removes them.
+         */
         public Options credentials(String username, String password) {
             this.username = username;
             this.password = password;
+            return this;
+        }
+
+        /**
+         * Adds an API key of {@code name}'s, besides any others: requests with it are accepted and their
+         * writes journalled as {@code name}.
+         *
+         * @throws IllegalArgumentException if the name or key is empty, or the name is
+         *                                  {@value Write#ANONYMOUS}
+         */
+        public Options apiKey(String name, String key) {
+            namedApiKeys.add(new Auth.ApiKey(name, key));
+            return this;
+        }
+
+        /**
+         * Adds a user {@code name} with {@code password}, besides any others: requests with both are
+         * accepted and their writes journalled as {@code name}.
+         *
+         * @throws IllegalArgumentException if the name is empty or {@value Write#ANONYMOUS}
+         */
+        public Options user(String name, String password) {
+            namedUsers.add(new Auth.User(name, password));
             return this;
         }
 
@@ -161,6 +217,25 @@ public final class LoadMasterSimulator implements AutoCloseable {
             return stateFile;
         }
 
+        /**
+         * Every credential: the unnamed key and user first, then the named ones in the order added.
+         *
+         * @throws IllegalArgumentException if two keys are the same or two users have the same name
+         */
+        Auth auth() {
+            List<Auth.ApiKey> keys = new ArrayList<>();
+            if (!Auth.empty(apiKey)) {
+                keys.add(new Auth.ApiKey(DEFAULT_API_KEY_NAME, apiKey));
+            }
+            keys.addAll(namedApiKeys);
+            List<Auth.User> users = new ArrayList<>();
+            if (!Auth.empty(username)) {
+                users.add(new Auth.User(username, password));
+            }
+            users.addAll(namedUsers);
+            return new Auth(keys, users);
+        }
+
         /** The {@code nonlocalrs} to start with, or null to keep the state file's (or the default, off). */
         Boolean nonLocalRs() {
             return nonLocalRs;
@@ -200,6 +275,7 @@ public final class LoadMasterSimulator implements AutoCloseable {
      *                     cannot be bound
      */
     public static LoadMasterSimulator start(Options options) throws IOException {
+        Auth auth = options.auth();
         SimulatedLoadMaster engine = new SimulatedLoadMaster(options.nanoClock);
         if (options.stateFile != null && Files.exists(options.stateFile)) {
             StateFile.load(engine, options.stateFile);
@@ -225,7 +301,6 @@ public final class LoadMasterSimulator implements AutoCloseable {
             } else {
                 server = LocalServers.http(address);
             }
-            Auth auth = new Auth(options.apiKey, options.username, options.password);
             ApiHandler api = new ApiHandler(engine, auth);
             server.createContext(V1_PATH + "/", api);
             server.createContext(V2_PATH, api);
@@ -248,7 +323,10 @@ public final class LoadMasterSimulator implements AutoCloseable {
             }
             URI url = URI.create((options.https ? "https" : "http") + "://" + host + ":"
                     + server.getAddress().getPort());
-            LOG.info("LoadMaster simulator listening on " + url + (auth.open() ? " (no credentials required)" : "")
+            LOG.info("LoadMaster simulator listening on " + url
+                    + (auth.open()
+                            ? " (no credentials required)"
+                            : " (credentials: " + String.join(", ", auth.names()) + ")")
                     + (caFile == null ? "" : "; CA certificate " + caFile));
             return new LoadMasterSimulator(engine, server, executor, url, caFile, options.stateFile, owned);
         } catch (IOException | RuntimeException e) {
@@ -272,6 +350,14 @@ public final class LoadMasterSimulator implements AutoCloseable {
     /** The simulated LoadMaster: set it up, inspect it, count calls, inject faults. */
     public SimulatedLoadMaster engine() {
         return engine;
+    }
+
+    /**
+     * The write journal: every API request that changed or tried to change state, oldest first, with the
+     * credential that made it; see {@link SimulatedLoadMaster#writes()}.
+     */
+    public List<Write> writes() {
+        return engine.writes();
     }
 
     /** Writes the state file now (if one was given). */

@@ -1,5 +1,6 @@
 package kubelmagent.simulator;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -28,8 +29,8 @@ import kubelmagent.model.IpAddress;
  *   <li><b>set-up</b> ({@link #addVirtualService}, {@link #addSubVirtualService},
  *       {@link #addRealServerByHand}, ...): a person configuring the box in the WUI; mistakes throw
  *       {@link IllegalStateException}; never counted as calls;</li>
- *   <li><b>inspection and configuration</b> ({@link #realServers}, {@link #calls}, {@link #setNonLocalRs},
- *       {@link #setText}, {@link #faults}, ...).</li>
+ *   <li><b>inspection and configuration</b> ({@link #realServers}, {@link #calls}, {@link #writes},
+ *       {@link #setNonLocalRs}, {@link #setText}, {@link #faults}, ...).</li>
  * </ul>
  *
  * <p>Rules (see the package documentation for which of them are inferred):
@@ -69,6 +70,7 @@ public final class SimulatedLoadMaster {
     private final Map<String, Integer> calls = new TreeMap<>();
     private final Map<ErrorText, String> texts = new EnumMap<>(ErrorText.class);
     private final Faults faults = new Faults();
+    private final WriteJournal journal = new WriteJournal();
     private List<Cidr> localSubnets = List.of();
     private boolean nonLocalRs;
     private boolean otherFamilyRealServers = true;
@@ -445,6 +447,50 @@ public final class SimulatedLoadMaster {
         calls.clear();
     }
 
+    /**
+     * Runs an API command for the HTTP layer and, when it changes state, journals it as applied or refused,
+     * under this object's lock: the journal's order is the order the writes were applied in.
+     *
+     * @param credential the name of the credential that authenticated the request ({@link Write#credential})
+     */
+    synchronized Reply run(String name, Commands.Command command, Params params, String credential)
+            throws RefusalException {
+        try {
+            Reply reply = command.run(this, params);
+            journal(credential, name, params, false, 200, null);
+            return reply;
+        } catch (RefusalException e) {
+            journal(credential, name, params, true, e.stat(), e.text());
+            throw e;
+        }
+    }
+
+    /** Journals a request of {@code command}, if it changes state; see {@link Write} for the fields. */
+    synchronized void journal(
+            String credential, String command, Params params, boolean refused, int status, String error) {
+        if (Commands.changesState(command)) {
+            journal.add(new Write(
+                    Instant.now(),
+                    credential,
+                    command,
+                    Commands.describeVs(params),
+                    Commands.describeRs(params),
+                    refused,
+                    status,
+                    error));
+        }
+    }
+
+    /**
+     * The write journal: every API request over HTTP that changes state, applied or refused, oldest
+     * first, the last 100,000 of them ({@code WriteJournal.CAPACITY}); an immutable copy. Reads,
+     * requests refused with 401 and set-up calls on this object are not in it. {@link #reset()} empties
+     * it.
+     */
+    public synchronized List<Write> writes() {
+        return journal.writes();
+    }
+
     public synchronized boolean nonLocalRs() {
         return nonLocalRs;
     }
@@ -512,15 +558,16 @@ public final class SimulatedLoadMaster {
     }
 
     /**
-     * Back to the factory state: no VSs, counters at zero, default texts and settings ({@code nonlocalrs}
-     * off), no faults. API requests still in flight (waiting out injected latency) are abandoned: their
-     * connection is closed and they change nothing, so a test's slow request cannot touch the next
-     * test's state.
+     * Back to the factory state: no VSs, counters at zero, an empty write journal, default texts and
+     * settings ({@code nonlocalrs} off), no faults. API requests still in flight (waiting out injected
+     * latency) are abandoned: their connection is closed and they change nothing, so a test's slow
+     * request cannot touch the next test's state.
      */
     public synchronized void reset() {
         generation++;
         services.clear();
         calls.clear();
+        journal.clear();
         texts.clear();
         faults.clear();
         localSubnets = List.of();

@@ -12,8 +12,36 @@
  *   <li>{@code ApiHandler} ({@code /access/<cmd>}, {@code /accessv2}), {@code Auth}, {@code Commands}
  *       (parameters to engine calls), {@code Views} + {@code VsFields} (field order and kinds),
  *       {@code XmlRenderer}, {@code JsonRenderer}, {@link kubelmagent.simulator.Faults},
- *       {@link kubelmagent.simulator.StateFile}, {@code InspectionHandler} ({@code /simulator/...}).</li>
+ *       {@link kubelmagent.simulator.StateFile}, {@code InspectionHandler} ({@code /simulator/...});</li>
+ *   <li>{@link kubelmagent.simulator.Write} and {@code WriteJournal}: the write journal.</li>
  * </ul>
+ *
+ * <h2>Several credentials and the write journal</h2>
+ * A real LoadMaster has several users, each with a password and API keys of its own. The simulator
+ * models that much: {@code Options.apiKey(name, key)} and {@code Options.user(name, password)} add any
+ * number of named API keys and users (a key and a user may share a name: one user with both), besides
+ * the single unnamed key ({@code Options.apiKey(key)}, named {@code apikey}) and user
+ * ({@code Options.credentials(user, password)}, named after the user) of older set-ups. Any of them is
+ * accepted for any command; an API key sent with a request takes precedence over a user and password,
+ * as on the appliance (a wrong key is refused even with a right password). Not modelled: permissions
+ * per user (every user here may do everything, like the appliance's {@code bal}), adding, changing or
+ * revoking users and keys while running (only all at once, with the {@code unauthorizedAfter} fault),
+ * and any audit log of the appliance's own.
+ *
+ * <p>So that tests running two agents with different credentials can tell their writes apart (a
+ * fencing test: the old leader made no write after the new one took over), every API request over
+ * HTTP that changes state ({@code addvs}, {@code modvs}, {@code delvs}, {@code addrs}, {@code delrs},
+ * {@code modrs}, {@code set}) is appended to an in-memory journal once it is applied or refused: when,
+ * the credential's name ({@code anonymous} while the API is open), the command, the VS and Real Server
+ * it named, and whether it was refused, with status and text. Refusals by the LoadMaster's rules and by
+ * a fault injected before applying are journalled as refused; a fault injected after applying leaves
+ * the write applied (the state changed, only the answer was lost). Reads, requests refused with 401,
+ * unknown commands and set-up calls on {@code SimulatedLoadMaster} are not journalled. The journal is
+ * in the order the writes were applied in (they run under the engine's lock), keeps the last 100,000
+ * writes (older ones are forgotten, to bound memory in long runs), and is emptied by
+ * {@code SimulatedLoadMaster.reset()}; it is not saved in the state file. Read it with
+ * {@code LoadMasterSimulator.writes()} in process or {@code GET /simulator/writes} (JSON, see
+ * {@code InspectionHandler}) from outside.
  *
  * <h2>What is confirmed</h2>
  * Confirmed by the captured answers (mathlu/loadmaster-go-client test data, reproduced by the fidelity
@@ -113,6 +141,9 @@
  *   <li>Without any credential configured the API is open (an unlicensed appliance); APIv1 accepts
  *       {@code apikey} or Basic, APIv2 also Basic; an injected 5xx answers the LoadMaster's own error
  *       envelope with text {@code Internal error}.</li>
+ *   <li>Several users and API keys: that any user's password or API key works for every command (no
+ *       permissions), that the API key precedence holds whichever user the key belongs to, and that one
+ *       key value cannot belong to two users (the simulator refuses to start with one).</li>
  *   <li>Read-after-write delay hides only RSs created by {@code addrs}, from {@code showvs},
  *       {@code listvs} and {@code showrs} (and {@code NumberOfRSs}); writes see them.</li>
  * </ol>
