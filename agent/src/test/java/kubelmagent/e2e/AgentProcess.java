@@ -1,8 +1,11 @@
 package kubelmagent.e2e;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,34 +27,75 @@ final class AgentProcess implements AutoCloseable {
     private static final Pattern PASS_DONE = Pattern.compile("^<\\d>\\[pass #(\\d+)] pass #\\d+ \\(timer\\) done");
 
     private final Process process;
+    private final String label;
     private final List<String> lines = new ArrayList<>();
     private int passesDone;
 
-    private AgentProcess(Process process) {
+    private AgentProcess(Process process, String label) {
         this.process = process;
-        Thread reader = new Thread(this::read, "e2e-agent-output");
+        this.label = label;
+        Thread reader = new Thread(this::read, "e2e-" + label.replace(' ', '-') + "-output");
         reader.setDaemon(true);
         reader.start();
     }
 
     static AgentProcess start(Path config) throws IOException {
+        return start(config, "agent");
+    }
+
+    /** Starts the agent; its lines are echoed as {@code [LABEL] line}, e.g. {@code [agent blue]}. */
+    static AgentProcess start(Path config, String label) throws IOException {
+        return new AgentProcess(
+                new ProcessBuilder(command("--config", config.toString()))
+                        .redirectErrorStream(true)
+                        .start(),
+                label);
+    }
+
+    /** How a command run to its end ({@link #runToEnd}) ended. */
+    record Ended(int exitCode, String stdout, String stderr) {}
+
+    /**
+     * Runs the agent jar with these arguments to its end, e.g. {@code status --config FILE --output json}, as a
+     * person at a terminal would; its standard output and error are kept apart.
+     */
+    static Ended runToEnd(Duration timeout, String... args) throws IOException, InterruptedException {
+        Path stderr = Files.createTempFile("e2e-agent-", ".stderr");
+        try {
+            Process process = new ProcessBuilder(command(args))
+                    .redirectError(stderr.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
+            String stdout;
+            try (InputStream out = process.getInputStream()) {
+                stdout = new String(out.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                Assertions.fail("kube-lm-agent " + String.join(" ", args) + " did not end within " + timeout.toSeconds()
+                        + " s; its output: " + stdout);
+            }
+            return new Ended(process.exitValue(), stdout, Files.readString(stderr));
+        } finally {
+            Files.deleteIfExists(stderr);
+        }
+    }
+
+    /** {@code java -jar kube-lm-agent.jar ARGS...}, with the JVM running the tests. */
+    private static List<String> command(String... args) {
         Path jar = Path.of(System.getProperty("agent.jar", "target/kube-lm-agent.jar"))
                 .toAbsolutePath();
-        return new AgentProcess(new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-jar",
-                        jar.toString(),
-                        "--config",
-                        config.toString())
-                .redirectErrorStream(true)
-                .start());
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     private void read() {
         try (BufferedReader out = process.inputReader(StandardCharsets.UTF_8)) {
             String line;
             while ((line = out.readLine()) != null) {
-                System.out.println("[agent] " + line);
+                System.out.println("[" + label + "] " + line);
                 synchronized (this) {
                     lines.add(line);
                     Matcher done = PASS_DONE.matcher(line);
@@ -62,7 +106,7 @@ final class AgentProcess implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            System.out.println("[agent] output ended: " + e);
+            System.out.println("[" + label + "] output ended: " + e);
         }
     }
 

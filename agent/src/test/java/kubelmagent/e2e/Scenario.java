@@ -32,6 +32,7 @@ final class Scenario implements AutoCloseable {
     final Path dir;
     final Path tokenFile;
     private AgentProcess agent;
+    private final List<AgentProcess> instances = new ArrayList<>();
 
     Scenario(
             RealCluster cluster,
@@ -57,25 +58,28 @@ final class Scenario implements AutoCloseable {
         tokenFile = dir.resolve("token");
         replaceToken(token);
         Files.writeString(dir.resolve("lm-apikey"), API_KEY + "\n");
-        Files.writeString(
-                dir.resolve("agent.yaml"),
-                String.join(
-                        "\n",
-                        "kubernetes:",
-                        "  server: " + cluster.server,
-                        "  tokenFile: " + tokenFile,
-                        "  caFile: " + cluster.caFile,
-                        "  namespaces: [" + String.join(", ", agentNamespaces) + "]",
-                        "loadmaster:",
-                        "  url: " + loadMaster.url(),
-                        "  apiKeyFile: lm-apikey",
-                        "  caFile: " + loadMaster.caFile(),
-                        "sync:",
-                        "  interval: 1s",
-                        "  stateDir: " + dir.resolve("state"),
-                        "metrics:",
-                        "  listen: \"\"",
-                        ""));
+        Files.writeString(dir.resolve("agent.yaml"), agentYaml(agentNamespaces, "lm-apikey", dir.resolve("state"), ""));
+    }
+
+    /** An agent's configuration: these namespaces, this LoadMaster, a pass every second. */
+    private String agentYaml(List<String> namespaces, String apiKeyFile, Path stateDir, String metricsListen) {
+        return String.join(
+                "\n",
+                "kubernetes:",
+                "  server: " + cluster.server,
+                "  tokenFile: " + tokenFile,
+                "  caFile: " + cluster.caFile,
+                "  namespaces: [" + String.join(", ", namespaces) + "]",
+                "loadmaster:",
+                "  url: " + loadMaster.url(),
+                "  apiKeyFile: " + apiKeyFile,
+                "  caFile: " + loadMaster.caFile(),
+                "sync:",
+                "  interval: 1s",
+                "  stateDir: " + stateDir,
+                "metrics:",
+                "  listen: \"" + metricsListen + "\"",
+                "");
     }
 
     Scenario(RealCluster cluster, Path dir, String namespace, String token, int... vsIndexes) throws IOException {
@@ -107,6 +111,32 @@ final class Scenario implements AutoCloseable {
     AgentProcess startAgent() throws IOException {
         agent = AgentProcess.start(dir.resolve("agent.yaml"));
         return agent;
+    }
+
+    /**
+     * Writes {@code instances/NAME.yaml}, the file of the instance {@code kube-lm-agent@NAME} on the same host as
+     * the other instances' files beside it (as in {@code /etc/kube-lm-agent}): an agent reading only these
+     * namespaces, with its own {@code sync.stateDir} ({@code instances/NAME.state}) and {@code metrics.listen};
+     * for {@link #startInstance}. Returns the file.
+     */
+    Path instance(String name, List<String> namespaces, String metricsListen) throws IOException {
+        Path instances = Files.createDirectories(dir.resolve("instances"));
+        Path file = instances.resolve(name + ".yaml");
+        Files.writeString(
+                file,
+                agentYaml(
+                        namespaces,
+                        dir.resolve("lm-apikey").toString(),
+                        instances.resolve(name + ".state"),
+                        metricsListen));
+        return file;
+    }
+
+    /** Starts the agent of the instance {@code NAME} ({@link #instance}), as systemd starts kube-lm-agent@NAME. */
+    AgentProcess startInstance(String name) throws IOException {
+        AgentProcess instance = AgentProcess.start(dir.resolve("instances").resolve(name + ".yaml"), "agent " + name);
+        instances.add(instance);
+        return instance;
     }
 
     AgentProcess agent() {
@@ -197,6 +227,10 @@ final class Scenario implements AutoCloseable {
 
     /** {@code kubectl scale deployment NAME --replicas=N}: a patch of the scale subresource. */
     void scale(String deployment, int replicas) {
+        scale(namespace, deployment, replicas);
+    }
+
+    void scale(String namespace, String deployment, int replicas) {
         admin.patch(
                 "/apis/apps/v1/namespaces/" + namespace + "/deployments/" + deployment + "/scale",
                 Map.of("spec", Map.of("replicas", replicas)));
@@ -340,6 +374,11 @@ final class Scenario implements AutoCloseable {
 
     /** Waits until the VS holds exactly these Real Servers. */
     void awaitRealServers(int vs, List<String> expected) throws InterruptedException {
+        awaitRealServers(agent, vs, expected);
+    }
+
+    /** Waits until the VS holds exactly these Real Servers, checking after each line of this agent. */
+    void awaitRealServers(AgentProcess agent, int vs, List<String> expected) throws InterruptedException {
         List<String> sorted = expected.stream().sorted().toList();
         agent.await(
                 () -> "VS " + vs + " to hold " + sorted + " (it holds " + realServers(vs) + ")",
@@ -349,6 +388,12 @@ final class Scenario implements AutoCloseable {
 
     /** Waits until the VS holds exactly these Real Servers, the first ones enabled, the others disabled. */
     void awaitRealServers(int vs, List<String> enabled, List<String> disabled) throws InterruptedException {
+        awaitRealServers(agent, vs, enabled, disabled);
+    }
+
+    /** {@link #awaitRealServers(int, List, List)}, checking after each line of this agent. */
+    void awaitRealServers(AgentProcess agent, int vs, List<String> enabled, List<String> disabled)
+            throws InterruptedException {
         List<String> expected = new ArrayList<>();
         enabled.forEach(rs -> expected.add(rs + " Enable=Y"));
         disabled.forEach(rs -> expected.add(rs + " Enable=N"));
@@ -368,6 +413,7 @@ final class Scenario implements AutoCloseable {
     @Override
     public void close() {
         try {
+            instances.forEach(AgentProcess::close);
             if (agent != null) {
                 agent.close();
             }
