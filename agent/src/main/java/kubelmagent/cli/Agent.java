@@ -2,35 +2,65 @@ package kubelmagent.cli;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicReference;
 import kubelmagent.config.AgentConfig;
+import kubelmagent.ha.ConfigMapLedger;
+import kubelmagent.ha.HaSettings;
+import kubelmagent.ha.Leadership;
+import kubelmagent.ha.LeaseElector;
+import kubelmagent.ha.LeaseLeadership;
 import kubelmagent.kube.ChangeWatch;
+import kubelmagent.kube.KubernetesObjectStore;
 import kubelmagent.kube.KubernetesSource;
 import kubelmagent.loadmaster.LoadMasterRestClient;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.ownership.FileOwnershipLedger;
+import kubelmagent.ownership.OwnershipLedger;
 import kubelmagent.sync.Reconciler;
 import kubelmagent.version.Version;
 
-/** The agent's parts, wired by hand from a configuration: ledger, Kubernetes source, LoadMaster client. */
+/**
+ * The agent's parts, wired by hand from a configuration: ledger, Kubernetes source, LoadMaster client, and with
+ * {@code ha} the Lease and the shared ledger in ConfigMaps.
+ */
 final class Agent implements AutoCloseable {
 
-    private final FileOwnershipLedger ledger;
+    private final OwnershipLedger ledger;
     private final KubernetesSource source;
     private final LoadMasterRestClient loadMaster;
+    private final Ha ha;
     final Reconciler reconciler;
     final AgentMetrics metrics;
 
+    /**
+     * The parts of {@code ha}: the Lease's elector (null in a dry run, which never takes the Lease) and the store
+     * both use.
+     */
+    private record Ha(KubernetesObjectStore store, LeaseElector elector, AtomicReference<Runnable> onTaken)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            if (elector != null) {
+                elector.close();
+            }
+            store.close();
+        }
+    }
+
     private Agent(
-            FileOwnershipLedger ledger,
+            OwnershipLedger ledger,
+            Ha ha,
+            Leadership leadership,
             KubernetesSource source,
             LoadMasterRestClient loadMaster,
             Reconciler.Options options,
             AgentMetrics metrics) {
         this.ledger = ledger;
+        this.ha = ha;
         this.source = source;
         this.loadMaster = loadMaster;
         this.metrics = metrics;
-        this.reconciler = new Reconciler(source, loadMaster, ledger, Clock.systemUTC(), options, metrics);
+        this.reconciler = new Reconciler(source, loadMaster, ledger, Clock.systemUTC(), options, metrics, leadership);
     }
 
     /**
@@ -57,11 +87,49 @@ final class Agent implements AutoCloseable {
      */
     static Agent open(AgentConfig config, Reconciler.Options options) throws IOException {
         boolean dryRun = options.dryRun();
-        FileOwnershipLedger ledger =
-                dryRun ? FileOwnershipLedger.readOnly(config.stateDir()) : FileOwnershipLedger.open(config.stateDir());
         AgentMetrics metrics = new AgentMetrics(Version.current(), config.instance());
+        OwnershipLedger ledger;
+        Ha ha = null;
+        Leadership leadership = Leadership.SOLE;
+        if (config.ha() == null) {
+            ledger = dryRun
+                    ? FileOwnershipLedger.readOnly(config.stateDir())
+                    : FileOwnershipLedger.open(config.stateDir());
+        } else {
+            HaSettings settings = config.ha();
+            KubernetesObjectStore store = new KubernetesObjectStore(
+                    config.kubernetes(),
+                    settings.namespace(),
+                    settings.renewDeadline().dividedBy(2),
+                    metrics.kubernetesObserver());
+            AtomicReference<Runnable> onTaken = new AtomicReference<>(() -> {});
+            LeaseElector elector = dryRun
+                    ? null
+                    : new LeaseElector(
+                            store,
+                            settings,
+                            Clock.systemUTC(),
+                            System::nanoTime,
+                            () -> onTaken.get().run());
+            ConfigMapLedger shared =
+                    new ConfigMapLedger(store, settings.ledgerName(), elector == null ? () -> null : elector::holding);
+            ha = new Ha(store, elector, onTaken);
+            if (dryRun) {
+                try {
+                    shared.load();
+                } catch (IOException e) {
+                    ha.close();
+                    throw e;
+                }
+            } else {
+                leadership = new LeaseLeadership(elector, shared, settings);
+            }
+            ledger = shared;
+        }
         return new Agent(
                 ledger,
+                ha,
+                leadership,
                 new KubernetesSource(
                         config.kubernetes(),
                         config.namespaces(),
@@ -73,6 +141,32 @@ final class Agent implements AutoCloseable {
                 metrics);
     }
 
+    /**
+     * With {@code ha}: starts taking and renewing the Lease, every retry period, ringing {@code bell} each time this
+     * agent takes it, so that it starts writing at once. Without: nothing.
+     */
+    void lead(ChangeWatch.Bell bell) {
+        if (ha != null && ha.elector() != null) {
+            ha.onTaken().set(() -> bell.ring("took the Lease"));
+            ha.elector().start();
+        }
+    }
+
+    /**
+     * With {@code ha}: one attempt to take the Lease now, for {@code --once}; whether this agent holds it. Without:
+     * true.
+     */
+    boolean leadOnce() {
+        return ha == null || ha.elector() == null || ha.elector().round();
+    }
+
+    /** With {@code ha}: stops renewing the Lease and gives it back, so the other agent takes over at once. */
+    void stopLeading() {
+        if (ha != null && ha.elector() != null) {
+            ha.elector().close();
+        }
+    }
+
     /** Starts the watch that rings {@code bell} when something the passes read changes ({@code sync.watch}). */
     void watchChanges(ChangeWatch.Bell bell) {
         source.watchChanges(bell);
@@ -80,10 +174,14 @@ final class Agent implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try (ledger;
-                source;
+        try (source;
                 loadMaster) {
-            // closes all three, in reverse order
+            if (ledger instanceof FileOwnershipLedger file) {
+                file.close();
+            }
+            if (ha != null) {
+                ha.close();
+            }
         }
     }
 }

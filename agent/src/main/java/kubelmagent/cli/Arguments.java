@@ -21,6 +21,8 @@ import kubelmagent.log.LogFormat;
  * @param status      {@code status}: print the read-only status table and exit
  * @param logFormat   {@code --log-format journal|text}; null: text on a terminal outside systemd, else journal
  * @param json        {@code status --output json}: print the status as JSON instead of a table
+ * @param moveLedger  {@code --move-ledger-to-cluster} or {@code --move-ledger-to-file}: move the ledger when
+ *                    {@code ha} is switched on or off, then exit; null otherwise
  */
 record Arguments(
         Path config,
@@ -35,13 +37,15 @@ record Arguments(
         boolean adopt,
         boolean status,
         LogFormat logFormat,
-        boolean json) {
+        boolean json,
+        LedgerMove.Direction moveLedger) {
 
     static final String USAGE = String.join(
             "\n",
             "usage: kube-lm-agent --config FILE [--once] [--dry-run] [--force-removals] [--adopt] [--debug]",
             "       kube-lm-agent --config FILE --check-config",
             "       kube-lm-agent status --config FILE [--output table|json]",
+            "       kube-lm-agent --config FILE --move-ledger-to-cluster | --move-ledger-to-file",
             "       kube-lm-agent --demo [--once] [--dry-run]",
             "       (each also takes --log-format journal|text)",
             "       kube-lm-agent --version | --help",
@@ -62,6 +66,9 @@ record Arguments(
             "                   Servers and what the next pass would do; changes nothing",
             "                   (0 = everything in step, 1 = something to change or fix)",
             "  --output json    status as JSON, for scripts (default: a table)",
+            "  --move-ledger-to-cluster  with ha switched on and every agent stopped: move the",
+            "                   ledger of sync.stateDir into the ha ConfigMaps (into an empty one)",
+            "  --move-ledger-to-file     the other way, before switching ha off",
             "  --demo           run against built-in stand-ins on loopback: the LoadMaster",
             "                   simulator and a stand-in Kubernetes API (no cluster, no appliance)",
             "  --debug          also log debug lines (priority 7)",
@@ -86,6 +93,7 @@ record Arguments(
         boolean status = false;
         LogFormat logFormat = null;
         String output = null;
+        LedgerMove.Direction moveLedger = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -102,6 +110,8 @@ record Arguments(
                 case "--force-removals" -> forceRemovals = true;
                 case "--adopt" -> adopt = true;
                 case "status" -> status = true;
+                case "--move-ledger-to-cluster" -> moveLedger = LedgerMove.Direction.TO_CLUSTER;
+                case "--move-ledger-to-file" -> moveLedger = LedgerMove.Direction.TO_FILE;
                 default -> {
                     if (a.startsWith("--config=")) {
                         config = Path.of(a.substring("--config=".length()));
@@ -137,6 +147,10 @@ record Arguments(
             if (demo && (forceRemovals || adopt)) {
                 throw new IllegalArgumentException("--force-removals and --adopt need --config");
             }
+            if (moveLedger != null && (once || dryRun || checkConfig || demo || forceRemovals || adopt || status)) {
+                throw new IllegalArgumentException(
+                        "--move-ledger-to-cluster and --move-ledger-to-file take only" + " --config");
+            }
         }
         return new Arguments(
                 config,
@@ -151,7 +165,8 @@ record Arguments(
                 adopt,
                 status,
                 logFormat,
-                "json".equals(output));
+                "json".equals(output),
+                moveLedger);
     }
 
     /** The value after option {@code a}, at {@code i}. */

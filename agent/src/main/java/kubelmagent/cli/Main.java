@@ -105,6 +105,9 @@ public final class Main {
         if (args.status()) {
             return status(args.config(), config, args.json(), out);
         }
+        if (args.moveLedger() != null) {
+            return LedgerMove.run(args.config(), config, args.moveLedger());
+        }
         if (args.adopt()
                 && config.networks().pods().isEmpty()
                 && config.networks().nodes().isEmpty()) {
@@ -139,6 +142,9 @@ public final class Main {
                         : "")
                 + ": " + Describe.config(config));
         Describe.warnAboutRiskySettings(config);
+        if (config.ha() != null && !options.dryRun() && !LedgerMove.localLedgerEmpty(file, config)) {
+            return FAILED;
+        }
         Agent agent;
         try {
             agent = Agent.open(config, options);
@@ -148,6 +154,11 @@ public final class Main {
         }
         try (agent) {
             if (once) {
+                if (!options.dryRun() && !agent.leadOnce()) {
+                    LOG.warning("another agent holds the " + config.ha().describeLease() + ", so this pass writes"
+                            + " nothing; to preview, add --dry-run; to make the changes, run it on the agent that holds"
+                            + " the Lease, or stop that agent first");
+                }
                 PassResult result = agent.reconciler.runOnce(StartedBy.ONCE);
                 return result.converged() ? OK : FAILED;
             }
@@ -221,6 +232,7 @@ public final class Main {
         if (config.watch()) {
             agent.watchChanges(scheduler::ring);
         }
+        agent.lead(scheduler::ring);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -231,6 +243,7 @@ public final class Main {
                             } catch (SchedulerException e) {
                                 LOG.warning("the schedule did not stop cleanly: " + e.getMessage());
                             }
+                            agent.stopLeading();
                             LOG.info("stopped");
                             stopped.countDown();
                         },

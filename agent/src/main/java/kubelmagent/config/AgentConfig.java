@@ -2,6 +2,7 @@ package kubelmagent.config;
 
 import java.nio.file.Path;
 import java.util.List;
+import kubelmagent.ha.HaSettings;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.NodeModeSettings;
 import kubelmagent.kube.Selector;
@@ -33,6 +34,8 @@ import kubelmagent.plan.RemovalPolicy;
  * @param instance    the name of this agent among several on one host: its configuration file's name without
  *                    {@code .yaml} ({@code agent} for {@code agent.yaml}, {@code prod} for the instance {@code
  *                    kube-lm-agent@prod}'s {@code prod.yaml})
+ * @param ha          two agents with one active ({@code ha}): the Lease and the shared ledger; null for an agent
+ *                    on its own
  * @param warnings    what is risky but allowed, such as a credential file other users can read; each
  *                    line names the key and says how to fix it. Log them at warning when the agent
  *                    starts and with {@code --check-config}
@@ -52,6 +55,7 @@ public record AgentConfig(
         java.net.InetSocketAddress metricsListen,
         java.time.Duration readyWithin,
         String instance,
+        HaSettings ha,
         List<String> warnings) {
 
     public AgentConfig {

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import kubelmagent.ha.HaSettings;
 import kubelmagent.kube.Selector;
 import kubelmagent.loadmaster.LoadMasterConnection;
 import kubelmagent.plan.BindingPolicy;
@@ -44,7 +45,8 @@ public final class ConfigLoader {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/kube-lm-agent");
 
-    static final List<String> ROOT_KEYS = List.of("kubernetes", "loadmaster", "sync", "selector", "policy", "metrics");
+    static final List<String> ROOT_KEYS =
+            List.of("kubernetes", "loadmaster", "sync", "selector", "policy", "metrics", "ha");
 
     static final String EMPTY_FILE = "the file is empty; see conf/agent.yaml for an example";
 
@@ -145,6 +147,7 @@ public final class ConfigLoader {
         Selector selector = SelectorSection.read(top.section("selector", SelectorSection.KEYS));
         BindingPolicy policy = PolicySection.read(top);
         InetSocketAddress metricsListen = MetricsSection.listen(top.section("metrics", MetricsSection.KEYS));
+        HaSettings ha = HaSection.read(top);
         failIfAny(fileName);
 
         return new AgentConfig(
@@ -162,6 +165,7 @@ public final class ConfigLoader {
                 metricsListen,
                 sync.passGap().multipliedBy(3),
                 instance(fileName),
+                ha,
                 files.warnings());
     }
 

@@ -50,6 +50,11 @@ final class KubeNames {
                 && NAME.matcher(name).matches();
     }
 
+    /** An object name such as a ConfigMap's or a Lease's: a DNS-1123 subdomain of at most 253 characters. */
+    static boolean isObjectName(String s) {
+        return s.length() <= MAX_PREFIX && DNS_SUBDOMAIN.matcher(s).matches();
+    }
+
     /** A label value: empty, or up to 63 characters of the name pattern. */
     static boolean isLabelValue(String s) {
         return s.isEmpty() || (s.length() <= MAX_NAME && NAME.matcher(s).matches());

@@ -10,10 +10,11 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * One GET against the Kubernetes API, with what it is in RBAC terms so that a 403 can say which rule
- * is missing.
+ * One request to the Kubernetes API, with what it is in RBAC terms so that a 403 can say which rule
+ * is missing. Reads are GETs; the only writes are those of a single object (a Lease, a ConfigMap) for HA.
  *
- * @param verb      the RBAC verb: {@code get}, {@code list} or {@code watch}
+ * @param verb      the RBAC verb: {@code get}, {@code list} or {@code watch}; {@code create} (POST) or
+ *                  {@code update} (PUT)
  * @param apiGroup  the API group, {@code ""} for core; for a discovery document, the group it describes
  * @param resource  the resource, e.g. {@code services}; null for a non-resource URL (discovery)
  * @param namespace the namespace, or null for a cluster-wide request
@@ -43,6 +44,21 @@ record ApiRequest(
     /** {@code GET /api/v1/nodes}: every node of the cluster, for Services in NodePort mode. */
     static ApiRequest listNodes() {
         return new ApiRequest("list", "", "nodes", null, "/api/v1/nodes", Map.of());
+    }
+
+    /**
+     * One namespaced object, {@code name} in {@code namespace}, for {@code verb} {@code get} or {@code update};
+     * with {@code create} (and no name), the collection it is created in.
+     *
+     * @param apiVersion {@code v1} for the core group, or {@code group/version} ({@code coordination.k8s.io/v1})
+     */
+    static ApiRequest object(String verb, String apiVersion, String resource, String namespace, String name) {
+        int slash = apiVersion.indexOf('/');
+        String group = slash < 0 ? "" : apiVersion.substring(0, slash);
+        String collection =
+                (slash < 0 ? "/api/" : "/apis/") + apiVersion + "/namespaces/" + segment(namespace) + "/" + resource;
+        String path = verb.equals("create") ? collection : collection + "/" + segment(name);
+        return new ApiRequest(verb, group, resource, namespace, path, Map.of());
     }
 
     /** The label the EndpointSlice controller puts on each slice: the name of the Service it belongs to. */
@@ -151,7 +167,16 @@ record ApiRequest(
 
     /** For messages: {@code GET /api/v1/services} (the query is left out). */
     String describe() {
-        return "GET " + path;
+        return method() + " " + path;
+    }
+
+    /** The HTTP method of the verb. */
+    String method() {
+        return switch (verb) {
+            case "create" -> "POST";
+            case "update" -> "PUT";
+            default -> "GET";
+        };
     }
 
     /** {@code services} or {@code endpointslices.discovery.k8s.io}, as kubectl and RBAC errors name them. */

@@ -23,10 +23,15 @@ import kubelmagent.kube.wire.Status;
 import kubelmagent.log.Log;
 import kubelmagent.secret.Secret;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.classic.methods.HttpPut;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.io.entity.StringEntity;
 
 /**
- * GETs objects and paginated lists from the Kubernetes API and parses them. A GET that fails in a way
+ * GETs objects and paginated lists from the Kubernetes API and parses them, and writes single objects (HA). A GET that fails in a way
  * worth retrying by the one {@link RetryRule} (a timeout, a dropped connection, an answer cut short, a
  * 5xx, and here a 429: API Priority and Fairness asks the client to come back) is sent again per the
  * {@link Backoff}, no sooner than the server's {@code Retry-After} allows (up to the backoff's cap).
@@ -180,6 +185,32 @@ final class KubernetesApi implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code body} once, as {@code request} says (POST or PUT), and parses the object the API answers
+     * with. A write is never sent again by this class: whether a write that got no answer took effect is for
+     * the caller to find out, by reading the object.
+     *
+     * @throws KubernetesApiException with {@link KubernetesApiException#status()} 409 when the object exists
+     *                                already (create) or changed since it was read (update)
+     */
+    <T> T write(ApiRequest request, String body, Secret token, Class<T> type) throws KubernetesApiException {
+        HttpUriRequestBase write = request.method().equals("POST")
+                ? new HttpPost(URI.create(base + request.target()))
+                : new HttpPut(URI.create(base + request.target()));
+        write.addHeader(HttpHeaders.ACCEPT, "application/json");
+        if (token != null) {
+            write.addHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token.reveal());
+        }
+        write.setEntity(new StringEntity(body, ContentType.APPLICATION_JSON));
+        Reply answer;
+        try {
+            answer = transport.send(write, request.verb() + "_" + request.resource(), redaction(token));
+        } catch (NoAnswer e) {
+            throw new KubernetesApiException(redact(failures.noAnswer(request, e), token), true, false, e.cause());
+        }
+        return parse(request, answer, token, type);
+    }
+
     /** The GET of {@code request}, as every request to the API is made: its URL, JSON, the bearer token if any. */
     HttpGet get(ApiRequest request, Secret token) {
         HttpGet get = new HttpGet(URI.create(base + request.target()));
@@ -191,7 +222,7 @@ final class KubernetesApi implements AutoCloseable {
     }
 
     private Reply send(ApiRequest request, Secret token) throws KubernetesApiException {
-        String command = request.resource() == null ? "discovery" : "list_" + request.resource();
+        String command = request.resource() == null ? "discovery" : request.verb() + "_" + request.resource();
         try {
             return transport.send(get(request, token), command, redaction(token));
         } catch (NoAnswer e) {

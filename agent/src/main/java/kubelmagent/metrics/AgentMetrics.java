@@ -39,6 +39,8 @@ import kubelmagent.model.PassResult;
  * <tr><td>{@code kube_lm_agent_held_removals}</td><td>gauge</td><td>(take-outs held by the capacity guard in the last pass)</td></tr>
  * <tr><td>{@code kube_lm_agent_errors_total}</td><td>counter</td><td>{@code cause}: see {@link Cause}</td></tr>
  * <tr><td>{@code kube_lm_agent_api_request_duration_seconds}</td><td>histogram</td><td>{@code api}, {@code command}, {@code outcome}: 2xx, 3xx, 4xx, 5xx, error</td></tr>
+ * <tr><td>{@code kube_lm_agent_leader}</td><td>gauge</td><td>(1 while this agent writes to the LoadMaster: always
+ * without {@code ha}; with it, while it holds the Lease; 0 on standby)</td></tr>
  * <tr><td>{@code kube_lm_agent_build_info}</td><td>gauge (info), always 1</td><td>{@code version}</td></tr>
  * </table>
  *
@@ -77,7 +79,14 @@ public final class AgentMetrics {
             "discovery",
             "list_services",
             "list_endpointslices",
-            "list_endpoints");
+            "list_endpoints",
+            "list_nodes",
+            "get_leases",
+            "create_leases",
+            "update_leases",
+            "get_configmaps",
+            "create_configmaps",
+            "update_configmaps");
     static final Set<String> CHANGES = Set.of("add", "remove", "disable", "enable");
     static final Set<String> OUTCOMES = Set.of("2xx", "3xx", "4xx", "5xx", "error");
 
@@ -117,6 +126,7 @@ public final class AgentMetrics {
     private final Counter realServerChanges;
     private final Gauge boundVirtualServices;
     private final Gauge heldRemovals;
+    private final Gauge leader;
     private final Counter errors;
     private final Histogram apiRequestDuration;
     private final AtomicReference<Instant> lastSuccess = new AtomicReference<>();
@@ -180,6 +190,13 @@ public final class AgentMetrics {
                 .constLabels(agent)
                 .help("Take-outs (disables and removes) the capacity guard held back in the last pass")
                 .register(registry);
+        leader = Gauge.builder()
+                .name("kube_lm_agent_leader")
+                .constLabels(agent)
+                .help("1 while this agent writes to the LoadMaster (always without ha; with ha, while it holds the"
+                        + " Lease), 0 while it only reads (standby)")
+                .register(registry);
+        leader.set(1);
         errors = Counter.builder()
                 .name("kube_lm_agent_errors_total")
                 .constLabels(agent)
@@ -212,6 +229,11 @@ public final class AgentMetrics {
     /** What {@code /metrics} serves. */
     public PrometheusRegistry registry() {
         return registry;
+    }
+
+    /** Whether this agent writes to the LoadMaster this pass, or only reads. */
+    public void leading(boolean writes) {
+        leader.set(writes ? 1 : 0);
     }
 
     /**

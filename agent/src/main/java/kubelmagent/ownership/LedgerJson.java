@@ -18,8 +18,8 @@ import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.model.VsMissing;
 
-/** The ledger's JSON form, as the ledger file holds it. */
-final class LedgerJson {
+/** The ledger's JSON form, as the ledger file and the HA ledger's ConfigMaps hold it. */
+public final class LedgerJson {
 
     /** Format 2 added the LoadMaster, the VS identities, Unknown VS counts, who disabled what, and capacity. */
     private static final int FORMAT = 2;
@@ -27,11 +27,18 @@ final class LedgerJson {
     private static final Gson GSON =
             new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
+    private static final Gson COMPACT = new GsonBuilder().disableHtmlEscaping().create();
+
     private LedgerJson() {}
 
-    /** The ledger as JSON. */
-    static String format(Ledger ledger) {
+    /** The ledger as JSON, indented for people to read. */
+    public static String format(Ledger ledger) {
         return GSON.toJson(toWire(ledger));
+    }
+
+    /** The ledger as JSON on one line, where size counts more than reading (a ConfigMap). */
+    public static String compact(Ledger ledger) {
+        return COMPACT.toJson(toWire(ledger));
     }
 
     /**
@@ -39,7 +46,7 @@ final class LedgerJson {
      *
      * @throws RuntimeException if it is not a ledger (unreadable JSON, a missing or wrong field)
      */
-    static Ledger parse(String json) {
+    public static Ledger parse(String json) {
         LedgerFile wire = GSON.fromJson(json, LedgerFile.class);
         if (wire == null || (wire.format != 1 && wire.format != FORMAT) || wire.virtualServices == null) {
             throw new JsonParseException("expected {\"format\": " + FORMAT + ", \"virtualServices\": {...}}");

@@ -25,6 +25,14 @@ public interface OwnershipLedger {
     void record(UnaryOperator<Ledger> transition) throws IOException;
 
     /**
+     * Proves, just before a LoadMaster write that the ledger records only after the call (a removal, an enable),
+     * that this agent may still write: the HA ledger makes a compare-and-swap write of the object holding
+     * {@code vs}'s entry, which fails once another agent has taken the ledger over. The file ledger, whose lock
+     * keeps every other agent out, has nothing to prove.
+     */
+    default void fence(VirtualServiceId vs) throws IOException {}
+
+    /**
      * Replaces the entry of {@code vs} with {@code transition} applied to it ({@link Ownership#NONE} when
      * there is none); an empty result drops the entry.
      */

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
+import kubelmagent.ha.Leadership;
 import kubelmagent.kube.DesiredStateSource;
 import kubelmagent.loadmaster.LoadMaster;
 import kubelmagent.loadmaster.LoadMasterConnection;
@@ -63,6 +64,7 @@ public final class Reconciler {
     private final AtomicLong passes = new AtomicLong();
     private final ProblemLog problemLog;
     private final AgentMetrics metrics;
+    private final Leadership leadership;
     /** The LoadMaster's {@code nonlocalrs} as last read, when it was read, and the last failure to read it. */
     private Boolean nonLocalRealServers;
 
@@ -136,6 +138,19 @@ public final class Reconciler {
             Clock clock,
             Options options,
             AgentMetrics metrics) {
+        this(source, loadMaster, ledger, clock, options, metrics, Leadership.SOLE);
+    }
+
+    /** @param leadership whether this agent writes to the LoadMaster (one of two agents with {@code ha}) */
+    public Reconciler(
+            DesiredStateSource source,
+            LoadMaster loadMaster,
+            OwnershipLedger ledger,
+            Clock clock,
+            Options options,
+            AgentMetrics metrics,
+            Leadership leadership) {
+        this.leadership = leadership;
         this.metrics = metrics;
         this.source = source;
         this.loadMaster = loadMaster;
@@ -194,6 +209,8 @@ public final class Reconciler {
     }
 
     private PassResult pass(long number, StartedBy startedBy, Instant start) {
+        String standby = dryRun ? null : leadership.standby().orElse(null);
+        metrics.leading(standby == null);
         Inspection look = look(rules(start, number == 1));
         DesiredState desired = look.desired();
         Plan plan = look.plan();
@@ -210,6 +227,10 @@ public final class Reconciler {
         if (dryRun) {
             for (Change c : plan.changes()) {
                 LOG.notice("dry run: would " + c.describe());
+            }
+        } else if (standby != null) {
+            for (Change c : plan.changes()) {
+                LOG.debug("standby: the agent holding the Lease is to " + c.describe());
             }
         } else {
             Progress progress = new Progress(clock, plan.changes().size());
@@ -230,7 +251,7 @@ public final class Reconciler {
                 desired.everythingRead(),
                 dryRun,
                 Duration.between(start, clock.instant()));
-        report(startedBy, result, desired, applyTook);
+        report(startedBy, result, desired, applyTook, standby);
         return result;
     }
 
@@ -476,6 +497,14 @@ public final class Reconciler {
             return false;
         }
         if (step instanceof Change change) {
+            if (!step.recordsFirst() && !fence(change)) {
+                return false;
+            }
+            if (!leadership.mayWrite()) {
+                LOG.warning("did not " + change.describe() + ": this agent no longer holds the Lease (it could not"
+                        + " renew it in time), so it writes nothing more to the LoadMaster");
+                return false;
+            }
             Sent sent = send(change);
             if (sent == Sent.FAILED) {
                 return false;
@@ -549,6 +578,18 @@ public final class Reconciler {
         return Sent.FAILED;
     }
 
+    /** The ledger's proof that this agent may still write, before a change it records only after the call. */
+    private boolean fence(Change change) {
+        try {
+            ledger.fence(change.vs());
+            return true;
+        } catch (IOException e) {
+            metrics.error(AgentMetrics.Cause.LEDGER);
+            LOG.err("did not " + change.describe() + ": " + e.getMessage());
+            return false;
+        }
+    }
+
     /** Records a step; on failure logs {@code <prefix><step>: <why>}. */
     private boolean record(Step step, String prefix) {
         return record(step::recorded, prefix + step.describe());
@@ -580,15 +621,18 @@ public final class Reconciler {
         }
     }
 
-    /** @param applyTook how long the changes took to apply; null in a dry run */
-    private void report(StartedBy startedBy, PassResult r, DesiredState desired, Duration applyTook) {
+    /**
+     * @param applyTook how long the changes took to apply; null in a dry run
+     * @param standby   why this agent wrote nothing this pass (it does not hold the Lease), or null
+     */
+    private void report(StartedBy startedBy, PassResult r, DesiredState desired, Duration applyTook, String standby) {
         StringBuilder line = new StringBuilder()
                 .append("pass #")
                 .append(r.number())
                 .append(" (")
                 .append(startedBy)
                 .append(") ")
-                .append(dryRun ? "dry run, " : "")
+                .append(dryRun ? "dry run, " : standby != null ? "standby, " : "")
                 .append("done in ")
                 .append(r.elapsed().toMillis())
                 .append(" ms")
@@ -598,6 +642,11 @@ public final class Reconciler {
                 .append(" Virtual Service(s) bound, ");
         if (dryRun) {
             line.append(r.planned()).append(" change(s) planned, none applied");
+        } else if (standby != null) {
+            line.append(r.planned())
+                    .append(" change(s) to make, none made here (")
+                    .append(standby)
+                    .append(')');
         } else {
             line.append(r.applied())
                     .append(" change(s) applied, ")

@@ -575,12 +575,12 @@ class ConfigLoaderTest {
                 bad(
                         "logging",
                         "level: debug",
-                        "logging: unknown key (known keys: kubernetes, loadmaster, sync, selector, policy, metrics)"),
+                        "logging: unknown key (known keys: kubernetes, loadmaster, sync, selector, policy, metrics, ha)"),
                 bad(
                         "loadMaster",
                         "url: https://10.0.0.2",
                         "loadMaster: unknown key, did you mean loadmaster?"
-                                + " (known keys: kubernetes, loadmaster, sync, selector, policy, metrics)"));
+                                + " (known keys: kubernetes, loadmaster, sync, selector, policy, metrics, ha)"));
     }
 
     private static Arguments bad(String section, String lines, String expected) {

@@ -160,7 +160,22 @@ class ShippedConfigTest {
                 "selector", SelectorSection.KEYS,
                 "policy", PolicySection.KEYS,
                 "metrics", MetricsSection.KEYS);
-        assertEquals(ConfigLoader.ROOT_KEYS.size(), sections.size());
+        assertEquals(ConfigLoader.ROOT_KEYS.size(), sections.size() + 1, "and ha, optional, below");
+        assertTrue(text.contains("\n# ha:\n#   lease:\n"), "the ha section, commented out");
+        for (String key : HaSection.LEASE_KEYS) {
+            assertTrue(
+                    Pattern.compile("(?m)^#     (# )?" + key + ":( |$)")
+                            .matcher(text)
+                            .find(),
+                    "ha.lease." + key);
+        }
+        for (String key : HaSection.LEDGER_KEYS) {
+            assertTrue(
+                    Pattern.compile("(?m)^#     " + key + ":( |$)")
+                            .matcher(text)
+                            .find(),
+                    "ha.ledger." + key);
+        }
         sections.forEach((section, keys) -> {
             Matcher m = Pattern.compile("(?ms)^" + section + ":\\n(.*?)(?=^\\S|\\z)")
                     .matcher(text);

@@ -114,7 +114,7 @@ class AgentMetricsTest {
 
         List<MetricSnapshot> families = m.registry().scrape().stream().collect(Collectors.toList());
         assertEquals(
-                9,
+                10,
                 families.size(),
                 () -> families.stream().map(f -> f.getMetadata().getName()).collect(Collectors.joining(", ")));
         for (MetricSnapshot family : families) {

@@ -264,7 +264,7 @@ class MonitoringFilesTest {
                 families.add(line.split(" ")[2]);
             }
         }
-        assertEquals(9, families.size(), families::toString);
+        assertEquals(10, families.size(), families::toString);
         return families;
     }
 

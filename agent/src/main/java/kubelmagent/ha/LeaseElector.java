@@ -1,0 +1,289 @@
+package kubelmagent.ha;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+import kubelmagent.kube.ObjectStore;
+import kubelmagent.kube.ObjectStoreException;
+import kubelmagent.log.Log;
+
+/**
+ * Holds, or waits for, the {@code coordination.k8s.io/v1} Lease that says which of two agents writes to the
+ * LoadMaster: the leader election of client-go, with the Lease as the lock and the API server's compare-and-swap
+ * as the only arbiter.
+ *
+ * <ul>
+ *   <li>Every {@code retryPeriod} the agent reads the Lease. It takes it when nobody holds it, or when the
+ *       holder has not renewed it for {@code leaseDurationSeconds} <em>as this agent measured</em> (from when it
+ *       last saw the Lease change, on its own monotonic clock, so the two hosts' clocks never matter). The holder
+ *       renews it. Each write is a compare-and-swap, so of two agents that try at once one wins.</li>
+ *   <li>The holder counts as holding it for {@code renewDeadline} after it <em>sent</em> its last successful
+ *       renewal ({@link #holding()}). The deadline is shorter than the lease duration, so a holder that cannot
+ *       renew (API unreachable, paused) has stopped writing before the other agent may take over.</li>
+ *   <li>Each process writes a random token of its own next to its identity, so two agents given the same
+ *       identity (cloned hosts) are told apart: neither takes the Lease from the other while it is being
+ *       renewed.</li>
+ *   <li>On a clean stop the holder gives the Lease back, so the other agent takes over within one retry
+ *       period instead of a lease duration.</li>
+ * </ul>
+ */
+public final class LeaseElector implements AutoCloseable {
+
+    private static final Log LOG = Log.get(LeaseElector.class);
+
+    /** The Lease annotation naming the process that holds it: a random token per process. */
+    static final String PROCESS_ANNOTATION = "kube-lm-agent/holder-process";
+
+    static final DateTimeFormatter MICRO_TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX").withZone(ZoneOffset.UTC);
+
+    /**
+     * One holding of the Lease, from taking it to losing it.
+     *
+     * @param identity    the holder's identity
+     * @param transitions the Lease's {@code leaseTransitions} when it was taken: each holding has its own
+     */
+    public record Term(String identity, long transitions) {
+        /** {@code node-a (term 4)} */
+        public String describe() {
+            return identity + " (term " + transitions + ")";
+        }
+    }
+
+    /** What the agent saw of the Lease at its last read. */
+    private record Seen(String holder, String process, String resourceVersion, int durationSeconds, long transitions) {}
+
+    private final ObjectStore store;
+    private final HaSettings settings;
+    private final Clock clock;
+    private final LongSupplier nanos;
+    private final Runnable onTaken;
+    private final String process = UUID.randomUUID().toString();
+
+    private Seen seen;
+    /** When {@link #seen} last changed ({@link #nanos}). */
+    private long seenChangedAt;
+    /** The holding under way, or null. */
+    private Term term;
+    /** When the last successful renewal was sent ({@link #nanos}). */
+    private long renewedAt;
+    /** The last failure logged, so a lasting one is logged once. */
+    private String lastFailure;
+
+    private boolean sharedIdentityLogged;
+    private volatile Thread thread;
+
+    /**
+     * @param nanos   a monotonic clock in nanoseconds ({@code System::nanoTime})
+     * @param onTaken called, on the elector's thread, each time this agent takes the Lease: start a pass
+     */
+    public LeaseElector(ObjectStore store, HaSettings settings, Clock clock, LongSupplier nanos, Runnable onTaken) {
+        this.store = store;
+        this.settings = settings;
+        this.clock = clock;
+        this.nanos = nanos;
+        this.onTaken = onTaken;
+    }
+
+    /** Starts trying to take and renew the Lease, every retry period, on a daemon thread of its own. */
+    public synchronized void start() {
+        if (thread != null) {
+            return;
+        }
+        thread = new Thread(this::run, "lease");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        while (!Thread.currentThread().isInterrupted()) {
+            boolean leading = round();
+            long wait = settings.retryPeriod().toMillis();
+            if (!leading) {
+                wait += ThreadLocalRandom.current().nextLong(wait / 5 + 1); // client-go's jitter, so two never collide
+            }
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** The holding under way if this agent may write now, else null. */
+    public synchronized Term holding() {
+        if (term != null
+                && nanos.getAsLong() - renewedAt >= settings.renewDeadline().toNanos()) {
+            LOG.warning("could not renew the " + settings.describeLease() + " within ha.lease.renewDeadline ("
+                    + settings.renewDeadline().toSeconds() + "s): this agent stops writing to the LoadMaster now and"
+                    + " goes on reading; the other agent takes over once the lease runs out"
+                    + (lastFailure == null ? "" : " (last failure: " + lastFailure + ")"));
+            term = null;
+        }
+        return term;
+    }
+
+    /** Who held the Lease at the last read ("" for nobody), and whether that was this agent: for status and logs. */
+    public synchronized String holder() {
+        if (seen == null) {
+            return "unknown (the " + settings.describeLease() + " was not read yet)";
+        }
+        return seen.holder().isEmpty() ? "nobody" : seen.holder();
+    }
+
+    /**
+     * One round: read the Lease, and take it or renew it if this agent may.
+     *
+     * @return whether this agent holds it after the round
+     */
+    public synchronized boolean round() {
+        long sentAt = nanos.getAsLong();
+        try {
+            Optional<JsonObject> read = store.get(ObjectStore.Kind.LEASE, settings.leaseName());
+            if (read.isEmpty()) {
+                take(null, sentAt);
+            } else {
+                JsonObject lease = read.get();
+                observe(lease);
+                if (mayTake()) {
+                    take(lease, sentAt);
+                }
+            }
+            lastFailure = null;
+        } catch (ObjectStoreException e) {
+            if (e.conflict()) {
+                LOG.debug("the " + settings.describeLease() + " changed while this agent wrote it; it reads it again");
+            } else if (!e.getMessage().equals(lastFailure)) {
+                LOG.warning("could not read or write the " + settings.describeLease() + ": " + e.getMessage());
+                lastFailure = e.getMessage();
+            }
+        } catch (RuntimeException e) {
+            LOG.err("the " + settings.describeLease() + " is not a Lease this agent can read (" + e + "); fix or"
+                    + " delete it (kubectl -n " + settings.namespace() + " delete lease " + settings.leaseName() + ")");
+        }
+        return holding() != null;
+    }
+
+    private void observe(JsonObject lease) {
+        JsonObject spec = lease.has("spec") && lease.get("spec").isJsonObject()
+                ? lease.getAsJsonObject("spec")
+                : new JsonObject();
+        Seen now = new Seen(
+                text(spec.get("holderIdentity")),
+                ObjectStore.annotation(lease, PROCESS_ANNOTATION),
+                ObjectStore.resourceVersion(lease),
+                spec.has("leaseDurationSeconds")
+                        ? spec.get("leaseDurationSeconds").getAsInt()
+                        : 0,
+                spec.has("leaseTransitions") ? spec.get("leaseTransitions").getAsLong() : 0);
+        if (seen == null || !now.resourceVersion().equals(seen.resourceVersion())) {
+            seen = now;
+            seenChangedAt = nanos.getAsLong();
+        }
+    }
+
+    /** Whether nobody holds the Lease, this process does, or the holder let it run out. */
+    private boolean mayTake() {
+        if (seen.holder().isEmpty() || process.equals(seen.process())) {
+            return true;
+        }
+        boolean expired = nanos.getAsLong() - seenChangedAt
+                >= Duration.ofSeconds(seen.durationSeconds()).toNanos();
+        if (!expired && seen.holder().equals(settings.identity()) && !sharedIdentityLogged) {
+            LOG.warning("the " + settings.describeLease() + " is held under this agent's identity \""
+                    + settings.identity() + "\" by another process; this agent waits until that holding runs out."
+                    + " If that was not this agent before a restart, two agents share one identity: give each its"
+                    + " own ha.lease.identity");
+            sharedIdentityLogged = true;
+        }
+        return expired;
+    }
+
+    /** Takes or renews the Lease ({@code lease} as read, or null to create it). */
+    private void take(JsonObject lease, long sentAt) throws ObjectStoreException {
+        boolean ours = lease != null && process.equals(seen.process());
+        String now = MICRO_TIME.format(clock.instant());
+        JsonObject next = lease == null ? new JsonObject() : lease.deepCopy();
+        ObjectStore.metadata(next).addProperty("name", settings.leaseName());
+        ObjectStore.annotate(next, PROCESS_ANNOTATION, process);
+        JsonObject spec =
+                next.has("spec") && next.get("spec").isJsonObject() ? next.getAsJsonObject("spec") : new JsonObject();
+        spec.addProperty("holderIdentity", settings.identity());
+        spec.addProperty("leaseDurationSeconds", settings.leaseDuration().toSeconds());
+        spec.addProperty("renewTime", now);
+        if (!ours) { // a new holding: a new term
+            spec.addProperty("acquireTime", now);
+            spec.addProperty("leaseTransitions", lease == null ? 0 : seen.transitions() + 1);
+        }
+        next.add("spec", spec);
+        JsonObject stored = lease == null
+                ? store.create(ObjectStore.Kind.LEASE, next)
+                : store.replace(ObjectStore.Kind.LEASE, next);
+        seen = null;
+        observe(stored);
+        renewedAt = sentAt;
+        if (term == null) {
+            term = new Term(settings.identity(), seen.transitions());
+            LOG.notice("took the " + settings.describeLease() + " as " + term.describe() + ": this agent now writes"
+                    + " to the LoadMaster");
+            onTaken.run();
+        }
+    }
+
+    /**
+     * Stops trying, and gives the Lease back if this agent holds it, so the other agent takes over at its next
+     * retry rather than after a lease duration.
+     */
+    @Override
+    public void close() {
+        Thread running;
+        synchronized (this) {
+            running = thread;
+            thread = null;
+        }
+        if (running != null) {
+            running.interrupt();
+            try {
+                running.join(settings.retryPeriod().toMillis() * 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        release();
+    }
+
+    private synchronized void release() {
+        if (holding() == null) {
+            return;
+        }
+        Term released = term;
+        term = null;
+        try {
+            Optional<JsonObject> lease = store.get(ObjectStore.Kind.LEASE, settings.leaseName());
+            if (lease.isEmpty() || !process.equals(ObjectStore.annotation(lease.get(), PROCESS_ANNOTATION))) {
+                return;
+            }
+            JsonObject next = lease.get().deepCopy();
+            JsonObject spec = next.getAsJsonObject("spec");
+            spec.addProperty("holderIdentity", "");
+            spec.addProperty("leaseDurationSeconds", 1);
+            spec.addProperty("renewTime", MICRO_TIME.format(clock.instant()));
+            store.replace(ObjectStore.Kind.LEASE, next);
+            LOG.notice("gave back the " + settings.describeLease() + " (" + released.describe() + ") on stopping");
+        } catch (ObjectStoreException e) {
+            LOG.warning("could not give back the " + settings.describeLease() + " on stopping (" + e.getMessage()
+                    + "); the other agent takes over once it runs out");
+        }
+    }
+
+    private static String text(JsonElement e) {
+        return e == null || e.isJsonNull() ? "" : e.getAsString();
+    }
+}
