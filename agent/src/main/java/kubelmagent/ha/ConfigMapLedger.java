@@ -206,26 +206,27 @@ public final class ConfigMapLedger implements OwnershipLedger {
                 placement = moved;
                 shares = split(next, placement);
                 if (bytes(shares.get(i)) > LIMIT || bytes(shares.get(target)) > LIMIT) {
-                    throw new IOException("the ledger's entries for one write do not fit in one ConfigMap (more than "
-                            + LIMIT + " bytes); this is a bug, please report it");
+                    throw new IOException("the ledger entries this write changes take more than one ConfigMap holds ("
+                            + LIMIT + " bytes): tens of thousands of Real Servers on one Virtual Service; the agent"
+                            + " cannot record them in the cluster, so it does not make the change");
                 }
             }
         }
         int count = shares.size();
-        List<Integer> order = new ArrayList<>();
-        if (count > parts.size() || !shares.get(0).equals(parts.get(0).share())) {
-            order.add(0); // the first object names how many there are: it is written before a new one appears
-        }
-        for (int i = parts.size(); i < count; i++) {
-            order.add(i);
-        }
-        for (int i = 1; i < Math.min(parts.size(), count); i++) {
-            if (!shares.get(i).equals(parts.get(i).share())) {
-                order.add(i);
+        int before = parts.size();
+        if (count > before) {
+            // First the first object, unchanged but for the new count: a stale agent fails here; then the new
+            // objects; entries leave their old object only after that, so a write cut short leaves two copies
+            // (the later one is read) rather than none.
+            write(0, parts.get(0).share(), count, stamped);
+            for (int i = before; i < count; i++) {
+                write(i, shares.get(i), count, stamped);
             }
         }
-        for (int i : order) {
-            write(i, shares.get(i), count, stamped);
+        for (int i = 0; i < before; i++) {
+            if (!shares.get(i).equals(parts.get(i).share())) {
+                write(i, shares.get(i), count, stamped);
+            }
         }
     }
 
