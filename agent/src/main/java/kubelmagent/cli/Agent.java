@@ -36,7 +36,8 @@ final class Agent implements AutoCloseable {
      * The parts of {@code ha}: the Lease's elector (null in a dry run, which never takes the Lease) and the store
      * both use.
      */
-    private record Ha(KubernetesObjectStore store, LeaseElector elector, AtomicReference<Runnable> onTaken)
+    private record Ha(
+            HaSettings settings, KubernetesObjectStore store, LeaseElector elector, AtomicReference<Runnable> onTaken)
             implements AutoCloseable {
         @Override
         public void close() {
@@ -113,7 +114,7 @@ final class Agent implements AutoCloseable {
                             () -> onTaken.get().run());
             ConfigMapLedger shared =
                     new ConfigMapLedger(store, settings.ledgerName(), elector == null ? () -> null : elector::holding);
-            ha = new Ha(store, elector, onTaken);
+            ha = new Ha(settings, store, elector, onTaken);
             if (dryRun) {
                 try {
                     shared.load();
@@ -165,6 +166,16 @@ final class Agent implements AutoCloseable {
         if (ha != null && ha.elector() != null) {
             ha.elector().close();
         }
+    }
+
+    /** With {@code ha}: the Lease and who holds it now, for {@code status}; else null. */
+    Status.Lease lease() {
+        return ha == null
+                ? null
+                : new Status.Lease(
+                        ha.settings().describeLease(),
+                        LeaseElector.describeHolder(ha.store(), ha.settings()),
+                        ha.settings().identity());
     }
 
     /** Starts the watch that rings {@code bell} when something the passes read changes ({@code sync.watch}). */

@@ -193,7 +193,10 @@ public final class Main {
         Map<String, Ledger> others = otherLedgers(file);
         try (Agent agent = Agent.open(config, true)) {
             Reconciler.Inspection inspection = agent.reconciler.inspect();
-            return (json ? Status.printJson(inspection, others, out) : Status.print(inspection, others, out))
+            Status.Lease lease = agent.lease();
+            return (json
+                            ? Status.printJson(inspection, others, lease, out)
+                            : Status.print(inspection, others, lease, out))
                     ? OK
                     : FAILED;
         } catch (IOException e) {

@@ -110,9 +110,27 @@ final class Status {
         return new Report(rows(in, others), messages, in.desired().complete(), inStep);
     }
 
+    /**
+     * With {@code ha}: the Lease, who holds it, and this host's agent's identity.
+     *
+     * @param name     {@code Lease kube-lm-agent/kube-lm-agent}
+     * @param holder   {@code node-a (renewed 2026-11-30T12:00:01.000000Z)}, or {@code nobody}
+     * @param identity this host's agent's {@code ha.lease.identity}
+     */
+    record Lease(String name, String holder, String identity) {}
+
     /** Prints the table; returns true when everything is in step and nothing needs attention. */
     static boolean print(Reconciler.Inspection in, Map<String, Ledger> others, PrintStream out) {
+        return print(in, others, null, out);
+    }
+
+    /** @param lease with {@code ha}: the Lease and who holds it, for a line above the table; else null */
+    static boolean print(Reconciler.Inspection in, Map<String, Ledger> others, Lease lease, PrintStream out) {
         Report report = report(in, others);
+        if (lease != null) {
+            out.println("the " + lease.name() + " is held by " + lease.holder() + "; this host's agent is "
+                    + lease.identity());
+        }
         List<String[]> cells = new ArrayList<>();
         cells.add(new String[] {
             "SERVICE",
@@ -154,9 +172,16 @@ final class Status {
 
     /** Prints the same facts as JSON (keys documented in the README); returns what {@link #print} returns. */
     static boolean printJson(Reconciler.Inspection in, Map<String, Ledger> others, PrintStream out) {
+        return printJson(in, others, null, out);
+    }
+
+    static boolean printJson(Reconciler.Inspection in, Map<String, Ledger> others, Lease lease, PrintStream out) {
         Report report = report(in, others);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("inStep", report.inStep());
+        if (lease != null) {
+            json.put("lease", Map.of("name", lease.name(), "holder", lease.holder(), "identity", lease.identity()));
+        }
         json.put("kubernetesReadComplete", report.kubernetesReadComplete());
         json.put("messages", report.messages());
         List<Map<String, Object>> services = new ArrayList<>();

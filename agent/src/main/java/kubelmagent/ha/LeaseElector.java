@@ -139,6 +139,23 @@ public final class LeaseElector implements AutoCloseable {
     }
 
     /**
+     * Who holds the Lease, as one read shows it, for {@code status}: {@code node-a (renewed 2026-11-30T12:00:01Z)},
+     * {@code nobody}, or why it could not be read.
+     */
+    public static String describeHolder(ObjectStore store, HaSettings settings) {
+        try {
+            Optional<JsonObject> lease = store.get(ObjectStore.Kind.LEASE, settings.leaseName());
+            JsonObject spec = lease.isEmpty() || !lease.get().has("spec")
+                    ? new JsonObject()
+                    : lease.get().getAsJsonObject("spec");
+            String holder = text(spec.get("holderIdentity"));
+            return holder.isEmpty() ? "nobody" : holder + " (renewed " + text(spec.get("renewTime")) + ")";
+        } catch (ObjectStoreException e) {
+            return "unknown: " + e.getMessage();
+        }
+    }
+
+    /**
      * One round: read the Lease, and take it or renew it if this agent may.
      *
      * @return whether this agent holds it after the round
