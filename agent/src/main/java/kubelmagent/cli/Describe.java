@@ -1,6 +1,7 @@
 package kubelmagent.cli;
 
 import kubelmagent.config.AgentConfig;
+import kubelmagent.config.Durations;
 import kubelmagent.log.Log;
 import kubelmagent.model.Backends;
 import kubelmagent.model.Networks;
@@ -29,7 +30,13 @@ final class Describe {
                 + c.selector().vsidAnnotation()
                 + ", passes " + c.schedule().describe()
                 + (c.watch() ? ", watch on" : ", watch off")
-                + ", state in " + c.stateDir()
+                + (c.ha() == null
+                        ? ", state in " + c.stateDir()
+                        : ", ha: one of two agents, as " + c.ha().identity() + ", writing while it holds the "
+                                + c.ha().describeLease() + " (lease " + Durations.format(c.ha().leaseDuration())
+                                + ", renew deadline " + Durations.format(c.ha().renewDeadline()) + ", retry "
+                                + Durations.format(c.ha().retryPeriod()) + "), ledger in ConfigMap "
+                                + c.ha().namespace() + "/" + c.ha().ledgerName())
                 + ", policy: " + c.policy().describe()
                 + ", " + networks(c.networks())
                 + ", Services served by "

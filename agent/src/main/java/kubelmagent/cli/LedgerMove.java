@@ -11,6 +11,7 @@ import kubelmagent.ha.HaSettings;
 import kubelmagent.ha.LeaseElector;
 import kubelmagent.http.ApiObserver;
 import kubelmagent.kube.KubernetesObjectStore;
+import kubelmagent.kube.ObjectStore;
 import kubelmagent.log.Log;
 import kubelmagent.model.Ledger;
 import kubelmagent.ownership.FileOwnershipLedger;
@@ -62,16 +63,22 @@ final class LedgerMove {
                     + " the ledger's ConfigMap); add it, and run again");
             return Main.CONFIG;
         }
-        try (FileOwnershipLedger local = FileOwnershipLedger.open(config.stateDir());
-                KubernetesObjectStore store = new KubernetesObjectStore(
-                        config.kubernetes(), ha.namespace(), config.kubernetes().timeout(), ApiObserver.NONE)) {
+        try (KubernetesObjectStore store = new KubernetesObjectStore(
+                config.kubernetes(), ha.namespace(), config.kubernetes().timeout(), ApiObserver.NONE)) {
+            return move(config, direction, store);
+        }
+    }
+
+    /** Moves the ledger through {@code store}, the namespace's Lease and ConfigMaps. */
+    static int move(AgentConfig config, Direction direction, ObjectStore store) {
+        HaSettings ha = config.ha();
+        try (FileOwnershipLedger local = FileOwnershipLedger.open(config.stateDir())) {
             LeaseElector elector = new LeaseElector(store, ha, Clock.systemUTC(), System::nanoTime, () -> {});
             try {
                 if (!elector.round()) {
-                    LOG.err("the " + ha.describeLease() + " is held by " + elector.holder() + ": stop both agents"
-                            + " (systemctl stop kube-lm-agent on each host), wait "
-                            + ha.leaseDuration().toSeconds()
-                            + " s, and run this again");
+                    LOG.err("moved nothing: the " + ha.describeLease() + " is held by " + elector.holder() + ": stop"
+                            + " both agents (systemctl stop kube-lm-agent on each host), wait "
+                            + ha.leaseDuration().toSeconds() + " s, and run this again");
                     return Main.FAILED;
                 }
                 ConfigMapLedger shared = new ConfigMapLedger(store, ha.ledgerName(), elector::holding);
