@@ -33,18 +33,26 @@ final class Agent implements AutoCloseable {
     final AgentMetrics metrics;
 
     /**
-     * The parts of {@code ha}: the Lease's elector (null in a dry run, which never takes the Lease) and the store
-     * both use.
+     * The parts of {@code ha}: the Lease's elector and the state directory's lock, which keeps a second agent off
+     * this host (both null in a dry run, which never takes the Lease), and the store the elector and the shared
+     * ledger use.
      */
     private record Ha(
-            HaSettings settings, KubernetesObjectStore store, LeaseElector elector, AtomicReference<Runnable> onTaken)
+            HaSettings settings,
+            KubernetesObjectStore store,
+            LeaseElector elector,
+            FileOwnershipLedger lock,
+            AtomicReference<Runnable> onTaken)
             implements AutoCloseable {
         @Override
-        public void close() {
+        public void close() throws IOException {
             if (elector != null) {
                 elector.close();
             }
             store.close();
+            if (lock != null) {
+                lock.close();
+            }
         }
     }
 
@@ -98,6 +106,7 @@ final class Agent implements AutoCloseable {
                     : FileOwnershipLedger.open(config.stateDir());
         } else {
             HaSettings settings = config.ha();
+            FileOwnershipLedger lock = dryRun ? null : FileOwnershipLedger.open(config.stateDir());
             KubernetesObjectStore store = new KubernetesObjectStore(
                     config.kubernetes(),
                     settings.namespace(),
@@ -114,7 +123,7 @@ final class Agent implements AutoCloseable {
                             () -> onTaken.get().run());
             ConfigMapLedger shared =
                     new ConfigMapLedger(store, settings.ledgerName(), elector == null ? () -> null : elector::holding);
-            ha = new Ha(settings, store, elector, onTaken);
+            ha = new Ha(settings, store, elector, lock, onTaken);
             if (dryRun) {
                 try {
                     shared.load();
@@ -144,7 +153,8 @@ final class Agent implements AutoCloseable {
 
     /**
      * With {@code ha}: starts taking and renewing the Lease, every retry period, ringing {@code bell} each time this
-     * agent takes it, so that it starts writing at once. Without: nothing.
+     * agent takes it, so that it starts writing at once (call {@link #leadOnce} first, so the first pass knows who
+     * holds it). Without: nothing.
      */
     void lead(ChangeWatch.Bell bell) {
         if (ha != null && ha.elector() != null) {

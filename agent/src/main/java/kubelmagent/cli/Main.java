@@ -225,6 +225,7 @@ public final class Main {
     }
 
     private static int runScheduled(Agent agent, AgentConfig config) {
+        agent.leadOnce(); // with ha, the first pass knows who holds the Lease
         AgentScheduler scheduler;
         try {
             scheduler = AgentScheduler.start(agent.reconciler, config.schedule());
