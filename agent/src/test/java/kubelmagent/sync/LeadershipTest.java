@@ -15,11 +15,9 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 import kubelmagent.ha.Leadership;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
-import kubelmagent.loadmaster.LoadMasterException;
 import kubelmagent.log.LogCapture;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.Ledger;
-import kubelmagent.model.Member;
 import kubelmagent.model.PassResult;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.ownership.FileOwnershipLedger;
@@ -71,19 +69,7 @@ class LeadershipTest {
         }
     };
 
-    final ForwardingLoadMaster counted = new ForwardingLoadMaster(loadMaster) {
-        @Override
-        public void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
-            calls.add("addrs " + member);
-            super.addRealServer(vs, member);
-        }
-
-        @Override
-        public void deleteRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
-            calls.add("delrs " + member);
-            super.deleteRealServer(vs, member);
-        }
-    };
+    final CountingLoadMaster counted = new CountingLoadMaster(loadMaster, calls);
 
     final Leadership leadership = new Leadership() {
         @Override
@@ -125,7 +111,7 @@ class LeadershipTest {
         calls.clear();
 
         reconciler.runOnce(StartedBy.TIMER);
-        int delrs = calls.indexOf("delrs " + pod(3));
+        int delrs = calls.indexOf("remove " + pod(3));
         assertTrue(delrs > 0 && calls.get(delrs - 1).equals("fence 3"), calls::toString);
 
         cluster.service("web", 3, 1);
@@ -141,7 +127,7 @@ class LeadershipTest {
                                     + " ledger was taken over by node-b (term 2)")),
                     log.lines()::toString);
         }
-        assertTrue(calls.stream().noneMatch(c -> c.startsWith("delrs")), calls::toString);
+        assertTrue(calls.stream().noneMatch(c -> c.startsWith("remove")), calls::toString);
         assertEquals(List.of(pod(1), pod(2)), loadMaster.realServers(VS3));
     }
 
@@ -150,7 +136,7 @@ class LeadershipTest {
         cluster.service("web", 3, 1);
         reconciler.runOnce(StartedBy.TIMER);
 
-        int addrs = calls.indexOf("addrs " + pod(1));
+        int addrs = calls.indexOf("add " + pod(1));
         assertTrue(addrs > 0 && calls.get(addrs - 1).equals("record"), calls::toString);
         assertTrue(calls.stream().noneMatch(c -> c.startsWith("fence")), calls::toString);
     }
@@ -169,7 +155,7 @@ class LeadershipTest {
                                     + " longer holds the Lease")),
                     log.lines()::toString);
         }
-        assertTrue(calls.stream().noneMatch(c -> c.startsWith("addrs")), calls::toString);
+        assertTrue(calls.stream().noneMatch(c -> c.startsWith("add ")), calls::toString);
         assertEquals(List.of(), loadMaster.realServers(VS3));
     }
 

@@ -14,17 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import kubelmagent.ha.ConfigMapLedger;
 import kubelmagent.ha.HaSettings;
 import kubelmagent.ha.InMemoryObjectStore;
 import kubelmagent.ha.LeaseElector;
 import kubelmagent.ha.LeaseLeadership;
 import kubelmagent.loadmaster.InMemoryLoadMaster;
-import kubelmagent.loadmaster.LoadMasterException;
-import kubelmagent.log.JournalFormatter;
+import kubelmagent.log.LogCapture;
 import kubelmagent.metrics.AgentMetrics;
 import kubelmagent.model.Member;
 import kubelmagent.model.PassResult;
@@ -48,58 +44,23 @@ class TwoAgentsTest {
     final InMemoryObjectStore store = new InMemoryObjectStore();
     final ScriptedSource cluster = new ScriptedSource();
     final InMemoryLoadMaster loadMaster = new InMemoryLoadMaster().addVirtualService(3, "10.0.0.100", 80, "tcp", "web");
-    final List<String> log = new ArrayList<>();
-    final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            synchronized (log) {
-                log.add(new JournalFormatter().format(record).strip());
-            }
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
-
     /** One agent: its own clock, elector, shared-ledger view and reconciler; its LoadMaster writes counted. */
     final class Agent {
         final AtomicLong nanos = new AtomicLong(5_000_000_000L);
         final LeaseElector elector;
         final ConfigMapLedger ledger;
         final Reconciler reconciler;
-        final List<String> writes = new ArrayList<>();
+        final CountingLoadMaster loadMasterSeen = new CountingLoadMaster(loadMaster);
+        final List<String> writes = loadMasterSeen.log;
 
         Agent(String identity) {
             HaSettings settings = new HaSettings(
                     "kube-lm-agent", "kube-lm-agent", identity, LEASE, RENEW, Duration.ofSeconds(2), "ledger");
             elector = new LeaseElector(store, settings, Clock.systemUTC(), nanos::get, () -> {});
             ledger = new ConfigMapLedger(store, "ledger", elector::holding);
-            ForwardingLoadMaster counted = new ForwardingLoadMaster(loadMaster) {
-                @Override
-                public void addRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
-                    writes.add("add " + member);
-                    super.addRealServer(vs, member);
-                }
-
-                @Override
-                public void deleteRealServer(VirtualServiceId vs, Member member) throws LoadMasterException {
-                    writes.add("remove " + member);
-                    super.deleteRealServer(vs, member);
-                }
-
-                @Override
-                public void setRealServerEnabled(VirtualServiceId vs, Member member, boolean enabled)
-                        throws LoadMasterException {
-                    writes.add((enabled ? "enable " : "disable ") + member);
-                    super.setRealServerEnabled(vs, member, enabled);
-                }
-            };
             reconciler = new Reconciler(
                     cluster,
-                    counted,
+                    loadMasterSeen,
                     ledger,
                     Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC),
                     ReconcilerTest.AT_ONCE,
@@ -121,15 +82,20 @@ class TwoAgentsTest {
     final Agent a = new Agent("node-a");
     final Agent b = new Agent("node-b");
 
+    final LogCapture capture = new LogCapture(Reconciler.class);
+
     @BeforeEach
     void setUp() {
-        Logger.getLogger("kubelmagent").addHandler(capture);
         loadMaster.addRealServerByHand(VS3, HAND_MADE);
     }
 
     @AfterEach
     void tearDown() {
-        Logger.getLogger("kubelmagent").removeHandler(capture);
+        capture.close();
+    }
+
+    List<String> log() {
+        return capture.lines();
     }
 
     List<Member> agentsRealServers() {
@@ -149,11 +115,11 @@ class TwoAgentsTest {
         assertEquals(0, standby.applied());
         assertEquals(List.of(), b.writes);
         assertTrue(
-                log.stream()
+                log().stream()
                         .anyMatch(l -> l.contains("standby, done in")
                                 && l.contains("3 change(s) to make, none made here (the Lease"
                                         + " kube-lm-agent/kube-lm-agent is held by node-a)")),
-                log::toString);
+                log()::toString);
 
         assertTrue(a.pass().converged());
         assertEquals(List.of("add " + pod(1), "add " + pod(2), "add " + pod(3)), a.writes);
@@ -200,7 +166,7 @@ class TwoAgentsTest {
         assertEquals(before, a.writes.size(), "no LoadMaster write: its ledger compare-and-swap failed first");
         assertEquals(0, woken.applied());
         assertTrue(woken.failed() > 0);
-        assertTrue(log.stream().anyMatch(l -> l.contains("was taken over by node-b (term 1)")), log::toString);
+        assertTrue(log().stream().anyMatch(l -> l.contains("was taken over by node-b (term 1)")), log()::toString);
         assertEquals(List.of(pod(1), pod(2), pod(3)), agentsRealServers(), "b's view stands until b changes it");
     }
 
@@ -216,7 +182,7 @@ class TwoAgentsTest {
 
         assertEquals(List.of("add " + pod(1), "add " + pod(2), "add " + pod(3)), a.writes, "nothing more");
         assertEquals(0, pass.applied());
-        assertFalse(log.stream().anyMatch(l -> l.contains("removed RS")), log::toString);
+        assertFalse(log().stream().anyMatch(l -> l.contains("removed RS")), log()::toString);
     }
 
     @Test
