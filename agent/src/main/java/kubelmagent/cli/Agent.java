@@ -1,6 +1,7 @@
 package kubelmagent.cli;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicReference;
 import kubelmagent.config.AgentConfig;
@@ -106,6 +107,9 @@ final class Agent implements AutoCloseable {
                     : FileOwnershipLedger.open(config.stateDir());
         } else {
             HaSettings settings = config.ha();
+            URI server = config.kubernetes().server();
+            metrics.lease(settings.namespace() + "/" + settings.leaseName() + "@" + server.getHost()
+                    + (server.getPort() < 0 ? "" : ":" + server.getPort()));
             FileOwnershipLedger lock = dryRun ? null : FileOwnershipLedger.open(config.stateDir());
             KubernetesObjectStore store = new KubernetesObjectStore(
                     config.kubernetes(),

@@ -39,8 +39,10 @@ import kubelmagent.model.PassResult;
  * <tr><td>{@code kube_lm_agent_held_removals}</td><td>gauge</td><td>(take-outs held by the capacity guard in the last pass)</td></tr>
  * <tr><td>{@code kube_lm_agent_errors_total}</td><td>counter</td><td>{@code cause}: see {@link Cause}</td></tr>
  * <tr><td>{@code kube_lm_agent_api_request_duration_seconds}</td><td>histogram</td><td>{@code api}, {@code command}, {@code outcome}: 2xx, 3xx, 4xx, 5xx, error</td></tr>
- * <tr><td>{@code kube_lm_agent_leader}</td><td>gauge</td><td>(1 while this agent writes to the LoadMaster: always
- * without {@code ha}; with it, while it holds the Lease; 0 on standby)</td></tr>
+ * <tr><td>{@code kube_lm_agent_leader}</td><td>gauge</td><td>{@code lease}: with {@code ha}, the Lease
+ * ({@code kube-lm-agent/kube-lm-agent@10.0.0.10:6443}: namespace, name and API server, so the two agents of a pair, and
+ * only they, share it), else empty. 1 while this agent writes to the LoadMaster: always without {@code ha}; with it,
+ * while it holds the Lease; 0 on standby</td></tr>
  * <tr><td>{@code kube_lm_agent_build_info}</td><td>gauge (info), always 1</td><td>{@code version}</td></tr>
  * </table>
  *
@@ -127,6 +129,7 @@ public final class AgentMetrics {
     private final Gauge boundVirtualServices;
     private final Gauge heldRemovals;
     private final Gauge leader;
+    private volatile String lease = "";
     private final Counter errors;
     private final Histogram apiRequestDuration;
     private final AtomicReference<Instant> lastSuccess = new AtomicReference<>();
@@ -194,9 +197,11 @@ public final class AgentMetrics {
                 .name("kube_lm_agent_leader")
                 .constLabels(agent)
                 .help("1 while this agent writes to the LoadMaster (always without ha; with ha, while it holds the"
-                        + " Lease), 0 while it only reads (standby)")
+                        + " Lease), 0 while it only reads (standby); lease: with ha, the Lease (namespace/name@API"
+                        + " server), else empty")
+                .labelNames("lease")
                 .register(registry);
-        leader.set(1);
+        leader.labelValues(lease).set(1);
         errors = Counter.builder()
                 .name("kube_lm_agent_errors_total")
                 .constLabels(agent)
@@ -231,9 +236,16 @@ public final class AgentMetrics {
         return registry;
     }
 
+    /** With {@code ha}: the Lease this agent holds or waits for, {@code namespace/name@host:port}; standby until held. */
+    public void lease(String name) {
+        leader.remove(lease);
+        lease = name;
+        leader.labelValues(name).set(0);
+    }
+
     /** Whether this agent writes to the LoadMaster this pass, or only reads. */
     public void leading(boolean writes) {
-        leader.set(writes ? 1 : 0);
+        leader.labelValues(lease).set(writes ? 1 : 0);
     }
 
     /**
