@@ -103,20 +103,34 @@ public final class ConfigMapLedger implements OwnershipLedger {
     public synchronized void load() throws IOException {
         stamped = null;
         uncertain = false;
-        parts.clear();
+        List<Part> before = List.copyOf(parts);
+        List<Part> now = new ArrayList<>();
         Optional<JsonObject> first = store.get(ObjectStore.Kind.CONFIG_MAP, name);
-        if (first.isEmpty()) {
-            parts.add(Part.ABSENT);
-            content = Ledger.EMPTY;
-            return;
+        if (first.isPresent()) {
+            now.add(read(first.get(), 0, before));
+            int count = count(first.get());
+            for (int i = 1; i < count; i++) {
+                Optional<JsonObject> more = store.get(ObjectStore.Kind.CONFIG_MAP, partName(i));
+                now.add(more.isEmpty() ? Part.ABSENT : read(more.get(), i, before));
+            }
+        } else {
+            now.add(Part.ABSENT);
         }
-        parts.add(read(first.get(), 0));
-        int count = count(first.get());
-        for (int i = 1; i < count; i++) {
-            Optional<JsonObject> more = store.get(ObjectStore.Kind.CONFIG_MAP, partName(i));
-            parts.add(more.isEmpty() ? Part.ABSENT : read(more.get(), i));
-        }
+        parts.clear();
+        parts.addAll(now);
         content = merged();
+    }
+
+    /** Object {@code i} as read, its share parsed again only if it changed since {@code before} was read. */
+    private Part read(JsonObject object, int i, List<Part> before) throws IOException {
+        if (i < before.size() && before.get(i).object() != null) {
+            String version = ObjectStore.resourceVersion(object);
+            if (version != null
+                    && version.equals(ObjectStore.resourceVersion(before.get(i).object()))) {
+                return new Part(object, before.get(i).share(), before.get(i).bytes());
+            }
+        }
+        return read(object, i);
     }
 
     /**
