@@ -14,6 +14,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -65,6 +66,8 @@ public final class Reconciler {
     private final ProblemLog problemLog;
     private final AgentMetrics metrics;
     private final Leadership leadership;
+    /** The loss of the Lease was logged at warning in this pass. */
+    private final AtomicBoolean leaseLossLogged = new AtomicBoolean();
     /** The LoadMaster's {@code nonlocalrs} as last read, when it was read, and the last failure to read it. */
     private Boolean nonLocalRealServers;
 
@@ -210,6 +213,7 @@ public final class Reconciler {
 
     private PassResult pass(long number, StartedBy startedBy, Instant start) {
         String standby = dryRun ? null : leadership.standby().orElse(null);
+        leaseLossLogged.set(false);
         metrics.leading(standby == null);
         Inspection look = look(rules(start, number == 1));
         DesiredState desired = look.desired();
@@ -493,6 +497,9 @@ public final class Reconciler {
      * @return whether it took effect and was recorded (a failure is logged)
      */
     private boolean apply(Step step, Ledger start) {
+        if (step instanceof Change change && !mayStillWrite(change)) {
+            return false;
+        }
         if (step.recordsFirst() && !record(step, "did not ")) {
             return false;
         }
@@ -500,9 +507,7 @@ public final class Reconciler {
             if (!step.recordsFirst() && !fence(change)) {
                 return false;
             }
-            if (!leadership.mayWrite()) {
-                LOG.warning("did not " + change.describe() + ": this agent no longer holds the Lease (it could not"
-                        + " renew it in time), so it writes nothing more to the LoadMaster");
+            if (!mayStillWrite(change)) { // again: the ledger write took time, and the Lease may have run out
                 return false;
             }
             Sent sent = send(change);
@@ -576,6 +581,25 @@ public final class Reconciler {
             record(add.vs(), o -> o.without(List.of(add.member())), "after the attempt to " + add.describe());
         }
         return Sent.FAILED;
+    }
+
+    /**
+     * Whether this agent may still write to the LoadMaster (with {@code ha}: it holds the Lease). The first change of
+     * a pass it may not make is logged at warning, the others at debug: a Lease lost during a large apply would
+     * otherwise log a line for every change left.
+     */
+    private boolean mayStillWrite(Change change) {
+        if (leadership.mayWrite()) {
+            return true;
+        }
+        String line = "did not " + change.describe() + ": this agent no longer holds the Lease (it could not renew it"
+                + " in time), so it makes no more changes until it holds it again";
+        if (leaseLossLogged.compareAndSet(false, true)) {
+            LOG.warning(line + "; the other changes of this pass are left too");
+        } else {
+            LOG.debug(line);
+        }
+        return false;
     }
 
     /** The ledger's proof that this agent may still write, before a change it records only after the call. */
