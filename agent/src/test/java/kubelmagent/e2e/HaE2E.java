@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
@@ -31,6 +32,7 @@ import kubelmagent.simulator.Write;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -324,6 +326,56 @@ class HaE2E {
     }
 
     /**
+     * The window between the holder's checks and its LoadMaster write, made wide on purpose: agent-a's link to the
+     * LoadMaster holds its bytes (a network that delays packets, a TCP retransmission; a pause of the process between
+     * its checks and the send does the same, which the SIGSTOP test above hits now and then) while agent-a is cut off
+     * from the API server. agent-a sent its {@code addrs} after its ledger write and its check of the Lease; agent-b
+     * takes over and writes; then the held request reaches the LoadMaster. Nothing the LoadMaster can check fences it,
+     * so it is applied or refused after the take-over.
+     */
+    @Test
+    @Disabled(
+            "agent-a's held write reaches the LoadMaster after agent-b took over: the fencing (ledger compare-and-swap"
+                    + " and the local Lease check) comes before the send and cannot stop a request delayed between them and the"
+                    + " LoadMaster; enable once the agent bounds that time (see the HaE2E report)")
+    void aWriteSentBeforeTheTakeOverThatReachesTheLoadMasterAfterItIsFenced() throws Exception {
+        try (Scenario s = scenario("ha-late");
+                TcpFront api = new TcpFront(cluster.server);
+                TcpFront link = new TcpFront(URI.create(scenarioLoadMaster(s)))) {
+            List<String> ready = readyUnlabelledService(s, 10);
+            Pair pair = startPair(
+                    s,
+                    api.url(),
+                    yaml -> yaml.replace(scenarioLoadMaster(s), link.url().toString())
+                            .replace("loadmaster:\n", "loadmaster:\n  timeout: 30s\n"));
+            s.loadMaster.engine().faults().latency(LATENCY);
+            s.label("web", "kempLB", "Enabled");
+            pair.a.await(() -> "agent-a to make 3 adds", () -> applied(s, A) >= 3, Scenario.CONVERGE);
+            link.hold();
+            pair.a.await(
+                    () -> "agent-a to send a request into the held link",
+                    () -> link.heldBytes() > 0,
+                    Scenario.CONVERGE);
+            api.cut();
+            pair.b.await(() -> "agent-b to write", () -> !writesBy(s, B).isEmpty(), Scenario.CONVERGE);
+            Instant takeOver = writesBy(s, B).get(0).at();
+            link.release();
+            s.awaitRealServers(pair.b, VS, Scenario.plus(ready, HAND_MADE));
+            pair.b.awaitPasses(1, Scenario.CONVERGE);
+            List<Write> late = writesBy(s, A).stream()
+                    .filter(w -> w.at().isAfter(takeOver))
+                    .toList();
+            System.out.println("HaE2E fencing (late write): agent-b's first write " + takeOver + "; agent-a's writes"
+                    + " after it: " + late);
+            assertEquals(List.of(), late, "agent-a's writes that reached the LoadMaster after agent-b took over");
+        }
+    }
+
+    private static String scenarioLoadMaster(Scenario s) {
+        return s.loadMaster.url().toString();
+    }
+
+    /**
      * The shipped {@code conf/rbac-ha.yaml}, as the agent's ServiceAccount: it may create, get and update the Lease
      * {@code kube-lm-agent} and the ledger ConfigMap; it may not update another ConfigMap, delete the Lease, or list
      * ConfigMaps.
@@ -400,7 +452,14 @@ class HaE2E {
 
     /** Starts agent-a (through {@code aServer}) until it holds the Lease, then agent-b until it runs standby passes. */
     private Pair startPair(Scenario s, URI aServer) throws Exception {
-        s.instance(A, List.of(s.namespace), "127.0.0.1:" + freePort(), dir.resolve(A + ".key"), aServer, "2s", ha(A));
+        return startPair(s, aServer, UnaryOperator.identity());
+    }
+
+    /** {@link #startPair(Scenario, URI)}, agent-a's agent.yaml changed by {@code aYaml} first. */
+    private Pair startPair(Scenario s, URI aServer, UnaryOperator<String> aYaml) throws Exception {
+        Path aFile = s.instance(
+                A, List.of(s.namespace), "127.0.0.1:" + freePort(), dir.resolve(A + ".key"), aServer, "2s", ha(A));
+        Files.writeString(aFile, aYaml.apply(Files.readString(aFile)));
         s.instance(
                 B,
                 List.of(s.namespace),

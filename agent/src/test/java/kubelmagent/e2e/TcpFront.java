@@ -24,6 +24,10 @@ final class TcpFront implements AutoCloseable {
     private final InetSocketAddress target;
     private final List<Socket> open = new ArrayList<>();
     private volatile boolean cut;
+    /** While true, bytes from clients are kept here, per upstream socket, instead of being relayed. */
+    private boolean held;
+
+    private final java.util.Map<Socket, java.io.ByteArrayOutputStream> pending = new java.util.HashMap<>();
     private volatile boolean closed;
 
     /** A front on a free port of 127.0.0.1 to {@code target} ({@code https://127.0.0.1:6443}). */
@@ -51,6 +55,35 @@ final class TcpFront implements AutoCloseable {
         cut = false;
     }
 
+    /**
+     * Keeps the bytes clients send from now on instead of relaying them, as a network that delays packets: a request
+     * sent meanwhile reaches the server only on {@link #release}. Answers are relayed as before.
+     */
+    synchronized void hold() {
+        held = true;
+    }
+
+    /** How many bytes from clients are being held. */
+    synchronized int heldBytes() {
+        return pending.values().stream()
+                .mapToInt(java.io.ByteArrayOutputStream::size)
+                .sum();
+    }
+
+    /** Relays the bytes held, in order, and relays again from now on. */
+    synchronized void release() {
+        held = false;
+        pending.forEach((to, bytes) -> {
+            try {
+                to.getOutputStream().write(bytes.toByteArray());
+                to.getOutputStream().flush();
+            } catch (IOException e) {
+                quietly(to);
+            }
+        });
+        pending.clear();
+    }
+
     private void accept() {
         while (!closed) {
             Socket client;
@@ -70,15 +103,15 @@ final class TcpFront implements AutoCloseable {
                     open.add(client);
                     open.add(upstream);
                 }
-                pipe(client, upstream);
-                pipe(upstream, client);
+                pipe(client, upstream, true);
+                pipe(upstream, client, false);
             } catch (IOException e) {
                 quietly(client);
             }
         }
     }
 
-    private void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to, boolean toServer) {
         Thread thread = new Thread(
                 () -> {
                     byte[] buffer = new byte[16 * 1024];
@@ -86,6 +119,13 @@ final class TcpFront implements AutoCloseable {
                             OutputStream out = to.getOutputStream()) {
                         int n;
                         while ((n = in.read(buffer)) >= 0) {
+                            synchronized (this) {
+                                if (toServer && held) {
+                                    pending.computeIfAbsent(to, k -> new java.io.ByteArrayOutputStream())
+                                            .write(buffer, 0, n);
+                                    continue;
+                                }
+                            }
                             out.write(buffer, 0, n);
                             out.flush();
                         }
