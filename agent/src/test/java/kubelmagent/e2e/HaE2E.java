@@ -217,7 +217,8 @@ class HaE2E {
                     ? leaseSpec().get("acquireTime").getAsString()
                     : "?";
             System.out.println("HaE2E fencing (SIGSTOP): agent-a's last write " + lastByA + ", agent-b's first write "
-                    + takeOver + " (Lease acquireTime " + acquired + "), SIGCONT at " + continued + "; agent-a's writes"
+                    + takeOver + " (Lease acquireTime " + acquired + "), SIGSTOP at " + stopped + ", SIGCONT at "
+                    + continued + "; agent-a's writes"
                     + " after the take-over: " + after);
             assertEquals(0, after, "agent-a wrote after agent-b took over: " + byA);
 
