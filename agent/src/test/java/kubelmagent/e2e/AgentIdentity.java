@@ -21,9 +21,27 @@ final class AgentIdentity {
     private AgentIdentity() {}
 
     static Path manifest() {
-        return Path.of(System.getProperty("e2e.conf", "../conf"))
-                .resolve("rbac.yaml")
-                .toAbsolutePath();
+        return manifest("rbac.yaml");
+    }
+
+    /** A manifest the project ships in {@code conf/}, e.g. {@code rbac-ha.yaml}. */
+    static Path manifest(String file) {
+        return Path.of(System.getProperty("e2e.conf", "../conf")).resolve(file).toAbsolutePath();
+    }
+
+    /** The Role and RoleBinding of {@code ha} ({@code conf/rbac-ha.yaml}, namespaced): the Lease and the ledger. */
+    static final String HA_ROLE = "kube-lm-agent-ha";
+
+    /**
+     * Applies the shipped manifest and then the shipped {@code conf/rbac-ha.yaml}, once, as the README says for two
+     * agents with {@code ha}; returns the long-lived token of the ServiceAccount.
+     */
+    static synchronized String applyShippedHaManifests(Kube admin) throws Exception {
+        String token = applyShippedManifest(admin);
+        if (!admin.exists("/apis/rbac.authorization.k8s.io/v1/namespaces/" + NAMESPACE + "/roles/" + HA_ROLE)) {
+            admin.create(manifest("rbac-ha.yaml"));
+        }
+        return token;
     }
 
     /** Applies the shipped manifest once; returns the long-lived token Kubernetes put in its Secret. */

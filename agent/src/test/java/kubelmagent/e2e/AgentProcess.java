@@ -173,6 +173,25 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** {@code kill -9}: SIGKILL, as {@link Process#destroyForcibly()} sends on Linux; waits until it is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            Assertions.fail("the agent (" + label + ") did not end on SIGKILL");
+        }
+    }
+
+    /** Sends a signal by name ({@code STOP}, {@code CONT}) with {@code kill -SIG PID}. */
+    void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (kill.waitFor() != 0) {
+            Assertions.fail("kill -" + name + " " + process.pid() + " failed: " + out);
+        }
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

@@ -95,6 +95,11 @@ final class Kube {
         return call("POST", path, GSON.toJson(body), "application/json");
     }
 
+    /** A replace ({@code PUT}) of a whole object: a compare-and-swap when it carries a resourceVersion. */
+    JsonObject put(String path, Object body) {
+        return call("PUT", path, GSON.toJson(body), "application/json");
+    }
+
     JsonObject patch(String path, Object body) {
         return call("PATCH", path, GSON.toJson(body), MERGE_PATCH);
     }

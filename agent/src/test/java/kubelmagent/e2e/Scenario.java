@@ -3,6 +3,7 @@ package kubelmagent.e2e;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import kubelmagent.simulator.LoadMasterSimulator;
 import kubelmagent.simulator.SimRealServer;
 
@@ -42,16 +44,32 @@ final class Scenario implements AutoCloseable {
             List<String> agentNamespaces,
             int... vsIndexes)
             throws IOException {
+        this(cluster, dir, namespace, token, agentNamespaces, UnaryOperator.identity(), vsIndexes);
+    }
+
+    /**
+     * A scenario whose simulator has more options than the shared {@link #API_KEY} and non-local Real Servers, e.g.
+     * {@code o -> o.apiKey("agent-a", KEY_A).apiKey("agent-b", KEY_B)}: a credential per agent.
+     */
+    Scenario(
+            RealCluster cluster,
+            Path dir,
+            String namespace,
+            String token,
+            List<String> agentNamespaces,
+            UnaryOperator<LoadMasterSimulator.Options> simulator,
+            int... vsIndexes)
+            throws IOException {
         this.cluster = cluster;
         this.admin = cluster.admin;
         this.namespace = namespace;
         this.dir = dir;
         createNamespace(namespace);
         // Pods get addresses outside the VSs' 10.0.0.0/24: switch non-local Real Servers on.
-        loadMaster = LoadMasterSimulator.start(LoadMasterSimulator.Options.defaults()
+        loadMaster = LoadMasterSimulator.start(simulator.apply(LoadMasterSimulator.Options.defaults()
                 .apiKey(API_KEY)
                 .nonLocalRs(true)
-                .workDir(dir.resolve("loadmaster")));
+                .workDir(dir.resolve("loadmaster"))));
         for (int index : vsIndexes) {
             loadMaster.engine().addVirtualService(index, "10.0.0." + index, 80, "tcp", "vs" + index);
         }
@@ -63,10 +81,25 @@ final class Scenario implements AutoCloseable {
 
     /** An agent's configuration: these namespaces, this LoadMaster, a pass every second. */
     private String agentYaml(List<String> namespaces, String apiKeyFile, Path stateDir, String metricsListen) {
+        return agentYaml(namespaces, apiKeyFile, stateDir, metricsListen, cluster.server, "1s", "");
+    }
+
+    /**
+     * An agent's configuration: these namespaces through this API server address, this LoadMaster, a pass every
+     * {@code interval}, and {@code extra} lines (whole sections, such as {@code ha:}) at the end.
+     */
+    private String agentYaml(
+            List<String> namespaces,
+            String apiKeyFile,
+            Path stateDir,
+            String metricsListen,
+            URI server,
+            String interval,
+            String extra) {
         return String.join(
                 "\n",
                 "kubernetes:",
-                "  server: " + cluster.server,
+                "  server: " + server,
                 "  tokenFile: " + tokenFile,
                 "  caFile: " + cluster.caFile,
                 "  namespaces: [" + String.join(", ", namespaces) + "]",
@@ -75,11 +108,11 @@ final class Scenario implements AutoCloseable {
                 "  apiKeyFile: " + apiKeyFile,
                 "  caFile: " + loadMaster.caFile(),
                 "sync:",
-                "  interval: 1s",
+                "  interval: " + interval,
                 "  stateDir: " + stateDir,
                 "metrics:",
                 "  listen: \"" + metricsListen + "\"",
-                "");
+                extra);
     }
 
     Scenario(RealCluster cluster, Path dir, String namespace, String token, int... vsIndexes) throws IOException {
@@ -129,6 +162,35 @@ final class Scenario implements AutoCloseable {
                         dir.resolve("lm-apikey").toString(),
                         instances.resolve(name + ".state"),
                         metricsListen));
+        return file;
+    }
+
+    /**
+     * {@link #instance(String, List, String)} with more choices: the API key file (a credential of its own), the
+     * API server address ({@code kubernetes.server}, e.g. a front the test can cut), the sync interval and extra
+     * sections ({@code ha:}) at the end of the file.
+     */
+    Path instance(
+            String name,
+            List<String> namespaces,
+            String metricsListen,
+            Path apiKeyFile,
+            URI server,
+            String interval,
+            String extra)
+            throws IOException {
+        Path instances = Files.createDirectories(dir.resolve("instances"));
+        Path file = instances.resolve(name + ".yaml");
+        Files.writeString(
+                file,
+                agentYaml(
+                        namespaces,
+                        apiKeyFile.toString(),
+                        instances.resolve(name + ".state"),
+                        metricsListen,
+                        server,
+                        interval,
+                        extra));
         return file;
     }
 
