@@ -150,7 +150,13 @@ final class Agent implements AutoCloseable {
                         config.selector(),
                         config.modes(),
                         metrics.kubernetesObserver()),
-                new LoadMasterRestClient(config.loadMaster(), metrics.loadMasterObserver()),
+                new LoadMasterRestClient(
+                        config.loadMaster(),
+                        metrics.loadMasterObserver(),
+                        leadership::mayWrite,
+                        config.ha() == null
+                                ? config.loadMaster().timeout()
+                                : config.ha().leaseDuration().minus(config.ha().renewDeadline())),
                 options,
                 metrics);
     }

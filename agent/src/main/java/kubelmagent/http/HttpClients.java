@@ -81,16 +81,25 @@ public final class HttpClients {
                 .build();
         return HttpClientBuilder.create()
                 .setConnectionManager(connections)
-                .setDefaultRequestConfig(RequestConfig.custom()
-                        .setConnectionRequestTimeout(t)
-                        .setResponseTimeout(t)
-                        .setRedirectsEnabled(false)
-                        .build())
+                .setDefaultRequestConfig(requestConfig(timeout, timeout))
                 .disableAutomaticRetries()
                 .disableRedirectHandling()
                 .disableCookieManagement()
                 .disableAuthCaching()
                 .setUserAgent("kube-lm-agent/" + Version.current())
+                .build();
+    }
+
+    /**
+     * What every request of a client made here is sent with: at most {@code timeout} to get a connection of the
+     * pool, at most {@code answerWithin} without a byte of the answer, no redirects. A request that needs a shorter
+     * wait for its answer carries its own.
+     */
+    public static RequestConfig requestConfig(Duration timeout, Duration answerWithin) {
+        return RequestConfig.custom()
+                .setConnectionRequestTimeout(Timeout.of(timeout))
+                .setResponseTimeout(Timeout.of(answerWithin))
+                .setRedirectsEnabled(false)
                 .build();
     }
 

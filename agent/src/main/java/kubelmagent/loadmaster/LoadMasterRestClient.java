@@ -5,13 +5,16 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import kubelmagent.http.ApiObserver;
 import kubelmagent.http.Backoff;
+import kubelmagent.http.HttpClients;
 import kubelmagent.http.NoAnswer;
 import kubelmagent.http.Readings;
 import kubelmagent.http.Redaction;
@@ -26,8 +29,10 @@ import kubelmagent.model.VirtualServiceId;
 import kubelmagent.secret.Secret;
 import kubelmagent.secret.SecretFile;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.io.entity.HttpEntityWrapper;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.w3c.dom.Element;
 
@@ -130,21 +135,53 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
      */
     private volatile Secret previous;
 
+    /** Whether a write may still be sent: asked as its body goes on the wire. */
+    private final BooleanSupplier mayWrite;
+
+    /** What a write is sent with: how long it may wait for its answer. */
+    private final RequestConfig writeConfig;
+
     public LoadMasterRestClient(LoadMasterConnection c) {
         this(c, Backoff.READS, ApiObserver.NONE);
     }
 
     /** @param observer told how long each request took, for the metrics */
     public LoadMasterRestClient(LoadMasterConnection c, ApiObserver observer) {
-        this(c, Backoff.READS, observer);
+        this(c, Backoff.READS, observer, () -> true, c.timeout());
+    }
+
+    /**
+     * @param mayWrite    whether a write ({@code addrs}, {@code delrs}, {@code modrs}) may still be sent, asked as
+     *                    its body goes on the wire, after the connection is made: with {@code ha}, whether this agent
+     *                    still holds the Lease. A write it refuses is not sent: the LoadMaster gets at most the head
+     *                    of a request cut short, never what to change.
+     * @param writeWithin how long a write sent may wait for its answer before the client gives it up and drops the
+     *                    connection: with {@code ha}, at most the time between the renew deadline and the end of the
+     *                    lease, so that no write of this agent is still under way when the other may take over
+     */
+    public LoadMasterRestClient(
+            LoadMasterConnection c, ApiObserver observer, BooleanSupplier mayWrite, Duration writeWithin) {
+        this(c, Backoff.READS, observer, mayWrite, writeWithin);
     }
 
     /** With another backoff for reads; tests pass one without waits. */
     LoadMasterRestClient(LoadMasterConnection c, Backoff reads) {
-        this(c, reads, ApiObserver.NONE);
+        this(c, reads, ApiObserver.NONE, () -> true, c.timeout());
     }
 
     private LoadMasterRestClient(LoadMasterConnection c, Backoff reads, ApiObserver observer) {
+        this(c, reads, observer, () -> true, c.timeout());
+    }
+
+    private LoadMasterRestClient(
+            LoadMasterConnection c,
+            Backoff reads,
+            ApiObserver observer,
+            BooleanSupplier mayWrite,
+            Duration writeWithin) {
+        this.mayWrite = Objects.requireNonNull(mayWrite, "mayWrite");
+        this.writeConfig = HttpClients.requestConfig(
+                c.timeout(), writeWithin.compareTo(c.timeout()) < 0 ? writeWithin : c.timeout());
         this.connection = Objects.requireNonNull(c, "connection");
         this.base = base(c.url());
         this.retries = new RetryRule(Objects.requireNonNull(reads, "reads"), false);
@@ -297,6 +334,12 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         try {
             answer = transport.send(request(call), call.command(), redaction());
         } catch (NoAnswer e) {
+            if (e.failure() instanceof NotSent) {
+                throw new LoadMasterException(
+                        d + ": not sent: this agent no longer holds the Lease (it could not renew"
+                                + " it in time), so it writes nothing more to the LoadMaster",
+                        0);
+            }
             LOG.debug(d + ": no answer after " + e.elapsed().toMillis() + " ms (" + describe(e.failure()) + ")");
             throw new NoAnswerException(
                     d + ": no answer from LoadMaster " + base + " (" + describe(e.failure()) + ")",
@@ -405,8 +448,46 @@ public final class LoadMasterRestClient implements LoadMaster, AutoCloseable {
         if (!usesApiKey && connection.username() != null) {
             post.addHeader(HttpHeaders.AUTHORIZATION, basic(connection.username(), password));
         }
-        post.setEntity(new StringEntity(form(call), FORM));
+        if (call.read()) {
+            post.setEntity(new StringEntity(form(call), FORM));
+        } else {
+            post.setEntity(new GatedEntity(form(call), mayWrite));
+            post.setConfig(writeConfig);
+        }
         return post;
+    }
+
+    /**
+     * A write's body, which asks whether it may still be sent as it is written to the connection: the last moment
+     * before its bytes leave the agent (the request line and headers are still in the connection's buffer then). A
+     * write stopped here reaches the LoadMaster not at all. What the check cannot cover is a pause of the process
+     * between it and the socket write, a few microseconds, and bytes that the network holds back after they left.
+     */
+    private static final class GatedEntity extends HttpEntityWrapper {
+
+        private final BooleanSupplier mayWrite;
+
+        GatedEntity(String form, BooleanSupplier mayWrite) {
+            super(new StringEntity(form, FORM));
+            this.mayWrite = mayWrite;
+        }
+
+        @Override
+        public void writeTo(java.io.OutputStream out) throws IOException {
+            if (!mayWrite.getAsBoolean()) {
+                throw new NotSent();
+            }
+            super.writeTo(out);
+        }
+    }
+
+    /** A write that {@link GatedEntity} stopped before it was sent. */
+    private static final class NotSent extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotSent() {
+            super("not sent: this agent may no longer write");
+        }
     }
 
     /** The form body: {@code vs=3&rs=10.244.1.7&rsport=8080&non_local=1&apikey=...}. */

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import kubelmagent.http.ApiObserver;
 import kubelmagent.http.Backoff;
 import kubelmagent.model.Member;
 import kubelmagent.model.RealServer;
@@ -675,6 +676,26 @@ class LoadMasterRestClientSimulatorTest {
 
     private static LoadMasterException failure(LoadMasterRestClient client, Op op) {
         return assertThrows(LoadMasterException.class, () -> op.run(client));
+    }
+
+    @Test
+    void aWriteThatMayNoLongerBeSentChangesNothingOnTheLoadMaster() throws Exception {
+        lm.addVirtualService(3, "10.0.0.5", 80, "tcp", "web");
+        lm.addRealServerByHand(3, "10.244.1.8", 8080);
+        try (LoadMasterRestClient client = new LoadMasterRestClient(
+                connection(Secret.of(KEY), null, null, true, Duration.ofSeconds(5)),
+                ApiObserver.NONE,
+                () -> false,
+                Duration.ofSeconds(5))) {
+            assertThrows(LoadMasterException.class, () -> client.addRealServer(VS, POD));
+            assertThrows(LoadMasterException.class, () -> client.deleteRealServer(VS, new Member("10.244.1.8", 8080)));
+            assertThrows(
+                    LoadMasterException.class,
+                    () -> client.setRealServerEnabled(VS, new Member("10.244.1.8", 8080), false));
+            assertEquals(1, client.showVirtualService(VS).realServers().size(), "reads go on");
+        }
+        assertEquals(List.of(), simulator.writes(), "no write reached the LoadMaster, not even as a refusal");
+        assertEquals(1, client().showVirtualService(VS).realServers().size());
     }
 
     private static LoadMasterRestClient client() {

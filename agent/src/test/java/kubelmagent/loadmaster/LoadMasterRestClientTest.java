@@ -7,6 +7,7 @@ import static kubelmagent.loadmaster.Answers.xml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +27,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import kubelmagent.http.ApiObserver;
 import kubelmagent.http.Backoff;
 import kubelmagent.log.LogCapture;
 import kubelmagent.model.Member;
@@ -1330,6 +1333,80 @@ class LoadMasterRestClientTest {
             assertEquals(List.of(), failures);
             assertEquals(n, server.getRequestCount());
         }
+    }
+
+    @Test
+    void aWriteThatMayNoLongerBeSentNeverReachesTheLoadMasterWhileReadsGoOn() throws Exception {
+        server.enqueue(xml(200, "showvs-no-rs.xml"));
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+                connection(base(), apiKey(), null, null, false, Duration.ofSeconds(5)),
+                ApiObserver.NONE,
+                () -> false,
+                Duration.ofSeconds(5))) {
+            LoadMasterException e = assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, POD));
+            assertEquals(
+                    "addrs vs=3 rs=10.244.1.7:8080: not sent: this agent no longer holds the Lease (it could not renew"
+                            + " it in time), so it writes nothing more to the LoadMaster",
+                    e.getMessage());
+            assertThrows(LoadMasterException.class, () -> lm.deleteRealServer(VS, POD));
+            assertThrows(LoadMasterException.class, () -> lm.setRealServerEnabled(VS, POD, false));
+            lm.showVirtualService(VS);
+        }
+        List<String> reached = new ArrayList<>();
+        for (RecordedRequest r = server.takeRequest(1, TimeUnit.SECONDS);
+                r != null;
+                r = server.takeRequest(200, TimeUnit.MILLISECONDS)) {
+            String path = r.getUrl().encodedPath();
+            if (!path.equals("/access/showvs")) {
+                assertEquals(0, r.getBodySize(), path + ": no write's form (what to change) left the agent");
+                assertNotNull(r.getFailure(), path + ": the request broke off after its head");
+            }
+            reached.add(path);
+        }
+        assertEquals(1, reached.stream().filter("/access/showvs"::equals).count(), reached::toString);
+    }
+
+    @Test
+    void aWriteWaitsForItsAnswerOnlyAsLongAsItsOwnDeadlineWhileReadsWaitTheFullTimeout() throws Exception {
+        MockResponse slow = new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "text/xml")
+                .body(new String(Fixtures.bytes("addrs.xml"), StandardCharsets.ISO_8859_1))
+                .headersDelay(1500, TimeUnit.MILLISECONDS)
+                .build();
+        server.enqueue(slow);
+        server.enqueue(new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "text/xml")
+                .body(new String(Fixtures.bytes("showvs-no-rs.xml"), StandardCharsets.ISO_8859_1))
+                .headersDelay(1500, TimeUnit.MILLISECONDS)
+                .build());
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+                connection(base(), apiKey(), null, null, false, Duration.ofSeconds(5)),
+                ApiObserver.NONE,
+                () -> true,
+                Duration.ofMillis(500))) {
+            LoadMasterException e = assertThrows(LoadMasterException.class, () -> lm.addRealServer(VS, POD));
+            assertTrue(
+                    e.getMessage().startsWith("addrs vs=3 rs=10.244.1.7:8080: no answer from LoadMaster"),
+                    e.getMessage());
+            lm.showVirtualService(VS); // 1.5 s, within the 5 s of a read
+        }
+    }
+
+    @Test
+    void whetherAWriteMayStillBeSentIsAskedOnceForEachWriteAsItGoesOut() throws Exception {
+        server.enqueue(xml(200, "addrs.xml"));
+        AtomicInteger asked = new AtomicInteger();
+        try (LoadMasterRestClient lm = new LoadMasterRestClient(
+                connection(base(), apiKey(), null, null, false, Duration.ofSeconds(5)),
+                ApiObserver.NONE,
+                () -> asked.incrementAndGet() > 0,
+                Duration.ofSeconds(5))) {
+            lm.addRealServer(VS, POD);
+        }
+        assertEquals(1, asked.get());
+        assertEquals(1, server.getRequestCount());
     }
 
     private LoadMasterRestClient client(Secret apiKey, boolean nonLocal) {
