@@ -3,10 +3,8 @@ package kubelmagent.kube;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
-import javax.net.ssl.SSLException;
 import kubelmagent.http.NoAnswer;
 import org.apache.hc.core5.http.impl.EnglishReasonPhraseCatalog;
 
@@ -122,13 +120,13 @@ final class ApiFailures {
                     + format(timeout) + " (" + summary(e) + "); the next pass retries — if this persists, check"
                     + " the network path to the API server or raise the timeout";
         }
-        if (e instanceof SSLException) {
+        if (failure.kind() == NoAnswer.Kind.TLS) { // not a TLS error caused by a dropped connection
             return "Kubernetes API at " + server + " could not be reached securely for " + request.describe() + " ("
                     + summary(e) + "); check that the configured CA (certificate-authority) issued the API"
                     + " server's certificate, that the host in the server URL is one the certificate names and,"
                     + " if a client certificate is configured, that it is valid";
         }
-        if (e instanceof UnknownHostException) {
+        if (failure.kind() == NoAnswer.Kind.UNKNOWN_HOST) {
             return "Kubernetes API at " + server + " could not be reached for " + request.describe()
                     + ": its host name does not resolve (" + summary(e) + "); check the server URL and DNS";
         }

@@ -148,4 +148,41 @@ class KubernetesSourceTlsTest {
                 message);
         assertEquals(0, api.requests().size());
     }
+
+    @Test
+    void aConnectionDroppedDuringTheHandshakeIsNotBlamedOnTheCertificates() throws Exception {
+        try (java.net.ServerSocket dropping =
+                new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread closer = new Thread(() -> {
+                while (!dropping.isClosed()) {
+                    try {
+                        dropping.accept().close(); // as a front that was cut: accept, then close at once
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            closer.setDaemon(true);
+            closer.start();
+            KubernetesConnection connection = new KubernetesConnection(
+                    java.net.URI.create("https://127.0.0.1:" + dropping.getLocalPort()),
+                    kubelmagent.tls.TlsSettings.systemTrust(),
+                    null,
+                    kubelmagent.secret.Secret.of("token"),
+                    Duration.ofSeconds(5));
+            DesiredState state;
+            try (KubernetesSource source =
+                    new KubernetesSource(connection, List.of(), Selector.KEMP_DEFAULT, 500, FakeApiServer.NO_WAIT)) {
+                state = source.read();
+            }
+
+            assertFalse(state.complete());
+            String message = state.problems().get(0).message();
+            assertTrue(
+                    message.startsWith("Kubernetes API at https://127.0.0.1:" + dropping.getLocalPort()
+                            + " could not be reached for GET /apis/discovery.k8s.io ("),
+                    message);
+            assertFalse(message.contains("certificate"), message);
+        }
+    }
 }
