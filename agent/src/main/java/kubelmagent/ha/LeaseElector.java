@@ -130,12 +130,22 @@ public final class LeaseElector implements AutoCloseable {
         return term;
     }
 
-    /** Who held the Lease at the last read ("" for nobody), and whether that was this agent: for status and logs. */
+    /**
+     * Who holds the Lease as far as the last read showed, for the log line of a pass that does not write: another
+     * agent's identity, {@code nobody}, or, when the last read showed this very process, that it could not renew it.
+     */
     public synchronized String holder() {
         if (seen == null) {
-            return "unknown (the " + settings.describeLease() + " was not read yet)";
+            return "nobody known yet (the Lease could not be read)";
         }
-        return seen.holder().isEmpty() ? "nobody" : seen.holder();
+        if (seen.holder().isEmpty()) {
+            return "nobody";
+        }
+        if (process.equals(seen.process()) && term == null) {
+            return "this agent, which has not renewed it for "
+                    + Duration.ofNanos(nanos.getAsLong() - renewedAt).toSeconds() + " s";
+        }
+        return seen.holder();
     }
 
     /**

@@ -125,6 +125,8 @@ class LeaseElectorTest {
                                     + " ha.lease.renewDeadline (10s): this agent stops writing to the LoadMaster now")),
                     log.lines()::toString);
         }
+        assertEquals(
+                "this agent, which has not renewed it for 10 s", a.elector.holder(), "not itself, as if it held it");
         b.wait(RENEW);
         assertFalse(b.elector.round(), "the holder stopped 5 s before the other may take over");
     }
