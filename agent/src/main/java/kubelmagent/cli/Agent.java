@@ -181,6 +181,11 @@ final class Agent implements AutoCloseable {
         return ha == null || ha.elector() == null || ha.elector().round();
     }
 
+    /** With {@code ha}: who holds the Lease as far as this agent knows, for a log line. */
+    String leaseHolder() {
+        return ha == null || ha.elector() == null ? "nobody" : ha.elector().holder();
+    }
+
     /** With {@code ha}: stops renewing the Lease and gives it back, so the other agent takes over at once. */
     void stopLeading() {
         if (ha != null && ha.elector() != null) {

@@ -155,9 +155,9 @@ public final class Main {
         try (agent) {
             if (once) {
                 if (!options.dryRun() && !agent.leadOnce()) {
-                    LOG.warning("another agent holds the " + config.ha().describeLease() + ", so this pass writes"
-                            + " nothing; to preview, add --dry-run; to make the changes, run it on the agent that holds"
-                            + " the Lease, or stop that agent first");
+                    LOG.warning("this agent does not hold the " + config.ha().describeLease() + " (held by "
+                            + agent.leaseHolder() + "), so this pass writes nothing; to preview, add --dry-run; to make"
+                            + " the changes, run it where the Lease is held, or stop the agents first");
                 }
                 PassResult result = agent.reconciler.runOnce(StartedBy.ONCE);
                 return result.converged() ? OK : FAILED;

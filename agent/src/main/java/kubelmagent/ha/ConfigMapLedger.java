@@ -33,8 +33,10 @@ import kubelmagent.ownership.OwnershipLedger;
  * carries the Lease holding ({@link LeaseElector.Term}) of the agent that wrote it last. An agent that takes the
  * Lease first writes its holding into every object ({@link #takeOver}). From then on, a write by the agent that held
  * it before fails, because the object changed since that agent read it: as the write comes before the LoadMaster
- * call it covers, that agent sends no LoadMaster write (a paused leader that wakes up, a leader cut off from the
- * API server). A write also needs the Lease to be held ({@link LeaseElector#holding()}).
+ * call it covers, that agent does not make the call (a paused leader that wakes up, a leader cut off from the API
+ * server). A write also needs the Lease to be held ({@link LeaseElector#holding()}). The LoadMaster client asks the
+ * same again as a write's body goes on the wire, and gives a write up once the Lease could have passed to the other
+ * agent ({@code LoadMasterRestClient}), which covers a pause between this write and the call.
  *
  * <p><b>Size.</b> A ConfigMap holds at most 1 MiB. A Virtual Service's entry stays in the object it was first
  * written to; a new one goes to the object with the most room, and to a new object when every one has passed

@@ -136,7 +136,7 @@ public final class LeaseElector implements AutoCloseable {
      */
     public synchronized String holder() {
         if (seen == null) {
-            return "nobody known yet (the Lease could not be read)";
+            return "nobody known yet (the Lease could not be read or taken)";
         }
         if (seen.holder().isEmpty()) {
             return "nobody";

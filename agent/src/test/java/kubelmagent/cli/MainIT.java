@@ -365,6 +365,28 @@ class MainIT {
     }
 
     @Test
+    void withHaStatusNamesWhoHoldsTheLeaseAndAPassThatCannotTakeItWritesNothing() throws IOException {
+        AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
+        Files.writeString(
+                config, Files.readString(config) + "ha:\n  lease:\n    namespace: kube-lm-agent\n    identity: lb-1\n");
+
+        List<String> table = status(1, "status", "--config", config.toString());
+        assertEquals(
+                "the Lease kube-lm-agent/kube-lm-agent is held by nobody; this host's agent is lb-1", table.get(0));
+        assertEquals("shop/web 3 1 0 0 (0) 0 - 0 add 1", table.get(2).replaceAll(" +", " "));
+
+        Run once = run("--config", config.toString(), "--once"); // the stand-in API serves no Leases
+        assertEquals(1, once.code());
+        assertEquals(0, loadMaster.engine().calls("addrs"));
+        assertTrue(
+                once.lines().stream()
+                        .anyMatch(l -> l.contains("this agent does not hold the Lease kube-lm-agent/kube-lm-agent (held"
+                                + " by nobody known yet (the Lease could not be read or taken)), so this pass writes"
+                                + " nothing")),
+                () -> String.join("\n", once.lines()));
+    }
+
+    @Test
     void exitsZeroWhenEverythingIsInStep() {
         AgentFiles.service(cluster, "shop", "web", "3", "10.244.1.7");
         assertEquals(0, run("--config", config.toString(), "--once").code());
