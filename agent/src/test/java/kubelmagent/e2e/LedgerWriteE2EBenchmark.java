@@ -6,21 +6,16 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import kubelmagent.ha.ConfigMapLedger;
 import kubelmagent.ha.HaSettings;
 import kubelmagent.ha.LeaseElector;
+import kubelmagent.ha.LedgerWriteBenchmark;
 import kubelmagent.http.ApiObserver;
 import kubelmagent.kube.KubernetesConnection;
 import kubelmagent.kube.KubernetesObjectStore;
 import kubelmagent.kube.ObjectStore;
 import kubelmagent.log.JournalLogging;
-import kubelmagent.model.CapacityHistory;
-import kubelmagent.model.Ledger;
 import kubelmagent.model.Member;
-import kubelmagent.model.Ownership;
 import kubelmagent.model.ServiceRef;
 import kubelmagent.model.VirtualServiceId;
 import kubelmagent.secret.Secret;
@@ -62,7 +57,7 @@ public final class LedgerWriteE2EBenchmark {
                 LeaseElector.Term term = new LeaseElector.Term("bench", 1);
                 ConfigMapLedger ledger = new ConfigMapLedger(store, name, () -> term);
                 ledger.takeOver(term);
-                ledger.record(l -> ledger(vss));
+                ledger.record(l -> LedgerWriteBenchmark.ledger(vss));
                 long[] write = new long[writes];
                 long[] fence = new long[writes];
                 ServiceRef web = new ServiceRef("bench", "web");
@@ -129,17 +124,5 @@ public final class LedgerWriteE2EBenchmark {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
         return sorted[Math.min(sorted.length - 1, sorted.length * percentile / 100)] / 1e6;
-    }
-
-    private static Ledger ledger(int vss) {
-        Map<VirtualServiceId, Ownership> owned = new TreeMap<>();
-        for (int v = 1; v <= vss; v++) {
-            Set<Member> members = new TreeSet<>();
-            for (int r = 0; r < 20; r++) {
-                members.add(new Member("10." + (v >> 8 & 255) + "." + (v & 255) + "." + r, 8080));
-            }
-            owned.put(VirtualServiceId.of(v), new Ownership(new ServiceRef("bench", "svc-" + v), members));
-        }
-        return new Ledger("https://10.0.0.2", owned, CapacityHistory.EMPTY);
     }
 }

@@ -85,7 +85,8 @@ public final class LedgerWriteBenchmark {
         return took[writes / 2] / 1e6;
     }
 
-    private static Ledger ledger(int vss) {
+    /** A ledger of {@code vss} Virtual Services of 20 Real Servers each, for the benchmarks. */
+    public static Ledger ledger(int vss) {
         Map<VirtualServiceId, Ownership> owned = new TreeMap<>();
         for (int v = 1; v <= vss; v++) {
             Set<Member> members = new TreeSet<>();
