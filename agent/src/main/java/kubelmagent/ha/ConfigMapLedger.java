@@ -76,8 +76,11 @@ public final class ConfigMapLedger implements OwnershipLedger {
     private final Supplier<LeaseElector.Term> holding;
     private final List<Part> parts = new ArrayList<>(List.of(Part.ABSENT));
     private Ledger content = Ledger.EMPTY;
-    /** The holding every object carries, since this agent took the ledger over; null when it has not. */
-    private LeaseElector.Term stamped;
+    /**
+     * The holding every object carries, since this agent took the ledger over; null when it has not. Volatile: the
+     * LoadMaster client asks for it (through {@link LeaseLeadership#mayWrite()}) without waiting for a ledger write.
+     */
+    private volatile LeaseElector.Term stamped;
     /** A write failed without an answer: read every object again, and check it is still this agent's, first. */
     private boolean uncertain;
 
@@ -151,7 +154,7 @@ public final class ConfigMapLedger implements OwnershipLedger {
     }
 
     /** The holding this agent took the ledger over with, or null. */
-    public synchronized LeaseElector.Term takenOverAs() {
+    public LeaseElector.Term takenOverAs() {
         return stamped;
     }
 

@@ -9,6 +9,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import kubelmagent.kube.ObjectStore;
 import kubelmagent.kube.ObjectStoreException;
@@ -70,12 +71,15 @@ public final class LeaseElector implements AutoCloseable {
     private Seen seen;
     /** When {@link #seen} last changed ({@link #nanos}). */
     private long seenChangedAt;
-    /** The holding under way, or null. */
-    private Term term;
+    /**
+     * The holding under way, or null. Atomic, and {@link #renewedAt} volatile, so that {@link #holding()}, which
+     * every LoadMaster write asks, never waits for a round that is talking to a slow API server.
+     */
+    private final AtomicReference<Term> term = new AtomicReference<>();
     /** When the last successful renewal was sent ({@link #nanos}). */
-    private long renewedAt;
-    /** The last failure logged, so a lasting one is logged once. */
-    private String lastFailure;
+    private volatile long renewedAt;
+    /** The last failure to read or write the Lease, for the line that says the holding is lost. */
+    private volatile String lastFailure;
 
     private boolean sharedIdentityLogged;
     private volatile Thread thread;
@@ -117,17 +121,20 @@ public final class LeaseElector implements AutoCloseable {
         }
     }
 
-    /** The holding under way if this agent may write now, else null. */
-    public synchronized Term holding() {
-        if (term != null
-                && nanos.getAsLong() - renewedAt >= settings.renewDeadline().toNanos()) {
+    /** The holding under way if this agent may write now, else null. Never waits. */
+    public Term holding() {
+        Term now = term.get();
+        if (now == null
+                || nanos.getAsLong() - renewedAt < settings.renewDeadline().toNanos()) {
+            return now;
+        }
+        if (term.compareAndSet(now, null)) {
             LOG.warning("could not renew the " + settings.describeLease() + " within ha.lease.renewDeadline ("
                     + settings.renewDeadline().toSeconds() + "s): this agent stops writing to the LoadMaster now and"
                     + " goes on reading; the other agent takes over once the lease runs out"
                     + (lastFailure == null ? "" : " (last failure: " + lastFailure + ")"));
-            term = null;
         }
-        return term;
+        return null;
     }
 
     /**
@@ -141,7 +148,7 @@ public final class LeaseElector implements AutoCloseable {
         if (seen.holder().isEmpty()) {
             return "nobody";
         }
-        if (process.equals(seen.process()) && term == null) {
+        if (process.equals(seen.process()) && term.get() == null) {
             return "this agent, which has not renewed it for "
                     + Duration.ofNanos(nanos.getAsLong() - renewedAt).toSeconds() + " s";
         }
@@ -256,9 +263,9 @@ public final class LeaseElector implements AutoCloseable {
         seen = null;
         observe(stored);
         renewedAt = sentAt;
-        if (term == null) {
-            term = new Term(settings.identity(), seen.transitions());
-            LOG.notice("took the " + settings.describeLease() + " as " + term.describe() + ": this agent now writes"
+        Term taken = new Term(settings.identity(), seen.transitions());
+        if (!taken.equals(term.getAndSet(taken))) { // not a renewal of the holding under way
+            LOG.notice("took the " + settings.describeLease() + " as " + taken.describe() + ": this agent now writes"
                     + " to the LoadMaster");
             onTaken.run();
         }
@@ -287,11 +294,10 @@ public final class LeaseElector implements AutoCloseable {
     }
 
     private synchronized void release() {
-        if (holding() == null) {
+        Term released = holding();
+        if (released == null || !term.compareAndSet(released, null)) {
             return;
         }
-        Term released = term;
-        term = null;
         try {
             Optional<JsonObject> lease = store.get(ObjectStore.Kind.LEASE, settings.leaseName());
             if (lease.isEmpty() || !process.equals(ObjectStore.annotation(lease.get(), PROCESS_ANNOTATION))) {

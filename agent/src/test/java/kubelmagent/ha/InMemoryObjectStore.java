@@ -28,6 +28,8 @@ public final class InMemoryObjectStore implements ObjectStore {
     private long version = 100;
     /** Writes still let through before every further one fails without an answer; -1: no limit. */
     private int writesLeft = -1;
+    /** Runs when the next get arrives, before it is answered: a slow API server. */
+    private Runnable beforeNextGet;
     /** Runs before the next replace is applied: another agent's requests, arriving in between. */
     private Runnable beforeNextReplace;
     /** A write that fails after it took effect, as when the answer is lost on the way back. */
@@ -41,6 +43,11 @@ public final class InMemoryObjectStore implements ObjectStore {
     @Override
     public synchronized Optional<JsonObject> get(Kind kind, String name) throws ObjectStoreException {
         note("get", kind, name);
+        Runnable slow = beforeNextGet;
+        beforeNextGet = null;
+        if (slow != null) {
+            slow.run();
+        }
         JsonObject o = objects.get(key(kind, name));
         return Optional.ofNullable(o == null ? null : o.deepCopy());
     }
@@ -104,6 +111,11 @@ public final class InMemoryObjectStore implements ObjectStore {
     /** The next request fails with {@code status} (0: no answer), before it has any effect. */
     public synchronized void failNext(int status) {
         failures.add(new ObjectStoreException("failure injected by the test (" + status + ")", status));
+    }
+
+    /** Runs {@code slow} when the next get arrives, before it is answered. */
+    public synchronized void beforeNextGet(Runnable slow) {
+        beforeNextGet = slow;
     }
 
     /** Lets {@code n} more writes through; every one after them fails without an answer and without effect. */

@@ -3,11 +3,14 @@ package kubelmagent.ha;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import kubelmagent.kube.ObjectStore;
@@ -209,6 +212,30 @@ class LeaseElectorTest {
         restarted.wait(LEASE);
         assertTrue(restarted.elector.round());
         assertEquals(new LeaseElector.Term("node-a", 1), restarted.elector.holding(), "a new term all the same");
+    }
+
+    @Test
+    void askingWhetherItHoldsTheLeaseNeverWaitsForARoundThatWaitsForASlowApiServer() throws Exception {
+        a.elector.round();
+        CountDownLatch inRound = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        store.beforeNextGet(() -> {
+            inRound.countDown();
+            try {
+                answer.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Thread round = new Thread(a.elector::round);
+        round.start();
+        assertTrue(inRound.await(5, TimeUnit.SECONDS));
+
+        LeaseElector.Term held = assertTimeoutPreemptively(Duration.ofSeconds(2), a.elector::holding);
+
+        assertEquals(new LeaseElector.Term("node-a", 0), held);
+        answer.countDown();
+        round.join();
     }
 
     @Test
