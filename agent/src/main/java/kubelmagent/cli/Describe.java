@@ -35,7 +35,9 @@ final class Describe {
                         : ", ha: one of two agents, as " + c.ha().identity() + ", writing while it holds the "
                                 + c.ha().describeLease() + " (lease " + Durations.format(c.ha().leaseDuration())
                                 + ", renew deadline " + Durations.format(c.ha().renewDeadline()) + ", retry "
-                                + Durations.format(c.ha().retryPeriod()) + "), ledger in ConfigMap "
+                                + Durations.format(c.ha().retryPeriod()) + "; a LoadMaster write waits at most "
+                                + Durations.format(c.ha().leaseDuration().minus(c.ha().renewDeadline()))
+                                + " for its answer), ledger in ConfigMap "
                                 + c.ha().namespace() + "/" + c.ha().ledgerName())
                 + ", policy: " + c.policy().describe()
                 + ", " + networks(c.networks())

@@ -24,6 +24,8 @@ final class HaSection {
     static final Duration MIN_LEASE = Duration.ofSeconds(2);
     static final Duration MAX_LEASE = Duration.ofMinutes(10);
     static final Duration MIN_RETRY = Duration.ofMillis(500);
+    /** The least a LoadMaster write may wait for its answer, leaseDuration - renewDeadline. */
+    static final Duration MIN_WRITE_WAIT = Duration.ofSeconds(2);
 
     static final String NAME = "must be a Kubernetes object name (lowercase letters, digits, '-' and '.')";
     static final String IDENTITY = "must be a name for this agent, unique among the agents sharing the Lease";
@@ -61,6 +63,13 @@ final class HaSection {
                     "renewDeadline",
                     "must be shorter than leaseDuration (" + Durations.format(duration) + "), so"
                             + " that a holder that cannot renew has stopped writing before the other agent may take over"
+                            + Problems.got(Durations.format(renew)));
+        } else if (duration.minus(renew).compareTo(MIN_WRITE_WAIT) < 0) {
+            lease.problem(
+                    "renewDeadline",
+                    "must be at least " + Durations.format(MIN_WRITE_WAIT) + " shorter than leaseDuration ("
+                            + Durations.format(duration) + "): a LoadMaster write waits for its answer at most"
+                            + " leaseDuration - renewDeadline, and less would time writes out"
                             + Problems.got(Durations.format(renew)));
         } else if (retry.multipliedBy(6).compareTo(renew.multipliedBy(5)) >= 0) {
             lease.problem(

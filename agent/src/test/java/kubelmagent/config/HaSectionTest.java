@@ -90,15 +90,21 @@ class HaSectionTest {
                         "ha:\n  lease:\n    namespace: lb\n    leaseDuration: 1500ms\n",
                         List.of("ha.lease.leaseDuration: must be between 2s and 10m (got \"1500ms\")")),
                 Arguments.of(
-                        "ha:\n  lease:\n    namespace: lb\n    leaseDuration: 2500ms\n    renewDeadline: 2s\n"
+                        "ha:\n  lease:\n    namespace: lb\n    leaseDuration: 4500ms\n    renewDeadline: 2s\n"
                                 + "    retryPeriod: 1s\n",
                         List.of("ha.lease.leaseDuration: must be whole seconds: the Lease stores it in seconds (got"
-                                + " \"2500ms\")")),
+                                + " \"4500ms\")")),
                 Arguments.of(
                         "ha:\n  lease:\n    namespace: lb\n    leaseDuration: 10s\n",
                         List.of("ha.lease.renewDeadline: must be shorter than leaseDuration (10s), so that a holder"
                                 + " that cannot renew has stopped writing before the other agent may take over (got"
                                 + " \"10s\")")),
+                Arguments.of(
+                        "ha:\n  lease:\n    namespace: lb\n    leaseDuration: 5s\n    renewDeadline: 4s\n"
+                                + "    retryPeriod: 1s\n",
+                        List.of("ha.lease.renewDeadline: must be at least 2s shorter than leaseDuration (5s): a"
+                                + " LoadMaster write waits for its answer at most leaseDuration - renewDeadline, and"
+                                + " less would time writes out (got \"4s\")")),
                 Arguments.of(
                         "ha:\n  lease:\n    namespace: lb\n    retryPeriod: 9s\n",
                         List.of("ha.lease.retryPeriod: must be below renewDeadline / 1.2 (10s / 1.2), so that the"
