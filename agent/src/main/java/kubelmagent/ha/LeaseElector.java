@@ -68,7 +68,7 @@ public final class LeaseElector implements AutoCloseable {
     private final Runnable onTaken;
     private final String process = UUID.randomUUID().toString();
 
-    private Seen seen;
+    private volatile Seen seen;
     /** When {@link #seen} last changed ({@link #nanos}). */
     private long seenChangedAt;
     /**
@@ -141,18 +141,19 @@ public final class LeaseElector implements AutoCloseable {
      * Who holds the Lease as far as the last read showed, for the log line of a pass that does not write: another
      * agent's identity, {@code nobody}, or, when the last read showed this very process, that it could not renew it.
      */
-    public synchronized String holder() {
-        if (seen == null) {
+    public String holder() {
+        Seen last = seen; // never waits for a round under way
+        if (last == null) {
             return "nobody known yet (the Lease could not be read or taken)";
         }
-        if (seen.holder().isEmpty()) {
+        if (last.holder().isEmpty()) {
             return "nobody";
         }
-        if (process.equals(seen.process()) && term.get() == null) {
+        if (process.equals(last.process()) && term.get() == null) {
             return "this agent, which has not renewed it for "
                     + Duration.ofNanos(nanos.getAsLong() - renewedAt).toSeconds() + " s";
         }
-        return seen.holder();
+        return last.holder();
     }
 
     /**
@@ -260,7 +261,6 @@ public final class LeaseElector implements AutoCloseable {
         JsonObject stored = lease == null
                 ? store.create(ObjectStore.Kind.LEASE, next)
                 : store.replace(ObjectStore.Kind.LEASE, next);
-        seen = null;
         observe(stored);
         renewedAt = sentAt;
         Term taken = new Term(settings.identity(), seen.transitions());
