@@ -109,16 +109,37 @@ public final class LeaseElector implements AutoCloseable {
     private void run() {
         while (!Thread.currentThread().isInterrupted()) {
             boolean leading = round();
-            long wait = settings.retryPeriod().toMillis();
-            if (!leading) {
-                wait += ThreadLocalRandom.current().nextLong(wait / 5 + 1); // client-go's jitter, so two never collide
-            }
             try {
-                Thread.sleep(wait);
+                Thread.sleep(nextRoundIn(leading, ThreadLocalRandom.current().nextDouble())
+                        .toMillis());
             } catch (InterruptedException e) {
                 return;
             }
         }
+    }
+
+    /**
+     * How long to wait for the next round: the retry period; for an agent that does not hold the Lease, with
+     * client-go's jitter of up to a fifth more (so two agents never collide), but no later than the moment the
+     * holding it saw runs out, so that it takes over then rather than up to a retry period later.
+     *
+     * @param jitter a number from 0 to 1
+     */
+    synchronized Duration nextRoundIn(boolean leading, double jitter) {
+        Duration retry = settings.retryPeriod();
+        if (leading) {
+            return retry;
+        }
+        Duration wait = retry.plus(Duration.ofMillis((long) (retry.toMillis() / 5.0 * jitter)));
+        if (seen != null && !seen.holder().isEmpty()) {
+            long left =
+                    seenChangedAt + Duration.ofSeconds(seen.durationSeconds()).toNanos() - nanos.getAsLong();
+            Duration untilExpiry = Duration.ofNanos(Math.max(0, left)).plusMillis(1);
+            if (untilExpiry.compareTo(wait) < 0) {
+                return untilExpiry;
+            }
+        }
+        return wait;
     }
 
     /** The holding under way if this agent may write now, else null. Never waits. */

@@ -105,6 +105,20 @@ class LeaseElectorTest {
     }
 
     @Test
+    void theOtherRetriesWithJitterButNeverLaterThanTheMomentTheHoldingItSawRunsOut() {
+        a.elector.round();
+        b.elector.round();
+        assertEquals(RETRY, a.elector.nextRoundIn(true, 0.9), "the holder renews every retry period");
+        assertEquals(RETRY, b.elector.nextRoundIn(false, 0));
+        assertEquals(Duration.ofMillis(2400), b.elector.nextRoundIn(false, 1), "up to a fifth more");
+
+        b.wait(LEASE.minusMillis(1500));
+        assertEquals(Duration.ofMillis(1501), b.elector.nextRoundIn(false, 1), "a round right when it runs out");
+        b.wait(Duration.ofMillis(1501));
+        assertTrue(b.elector.round());
+    }
+
+    @Test
     void aHolderThatCannotRenewStopsAtTheRenewDeadlineBeforeTheOtherMayTakeOver() {
         a.elector.round();
         b.elector.round();
