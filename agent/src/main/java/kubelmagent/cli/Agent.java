@@ -34,17 +34,56 @@ final class Agent implements AutoCloseable {
     final AgentMetrics metrics;
 
     /**
-     * The parts of {@code ha}: the Lease's elector and the state directory's lock, which keeps a second agent off
-     * this host (both null in a dry run, which never takes the Lease), and the store the elector and the shared
-     * ledger use.
+     * The parts of {@code ha}: the store the Lease and the shared ledger use; the Lease's elector and the state
+     * directory's lock, which keeps a second agent off this host (both null in a dry run, which never takes the
+     * Lease); and who rings the bell when this agent takes the Lease (set by {@link #lead}).
      */
     private record Ha(
             HaSettings settings,
             KubernetesObjectStore store,
             LeaseElector elector,
             FileOwnershipLedger lock,
+            ConfigMapLedger ledger,
+            Leadership leadership,
             AtomicReference<Runnable> onTaken)
             implements AutoCloseable {
+
+        /** Wires {@code ha}; in a dry run, reads the shared ledger once, as the passes will not. */
+        static Ha open(AgentConfig config, boolean dryRun, AgentMetrics metrics) throws IOException {
+            HaSettings settings = config.ha();
+            URI server = config.kubernetes().server();
+            metrics.lease(settings.namespace() + "/" + settings.leaseName() + "@" + server.getHost()
+                    + (server.getPort() < 0 ? "" : ":" + server.getPort()));
+            FileOwnershipLedger lock = dryRun ? null : FileOwnershipLedger.open(config.stateDir());
+            KubernetesObjectStore store = new KubernetesObjectStore(
+                    config.kubernetes(),
+                    settings.namespace(),
+                    settings.renewDeadline().dividedBy(2),
+                    metrics.kubernetesObserver());
+            AtomicReference<Runnable> onTaken = new AtomicReference<>(() -> {});
+            LeaseElector elector = dryRun
+                    ? null
+                    : new LeaseElector(
+                            store,
+                            settings,
+                            Clock.systemUTC(),
+                            System::nanoTime,
+                            () -> onTaken.get().run());
+            ConfigMapLedger ledger =
+                    new ConfigMapLedger(store, settings.ledgerName(), elector == null ? () -> null : elector::holding);
+            Leadership leadership = dryRun ? Leadership.SOLE : new LeaseLeadership(elector, ledger, settings);
+            Ha ha = new Ha(settings, store, elector, lock, ledger, leadership, onTaken);
+            if (dryRun) {
+                try {
+                    ledger.load();
+                } catch (IOException e) {
+                    ha.close();
+                    throw e;
+                }
+            }
+            return ha;
+        }
+
         @Override
         public void close() throws IOException {
             if (elector != null) {
@@ -98,48 +137,13 @@ final class Agent implements AutoCloseable {
     static Agent open(AgentConfig config, Reconciler.Options options) throws IOException {
         boolean dryRun = options.dryRun();
         AgentMetrics metrics = new AgentMetrics(Version.current(), config.instance());
-        OwnershipLedger ledger;
-        Ha ha = null;
-        Leadership leadership = Leadership.SOLE;
-        if (config.ha() == null) {
-            ledger = dryRun
-                    ? FileOwnershipLedger.readOnly(config.stateDir())
-                    : FileOwnershipLedger.open(config.stateDir());
-        } else {
-            HaSettings settings = config.ha();
-            URI server = config.kubernetes().server();
-            metrics.lease(settings.namespace() + "/" + settings.leaseName() + "@" + server.getHost()
-                    + (server.getPort() < 0 ? "" : ":" + server.getPort()));
-            FileOwnershipLedger lock = dryRun ? null : FileOwnershipLedger.open(config.stateDir());
-            KubernetesObjectStore store = new KubernetesObjectStore(
-                    config.kubernetes(),
-                    settings.namespace(),
-                    settings.renewDeadline().dividedBy(2),
-                    metrics.kubernetesObserver());
-            AtomicReference<Runnable> onTaken = new AtomicReference<>(() -> {});
-            LeaseElector elector = dryRun
-                    ? null
-                    : new LeaseElector(
-                            store,
-                            settings,
-                            Clock.systemUTC(),
-                            System::nanoTime,
-                            () -> onTaken.get().run());
-            ConfigMapLedger shared =
-                    new ConfigMapLedger(store, settings.ledgerName(), elector == null ? () -> null : elector::holding);
-            ha = new Ha(settings, store, elector, lock, onTaken);
-            if (dryRun) {
-                try {
-                    shared.load();
-                } catch (IOException e) {
-                    ha.close();
-                    throw e;
-                }
-            } else {
-                leadership = new LeaseLeadership(elector, shared, settings);
-            }
-            ledger = shared;
-        }
+        Ha ha = config.ha() == null ? null : Ha.open(config, dryRun, metrics);
+        OwnershipLedger ledger = ha != null
+                ? ha.ledger()
+                : dryRun
+                        ? FileOwnershipLedger.readOnly(config.stateDir())
+                        : FileOwnershipLedger.open(config.stateDir());
+        Leadership leadership = ha != null ? ha.leadership() : Leadership.SOLE;
         return new Agent(
                 ledger,
                 ha,
@@ -154,9 +158,9 @@ final class Agent implements AutoCloseable {
                         config.loadMaster(),
                         metrics.loadMasterObserver(),
                         leadership::mayWrite,
-                        config.ha() == null
-                                ? config.loadMaster().timeout()
-                                : config.ha().leaseDuration().minus(config.ha().renewDeadline())),
+                        ha != null
+                                ? ha.settings().writeWithin()
+                                : config.loadMaster().timeout()),
                 options,
                 metrics);
     }

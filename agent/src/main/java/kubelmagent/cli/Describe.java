@@ -36,7 +36,7 @@ final class Describe {
                                 + c.ha().describeLease() + " (lease " + Durations.format(c.ha().leaseDuration())
                                 + ", renew deadline " + Durations.format(c.ha().renewDeadline()) + ", retry "
                                 + Durations.format(c.ha().retryPeriod()) + "; a LoadMaster write waits at most "
-                                + Durations.format(c.ha().leaseDuration().minus(c.ha().renewDeadline()))
+                                + Durations.format(c.ha().writeWithin())
                                 + " for its answer), ledger in ConfigMap "
                                 + c.ha().namespace() + "/" + c.ha().ledgerName())
                 + ", policy: " + c.policy().describe()

@@ -35,6 +35,14 @@ public record HaSettings(
         return leaseName + "-ledger";
     }
 
+    /**
+     * How long a LoadMaster write may wait for its answer: what is left of the lease after the renew deadline, so
+     * that no write of a holder that stopped renewing is still under way when the other agent may take over.
+     */
+    public Duration writeWithin() {
+        return leaseDuration.minus(renewDeadline);
+    }
+
     /** Lease {@code kube-lm-agent/kube-lm-agent}: for {@code status} and messages. */
     public String describeLease() {
         return "Lease " + namespace + "/" + leaseName;
