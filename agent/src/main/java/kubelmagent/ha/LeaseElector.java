@@ -42,6 +42,9 @@ public final class LeaseElector implements AutoCloseable {
     /** The Lease annotation naming the process that holds it: a random token per process. */
     static final String PROCESS_ANNOTATION = "kube-lm-agent/holder-process";
 
+    /** The Lease annotation naming the ledger ConfigMap its holders write: every agent of the Lease must use it. */
+    static final String LEDGER_ANNOTATION = "kube-lm-agent/ledger";
+
     static final DateTimeFormatter MICRO_TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX").withZone(ZoneOffset.UTC);
 
@@ -59,7 +62,13 @@ public final class LeaseElector implements AutoCloseable {
     }
 
     /** What the agent saw of the Lease at its last read. */
-    private record Seen(String holder, String process, String resourceVersion, int durationSeconds, long transitions) {}
+    private record Seen(
+            String holder,
+            String process,
+            String ledger,
+            String resourceVersion,
+            int durationSeconds,
+            long transitions) {}
 
     private final ObjectStore store;
     private final HaSettings settings;
@@ -82,6 +91,9 @@ public final class LeaseElector implements AutoCloseable {
     private volatile String lastFailure;
 
     private boolean sharedIdentityLogged;
+    /** The other ledger the Lease named when that was last logged. */
+    private String otherLedgerLogged;
+
     private volatile Thread thread;
 
     /**
@@ -234,6 +246,7 @@ public final class LeaseElector implements AutoCloseable {
         Seen now = new Seen(
                 text(spec.get("holderIdentity")),
                 ObjectStore.annotation(lease, PROCESS_ANNOTATION),
+                ObjectStore.annotation(lease, LEDGER_ANNOTATION),
                 ObjectStore.resourceVersion(lease),
                 spec.has("leaseDurationSeconds")
                         ? spec.get("leaseDurationSeconds").getAsInt()
@@ -245,8 +258,23 @@ public final class LeaseElector implements AutoCloseable {
         }
     }
 
-    /** Whether nobody holds the Lease, this process does, or the holder let it run out. */
+    /**
+     * Whether nobody holds the Lease, this process does, or the holder let it run out; never when the Lease belongs
+     * to another ledger than this agent's, for then the two agents would not see each other's Real Servers.
+     */
     private boolean mayTake() {
+        if (seen.ledger() != null && !seen.ledger().equals(settings.ledgerName())) {
+            if (!seen.ledger().equals(otherLedgerLogged)) {
+                LOG.err(
+                        "the " + settings.describeLease() + " goes with the ledger ConfigMap " + seen.ledger() + ", but"
+                                + " this agent's ha.ledger.configMap is " + settings.ledgerName()
+                                + ": agents that share a"
+                                + " Lease must share its ledger, or each would take the Real Servers the other added for"
+                                + " hand-made. This agent will not take the Lease; give both agents the same ha.ledger.configMap");
+                otherLedgerLogged = seen.ledger();
+            }
+            return false;
+        }
         if (seen.holder().isEmpty() || process.equals(seen.process())) {
             return true;
         }
@@ -269,6 +297,7 @@ public final class LeaseElector implements AutoCloseable {
         JsonObject next = lease == null ? new JsonObject() : lease.deepCopy();
         ObjectStore.metadata(next).addProperty("name", settings.leaseName());
         ObjectStore.annotate(next, PROCESS_ANNOTATION, process);
+        ObjectStore.annotate(next, LEDGER_ANNOTATION, settings.ledgerName());
         JsonObject spec =
                 next.has("spec") && next.get("spec").isJsonObject() ? next.getAsJsonObject("spec") : new JsonObject();
         spec.addProperty("holderIdentity", settings.identity());

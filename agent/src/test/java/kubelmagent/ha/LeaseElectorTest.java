@@ -253,6 +253,30 @@ class LeaseElectorTest {
     }
 
     @Test
+    void anAgentConfiguredWithAnotherLedgerNeverTakesTheLeaseAndSaysWhy() {
+        a.elector.round();
+        LeaseElector other = new LeaseElector(
+                store,
+                new HaSettings("kube-lm-agent", "kube-lm-agent", "node-x", LEASE, RENEW, RETRY, "another-ledger"),
+                new MutableClock(Instant.parse("2026-11-30T12:00:00Z")),
+                b.nanos::get,
+                () -> {});
+        try (LogCapture log = new LogCapture(LeaseElector.class)) {
+            other.round();
+            b.wait(LEASE.multipliedBy(3)); // a is long gone
+            assertFalse(other.round());
+            assertEquals(
+                    1,
+                    log.lines().stream()
+                            .filter(l -> l.contains("goes with the ledger ConfigMap kube-lm-agent-ledger, but this"
+                                    + " agent's ha.ledger.configMap is another-ledger"))
+                            .count(),
+                    log.lines()::toString);
+        }
+        assertEquals("node-a", holder());
+    }
+
+    @Test
     void aLeaseThatIsNotALeaseIsReportedWithTheCommandThatFixesIt() {
         JsonObject broken = new JsonObject();
         ObjectStore.metadata(broken).addProperty("name", "kube-lm-agent");
