@@ -196,9 +196,7 @@ public final class LeaseElector implements AutoCloseable {
     public static String describeHolder(ObjectStore store, HaSettings settings) {
         try {
             Optional<JsonObject> lease = store.get(ObjectStore.Kind.LEASE, settings.leaseName());
-            JsonObject spec = lease.isEmpty() || !lease.get().has("spec")
-                    ? new JsonObject()
-                    : lease.get().getAsJsonObject("spec");
+            JsonObject spec = lease.isEmpty() ? new JsonObject() : spec(lease.get());
             String holder = text(spec.get("holderIdentity"));
             return holder.isEmpty() ? "nobody" : holder + " (renewed " + text(spec.get("renewTime")) + ")";
         } catch (ObjectStoreException e) {
@@ -240,9 +238,7 @@ public final class LeaseElector implements AutoCloseable {
     }
 
     private void observe(JsonObject lease) {
-        JsonObject spec = lease.has("spec") && lease.get("spec").isJsonObject()
-                ? lease.getAsJsonObject("spec")
-                : new JsonObject();
+        JsonObject spec = spec(lease);
         Seen now = new Seen(
                 text(spec.get("holderIdentity")),
                 ObjectStore.annotation(lease, PROCESS_ANNOTATION),
@@ -298,8 +294,7 @@ public final class LeaseElector implements AutoCloseable {
         ObjectStore.metadata(next).addProperty("name", settings.leaseName());
         ObjectStore.annotate(next, PROCESS_ANNOTATION, process);
         ObjectStore.annotate(next, LEDGER_ANNOTATION, settings.ledgerName());
-        JsonObject spec =
-                next.has("spec") && next.get("spec").isJsonObject() ? next.getAsJsonObject("spec") : new JsonObject();
+        JsonObject spec = spec(next);
         spec.addProperty("holderIdentity", settings.identity());
         spec.addProperty("leaseDurationSeconds", settings.leaseDuration().toSeconds());
         spec.addProperty("renewTime", now);
@@ -307,7 +302,6 @@ public final class LeaseElector implements AutoCloseable {
             spec.addProperty("acquireTime", now);
             spec.addProperty("leaseTransitions", lease == null ? 0 : seen.transitions() + 1);
         }
-        next.add("spec", spec);
         JsonObject stored = lease == null
                 ? store.create(ObjectStore.Kind.LEASE, next)
                 : store.replace(ObjectStore.Kind.LEASE, next);
@@ -354,7 +348,7 @@ public final class LeaseElector implements AutoCloseable {
                 return;
             }
             JsonObject next = lease.get().deepCopy();
-            JsonObject spec = next.getAsJsonObject("spec");
+            JsonObject spec = spec(next);
             spec.addProperty("holderIdentity", "");
             spec.addProperty("leaseDurationSeconds", 1);
             spec.addProperty("renewTime", MICRO_TIME.format(clock.instant()));
@@ -364,6 +358,14 @@ public final class LeaseElector implements AutoCloseable {
             LOG.warning("could not give back the " + settings.describeLease() + " on stopping (" + e.getMessage()
                     + "); the other agent takes over once it runs out");
         }
+    }
+
+    /** The Lease's {@code spec}, made (empty) if it has none or one that is not an object. */
+    private static JsonObject spec(JsonObject lease) {
+        if (!lease.has("spec") || !lease.get("spec").isJsonObject()) {
+            lease.add("spec", new JsonObject());
+        }
+        return lease.getAsJsonObject("spec");
     }
 
     private static String text(JsonElement e) {
