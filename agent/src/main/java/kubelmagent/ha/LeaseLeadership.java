@@ -15,6 +15,8 @@ public final class LeaseLeadership implements Leadership {
     private final LeaseElector elector;
     private final ConfigMapLedger ledger;
     private final HaSettings settings;
+    /** The last failure to read or take the shared ledger, logged at err once; null after a success. */
+    private String lastFailure;
 
     public LeaseLeadership(LeaseElector elector, ConfigMapLedger ledger, HaSettings settings) {
         this.elector = elector;
@@ -30,9 +32,10 @@ public final class LeaseLeadership implements Leadership {
             try {
                 ledger.load();
             } catch (IOException e) {
-                LOG.err("could not read the shared ledger " + ledger.describe() + ": " + e.getMessage());
+                failed("could not read the shared ledger " + ledger.describe() + ": " + e.getMessage());
                 return Optional.of(why + "; the shared ledger could not be read");
             }
+            lastFailure = null;
             return Optional.of(why);
         }
         if (!term.equals(ledger.takenOverAs())) {
@@ -44,12 +47,23 @@ public final class LeaseLeadership implements Leadership {
                                 .sum()
                         + " Real Server(s) the agents added, which this agent now manages");
             } catch (IOException e) {
-                LOG.err("holds the " + settings.describeLease() + " but could not take the shared ledger over, so it"
-                        + " writes nothing this pass: " + e.getMessage());
+                failed("holds the " + settings.describeLease() + " but could not take the shared ledger over, so it"
+                        + " writes nothing until it can: " + e.getMessage());
                 return Optional.of("the shared ledger could not be taken over");
             }
         }
+        lastFailure = null;
         return Optional.empty();
+    }
+
+    /** Logs a failure at err the first time, and at debug while it lasts, so a lasting one is not a line a pass. */
+    private void failed(String line) {
+        if (line.equals(lastFailure)) {
+            LOG.debug(line);
+        } else {
+            LOG.err(line);
+            lastFailure = line;
+        }
     }
 
     @Override

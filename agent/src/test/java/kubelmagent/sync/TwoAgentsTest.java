@@ -127,6 +127,27 @@ class TwoAgentsTest {
     }
 
     @Test
+    void aSharedLedgerThatCannotBeReadIsLoggedAtErrOnceWhileItLasts() {
+        cluster.service("web", 3, 3);
+        a.live(Duration.ZERO);
+        a.pass();
+        b.live(Duration.ZERO);
+        try (LogCapture leadership = new LogCapture(LeaseLeadership.class)) {
+            for (int i = 0; i < 3; i++) {
+                store.failNext(403); // b's read of the ledger, once a pass
+                assertEquals(0, b.pass().applied());
+            }
+            assertEquals(
+                    1,
+                    leadership.lines().stream()
+                            .filter(l -> l.startsWith("SEVERE could not read the shared ledger"))
+                            .count(),
+                    leadership.lines()::toString);
+        }
+        assertEquals(List.of(), b.writes);
+    }
+
+    @Test
     void theAgentThatTakesOverRemovesWhatTheOtherAddedWhenItsPodsGoAsIfOneAgentHadDoneEverything() {
         cluster.service("web", 3, 3);
         a.live(Duration.ZERO);
